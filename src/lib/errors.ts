@@ -1,0 +1,99 @@
+/**
+ * The exit-code table. Every error fabk8s raises on purpose carries one of these codes; the table is printed
+ * in `--help` (see EXIT_CODES_HELP) and in README.md. `fabk8s doctor` has its own contract (0 clean, 1 findings
+ * at or above --fail-on, 2 input could not be read/parsed or cluster unreachable).
+ */
+export const ExitCode = {
+  OK: 0,
+  /** Unexpected failure (a bug), or doctor findings at or above --fail-on. */
+  FAILURE: 1,
+  /** Bad flag, argument or input value (also: a required value missing when no prompt is possible). */
+  USAGE: 2,
+  /** fabk8s.yaml missing, unreadable or invalid. */
+  PROJECT: 3,
+  /** Refused or failed to write files (non-empty directory without --force, permission). */
+  FILESYSTEM: 4,
+  /** Docker engine unreachable, Dockerfile missing, image build failed. */
+  DOCKER: 5,
+  /** kind cluster or node not found, image load failed. */
+  CLUSTER: 6,
+  /** Kubernetes API unreachable, unauthorised/forbidden, or a request failed. */
+  KUBERNETES: 7,
+  /** Chaincode rollout failed or timed out (pods not ready). */
+  ROLLOUT: 8,
+  /** Fabric peer/orderer unreachable, TLS failure, access denied, endorsement or policy failure, bad package. */
+  FABRIC: 9,
+  /** Interrupted (Ctrl-C) or declined at a confirmation prompt. */
+  ABORTED: 130,
+} as const
+
+export type ExitCodeName = keyof typeof ExitCode
+
+export const EXIT_CODE_DESCRIPTIONS: Record<ExitCodeName, string> = {
+  OK: 'success',
+  FAILURE: 'unexpected failure; doctor: findings at or above --fail-on',
+  USAGE: 'bad flag, argument or input; doctor: an input could not be read or parsed',
+  PROJECT: 'fabk8s.yaml missing or invalid',
+  FILESYSTEM: 'refused or failed to write files',
+  DOCKER: 'Docker engine unreachable or image build failed',
+  CLUSTER: 'kind cluster or nodes not found, image load failed',
+  KUBERNETES: 'Kubernetes API unreachable, forbidden, or request failed',
+  ROLLOUT: 'chaincode rollout failed or timed out',
+  FABRIC: 'Fabric peer/orderer error (unreachable, TLS, access, policy, package)',
+  ABORTED: 'interrupted or declined',
+}
+
+/** The table as text, for command help and README. */
+export const EXIT_CODES_HELP = (Object.keys(ExitCode) as ExitCodeName[])
+  .map((k) => `  ${String(ExitCode[k]).padStart(3)}  ${EXIT_CODE_DESCRIPTIONS[k]}`)
+  .join('\n')
+
+export interface FabErrorOptions {
+  /** What to do next; printed on a second line. */
+  hint?: string
+  /** Underlying error. */
+  cause?: unknown
+  /** Extra structured detail, included in --json error output. */
+  detail?: Record<string, unknown>
+}
+
+/** An expected error: one clear line (what, where), an exit code from the table, an optional hint. */
+export class FabError extends Error {
+  readonly code: ExitCodeName
+  readonly detail?: Record<string, unknown>
+  readonly exitCode: number
+  readonly hint?: string
+
+  constructor(code: ExitCodeName, message: string, opts: FabErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : {cause: opts.cause})
+    this.name = 'FabError'
+    this.code = code
+    this.exitCode = ExitCode[code]
+    this.hint = opts.hint
+    this.detail = opts.detail
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.code,
+      exitCode: this.exitCode,
+      message: this.message,
+      ...(this.hint ? {hint: this.hint} : {}),
+      ...(this.detail ? {detail: this.detail} : {}),
+    }
+  }
+}
+
+export function isFabError(err: unknown): err is FabError {
+  return err instanceof FabError || (err instanceof Error && err.name === 'FabError' && 'exitCode' in err)
+}
+
+export function usageError(message: string, hint?: string): FabError {
+  return new FabError('USAGE', message, {hint})
+}
+
+/** The message of anything thrown, on one line. */
+export function messageOf(err: unknown): string {
+  const m = err instanceof Error ? err.message : String(err)
+  return m.split('\n')[0]
+}
