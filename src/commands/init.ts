@@ -1,0 +1,93 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../base-command.js'
+import type {Language} from '../lib/project/schema.js'
+
+export interface InitResult {
+  dir: string
+  dryRun: boolean
+  files: {bytes: number; path: string}[]
+  language: Language
+  name: string
+}
+
+export default class Init extends BaseCommand<typeof Init> {
+  static override args = {
+    name: Args.string({description: 'chaincode name (lower-case DNS-1123; names the Kubernetes resources)'}),
+  }
+
+  static override description = `Scaffold a chaincode-as-a-service project: contract, server, tests, Dockerfile, fabk8s.yaml.
+
+Asks for what is missing when a person is at a terminal; otherwise (CI, no TTY, --json) takes the defaults,
+and a missing NAME is an error. Refuses a non-empty folder unless --force; --dry-run lists the files only.`
+
+  static override examples = [
+    '<%= config.bin %> init',
+    '<%= config.bin %> init kv --language go --yes',
+    '<%= config.bin %> init kv --language typescript --tls --namespace chaincode --dir ./kv --dry-run',
+  ]
+
+  static override flags = {
+    'chaincode-version': Flags.string({description: 'chaincode version (fabk8s.yaml version)', default: undefined}),
+    channel: Flags.string({description: 'Fabric channel [default: mychannel]'}),
+    cluster: Flags.string({description: 'kind cluster name [default: kind]'}),
+    dir: Flags.string({char: 'd', description: 'folder to create the project in [default: ./NAME]'}),
+    'dry-run': Flags.boolean({default: false, description: 'list the files that would be written; write nothing'}),
+    force: Flags.boolean({default: false, description: 'write into a non-empty folder, replacing files with the same names'}),
+    language: Flags.string({char: 'l', description: 'chaincode language [default: typescript]', options: ['typescript', 'javascript', 'go']}),
+    namespace: Flags.string({char: 'n', description: 'Kubernetes namespace for the chaincode [default: fabk8s]'}),
+    port: Flags.integer({description: 'chaincode server port [default: 9999]', max: 65_535, min: 1}),
+    tls: Flags.boolean({allowNo: true, description: 'TLS between peer and chaincode (generates a CA and certificates) [default: off]'}),
+  }
+
+  protected async execute(): Promise<InitResult> {
+    const {args} = await this.parse(Init)
+    const f = this.flags
+    const path = await import('node:path')
+    const {INIT_DEFAULTS, planProject, validate} = await import('../lib/scaffold/init.js')
+    const {checkTarget, writeAll} = await import('../lib/scaffold/write.js')
+    const {resolveAnswers} = await import('../lib/scaffold/answers.js')
+
+    const answers = await resolveAnswers(
+      {
+        channel: f.channel,
+        cluster: f.cluster,
+        language: f.language as Language | undefined,
+        name: args.name ?? (f.dir ? path.basename(path.resolve(f.dir)) : undefined),
+        nameFromDir: !args.name && Boolean(f.dir),
+        namespace: f.namespace,
+        port: f.port,
+        tls: f.tls,
+        version: f['chaincode-version'],
+      },
+      {defaults: INIT_DEFAULTS, json: this.jsonEnabled(), validate, yes: f.yes},
+    )
+    const dir = path.resolve(f.dir ?? answers.name)
+    await checkTarget(dir, f.force)
+    const files = await planProject(answers)
+    if (!f['dry-run']) await writeAll(dir, files)
+
+    const result: InitResult = {
+      dir,
+      dryRun: f['dry-run'],
+      files: files.map((p) => ({bytes: p.content.length, path: p.path})),
+      language: answers.language,
+      name: answers.name,
+    }
+    const {c} = await import('../lib/ui/colors.js')
+    const rel = path.relative(process.cwd(), dir) || '.'
+    if (f['dry-run']) {
+      this.say(`Would write ${files.length} files into ${rel}:`)
+      for (const p of result.files) this.say(`  ${p.path} ${c.dim(`(${p.bytes} bytes)`)}`)
+    } else {
+      this.say(`${c.good('✔')} Created ${c.strong(answers.name)} (${answers.language}) in ${rel}: ${files.length} files`)
+      this.say('')
+      this.say('Next:')
+      this.say(`  cd ${rel}`)
+      this.say(answers.language === 'go' ? '  go test ./...' : '  npm install && npm test')
+      this.say('  fabk8s up        # build, load into kind, deploy, register')
+    }
+
+    return result
+  }
+}

@@ -1,0 +1,93 @@
+import path from 'node:path'
+
+import {FabError} from '../errors.js'
+import {DNS1123_RE, type Language, LANGUAGES, LABEL_RE} from '../project/schema.js'
+import {generateChaincodeTls} from '../tls/certs.js'
+import {renderTree, templatesDir, type TemplateVars} from './templates.js'
+import type {PlannedFile} from './write.js'
+
+export interface InitAnswers {
+  channel: string
+  cluster: string
+  language: Language
+  name: string
+  namespace: string
+  port: number
+  tls: boolean
+  version: string
+}
+
+export const INIT_DEFAULTS: Omit<InitAnswers, 'name'> = {
+  channel: 'mychannel',
+  cluster: 'kind',
+  language: 'typescript',
+  namespace: 'fabk8s',
+  port: 9999,
+  tls: false,
+  version: '1.0',
+}
+
+/** Validators shared by flags and prompts: a message naming the value, or true. */
+export const validate = {
+  channel: (v: string) => /^[a-z][a-z0-9.-]*$/.test(v) || `"${v}" is not a valid Fabric channel name (lower-case letters, digits, '.', '-')`,
+  cluster: (v: string) => /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) || `"${v}" is not a valid kind cluster name (lower-case DNS label)`,
+  language: (v: string) => (LANGUAGES as readonly string[]).includes(v) || `unknown language "${v}" (one of ${LANGUAGES.join(', ')})`,
+  name(v: string): string | true {
+    if (!DNS1123_RE.test(v) || v.length > 53)
+      return `"${v}" is not a valid chaincode name: use lower-case letters, digits and '-', start and end with a letter or digit, at most 53 characters (it names Kubernetes resources)`
+    return true
+  },
+  namespace: (v: string) => (DNS1123_RE.test(v) && v.length <= 63) || `"${v}" is not a valid Kubernetes namespace (DNS-1123 label)`,
+  port: (v: string) => (/^\d+$/.test(v) && Number(v) > 0 && Number(v) < 65_536) || `"${v}" is not a port number (1-65535)`,
+  version: (v: string) => LABEL_RE.test(`x_${v}`) || `"${v}" cannot be part of a Fabric label (letters, digits, '_', '.', '+', '-')`,
+}
+
+/** Throw a USAGE error for the first invalid answer, naming its flag. */
+export function checkAnswers(a: InitAnswers): void {
+  const checks: [string, string | true][] = [
+    ['NAME', validate.name(a.name)],
+    ['--language', validate.language(a.language)],
+    ['--channel', validate.channel(a.channel)],
+    ['--namespace', validate.namespace(a.namespace)],
+    ['--cluster', validate.cluster(a.cluster)],
+    ['--port', validate.port(String(a.port))],
+    ['--chaincode-version', validate.version(a.version)],
+  ]
+  for (const [flag, r] of checks) if (r !== true) throw new FabError('USAGE', `${flag}: ${r}`)
+}
+
+/** Every file of a new project, rendered in memory (nothing is written here). */
+export async function planProject(a: InitAnswers): Promise<PlannedFile[]> {
+  checkAnswers(a)
+  const node = a.language !== 'go'
+  const vars: TemplateVars = {
+    channel: a.channel,
+    cluster: a.cluster,
+    ext: a.language === 'typescript' ? 'ts' : a.language === 'javascript' ? 'js' : 'go',
+    go: a.language === 'go',
+    language: a.language,
+    name: a.name,
+    namespace: a.namespace,
+    node,
+    port: a.port,
+    runLocal: a.language === 'typescript' ? 'npm run build && npm start' : node ? 'npm start' : 'go run .',
+    srcDir: a.language === 'typescript' ? 'src' : 'lib',
+    tls: a.tls,
+    version: a.version,
+  }
+  const root = templatesDir()
+  const files = new Map<string, Buffer>()
+  for (const part of ['common', a.language]) {
+    for (const [p, content] of await renderTree(path.join(root, 'chaincode', part), vars)) files.set(p, content)
+  }
+
+  const planned: PlannedFile[] = [...files.entries()].map(([p, content]) => ({content, path: p}))
+  if (a.tls) {
+    const host = `${a.name}.${a.namespace}.svc.cluster.local`
+    const tls = await generateChaincodeTls([host, `${a.name}.${a.namespace}`, a.name, 'localhost', '127.0.0.1'], {cn: a.name})
+    for (const [f, pem] of Object.entries(tls))
+      planned.push({content: Buffer.from(pem), mode: f.endsWith('.key') ? 0o600 : 0o644, path: `tls/${f}`})
+  }
+
+  return planned.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0))
+}
