@@ -1,0 +1,35 @@
+import {expect} from 'chai'
+import {existsSync} from 'node:fs'
+import path from 'node:path'
+
+import {ExitCode} from '../../src/lib/errors.js'
+import {ROOT, runCli} from '../support/cli.js'
+
+describe('fabk8s --help', () => {
+  it('lists the commands and the whole exit-code table', async () => {
+    const r = await runCli(['--help'])
+    expect(r.code).to.equal(0)
+    expect(r.stdout).to.match(/COMMANDS/).and.match(/\binit\b/).and.match(/EXIT CODES/)
+    for (const code of Object.values(ExitCode)) expect(r.stdout).to.match(new RegExp(`^\\s+${code}\\s`, 'm'))
+  })
+
+  it('the build-time help pages are what oclif renders (not stale)', async function () {
+    if (!existsSync(path.join(ROOT, 'dist', 'help-cache.json'))) {
+      console.log('      skipped: dist/help-cache.json is made by `npm run build` (npm test builds first)')
+      this.skip()
+    }
+
+    for (const args of [['--help'], ['init', '--help'], ['lifecycle', '--help']]) {
+      const cached = await runCli(args)
+      const live = await runCli(args, {env: {FABK8S_HELP_CACHE: 'off', OCLIF_COLUMNS: '80'}})
+      expect(cached.code).to.equal(0)
+      expect(cached.stdout, args.join(' ')).to.equal(live.stdout)
+    }
+  })
+
+  it('an unknown command is a usage error', async () => {
+    const r = await runCli(['frobnicate'])
+    expect(r.code).to.not.equal(0)
+    expect(r.stderr).to.match(/frobnicate/)
+  })
+})
