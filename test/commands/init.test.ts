@@ -168,7 +168,7 @@ describe('fabk8s init', () => {
         expect(r.code, r.stderr).to.equal(0)
         await exec('npm', ['install', '--no-audit', '--no-fund'], {cwd: dir, maxBuffer: 1 << 26})
         const test = await exec('npm', ['test'], {cwd: dir, maxBuffer: 1 << 26})
-        expect(test.stdout).to.match(/# pass 5/).and.match(/# fail 0/)
+        expect(test.stdout).to.match(/# pass 6/).and.match(/# fail 0/)
         const main = language === 'typescript' ? 'dist/src/server.js' : 'lib/server.js'
         const exit = await serveAndStop(process.execPath, [main], dir)
         // handled: exit code 0, not killed by the signal (a PID-1 server without a handler ignores SIGTERM)

@@ -3,6 +3,8 @@
 const assert = require('node:assert/strict')
 const {beforeEach, describe, it} = require('node:test')
 
+const {JSONSerializer} = require('fabric-contract-api')
+
 const {AssetContract} = require('../lib/asset')
 const {MemoryStub} = require('./memoryStub')
 
@@ -49,5 +51,11 @@ describe('AssetContract', () => {
     await contract.CreateAsset(ctx, 'c', '3', 'alice')
     assert.deepEqual(JSON.parse(await contract.GetAllAssets(ctx)).map((a) => a.id), ['a', 'b', 'c'])
     assert.deepEqual(JSON.parse(await contract.QueryAssetsByOwner(ctx, 'alice')).map((a) => a.id), ['a', 'c'])
+  })
+
+  it('returns values fabric-contract-api can serialize (what the peer receives)', async () => {
+    const asset = await contract.CreateAsset(ctx, 'a1', 'blue', 'alice')
+    const bytes = new JSONSerializer().toBuffer(asset, {})
+    assert.deepEqual(JSON.parse(bytes.toString()), {docType: 'asset', id: 'a1', owner: 'alice', value: 'blue'})
   })
 })

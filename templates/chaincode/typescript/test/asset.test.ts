@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import {beforeEach, describe, it} from 'node:test'
 
+import {JSONSerializer} from 'fabric-contract-api'
+
 import {AssetContract} from '../src/asset'
 import {MemoryStub} from './memoryStub'
 
@@ -47,5 +49,11 @@ describe('AssetContract', () => {
     await contract.CreateAsset(ctx, 'c', '3', 'alice')
     assert.deepEqual(JSON.parse(await contract.GetAllAssets(ctx)).map((a: {id: string}) => a.id), ['a', 'b', 'c'])
     assert.deepEqual(JSON.parse(await contract.QueryAssetsByOwner(ctx, 'alice')).map((a: {id: string}) => a.id), ['a', 'c'])
+  })
+
+  it('returns values fabric-contract-api can serialize (what the peer receives)', async () => {
+    const asset = await contract.CreateAsset(ctx, 'a1', 'blue', 'alice')
+    const bytes = new JSONSerializer().toBuffer(asset, {})
+    assert.deepEqual(JSON.parse(bytes.toString()), {docType: 'asset', id: 'a1', owner: 'alice', value: 'blue'})
   })
 })
