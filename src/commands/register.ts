@@ -1,0 +1,44 @@
+import {Flags} from '@oclif/core'
+
+import type {RegisterResult} from '../lib/fabric/ops.js'
+
+import {BaseCommand} from '../base-command.js'
+import {definitionFlags, overridesFrom} from '../lib/fabric/flags.js'
+
+export default class Register extends BaseCommand<typeof Register> {
+  static override description = `Package, install, approve and commit the chaincode for every org in fabk8s.yaml network.
+
+One run does it all: installs on every peer overlap with the approvals (which need only the package ID), then the
+definition is committed. It is idempotent and resumable: what is already in place is left alone, and a second run
+says there was nothing to do. The sequence is automatic (see \`fabk8s lifecycle approve --help\`).`
+static override examples = [
+    '<%= config.bin %> register',
+    `<%= config.bin %> register --signature-policy "OR('Org1MSP.peer','Org2MSP.peer')"`,
+    '<%= config.bin %> register --json',
+  ]
+static override flags = {
+    ...definitionFlags,
+    label: Flags.string({description: 'package label (default: fabk8s.yaml label)'}),
+    package: Flags.string({description: 'use this package file instead of building it from fabk8s.yaml'}),
+    verbose: Flags.boolean({default: false, description: 'keep every progress line'}),
+  }
+
+  protected async execute(): Promise<RegisterResult> {
+    const project = await this.project()
+    const {register} = await import('../lib/fabric/ops.js')
+    const r = await register(project, {
+      ...overridesFrom(this.flags),
+      json: this.jsonEnabled(),
+      label: this.flags.label,
+      packageFile: this.flags.package,
+      verbose: this.flags.verbose,
+    })
+    if (r.upToDate) this.say(`nothing to do: ${r.name} is installed, approved and committed (sequence ${r.sequence})`)
+    else
+      this.say(
+        `registered ${r.name} sequence ${r.sequence}: installed on ${r.installed.length}, approved by ${r.approved.join(', ') || 'none'}, ${r.committed ? 'committed' : 'commit not needed'}`,
+      )
+    this.say(`package ID ${r.packageId}`)
+    return r
+  }
+}

@@ -1,0 +1,427 @@
+import type {ListrTask} from 'listr2'
+
+/**
+ * What the lifecycle commands and `register` do, above the protocol: resolve the package and definition, plan the
+ * sequence, and run install / approve / commit across every org and peer of fabk8s.yaml `network`.
+ */
+import {readFile} from 'node:fs/promises'
+
+import type {OrgConfig, PeerConfig, ProjectConfig} from '../project/schema.js'
+
+import {FabError} from '../errors.js'
+import {runTasks} from '../ui/tasks.js'
+import {
+  approvalNeeded,
+  type Committed,
+  type Definition,
+  definitionJson,
+  type DefinitionOverrides,
+  desiredDefinition,
+  planSequence,
+  type SequencePlan,
+} from './definition.js'
+import {approve, commit, installOnPeer, type InstallResult, queryApproved, queryCommitted, queryInstalled} from './lifecycle.js'
+import {buildPackage, parsePackage} from './package.js'
+import {FabricSession} from './session.js'
+
+export interface PackageRef {
+  bytes: Buffer
+  label: string
+  packageId: string
+}
+
+/** The project's package, or one read from --package FILE (checked, and its label must match unless overridden). */
+export async function resolvePackage(project: ProjectConfig, opts: {file?: string; label?: string} = {}): Promise<PackageRef> {
+  if (!opts.file) {
+    const p = await buildPackage(project, {label: opts.label})
+    return {bytes: p.bytes, label: p.label, packageId: p.packageId}
+  }
+
+  let bytes: Buffer
+  try {
+    bytes = await readFile(opts.file)
+  } catch {
+    throw new FabError('USAGE', `--package: cannot read ${opts.file}`)
+  }
+
+  const parsed = parsePackage(bytes, opts.file)
+  const expected = opts.label ?? project.label
+  if (parsed.label !== expected)
+    throw new FabError('FABRIC', `${opts.file}: label mismatch: the package says "${parsed.label}", the project expects "${expected}"`, {
+      hint: 'rebuild the package with `fabk8s lifecycle package`, or pass --label to accept this one',
+    })
+  return {bytes, label: parsed.label, packageId: parsed.packageId}
+}
+
+/** `lifecycle package`: write <label>.tar.gz into outDir. */
+export async function writePackage(project: ProjectConfig, opts: {label?: string; outDir: string}): Promise<{file: string; label: string; packageId: string; warnings: string[]}> {
+  const {mkdir, writeFile} = await import('node:fs/promises')
+  const {join, resolve: resolvePath} = await import('node:path')
+  const p = await buildPackage(project, {label: opts.label})
+  const dir = resolvePath(opts.outDir)
+  const file = join(dir, p.fileName)
+  try {
+    await mkdir(dir, {recursive: true})
+    await writeFile(file, p.bytes)
+  } catch (error) {
+    throw new FabError('FILESYSTEM', `cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+  }
+
+  const warnings: string[] = []
+  try {
+    const raw = await readFile(project.file, 'utf8')
+    if (/^\s+domain\s*:/m.test(raw))
+      warnings.push(`${project.file}: a "domain" for connection.json is dropped by the ccaas builder; the chaincode server's TLS certificate must carry a SAN matching the host in chaincode.address`)
+  } catch {}
+
+  return {file, label: p.label, packageId: p.packageId, warnings}
+}
+
+export interface Plan {
+  committed?: Committed
+  def: Definition
+  plan: SequencePlan
+}
+
+export async function planDefinition(s: FabricSession, project: ProjectConfig, o: DefinitionOverrides & {sequence?: number} = {}): Promise<Plan> {
+  const [def, committed] = await Promise.all([desiredDefinition(project, o), queryCommitted(s, project.name)])
+  const plan = planSequence(committed, def)
+  if (o.sequence !== undefined && o.sequence !== plan.sequence) {
+    plan.reason = `--sequence ${o.sequence} (planned ${plan.sequence}: ${plan.reason})`
+    plan.sequence = o.sequence
+    plan.commit = !committed || o.sequence > committed.sequence
+  }
+
+  return {committed, def, plan}
+}
+
+export interface ApproveOutcome {
+  approved: boolean
+  mspId: string
+  reason: string
+  sequence: number
+  txId?: string
+  validation?: string
+}
+
+/** Approve for one org unless its approval at that sequence already matches (definition and package). */
+export async function approveIfNeeded(s: FabricSession, org: OrgConfig, def: Definition, sequence: number, packageId: string): Promise<ApproveOutcome> {
+  const current = await queryApproved(s, org, def.name, sequence)
+  const need = approvalNeeded(current, def, sequence, packageId)
+  if (!need) return {approved: false, mspId: org.mspId, reason: 'already approved', sequence}
+  const r = await approve(s, org, def, sequence, packageId)
+  return {
+    approved: r.changed,
+    mspId: org.mspId,
+    reason: r.changed ? need : 'already approved',
+    sequence,
+    txId: r.txId,
+    validation: r.validation,
+  }
+}
+
+export function allPeers(s: FabricSession, only?: {org?: string[]; peer?: string[]}): {org: OrgConfig; peer: PeerConfig}[] {
+  const out: {org: OrgConfig; peer: PeerConfig}[] = []
+  for (const org of s.network.orgs) {
+    if (only?.org?.length && !only.org.includes(org.mspId)) continue
+    for (const p of org.peers) if (!only?.peer?.length || only.peer.includes(p.address)) out.push({org, peer: p})
+  }
+
+  if (out.length === 0) throw new FabError('USAGE', `no peer in fabk8s.yaml network matches ${[...(only?.org ?? []), ...(only?.peer ?? [])].join(', ')}`)
+  return out
+}
+
+export function selectOrgs(s: FabricSession, mspIds?: string[]): OrgConfig[] {
+  if (!mspIds?.length) return s.network.orgs
+  return mspIds.map((m) => s.org(m))
+}
+
+// ---------------------------------------------------------------------------------------------- register
+
+export interface RegisterOptions extends DefinitionOverrides {
+  json?: boolean
+  label?: string
+  packageFile?: string
+  verbose?: boolean
+}
+
+export interface RegisterResult {
+  /** Orgs whose approval was sent in this run. */
+  approved: string[]
+  channel: string
+  /** Whether a commit was sent in this run. */
+  committed: boolean
+  /** Peer addresses the package was newly installed on in this run. */
+  installed: string[]
+  label: string
+  name: string
+  packageId: string
+  sequence: number
+  /** Nothing was changed: everything was in place already. */
+  upToDate: boolean
+}
+
+interface Ctx {
+  approvals: ApproveOutcome[]
+  commit?: {txId?: string; validation?: string}
+  installs: InstallResult[]
+  pkg?: PackageRef
+  plan?: Plan
+}
+
+const short = (id: string) => id.replace(/:(\w{12})\w+$/, ':$1…')
+
+/**
+ * package → install (every peer) ∥ plan → approve (every org) → commit, as one task list. Installs and approvals
+ * overlap: an approval needs only the package ID, known before any install. Idempotent: what is in place is left.
+ */
+export async function register(project: ProjectConfig, opts: RegisterOptions = {}): Promise<RegisterResult> {
+  const s = new FabricSession(project.network)
+  const {network} = s
+  try {
+    const tasks: ListrTask<Ctx>[] = [
+      {
+        async task(ctx, task) {
+          ctx.pkg = await resolvePackage(project, {file: opts.packageFile, label: opts.label})
+          task.title = `Package ${short(ctx.pkg.packageId)}`
+        },
+        title: 'Package',
+      },
+      {
+        task: (_, task) =>
+          task.newListr(
+            [
+              {
+                task: (_c, t) =>
+                  t.newListr(
+                    allPeers(s).map(({org, peer}) => ({
+                      async task(ctx: Ctx, tt) {
+                        const r = await installOnPeer(s, org, peer, ctx.pkg!)
+                        ctx.installs.push(r)
+                        tt.title = `${org.mspId} ${peer.address}: ${r.installed ? 'installed' : 'already installed'}`
+                      },
+                      title: `${org.mspId} ${peer.address}`,
+                    })),
+                    {concurrent: true, exitOnError: true},
+                  ),
+                title: 'Install on peers',
+              },
+              {
+                task: (_c, t) =>
+                  t.newListr(
+                    [
+                      {
+                        async task(ctx: Ctx, tt) {
+                          ctx.plan = await planDefinition(s, project, opts)
+                          tt.title = `Sequence ${ctx.plan.plan.sequence}: ${ctx.plan.plan.reason}`
+                        },
+                        title: 'Plan sequence',
+                      },
+                      {
+                        task: (_c2, t2) =>
+                          t2.newListr(
+                            network.orgs.map((org) => ({
+                              async task(ctx: Ctx, tt) {
+                                const {def, plan} = ctx.plan!
+                                const r = await approveIfNeeded(s, org, def, plan.sequence, ctx.pkg!.packageId)
+                                ctx.approvals.push(r)
+                                tt.title = `${org.mspId}: ${r.approved ? `approved (${r.validation})` : 'already approved'}`
+                              },
+                              title: org.mspId,
+                            })),
+                            {concurrent: true, exitOnError: true},
+                          ),
+                        title: 'Approve',
+                      },
+                      {
+                        skip: (ctx: Ctx) => (ctx.plan!.plan.commit ? false : 'Commit: already committed'),
+                        async task(ctx: Ctx, tt) {
+                          const {def, plan} = ctx.plan!
+                          const r = await commit(s, def, plan.sequence)
+                          ctx.commit = {txId: r.txId, validation: r.validation}
+                          tt.title = `Commit sequence ${plan.sequence}: ${r.validation}`
+                        },
+                        title: 'Commit',
+                      },
+                    ],
+                    {concurrent: false, exitOnError: true},
+                  ),
+                title: `Define on ${network.channel}`,
+              },
+            ],
+            {concurrent: true, exitOnError: true},
+          ),
+        title: `Install and define ${project.name} on ${network.channel}`,
+      },
+    ]
+    const ctx = await runTasks<Ctx>(tasks, {approvals: [], installs: []}, {json: opts.json, verbose: opts.verbose})
+    const installed = ctx.installs.filter((i) => i.installed).map((i) => i.address)
+    const approved = ctx.approvals.filter((a) => a.approved).map((a) => a.mspId)
+    const committed = Boolean(ctx.commit)
+    return {
+      approved,
+      channel: network.channel,
+      committed,
+      installed,
+      label: ctx.pkg!.label,
+      name: project.name,
+      packageId: ctx.pkg!.packageId,
+      sequence: ctx.plan!.plan.sequence,
+      upToDate: installed.length === 0 && approved.length === 0 && !committed,
+    }
+  } catch (error) {
+    throw unwrapListr(error)
+  } finally {
+    s.close()
+  }
+}
+
+/** listr2 may wrap errors; give back ours. */
+function unwrapListr(error: unknown): unknown {
+  const e = error as {error?: unknown}
+  if (e && typeof e === 'object' && !(error instanceof FabError) && e.error instanceof Error) return e.error
+  return error
+}
+
+// ---------------------------------------------------------------------------------------------- status
+
+export interface StatusResult {
+  approvals: Record<string, boolean>
+  channel: string
+  committed: null | Record<string, unknown>
+  name: string
+  orgs: {approved: null | Record<string, unknown>; mspId: string; upToDate: boolean}[]
+  /** The project's package ID (what register would install and approve). */
+  packageId: string
+  peers: {address: string; hasPackage: boolean; installed: string[]; mspId: string}[]
+  plan: {commit: boolean; reason: string; sequence: number}
+}
+
+export async function status(project: ProjectConfig, o: DefinitionOverrides = {}): Promise<StatusResult> {
+  const s = new FabricSession(project.network)
+  try {
+    const pkg = await buildPackage(project)
+    const [{committed, def, plan}, installed] = await Promise.all([
+      planDefinition(s, project, o),
+      Promise.all(allPeers(s).map(async ({org, peer}) => ({address: peer.address, list: await queryInstalled(s, org, peer), mspId: org.mspId}))),
+    ])
+    const orgs = await Promise.all(
+      s.network.orgs.map(async (org) => {
+        const a = await queryApproved(s, org, project.name, plan.sequence)
+        return {approved: a ? definitionJson(a) : null, mspId: org.mspId, upToDate: !approvalNeeded(a, def, plan.sequence, pkg.packageId)}
+      }),
+    )
+    return {
+      approvals: committed?.approvals ?? {},
+      channel: s.network.channel,
+      committed: committed ? definitionJson(committed) : null,
+      name: project.name,
+      orgs,
+      packageId: pkg.packageId,
+      peers: installed.map((i) => ({
+        address: i.address,
+        hasPackage: i.list.some((x) => x.packageId === pkg.packageId),
+        installed: i.list.map((x) => x.packageId),
+        mspId: i.mspId,
+      })),
+      plan: {commit: plan.commit, reason: plan.reason, sequence: plan.sequence},
+    }
+  } finally {
+    s.close()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- single steps
+
+export interface InstallAllResult {
+  label: string
+  packageId: string
+  peers: InstallResult[]
+}
+
+/** `lifecycle install`: the package on every selected peer, in parallel; "already installed" is success. */
+export async function installAll(project: ProjectConfig, o: {label?: string; orgs?: string[]; packageFile?: string; peers?: string[]} = {}): Promise<InstallAllResult> {
+  const s = new FabricSession(project.network)
+  try {
+    const pkg = await resolvePackage(project, {file: o.packageFile, label: o.label})
+    const peers = await Promise.all(allPeers(s, {org: o.orgs, peer: o.peers}).map(({org, peer}) => installOnPeer(s, org, peer, pkg)))
+    return {label: pkg.label, packageId: pkg.packageId, peers}
+  } finally {
+    s.close()
+  }
+}
+
+export interface ApproveAllResult {
+  orgs: ApproveOutcome[]
+  packageId: string
+  plan: {commit: boolean; reason: string; sequence: number}
+}
+
+/** `lifecycle approve`: per selected org, at the planned (or given) sequence; orgs already matching are skipped. */
+export async function approveAll(
+  project: ProjectConfig,
+  o: DefinitionOverrides & {label?: string; orgs?: string[]; packageFile?: string; packageId?: string; sequence?: number} = {},
+): Promise<ApproveAllResult> {
+  const s = new FabricSession(project.network)
+  try {
+    const packageId = o.packageId ?? (await resolvePackage(project, {file: o.packageFile, label: o.label})).packageId
+    const {def, plan} = await planDefinition(s, project, o)
+    const orgs = await Promise.all(selectOrgs(s, o.orgs).map((org) => approveIfNeeded(s, org, def, plan.sequence, packageId)))
+    return {orgs, packageId, plan: {commit: plan.commit, reason: plan.reason, sequence: plan.sequence}}
+  } finally {
+    s.close()
+  }
+}
+
+export interface CommitResult {
+  approvals: Record<string, boolean>
+  committed: boolean
+  reason: string
+  sequence: number
+  txId?: string
+  validation?: string
+}
+
+/** `lifecycle commit`: commit the planned (or given) sequence unless the committed definition already matches. */
+export async function commitDefinition(project: ProjectConfig, o: DefinitionOverrides & {sequence?: number} = {}): Promise<CommitResult> {
+  const s = new FabricSession(project.network)
+  try {
+    const {committed, def, plan} = await planDefinition(s, project, o)
+    if (!plan.commit) return {approvals: committed?.approvals ?? {}, committed: false, reason: plan.reason, sequence: plan.sequence}
+    const r = await commit(s, def, plan.sequence)
+    return {approvals: r.approvals, committed: true, reason: plan.reason, sequence: plan.sequence, txId: r.txId, validation: r.validation}
+  } finally {
+    s.close()
+  }
+}
+
+export interface CallResult {
+  result: string
+  txId?: string
+  validation?: string
+}
+
+/** `invoke` / `query` through the Gateway of the chosen org. */
+export async function callChaincodeFor(
+  project: ProjectConfig,
+  o: {args: string[]; chaincode?: string; fn: string; org?: string; submit: boolean; transient?: string},
+): Promise<CallResult> {
+  let transient: Record<string, string> | undefined
+  if (o.transient) {
+    try {
+      transient = JSON.parse(o.transient)
+    } catch {}
+
+    if (!transient || typeof transient !== 'object' || Object.values(transient).some((v) => typeof v !== 'string'))
+      throw new FabError('USAGE', '--transient: expected a JSON object of strings, e.g. {"secret":"x"}')
+  }
+
+  const s = new FabricSession(project.network)
+  try {
+    const {callChaincode} = await import('./lifecycle.js')
+    const r = await callChaincode(s, s.org(o.org), {args: o.args, chaincode: o.chaincode ?? project.name, fn: o.fn, submit: o.submit, transient})
+    return {result: Buffer.from(r.result).toString('utf8'), txId: r.txId, validation: r.validation}
+  } finally {
+    s.close()
+  }
+}

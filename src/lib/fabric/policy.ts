@@ -1,0 +1,272 @@
+import {common, msp, peer} from '@hyperledger/fabric-protos'
+/**
+ * Endorsement policies and collection configs, encoded exactly as the peer CLI does (internal/peer/lifecycle and
+ * common/policydsl in Fabric), so an approval made by fabk8s and one made by `peer lifecycle chaincode
+ * approveformyorg` with the same strings are byte-identical and count as the same definition.
+ */
+import {readFile} from 'node:fs/promises'
+
+import {FabError} from '../errors.js'
+
+/** What _lifecycle writes when a definition has no policy: the channel's /Channel/Application/Endorsement. */
+export const DEFAULT_ENDORSEMENT_POLICY_REF = '/Channel/Application/Endorsement'
+
+const ROLES: Record<string, number> = {
+  admin: msp.MSPRole.MSPRoleType.ADMIN,
+  client: msp.MSPRole.MSPRoleType.CLIENT,
+  member: msp.MSPRole.MSPRoleType.MEMBER,
+  orderer: msp.MSPRole.MSPRoleType.ORDERER,
+  peer: msp.MSPRole.MSPRoleType.PEER,
+}
+const PRINCIPAL_RE = /^([A-Za-z0-9.-]+)\.(admin|member|client|peer|orderer)$/
+
+type Node = {args: Arg[]; gate: 'and' | 'or' | 'outof'}
+type Arg = Node | {num: number} | {str: string}
+
+function parseDsl(src: string): Node {
+  let i = 0
+  const fail = (m: string): never => {
+    throw new Error(`${m} at position ${i + 1}`)
+  }
+
+  const ws = () => {
+    while (i < src.length && /\s/.test(src[i])) i++
+  }
+
+  const arg = (): Arg => {
+    ws()
+    const ch = src[i]
+    if (ch === "'" || ch === '"') {
+      const end = src.indexOf(ch, i + 1)
+      if (end === -1) fail('unterminated string')
+      const str = src.slice(i + 1, end)
+      i = end + 1
+      return {str}
+    }
+
+    if (/\d/.test(ch ?? '')) {
+      const m = /^\d+/.exec(src.slice(i))!
+      i += m[0].length
+      return {num: Number(m[0])}
+    }
+
+    return gate()
+  }
+
+  const gate = (): Node => {
+    ws()
+    const m = /^[A-Za-z]+/.exec(src.slice(i))
+    if (!m) fail('expected AND, OR or OutOf')
+    const word = m![0]
+    const g = word.toLowerCase()
+    if (!['and', 'or', 'outof'].includes(g) || !['AND', 'and', 'And', 'OR', 'or', 'Or', 'OUTOF', 'outof', 'OutOf'].includes(word))
+      fail(`unknown function ${word}`)
+    i += word.length
+    ws()
+    if (src[i] !== '(') fail("expected '('")
+    i++
+    const args: Arg[] = []
+    for (;;) {
+      args.push(arg())
+      ws()
+      if (src[i] === ',') {
+        i++
+        continue
+      }
+
+      if (src[i] === ')') {
+        i++
+        break
+      }
+
+      fail("expected ',' or ')'")
+    }
+
+    return {args, gate: g as Node['gate']}
+  }
+
+  const root = gate()
+  ws()
+  if (i < src.length) fail('unexpected text')
+  return root
+}
+
+function nOutOf(n: number, rules: common.SignaturePolicy[]): common.SignaturePolicy {
+  const nout = new common.SignaturePolicy.NOutOf()
+  nout.setN(n)
+  nout.setRulesList(rules)
+  const p = new common.SignaturePolicy()
+  p.setNOutOf(nout)
+  return p
+}
+
+/**
+ * Fabric's policy DSL (`AND('Org1MSP.member', OR(...))`, `OutOf(2, ...)`) → SignaturePolicyEnvelope. Principals
+ * are numbered the way policydsl.FromString numbers them: nested gates first, then a gate's own strings, left to
+ * right, without de-duplication.
+ */
+export function signaturePolicyFromString(policy: string): common.SignaturePolicyEnvelope {
+  let root: Node
+  try {
+    root = parseDsl(policy)
+  } catch (error) {
+    throw new Error(`invalid policy "${policy}": ${(error as Error).message}`)
+  }
+
+  const identities: msp.MSPPrincipal[] = []
+  const evalGate = (node: Node): common.SignaturePolicy => {
+    let {args} = node
+    let n: number
+    if (node.gate === 'outof') {
+      const first = args[0]
+      if (!first || !('num' in first)) throw new Error(`invalid policy "${policy}": OutOf needs a number first`)
+      n = first.num
+      args = args.slice(1)
+    } else n = node.gate === 'and' ? args.length : 1
+    if (args.length === 0) throw new Error(`invalid policy "${policy}": a gate needs at least one principal`)
+    const nested = new Map<Node, common.SignaturePolicy>()
+    for (const a of args) if ('gate' in a) nested.set(a, evalGate(a))
+    const rules = args.map((a) => {
+      if ('gate' in a) return nested.get(a)!
+      if ('num' in a) throw new Error(`invalid policy "${policy}": unexpected number ${a.num}`)
+      const m = PRINCIPAL_RE.exec(a.str)
+      if (!m) throw new Error(`invalid policy "${policy}": "${a.str}" is not MSPID.role (role: member, admin, client, peer, orderer)`)
+      const role = new msp.MSPRole()
+      role.setMspIdentifier(m[1])
+      role.setRole(ROLES[m[2]] as msp.MSPRole.MSPRoleTypeMap[keyof msp.MSPRole.MSPRoleTypeMap])
+      const principal = new msp.MSPPrincipal()
+      principal.setPrincipalClassification(msp.MSPPrincipal.Classification.ROLE)
+      principal.setPrincipal(role.serializeBinary())
+      identities.push(principal)
+      const signed = new common.SignaturePolicy()
+      signed.setSignedBy(identities.length - 1)
+      return signed
+    })
+    if (n > rules.length) throw new Error(`invalid policy "${policy}": OutOf(${n}) with only ${rules.length} principals`)
+    return nOutOf(n, rules)
+  }
+
+  const rule = evalGate(root)
+  const env = new common.SignaturePolicyEnvelope()
+  env.setVersion(0)
+  env.setRule(rule)
+  env.setIdentitiesList(identities)
+  return env
+}
+
+/** An ApplicationPolicy (the chaincode's validation parameter) from --signature-policy / --channel-config-policy. */
+export function applicationPolicy(opts: {channelConfigPolicy?: string; signaturePolicy?: string}): peer.ApplicationPolicy {
+  if (opts.signaturePolicy && opts.channelConfigPolicy) throw new FabError('USAGE', 'set a signature policy or a channel config policy, not both')
+  const ap = new peer.ApplicationPolicy()
+  if (opts.signaturePolicy) {
+    try {
+      ap.setSignaturePolicy(signaturePolicyFromString(opts.signaturePolicy))
+    } catch (error) {
+      throw new FabError('USAGE', `signature policy: ${(error as Error).message}`)
+    }
+  } else ap.setChannelConfigPolicyReference(opts.channelConfigPolicy || DEFAULT_ENDORSEMENT_POLICY_REF)
+  return ap
+}
+
+/** Human form of a validation parameter (an ApplicationPolicy), for status output. */
+export function describeApplicationPolicy(bytes: Uint8Array): string {
+  if (bytes.length === 0) return '(none)'
+  let ap: peer.ApplicationPolicy
+  try {
+    ap = peer.ApplicationPolicy.deserializeBinary(bytes)
+  } catch {
+    return `(${bytes.length} bytes, not an ApplicationPolicy)`
+  }
+
+  if (ap.hasSignaturePolicy()) return signaturePolicyToString(ap.getSignaturePolicy()!)
+  return ap.getChannelConfigPolicyReference()
+}
+
+/** SignaturePolicyEnvelope → DSL text (AND/OR/OutOf), the inverse of signaturePolicyFromString. */
+export function signaturePolicyToString(env: common.SignaturePolicyEnvelope): string {
+  const ids = env.getIdentitiesList().map((p) => {
+    if (p.getPrincipalClassification() !== msp.MSPPrincipal.Classification.ROLE) return '?'
+    const r = msp.MSPRole.deserializeBinary(p.getPrincipal_asU8())
+    const role = Object.entries(ROLES).find(([, v]) => v === r.getRole())?.[0] ?? '?'
+    return `'${r.getMspIdentifier()}.${role}'`
+  })
+  const walk = (p: common.SignaturePolicy): string => {
+    if (p.hasSignedBy()) return ids[p.getSignedBy()] ?? '?'
+    const n = p.getNOutOf()!
+    const rules = n.getRulesList().map((r) => walk(r))
+    if (n.getN() === rules.length && rules.length > 1) return `AND(${rules.join(', ')})`
+    if (n.getN() === 1) return `OR(${rules.join(', ')})`
+    return `OutOf(${n.getN()}, ${rules.join(', ')})`
+  }
+
+  const rule = env.getRule()
+  return rule ? walk(rule) : '?'
+}
+
+interface CollectionJson {
+  blockToLive?: number
+  endorsementPolicy?: {channelConfigPolicy?: string; signaturePolicy?: string}
+  maxPeerCount?: number
+  memberOnlyRead?: boolean
+  memberOnlyWrite?: boolean
+  name?: string
+  policy?: string
+  requiredPeerCount?: number
+}
+
+/** A collections config (the JSON the peer CLI reads with --collections-config) → CollectionConfigPackage. */
+export function collectionsFromJson(text: string, file = 'collections config'): peer.CollectionConfigPackage {
+  let list: unknown
+  try {
+    list = JSON.parse(text)
+  } catch (error) {
+    throw new FabError('USAGE', `${file}: not JSON (${(error as Error).message})`)
+  }
+
+  if (!Array.isArray(list)) throw new FabError('USAGE', `${file}: expected a JSON list of collections`)
+  const pkg = new peer.CollectionConfigPackage()
+  for (const [i, c] of (list as CollectionJson[]).entries()) {
+    const where = `${file}: collection [${i}]`
+    if (typeof c?.name !== 'string' || !c.name) throw new FabError('USAGE', `${where}: "name" is required`)
+    if (typeof c.policy !== 'string') throw new FabError('USAGE', `${where} (${c.name}): "policy" is required`)
+    const sc = new peer.StaticCollectionConfig()
+    sc.setName(c.name)
+    const cpc = new peer.CollectionPolicyConfig()
+    try {
+      cpc.setSignaturePolicy(signaturePolicyFromString(c.policy))
+    } catch (error) {
+      throw new FabError('USAGE', `${where} (${c.name}): ${(error as Error).message}`)
+    }
+
+    sc.setMemberOrgsPolicy(cpc)
+    sc.setRequiredPeerCount(c.requiredPeerCount ?? 0)
+    sc.setMaximumPeerCount(c.maxPeerCount ?? 1)
+    sc.setBlockToLive(c.blockToLive ?? 0)
+    sc.setMemberOnlyRead(Boolean(c.memberOnlyRead))
+    sc.setMemberOnlyWrite(Boolean(c.memberOnlyWrite))
+    if (c.endorsementPolicy && (c.endorsementPolicy.signaturePolicy || c.endorsementPolicy.channelConfigPolicy)) {
+      try {
+        sc.setEndorsementPolicy(applicationPolicy(c.endorsementPolicy))
+      } catch (error) {
+        throw new FabError('USAGE', `${where} (${c.name}) endorsementPolicy: ${(error as Error).message}`)
+      }
+    }
+
+    const cc = new peer.CollectionConfig()
+    cc.setStaticCollectionConfig(sc)
+    pkg.addConfig(cc)
+  }
+
+  return pkg
+}
+
+export async function readCollections(file: string): Promise<peer.CollectionConfigPackage> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch {
+    throw new FabError('USAGE', `collections config: cannot read ${file}`)
+  }
+
+  return collectionsFromJson(text, file)
+}

@@ -1,0 +1,133 @@
+import {common, msp, peer} from '@hyperledger/fabric-protos'
+/**
+ * Signed proposals for the peer's Endorser service, built the way Fabric's protoutil does: a Header (ChannelHeader of
+ * type ENDORSER_TRANSACTION + SignatureHeader with the creator and a nonce), a ChaincodeProposalPayload with the
+ * invocation spec, and a signature over the proposal bytes. Used for what the Gateway cannot do: InstallChaincode
+ * and other channel-less (`""`) _lifecycle calls, and per-peer queries.
+ */
+import {createHash, randomBytes} from 'node:crypto'
+import {createRequire} from 'node:module'
+
+import type {SigningIdentity} from './identity.js'
+
+interface TimestampCtor {
+  fromDate(d: Date): unknown
+}
+
+// google-protobuf's Timestamp, resolved from fabric-protos' own dependency (so it is the instance its setters expect)
+const requireFromProtos = createRequire(createRequire(import.meta.url).resolve('@hyperledger/fabric-protos'))
+const {Timestamp} = requireFromProtos('google-protobuf/google/protobuf/timestamp_pb.js') as {Timestamp: TimestampCtor}
+
+export interface ProposalInput {
+  /** Arguments after the function name; strings are UTF-8 encoded. */
+  args?: (string | Uint8Array)[]
+  chaincode: string
+  /** "" for channel-less calls (InstallChaincode, QueryInstalledChaincodes). */
+  channel: string
+  fn: string
+  /** For tests: fixed nonce and time. */
+  nonce?: Uint8Array
+  now?: Date
+}
+
+export interface UnsignedProposal {
+  bytes: Uint8Array
+  txId: string
+}
+
+/** SerializedIdentity{mspid, id_bytes: PEM}: the creator bytes Fabric expects. */
+export function serializedIdentity(id: Pick<SigningIdentity, 'certPem' | 'mspId'>): Uint8Array {
+  const si = new msp.SerializedIdentity()
+  si.setMspid(id.mspId)
+  si.setIdBytes(id.certPem)
+  return si.serializeBinary()
+}
+
+/** Transaction ID = hex(sha256(nonce ‖ creator)), as protoutil.ComputeTxID. */
+export function computeTxId(nonce: Uint8Array, creator: Uint8Array): string {
+  return createHash('sha256').update(nonce).update(creator).digest('hex')
+}
+
+export function buildProposal(id: Pick<SigningIdentity, 'certPem' | 'mspId'>, input: ProposalInput): UnsignedProposal {
+  const creator = serializedIdentity(id)
+  const nonce = input.nonce ?? randomBytes(24)
+  const txId = computeTxId(nonce, creator)
+
+  const ccId = new peer.ChaincodeID()
+  ccId.setName(input.chaincode)
+  const ext = new peer.ChaincodeHeaderExtension()
+  ext.setChaincodeId(ccId)
+
+  const ch = new common.ChannelHeader()
+  ch.setType(common.HeaderType.ENDORSER_TRANSACTION)
+  ch.setVersion(0)
+  ch.setTimestamp(Timestamp.fromDate(input.now ?? new Date()) as never)
+  ch.setChannelId(input.channel)
+  ch.setTxId(txId)
+  ch.setEpoch(0)
+  ch.setExtension$(ext.serializeBinary())
+
+  const sh = new common.SignatureHeader()
+  sh.setCreator(creator)
+  sh.setNonce(nonce)
+
+  const header = new common.Header()
+  header.setChannelHeader(ch.serializeBinary())
+  header.setSignatureHeader(sh.serializeBinary())
+
+  const ccInput = new peer.ChaincodeInput()
+  const enc = new TextEncoder()
+  ccInput.setArgsList([enc.encode(input.fn), ...(input.args ?? []).map((a) => (typeof a === 'string' ? enc.encode(a) : a))])
+  const spec = new peer.ChaincodeSpec()
+  spec.setType(peer.ChaincodeSpec.Type.GOLANG)
+  spec.setChaincodeId(ccId)
+  spec.setInput(ccInput)
+  const cis = new peer.ChaincodeInvocationSpec()
+  cis.setChaincodeSpec(spec)
+  const payload = new peer.ChaincodeProposalPayload()
+  payload.setInput(cis.serializeBinary())
+
+  const proposal = new peer.Proposal()
+  proposal.setHeader(header.serializeBinary())
+  proposal.setPayload(payload.serializeBinary())
+  return {bytes: proposal.serializeBinary(), txId}
+}
+
+export async function signProposal(id: SigningIdentity, input: ProposalInput): Promise<{signed: peer.SignedProposal; txId: string}> {
+  const {bytes, txId} = buildProposal(id, input)
+  const signed = new peer.SignedProposal()
+  signed.setProposalBytes(bytes)
+  signed.setSignature(await id.sign(bytes))
+  return {signed, txId}
+}
+
+export interface DecodedProposal {
+  args: Uint8Array[]
+  chaincode: string
+  channel: string
+  creator: {idBytes: string; mspId: string}
+  headerType: number
+  nonce: Uint8Array
+  txId: string
+}
+
+/** Decode a proposal again (tests, debugging): the inverse of buildProposal. */
+export function decodeProposal(bytes: Uint8Array): DecodedProposal {
+  const p = peer.Proposal.deserializeBinary(bytes)
+  const header = common.Header.deserializeBinary(p.getHeader_asU8())
+  const ch = common.ChannelHeader.deserializeBinary(header.getChannelHeader_asU8())
+  const sh = common.SignatureHeader.deserializeBinary(header.getSignatureHeader_asU8())
+  const creator = msp.SerializedIdentity.deserializeBinary(sh.getCreator_asU8())
+  const ext = peer.ChaincodeHeaderExtension.deserializeBinary(ch.getExtension_asU8())
+  const payload = peer.ChaincodeProposalPayload.deserializeBinary(p.getPayload_asU8())
+  const cis = peer.ChaincodeInvocationSpec.deserializeBinary(payload.getInput_asU8())
+  return {
+    args: cis.getChaincodeSpec()?.getInput()?.getArgsList_asU8() ?? [],
+    chaincode: ext.getChaincodeId()?.getName() ?? '',
+    channel: ch.getChannelId(),
+    creator: {idBytes: Buffer.from(creator.getIdBytes_asU8()).toString('utf8'), mspId: creator.getMspid()},
+    headerType: ch.getType(),
+    nonce: sh.getNonce_asU8(),
+    txId: ch.getTxId(),
+  }
+}

@@ -1,0 +1,173 @@
+import type {Client, ServiceError} from '@grpc/grpc-js'
+import type {Gateway} from '@hyperledger/fabric-gateway'
+
+import {peer} from '@hyperledger/fabric-protos'
+/**
+ * One run's connections to the network in fabk8s.yaml: one gRPC client per peer (cached), one signing identity per
+ * org (cached), one Gateway per org. `close()` closes them all so the process exits.
+ */
+import {readFileSync} from 'node:fs'
+
+import type {NetworkConfig, OrgConfig, PeerConfig} from '../project/schema.js'
+import type {ErrContext} from './errmap.js'
+
+import {FabError} from '../errors.js'
+import {loadIdentity, type SigningIdentity} from './identity.js'
+import {type ProposalInput, signProposal} from './proposal.js'
+
+export interface SessionOptions {
+  /** Per-call deadline in ms (default 60 s). */
+  timeoutMs?: number
+}
+
+/** A non-2xx chaincode response from the peer (status and message kept for callers that expect e.g. 404). */
+export class PeerResponseError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly address: string,
+  ) {
+    super(message)
+    this.name = 'PeerResponseError'
+  }
+}
+
+export class FabricSession {
+  readonly network: NetworkConfig
+  private readonly clients = new Map<string, Client>()
+  private readonly gateways = new Map<string, Gateway>()
+  private readonly identities = new Map<string, Promise<SigningIdentity>>()
+  private readonly timeoutMs: number
+
+  constructor(network: NetworkConfig | undefined, opts: SessionOptions = {}) {
+    if (!network)
+      throw new FabError('PROJECT', 'fabk8s.yaml has no `network` section (channel, orderer, orgs with mspId, mspPath and peers)', {
+        hint: 'add network: {channel, orderer: {address, tlsCACert}, orgs: [{mspId, mspPath, peers: [{address, tlsCACert}]}]}',
+      })
+    this.network = network
+    this.timeoutMs = opts.timeoutMs ?? 60_000
+  }
+
+  /** The gRPC client for a peer (one per address per run). */
+  async client(p: PeerConfig): Promise<Client> {
+    const key = `${p.address}|${p.hostnameOverride ?? ''}`
+    const cached = this.clients.get(key)
+    if (cached) return cached
+    const grpc = await import('@grpc/grpc-js')
+    let ca: Buffer
+    try {
+      ca = readFileSync(p.tlsCACert)
+    } catch {
+      throw new FabError('PROJECT', `tlsCACert of ${p.address}: cannot read ${p.tlsCACert}`, {hint: 'set the path of the TLS CA certificate in fabk8s.yaml'})
+    }
+
+    let creds
+    try {
+      creds = grpc.credentials.createSsl(ca)
+    } catch (error) {
+      throw new FabError('FABRIC', `TLS: the CA file ${p.tlsCACert} for ${p.address} is not a PEM certificate (${(error as Error).message})`)
+    }
+
+    const options: Record<string, number | string> = {'grpc.max_receive_message_length': 100 * 1024 * 1024, 'grpc.max_send_message_length': 100 * 1024 * 1024}
+    if (p.hostnameOverride) {
+      options['grpc.ssl_target_name_override'] = p.hostnameOverride
+      options['grpc.default_authority'] = p.hostnameOverride
+    }
+
+    const client = new grpc.Client(p.address, creds, options)
+    this.clients.set(key, client)
+    return client
+  }
+
+  close(): void {
+    for (const g of this.gateways.values()) g.close()
+    for (const c of this.clients.values()) c.close()
+    this.gateways.clear()
+    this.clients.clear()
+  }
+
+  ctx(org: OrgConfig, p: PeerConfig, op: string): ErrContext {
+    return {
+      address: p.address,
+      channel: this.network.channel,
+      hostnameOverride: p.hostnameOverride,
+      mspId: org.mspId,
+      mspPath: org.mspPath,
+      op,
+      orderer: this.network.orderer.address,
+      tlsCACert: p.tlsCACert,
+    }
+  }
+
+  /** A Gateway on the org's first peer, signed by the org's admin. */
+  async gateway(org: OrgConfig): Promise<Gateway> {
+    const cached = this.gateways.get(org.mspId)
+    if (cached) return cached
+    const p = firstPeer(org)
+    const [client, id, {connect, hash}] = await Promise.all([this.client(p), this.identity(org), import('@hyperledger/fabric-gateway')])
+    const deadline = deadlineAfter(this.timeoutMs)
+    const gw = connect({
+      client,
+      commitStatusOptions: deadline,
+      endorseOptions: deadline,
+      evaluateOptions: deadline,
+      hash: hash.sha256,
+      identity: {credentials: id.certPem, mspId: id.mspId},
+      signer: id.signDigest,
+      submitOptions: deadline,
+    })
+    this.gateways.set(org.mspId, gw)
+    return gw
+  }
+
+  identity(org: OrgConfig): Promise<SigningIdentity> {
+    let id = this.identities.get(org.mspId)
+    if (!id) {
+      id = loadIdentity(org)
+      this.identities.set(org.mspId, id)
+    }
+
+    return id
+  }
+
+  org(mspId?: string): OrgConfig {
+    if (!mspId) return this.network.orgs[0]
+    const org = this.network.orgs.find((o) => o.mspId === mspId)
+    if (!org) throw new FabError('USAGE', `--org ${mspId}: not in fabk8s.yaml network.orgs (${this.network.orgs.map((o) => o.mspId).join(', ')})`)
+    return org
+  }
+
+  /**
+   * Send a signed proposal to a peer's Endorser (ProcessProposal) and return the chaincode response payload.
+   * A response status ≥ 400 becomes a PeerResponseError (callers decide: "already installed", 404, or mapFabricError).
+   */
+  async propose(org: OrgConfig, p: PeerConfig, input: ProposalInput): Promise<Uint8Array> {
+    const [client, id] = await Promise.all([this.client(p), this.identity(org)])
+    const {signed} = await signProposal(id, input)
+    const response = await new Promise<peer.ProposalResponse>((resolve, reject) => {
+      client.makeUnaryRequest(
+        '/protos.Endorser/ProcessProposal',
+        (m: peer.SignedProposal) => Buffer.from(m.serializeBinary()),
+        (b: Buffer) => peer.ProposalResponse.deserializeBinary(b),
+        signed,
+        {deadline: Date.now() + this.timeoutMs},
+        (err: null | ServiceError, value?: peer.ProposalResponse) => (err ? reject(err) : resolve(value!)),
+      )
+    })
+    const r = response.getResponse()
+    const status = r?.getStatus() ?? 0
+    if (status >= 400 || status < 200) throw new PeerResponseError(status, r?.getMessage() ?? `status ${status}`, p.address)
+    return r!.getPayload_asU8()
+  }
+}
+
+/** CallOptions with a deadline `ms` from each call. */
+function deadlineAfter(ms: number): () => {deadline: number} {
+  return () => ({deadline: Date.now() + ms})
+}
+
+export function firstPeer(org: OrgConfig): PeerConfig {
+  const p = org.peers[0]
+  if (!p) throw new FabError('PROJECT', `network.orgs[${org.mspId}].peers: at least one peer is required`)
+  return p
+}

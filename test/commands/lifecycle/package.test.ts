@@ -1,0 +1,50 @@
+/* eslint-disable mocha/max-top-level-suites */
+import {expect} from 'chai'
+import {createHash} from 'node:crypto'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {json, runCli} from '../../support/cli.js'
+
+function project(extra = ''): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-pkgcmd-'))
+  writeFileSync(path.join(dir, 'fabk8s.yaml'), `name: pk\nversion: "2.0"\nchaincode:\n  address: pk.fabk8s.svc.cluster.local:9999\n  tls: false\n${extra}`)
+  return dir
+}
+
+describe('fabk8s lifecycle package', () => {
+  it('writes <label>.tar.gz and prints {file, label, packageId}; the ID is the sha256 of the file', async () => {
+    const dir = project()
+    const r = await runCli(['lifecycle', 'package', '--json', '-o', 'out'], {cwd: dir})
+    expect(r.code, r.stderr).to.equal(0)
+    const out = json<{file: string; label: string; packageId: string}>(r)
+    expect(out.label).to.equal('pk_2.0')
+    expect(out.file).to.equal(path.join(dir, 'out', 'pk_2.0.tar.gz'))
+    expect(out.packageId).to.equal(`pk_2.0:${createHash('sha256').update(readFileSync(out.file)).digest('hex')}`)
+    const again = json<{packageId: string}>(await runCli(['lifecycle', 'package', '--json', '-o', 'out2'], {cwd: dir}))
+    expect(again.packageId).to.equal(out.packageId)
+  })
+
+  it('human output names the file and the package ID', async () => {
+    const r = await runCli(['lifecycle', 'package'], {cwd: project()})
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout).to.match(/^wrote .*pk_2\.0\.tar\.gz\npackage ID pk_2\.0:[0-9a-f]{64}\n$/)
+  })
+
+  it('an invalid --label is a usage error (exit 2)', async () => {
+    const r = await runCli(['lifecycle', 'package', '--label', 'bad label'], {cwd: project()})
+    expect(r.code).to.equal(2)
+    expect(r.stderr).to.match(/--label: "bad label" is not a valid chaincode label/)
+  })
+})
+
+describe('fabk8s lifecycle (no network section)', () => {
+  for (const cmd of [['lifecycle', 'status'], ['lifecycle', 'install'], ['register']]) {
+    it(`${cmd.join(' ')} says the network section is missing (exit 3)`, async () => {
+      const r = await runCli([...cmd, '--json'], {cwd: project()})
+      expect(r.code).to.equal(3)
+      expect(json<{error: {message: string}}>(r).error.message).to.match(/fabk8s.yaml has no `network` section/)
+    })
+  }
+})

@@ -1,0 +1,225 @@
+import type {Context} from 'mocha'
+
+/* eslint-disable mocha/max-top-level-suites */
+import {expect} from 'chai'
+import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
+import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
+import {createServer} from 'node:net'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {type Fabnet, fabnetOrSkip, networkYaml, tempProject} from '../lib/fabric/fabnet.js'
+import {json, runCli} from '../support/cli.js'
+
+const FIXTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/fabric/kvcc')
+const uniq = () => `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`
+
+interface RegisterOut {
+  approved: string[]
+  committed: boolean
+  installed: string[]
+  packageId: string
+  sequence: number
+  upToDate: boolean
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer()
+    s.listen(0, '127.0.0.1', () => {
+      const {port} = s.address() as {port: number}
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+function peerCli(f: Fabnet, org: 0 | 1, args: string[]): string {
+  const o = f.orgs[org]
+  return execFileSync(path.join(process.env.FABRIC_BIN!, 'peer'), args, {
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      CORE_PEER_ADDRESS: o.peerAddress,
+      CORE_PEER_LOCALMSPID: o.mspId,
+      CORE_PEER_MSPCONFIGPATH: o.adminMsp,
+      CORE_PEER_TLS_ENABLED: 'true',
+      CORE_PEER_TLS_ROOTCERT_FILE: o.peerCA,
+      FABRIC_CFG_PATH: process.env.FABRIC_CFG ?? process.env.FABRIC_CFG_PATH,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+}
+
+function needPeerCli(ctx: Context): void {
+  if (!process.env.FABRIC_BIN || !existsSync(path.join(process.env.FABRIC_BIN, 'peer'))) {
+    console.log('      skipped: FABRIC_BIN/peer not found (source the test bed env file)')
+    ctx.skip()
+  }
+}
+
+describe('fabk8s register @integration (real Fabric network)', function () {
+  this.timeout(180_000)
+  let f: Fabnet
+  let dir: string
+  let name: string
+
+  before(function () {
+    f = fabnetOrSkip(this)
+    name = uniq()
+    dir = tempProject(f, {name})
+  })
+
+  it('registers for both orgs: installs on both peers, approves for both, commits sequence 1', async () => {
+    const r = await runCli(['register', '--json'], {cwd: dir})
+    expect(r.code, r.stdout + r.stderr).to.equal(0)
+    const out = json<RegisterOut>(r)
+    expect(out.sequence).to.equal(1)
+    expect(out.committed).to.equal(true)
+    expect(out.approved.sort()).to.deep.equal(f.orgs.map((o) => o.mspId).sort())
+    expect(out.installed.sort()).to.deep.equal(f.orgs.map((o) => o.peerAddress).sort())
+    const st = json<{committed: {sequence: number}; peers: {hasPackage: boolean}[]}>(await runCli(['lifecycle', 'status', '--json'], {cwd: dir}))
+    expect(st.committed.sequence).to.equal(1)
+    expect(st.peers.every((p) => p.hasPackage)).to.equal(true)
+  })
+
+  it('a second run changes nothing and says so', async () => {
+    const r = await runCli(['register', '--json'], {cwd: dir})
+    expect(r.code, r.stdout + r.stderr).to.equal(0)
+    const out = json<RegisterOut>(r)
+    expect(out).to.include({committed: false, sequence: 1, upToDate: true})
+    expect(out.installed).to.deep.equal([])
+    expect(out.approved).to.deep.equal([])
+    const human = await runCli(['register'], {cwd: dir})
+    expect(human.stdout).to.match(/nothing to do/)
+  })
+
+  it('the package ID equals what `peer lifecycle chaincode calculatepackageid` prints', async function () {
+    needPeerCli(this)
+    const out = json<{file: string; packageId: string}>(await runCli(['lifecycle', 'package', '--json'], {cwd: dir}))
+    expect(peerCli(f, 0, ['lifecycle', 'chaincode', 'calculatepackageid', out.file]).trim()).to.equal(out.packageId)
+  })
+
+  it('changing the endorsement policy commits sequence 2', async () => {
+    const policy = "OR('Org1MSP.peer','Org2MSP.peer')"
+    const r = await runCli(['register', '--json', '--signature-policy', policy], {cwd: dir})
+    expect(r.code, r.stdout + r.stderr).to.equal(0)
+    expect(json<RegisterOut>(r)).to.include({committed: true, sequence: 2})
+    const st = json<{committed: {endorsementPolicy: string; sequence: number}}>(
+      await runCli(['lifecycle', 'status', '--json', '--signature-policy', policy], {cwd: dir}),
+    )
+    expect(st.committed).to.include({endorsementPolicy: "OR('Org1MSP.peer', 'Org2MSP.peer')", sequence: 2})
+  })
+
+  it('an approval made by the peer CLI with the same policy counts as already approved (same bytes)', async function () {
+    needPeerCli(this)
+    const n = uniq()
+    const d = tempProject(f, {name: n})
+    const pkg = json<{packageId: string}>(await runCli(['lifecycle', 'package', '--json'], {cwd: d}))
+    const policy = "AND('Org1MSP.peer',OR('Org2MSP.member','Org1MSP.admin'))"
+    peerCli(f, 0, [
+      'lifecycle', 'chaincode', 'approveformyorg', '-o', f.ordererAddress, '--tls', '--cafile', f.ordererCA, '-C', f.channel,
+      '-n', n, '-v', '1.0', '--sequence', '1', '--package-id', pkg.packageId, '--signature-policy', policy,
+    ])
+    const r = await runCli(['lifecycle', 'approve', '--json', '--signature-policy', policy], {cwd: d})
+    expect(r.code, r.stdout + r.stderr).to.equal(0)
+    const {orgs} = json<{orgs: {approved: boolean; mspId: string}[]}>(r)
+    expect(orgs.find((o) => o.mspId === 'Org1MSP')!.approved).to.equal(false)
+    expect(orgs.find((o) => o.mspId === 'Org2MSP')!.approved).to.equal(true)
+    const c = await runCli(['lifecycle', 'commit', '--json', '--signature-policy', policy], {cwd: d})
+    expect(c.code, c.stdout + c.stderr).to.equal(0)
+    expect(json(c)).to.include({committed: true, sequence: 1, validation: 'VALID'})
+  })
+
+  it('a commit without enough approvals fails with exit 9 and shows the approvals per org', async () => {
+    const d = tempProject(f, {name: uniq()})
+    expect((await runCli(['lifecycle', 'approve', '--org', 'Org1MSP'], {cwd: d})).code).to.equal(0)
+    const r = await runCli(['lifecycle', 'commit'], {cwd: d})
+    expect(r.code).to.equal(9)
+    expect(r.stderr).to.match(/not enough approvals \(Org1MSP approved, Org2MSP NOT approved\)/)
+  })
+
+  it('errors: unreachable peer names the address; a non-admin identity is access denied (exit 9)', async () => {
+    const unreachable = tempProject(f, {name: uniq(), network: networkYaml(f, {orgs: [{peerAddress: '127.0.0.1:1'}]})})
+    const r1 = await runCli(['lifecycle', 'install'], {cwd: unreachable})
+    expect(r1.code).to.equal(9)
+    expect(r1.stderr).to.match(/cannot reach 127\.0\.0\.1:1/)
+    const user = tempProject(f, {name: uniq(), network: networkYaml(f, {orgs: [{mspPath: f.orgs[0].userMsp}]})})
+    const r2 = await runCli(['lifecycle', 'install'], {cwd: user})
+    expect(r2.code).to.equal(9)
+    expect(r2.stderr).to.match(/access denied at .* for Org1MSP/)
+    const badCa = tempProject(f, {name: uniq(), network: networkYaml(f, {orgs: [{peerCA: f.orgs[1].peerCA}]})})
+    const r3 = await runCli(['lifecycle', 'status'], {cwd: badCa})
+    expect(r3.code).to.equal(9)
+    expect(r3.stderr).to.match(/TLS handshake with .* failed .*check the CA file/)
+    const badChannel = tempProject(f, {name: uniq(), network: networkYaml(f).replace(`channel: ${f.channel}`, 'channel: nochannel')})
+    const r4 = await runCli(['lifecycle', 'status'], {cwd: badChannel})
+    expect(r4.code).to.equal(9)
+    expect(r4.stderr).to.match(/channel "nochannel" does not exist/)
+  })
+})
+
+describe('fabk8s invoke/query @integration (chaincode server as a local process)', function () {
+  this.timeout(300_000)
+  let f: Fabnet
+  let dir: string
+  let server: ChildProcess | undefined
+  let serverLog = ''
+
+  before(async function () {
+    f = fabnetOrSkip(this)
+    const ccDir = mkdtempSync(path.join(tmpdir(), 'fabk8s-kvcc-'))
+    execFileSync('cp', ['-R', `${FIXTURE}/.`, ccDir])
+    try {
+      execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {cwd: ccDir, stdio: 'pipe'})
+    } catch (error) {
+      console.log(`      skipped: npm install of fabric-shim failed (${String((error as Error).message).split('\n')[0]})`)
+      this.skip()
+    }
+
+    const port = await freePort()
+    dir = tempProject(f, {address: `127.0.0.1:${port}`, name: uniq()})
+    const reg = await runCli(['register', '--json'], {cwd: dir})
+    expect(reg.code, reg.stdout + reg.stderr).to.equal(0)
+    const {packageId} = json<RegisterOut>(reg)
+    server = spawn(process.execPath, ['index.js'], {
+      cwd: ccDir,
+      env: {...process.env, CHAINCODE_ID: packageId, CHAINCODE_SERVER_ADDRESS: `127.0.0.1:${port}`},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const collect = (d: Buffer) => {
+      serverLog += d
+    }
+
+    server.stdout!.on('data', collect)
+    server.stderr!.on('data', collect)
+    for (let i = 0; i < 100 && !serverLog.includes('listening'); i++)
+      // eslint-disable-next-line no-await-in-loop
+      await new Promise((r) => {
+        setTimeout(r, 100)
+      })
+    expect(serverLog).to.contain('listening')
+  })
+
+  after(() => {
+    server?.kill('SIGKILL')
+  })
+
+  it('invoke Put commits (VALID) and query Get reads it back, through either org', async () => {
+    const inv = await runCli(['invoke', 'Put', 'k1', 'hello', '--json'], {cwd: dir})
+    expect(inv.code, inv.stdout + inv.stderr + serverLog).to.equal(0)
+    expect(json(inv)).to.include({result: 'hello', validation: 'VALID'})
+    const q = await runCli(['query', 'Get', 'k1'], {cwd: dir})
+    expect(q.code, q.stderr).to.equal(0)
+    expect(q.stdout).to.equal('hello\n')
+    const q2 = await runCli(['query', 'Get', 'k1', '--org', 'Org2MSP', '--json'], {cwd: dir})
+    expect(json(q2)).to.include({result: 'hello'})
+  })
+
+  it('a chaincode error is one line with the chaincode message (exit 9)', async () => {
+    const q = await runCli(['query', 'Get', 'missing'], {cwd: dir})
+    expect(q.code).to.equal(9)
+    expect(q.stderr).to.match(/the chaincode returned an error \(status 500\) at Org1MSP .*: key missing not found/)
+    expect(readFileSync(path.join(dir, 'fabk8s.yaml'), 'utf8')).to.contain('127.0.0.1:')
+  })
+})

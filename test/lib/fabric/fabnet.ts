@@ -1,0 +1,109 @@
+import type {Context} from 'mocha'
+
+/**
+ * The real network for integration tests: FABNET_* variables (from `source "$(bash test/bed/bed.sh env)"`, or
+ * FABNET_ENV naming fabnet's env file) → a fabk8s.yaml `network` section. `fabnetOrSkip` prints why it skips.
+ */
+import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+export interface Fabnet {
+  channel: string
+  env: Record<string, string>
+  ordererAddress: string
+  ordererCA: string
+  orgs: {adminMsp: string; mspId: string; peerAddress: string; peerCA: string; userMsp: string}[]
+}
+
+function readEnvFile(file: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^export ([A-Z0-9_]+)="?([^"]*)"?$/.exec(line.trim())
+    if (m) out[m[1]] = m[2]
+  }
+
+  return out
+}
+
+/** The network, or the reason there is none. */
+export function fabnet(): Fabnet | string {
+  let env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v
+  if (!env.FABNET_ORG1_PEER_ADDRESS && env.FABNET_ENV) {
+    if (!existsSync(env.FABNET_ENV)) return `FABNET_ENV=${env.FABNET_ENV} does not exist (is the network up? bash test/bed/bed.sh up fabric)`
+    env = {...env, ...readEnvFile(env.FABNET_ENV)}
+  }
+
+  if (!env.FABNET_ORG1_PEER_ADDRESS || !env.FABNET_ORG2_PEER_ADDRESS)
+    return 'no Fabric network: FABNET_ORG1_PEER_ADDRESS / FABNET_ENV not set (run `bash test/bed/bed.sh up fabric` and `source "$(bash test/bed/bed.sh env)"`)'
+  if (!existsSync(env.FABNET_ORG1_ADMIN_MSP ?? '')) return `FABNET_ORG1_ADMIN_MSP=${env.FABNET_ORG1_ADMIN_MSP} does not exist (stale env file?)`
+  const org = (n: number) => ({
+    adminMsp: env[`FABNET_ORG${n}_ADMIN_MSP`],
+    mspId: env[`FABNET_ORG${n}_MSPID`],
+    peerAddress: env[`FABNET_ORG${n}_PEER_ADDRESS`],
+    peerCA: env[`FABNET_ORG${n}_PEER_TLS_CA`],
+    userMsp: env[`FABNET_ORG${n}_USER_MSP`],
+  })
+  return {
+    channel: env.FABNET_CHANNEL ?? 'mychannel',
+    env,
+    ordererAddress: env.FABNET_ORDERER_ADDRESS,
+    ordererCA: env.FABNET_ORDERER_TLS_CA,
+    orgs: [org(1), org(2)],
+  }
+}
+
+/** In a mocha hook/test: the network, or print why and skip. */
+export function fabnetOrSkip(ctx: Context): Fabnet {
+  const f = fabnet()
+  if (typeof f === 'string') {
+    console.log(`      skipped: ${f}`)
+    ctx.skip()
+  }
+
+  return f as Fabnet
+}
+
+/** YAML for fabk8s.yaml `network`, optionally with overrides per org. */
+export function networkYaml(f: Fabnet, o: {orgs?: (Partial<{hostnameOverride: string; mspPath: string; peerAddress: string; peerCA: string;}> | undefined)[]} = {}): string {
+  const lines = [
+    'network:',
+    `  channel: ${f.channel}`,
+    '  orderer:',
+    `    address: ${f.ordererAddress}`,
+    `    tlsCACert: ${f.ordererCA}`,
+    '  orgs:',
+  ]
+  for (const [i, org] of f.orgs.entries()) {
+    const ov = o.orgs?.[i] ?? {}
+    lines.push(
+      `    - mspId: ${org.mspId}`,
+      `      mspPath: ${ov.mspPath ?? org.adminMsp}`,
+      '      peers:',
+      `        - address: ${ov.peerAddress ?? org.peerAddress}`,
+      `          tlsCACert: ${ov.peerCA ?? org.peerCA}`,
+      ...(ov.hostnameOverride ? [`          hostnameOverride: ${ov.hostnameOverride}`] : []),
+    )
+  }
+
+  return lines.join('\n') + '\n'
+}
+
+/** A temporary project folder with a fabk8s.yaml for chaincode `name` on the network. */
+export function tempProject(f: Fabnet, opts: {address?: string; extra?: string; name: string; network?: string; version?: string;}): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-lc-'))
+  writeFileSync(
+    path.join(dir, 'fabk8s.yaml'),
+    [
+      `name: ${opts.name}`,
+      `version: "${opts.version ?? '1.0'}"`,
+      'chaincode:',
+      `  address: ${opts.address ?? '127.0.0.1:9999'}`,
+      '  tls: false',
+      opts.extra ?? '',
+      opts.network ?? networkYaml(f),
+    ].join('\n'),
+  )
+  return dir
+}
