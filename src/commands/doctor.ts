@@ -1,0 +1,86 @@
+import {Errors, Flags} from '@oclif/core'
+
+import {BaseCommand, kubeFlags} from '../base-command.js'
+import {usageError} from '../lib/errors.js'
+
+const FORMATS = ['text', 'json', 'sarif', 'junit'] as const
+const FAIL_ON = ['critical', 'high', 'medium', 'low', 'info', 'none'] as const
+
+export default class Doctor extends BaseCommand<typeof Doctor> {
+  static override description = `Find docker.sock mounts, privileged Docker-in-Docker and Docker-launched chaincode in manifests, Helm output, CI files or a live cluster.
+
+Reads files and directories (-f, recursive, multi-document YAML, kind: List, JSON; "-f -" reads stdin) or the cluster (--cluster). Exit codes (doctor's own): 0 nothing at or above --fail-on, 1 findings at or above it, 2 an input could not be read or parsed, or the cluster could not be reached (2 wins). Suppress with the annotation fabk8s.io/ignore: rule-a,rule-b (or all) or an ignore file; suppressed findings are counted.`
+static override examples = [
+    '<%= config.bin %> doctor -f k8s/',
+    'helm template my-peer ./chart | <%= config.bin %> doctor -f -',
+    '<%= config.bin %> doctor -f deploy.yaml --format sarif --output doctor.sarif',
+    '<%= config.bin %> doctor --cluster -n fabric --fail-on critical',
+    '<%= config.bin %> doctor --list-rules',
+  ]
+static override flags = {
+    ...kubeFlags,
+    cluster: Flags.boolean({default: false, description: 'check the live cluster (all namespaces, or -n): workloads, their ConfigMaps, Fabric operator resources'}),
+    'fail-on': Flags.string({default: 'high', description: 'exit 1 when a finding has this severity or worse', options: [...FAIL_ON]}),
+    file: Flags.string({char: 'f', description: 'file or directory to check (repeatable; "-" reads stdin)', multiple: true}),
+    format: Flags.string({default: 'text', description: 'report format (--json implies json)', options: [...FORMATS]}),
+    'ignore-file': Flags.string({description: 'ignore file (default: .fabk8s-doctor.yaml when present)'}),
+    'list-rules': Flags.boolean({default: false, description: 'list the rules and exit'}),
+    output: Flags.string({char: 'o', description: 'write the report to this file instead of stdout'}),
+  }
+
+  protected async execute(): Promise<undefined> {
+    const f = this.flags
+    const json = this.jsonEnabled()
+    if (f['list-rules']) {
+      const {rulesJson, rulesText} = await import('../lib/doctor/report/rules.js')
+      await write(json ? rulesJson() : rulesText())
+      return undefined
+    }
+
+    if (!f.cluster && (!f.file || f.file.length === 0)) throw usageError('nothing to check: give -f FILE|DIR|- or --cluster', 'e.g. fabk8s doctor -f k8s/, or helm template … | fabk8s doctor -f -')
+    if (!f.cluster && f.namespace) throw usageError('-n/--namespace only applies with --cluster')
+
+    const {runDoctor} = await import('../lib/doctor/run.js')
+    const report = await runDoctor({
+      cluster: f.cluster ? {context: f.context, kubeconfig: f.kubeconfig, namespace: f.namespace} : undefined,
+      failOn: f['fail-on'] as (typeof FAIL_ON)[number],
+      files: f.file,
+      ignoreFile: f['ignore-file'],
+    })
+    const {render} = await import('../lib/doctor/report/index.js')
+    const format = (f.format ?? 'text') as (typeof FORMATS)[number]
+    const opts = {version: this.config.version}
+    if (f.output) {
+      const {chalk} = await import('../lib/ui/colors.js')
+      const {level} = chalk
+      if (format === 'text') chalk.level = 0
+      const {writeFile} = await import('node:fs/promises')
+      try {
+        await writeFile(f.output, render(report, format, opts))
+      } catch (error) {
+        throw usageError(`--output ${f.output}: cannot write (${(error as Error).message})`)
+      } finally {
+        chalk.level = level
+      }
+
+      if (json) await write(render(report, 'json'))
+      else {
+        const s = report.summary
+        process.stderr.write(
+          `doctor: ${s.findings} finding(s), ${s.suppressed} suppressed, ${s.errors} input error(s) in ${s.objects} object(s); ${format} report written to ${f.output}; exit ${s.exitCode}\n`,
+        )
+      }
+    } else {
+      await write(render(report, json ? 'json' : format, opts))
+    }
+
+    if (report.summary.exitCode !== 0) throw new Errors.ExitError(report.summary.exitCode)
+    return undefined
+  }
+}
+
+function write(s: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(s, (err) => (err ? reject(err) : resolve()))
+  })
+}

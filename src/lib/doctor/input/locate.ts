@@ -1,0 +1,78 @@
+/**
+ * Line numbers, found lazily: documents are parsed with js-yaml (fast, no positions); only when a finding exists do
+ * we search the document's text for the `key: value` hints the rule gave (block or flow style, quoted or not),
+ * each hint searched after the previous one. Cheap, and exact for the usual one-key-per-line manifests.
+ */
+import type {Needle} from '../types.js'
+
+export interface DocText {
+  /** 1-based line of text[0] in the file. */
+  line: number
+  text: string
+}
+
+function esc(s: string): string {
+  return s.replaceAll(/[.*+?^${}()|[\]\\]/g, String.raw`\$&`)
+}
+
+const cache = new Map<string, RegExp>()
+
+function needleRe(n: Needle): RegExp {
+  const k = `${n.key}\u0000${n.value ?? '\u0001'}`
+  let re = cache.get(k)
+  if (!re) {
+    const key = String.raw`(?:^|[\s{,\-])["']?${esc(n.key)}["']?[ \t]*:`
+    const val = n.value === undefined ? '' : String.raw`[ \t]*["']?${esc(n.value)}["']?[ \t]*(?=$|[,}\]#\r\n])`
+    re = new RegExp(key + val, 'gm')
+    if (cache.size > 5000) cache.clear()
+    cache.set(k, re)
+  }
+
+  return re
+}
+
+/** Offset of the first needle match at or after `from`, or -1. */
+export function findNeedle(text: string, n: Needle, from = 0): number {
+  const re = needleRe(n)
+  re.lastIndex = from
+  const m = re.exec(text)
+  if (!m) return -1
+  // point at the key, not at the separator before it
+  const lead = /^[\s{,-]*/.exec(m[0])![0].length
+  return m.index + lead
+}
+
+function lineAt(text: string, offset: number): number {
+  let n = 0
+  let i = text.indexOf('\n')
+  while (i !== -1 && i < offset) {
+    n++
+    i = text.indexOf('\n', i + 1)
+  }
+
+  return n
+}
+
+/** The line of the last needle found in order; the document's first content line when none is found. */
+export function locate(doc: DocText, needles: Needle[] = [], from = 0): number {
+  let pos = -1
+  let at = from
+  for (const n of needles) {
+    const p = findNeedle(doc.text, n, at)
+    if (p !== -1) {
+      pos = p
+      at = p + 1
+    }
+  }
+
+  if (pos === -1) pos = firstContent(doc.text, from)
+  return doc.line + lineAt(doc.text, pos)
+}
+
+/** Offset of the first line that is not blank, a comment or a `---` marker. */
+export function firstContent(text: string, from = 0): number {
+  const re = /^(?![ \t]*(?:#|$)|---[ \t]*(?:#.*)?$)/gm
+  re.lastIndex = from
+  const m = re.exec(text)
+  return m ? m.index : from
+}

@@ -1,0 +1,201 @@
+/* eslint-disable no-await-in-loop -- inputs are read in order, so reports are deterministic */
+/**
+ * Split sources into documents and parse them. Documents are split on `---` lines ourselves (so each keeps its line
+ * offset) and parsed with js-yaml, the fastest parser at hand; the `yaml` package is used only to give a precise
+ * position when a document fails. Unrendered Helm/Go templates (`{{ … }}`) are input errors, never clean.
+ */
+import jsyaml from 'js-yaml'
+
+import type {Obj} from '../model.js'
+import type {InputError} from '../types.js'
+import type {Source} from './files.js'
+
+import {type DocText, firstContent} from './locate.js'
+
+/**
+ * YAML 1.2 core types plus merge keys (`<<`), the way Kubernetes reads manifests: timestamps stay strings and the
+ * costly timestamp/binary/omap resolvers of js-yaml's default schema are skipped.
+ */
+export const K8S_SCHEMA = jsyaml.CORE_SCHEMA.extend([(jsyaml as unknown as {types: {merge: jsyaml.Type}}).types.merge])
+
+export interface ParsedObject {
+  doc: DocText | null
+  file: null | string
+  /** Offset in doc.text where this object starts (List items), for line search. */
+  from: number
+  obj: Obj
+}
+
+export const TEMPLATE_HINT = 'render it first, e.g. helm template … | fabk8s doctor -f -'
+
+/** Split YAML text into documents at `---` lines, keeping each one's first line number. */
+export function splitDocuments(text: string): DocText[] {
+  const out: DocText[] = []
+  const re = /^---(?=[ \t\r\n]|$)/gm
+  let start = 0
+  let line = 1
+  let m: null | RegExpExecArray
+  while ((m = re.exec(text)) !== null) {
+    pushDoc(out, text.slice(start, m.index), line)
+    line += countLines(text, start, m.index)
+    start = m.index
+  }
+
+  pushDoc(out, text.slice(start), line)
+  return out
+}
+
+function pushDoc(out: DocText[], text: string, line: number): void {
+  if (text.length > 0) out.push({line, text})
+}
+
+function countLines(text: string, from: number, to: number): number {
+  let n = 0
+  let i = text.indexOf('\n', from)
+  while (i !== -1 && i < to) {
+    n++
+    i = text.indexOf('\n', i + 1)
+  }
+
+  return n
+}
+
+function lineOf(doc: DocText, offset: number): number {
+  return doc.line + countLines(doc.text, 0, offset)
+}
+
+/** The first `{{` outside a comment line, or -1. */
+function templateOffset(text: string): number {
+  let i = text.indexOf('{{')
+  while (i !== -1) {
+    const ls = text.lastIndexOf('\n', i) + 1
+    if (!/^\s*#/.test(text.slice(ls, i + 2))) return i
+    i = text.indexOf('{{', i + 2)
+  }
+
+  return -1
+}
+
+const SOCKET_LITERAL = /(?:docker|dockershim|cri-dockerd|containerd|crio)\.sock\b/
+
+/** Strings holding `{{` where a rendered manifest would not have them (data, annotations and commands may). */
+function hasTemplateValue(v: unknown, key: string, depth: number): boolean {
+  if (typeof v === 'string') return v.includes('{{')
+  if (!v || typeof v !== 'object' || depth > 40) return false
+  if (Array.isArray(v)) {
+    if (key === 'command' || key === 'args') return false
+    return v.some((x) => hasTemplateValue(x, key, depth + 1))
+  }
+
+  for (const [k, x] of Object.entries(v as Obj)) {
+    if (k.includes('{{') || k === '[object Object]') return true
+    if (k === 'annotations' || k === 'data' || k === 'stringData' || k === 'binaryData') continue
+    if (hasTemplateValue(x, k, depth + 1)) return true
+  }
+
+  return false
+}
+
+function templateError(file: null | string, doc: DocText, at: number): InputError {
+  const line = lineOf(doc, at)
+  const eol = doc.text.indexOf('\n', at)
+  const lineText = doc.text.slice(doc.text.lastIndexOf('\n', at) + 1, eol === -1 ? undefined : eol).trim()
+  const sock = SOCKET_LITERAL.exec(doc.text)
+  const warn = sock ? `; it mentions ${sock[0]} at line ${lineOf(doc, sock.index)}, so expect socket findings once rendered` : ''
+  return {
+    file,
+    line,
+    message: `unparseable template (${JSON.stringify(lineText.length > 60 ? lineText.slice(0, 57) + '…' : lineText)}): ${TEMPLATE_HINT}${warn}`,
+  }
+}
+
+async function preciseYamlError(file: null | string, doc: DocText, fallback: jsyaml.YAMLException): Promise<InputError> {
+  try {
+    const {LineCounter, parseAllDocuments} = await import('yaml')
+    const lc = new LineCounter()
+    const docs = parseAllDocuments(doc.text, {lineCounter: lc, uniqueKeys: false})
+    const list = Array.isArray(docs) ? docs : [docs]
+    for (const d of list) {
+      const e = d.errors?.[0]
+      if (e) {
+        const pos = lc.linePos(e.pos[0])
+        return {file, line: doc.line + pos.line - 1, message: `invalid YAML: ${e.message.split('\n')[0]}`}
+      }
+    }
+  } catch {
+    /* fall back to js-yaml's position */
+  }
+
+  return {file, line: doc.line + (fallback.mark?.line ?? 0), message: `invalid YAML: ${fallback.reason ?? fallback.message.split('\n')[0]}`}
+}
+
+function pushObject(out: ParsedObject[], value: unknown, file: null | string, doc: DocText | null, from: number): void {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return
+  const obj = value as Obj
+  if (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items)) {
+    for (const item of obj.items) {
+      let at = from
+      const name = item?.metadata?.name
+      if (doc && typeof name === 'string') {
+        const i = doc.text.indexOf(name, from)
+        if (i !== -1) at = doc.text.lastIndexOf('\n', i) + 1
+      }
+
+      pushObject(out, item, file, doc, at)
+    }
+
+    return
+  }
+
+  if (typeof obj.kind !== 'string') return // not a Kubernetes object (values.yaml, Chart.yaml…): skipped
+  out.push({doc, file, from, obj})
+}
+
+export interface ParseResult {
+  /** Documents seen (including unparseable ones). */
+  documents: number
+  errors: InputError[]
+  objects: ParsedObject[]
+}
+
+/** Parse every document of a source; a bad document is an error and the others are still returned. */
+export async function parseSource(src: Source, out: ParseResult): Promise<void> {
+  let {text} = src
+  if (text.codePointAt(0) === 0xfe_ff) text = text.slice(1)
+  if (src.json) {
+    try {
+      out.documents++
+      pushObject(out.objects, JSON.parse(text), src.file, {line: 1, text}, 0)
+      return
+    } catch {
+      // not JSON after all (or broken JSON): YAML is a superset; let the YAML path report the position
+    }
+  }
+
+  for (const doc of splitDocuments(text)) {
+    out.documents++
+    const tpl = doc.text.includes('{{') ? templateOffset(doc.text) : -1
+    let value: unknown
+    try {
+      value = jsyaml.load(doc.text, {filename: src.file, json: true, schema: K8S_SCHEMA})
+    } catch (error) {
+      if (tpl === -1) {out.errors.push(await preciseYamlError(src.file, doc, error as jsyaml.YAMLException))}
+      else {out.errors.push(templateError(src.file, doc, tpl))}
+
+      continue
+    }
+
+    if (tpl !== -1 && hasTemplateValue(value, '', 0)) {
+      out.errors.push(templateError(src.file, doc, tpl))
+      continue
+    }
+
+    pushObject(out.objects, value, src.file, doc, firstContent(doc.text))
+  }
+}
+
+export async function parseSources(sources: Source[]): Promise<ParseResult> {
+  const out: ParseResult = {documents: 0, errors: [], objects: []}
+  for (const s of sources) await parseSource(s, out)
+  return out
+}

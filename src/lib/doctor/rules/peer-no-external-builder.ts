@@ -1,0 +1,45 @@
+import type {RawFinding} from '../types.js'
+
+import {describeObject, externalBuilderEvidence, isPeer, isSetEndpoint, vmEndpoint} from '../model.js'
+import {q, type Rule} from './rule.js'
+import {endpointNeedles} from './vm-endpoint.js'
+
+export const CCAAS_REMEDIATION = [
+  'Configure the chaincode-as-a-service builder and turn the Docker VM off. In core.yaml:',
+  '  chaincode:',
+  '    externalBuilders:',
+  '      - name: ccaas_builder',
+  '        path: /opt/hyperledger/ccaas_builder',
+  '        propagateEnvironment: [CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG]',
+  '  vm:',
+  '    endpoint: ""',
+  'or as environment of the peer container:',
+  '  CORE_CHAINCODE_EXTERNALBUILDERS=[{"name":"ccaas_builder","path":"/opt/hyperledger/ccaas_builder","propagateEnvironment":["CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG"]}]',
+  '  CORE_VM_ENDPOINT=""',
+].join('\n')
+
+export const peerNoExternalBuilder: Rule = {
+  check(a) {
+    const w = a.workload
+    if (!w) return []
+    const out: RawFinding[] = []
+    for (const c of w.containers) {
+      if (!isPeer(c)) continue
+      const e = vmEndpoint(a, c)
+      if (!isSetEndpoint(e) || externalBuilderEvidence(a, c)) continue
+      out.push({
+        container: c.name,
+        locate: endpointNeedles(c, e),
+        message: `${describeObject(a)}: peer container ${q(c.name)} builds and launches chaincode through Docker and shows no external builder (no CORE_CHAINCODE_EXTERNALBUILDERS, no core.yaml with chaincode.externalBuilders)`,
+      })
+    }
+
+    return out
+  },
+  description:
+    'A peer that launches chaincode through Docker shows no external builder (no CORE_CHAINCODE_EXTERNALBUILDERS, no core.yaml ConfigMap with chaincode.externalBuilders).',
+  id: 'peer-no-external-builder',
+  remediation: CCAAS_REMEDIATION,
+  severity: 'medium',
+  title: 'Peer has no external builder',
+}

@@ -1,0 +1,78 @@
+/** Shared types of `fabk8s doctor`: severities, rule metadata, findings, input errors and the report. */
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const
+export type Severity = (typeof SEVERITIES)[number]
+export type FailOn = 'none' | Severity
+
+/** Higher is worse. */
+export const SEVERITY_RANK: Record<Severity, number> = {critical: 5, high: 4, info: 1, low: 2, medium: 3}
+
+export function atOrAbove(s: Severity, threshold: FailOn): boolean {
+  return threshold !== 'none' && SEVERITY_RANK[s] >= SEVERITY_RANK[threshold]
+}
+
+/** Where a finding points inside a document: a chain of `key: value` hints searched in order (see input/locate.ts). */
+export interface Needle {
+  key: string
+  /** Exact scalar value; omitted = any value (the key alone). */
+  value?: string
+}
+
+/** What a rule returns before the object's identity, file and line are attached. */
+export interface RawFinding {
+  container: null | string
+  /** Search hints for the line, most specific last. */
+  locate?: Needle[]
+  message: string
+  /** Overrides the rule's default remediation. */
+  remediation?: string
+  /** Overrides the rule's default severity (rare). */
+  severity?: Severity
+}
+
+export interface Finding {
+  container: null | string
+  file: null | string
+  kind: null | string
+  line: null | number
+  message: string
+  name: null | string
+  namespace: null | string
+  remediation: string
+  rule: string
+  severity: Severity
+}
+
+export interface InputError {
+  file: null | string
+  line: null | number
+  message: string
+}
+
+export interface RuleMeta {
+  description: string
+  id: string
+  remediation: string
+  severity: Severity
+  title: string
+}
+
+export interface Summary {
+  bySeverity: Record<Severity, number>
+  errors: number
+  exitCode: 0 | 1 | 2
+  failOn: FailOn
+  files: number
+  findings: number
+  objects: number
+  source: 'cluster' | 'files'
+  suppressed: number
+}
+
+/** The report; `findings`, `errors`, `suppressed` and `summary` are exactly the `--json` document. */
+export interface Report {
+  errors: InputError[]
+  findings: Finding[]
+  summary: Summary
+  suppressed: number
+}

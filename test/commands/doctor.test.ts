@@ -1,0 +1,163 @@
+import {expect} from 'chai'
+import {existsSync} from 'node:fs'
+import {mkdtemp, readFile, writeFile} from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+
+import {json, ROOT, runCli} from '../support/cli.js'
+
+const CORPUS = path.resolve(ROOT, '..', 'shared', 'doctor-corpus', 'public')
+const F = (n: string) => path.join(CORPUS, n)
+
+const CLEAN = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: cc, namespace: fabric}
+spec:
+  template:
+    spec:
+      securityContext: {runAsNonRoot: true, runAsUser: 1000}
+      containers:
+        - name: cc
+          image: registry.local/cc:1.0
+          env: [{name: CHAINCODE_SERVER_ADDRESS, value: "0.0.0.0:9999"}, {name: CHAINCODE_ID, value: "cc:abc"}]
+          readinessProbe: {tcpSocket: {port: 9999}}
+`
+const LOW_ONLY = CLEAN.replace('securityContext: {runAsNonRoot: true, runAsUser: 1000}', 'securityContext: {}')
+
+describe('fabk8s doctor (command)', () => {
+  let dir: string
+
+  before(async function () {
+    if (!existsSync(path.join(ROOT, 'dist', 'commands', 'doctor.js'))) {
+      console.log('    skipped: dist/commands/doctor.js missing; run npx tsc -p tsconfig.json first')
+      this.skip()
+    }
+
+    dir = await mkdtemp(path.join(os.tmpdir(), 'doctor-cmd-'))
+    await writeFile(path.join(dir, 'clean.yaml'), CLEAN)
+    await writeFile(path.join(dir, 'low.yaml'), LOW_ONLY)
+  })
+
+  const corpus = function (this: Mocha.Context) {
+    if (!existsSync(CORPUS)) {
+      console.log(`    skipped: doctor corpus not found at ${CORPUS}`)
+      this.skip()
+    }
+  }
+
+  it('exit 0 on a clean manifest, with a summary line', async () => {
+    const r = await runCli(['doctor', '-f', path.join(dir, 'clean.yaml')], {cwd: dir})
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout).to.contain('no findings in 1 object from 1 file')
+  })
+
+  it('--fail-on decides between 0 and 1 for low findings', async () => {
+    const low = path.join(dir, 'low.yaml')
+    expect((await runCli(['doctor', '-f', low], {cwd: dir})).code).to.equal(0)
+    expect((await runCli(['doctor', '-f', low, '--fail-on', 'low'], {cwd: dir})).code).to.equal(1)
+    expect((await runCli(['doctor', '-f', low, '--fail-on', 'none'], {cwd: dir})).code).to.equal(0)
+  })
+
+  it('exit 1 with findings at or above high; --json prints exactly one document of the documented shape', async function () {
+    corpus.call(this)
+    const r = await runCli(['doctor', '-f', F('06-ibm-bnok-peersDeployment.yaml'), '--json'], {cwd: dir})
+    expect(r.code, r.stderr).to.equal(1)
+    const doc = json<any>(r)
+    expect(Object.keys(doc)).to.deep.equal(['findings', 'errors', 'suppressed', 'summary'])
+    expect(doc.findings.filter((f: any) => f.rule === 'docker-socket-mount')).to.have.length(4)
+    expect(doc.summary.exitCode).to.equal(1)
+  })
+
+  it('exit 2 when an input is a raw template (2 wins over findings), error in "errors" with file:line', async function () {
+    corpus.call(this)
+    const tpl = F('11-ibm-container-service-helm-org1peer1.tpl.yaml')
+    const r = await runCli(['doctor', '-f', F('12-feitnomore-fabric-tools-pod.yaml'), '-f', tpl, '--json'], {cwd: dir})
+    expect(r.code).to.equal(2)
+    const doc = json<any>(r)
+    expect(doc.error).to.equal(undefined)
+    expect(doc.errors).to.have.length(1)
+    expect(doc.errors[0]).to.include({file: tpl, line: 5})
+    expect(doc.findings.map((f: any) => f.rule)).to.include('docker-socket-mount')
+    const text = await runCli(['doctor', '-f', tpl], {cwd: dir})
+    expect(text.code).to.equal(2)
+    expect(text.stdout).to.contain(`${tpl}:5`).and.contain('unparseable template')
+  })
+
+  it('exit 2 for a missing file, naming it', async () => {
+    const r = await runCli(['doctor', '-f', path.join(dir, 'nope.yaml')], {cwd: dir})
+    expect(r.code).to.equal(2)
+    expect(r.stdout).to.contain('nope.yaml: no such file or directory')
+  })
+
+  it('-f - reads stdin (helm template … | fabk8s doctor -f -)', async function () {
+    corpus.call(this)
+    const input = await readFile(F('07-ibm-bnok-docker-dind.yaml'), 'utf8')
+    const r = await runCli(['doctor', '-f', '-', '--json'], {cwd: dir, input})
+    expect(r.code).to.equal(1)
+    const doc = json<any>(r)
+    expect(doc.findings.find((f: any) => f.rule === 'dind-sidecar')).to.include({container: 'docker', file: '<stdin>', line: 24})
+  })
+
+  it('recurses into directories and honours .fabk8s-doctor.yaml in the working folder', async function () {
+    corpus.call(this)
+    const r = await runCli(['doctor', '-f', CORPUS, '--json'], {cwd: dir})
+    expect(r.code).to.equal(2) // the corpus holds raw templates
+    const doc = json<any>(r)
+    expect(doc.summary.files).to.equal(26)
+    expect(new Set(doc.errors.map((e: any) => path.basename(e.file))).size).to.equal(9)
+    const ig = await mkdtemp(path.join(os.tmpdir(), 'doctor-ig-'))
+    await writeFile(path.join(ig, '.fabk8s-doctor.yaml'), 'ignore:\n  - rule: all\n    name: docker-dind\n')
+    const s = json<any>(await runCli(['doctor', '-f', F('07-ibm-bnok-docker-dind.yaml'), '--json'], {cwd: ig}))
+    expect(s.findings).to.deep.equal([])
+    expect(s.suppressed).to.equal(3) // dind-sidecar, privileged-container, run-as-root
+  })
+
+  it('--format sarif --output writes SARIF 2.1.0; junit and text formats render', async function () {
+    corpus.call(this)
+    const out = path.join(dir, 'doctor.sarif')
+    const r = await runCli(['doctor', '-f', F('09-feitnomore-org1peer1-deploy.yaml'), '--format', 'sarif', '--output', out], {cwd: dir})
+    expect(r.code).to.equal(1)
+    expect(r.stdout).to.equal('')
+    expect(r.stderr).to.contain('sarif report written to')
+    const sarif = JSON.parse(await readFile(out, 'utf8'))
+    expect(sarif.version).to.equal('2.1.0')
+    expect(sarif.runs[0].results.map((x: any) => x.ruleId)).to.include('docker-socket-mount')
+    const clean = await runCli(['doctor', '-f', path.join(dir, 'clean.yaml'), '--format', 'sarif'], {cwd: dir})
+    expect(JSON.parse(clean.stdout).runs[0].results).to.deep.equal([])
+    const junit = await runCli(['doctor', '-f', F('09-feitnomore-org1peer1-deploy.yaml'), '--format', 'junit'], {cwd: dir})
+    expect(junit.stdout).to.match(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites /)
+  })
+
+  it('--list-rules prints the rules (text and --json)', async () => {
+    const t = await runCli(['doctor', '--list-rules'], {cwd: dir})
+    expect(t.code).to.equal(0)
+    expect(t.stdout).to.contain('docker-socket-mount').and.contain('peer-vm-endpoint')
+    const j = json<any[]>(await runCli(['doctor', '--list-rules', '--json'], {cwd: dir}))
+    expect(j.map((r) => r.id)).to.include.members(['dind-sidecar', 'operator-docker-socket', 'chaincode-no-probes'])
+    expect(j).to.have.length(16)
+  })
+
+  it('no input is a usage error (exit 2) naming -f and --cluster', async () => {
+    const r = await runCli(['doctor'], {cwd: dir})
+    expect(r.code).to.equal(2)
+    expect(r.stderr).to.contain('-f').and.contain('--cluster')
+  })
+
+  it('--cluster with an unreachable API server → exit 2 with a clear line', async () => {
+    const kc = path.join(dir, 'kubeconfig')
+    await writeFile(
+      kc,
+      `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:9"}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+`,
+    )
+    const r = await runCli(['doctor', '--cluster', '--kubeconfig', kc, '--json'], {cwd: dir})
+    expect(r.code).to.equal(2)
+    const doc = json<any>(r)
+    expect(doc.errors[0].message).to.match(/cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:9/)
+  })
+})

@@ -1,0 +1,36 @@
+import {existsSync} from 'node:fs'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import type {Finding} from '../../../src/lib/doctor/types.js'
+
+import {type ParseResult, parseSource} from '../../../src/lib/doctor/input/parse.js'
+import {checkObjects} from '../../../src/lib/doctor/run.js'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
+/** The shared corpus sits beside the repo in CI (`../shared/doctor-corpus/public`). */
+export const CORPUS = path.resolve(ROOT, '..', 'shared', 'doctor-corpus', 'public')
+export const RENDERED = path.join(ROOT, 'test', 'fixtures', 'doctor', 'rendered')
+
+export function corpusMissing(): null | string {
+  return existsSync(path.join(CORPUS, 'EXPECTED.md')) ? null : `doctor corpus not found at ${CORPUS} (expected ../shared/doctor-corpus/public beside the repo)`
+}
+
+/** Parse YAML text and run every rule (no ignore file). */
+export async function check(text: string, file = 'test.yaml'): Promise<{findings: Finding[]; parsed: ParseResult; suppressed: number}> {
+  const parsed: ParseResult = {documents: 0, errors: [], objects: []}
+  await parseSource({file, json: file.endsWith('.json'), text}, parsed)
+  const r = checkObjects(parsed.objects)
+  return {findings: r.findings, parsed, suppressed: r.suppressed}
+}
+
+export function ids(fs: Finding[], rule?: string): string[] {
+  return fs
+    .filter((f) => !rule || f.rule === rule)
+    .map((f) => `${f.rule}@${f.container ?? '-'}`)
+    .sort()
+}
+
+export function only(fs: Finding[], rule: string): Finding[] {
+  return fs.filter((f) => f.rule === rule)
+}

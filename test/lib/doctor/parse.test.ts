@@ -1,0 +1,119 @@
+import {expect} from 'chai'
+import {mkdir, mkdtemp, writeFile} from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import {Readable} from 'node:stream'
+
+import {readSources, readStdin} from '../../../src/lib/doctor/input/files.js'
+import {locate} from '../../../src/lib/doctor/input/locate.js'
+import {parseSources, splitDocuments} from '../../../src/lib/doctor/input/parse.js'
+import {check, ids} from './helpers.js'
+
+const SOCK_POD = (name: string) => `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}}
+spec:
+  securityContext: {runAsNonRoot: true, runAsUser: 1}
+  containers:
+    - name: c
+      image: a:1
+      volumeMounts:
+        - {name: s, mountPath: /var/run/docker.sock}
+  volumes:
+    - {name: s, hostPath: {path: /var/run/docker.sock}}
+`
+
+describe('doctor input', () => {
+  it('splitDocuments keeps each document\'s first line', () => {
+    const docs = splitDocuments('# c\na: 1\n---\nb: 2\n\n--- # x\nc: 3\n---\n')
+    expect(docs.map((d) => d.line)).to.deep.equal([1, 3, 6, 8])
+    expect(docs[1].text.startsWith('---')).to.equal(true)
+  })
+
+  it('does not split on --- inside a line or an indented block', () => {
+    expect(splitDocuments('a: "x --- y"\nb: |\n  ---\n  z\n')).to.have.length(1)
+  })
+
+  it('gives findings the line of the object in a multi-document stream (mount line)', async () => {
+    const text = `${SOCK_POD('one')}---\n${SOCK_POD('two')}`
+    const {findings} = await check(text)
+    expect(findings.map((f) => [f.name, f.line])).to.deep.equal([
+      ['one', 10],
+      ['two', 23],
+    ])
+  })
+
+  it('expands kind: List (and *List) items, each with its own line', async () => {
+    const list = {apiVersion: 'v1', items: [JSON.parse(JSON.stringify({apiVersion: 'v1', kind: 'Pod', metadata: {name: 'a'}, spec: {containers: []}}))], kind: 'List'}
+    const yamlList = `apiVersion: v1\nkind: PodList\nitems:\n${[SOCK_POD('first'), SOCK_POD('second')].map((p) => '  - ' + p.trim().split('\n').join('\n    ')).join('\n')}\n`
+    const {findings} = await check(yamlList)
+    expect(findings.map((f) => f.name)).to.deep.equal(['first', 'second'])
+    expect(findings[1].line).to.be.greaterThan(findings[0].line!)
+    const j = await check(JSON.stringify(list), 'list.json')
+    expect(j.parsed.objects.map((o) => o.obj.metadata.name)).to.deep.equal(['a'])
+  })
+
+  it('reads JSON manifests, with lines', async () => {
+    const obj = {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'j'}, spec: {containers: [{image: 'a', name: 'c', securityContext: {privileged: true}}], securityContext: {runAsNonRoot: true}}}
+    const {findings} = await check(JSON.stringify(obj, null, 2), 'pod.json')
+    expect(ids(findings)).to.deep.equal(['privileged-container@c'])
+    expect(findings[0].line).to.be.greaterThan(1)
+  })
+
+  it('a raw template is an input error with its line; the other documents of the file are still checked', async () => {
+    const text = `${SOCK_POD('good')}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\nspec: {}\n`
+    const {findings, parsed} = await check(text, 'mixed.yaml')
+    expect(findings.map((f) => f.name)).to.deep.equal(['good'])
+    expect(parsed.errors).to.have.length(1)
+    expect(parsed.errors[0]).to.include({file: 'mixed.yaml', line: 17})
+    expect(parsed.errors[0].message).to.match(/^unparseable template .*helm template … \| fabk8s doctor -f -/)
+  })
+
+  it('a template that happens to parse (quoted {{ }}) is still an input error; Go templates in ConfigMap data are not', async () => {
+    const quoted = await check('apiVersion: v1\nkind: Pod\nmetadata:\n  name: "{{ .Release.Name }}"\nspec: {containers: []}\n')
+    expect(quoted.parsed.errors).to.have.length(1)
+    const prom = await check('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: alerts}\ndata:\n  rules.yaml: |\n    summary: "{{ $labels.instance }} down"\n')
+    expect(prom.parsed.errors).to.deep.equal([])
+    expect(prom.parsed.objects).to.have.length(1)
+  })
+
+  it('invalid YAML (not a template) is an input error with yaml\'s precise line', async () => {
+    const {parsed} = await check('apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n   bad: indent\n')
+    expect(parsed.errors).to.have.length(1)
+    expect(parsed.errors[0].line).to.be.oneOf([4, 5])
+    expect(parsed.errors[0].message).to.match(/^invalid YAML/)
+  })
+
+  it('skips documents that are not Kubernetes objects (values.yaml) and empty documents', async () => {
+    const {parsed} = await check('---\n# only a comment\n---\nreplicaCount: 1\n---\n')
+    expect(parsed.errors).to.deep.equal([])
+    expect(parsed.objects).to.deep.equal([])
+  })
+
+  it('locate follows needles in order and falls back to the first content line', () => {
+    const doc = {line: 10, text: '---\n# c\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: x\n  - name: b\n    image: y\n'}
+    expect(locate(doc, [{key: 'name', value: 'b'}, {key: 'image'}])).to.equal(18)
+    expect(locate(doc, [{key: 'nothing'}])).to.equal(12)
+    expect(locate({line: 1, text: '- { name: host, mountPath: "/x/" }\n'}, [{key: 'mountPath', value: '/x/'}])).to.equal(1)
+  })
+
+  it('reads directories recursively (.yaml, .yml, .json only) and reports missing paths', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'doctor-dir-'))
+    await mkdir(path.join(dir, 'a', 'b'), {recursive: true})
+    await writeFile(path.join(dir, 'a', 'one.yaml'), SOCK_POD('one'))
+    await writeFile(path.join(dir, 'a', 'b', 'two.yml'), SOCK_POD('two'))
+    await writeFile(path.join(dir, 'a', 'b', 'three.json'), '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"three"},"spec":{"containers":[]}}')
+    await writeFile(path.join(dir, 'notes.txt'), 'kind: Pod')
+    const r = await readSources([dir, path.join(dir, 'missing.yaml')])
+    expect(r.sources.map((s) => path.basename(s.file)).sort()).to.deep.equal(['one.yaml', 'three.json', 'two.yml'])
+    expect(r.errors).to.have.length(1)
+    expect(r.errors[0].message).to.contain('missing.yaml: no such file or directory')
+    const parsed = await parseSources(r.sources)
+    expect(parsed.objects.map((o) => o.obj.metadata.name).sort()).to.deep.equal(['one', 'three', 'two'])
+  })
+
+  it('reads stdin once for "-"', async () => {
+    const r = await readSources(['-', '-'], () => readStdin(Readable.from([Buffer.from(SOCK_POD('in'))])))
+    expect(r.sources.map((s) => s.file)).to.deep.equal(['<stdin>'])
+  })
+})
