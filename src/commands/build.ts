@@ -1,0 +1,60 @@
+import {Flags} from '@oclif/core'
+
+import type {BuildResult} from '../lib/image/build.js'
+
+import {BaseCommand} from '../base-command.js'
+
+export default class Build extends BaseCommand<typeof Build> {
+  static override description = `Build the chaincode image with your Docker engine.
+
+Uses the docker CLI, so DOCKER_HOST and docker contexts apply; BuildKit (docker buildx) when available, else the
+classic builder. The tag is fabk8s.yaml \`image\` (default name:version, never latest) unless --tag is given.`
+static override examples = [
+    '<%= config.bin %> build',
+    '<%= config.bin %> build --tag registry.example.com/acme/kv:1.2.0 --push',
+    '<%= config.bin %> build --base-image node:20-bookworm-slim --build-arg NPM_REGISTRY=https://npm.example.com --json',
+  ]
+static override flags = {
+    'base-image': Flags.string({description: 'base image for the Dockerfile (sets the BASE_IMAGE build argument)'}),
+    'build-arg': Flags.string({description: 'build argument KEY=VALUE (repeatable)', multiple: true}),
+    file: Flags.string({char: 'f', description: 'Dockerfile (default: Dockerfile in the project folder)'}),
+    network: Flags.string({description: 'network for RUN steps (docker build --network), e.g. host'}),
+    'no-cache': Flags.boolean({default: false, description: 'build without the layer cache'}),
+    platform: Flags.string({description: 'target platform(s), e.g. linux/amd64 or linux/amd64,linux/arm64'}),
+    pull: Flags.boolean({default: false, description: 'always pull a newer base image'}),
+    push: Flags.boolean({default: false, description: 'push the image to the registry in its tag after building'}),
+    tag: Flags.string({char: 't', description: 'image tag (default: fabk8s.yaml image, i.e. name:version)'}),
+    verbose: Flags.boolean({char: 'v', default: false, description: 'show the full build log'}),
+  }
+
+  protected async execute(): Promise<BuildResult> {
+    const project = await this.project()
+    const {build} = await import('../lib/image/build.js')
+    const json = this.jsonEnabled()
+    try {
+      const r = await build(
+        project,
+        {
+          baseImage: this.flags['base-image'],
+          buildArgs: this.flags['build-arg'],
+          dockerfile: this.flags.file,
+          json,
+          network: this.flags.network,
+          noCache: this.flags['no-cache'],
+          platform: this.flags.platform,
+          pull: this.flags.pull,
+          push: this.flags.push,
+          tag: this.flags.tag,
+          verbose: this.flags.verbose,
+        },
+        {warn: (l) => this.note(l)},
+      )
+      this.say(`${r.image}  ${r.id.slice(0, 19)}  ${(r.sizeBytes / 1e6).toFixed(1)} MB  ${r.seconds.toFixed(1)}s${r.digest ? `  ${r.digest}` : ''}`)
+      return r
+    } catch (error) {
+      const tail = (error as {detail?: {logTail?: string[]}}).detail?.logTail
+      if (tail && !this.flags.verbose) for (const l of tail) this.note(`  | ${l}`)
+      throw error
+    }
+  }
+}

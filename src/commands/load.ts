@@ -1,0 +1,52 @@
+import {Flags} from '@oclif/core'
+
+import type {LoadResult} from '../lib/image/load.js'
+
+import {BaseCommand} from '../base-command.js'
+
+export default class Load extends BaseCommand<typeof Load> {
+  static override description = `Load the chaincode image into every node of a kind cluster.
+
+Finds the nodes the way kind does (containers labelled io.x-k8s.kind.cluster=<name>) and streams \`docker save\`
+into each node's containerd (namespace k8s.io), nodes in parallel, skipping nodes that already have the same
+image ID. Needs no kind binary.`
+static override examples = [
+    '<%= config.bin %> load',
+    '<%= config.bin %> load --cluster dev --image kv:0.2.0',
+    '<%= config.bin %> build && <%= config.bin %> load --json',
+  ]
+static override flags = {
+    cluster: Flags.string({description: 'kind cluster name (default: fabk8s.yaml kind.cluster, then "kind")'}),
+    force: Flags.boolean({default: false, description: 'import even into nodes that already have the image'}),
+    image: Flags.string({char: 'i', description: 'image to load (default: fabk8s.yaml image)'}),
+    nodes: Flags.string({description: 'only these node containers (comma-separated)'}),
+    verbose: Flags.boolean({char: 'v', default: false, description: 'show every step'}),
+  }
+
+  protected async execute(): Promise<LoadResult> {
+    // Without --image we need fabk8s.yaml; with --image and --cluster the project is optional.
+    const needProject = !this.flags.image || !this.flags.cluster
+    const project = needProject ? await this.project() : await this.project().catch(() => {})
+    const {load} = await import('../lib/image/load.js')
+    const r = await load(
+      {
+        cluster: this.flags.cluster ?? project?.kind.cluster ?? 'kind',
+        force: this.flags.force,
+        image: this.flags.image ?? project!.image,
+        json: this.jsonEnabled(),
+        nodes: this.flags.nodes?.split(',').map((s) => s.trim()).filter(Boolean),
+        verbose: this.flags.verbose,
+      },
+      {warn: (l) => this.note(l)},
+    )
+    const loaded = r.nodes.filter((n) => n.action === 'loaded').map((n) => n.name)
+    const skipped = r.nodes.filter((n) => n.action === 'skipped').map((n) => n.name)
+    this.say(
+      `${r.image} (${r.id.slice(0, 19)}) in kind cluster "${r.cluster}": ` +
+        [loaded.length > 0 ? `loaded into ${loaded.join(', ')}` : '', skipped.length > 0 ? `already on ${skipped.join(', ')}` : '']
+          .filter(Boolean)
+          .join('; '),
+    )
+    return r
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * `fabk8s build`: the project's image with the user's Docker engine. BuildKit (`docker buildx build --load`)
+ * when the buildx plugin is there, else the classic builder (DOCKER_BUILDKIT=0). Progress shows the build
+ * steps, --verbose every log line; a failure keeps the last lines of the log.
+ */
+import {existsSync, statSync} from 'node:fs'
+import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+
+import type {ProjectConfig} from '../project/schema.js'
+
+import {FabError, usageError} from '../errors.js'
+import {docker, dockerError, type EngineInfo, ensureEngine, inspectImage} from './docker.js'
+import {isLatest, parseRef, tagProblem} from './ref.js'
+
+export type Builder = 'buildkit' | 'classic'
+
+export interface BuildOptions {
+  /** Sets the Dockerfile's BASE_IMAGE build argument. */
+  baseImage?: string
+  /** KEY=VALUE (or KEY, taken from the environment, as docker does). */
+  buildArgs?: string[]
+  /** Force a builder (default: buildkit when `docker buildx` works). Also FABK8S_BUILDER. */
+  builder?: Builder
+  /** Dockerfile path (default: <project>/Dockerfile). */
+  dockerfile?: string
+  json?: boolean
+  /** `docker build --network` (e.g. host, on engines started without a bridge). */
+  network?: string
+  noCache?: boolean
+  /** Comma-separated os/arch[/variant] list. */
+  platform?: string
+  pull?: boolean
+  push?: boolean
+  /** Tag to build (default: fabk8s.yaml image, i.e. name:version). */
+  tag?: string
+  verbose?: boolean
+}
+
+export interface BuildResult {
+  builder: Builder
+  /** Registry digest (repository@sha256:…) when the image was pushed or is known to the registry. */
+  digest?: string
+  id: string
+  image: string
+  seconds: number
+  sizeBytes: number
+}
+
+const TAIL_LINES = 20
+const PLATFORM_RE = /^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/
+
+export function validateBuildOptions(opts: BuildOptions): void {
+  for (const a of opts.buildArgs ?? [])
+    if (!/^[A-Za-z_][A-Za-z0-9_]*(=.*)?$/s.test(a)) throw usageError(`--build-arg "${a}": expected KEY=VALUE`)
+  if (opts.platform)
+    for (const p of opts.platform.split(','))
+      if (!PLATFORM_RE.test(p.trim())) throw usageError(`--platform "${p}": expected os/arch[/variant], e.g. linux/amd64`)
+  if (opts.baseImage !== undefined && !/^[^\s]+$/.test(opts.baseImage))
+    throw usageError(`--base-image "${opts.baseImage}": expected an image reference`)
+}
+
+/** The docker argv for a build (without the `docker` itself). Exported for tests. */
+export function buildArgv(
+  contextDir: string,
+  dockerfile: string,
+  tag: string,
+  iidFile: string,
+  builder: Builder,
+  opts: BuildOptions,
+): string[] {
+  // classic: --force-rm so a failed step leaves no stopped intermediate container behind
+  const argv = builder === 'buildkit' ? ['buildx', 'build', '--progress=plain', '--load'] : ['build', '--force-rm']
+  argv.push('--tag', tag, '--file', dockerfile, '--iidfile', iidFile)
+  if (opts.baseImage) argv.push('--build-arg', `BASE_IMAGE=${opts.baseImage}`)
+  for (const a of opts.buildArgs ?? []) argv.push('--build-arg', a)
+  if (opts.noCache) argv.push('--no-cache')
+  if (opts.pull) argv.push('--pull')
+  if (opts.platform) argv.push('--platform', opts.platform)
+  if (opts.network) argv.push('--network', opts.network)
+  argv.push(contextDir)
+  return argv
+}
+
+/** A build step from a log line, or undefined: classic `Step 3/9 : RUN …`, BuildKit `#7 [build 3/6] RUN …`. */
+export function stepOf(line: string): string | undefined {
+  const classic = /^Step (\d+\/\d+) : (.*)$/.exec(line)
+  if (classic) return `step ${classic[1]}: ${classic[2]}`
+  const bk = /^#\d+ \[([^\]]+\d+\/\d+)\] (.*)$/.exec(line)
+  if (bk) return `[${bk[1]}] ${bk[2]}`
+  return undefined
+}
+
+export function chooseBuilder(engine: EngineInfo, forced?: string): Builder {
+  const f = forced ?? process.env.FABK8S_BUILDER
+  if (f === 'classic' || f === 'buildkit') return f
+  if (f) throw usageError(`FABK8S_BUILDER="${f}": expected classic or buildkit`)
+  return engine.buildx ? 'buildkit' : 'classic'
+}
+
+export function resolveTag(project: Pick<ProjectConfig, 'image'>, tag?: string): string {
+  const t = tag ?? project.image
+  const bad = tagProblem(t)
+  if (bad) throw usageError(`${tag === undefined ? 'fabk8s.yaml image' : '--tag'}: ${bad}`)
+  return t
+}
+
+export interface BuildHooks {
+  /** Warnings for the user (stderr in human mode). */
+  warn?: (line: string) => void
+}
+
+export async function build(project: ProjectConfig, opts: BuildOptions = {}, hooks: BuildHooks = {}): Promise<BuildResult> {
+  const tag = resolveTag(project, opts.tag)
+  validateBuildOptions(opts)
+  const dockerfile = path.resolve(project.dir, opts.dockerfile ?? 'Dockerfile')
+  if (!existsSync(dockerfile) || !statSync(dockerfile).isFile())
+    throw new FabError('DOCKER', `Dockerfile not found: ${dockerfile}`, {
+      hint: opts.dockerfile ? 'check --file' : 'add a Dockerfile to the project (`fabk8s init` writes one) or pass --file',
+    })
+  if (isLatest(tag))
+    hooks.warn?.(
+      `warning: ${tag} is a :latest tag; kubelet pulls it with imagePullPolicy Always. Prefer an immutable tag (fabk8s.yaml image or --tag name:version).`,
+    )
+
+  const {runTasks} = await import('../ui/tasks.js')
+  const started = process.hrtime.bigint()
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'fabk8s-build-'))
+  const ctx: {builder?: Builder; digest?: string; id?: string; size?: number} = {}
+  try {
+    await runTasks(
+      [
+        {
+          async task(c) {
+            const engine = await ensureEngine()
+            c.builder = chooseBuilder(engine, opts.builder)
+          },
+          title: 'Checking the Docker engine',
+        },
+        {
+          async task(c, task) {
+            const builder = c.builder!
+            task.title = `Building ${tag} (${builder === 'buildkit' ? 'BuildKit' : 'classic builder'})`
+            const iid = path.join(tmp, 'iid')
+            const tail: string[] = []
+            let lastStep: string | undefined
+            let notice = false // the CLI's "legacy builder is deprecated" notice: noise for our users
+            const r = await docker(buildArgv(project.dir, dockerfile, tag, iid, builder, opts), {
+              env: builder === 'classic' ? {DOCKER_BUILDKIT: '0'} : {DOCKER_BUILDKIT: '1'},
+              onLine(line) {
+                if (line.trim() === '') return
+                if (line.startsWith('DEPRECATED: The legacy builder')) notice = true
+                else if (notice && !/^\s/.test(line)) notice = false
+                if (notice) return
+                tail.push(line)
+                if (tail.length > TAIL_LINES) tail.shift()
+                const step = stepOf(line)
+                if (step) lastStep = step
+                if (opts.verbose) task.output = line
+                else if (step) task.output = step
+              },
+            })
+            if (r.code !== 0) {
+              const missingBase = /pull access denied|manifest unknown|not found: manifest|no such host|failed to resolve source metadata/i.test(
+                tail.join('\n'),
+              )
+              throw new FabError('DOCKER', `docker build failed (exit ${r.code})${lastStep ? ` at ${lastStep}` : ''}`, {
+                detail: {exitCode: r.code, logTail: tail, step: lastStep},
+                hint: missingBase
+                  ? 'the base image could not be pulled; pass --base-image with an image your engine has or can pull'
+                  : 'the last lines of the build log are above; rerun with --verbose for the whole log',
+              })
+            }
+
+            c.id = (await readFile(iid, 'utf8')).trim()
+            task.title = `Built ${tag} (${c.id.slice(0, 19)})`
+          },
+          title: `Building ${tag}`,
+        },
+        {
+          enabled: () => Boolean(opts.push),
+          async task(_c, task) {
+            const r = await docker(['push', tag], {
+              onLine(line) {
+                if (opts.verbose || /digest: sha256:/.test(line)) task.output = line
+              },
+            })
+            if (r.code !== 0)
+              throw new FabError('DOCKER', `docker push ${tag} failed: ${dockerError(r)}`, {
+                hint: parseRef(tag).domain
+                  ? `log in with \`docker login ${parseRef(tag).domain}\` and check that you may push to this repository`
+                  : 'the tag names Docker Hub; use --tag REGISTRY/REPO:TAG for your registry (and `docker login`)',
+              })
+            task.title = `Pushed ${tag}`
+          },
+          title: `Pushing ${tag}`,
+        },
+      ],
+      ctx,
+      {json: opts.json, verbose: opts.verbose},
+    )
+  } finally {
+    await rm(tmp, {force: true, recursive: true})
+  }
+
+  const info = await inspectImage(tag)
+  if (!info) throw new FabError('DOCKER', `the build finished but docker has no image ${tag}`)
+  const repo = parseRef(tag)
+  const digest = info.repoDigests.find((d) => {
+    const r = parseRef(d)
+    return r.path === repo.path && r.domain === repo.domain
+  })
+  return {
+    builder: ctx.builder!,
+    ...(digest ? {digest} : {}),
+    id: info.id,
+    image: tag,
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    sizeBytes: info.size,
+  }
+}

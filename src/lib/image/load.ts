@@ -1,0 +1,303 @@
+/**
+ * `fabk8s load`: the image from the local Docker engine into the containerd (namespace k8s.io) of every node of
+ * a kind cluster, the way `kind load docker-image` does, without kind and without a temp file:
+ * `docker save IMAGE | docker exec -i NODE ctr -n k8s.io images import --all-platforms --digests -`, one
+ * `docker save` fanned out to every node that needs the image, nodes in parallel.
+ *
+ * Same image on a node? Docker's image ID is the digest of the image config (or, with Docker's containerd image
+ * store, of the manifest/index). The node's containerd lists the image by the digest of its manifest, which
+ * `ctr import` writes itself, so we read that manifest (`ctr content get`) and compare Docker's ID with the
+ * target digest, the manifests of an index, and their config digests. That is what kind compares too
+ * (`crictl inspecti` .status.id = config digest), without needing crictl.
+ */
+import {FabError} from '../errors.js'
+import {docker, dockerError, ensureEngine, inspectImage, spawnDocker} from './docker.js'
+import {clusterNodes, type KindNode} from './kind.js'
+import {isLatest, normalizeRef} from './ref.js'
+
+export interface LoadOptions {
+  cluster: string
+  /** Import even where the node already has the image. */
+  force?: boolean
+  image: string
+  json?: boolean
+  /** Only these node containers (default: every node of the cluster). */
+  nodes?: string[]
+  verbose?: boolean
+}
+
+export interface NodeLoad {
+  action: 'loaded' | 'skipped'
+  name: string
+  seconds: number
+}
+
+export interface LoadResult {
+  cluster: string
+  id: string
+  image: string
+  nodes: NodeLoad[]
+  seconds: number
+}
+
+export interface NodeImage {
+  /** Target digest, index children, configs: every digest that names this image on the node. */
+  digests: string[]
+  /** The name containerd stores, e.g. docker.io/library/kv:1.0. */
+  ref: string
+}
+
+interface CtrRow {
+  digest: string
+  mediaType: string
+  ref: string
+}
+
+/** Parse `ctr images ls` (REF TYPE DIGEST SIZE PLATFORMS LABELS). */
+export function parseCtrImages(text: string): CtrRow[] {
+  const rows: CtrRow[] = []
+  for (const line of text.split('\n').slice(1)) {
+    const [ref, mediaType, digest] = line.trim().split(/\s+/)
+    if (ref && digest?.startsWith('sha256:')) rows.push({digest, mediaType, ref})
+  }
+
+  return rows
+}
+
+/** The CRI snapshotter from `containerd config dump` (containerd 1.x and 2.x layouts), or undefined. */
+export function criSnapshotter(configDump: string): string | undefined {
+  let section = ''
+  for (const raw of configDump.split('\n')) {
+    const line = raw.trim()
+    const header = /^\[(.*)\]$/.exec(line)
+    if (header) {
+      section = header[1]
+      continue
+    }
+
+    const m = /^snapshotter\s*=\s*["']([^"']*)["']/.exec(line)
+    if (m && m[1] && /cri/.test(section) && /(\.containerd|images)$/.test(section.replaceAll(/["']/g, ''))) return m[1]
+  }
+
+  return undefined
+}
+
+async function nodeExec(node: string, args: string[]): Promise<{code: number; stderr: string; stdout: string}> {
+  return docker(['exec', node, ...args])
+}
+
+async function ctrContent(node: string, digest: string): Promise<Record<string, unknown> | undefined> {
+  const r = await nodeExec(node, ['ctr', '-n', 'k8s.io', 'content', 'get', digest])
+  if (r.code !== 0) return undefined
+  try {
+    return JSON.parse(r.stdout) as Record<string, unknown>
+  } catch {
+    return undefined
+  }
+}
+
+/** What the node's containerd holds under the image's name, or undefined. */
+export async function nodeImage(node: string, image: string): Promise<NodeImage | undefined> {
+  const ref = normalizeRef(image)
+  const r = await nodeExec(node, ['ctr', '-n', 'k8s.io', 'images', 'ls'])
+  if (r.code !== 0)
+    throw new FabError('CLUSTER', `node ${node}: ctr images ls failed: ${dockerError(r)}`, {
+      hint: 'is this a kind node (containerd and ctr inside)? `docker exec NODE ctr version` should answer',
+    })
+  const row = parseCtrImages(r.stdout).find((x) => x.ref === ref)
+  if (!row) return undefined
+  const digests = new Set([row.digest])
+  const top = await ctrContent(node, row.digest)
+  const manifests = Array.isArray(top?.manifests) ? (top.manifests as {digest?: string}[]) : []
+  const docs = top ? [top] : []
+  for (const m of manifests.slice(0, 16)) {
+    if (!m.digest) continue
+    digests.add(m.digest)
+    const doc = await ctrContent(node, m.digest)
+    if (doc) docs.push(doc)
+  }
+
+  for (const d of docs) {
+    const cfg = (d.config as undefined | {digest?: string})?.digest
+    if (cfg) digests.add(cfg)
+  }
+
+  return {digests: [...digests], ref}
+}
+
+export function sameImage(dockerId: string, onNode?: NodeImage): boolean {
+  return Boolean(onNode?.digests.includes(dockerId))
+}
+
+async function snapshotterOf(node: string): Promise<string | undefined> {
+  const r = await nodeExec(node, ['containerd', 'config', 'dump'])
+  return r.code === 0 ? criSnapshotter(r.stdout) : undefined
+}
+
+interface ImportOutcome {
+  error?: string
+}
+
+function importArgv(node: string, snapshotter: string | undefined, allPlatforms: boolean): string[] {
+  const argv = ['exec', '-i', node, 'ctr', '-n', 'k8s.io', 'images', 'import', '--digests']
+  if (allPlatforms) argv.push('--all-platforms')
+  if (snapshotter) argv.push(`--snapshotter=${snapshotter}`)
+  argv.push('-')
+  return argv
+}
+
+/**
+ * One `docker save` streamed into `ctr import` on every target node at once (stream backpressure is shared:
+ * the slowest node sets the pace). Resolves per node; never rejects.
+ */
+export function fanOutImport(
+  image: string,
+  targets: {allPlatforms: boolean; name: string; snapshotter?: string}[],
+): Map<string, Promise<ImportOutcome>> {
+  const save = spawnDocker(['save', image])
+  let saveErr = ''
+  save.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    saveErr += d
+  })
+  const saveDone = new Promise<number>((resolve) => {
+    save.on('error', () => resolve(-1))
+    save.on('close', (code) => resolve(code ?? -1))
+  })
+  const out = new Map<string, Promise<ImportOutcome>>()
+  for (const t of targets) {
+    const child = spawnDocker(importArgv(t.name, t.snapshotter, t.allPlatforms))
+    let stderr = ''
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d
+    })
+    child.stdout!.resume()
+    child.stdin!.on('error', () => {}) // the node's ctr died: its exit code and stderr say why
+    save.stdout!.pipe(child.stdin!)
+    const done = new Promise<number>((resolve) => {
+      child.on('error', () => resolve(-1))
+      child.on('close', (code) => resolve(code ?? -1))
+    })
+    out.set(
+      t.name,
+      Promise.all([saveDone, done]).then(([saveCode, code]) => {
+        if (saveCode !== 0) return {error: `docker save ${image} failed: ${dockerError({code: saveCode, stderr: saveErr, stdout: ''})}`}
+        if (code !== 0) return {error: `ctr import failed (exit ${code}): ${stderr.trim().split('\n').pop() ?? ''}`}
+        return {}
+      }),
+    )
+  }
+
+  if (targets.length === 0) save.kill()
+  return out
+}
+
+interface LoadCtx {
+  imports?: Map<string, Promise<ImportOutcome>>
+}
+
+export interface LoadHooks {
+  warn?: (line: string) => void
+}
+
+export async function load(opts: LoadOptions, hooks: LoadHooks = {}): Promise<LoadResult> {
+  const started = process.hrtime.bigint()
+  await ensureEngine()
+  const info = await inspectImage(opts.image)
+  if (!info)
+    throw new FabError('DOCKER', `image ${opts.image} not found in the local Docker engine`, {
+      hint: 'build it first: `fabk8s build` (or pass --image with an image `docker images` lists)',
+    })
+  if (isLatest(opts.image))
+    hooks.warn?.(
+      `warning: ${opts.image} is a :latest tag; kubelet pulls it with imagePullPolicy Always, which fails for a loaded-only image. Use an immutable tag (fabk8s build tags name:version).`,
+    )
+  const nodes = await clusterNodes(opts.cluster, opts.nodes)
+
+  interface NodeState {
+    error?: FabError
+    node: KindNode
+    present: boolean
+    seconds: number
+    snapshotter?: string
+    t0: bigint
+  }
+  const state = new Map<string, NodeState>(nodes.map((n) => [n.name, {node: n, present: false, seconds: 0, t0: process.hrtime.bigint()}]))
+  const ctx: LoadCtx = {}
+
+  const {runTasks} = await import('../ui/tasks.js')
+  let listErr: unknown
+  await runTasks(
+    [
+      {
+        task: (_c, task) =>
+          task.newListr<LoadCtx>(
+            nodes.map((n) => ({
+              async task(_c2, sub) {
+                const s = state.get(n.name)!
+                const [have, snap] = await Promise.all([nodeImage(n.name, opts.image), snapshotterOf(n.name)])
+                s.snapshotter = snap
+                s.present = !opts.force && sameImage(info.id, have)
+                sub.title = `${n.name}: ${s.present ? 'has it already, skipping' : have ? 'has an older image under this name' : 'needs the image'}`
+              },
+              title: n.name,
+            })),
+            {concurrent: true, exitOnError: true},
+          ),
+        title: `Checking ${nodes.length} node${nodes.length === 1 ? '' : 's'} of kind cluster "${opts.cluster}"`,
+      },
+      {
+        enabled: () => [...state.values()].some((s) => !s.present),
+        task(c, task) {
+          const targets = [...state.values()].filter((s) => !s.present)
+          for (const s of targets) s.t0 = process.hrtime.bigint()
+          c.imports = fanOutImport(
+            opts.image,
+            targets.map((s) => ({allPlatforms: true, name: s.node.name, snapshotter: s.snapshotter})),
+          )
+          return task.newListr<LoadCtx>(
+            targets.map((s) => ({
+              async task(_c2, sub) {
+                let r = await c.imports!.get(s.node.name)!
+                // A `docker save` from Docker's containerd store may lack blobs of other platforms; then import
+                // only the node's own platform (kind does the same).
+                if (r.error && /content digest \S+ not found/i.test(r.error))
+                  r = await fanOutImport(opts.image, [{allPlatforms: false, name: s.node.name, snapshotter: s.snapshotter}]).get(s.node.name)!
+                if (r.error) throw (s.error = new FabError('CLUSTER', `node ${s.node.name}: ${r.error}`))
+                const after = await nodeImage(s.node.name, opts.image)
+                if (!sameImage(info.id, after))
+                  throw (s.error = new FabError('CLUSTER', `node ${s.node.name}: ${opts.image} is not there after the import (want ${info.id})`, {
+                    detail: {found: after?.digests ?? []},
+                  }))
+                s.seconds = Number(process.hrtime.bigint() - s.t0) / 1e9
+                sub.title = `${s.node.name}: loaded and verified (${s.seconds.toFixed(1)}s)`
+              },
+              title: `${s.node.name}: importing into containerd (k8s.io) and verifying`,
+            })),
+            {concurrent: true, exitOnError: false},
+          )
+        },
+        title: `Loading ${opts.image} (${info.id.slice(0, 19)})`,
+      },
+    ],
+    ctx,
+    {json: opts.json, verbose: opts.verbose},
+  ).catch((error) => {
+    listErr = error
+  })
+  const failed = [...state.values()].filter((s) => s.error)
+  if (failed.length === 1) throw failed[0].error
+  if (failed.length > 1)
+    throw new FabError('CLUSTER', `loading ${opts.image} failed on ${failed.length} nodes: ${failed.map((s) => s.error!.message).join('; ')}`)
+  if (listErr) throw listErr
+
+  return {
+    cluster: opts.cluster,
+    id: info.id,
+    image: opts.image,
+    nodes: nodes.map((n) => {
+      const s = state.get(n.name)!
+      return {action: s.present ? 'skipped' : 'loaded', name: n.name, seconds: s.seconds}
+    }),
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+  }
+}

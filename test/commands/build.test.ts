@@ -1,0 +1,108 @@
+import {expect} from 'chai'
+import {cp, mkdtemp, rm} from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+
+import {loadProject} from '../../src/lib/project/load.js'
+import {json, runCli} from '../support/cli.js'
+import {buildNetwork, cleanup, dockerCmd, nodeBaseImage, requireDocker, uniq} from '../support/docker.js'
+
+const FIXTURE = path.resolve(import.meta.dirname, '..', 'fixtures', 'image')
+
+describe('fabk8s build (command)', function () {
+  this.timeout(120_000)
+  let dir: string
+
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'fabk8s-buildcmd-'))
+    await cp(FIXTURE, dir, {recursive: true})
+  })
+
+  after(async () => {
+    await rm(dir, {force: true, recursive: true})
+  })
+
+  it('rejects a bad --tag with exit 2 before touching Docker', async () => {
+    const r = await runCli(['build', '-p', dir, '--tag', 'Not:A Tag'])
+    expect(r.code).to.equal(2)
+    expect(r.stderr).to.include('--tag: "Not:A Tag" is not a valid image reference')
+  })
+
+  it('says no engine is reachable, and how to start one (exit 5, also under --json)', async () => {
+    const env = {DOCKER_CONTEXT: '', DOCKER_HOST: `unix://${path.join(os.tmpdir(), `none-${uniq()}.sock`)}`}
+    const r = await runCli(['build', '-p', dir], {env})
+    if (/docker CLI was not found/.test(r.stderr)) {
+      expect(r.code).to.equal(5)
+      return
+    }
+
+    expect(r.code).to.equal(5)
+    expect(r.stderr).to.match(/Error: no Docker engine reachable: .*none-/)
+    expect(r.stderr).to.match(/Hint: start Docker/)
+    const j = await runCli(['build', '-p', dir, '--json'], {env})
+    expect(j.code).to.equal(5)
+    expect(json<{error: {code: string}}>(j).error.code).to.equal('DOCKER')
+  })
+
+  it('names a missing Dockerfile (exit 5)', async () => {
+    const r = await runCli(['build', '-p', dir, '--file', 'Missing.Dockerfile'])
+    expect(r.code).to.equal(5)
+    expect(r.stderr).to.include(`Dockerfile not found: ${path.join(dir, 'Missing.Dockerfile')}`)
+  })
+})
+
+describe('fabk8s init + build + run @integration (real Docker engine, npm registry)', function () {
+  this.timeout(900_000)
+  let tmp: string
+  let project: string
+  let tag: string
+  const container = `fabk8s-test-kv-${uniq()}`
+
+  before(async function () {
+    await requireDocker(this)
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'fabk8s-e2e-'))
+    project = path.join(tmp, 'kv')
+    tag = `fabk8s-test/kv-${uniq()}:0.1.0`
+  })
+
+  after(async () => {
+    await cleanup({containers: [container], images: tag ? [tag] : []})
+    if (tmp) await rm(tmp, {force: true, recursive: true})
+  })
+
+  it('scaffolds kv, builds it on a local base image, and the chaincode server listens as a non-root user', async () => {
+    const init = await runCli(['init', 'kv', '--yes', '--dir', project])
+    expect(init.code, init.stderr).to.equal(0)
+    const base = await nodeBaseImage()
+    const network = await buildNetwork()
+    const r = await runCli(['build', '-p', project, '--base-image', base, '--tag', tag, '--json', ...(network ? ['--network', network] : [])], {
+      timeoutMs: 850_000,
+    })
+    expect(r.code, r.stdout + r.stderr).to.equal(0)
+    const out = json<{id: string; image: string; seconds: number; sizeBytes: number}>(r)
+    expect(out.image).to.equal(tag)
+    expect(out.id).to.match(/^sha256:[a-f0-9]{64}$/)
+    expect(out.sizeBytes).to.be.greaterThan(0)
+    expect(r.stderr).to.equal('') // --json: no progress output
+
+    const {chaincode} = await loadProject(path.join(project, 'fabk8s.yaml'))
+    const run = await dockerCmd(['run', '-d', '--name', container, '-e', 'CHAINCODE_ID=kv_0.1.0:' + '0'.repeat(64), tag])
+    expect(run.code, run.stderr).to.equal(0)
+    // from inside the container (no published ports needed): connect to the chaincode port
+    const probe = `require('net').connect(${chaincode.port}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))`
+    let listening = false
+    for (let i = 0; i < 150 && !listening; i++) {
+      const state = await dockerCmd(['inspect', '--format', '{{.State.Running}}', container])
+      if (state.stdout.trim() !== 'true') break
+      listening = (await dockerCmd(['exec', container, 'node', '-e', probe])).code === 0
+      if (!listening) await new Promise((res) => setTimeout(res, 200))
+    }
+
+    const logs = await dockerCmd(['logs', container])
+    expect(listening, `chaincode server did not listen on ${chaincode.port}:\n${logs.stdout}${logs.stderr}`).to.equal(true)
+    const status = await dockerCmd(['exec', container, 'node', '-p', "require('fs').readFileSync('/proc/1/status', 'utf8')"])
+    const uid = /^Uid:\s+(\d+)/m.exec(status.stdout)?.[1]
+    expect(uid, status.stdout).to.not.equal(undefined)
+    expect(Number(uid)).to.not.equal(0)
+  })
+})
