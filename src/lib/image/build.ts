@@ -26,6 +26,8 @@ export interface BuildOptions {
   /** Dockerfile path (default: <project>/Dockerfile). */
   dockerfile?: string
   json?: boolean
+  /** Image labels (`--label k=v`); `fabk8s up` records the build inputs' hash this way. */
+  labels?: Record<string, string>
   /** `docker build --network` (e.g. host, on engines started without a bridge). */
   network?: string
   noCache?: boolean
@@ -75,6 +77,7 @@ export function buildArgv(
   argv.push('--tag', tag, '--file', dockerfile, '--iidfile', iidFile)
   if (opts.baseImage) argv.push('--build-arg', `BASE_IMAGE=${opts.baseImage}`)
   for (const a of opts.buildArgs ?? []) argv.push('--build-arg', a)
+  for (const [k, v] of Object.entries(opts.labels ?? {})) argv.push('--label', `${k}=${v}`)
   if (opts.noCache) argv.push('--no-cache')
   if (opts.pull) argv.push('--pull')
   if (opts.platform) argv.push('--platform', opts.platform)

@@ -132,6 +132,8 @@ export function resetEngineCache(): void {
 export interface ImageInfo {
   /** The image ID as docker shows it (`sha256:…`: the config digest, or the manifest/index digest with the containerd image store). */
   id: string
+  /** Image labels (Config.Labels). */
+  labels: Record<string, string>
   repoDigests: string[]
   repoTags: string[]
   size: number
@@ -145,6 +147,6 @@ export async function inspectImage(ref: string): Promise<ImageInfo | undefined> 
     throw new FabError('DOCKER', `docker image inspect ${ref}: ${dockerError(r)}`)
   }
 
-  const j = JSON.parse(r.stdout) as {Id: string; RepoDigests?: string[]; RepoTags?: string[]; Size?: number}
-  return {id: j.Id, repoDigests: j.RepoDigests ?? [], repoTags: j.RepoTags ?? [], size: j.Size ?? 0}
+  const j = JSON.parse(r.stdout) as {Config?: {Labels?: null | Record<string, string>}; Id: string; RepoDigests?: string[]; RepoTags?: string[]; Size?: number}
+  return {id: j.Id, labels: j.Config?.Labels ?? {}, repoDigests: j.RepoDigests ?? [], repoTags: j.RepoTags ?? [], size: j.Size ?? 0}
 }
