@@ -1,0 +1,81 @@
+import {Flags} from '@oclif/core'
+
+import type {ChaincodeStatus} from '../lib/kube/status.js'
+
+import {BaseCommand, kubeFlags} from '../base-command.js'
+
+export interface StatusResult extends ChaincodeStatus {
+  /** The package ID fabk8s.yaml builds now (undefined when it cannot be built, e.g. TLS files missing). */
+  localPackageId?: string
+}
+
+export default class Status extends BaseCommand<typeof Status> {
+  static override description = `Show the chaincode running in Kubernetes: readiness, image, package ID, pods.
+
+The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID installed and approved on the peers), a difference is shown loudly: the peer would dial a server that answers with another ID, and every invoke fails.`
+static override examples = [
+    '<%= config.bin %> status',
+    '<%= config.bin %> status --package-id mycc_1.0:4f2c…',
+    '<%= config.bin %> status --json',
+  ]
+static override flags = {
+    ...kubeFlags,
+    'package-id': Flags.string({description: 'the package ID the peers expect (e.g. from `peer lifecycle chaincode queryinstalled`)'}),
+  }
+
+  protected async execute(): Promise<StatusResult> {
+    const project = await this.project()
+    const {chaincodeStatus} = await import('../lib/kube/status.js')
+    const namespace = this.flags.namespace ?? project.kubernetes.namespace
+    const s: StatusResult = await chaincodeStatus(
+      {context: this.flags.context, kubeconfig: this.flags.kubeconfig, project},
+      {expectedPackageId: this.flags['package-id'], name: project.name, namespace},
+    )
+    try {
+      const {buildPackage} = await import('../lib/fabric/package.js')
+      s.localPackageId = (await buildPackage(project)).packageId
+    } catch {
+      s.localPackageId = undefined
+    }
+
+    if (this.jsonEnabled()) return s
+    const {c} = await import('../lib/ui/colors.js')
+    const row = (k: string, v: string) => this.say(`${c.dim(k.padEnd(11))}${v}`)
+    row('chaincode', `${project.name} (namespace ${namespace})`)
+    if (s.found) {
+      const state = s.ready ? c.good('ready') : s.available > 0 ? c.warn('rolling out (the previous revision still serves)') : c.bad('not ready')
+      row('deployment', `${state} ${s.available}/${s.replicas} available (${s.summary})`)
+      row('image', s.image ?? '?')
+      row('package ID', s.packageId ?? '? (no CHAINCODE_ID in the pod template)')
+      row('service', s.service ? `${s.service.name}:${s.service.port ?? '?'}${s.service.clusterIP ? ` (${s.service.clusterIP})` : ''}` : c.warn('missing'))
+      row('pods', s.pods.length === 0 ? c.warn('none') : '')
+      for (const p of s.pods)
+        this.say(
+          `  ${p.name}  ${p.phase ?? '?'}  ${p.ready ? c.good('ready') : c.warn('not ready')}  restarts ${p.restarts}${p.reason ? `  ${c.warn(p.reason)}` : ''}` +
+            (p.packageId && p.packageId !== s.packageId ? c.dim(`  runs ${p.packageId}`) : ''),
+        )
+      for (const pr of s.problems.slice(0, 3)) this.say(c.warn(`  ${pr.pod}: ${pr.reason}: ${pr.message}`))
+    } else {
+      this.say(c.warn(s.summary))
+      this.say(c.dim('deploy it with: fabk8s deploy'))
+    }
+
+    if (s.expectedPackageId && s.packageIdMatches === false) {
+      const bar = '!'.repeat(72)
+      const lines = [
+        bar,
+        `!! PACKAGE ID MISMATCH: the peers expect ${s.expectedPackageId}`,
+        `!! but ${s.found ? `the pods run CHAINCODE_ID ${s.packageId ?? '(none)'}` : 'nothing is deployed'}.`,
+        '!! The peer will dial the chaincode server and every invoke will fail.',
+        '!! Fix: deploy the package the peers have (fabk8s deploy from the same fabk8s.yaml),',
+        '!!      or install/approve the package the pods run.',
+        bar,
+      ]
+      for (const l of lines) this.say(c.bad(l))
+      this.note(c.bad(`package ID mismatch: expected ${s.expectedPackageId}, running ${s.packageId ?? '(none)'}`))
+    } else if (s.expectedPackageId) this.say(c.good(`package ID matches the expected ${s.expectedPackageId}`))
+    else if (s.found && s.localPackageId && s.packageId && s.localPackageId !== s.packageId)
+      this.say(c.warn(`note: fabk8s.yaml now builds package ID ${s.localPackageId}; run fabk8s deploy to roll it out`))
+    return s
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * The one Kubernetes client factory: which kubeconfig, which context, and how API failures become FabErrors.
+ * The `@kubernetes/client-node` package is heavy (≈ 0.5 s to import), so it is only imported inside these functions.
+ */
+import type {AppsV1Api, CoreV1Api, KubeConfig} from '@kubernetes/client-node'
+
+import {existsSync} from 'node:fs'
+import {homedir} from 'node:os'
+import path from 'node:path'
+
+import {FabError} from '../errors.js'
+
+export interface KubeOptions {
+  /** --context; wins over the project's kubernetes.context and kind-<cluster>. */
+  context?: string
+  /** --kubeconfig (may be a list joined with the OS path delimiter, like $KUBECONFIG). Default: $KUBECONFIG, then ~/.kube/config. */
+  kubeconfig?: string
+  /** The project, for `kubernetes.context` and `kind.cluster` (any object of that shape will do). */
+  project?: {kind?: {cluster?: string}; kubernetes?: {context?: string}}
+}
+
+/** Where a request went: put into error messages. */
+export interface KubeTarget {
+  context?: string
+  namespace?: string
+  server?: string
+  user?: string
+}
+
+/** The kubeconfig files to read, in order, and the name of the setting they came from (for messages). */
+export function kubeconfigFiles(kubeconfig?: string, env: NodeJS.ProcessEnv = process.env): {files: string[]; from: string} {
+  // the --kubeconfig flag also takes its value from $KUBECONFIG: name the one the user set
+  if (kubeconfig) return {files: kubeconfig.split(path.delimiter).filter(Boolean), from: kubeconfig === env.KUBECONFIG ? 'KUBECONFIG' : '--kubeconfig'}
+  if (env.KUBECONFIG) return {files: env.KUBECONFIG.split(path.delimiter).filter(Boolean), from: 'KUBECONFIG'}
+  return {files: [path.join(env.HOME || homedir(), '.kube', 'config')], from: 'default kubeconfig'}
+}
+
+/**
+ * Load the kubeconfig and pick the context: `context` (--context), then the project's `kubernetes.context`,
+ * then `kind-<kind.cluster>` when the kubeconfig has it, then the kubeconfig's current-context.
+ * Several files merge the way kubectl does (the first occurrence of a name wins, the first current-context wins).
+ */
+export async function loadKubeConfig(opts: KubeOptions = {}): Promise<KubeConfig> {
+  const {KubeConfig} = await import('@kubernetes/client-node')
+  const {files, from} = kubeconfigFiles(opts.kubeconfig)
+  const present = files.filter((f) => existsSync(f))
+  if (present.length === 0) {
+    const hint = 'pass --kubeconfig FILE or set KUBECONFIG; `kind create cluster` writes ~/.kube/config'
+    if (from === 'default kubeconfig') throw new FabError('KUBERNETES', `no kubeconfig: ${files[0]} does not exist`, {hint})
+    throw new FabError('USAGE', `${from}: no such file: ${files.join(path.delimiter)}`, {hint})
+  }
+
+  const kc = new KubeConfig()
+  for (const [i, file] of present.entries()) {
+    const one = i === 0 ? kc : new KubeConfig()
+    try {
+      one.loadFromFile(file)
+    } catch (error) {
+      throw new FabError('KUBERNETES', `${file}: not a valid kubeconfig (${firstLine(error)})`, {
+        hint: `check the file, or point ${from === 'default kubeconfig' ? '--kubeconfig' : from} at another one`,
+      })
+    }
+
+    if (i > 0) {
+      // kubectl's rule: the first occurrence wins; client-node's addX throws on duplicates
+      for (const c of one.clusters) if (!kc.getCluster(c.name)) kc.addCluster(c)
+      for (const u of one.users) if (!kc.getUser(u.name)) kc.addUser(u)
+      for (const c of one.contexts) if (!kc.getContextObject(c.name)) kc.addContext(c)
+      if (!kc.currentContext && one.currentContext) kc.setCurrentContext(one.currentContext)
+    }
+  }
+
+  const names = kc.getContexts().map((c) => c.name)
+  const pick = (name: string, where: string, code: 'KUBERNETES' | 'USAGE') => {
+    if (!names.includes(name))
+      throw new FabError(code, `${where}: no context "${name}" in ${present.join(', ')}`, {
+        detail: {contexts: names},
+        hint: names.length > 0 ? `available contexts: ${names.join(', ')}` : 'the kubeconfig has no contexts',
+      })
+    kc.setCurrentContext(name)
+  }
+
+  const projectContext = opts.project?.kubernetes?.context
+  const kindContext = opts.project?.kind?.cluster ? `kind-${opts.project.kind.cluster}` : undefined
+  if (opts.context) pick(opts.context, '--context', 'USAGE')
+  else if (projectContext) pick(projectContext, 'fabk8s.yaml kubernetes.context', 'KUBERNETES')
+  else if (kindContext && names.includes(kindContext)) kc.setCurrentContext(kindContext)
+  else if (!kc.currentContext || !names.includes(kc.currentContext))
+    throw new FabError('KUBERNETES', `${present.join(', ')}: no current context`, {
+      hint: names.length > 0 ? `pass --context (available: ${names.join(', ')})` : 'the kubeconfig has no contexts',
+    })
+
+  if (!kc.getCurrentCluster())
+    throw new FabError('KUBERNETES', `context "${kc.currentContext}" names a cluster that is not in ${present.join(', ')}`, {
+      hint: 'fix the kubeconfig or pick another --context',
+    })
+  return kc
+}
+
+/** The server URL, context and user of the kubeconfig's current context. */
+export function targetOf(kc: KubeConfig, namespace?: string): KubeTarget {
+  const ctx = kc.getContextObject(kc.currentContext)
+  return {context: kc.currentContext, namespace, server: kc.getCurrentCluster()?.server, user: ctx?.user}
+}
+
+export interface KubeClients {
+  apps: AppsV1Api
+  core: CoreV1Api
+  kc: KubeConfig
+  /** For error messages: server, context, user, namespace. */
+  target: KubeTarget
+}
+
+/** loadKubeConfig + the typed API clients fabk8s uses. */
+export async function connect(opts: KubeOptions & {namespace?: string} = {}): Promise<KubeClients> {
+  const kc = await loadKubeConfig(opts)
+  const {AppsV1Api, CoreV1Api} = await import('@kubernetes/client-node')
+  return {apps: kc.makeApiClient(AppsV1Api), core: kc.makeApiClient(CoreV1Api), kc, target: targetOf(kc, opts.namespace)}
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]
+}
+
+/** The Kubernetes Status object in an ApiException body (a JSON string or an object), if any. */
+export function statusOf(err: unknown): undefined | {code?: number; details?: {kind?: string; name?: string}; message?: string; reason?: string} {
+  const body = (err as {body?: unknown})?.body
+  if (body === undefined || body === null) return undefined
+  if (typeof body === 'object') return body as never
+  if (typeof body === 'string') {
+    try {
+      const parsed = JSON.parse(body)
+      return typeof parsed === 'object' && parsed ? parsed : {message: body}
+    } catch {
+      return body.trim() ? {message: body.trim().split('\n')[0]} : undefined
+    }
+  }
+
+  return undefined
+}
+
+/** The HTTP status of an ApiException (client-node 1.x), or undefined for anything else. */
+export function httpCode(err: unknown): number | undefined {
+  const e = err as {code?: unknown; constructor?: {name?: string}}
+  if (e && typeof e === 'object' && typeof e.code === 'number' && 'body' in e && 'headers' in e) return e.code
+  return undefined
+}
+
+const CONN_CODES = new Set(['EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'ESOCKETTIMEDOUT', 'ETIMEDOUT'])
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME|SSL|TLS/i
+
+/**
+ * Map anything a client-node call threw to a FabError with exit code KUBERNETES:
+ * unreachable → the server URL; 401 → credentials hint; 403 → RBAC hint with the server's own message;
+ * 404 of a namespace → "namespace … not found". `what` says what was being done ("apply Deployment fabk8s/mycc").
+ */
+export function kubeError(err: unknown, what: string, at: KubeTarget = {}): FabError {
+  if (err instanceof FabError) return err
+  const server = at.server ?? serverFromMessage(err) ?? 'the API server'
+  const ctx = at.context ? ` (context "${at.context}")` : ''
+  const code = httpCode(err)
+  if (code === undefined) {
+    const e = err as {cause?: {code?: string}; code?: unknown; errno?: unknown; message?: string; name?: string; type?: string}
+    const sysCode = [e?.code, e?.errno, e?.cause?.code].find((c) => typeof c === 'string') as string | undefined
+    const msg = firstLine(err)
+    if (/HTTP protocol is not allowed/.test(msg))
+      return new FabError('KUBERNETES', `${what}: the kubeconfig names an http:// server (${server}) without insecure-skip-tls-verify`, {
+        cause: err,
+        detail: {context: at.context, server},
+        hint: 'use the https:// address of the API server, or set insecure-skip-tls-verify: true for that cluster',
+      })
+    if ((sysCode && TLS_CODES.test(sysCode)) || /certificate|self[- ]signed|SSL|TLS/i.test(msg))
+      return new FabError('KUBERNETES', `${what}: TLS verification failed talking to ${server}${ctx}: ${sysCode ?? msg}`, {
+        cause: err,
+        detail: {context: at.context, server},
+        hint: "the kubeconfig's certificate-authority does not match the server; regenerate it (kind export kubeconfig) or pick another --context",
+      })
+    if ((sysCode && CONN_CODES.has(sysCode)) || e?.name === 'FetchError' || /ECONNREFUSED|socket hang up|network|connect /i.test(msg))
+      return new FabError('KUBERNETES', `cannot reach the Kubernetes API at ${server}${ctx}: ${sysCode ?? msg}`, {
+        cause: err,
+        detail: {context: at.context, server},
+        hint: 'is the cluster running? (`kind get clusters`, `kubectl cluster-info`); check --kubeconfig/--context',
+      })
+    return new FabError('KUBERNETES', `${what}: ${msg}`, {cause: err, detail: {context: at.context, server}})
+  }
+
+  const status = statusOf(err)
+  const serverMsg = status?.message
+  const detail = {code, context: at.context, namespace: at.namespace, reason: status?.reason, server}
+  if (code === 401)
+    return new FabError('KUBERNETES', `${what}: unauthorized (401) at ${server}${ctx}: the API server rejected the credentials`, {
+      cause: err,
+      detail,
+      hint: `the user${at.user ? ` "${at.user}"` : ''} in the kubeconfig has an expired or wrong token/certificate; refresh the kubeconfig (kind export kubeconfig) or pick another --context`,
+    })
+  if (code === 403)
+    return new FabError('KUBERNETES', `${what}: forbidden (403)${ctx}: ${serverMsg ?? 'no permission'}`, {
+      cause: err,
+      detail,
+      hint: `the kubeconfig user${at.user ? ` "${at.user}"` : ''} lacks RBAC permission${at.namespace ? ` in namespace "${at.namespace}"` : ''}; ask for a Role/RoleBinding granting it, or use another --context or -n/--namespace`,
+    })
+  if (code === 404 && status?.details?.kind === 'namespaces')
+    return new FabError('KUBERNETES', `${what}: namespace "${status.details.name ?? at.namespace}" not found${ctx}`, {
+      cause: err,
+      detail,
+      hint: 'create it (`kubectl create namespace …`) or pass -n/--namespace',
+    })
+  if (code === 404)
+    return new FabError('KUBERNETES', `${what}: not found (404)${ctx}: ${serverMsg ?? 'the API server has no such resource'}`, {cause: err, detail})
+  if (code === 409)
+    return new FabError('KUBERNETES', `${what}: conflict (409): ${serverMsg ?? 'the object was changed by someone else'}`, {
+      cause: err,
+      detail,
+      hint: 'another field manager owns these fields; retry, or remove the other owner',
+    })
+  if (code === 422 || code === 400)
+    return new FabError('KUBERNETES', `${what}: rejected by the API server (${code}): ${serverMsg ?? 'invalid object'}`, {cause: err, detail})
+  return new FabError('KUBERNETES', `${what}: the API server answered ${code}${serverMsg ? `: ${serverMsg}` : ''}`, {cause: err, detail})
+}
+
+function serverFromMessage(err: unknown): string | undefined {
+  const m = /request to (https?:\/\/[^/\s]+)/.exec(err instanceof Error ? err.message : String(err))
+  return m?.[1]
+}
+
+/** Run a client-node call and map its failure with kubeError. */
+export async function kube<T>(what: string, at: KubeTarget, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (error) {
+    throw kubeError(error, what, at)
+  }
+}
+
+/** Whether an error is an API 404 (the object does not exist). */
+export function isNotFound(err: unknown): boolean {
+  return httpCode(err) === 404
+}

@@ -1,0 +1,247 @@
+/**
+ * The Kubernetes objects of a chaincode, rendered from fabk8s.yaml: Namespace, Secret (TLS), Service, Deployment.
+ * Pure: no cluster, no client-node. The pod meets Pod Security Standards "restricted" and sets the environment
+ * every CCaaS chaincode server reads (Node, Go and Java names).
+ */
+import {createHash} from 'node:crypto'
+import {readFile} from 'node:fs/promises'
+
+import type {ProjectConfig} from '../project/schema.js'
+
+import {FabError} from '../errors.js'
+
+export const FIELD_MANAGER = 'fabk8s'
+export const MANAGED_BY = 'app.kubernetes.io/managed-by'
+export const LABEL_NAME = 'app.kubernetes.io/name'
+export const LABEL_CHAINCODE = 'fabk8s.io/chaincode'
+export const LABEL_PACKAGE = 'fabk8s.io/package-id'
+export const ANNOTATION_PACKAGE = 'fabk8s.io/package-id'
+export const ANNOTATION_IMAGE = 'fabk8s.io/image'
+/** Where the TLS Secret is mounted in the chaincode container. */
+export const TLS_DIR = '/etc/fabk8s/tls'
+export const CONTAINER = 'chaincode'
+
+/** A Kubernetes object as plain JSON (what server-side apply sends). */
+export interface Manifest {
+  [key: string]: unknown
+  apiVersion: string
+  kind: string
+  metadata: {annotations?: Record<string, string>; labels?: Record<string, string>; name: string; namespace?: string}
+}
+
+export interface TlsFiles {
+  /** The CA the peer's client certificate must chain to (set when clientAuth); also what Java wants as root cert. */
+  ca: string
+  cert: string
+  key: string
+}
+
+export interface RenderOptions {
+  image: string
+  namespace: string
+  packageId: string
+  /** PEM contents; required when project.chaincode.tls.enabled. */
+  tls?: TlsFiles
+}
+
+const LABEL_VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/
+
+/**
+ * A package ID as a label value (≤ 63 characters of [-A-Za-z0-9_.]). `label:hash` has a colon and is usually
+ * longer than 63, so: `label.hash` when that fits, else the first 63 hex digits of the package's own sha256.
+ * The full ID is in the `fabk8s.io/package-id` annotation and the CHAINCODE_ID variable.
+ */
+export function packageIdLabel(packageId: string): string {
+  const dotted = packageId.replace(':', '.')
+  if (dotted.length <= 63 && LABEL_VALUE_RE.test(dotted)) return dotted
+  const hash = packageId.split(':').pop() ?? ''
+  const hex = /^[a-f0-9]{64}$/.test(hash) ? hash : createHash('sha256').update(packageId).digest('hex')
+  return hex.slice(0, 63)
+}
+
+/** The selector of everything deploy made for this chaincode (what `down` deletes). */
+export function managedSelector(name: string): string {
+  return `${MANAGED_BY}=${FIELD_MANAGER},${LABEL_CHAINCODE}=${name}`
+}
+
+export function tlsSecretName(project: ProjectConfig): string {
+  return `${project.name}-tls`
+}
+
+async function readPem(file: string, field: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8')
+  } catch {
+    throw new FabError('PROJECT', `chaincode.tls.${field}: cannot read ${file}`, {
+      hint: 'run `fabk8s init --tls` in an empty folder to see the expected files, or set the paths in fabk8s.yaml',
+    })
+  }
+}
+
+/** Read the chaincode server's TLS files named in fabk8s.yaml (chaincode.tls.*). */
+export async function readTlsFiles(project: ProjectConfig): Promise<TlsFiles | undefined> {
+  const {tls} = project.chaincode
+  if (!tls.enabled) return undefined
+  const [cert, key, ca] = await Promise.all([readPem(tls.cert, 'cert'), readPem(tls.key, 'key'), readPem(tls.rootCert, 'rootCert')])
+  return {ca, cert, key}
+}
+
+/** The chaincode container's environment: every alias the Node, Go and Java chaincode servers read. */
+export function chaincodeEnv(project: ProjectConfig, packageId: string): {name: string; value: string}[] {
+  const {port, tls} = project.chaincode
+  const listen = `0.0.0.0:${port}`
+  const env: [string, string][] = [
+    ['CHAINCODE_SERVER_ADDRESS', listen], // samples (Node scripts, Go), Java server mode
+    ['CORE_CHAINCODE_ADDRESS', listen], // fabric-chaincode-node server
+    ['CHAINCODE_ID', packageId], // samples (Node scripts, Go)
+    ['CORE_CHAINCODE_ID', packageId], // fabric-chaincode-node server
+    ['CORE_CHAINCODE_ID_NAME', packageId], // Java
+    ['HOME', '/tmp'], // read-only root filesystem and an arbitrary UID: tools that write to $HOME (npm) get the emptyDir
+  ]
+  if (tls.enabled) {
+    const cert = `${TLS_DIR}/tls.crt`
+    const key = `${TLS_DIR}/tls.key`
+    const ca = `${TLS_DIR}/ca.crt`
+    env.push(
+      // Node
+      ['CORE_CHAINCODE_TLS_CERT_FILE', cert],
+      ['CORE_CHAINCODE_TLS_KEY_FILE', key],
+      // Go (fabric-samples chaincode-external conventions: file paths)
+      ['CHAINCODE_TLS_DISABLED', 'false'],
+      ['CHAINCODE_TLS_KEY', key],
+      ['CHAINCODE_TLS_CERT', cert],
+      // Java: the server pair, and the paths it insists on
+      ['CORE_PEER_TLS_ENABLED', 'true'],
+      ['CORE_TLS_CLIENT_KEY_FILE', key],
+      ['CORE_TLS_CLIENT_CERT_FILE', cert],
+      ['CORE_TLS_CLIENT_KEY_PATH', key],
+      ['CORE_TLS_CLIENT_CERT_PATH', cert],
+      ['CORE_PEER_TLS_ROOTCERT_FILE', ca],
+    )
+    if (tls.clientAuth) env.push(['CORE_CHAINCODE_TLS_CLIENT_CACERT_FILE', ca], ['CHAINCODE_CLIENT_CA_CERT', ca])
+  } else {
+    env.push(['CHAINCODE_TLS_DISABLED', 'true'], ['CORE_PEER_TLS_ENABLED', 'false'])
+  }
+
+  return env.map(([name, value]) => ({name, value}))
+}
+
+/**
+ * Render the manifests, in apply order: Namespace, Secret (TLS on), Service, Deployment.
+ * A change of package ID or image changes the pod template (annotations, env), which rolls the Deployment.
+ */
+export function renderManifests(project: ProjectConfig, opts: RenderOptions): Manifest[] {
+  const {image, namespace, packageId} = opts
+  const {name} = project
+  const {port, tls} = project.chaincode
+  if (tls.enabled && !opts.tls) throw new Error('renderManifests: chaincode.tls.enabled needs the TLS files')
+  const selector = {[LABEL_CHAINCODE]: name, [LABEL_NAME]: name}
+  const labels = {...selector, [LABEL_PACKAGE]: packageIdLabel(packageId), [MANAGED_BY]: FIELD_MANAGER}
+  const annotations = {[ANNOTATION_IMAGE]: image, [ANNOTATION_PACKAGE]: packageId}
+  const out: Manifest[] = [
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        labels: {
+          'pod-security.kubernetes.io/enforce': 'restricted',
+          'pod-security.kubernetes.io/enforce-version': 'latest',
+        },
+        name: namespace,
+      },
+    },
+  ]
+  if (tls.enabled) {
+    const files = opts.tls!
+    const b64 = (s: string) => Buffer.from(s).toString('base64')
+    out.push({
+      apiVersion: 'v1',
+      data: {'ca.crt': b64(files.ca), 'tls.crt': b64(files.cert), 'tls.key': b64(files.key)},
+      kind: 'Secret',
+      metadata: {labels, name: tlsSecretName(project), namespace},
+      type: 'kubernetes.io/tls',
+    })
+  }
+
+  out.push({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {labels, name, namespace},
+    spec: {
+      ports: [{appProtocol: 'grpc', name: 'chaincode', port, protocol: 'TCP', targetPort: 'chaincode'}],
+      selector,
+      type: 'ClusterIP',
+    },
+  })
+
+  const volumeMounts: Record<string, unknown>[] = [{mountPath: '/tmp', name: 'tmp'}]
+  const volumes: Record<string, unknown>[] = [{emptyDir: {sizeLimit: '64Mi'}, name: 'tmp'}]
+  if (tls.enabled) {
+    volumeMounts.push({mountPath: TLS_DIR, name: 'tls', readOnly: true})
+    volumes.push({name: 'tls', secret: {defaultMode: 0o440, secretName: tlsSecretName(project)}})
+  }
+
+  out.push({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {annotations, labels, name, namespace},
+    spec: {
+      replicas: 1,
+      revisionHistoryLimit: 3,
+      selector: {matchLabels: selector},
+      template: {
+        metadata: {annotations, labels},
+        spec: {
+          automountServiceAccountToken: false,
+          containers: [
+            {
+              env: chaincodeEnv(project, packageId),
+              image,
+              imagePullPolicy: 'IfNotPresent',
+              livenessProbe: probe(10, 10),
+              name: CONTAINER,
+              ports: [{containerPort: port, name: 'chaincode', protocol: 'TCP'}],
+              readinessProbe: probe(1, 5),
+              // no ephemeral-storage: nodes that do not report it (kwok, some providers) would never schedule the pod;
+              // the /tmp emptyDir has a sizeLimit instead
+              resources: {limits: {cpu: '500m', memory: '256Mi'}, requests: {cpu: '50m', memory: '64Mi'}},
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                capabilities: {drop: ['ALL']},
+                privileged: false,
+                readOnlyRootFilesystem: true,
+                runAsGroup: 10_001,
+                runAsNonRoot: true,
+                runAsUser: 10_001,
+                seccompProfile: {type: 'RuntimeDefault'},
+              },
+              volumeMounts,
+            },
+          ],
+          enableServiceLinks: false,
+          securityContext: {
+            fsGroup: 10_001,
+            runAsGroup: 10_001,
+            runAsNonRoot: true,
+            runAsUser: 10_001,
+            seccompProfile: {type: 'RuntimeDefault'},
+          },
+          volumes,
+        },
+      },
+    },
+  })
+  return out
+}
+
+/** A TCP probe on the named chaincode port. */
+function probe(initialDelaySeconds: number, periodSeconds: number) {
+  return {failureThreshold: 3, initialDelaySeconds, periodSeconds, tcpSocket: {port: 'chaincode'}, timeoutSeconds: 2}
+}
+
+/** Manifests as one multi-document YAML stream, or a v1 List in JSON. */
+export async function formatManifests(manifests: Manifest[], format: 'json' | 'yaml'): Promise<string> {
+  if (format === 'json') return JSON.stringify({apiVersion: 'v1', items: manifests, kind: 'List'}, null, 2) + '\n'
+  const {stringify} = await import('yaml')
+  return manifests.map((m) => stringify(m, {lineWidth: 0, sortMapEntries: false})).join('---\n')
+}

@@ -1,0 +1,145 @@
+/**
+ * What runs in the cluster for a chaincode: Deployment and pod readiness, image, the package ID the pods run
+ * (CHAINCODE_ID), and whether it is the one the peers expect. A running CHAINCODE_ID that differs from the
+ * package ID installed/approved on the peers is the classic CCaaS failure: the peer dials the server, the
+ * server answers with another ID, and every invoke fails.
+ */
+import type {V1Container, V1Deployment, V1Pod} from '@kubernetes/client-node'
+
+import {connect, isNotFound, kube, type KubeClients, kubeError, type KubeOptions} from './client.js'
+import {ANNOTATION_PACKAGE, CONTAINER, LABEL_CHAINCODE, LABEL_NAME} from './manifests.js'
+import {deploymentProgress, diagnosePods, type PodProblem} from './rollout.js'
+
+export interface PodStatus {
+  image?: string
+  name: string
+  packageId?: string
+  phase?: string
+  ready: boolean
+  /** Why not ready (waiting reason, scheduling), if known. */
+  reason?: string
+  restarts: number
+}
+
+export interface ChaincodeStatus {
+  /** Replicas of the current revision that are available. */
+  available: number
+  deployment: string
+  /** Given package ID (e.g. the one installed/approved on the peers); compared with the running one. */
+  expectedPackageId?: string
+  /** The Deployment exists. */
+  found: boolean
+  image?: string
+  namespace: string
+  /** CHAINCODE_ID of the Deployment's pod template: what the pods run (or roll out to). */
+  packageId?: string
+  /** Set when expectedPackageId is given: false is the classic CCaaS failure. */
+  packageIdMatches?: boolean
+  pods: PodStatus[]
+  problems: PodProblem[]
+  /** Every desired replica is updated and ready. */
+  ready: boolean
+  replicas: number
+  service?: {clusterIP?: string; name: string; port?: number}
+  /** One line, like `kubectl rollout status`. */
+  summary: string
+}
+
+const envOf = (c: undefined | V1Container, name: string) => c?.env?.find((e) => e.name === name)?.value
+
+function containerOf(spec: undefined | {containers?: V1Container[]}): undefined | V1Container {
+  return spec?.containers?.find((x) => x.name === CONTAINER) ?? spec?.containers?.[0]
+}
+
+/** The package ID a pod spec runs: CHAINCODE_ID (or its aliases). */
+export function runningPackageId(spec: undefined | {containers?: V1Container[]}): string | undefined {
+  const c = containerOf(spec)
+  return envOf(c, 'CHAINCODE_ID') ?? envOf(c, 'CORE_CHAINCODE_ID') ?? envOf(c, 'CORE_CHAINCODE_ID_NAME')
+}
+
+function podStatus(p: V1Pod, problems: PodProblem[]): PodStatus {
+  const cs = p.status?.containerStatuses?.find((x) => x.name === CONTAINER) ?? p.status?.containerStatuses?.[0]
+  const name = p.metadata?.name ?? '?'
+  const pr = problems.find((x) => x.pod === name)
+  return {
+    image: containerOf(p.spec)?.image,
+    name,
+    packageId: runningPackageId(p.spec) ?? p.metadata?.annotations?.[ANNOTATION_PACKAGE],
+    phase: p.status?.phase,
+    ready: Boolean(p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')),
+    reason: pr?.reason ?? cs?.state?.waiting?.reason,
+    restarts: cs?.restartCount ?? 0,
+  }
+}
+
+export interface StatusQuery {
+  /** Compare the running CHAINCODE_ID with this package ID. */
+  expectedPackageId?: string
+  name: string
+  namespace: string
+}
+
+/**
+ * The chaincode's status in the cluster. Takes connected clients, or kubeconfig options to connect with
+ * (what a lifecycle command that has the installed/approved package ID can call).
+ */
+export async function chaincodeStatus(target: KubeClients | KubeOptions, q: StatusQuery): Promise<ChaincodeStatus> {
+  const c: KubeClients = 'core' in target ? target : await connect({...target, namespace: q.namespace})
+
+  const at = {...c.target, namespace: q.namespace}
+  const out: ChaincodeStatus = {
+    available: 0,
+    deployment: q.name,
+    expectedPackageId: q.expectedPackageId,
+    found: false,
+    namespace: q.namespace,
+    pods: [],
+    problems: [],
+    ready: false,
+    replicas: 0,
+    summary: '',
+  }
+  let d: undefined | V1Deployment
+  try {
+    d = await c.apps.readNamespacedDeployment({name: q.name, namespace: q.namespace})
+  } catch (error) {
+    if (!isNotFound(error)) {
+      throw kubeError(error, `read Deployment ${q.namespace}/${q.name}`, at)
+    }
+  }
+
+  if (!d) {
+    out.summary = `not deployed: no deployment/${q.name} in namespace ${q.namespace}`
+    if (q.expectedPackageId) out.packageIdMatches = false
+    return out
+  }
+
+  out.found = true
+  const container = containerOf(d.spec?.template?.spec)
+  out.image = container?.image
+  out.packageId = runningPackageId(d.spec?.template?.spec)
+  out.replicas = d.spec?.replicas ?? 1
+  out.available = d.status?.availableReplicas ?? 0
+  const progress = deploymentProgress(d)
+  out.ready = progress.done
+  if (q.expectedPackageId) out.packageIdMatches = q.expectedPackageId === out.packageId
+
+  const pods = await kube(`list Pods in ${q.namespace}`, at, () =>
+    c.core.listNamespacedPod({labelSelector: `${LABEL_NAME}=${q.name},${LABEL_CHAINCODE}=${q.name}`, namespace: q.namespace}),
+  )
+  const live = pods.items.filter((p) => !p.metadata?.deletionTimestamp)
+  out.problems = diagnosePods(live)
+  out.pods = live.map((p) => podStatus(p, out.problems)).sort((a, b) => a.name.localeCompare(b.name))
+  out.summary = progress.failed ?? progress.message
+
+  try {
+    const svc = await c.core.readNamespacedService({name: q.name, namespace: q.namespace})
+    out.service = {clusterIP: svc.spec?.clusterIP, name: q.name, port: svc.spec?.ports?.[0]?.port}
+  } catch (error) {
+    if (!isNotFound(error)) {
+      throw kubeError(error, `read Service ${q.namespace}/${q.name}`, at)
+    }
+  }
+
+  return out
+}

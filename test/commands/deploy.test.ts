@@ -1,0 +1,227 @@
+/* eslint-disable no-await-in-loop, mocha/max-top-level-suites -- CLI runs in order; one suite per API server */
+import {expect} from 'chai'
+import {existsSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {cleanup, fakeTarget, makeProject, pssRestrictedViolations, realTarget, type Target, tmp} from '../lib/kube/support.js'
+import {json, ROOT, runCli} from '../support/cli.js'
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any
+
+describe('fabk8s deploy --dry-run (no cluster)', () => {
+  let dir: string
+  let proj: string
+
+  before(() => {
+    dir = tmp('fabk8s-deploy-')
+    proj = makeProject(path.join(dir, 'proj'), {tls: 'clientAuth'})
+  })
+
+  after(() => cleanup(dir))
+
+  // a kubeconfig that does not exist: --dry-run must not need one
+  const noCluster = {KUBECONFIG: '/nonexistent/kubeconfig'}
+
+  it('-o yaml prints Namespace, Secret, Service, Deployment that pass PSS restricted', async () => {
+    const r = await runCli(['deploy', '--dry-run', '-o', 'yaml', '-p', proj], {env: noCluster})
+    expect(r.code, r.stderr).to.equal(0)
+    const {parseAllDocuments} = await import('yaml')
+    const docs = parseAllDocuments(r.stdout).map((d) => d.toJS() as Any)
+    expect(docs.map((d) => d.kind)).to.deep.equal(['Namespace', 'Secret', 'Service', 'Deployment'])
+    const pod = docs[3].spec.template.spec
+    expect(pssRestrictedViolations(pod)).to.deep.equal([])
+    expect(docs[0].metadata.labels['pod-security.kubernetes.io/enforce']).to.equal('restricted')
+    expect(pod.containers[0].env.find((e: Any) => e.name === 'CHAINCODE_ID').value).to.match(/^kv_1\.0\.0:[a-f0-9]{64}$/)
+  })
+
+  it('-o json prints a v1 List; --json prints the plan with the package ID', async () => {
+    const r = await runCli(['deploy', '--dry-run', '-o', 'json', '-p', proj], {env: noCluster})
+    expect(r.code, r.stderr).to.equal(0)
+    const list = JSON.parse(r.stdout)
+    expect(list.kind).to.equal('List')
+    expect(list.items).to.have.length(4)
+    const j = json<Any>(await runCli(['deploy', '--dry-run', '--json', '-p', proj], {env: noCluster}))
+    expect(j.dryRun).to.equal(true)
+    expect(j.namespace).to.equal('fabk8s-test')
+    expect(j.packageId).to.match(/^kv_1\.0\.0:[a-f0-9]{64}$/)
+    expect(j.manifests).to.have.length(4)
+  })
+
+  it('-n and --image change the rendered namespace and image', async () => {
+    const r = await runCli(['deploy', '--dry-run', '--json', '-n', 'other', '--image', 'reg.local/kv:9', '-p', proj], {env: noCluster})
+    const j = json<Any>(r)
+    expect(j.manifests.every((m: Any) => m.kind === 'Namespace' ? m.metadata.name === 'other' : m.metadata.namespace === 'other')).to.equal(true)
+    expect(j.manifests.at(-1).spec.template.spec.containers[0].image).to.equal('reg.local/kv:9')
+  })
+
+  it('-o without --dry-run, a bad --image and a bad --timeout are usage errors (exit 2)', async () => {
+    const a = await runCli(['deploy', '-o', 'json', '-p', proj], {env: noCluster})
+    expect(a.code).to.equal(2)
+    expect(a.stderr).to.contain('dry-run')
+    const b = await runCli(['deploy', '--dry-run', '--image', 'Bad Image', '-p', proj], {env: noCluster})
+    expect(b.code).to.equal(2)
+    expect(b.stderr).to.contain('--image')
+    const c = await runCli(['deploy', '--timeout', 'soon', '-p', proj], {env: noCluster})
+    expect(c.code).to.equal(2)
+    expect(c.stderr).to.contain('--timeout')
+  })
+
+  it('the rendered YAML is accepted by `fabk8s doctor -f -` with no finding at or above low', async function () {
+    if (!existsSync(path.join(ROOT, 'dist', 'commands', 'doctor.js'))) {
+      console.log('      skipped: dist/commands/doctor.js is missing (fabk8s doctor not built yet; run npx tsc -p tsconfig.json)')
+      this.skip()
+    }
+
+    for (const tls of ['off', 'on', 'clientAuth'] as const) {
+      const p = makeProject(path.join(dir, `doctor-${tls}`), {tls})
+      const y = await runCli(['deploy', '--dry-run', '-o', 'yaml', '-p', p], {env: noCluster})
+      expect(y.code, y.stderr).to.equal(0)
+      const d = await runCli(['doctor', '-f', '-', '--fail-on', 'low', '--json'], {env: noCluster, input: y.stdout})
+      const report = json<Any>(d)
+      expect(report.findings, `${tls}: ${JSON.stringify(report.findings)}`).to.deep.equal([])
+      expect(report.errors).to.deep.equal([])
+      expect(report.summary.objects).to.be.greaterThan(2)
+      expect(d.code).to.equal(0)
+    }
+  })
+})
+
+for (const kind of ['fake', 'real'] as const) {
+  describe(`fabk8s deploy against the ${kind === 'fake' ? 'fake API server' : 'test-bed kube-apiserver @integration'}`, function () {
+    this.timeout(kind === 'real' ? 300_000 : 90_000)
+    let dir: string
+    let t: Target
+    let proj: string
+
+    before(async function () {
+      dir = tmp('fabk8s-deploy-')
+      const target = kind === 'fake' ? await fakeTarget(dir) : await realTarget(dir)
+      if (typeof target === 'string') {
+        console.log(`      skipped: ${target}`)
+        this.skip()
+      }
+
+      t = target as Target
+      proj = makeProject(path.join(dir, 'proj'), {namespace: t.namespace, tls: 'on'})
+    })
+
+    after(async () => {
+      await t?.stop()
+      cleanup(dir)
+    })
+
+    const cli = (args: string[], kubeconfig = t.kubeconfig) => runCli(['deploy', '-p', proj, '--kubeconfig', kubeconfig, '--timeout', kind === 'real' ? '3m' : '30s', ...args])
+
+    it('first deploy creates everything and prints {namespace, deployment, service, packageId, image, ready}', async () => {
+      const r = await cli(['--json'])
+      const j = json<Any>(r)
+      expect(r.code, r.stdout).to.equal(0)
+      expect(j).to.include({deployment: 'kv', image: 'kv-chaincode:1.0.0', namespace: t.namespace, ready: true, service: 'kv'})
+      expect(j.packageId).to.match(/^kv_1\.0\.0:[a-f0-9]{64}$/)
+      expect(j.changed).to.equal(true)
+      expect(j.resources.map((x: Any) => x.action)).to.deep.equal(['created', 'created', 'created', 'created'])
+    })
+
+    it('second deploy with no change reports no change', async () => {
+      const r = await cli([])
+      expect(r.code, r.stderr).to.equal(0)
+      expect(r.stdout).to.match(/^no change: deployment\/kv in namespace \S+ already runs kv-chaincode:1\.0\.0 with package ID kv_1\.0\.0:/)
+      expect(r.stderr).to.contain('No change in')
+    })
+
+    it('a changed package ID rolls out (human output names the new package ID)', async () => {
+      makeProject(proj, {namespace: t.namespace, tls: 'on', version: '2.0.0'})
+      const r = await cli([])
+      expect(r.code, r.stderr).to.equal(0)
+      expect(r.stdout).to.match(/^rolled out: deployment\/kv .*package ID kv_2\.0\.0:[a-f0-9]{64}, ready/)
+    })
+
+    it('credentials the server rejects → exit 7, unauthorized', async () => {
+      const r = await cli([], t.badTokenKubeconfig())
+      expect(r.code).to.equal(7)
+      expect(r.stderr).to.contain('unauthorized (401)')
+      expect(r.stderr).to.contain('Hint:')
+    })
+
+    it('a user without rights in the namespace → exit 7, forbidden, with an RBAC hint', async function () {
+      const f = t.forbiddenKubeconfig()
+      if (!f) {
+        console.log('      skipped: the test bed has no non-admin kubeconfig (FABK8S_TEST_KUBECONFIG_NOAUTH)')
+        this.skip()
+      }
+
+      const r = await cli(['--json'], f)
+      expect(r.code).to.equal(7)
+      const j = json<Any>(r)
+      expect(j.error.code).to.equal('KUBERNETES')
+      expect(j.error.message).to.contain('forbidden (403)')
+      expect(j.error.hint).to.contain('RBAC')
+    })
+
+    it('an unreachable API server → exit 7 naming the server', async () => {
+      const f = path.join(dir, 'closed.kubeconfig')
+      writeFileSync(
+        f,
+        'apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:9"}\nusers:\n- name: u\n  user: {token: x}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\n',
+      )
+      const r = await cli([], f)
+      expect(r.code).to.equal(7)
+      expect(r.stderr).to.contain('cannot reach the Kubernetes API at https://127.0.0.1:9')
+    })
+  })
+}
+
+describe('fabk8s deploy rollout failures (fake API server)', function () {
+  this.timeout(90_000)
+  let dir: string
+  let t: Target
+
+  before(async () => {
+    dir = tmp('fabk8s-deploy-')
+    t = await fakeTarget(dir)
+  })
+
+  after(async () => {
+    await t.stop()
+    cleanup(dir)
+  })
+
+  let n = 0
+  const fail = async (mode: Any, timeout = '20s') => {
+    t.fake!.controller = mode
+    const proj = makeProject(path.join(dir, `p${++n}`), {name: `cc${n}`, namespace: t.namespace})
+    return runCli(['deploy', '-p', proj, '--kubeconfig', t.kubeconfig, '--timeout', timeout])
+  }
+
+  it('image not on the node → exit 8, "run fabk8s load"', async () => {
+    const r = await fail('ErrImageNeverPull')
+    expect(r.code).to.equal(8)
+    expect(r.stderr).to.contain('ErrImageNeverPull').and.to.contain('run fabk8s load')
+  })
+
+  it('crash loop → exit 8 with the last log lines', async () => {
+    t.fake!.crashLog = 'boot\npanic: CHAINCODE_SERVER_ADDRESS must be set\n'
+    const r = await fail('CrashLoopBackOff')
+    expect(r.code).to.equal(8)
+    expect(r.stderr).to.contain('CrashLoopBackOff').and.to.contain('| panic: CHAINCODE_SERVER_ADDRESS must be set')
+  })
+
+  it('unschedulable → exit 8 at the timeout with the scheduler message (also under --json)', async () => {
+    t.fake!.controller = 'Unschedulable'
+    const proj = makeProject(path.join(dir, 'pending'), {name: 'pending', namespace: t.namespace})
+    const r = await runCli(['deploy', '-p', proj, '--kubeconfig', t.kubeconfig, '--timeout', '2s', '--json'])
+    expect(r.code).to.equal(8)
+    const j = json<Any>(r)
+    expect(j.error.code).to.equal('ROLLOUT')
+    expect(j.error.message).to.contain('cannot be scheduled').and.to.contain('Insufficient memory')
+  })
+
+  it('--no-wait returns at once even when the pods will not start', async () => {
+    t.fake!.controller = 'ErrImageNeverPull'
+    const proj = makeProject(path.join(dir, 'nowait'), {name: 'nowait', namespace: t.namespace})
+    const j = json<Any>(await runCli(['deploy', '-p', proj, '--kubeconfig', t.kubeconfig, '--no-wait', '--json']))
+    expect(j.ready).to.equal(false)
+    expect(j.changed).to.equal(true)
+  })
+})

@@ -1,0 +1,77 @@
+import {expect} from 'chai'
+import path from 'node:path'
+
+import {connect} from '../../src/lib/kube/client.js'
+import {deploy} from '../../src/lib/kube/deploy.js'
+import {listManaged} from '../../src/lib/kube/down.js'
+import {cleanup, fakeTarget, makeProject, project, realTarget, type Target, tmp} from '../lib/kube/support.js'
+import {json, runCli} from '../support/cli.js'
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any
+
+for (const kind of ['fake', 'real'] as const) {
+  describe(`fabk8s down against the ${kind === 'fake' ? 'fake API server' : 'test-bed kube-apiserver @integration'}`, function () {
+    this.timeout(kind === 'real' ? 300_000 : 60_000)
+    let dir: string
+    let t: Target
+    let proj: string
+
+    before(async function () {
+      dir = tmp('fabk8s-down-')
+      const target = kind === 'fake' ? await fakeTarget(dir) : await realTarget(dir)
+      if (typeof target === 'string') {
+        console.log(`      skipped: ${target}`)
+        this.skip()
+      }
+
+      t = target as Target
+      proj = makeProject(path.join(dir, 'proj'), {namespace: t.namespace, tls: 'on'})
+      await deploy(await project(proj), {json: true, kubeconfig: t.kubeconfig, pollMs: 200, timeoutMs: 180_000, wait: true})
+    })
+
+    after(async () => {
+      await t?.stop()
+      cleanup(dir)
+    })
+
+    const cli = (args: string[]) => runCli(['down', '-p', proj, '--kubeconfig', t.kubeconfig, ...args])
+
+    it('without a terminal and without --yes: usage error naming --yes, nothing deleted', async () => {
+      const r = await cli([])
+      expect(r.code).to.equal(2)
+      expect(r.stderr).to.contain('pass --yes').and.to.contain('deployment/kv')
+      const j = json<Any>(await cli(['--json']))
+      expect(j.error.code).to.equal('USAGE')
+      expect(j.error.message).to.contain('--yes')
+      const c = await connect({kubeconfig: t.kubeconfig})
+      expect(await listManaged(c, t.namespace, 'kv')).to.have.length(3)
+    })
+
+    it('a user without rights → exit 7', async function () {
+      const f = t.forbiddenKubeconfig()
+      if (!f) {
+        console.log('      skipped: the test bed has no non-admin kubeconfig (FABK8S_TEST_KUBECONFIG_NOAUTH)')
+        this.skip()
+      }
+
+      const r = await runCli(['down', '-p', proj, '--kubeconfig', f, '--yes'])
+      expect(r.code).to.equal(7)
+      expect(r.stderr).to.contain('forbidden (403)')
+    })
+
+    it('--yes deletes the Deployment, Service and Secret found by the managed-by labels', async () => {
+      const j = json<Any>(await cli(['--yes', '--json']))
+      expect(j.namespace).to.equal(t.namespace)
+      expect(j.deleted.map((r: Any) => `${r.kind}/${r.name}`).sort()).to.deep.equal(['Deployment/kv', 'Secret/kv-tls', 'Service/kv'])
+      const c = await connect({kubeconfig: t.kubeconfig})
+      expect(await listManaged(c, t.namespace, 'kv')).to.deep.equal([])
+    })
+
+    it('when nothing is left: says so, exit 0', async () => {
+      const r = await cli(['--yes'])
+      expect(r.code, r.stderr).to.equal(0)
+      expect(r.stdout).to.contain('nothing to delete')
+    })
+  })
+}

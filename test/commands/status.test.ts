@@ -1,0 +1,87 @@
+import {expect} from 'chai'
+import path from 'node:path'
+
+import {deploy} from '../../src/lib/kube/deploy.js'
+import {cleanup, fakeTarget, makeProject, project, realTarget, type Target, tmp} from '../lib/kube/support.js'
+import {json, runCli} from '../support/cli.js'
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any
+
+for (const kind of ['fake', 'real'] as const) {
+  describe(`fabk8s status against the ${kind === 'fake' ? 'fake API server' : 'test-bed kube-apiserver @integration'}`, function () {
+    this.timeout(kind === 'real' ? 300_000 : 60_000)
+    let dir: string
+    let t: Target
+    let proj: string
+    let packageId: string
+
+    before(async function () {
+      dir = tmp('fabk8s-status-')
+      const target = kind === 'fake' ? await fakeTarget(dir) : await realTarget(dir)
+      if (typeof target === 'string') {
+        console.log(`      skipped: ${target}`)
+        this.skip()
+      }
+
+      t = target as Target
+      proj = makeProject(path.join(dir, 'proj'), {namespace: t.namespace})
+    })
+
+    after(async () => {
+      await t?.stop()
+      cleanup(dir)
+    })
+
+    const cli = (args: string[]) => runCli(['status', '-p', proj, '--kubeconfig', t.kubeconfig, ...args])
+
+    it('before deploy: says it is not deployed (exit 0)', async () => {
+      const r = await cli([])
+      expect(r.code, r.stderr).to.equal(0)
+      expect(r.stdout).to.contain('not deployed: no deployment/kv in namespace')
+      const j = json<Any>(await cli(['--json']))
+      expect(j.found).to.equal(false)
+    })
+
+    it('after deploy: readiness, image and package ID (human and --json)', async () => {
+      const r0 = await deploy(await project(proj), {json: true, kubeconfig: t.kubeconfig, pollMs: 200, timeoutMs: 180_000, wait: true})
+      packageId = r0.packageId
+      const j = json<Any>(await cli(['--json']))
+      expect(j).to.include({found: true, image: 'kv-chaincode:1.0.0', localPackageId: packageId, namespace: t.namespace, packageId, ready: true})
+      expect(j.pods.length).to.be.greaterThan(0)
+      expect(j.pods[0]).to.include({packageId, ready: true})
+      const r = await cli([])
+      expect(r.code, r.stderr).to.equal(0)
+      expect(r.stdout).to.match(/deployment\s+ready 1\/1 available/)
+      expect(r.stdout).to.contain(`package ID ${packageId}`)
+      expect(r.stdout).to.contain('image      kv-chaincode:1.0.0')
+      expect(r.stdout).to.not.contain('MISMATCH')
+    })
+
+    it('--package-id that matches says so; one that differs is shown loudly', async () => {
+      const ok = await cli(['--package-id', packageId])
+      expect(ok.stdout).to.contain(`package ID matches the expected ${packageId}`)
+      const other = `kv_1.0.0:${'0'.repeat(64)}`
+      const bad = await cli(['--package-id', other])
+      expect(bad.code).to.equal(0)
+      expect(bad.stdout).to.contain(`!! PACKAGE ID MISMATCH: the peers expect ${other}`)
+      expect(bad.stdout).to.contain(`the pods run CHAINCODE_ID ${packageId}`)
+      expect(bad.stderr).to.contain('package ID mismatch')
+      const j = json<Any>(await cli(['--package-id', other, '--json']))
+      expect(j.packageIdMatches).to.equal(false)
+      expect(j.expectedPackageId).to.equal(other)
+    })
+
+    it('fabk8s.yaml that now builds another package ID gets a note to deploy', async () => {
+      makeProject(proj, {namespace: t.namespace, version: '1.1.0'})
+      const r = await cli([])
+      expect(r.stdout).to.match(/note: fabk8s.yaml now builds package ID kv_1\.1\.0:[a-f0-9]{64}; run fabk8s deploy/)
+    })
+
+    it('credentials the server rejects → exit 7', async () => {
+      const r = await runCli(['status', '-p', proj, '--kubeconfig', t.badTokenKubeconfig()])
+      expect(r.code).to.equal(7)
+      expect(r.stderr).to.contain('unauthorized (401)')
+    })
+  })
+}

@@ -1,0 +1,172 @@
+import {expect} from 'chai'
+import {writeFileSync} from 'node:fs'
+import {createServer} from 'node:net'
+import path from 'node:path'
+
+import {connect, kubeError, loadKubeConfig} from '../../../src/lib/kube/client.js'
+import {FakeKubeApiServer} from '../../support/kube-api-server.js'
+import {cleanup, tmp} from './support.js'
+
+function kubeconfig(file: string, contexts: string[], current?: string, server = 'https://127.0.0.1:6443'): string {
+  const lines = ['apiVersion: v1', 'kind: Config', `current-context: ${current ?? '""'}`, 'clusters:']
+  for (const c of contexts) lines.push(`- name: ${c}-cluster`, `  cluster: {server: "${server}"}`)
+  lines.push('users:')
+  for (const c of contexts) lines.push(`- name: ${c}-user`, '  user: {token: t}')
+  lines.push('contexts:')
+  for (const c of contexts) lines.push(`- name: ${c}`, `  context: {cluster: ${c}-cluster, user: ${c}-user}`)
+  writeFileSync(file, lines.join('\n') + '\n')
+  return file
+}
+
+/** A port on 127.0.0.1 nothing listens on. */
+async function closedPort(): Promise<number> {
+  const srv = createServer()
+  await new Promise<void>((resolve) => {
+    srv.listen(0, '127.0.0.1', resolve)
+  })
+  const {port} = srv.address() as {port: number}
+  await new Promise<void>((resolve) => {
+    srv.close(() => resolve())
+  })
+  return port
+}
+
+/** Run fn with clients for the kubeconfig; return its failure mapped by kubeError. */
+async function fail(file: string, fn: (c: Awaited<ReturnType<typeof connect>>) => Promise<unknown>, what = 'do it', namespace = 'ns') {
+  const c = await connect({kubeconfig: file, namespace})
+  try {
+    await fn(c)
+  } catch (error) {
+    return kubeError(error, what, c.target)
+  }
+
+  throw new Error('expected a failure')
+}
+
+describe('kube client factory', () => {
+  let dir: string
+
+  before(() => {
+    dir = tmp()
+  })
+
+  after(() => cleanup(dir))
+
+  describe('loadKubeConfig', () => {
+    it('picks --context, then fabk8s.yaml kubernetes.context, then kind-<cluster>, then current-context', async () => {
+      const f = kubeconfig(path.join(dir, 'a.yaml'), ['one', 'two', 'kind-dev'], 'one')
+      expect((await loadKubeConfig({kubeconfig: f})).currentContext).to.equal('one')
+      expect((await loadKubeConfig({kubeconfig: f, project: {kind: {cluster: 'dev'}}})).currentContext).to.equal('kind-dev')
+      expect((await loadKubeConfig({kubeconfig: f, project: {kind: {cluster: 'other'}}})).currentContext).to.equal('one')
+      expect((await loadKubeConfig({kubeconfig: f, project: {kind: {cluster: 'dev'}, kubernetes: {context: 'two'}}})).currentContext).to.equal('two')
+      expect((await loadKubeConfig({context: 'one', kubeconfig: f, project: {kubernetes: {context: 'two'}}})).currentContext).to.equal('one')
+    })
+
+    it('an unknown --context is a usage error listing the contexts; an unknown project context names fabk8s.yaml', async () => {
+      const f = kubeconfig(path.join(dir, 'b.yaml'), ['one'], 'one')
+      const e1 = await loadKubeConfig({context: 'nope', kubeconfig: f}).catch((error) => error)
+      expect(e1.code).to.equal('USAGE')
+      expect(e1.message).to.contain('--context').and.to.contain('"nope"')
+      expect(e1.hint).to.contain('one')
+      const e2 = await loadKubeConfig({kubeconfig: f, project: {kubernetes: {context: 'gone'}}}).catch((error) => error)
+      expect(e2.code).to.equal('KUBERNETES')
+      expect(e2.message).to.contain('kubernetes.context')
+    })
+
+    it('a missing --kubeconfig file is a usage error naming the flag; a missing default kubeconfig says where it looked', async () => {
+      const e1 = await loadKubeConfig({kubeconfig: path.join(dir, 'none.yaml')}).catch((error) => error)
+      expect(e1.code).to.equal('USAGE')
+      expect(e1.message).to.contain('--kubeconfig').and.to.contain('none.yaml')
+      const saved = {HOME: process.env.HOME, KUBECONFIG: process.env.KUBECONFIG}
+      process.env.HOME = dir
+      delete process.env.KUBECONFIG
+      try {
+        const e2 = await loadKubeConfig({}).catch((error) => error)
+        expect(e2.code).to.equal('KUBERNETES')
+        expect(e2.message).to.contain(path.join(dir, '.kube', 'config'))
+      } finally {
+        process.env.HOME = saved.HOME
+        if (saved.KUBECONFIG === undefined) delete process.env.KUBECONFIG
+        else process.env.KUBECONFIG = saved.KUBECONFIG
+      }
+    })
+
+    it('merges a list of files like kubectl: first current-context and first of each name win', async () => {
+      const a = kubeconfig(path.join(dir, 'm1.yaml'), ['one'], 'one', 'https://first:1')
+      const b = kubeconfig(path.join(dir, 'm2.yaml'), ['one', 'two'], 'two', 'https://second:2')
+      const kc = await loadKubeConfig({kubeconfig: [a, b].join(path.delimiter)})
+      expect(kc.currentContext).to.equal('one')
+      expect(kc.getCurrentCluster()?.server).to.equal('https://first:1')
+      expect(kc.getContexts().map((c) => c.name)).to.have.members(['one', 'two'])
+    })
+
+    it('a file that is not a kubeconfig is reported with its path', async () => {
+      const f = path.join(dir, 'garbage.yaml')
+      writeFileSync(f, 'clusters: 3\ncontexts: [1\n')
+      const e = await loadKubeConfig({kubeconfig: f}).catch((error) => error)
+      expect(e.code).to.equal('KUBERNETES')
+      expect(e.message).to.contain(f)
+    })
+  })
+
+  describe('kubeError against a real HTTP server', () => {
+    let fake: FakeKubeApiServer
+
+    before(async () => {
+      fake = await new FakeKubeApiServer().start()
+    })
+
+    after(() => fake.stop())
+
+
+    it('unreachable server → KUBERNETES naming the server URL', async () => {
+      const port = await closedPort()
+      const f = kubeconfig(path.join(dir, 'closed.yaml'), ['c'], 'c', `https://127.0.0.1:${port}`)
+      const e = await fail(f, (c) => c.core.readNamespace({name: 'x'}))
+      expect(e.exitCode).to.equal(7)
+      expect(e.message).to.contain(`https://127.0.0.1:${port}`).and.to.contain('ECONNREFUSED')
+      expect(e.hint).to.match(/cluster running/)
+    })
+
+    it('401 → unauthorized with a kubeconfig hint', async () => {
+      const f = fake.kubeconfig(path.join(dir, 'bad.yaml'), {token: 'wrong'})
+      const e = await fail(f, (c) => c.core.readNamespace({name: 'x'}), 'read Namespace x')
+      expect(e.exitCode).to.equal(7)
+      expect(e.message).to.contain('unauthorized (401)').and.to.contain(fake.url)
+      expect(e.hint).to.contain('kubeconfig')
+    })
+
+    it('403 → forbidden with the server message and an RBAC hint naming the namespace', async () => {
+      const f = fake.kubeconfig(path.join(dir, 'viewer.yaml'), {token: 'viewer-token'})
+      const e = await fail(f, (c) => c.core.listNamespacedPod({namespace: 'ns'}), 'list Pods')
+      expect(e.exitCode).to.equal(7)
+      expect(e.message).to.contain('forbidden (403)').and.to.contain('User "viewer" cannot list resource "pods"')
+      expect(e.hint).to.contain('RBAC').and.to.contain('"ns"')
+    })
+
+    it('404 of the namespace → "namespace … not found"', async () => {
+      const f = fake.kubeconfig(path.join(dir, 'admin.yaml'))
+      const {PatchStrategy, setHeaderOptions} = await import('@kubernetes/client-node')
+      const e = await fail(
+        f,
+        (c) =>
+          c.core.patchNamespacedService(
+            {body: {apiVersion: 'v1', kind: 'Service', metadata: {name: 's'}, spec: {ports: [{port: 1}]}}, fieldManager: 'fabk8s', name: 's', namespace: 'missing'},
+            setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+          ),
+        'apply Service missing/s',
+        'missing',
+      )
+      expect(e.exitCode).to.equal(7)
+      expect(e.message).to.contain('namespace "missing" not found')
+    })
+
+    it('any other API status keeps the server message', async () => {
+      const f = fake.kubeconfig(path.join(dir, 'admin2.yaml'))
+      fake.put({kind: 'Namespace', metadata: {name: 'there'}})
+      const e = await fail(f, (c) => c.core.readNamespacedService({name: 'nope', namespace: 'there'}), 'read Service there/nope')
+      expect(e.exitCode).to.equal(7)
+      expect(e.message).to.contain('read Service there/nope: not found (404)').and.to.contain('services "nope" not found')
+    })
+  })
+})
