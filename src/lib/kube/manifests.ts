@@ -17,6 +17,8 @@ export const LABEL_CHAINCODE = 'fabk8s.io/chaincode'
 export const LABEL_PACKAGE = 'fabk8s.io/package-id'
 export const ANNOTATION_PACKAGE = 'fabk8s.io/package-id'
 export const ANNOTATION_IMAGE = 'fabk8s.io/image'
+/** Hash of the object as fabk8s rendered it: `fabk8s up` compares it to skip an apply that would change nothing. */
+export const ANNOTATION_HASH = 'fabk8s.io/manifest-hash'
 /** Where the TLS Secret is mounted in the chaincode container. */
 export const TLS_DIR = '/etc/fabk8s/tls'
 export const CONTAINER = 'chaincode'
@@ -231,7 +233,27 @@ export function renderManifests(project: ProjectConfig, opts: RenderOptions): Ma
       },
     },
   })
+  for (const m of out) stampHash(m)
   return out
+}
+
+/** Canonical JSON (sorted keys), so the hash depends only on content. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map((x) => canonical(x)).join(',')}]`
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`
+  return JSON.stringify(v)
+}
+
+/** Set metadata.annotations[fabk8s.io/manifest-hash] to the hash of everything else in the manifest. */
+function stampHash(m: Manifest): void {
+  const {[ANNOTATION_HASH]: _old, ...annotations} = m.metadata.annotations ?? {}
+  m.metadata.annotations = annotations
+  const hash = createHash('sha256').update(canonical(m)).digest('hex').slice(0, 32)
+  m.metadata.annotations = {...annotations, [ANNOTATION_HASH]: hash}
 }
 
 /** A TCP probe on the named chaincode port. */

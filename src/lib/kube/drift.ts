@@ -1,0 +1,61 @@
+/**
+ * Read-only comparison of what deploy would apply with what the cluster has: `fabk8s up` uses it to skip an
+ * apply (a write request) when nothing would change. Every object carries the hash of its rendered form
+ * (manifests.ts ANNOTATION_HASH); the Deployment must also be fully rolled out.
+ */
+import type {V1Deployment} from '@kubernetes/client-node'
+
+import {isNotFound, type KubeClients, kubeError} from './client.js'
+import {ANNOTATION_HASH, type Manifest} from './manifests.js'
+import {deploymentProgress} from './rollout.js'
+
+/** Why the cluster differs from the manifests; empty when an apply would change nothing and the rollout is done. */
+export async function deployDrift(c: KubeClients, manifests: Manifest[]): Promise<string[]> {
+  const reasons = await Promise.all(
+    manifests.map(async (m): Promise<string | undefined> => {
+      const {name, namespace = ''} = m.metadata
+      const at = {...c.target, namespace}
+      const id = `${m.kind.toLowerCase()}/${name}`
+      let live: undefined | {metadata?: {annotations?: Record<string, string>}}
+      try {
+        live = await (async () => {
+          switch (m.kind) {
+            case 'Deployment': {
+              return c.apps.readNamespacedDeployment({name, namespace})
+            }
+
+            case 'Namespace': {
+              return c.core.readNamespace({name})
+            }
+
+            case 'Secret': {
+              return c.core.readNamespacedSecret({name, namespace})
+            }
+
+            case 'Service': {
+              return c.core.readNamespacedService({name, namespace})
+            }
+
+            default: {
+              throw new Error(`drift: unsupported kind ${m.kind}`)
+            }
+          }
+        })()
+      } catch (error) {
+        if (isNotFound(error)) return `${id} does not exist`
+        throw kubeError(error, `read ${m.kind} ${name}`, at)
+      }
+
+      // a namespace fabk8s did not create is used as it is (deploy never relabels it)
+      if (m.kind === 'Namespace') return undefined
+      if (live?.metadata?.annotations?.[ANNOTATION_HASH] !== m.metadata.annotations?.[ANNOTATION_HASH]) return `${id} differs from fabk8s.yaml`
+      if (m.kind === 'Deployment') {
+        const p = deploymentProgress(live as V1Deployment)
+        if (!p.done) return `${id} is not rolled out: ${p.message}`
+      }
+
+      return undefined
+    }),
+  )
+  return reasons.filter((r): r is string => r !== undefined)
+}

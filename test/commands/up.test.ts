@@ -1,0 +1,184 @@
+import {expect} from 'chai'
+import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
+import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import net from 'node:net'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import type {UpResult} from '../../src/lib/up/up.js'
+
+import {immutableTag} from '../../src/lib/up/up.js'
+import {fabnetOrSkip, networkYaml} from '../lib/fabric/fabnet.js'
+import {json, runCli} from '../support/cli.js'
+import {buildNetwork, cleanup, dockerCmd, kindNodeImage, nodeBaseImage, nodeImages, requireDocker, startKindNode, uniq} from '../support/docker.js'
+import {FakeKubeApiServer} from '../support/kube-api-server.js'
+
+const FIXTURE = path.resolve(import.meta.dirname, '..', 'fixtures', 'image')
+const actions = (r: UpResult) => Object.fromEntries(r.steps.map((s) => [s.step, s.action]))
+const writes = (fake: FakeKubeApiServer, from: number) => fake.requests.slice(from).filter((r) => r.method !== 'GET')
+
+describe('up: immutableTag', () => {
+  it('appends 12 hex of the image ID to the tag', () => {
+    expect(immutableTag('kv:1.0', 'sha256:0123456789abcdef0123')).to.equal('kv:1.0-0123456789ab')
+    expect(immutableTag('localhost:5000/acme/kv', 'sha256:0123456789abcdef')).to.equal('localhost:5000/acme/kv:0123456789ab')
+  })
+})
+
+describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube API server)', function () {
+  this.timeout(900_000)
+  const cluster = `fabk8s-u${uniq()}`
+  const nodes = [`${cluster}-control-plane`, `${cluster}-worker`]
+  const name = `up${uniq()}`
+  let dir: string
+  let base: string
+  let network: string | undefined
+  let fake: FakeKubeApiServer
+  let kubeconfig: string
+  const images: string[] = []
+
+  const up = async (...extra: string[]) => {
+    const args = ['up', '-p', dir, '--kubeconfig', kubeconfig, '--base-image', base, '--json', '--timeout', '60s', ...extra]
+    if (network) args.push('--docker-network', network)
+    const r = await runCli(args)
+    expect(r.code, r.stderr + r.stdout).to.equal(0)
+    const out = json<UpResult>(r)
+    if (out.image) images.push(out.image)
+    return out
+  }
+
+  before(async function () {
+    await requireDocker(this)
+    const nodeImg = await kindNodeImage()
+    ;[base, network] = await Promise.all([nodeBaseImage(), buildNetwork()])
+    await Promise.all([startKindNode(nodeImg, cluster, nodes[0]), startKindNode(nodeImg, cluster, nodes[1], 'worker')])
+    dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-up-'))
+    cpSync(FIXTURE, dir, {recursive: true})
+    writeFileSync(
+      path.join(dir, 'fabk8s.yaml'),
+      [`name: ${name}`, 'version: "0.1.0"', `image: fabk8s-test/${name}:0.1.0`, 'kubernetes: {namespace: upns}', `kind: {cluster: ${cluster}}`, ''].join('\n'),
+    )
+    fake = await new FakeKubeApiServer().start()
+    kubeconfig = fake.kubeconfig(path.join(dir, 'kubeconfig'))
+  })
+
+  after(async () => {
+    await fake?.stop()
+    await cleanup({containers: nodes, images: [...new Set([...images, `fabk8s-test/${name}:0.1.0`])]})
+    if (dir) rmSync(dir, {force: true, recursive: true})
+  })
+
+  it('first run builds, loads into every node and deploys; no network → register/ready skipped', async () => {
+    const r = await up()
+    expect(actions(r)).to.deep.equal({build: 'changed', deploy: 'changed', load: 'changed', package: 'unchanged', ready: 'skipped', register: 'skipped'})
+    expect(r.image).to.match(new RegExp(`^fabk8s-test/${name}:0\\.1\\.0-[0-9a-f]{12}$`))
+    for (const n of nodes) expect(await nodeImages(n)).to.include(`docker.io/${r.image}`)
+    const d = fake.get('Deployment', 'upns', name)!
+    expect(d.spec.template.spec.containers[0].image).to.equal(r.image)
+    expect(d.spec.template.spec.containers[0].env).to.deep.include({name: 'CHAINCODE_ID', value: r.packageId})
+  })
+
+  it('second run with no change: every step unchanged, no write reaches the API server, no build', async () => {
+    const before = fake.requests.length
+    const imageId = (await dockerCmd(['image', 'inspect', '--format', '{{.Id}}', `fabk8s-test/${name}:0.1.0`])).stdout.trim()
+    const r = await up()
+    expect(actions(r)).to.deep.equal({build: 'unchanged', deploy: 'unchanged', load: 'unchanged', package: 'unchanged', ready: 'skipped', register: 'skipped'})
+    expect(writes(fake, before)).to.deep.equal([])
+    expect((await dockerCmd(['image', 'inspect', '--format', '{{.Id}}', `fabk8s-test/${name}:0.1.0`])).stdout.trim()).to.equal(imageId)
+  })
+
+  it('--dry-run after a source change plans build, load and deploy, and changes nothing', async () => {
+    const server = path.join(dir, 'server.js')
+    writeFileSync(server, readFileSync(server, 'utf8') + '\n// a change\n')
+    const before = fake.requests.length
+    const plan = await up('--dry-run')
+    expect(plan.dryRun).to.equal(true)
+    expect(actions(plan)).to.include({build: 'planned', load: 'planned', deploy: 'planned'})
+    expect(plan.steps.find((s) => s.step === 'build')!.detail).to.match(/sources changed/)
+    expect(writes(fake, before)).to.deep.equal([])
+  })
+
+  it('a source change rebuilds, reloads and rolls out under a new tag, with the same package ID', async () => {
+    const first = fake.get('Deployment', 'upns', name)!
+    const r = await up()
+    expect(actions(r)).to.include({build: 'changed', deploy: 'changed', load: 'changed', package: 'unchanged'})
+    const d = fake.get('Deployment', 'upns', name)!
+    expect(d.spec.template.spec.containers[0].image).to.equal(r.image).and.not.equal(first.spec.template.spec.containers[0].image)
+    expect(d.spec.template.spec.containers[0].env).to.deep.include({name: 'CHAINCODE_ID', value: r.packageId})
+    expect(first.spec.template.spec.containers[0].env).to.deep.include({name: 'CHAINCODE_ID', value: r.packageId})
+  })
+
+  it('bad input: an unknown --skip step is a usage error', async () => {
+    const r = await runCli(['up', '-p', dir, '--skip', 'everything'])
+    expect(r.code).to.equal(2)
+    expect(r.stderr).to.match(/--skip/)
+  })
+})
+
+describe('fabk8s up with a real Fabric network @integration', function () {
+  this.timeout(900_000)
+  let dir: string
+  let server: ChildProcess | undefined
+  const name = `upcc${uniq()}`
+
+  const freePort = () =>
+    new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const {port} = s.address() as net.AddressInfo
+        s.close(() => resolve(port))
+      })
+    })
+
+  before(async function () {
+    const f = fabnetOrSkip(this)
+    dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-upcc-'))
+    const port = await freePort()
+    // the scaffolded JavaScript chaincode, run here as a local process at the address connection.json names
+    const init = await runCli(['init', name, '--language', 'javascript', '--yes', '--dir', dir, '--port', String(port)])
+    expect(init.code, init.stderr).to.equal(0)
+    const yaml = readFileSync(path.join(dir, 'fabk8s.yaml'), 'utf8').replace(/address: .*/, `address: 127.0.0.1:${port}`)
+    writeFileSync(path.join(dir, 'fabk8s.yaml'), `${yaml}\n${networkYaml(f)}`)
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {cwd: dir, stdio: 'pipe'})
+    const pkg = json<{packageId: string}>(await runCli(['lifecycle', 'package', '-p', dir, '--json', '--output', dir]))
+    server = spawn(process.execPath, ['lib/server.js'], {
+      cwd: dir,
+      env: {...process.env, CHAINCODE_ID: pkg.packageId, CHAINCODE_SERVER_ADDRESS: `127.0.0.1:${port}`},
+      stdio: 'ignore',
+    })
+  })
+
+  after(() => {
+    server?.kill('SIGKILL')
+    if (dir) rmSync(dir, {force: true, recursive: true})
+  })
+
+  const up = async (...extra: string[]) => {
+    const r = await runCli(['up', '-p', dir, '--skip', 'build', '--skip', 'load', '--skip', 'deploy', '--json', '--timeout', '60s', ...extra])
+    expect(r.code, r.stderr + r.stdout).to.equal(0)
+    return json<UpResult>(r)
+  }
+
+  it('registers for both orgs, then the scaffolded chaincode answers invoke and query through the peers', async () => {
+    const r = await up()
+    expect(actions(r)).to.include({register: 'changed', ready: 'unchanged'})
+    expect(r.sequence).to.equal(1)
+    expect(r.ready).to.equal(true)
+    const inv = await runCli(['invoke', '-p', dir, 'CreateAsset', 'a1', 'blue', 'alice', '--json'])
+    expect(inv.code, inv.stderr).to.equal(0)
+    const q = await runCli(['query', '-p', dir, 'ReadAsset', 'a1', '--json'])
+    expect(q.code, q.stderr).to.equal(0)
+    expect(JSON.parse(json<{result: string}>(q).result)).to.deep.equal({docType: 'asset', id: 'a1', owner: 'alice', value: 'blue'})
+  })
+
+  it('a second run changes nothing on the network', async () => {
+    const r = await up()
+    expect(actions(r)).to.include({register: 'unchanged', ready: 'unchanged'})
+  })
+
+  it('a definition change (endorsement policy) bumps the sequence', async () => {
+    const file = path.join(dir, 'fabk8s.yaml')
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/# signaturePolicy: .*/, `signaturePolicy: "OR('Org1MSP.peer','Org2MSP.peer')"`))
+    const r = await up()
+    expect(actions(r)).to.include({register: 'changed'})
+    expect(r.sequence).to.equal(2)
+  })
+})
