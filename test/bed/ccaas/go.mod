@@ -1,0 +1,3 @@
+module fabk8s/test/bed/ccaas
+
+go 1.24
