@@ -4,7 +4,19 @@ import type {ChaincodeStatus} from '../lib/kube/status.js'
 
 import {BaseCommand, kubeFlags} from '../base-command.js'
 
+export interface FabricView {
+  /** Package ID each org approved (for the sequence fabk8s would use), null where none. */
+  approved: Record<string, null | string>
+  committedSequence: null | number
+  error?: string
+  /** Peers that have the running CHAINCODE_ID installed, and those that lack it. */
+  installedOn: string[]
+  missingOn: string[]
+}
+
 export interface StatusResult extends ChaincodeStatus {
+  /** What Fabric's _lifecycle says, when fabk8s.yaml has a network (and --no-fabric is not given). */
+  fabric?: FabricView
   /** The package ID fabk8s.yaml builds now (undefined when it cannot be built, e.g. TLS files missing). */
   localPackageId?: string
 }
@@ -20,7 +32,8 @@ static override examples = [
   ]
 static override flags = {
     ...kubeFlags,
-    'package-id': Flags.string({description: 'the package ID the peers expect (e.g. from `peer lifecycle chaincode queryinstalled`)'}),
+    fabric: Flags.boolean({allowNo: true, default: true, description: "compare the running CHAINCODE_ID with what fabk8s.yaml network's peers installed and its orgs approved"}),
+    'package-id': Flags.string({description: 'the package ID the peers expect (default, with a network in fabk8s.yaml: the one every org approved)'}),
   }
 
   protected async execute(): Promise<StatusResult> {
@@ -36,6 +49,15 @@ static override flags = {
       s.localPackageId = (await buildPackage(project)).packageId
     } catch {
       s.localPackageId = undefined
+    }
+
+    if (project.network && this.flags.fabric) {
+      s.fabric = await fabricView(project, s.packageId)
+      const approved = [...new Set(Object.values(s.fabric.approved).filter((x): x is string => x !== null))]
+      if (!s.expectedPackageId && approved.length === 1) {
+        s.expectedPackageId = approved[0]
+        s.packageIdMatches = s.packageId === approved[0]
+      }
     }
 
     if (this.jsonEnabled()) return s
@@ -60,6 +82,17 @@ static override flags = {
       this.say(c.dim('deploy it with: fabk8s deploy'))
     }
 
+    if (s.fabric) {
+      const f = s.fabric
+      if (f.error) this.say(c.warn(`fabric     could not read _lifecycle: ${f.error}`))
+      else {
+        row('committed', f.committedSequence === null ? c.warn('not committed') : `sequence ${f.committedSequence}`)
+        for (const [org, id] of Object.entries(f.approved)) row(`  ${org}`, id === null ? c.warn('no approval') : `approved ${id}${id === s.packageId ? c.good(' (running)') : ''}`)
+        if (s.packageId)
+          row('installed', f.missingOn.length === 0 ? c.good(`on all ${f.installedOn.length} peer(s)`) : c.bad(`missing on ${f.missingOn.join(', ')}`))
+      }
+    }
+
     if (s.expectedPackageId && s.packageIdMatches === false) {
       const bar = '!'.repeat(72)
       const lines = [
@@ -77,5 +110,24 @@ static override flags = {
     else if (s.found && s.localPackageId && s.packageId && s.localPackageId !== s.packageId)
       this.say(c.warn(`note: fabk8s.yaml now builds package ID ${s.localPackageId}; run fabk8s deploy to roll it out`))
     return s
+  }
+}
+
+/** Approvals and installs from the peers, read-only; a Fabric error is reported, not thrown (the Kubernetes view stands). */
+async function fabricView(project: Parameters<typeof import('../lib/fabric/ops.js').status>[0], running?: string): Promise<FabricView> {
+  try {
+    const {status} = await import('../lib/fabric/ops.js')
+    const st = await status(project)
+    const approved: Record<string, null | string> = {}
+    for (const o of st.orgs) approved[o.mspId] = (o.approved?.packageId as string | undefined) ?? null
+    const has = st.peers.filter((p) => running && p.installed.includes(running)).map((p) => p.address)
+    return {
+      approved,
+      committedSequence: (st.committed?.sequence as number | undefined) ?? null,
+      installedOn: has,
+      missingOn: st.peers.filter((p) => !has.includes(p.address)).map((p) => p.address),
+    }
+  } catch (error) {
+    return {approved: {}, committedSequence: null, error: (error as Error).message.split('\n')[0], installedOn: [], missingOn: []}
   }
 }

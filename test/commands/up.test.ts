@@ -174,6 +174,36 @@ describe('fabk8s up with a real Fabric network @integration', function () {
     expect(actions(r)).to.include({register: 'unchanged', ready: 'unchanged'})
   })
 
+  it('status compares the running CHAINCODE_ID with the approvals and installs, loudly on a mismatch', async () => {
+    const fake = await new FakeKubeApiServer().start()
+    try {
+      const kubeconfig = fake.kubeconfig(path.join(dir, 'kubeconfig'))
+      const dep = await runCli(['deploy', '-p', dir, '--kubeconfig', kubeconfig, '--json', '--timeout', '30s'])
+      expect(dep.code, dep.stderr).to.equal(0)
+      const ok = await runCli(['status', '-p', dir, '--kubeconfig', kubeconfig, '--json'])
+      expect(ok.code, ok.stderr).to.equal(0)
+      const s = json<{fabric: {approved: Record<string, string>; missingOn: string[]}; packageId: string; packageIdMatches: boolean}>(ok)
+      expect(s.fabric.approved).to.deep.equal({Org1MSP: s.packageId, Org2MSP: s.packageId})
+      expect(s.fabric.missingOn).to.deep.equal([])
+      expect(s.packageIdMatches).to.equal(true)
+      // the pods run another package (a label change gives another package ID) that nobody installed or approved
+      const other = await runCli(['deploy', '-p', dir, '--kubeconfig', kubeconfig, '--json', '--timeout', '30s', '--image', 'other:1'])
+      expect(other.code, other.stderr).to.equal(0)
+      const file = path.join(dir, 'fabk8s.yaml')
+      const yaml = readFileSync(file, 'utf8')
+      writeFileSync(file, yaml.replace(/^# label: .*$/m, `label: ${name}_other`))
+      const dep2 = await runCli(['deploy', '-p', dir, '--kubeconfig', kubeconfig, '--json', '--timeout', '30s'])
+      expect(dep2.code, dep2.stderr).to.equal(0)
+      writeFileSync(file, yaml)
+      const bad = await runCli(['status', '-p', dir, '--kubeconfig', kubeconfig])
+      expect(bad.code).to.equal(0)
+      expect(bad.stdout).to.match(/PACKAGE ID MISMATCH: the peers expect /)
+      expect(bad.stdout).to.match(/missing on /)
+    } finally {
+      await fake.stop()
+    }
+  })
+
   it('a definition change (endorsement policy) bumps the sequence', async () => {
     const file = path.join(dir, 'fabk8s.yaml')
     writeFileSync(file, readFileSync(file, 'utf8').replace(/# signaturePolicy: .*/, `signaturePolicy: "OR('Org1MSP.peer','Org2MSP.peer')"`))
