@@ -23,7 +23,10 @@ const useFixture = args.includes('--fixture')
 
 function cli(argv: string[]): {json: {builder: string; seconds: number}; wall: number} {
   const t0 = performance.now()
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...argv], {encoding: 'utf8', env: {...process.env, CI: 'true'}})
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...argv], {
+    encoding: 'utf8',
+    env: {...process.env, CI: 'true'},
+  })
   const wall = (performance.now() - t0) / 1000
   if (r.status !== 0) throw new Error(`fabk8s ${argv.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`)
   return {json: argv.includes('--json') ? JSON.parse(r.stdout) : {}, wall}
@@ -43,7 +46,17 @@ try {
   else cli(['init', 'kv', '--yes', '--dir', project])
   const base = await nodeBaseImage()
   const network = await buildNetwork()
-  const common = ['build', '-p', project, '--base-image', base, '--tag', tag, '--json', ...(network ? ['--network', network] : [])]
+  const common = [
+    'build',
+    '-p',
+    project,
+    '--base-image',
+    base,
+    '--tag',
+    tag,
+    '--json',
+    ...(network ? ['--network', network] : []),
+  ]
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
   const first: number[] = []
   const second: number[] = []
@@ -54,12 +67,16 @@ try {
     builder = a.json.builder
     first.push(a.wall)
     second.push(b.wall)
-    console.log(`round ${i + 1}: first ${a.wall.toFixed(2)} s (build ${a.json.seconds.toFixed(2)} s), second ${b.wall.toFixed(2)} s (build ${b.json.seconds.toFixed(2)} s)`)
+    console.log(
+      `round ${i + 1}: first ${a.wall.toFixed(2)} s (build ${a.json.seconds.toFixed(2)} s), second ${b.wall.toFixed(2)} s (build ${b.json.seconds.toFixed(2)} s)`,
+    )
   }
 
   const f = median(first)
   const s = median(second)
-  console.log(`project: ${useFixture ? 'test/fixtures/image' : 'fabk8s init kv (typescript)'}; builder: ${builder}; rounds: ${rounds}`)
+  console.log(
+    `project: ${useFixture ? 'test/fixtures/image' : 'fabk8s init kv (typescript)'}; builder: ${builder}; rounds: ${rounds}`,
+  )
   console.log(`first build (no cache):        ${f.toFixed(2)} s  (median, CLI wall time)`)
   console.log(`second build (no change):      ${s.toFixed(2)} s`)
   console.log(`ratio first/second:            ${(f / s).toFixed(1)}x`)

@@ -102,7 +102,9 @@ for (let i = 0; i < rounds; i++) {
   objects = r.out.parsed.objects.length
 }
 
-console.log(`corpus: ${N.toLocaleString('en-US')} Deployments, ${mb} MB; doctor saw ${objects} objects, ${findings} findings (with line numbers)`)
+console.log(
+  `corpus: ${N.toLocaleString('en-US')} Deployments, ${mb} MB; doctor saw ${objects} objects, ${findings} findings (with line numbers)`,
+)
 const plain = Math.min(plainDefault, plainCore)
 console.log(`js-yaml loadAll, default schema: ${(plainDefault / 1000).toFixed(2)} s  ${rate(plainDefault)} objects/s`)
 console.log(`js-yaml loadAll, core+merge:     ${(plainCore / 1000).toFixed(2)} s  ${rate(plainCore)} objects/s`)

@@ -38,7 +38,10 @@ const fresh = () => `bench${Date.now().toString(36)}${seq++}`
 function project(name) {
   const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-bench-'))
   const net = orgs
-    .map((o) => `    - mspId: ${o.mspId}\n      mspPath: ${o.msp}\n      peers:\n        - address: ${o.peer}\n          tlsCACert: ${o.ca}`)
+    .map(
+      (o) =>
+        `    - mspId: ${o.mspId}\n      mspPath: ${o.msp}\n      peers:\n        - address: ${o.peer}\n          tlsCACert: ${o.ca}`,
+    )
     .join('\n')
   writeFileSync(
     path.join(dir, 'fabk8s.yaml'),
@@ -56,7 +59,11 @@ function timed(fn) {
 function fabk8s() {
   const dir = project(fresh())
   return timed(() => {
-    const r = spawnSync(process.execPath, [bin, 'register', '--json'], {cwd: dir, encoding: 'utf8', env: {...env, CI: 'true'}})
+    const r = spawnSync(process.execPath, [bin, 'register', '--json'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: {...env, CI: 'true'},
+    })
     if (r.status !== 0) throw new Error(`fabk8s register exited ${r.status}: ${r.stdout}${r.stderr}`)
   })
 }
@@ -65,7 +72,9 @@ function peerCli() {
   const name = fresh()
   const dir = project(name)
   // the package file itself (fabk8s builds it; a script would tar it): not timed here, while register's time includes building it
-  const pkg = JSON.parse(execFileSync(process.execPath, [bin, 'lifecycle', 'package', '--json', '-o', dir], {cwd: dir, encoding: 'utf8'}))
+  const pkg = JSON.parse(
+    execFileSync(process.execPath, [bin, 'lifecycle', 'package', '--json', '-o', dir], {cwd: dir, encoding: 'utf8'}),
+  )
   const as = (o) => ({
     ...env,
     CORE_PEER_ADDRESS: o.peer,
@@ -76,12 +85,35 @@ function peerCli() {
     FABRIC_CFG_PATH: env.FABRIC_CFG ?? env.FABRIC_CFG_PATH,
   })
   const run = (o, args) => execFileSync(peer, args, {env: as(o), stdio: 'pipe'})
-  const tls = ['-o', env.FABNET_ORDERER_ADDRESS, '--tls', '--cafile', env.FABNET_ORDERER_TLS_CA, '-C', channel, '-n', name, '-v', '1.0', '--sequence', '1']
+  const tls = [
+    '-o',
+    env.FABNET_ORDERER_ADDRESS,
+    '--tls',
+    '--cafile',
+    env.FABNET_ORDERER_TLS_CA,
+    '-C',
+    channel,
+    '-n',
+    name,
+    '-v',
+    '1.0',
+    '--sequence',
+    '1',
+  ]
   return timed(() => {
-    const id = execFileSync(peer, ['lifecycle', 'chaincode', 'calculatepackageid', pkg.file], {encoding: 'utf8', env: as(orgs[0])}).trim()
+    const id = execFileSync(peer, ['lifecycle', 'chaincode', 'calculatepackageid', pkg.file], {
+      encoding: 'utf8',
+      env: as(orgs[0]),
+    }).trim()
     for (const o of orgs) run(o, ['lifecycle', 'chaincode', 'install', pkg.file])
     for (const o of orgs) run(o, ['lifecycle', 'chaincode', 'approveformyorg', ...tls, '--package-id', id])
-    run(orgs[0], ['lifecycle', 'chaincode', 'commit', ...tls, ...orgs.flatMap((o) => ['--peerAddresses', o.peer, '--tlsRootCertFiles', o.ca])])
+    run(orgs[0], [
+      'lifecycle',
+      'chaincode',
+      'commit',
+      ...tls,
+      ...orgs.flatMap((o) => ['--peerAddresses', o.peer, '--tlsRootCertFiles', o.ca]),
+    ])
   })
 }
 

@@ -30,4 +30,6 @@ function median(args) {
 const base = median(['-e', '0'])
 const help = median([bin, '--help'])
 const cmdHelp = median([bin, 'deploy', '--help'])
-console.log(`startup: node -e 0 ${base.toFixed(0)} ms; fabk8s --help ${help.toFixed(0)} ms (${(help / base).toFixed(2)}x); fabk8s deploy --help ${cmdHelp.toFixed(0)} ms (${(cmdHelp / base).toFixed(2)}x); goal <= 2x`)
+console.log(
+  `startup: node -e 0 ${base.toFixed(0)} ms; fabk8s --help ${help.toFixed(0)} ms (${(help / base).toFixed(2)}x); fabk8s deploy --help ${cmdHelp.toFixed(0)} ms (${(cmdHelp / base).toFixed(2)}x); goal <= 2x`,
+)

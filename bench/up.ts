@@ -14,7 +14,15 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {performance} from 'node:perf_hooks'
 
-import {buildNetwork, cleanup, dockerUnavailable, kindNodeImage, nodeBaseImage, startKindNode, uniq} from '../test/support/docker.js'
+import {
+  buildNetwork,
+  cleanup,
+  dockerUnavailable,
+  kindNodeImage,
+  nodeBaseImage,
+  startKindNode,
+  uniq,
+} from '../test/support/docker.js'
 import {FakeKubeApiServer} from '../test/support/kube-api-server.js'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
@@ -40,12 +48,29 @@ try {
   cpSync(path.join(ROOT, 'test', 'fixtures', 'image'), dir, {recursive: true})
   writeFileSync(
     path.join(dir, 'fabk8s.yaml'),
-    [`name: ${name}`, 'version: "0.1.0"', `image: fabk8s-test/${name}:0.1.0`, 'kubernetes: {namespace: bench}', `kind: {cluster: ${cluster}}`, ''].join('\n'),
+    [
+      `name: ${name}`,
+      'version: "0.1.0"',
+      `image: fabk8s-test/${name}:0.1.0`,
+      'kubernetes: {namespace: bench}',
+      `kind: {cluster: ${cluster}}`,
+      '',
+    ].join('\n'),
   )
   const kubeconfig = fake.kubeconfig(path.join(dir, 'kubeconfig'))
   // async spawn: the fake API server lives in this process and must keep answering while `up` runs
   const up = async () => {
-    const argv = [path.join(ROOT, 'bin', 'run.js'), 'up', '-p', dir, '--kubeconfig', kubeconfig, '--base-image', base, '--json']
+    const argv = [
+      path.join(ROOT, 'bin', 'run.js'),
+      'up',
+      '-p',
+      dir,
+      '--kubeconfig',
+      kubeconfig,
+      '--base-image',
+      base,
+      '--json',
+    ]
     if (network) argv.push('--docker-network', network)
     const t0 = performance.now()
     const child = spawn(process.execPath, argv, {env: {...process.env, CI: 'true'}})

@@ -3,7 +3,11 @@
 // (scripts/help-cache.js), without loading @oclif/core. Everything else goes to oclif.
 const argv = process.argv.slice(2)
 const last = argv.at(-1)
-if ((last === '--help' || last === '-h') && process.env.FABK8S_HELP_CACHE !== 'off' && argv.slice(0, -1).every((a) => /^[a-z][\w-]*$/.test(a))) {
+if (
+  (last === '--help' || last === '-h') &&
+  process.env.FABK8S_HELP_CACHE !== 'off' &&
+  argv.slice(0, -1).every((a) => /^[a-z][\w-]*$/.test(a))
+) {
   try {
     const {readFileSync, statSync} = await import('node:fs')
     const cache = JSON.parse(readFileSync(new URL('../dist/help-cache.json', import.meta.url), 'utf8'))

@@ -3,13 +3,26 @@ import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 import {EXIT_CODES_HELP, FabError, isFabError} from './lib/errors.js'
 import type {ProjectConfig} from './lib/project/schema.js'
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof BaseCommand)['baseFlags'] & T['flags']
+>
 
 /** Flags for commands that talk to Kubernetes; spread into a command's `flags`. */
 export const kubeFlags = {
-  context: Flags.string({description: 'kubeconfig context (default: fabk8s.yaml kubernetes.context, then kind-<cluster>, then current)', helpGroup: 'KUBERNETES'}),
-  kubeconfig: Flags.string({description: 'path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)', env: 'KUBECONFIG', helpGroup: 'KUBERNETES'}),
-  namespace: Flags.string({char: 'n', description: 'namespace (default: fabk8s.yaml kubernetes.namespace)', helpGroup: 'KUBERNETES'}),
+  context: Flags.string({
+    description: 'kubeconfig context (default: fabk8s.yaml kubernetes.context, then kind-<cluster>, then current)',
+    helpGroup: 'KUBERNETES',
+  }),
+  kubeconfig: Flags.string({
+    description: 'path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)',
+    env: 'KUBECONFIG',
+    helpGroup: 'KUBERNETES',
+  }),
+  namespace: Flags.string({
+    char: 'n',
+    description: 'namespace (default: fabk8s.yaml kubernetes.namespace)',
+    helpGroup: 'KUBERNETES',
+  }),
 }
 
 /**
@@ -23,7 +36,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       description: 'project folder holding fabk8s.yaml (default: current folder or nearest parent)',
       helpGroup: 'GLOBAL',
     }),
-    yes: Flags.boolean({char: 'y', default: false, description: 'assume yes / take defaults; never prompt', helpGroup: 'GLOBAL'}),
+    yes: Flags.boolean({
+      char: 'y',
+      default: false,
+      description: 'assume yes / take defaults; never prompt',
+      helpGroup: 'GLOBAL',
+    }),
   }
 
   static override enableJsonFlag = true
@@ -87,10 +105,26 @@ export function toFabError(err: unknown): FabError {
   if (isFabError(err)) return err as FabError
   const e = err as Error & {code?: string; oclif?: {exit?: number}}
   // oclif's own parse errors (unknown flag, bad option, missing arg) carry exit 2: usage
-  if (e?.oclif?.exit === 2 || e?.name === 'CLIParseError' || /^(Nonexistent flag|Unexpected argument|Expected --|Missing \d+ required arg|Expected .* to be one of)/.test(e?.message ?? ''))
-    return new FabError('USAGE', (e.message ?? String(e)).split('\n').find((l) => l.trim() !== '')!.trim(), {
-      hint: 'see --help',
-    })
+  if (
+    e?.oclif?.exit === 2 ||
+    e?.name === 'CLIParseError' ||
+    /^(Nonexistent flag|Unexpected argument|Expected --|Missing \d+ required arg|Expected .* to be one of)/.test(
+      e?.message ?? '',
+    )
+  )
+    return new FabError(
+      'USAGE',
+      (e.message ?? String(e))
+        .split('\n')
+        .find((l) => l.trim() !== '')!
+        .trim(),
+      {
+        hint: 'see --help',
+      },
+    )
   if (e?.name === 'AbortPromptError' || e?.name === 'ExitPromptError') return new FabError('ABORTED', 'interrupted')
-  return new FabError('FAILURE', e?.message ?? String(err), {cause: err, hint: 'this looks like a bug in fabk8s; rerun with DEBUG=1 for the stack'})
+  return new FabError('FAILURE', e?.message ?? String(err), {
+    cause: err,
+    hint: 'this looks like a bug in fabk8s; rerun with DEBUG=1 for the stack',
+  })
 }

@@ -9,12 +9,12 @@ export default class Build extends BaseCommand<typeof Build> {
 
 Uses the docker CLI, so DOCKER_HOST and docker contexts apply; BuildKit (docker buildx) when available, else the
 classic builder. The tag is fabk8s.yaml \`image\` (default name:version, never latest) unless --tag is given.`
-static override examples = [
+  static override examples = [
     '<%= config.bin %> build',
     '<%= config.bin %> build --tag registry.example.com/acme/kv:1.2.0 --push',
     '<%= config.bin %> build --base-image node:20-bookworm-slim --build-arg NPM_REGISTRY=https://npm.example.com --json',
   ]
-static override flags = {
+  static override flags = {
     'base-image': Flags.string({description: 'base image for the Dockerfile (sets the BASE_IMAGE build argument)'}),
     'build-arg': Flags.string({description: 'build argument KEY=VALUE (repeatable)', multiple: true}),
     file: Flags.string({char: 'f', description: 'Dockerfile (default: Dockerfile in the project folder)'}),
@@ -49,7 +49,9 @@ static override flags = {
         },
         {warn: (l) => this.note(l)},
       )
-      this.say(`${r.image}  ${r.id.slice(0, 19)}  ${(r.sizeBytes / 1e6).toFixed(1)} MB  ${r.seconds.toFixed(1)}s${r.digest ? `  ${r.digest}` : ''}`)
+      this.say(
+        `${r.image}  ${r.id.slice(0, 19)}  ${(r.sizeBytes / 1e6).toFixed(1)} MB  ${r.seconds.toFixed(1)}s${r.digest ? `  ${r.digest}` : ''}`,
+      )
       return r
     } catch (error) {
       const tail = (error as {detail?: {logTail?: string[]}}).detail?.logTail

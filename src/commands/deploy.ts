@@ -18,15 +18,18 @@ export default class Deploy extends BaseCommand<typeof Deploy> {
   static override description = `Deploy the chaincode to Kubernetes as an ordinary Deployment and Service.
 
 Server-side apply (field manager "fabk8s") of a Deployment, a Service and, with chaincode TLS on, a Secret holding the server's key and certificate, into the namespace (created when missing). The pod gets every CCaaS environment variable (CHAINCODE_SERVER_ADDRESS, CORE_CHAINCODE_ADDRESS, CHAINCODE_ID, CORE_CHAINCODE_ID, CORE_CHAINCODE_ID_NAME, and the TLS files for Node, Go and Java) with the package ID of the deterministic CCaaS package, meets Pod Security "restricted", and rolls out again whenever the package ID or the image changes. Then waits for the rollout and, when it fails, says why (image not loaded, crash loop with the last log lines, unschedulable).`
-static override examples = [
+  static override examples = [
     '<%= config.bin %> deploy',
     '<%= config.bin %> deploy --dry-run -o yaml | <%= config.bin %> doctor -f -',
     '<%= config.bin %> deploy --image kv:0.2.0 --timeout 5m',
     '<%= config.bin %> deploy --no-wait --json',
   ]
-static override flags = {
+  static override flags = {
     ...kubeFlags,
-    'dry-run': Flags.boolean({default: false, description: 'print the manifests instead of applying them (no cluster needed)'}),
+    'dry-run': Flags.boolean({
+      default: false,
+      description: 'print the manifests instead of applying them (no cluster needed)',
+    }),
     image: Flags.string({char: 'i', description: 'image to run (default: fabk8s.yaml image)'}),
     output: Flags.string({
       char: 'o',
@@ -40,7 +43,9 @@ static override flags = {
 
   protected async execute(): Promise<DeployResult | DryRunResult> {
     if (this.flags.output && !this.flags['dry-run'])
-      throw new FabError('USAGE', `-o/--output ${this.flags.output} only applies with --dry-run`, {hint: 'fabk8s deploy --dry-run -o yaml'})
+      throw new FabError('USAGE', `-o/--output ${this.flags.output} only applies with --dry-run`, {
+        hint: 'fabk8s deploy --dry-run -o yaml',
+      })
     const project = await this.project()
     const {deploy, parseTimeout, planDeploy} = await import('../lib/kube/deploy.js')
     const timeoutMs = parseTimeout(this.flags.timeout)
@@ -71,9 +76,21 @@ static override flags = {
       })
       const {c} = await import('../lib/ui/colors.js')
       const where = `deployment/${r.deployment} in namespace ${r.namespace}`
-      if (!r.changed) this.say(`${c.good('no change:')} ${where} already runs ${r.image} with package ID ${r.packageId}${r.ready ? ' (ready)' : ''}`)
-      else if (r.rolledOut) this.say(`${c.good(r.ready ? 'rolled out:' : 'applied:')} ${where}: ${r.image}, package ID ${r.packageId}${r.ready ? ', ready' : ' (not waiting; see fabk8s status)'}`)
-      else this.say(`${c.good('updated:')} ${where} (${r.resources.filter((x) => x.action === 'configured' || x.action === 'created').map((x) => `${x.kind.toLowerCase()}/${x.name}`).join(', ')}); pods unchanged, package ID ${r.packageId}`)
+      if (!r.changed)
+        this.say(
+          `${c.good('no change:')} ${where} already runs ${r.image} with package ID ${r.packageId}${r.ready ? ' (ready)' : ''}`,
+        )
+      else if (r.rolledOut)
+        this.say(
+          `${c.good(r.ready ? 'rolled out:' : 'applied:')} ${where}: ${r.image}, package ID ${r.packageId}${r.ready ? ', ready' : ' (not waiting; see fabk8s status)'}`,
+        )
+      else
+        this.say(
+          `${c.good('updated:')} ${where} (${r.resources
+            .filter((x) => x.action === 'configured' || x.action === 'created')
+            .map((x) => `${x.kind.toLowerCase()}/${x.name}`)
+            .join(', ')}); pods unchanged, package ID ${r.packageId}`,
+        )
       return r
     } finally {
       process.removeListener('SIGINT', onSigint)

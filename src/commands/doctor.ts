@@ -10,18 +10,30 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
   static override description = `Find docker.sock mounts, privileged Docker-in-Docker and Docker-launched chaincode in manifests, Helm output, CI files or a live cluster.
 
 Reads files and directories (-f, recursive, multi-document YAML, kind: List, JSON; "-f -" reads stdin) or the cluster (--cluster). Exit codes (doctor's own): 0 nothing at or above --fail-on, 1 findings at or above it, 2 an input could not be read or parsed, or the cluster could not be reached (2 wins). Suppress with the annotation fabk8s.io/ignore: rule-a,rule-b (or all) or an ignore file; suppressed findings are counted.`
-static override examples = [
+  static override examples = [
     '<%= config.bin %> doctor -f k8s/',
     'helm template my-peer ./chart | <%= config.bin %> doctor -f -',
     '<%= config.bin %> doctor -f deploy.yaml --format sarif --output doctor.sarif',
     '<%= config.bin %> doctor --cluster -n fabric --fail-on critical',
     '<%= config.bin %> doctor --list-rules',
   ]
-static override flags = {
+  static override flags = {
     ...kubeFlags,
-    cluster: Flags.boolean({default: false, description: 'check the live cluster (all namespaces, or -n): workloads, their ConfigMaps, Fabric operator resources'}),
-    'fail-on': Flags.string({default: 'high', description: 'exit 1 when a finding has this severity or worse', options: [...FAIL_ON]}),
-    file: Flags.string({char: 'f', description: 'file or directory to check (repeatable; "-" reads stdin)', multiple: true}),
+    cluster: Flags.boolean({
+      default: false,
+      description:
+        'check the live cluster (all namespaces, or -n): workloads, their ConfigMaps, Fabric operator resources',
+    }),
+    'fail-on': Flags.string({
+      default: 'high',
+      description: 'exit 1 when a finding has this severity or worse',
+      options: [...FAIL_ON],
+    }),
+    file: Flags.string({
+      char: 'f',
+      description: 'file or directory to check (repeatable; "-" reads stdin)',
+      multiple: true,
+    }),
     format: Flags.string({default: 'text', description: 'report format (--json implies json)', options: [...FORMATS]}),
     'ignore-file': Flags.string({description: 'ignore file (default: .fabk8s-doctor.yaml when present)'}),
     'list-rules': Flags.boolean({default: false, description: 'list the rules and exit'}),
@@ -37,7 +49,11 @@ static override flags = {
       return undefined
     }
 
-    if (!f.cluster && (!f.file || f.file.length === 0)) throw usageError('nothing to check: give -f FILE|DIR|- or --cluster', 'e.g. fabk8s doctor -f k8s/, or helm template … | fabk8s doctor -f -')
+    if (!f.cluster && (!f.file || f.file.length === 0))
+      throw usageError(
+        'nothing to check: give -f FILE|DIR|- or --cluster',
+        'e.g. fabk8s doctor -f k8s/, or helm template … | fabk8s doctor -f -',
+      )
     if (!f.cluster && f.namespace) throw usageError('-n/--namespace only applies with --cluster')
 
     const {runDoctor} = await import('../lib/doctor/run.js')

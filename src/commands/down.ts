@@ -12,8 +12,8 @@ export default class Down extends BaseCommand<typeof Down> {
   static override description = `Delete what fabk8s deploy made for the chaincode (Deployment, Service, TLS Secret).
 
 Finds the objects by their labels (app.kubernetes.io/managed-by=fabk8s, fabk8s.io/chaincode=<name>) and asks before deleting unless --yes. The namespace is left in place.`
-static override examples = ['<%= config.bin %> down', '<%= config.bin %> down --yes --json']
-static override flags = {...kubeFlags}
+  static override examples = ['<%= config.bin %> down', '<%= config.bin %> down --yes --json']
+  static override flags = {...kubeFlags}
 
   protected async execute(): Promise<DownResult> {
     const project = await this.project()
@@ -23,7 +23,9 @@ static override flags = {...kubeFlags}
     const c = await connect({context: this.flags.context, kubeconfig: this.flags.kubeconfig, namespace, project})
     const found = await listManaged(c, namespace, project.name)
     if (found.length === 0) {
-      this.say(`nothing to delete: no objects of chaincode ${project.name} (managed by fabk8s) in namespace ${namespace}`)
+      this.say(
+        `nothing to delete: no objects of chaincode ${project.name} (managed by fabk8s) in namespace ${namespace}`,
+      )
       return {deleted: [], namespace}
     }
 
@@ -31,11 +33,18 @@ static override flags = {...kubeFlags}
     if (!this.flags.yes) {
       const {isInteractive} = await import('../lib/ui/interactive.js')
       if (!isInteractive({json: this.jsonEnabled()}))
-        throw new FabError('USAGE', `refusing to delete ${list} in namespace ${namespace} without confirmation: pass --yes`, {
-          hint: 'no terminal to ask at (CI, a pipe, or --json); --yes confirms',
-        })
+        throw new FabError(
+          'USAGE',
+          `refusing to delete ${list} in namespace ${namespace} without confirmation: pass --yes`,
+          {
+            hint: 'no terminal to ask at (CI, a pipe, or --json); --yes confirms',
+          },
+        )
       const {prompter} = await import('../lib/ui/prompts.js')
-      const ok = await prompter().confirm(`Delete ${list} in namespace ${namespace} (context ${c.target.context})?`, false)
+      const ok = await prompter().confirm(
+        `Delete ${list} in namespace ${namespace} (context ${c.target.context})?`,
+        false,
+      )
       if (!ok) throw new FabError('ABORTED', 'nothing deleted: declined at the confirmation prompt')
     }
 

@@ -33,11 +33,21 @@ and a missing NAME is an error. Refuses a non-empty folder unless --force; --dry
     cluster: Flags.string({description: 'kind cluster name [default: kind]'}),
     dir: Flags.string({char: 'd', description: 'folder to create the project in [default: ./NAME]'}),
     'dry-run': Flags.boolean({default: false, description: 'list the files that would be written; write nothing'}),
-    force: Flags.boolean({default: false, description: 'write into a non-empty folder, replacing files with the same names'}),
-    language: Flags.string({char: 'l', description: 'chaincode language [default: typescript]', options: ['typescript', 'javascript', 'go']}),
+    force: Flags.boolean({
+      default: false,
+      description: 'write into a non-empty folder, replacing files with the same names',
+    }),
+    language: Flags.string({
+      char: 'l',
+      description: 'chaincode language [default: typescript]',
+      options: ['typescript', 'javascript', 'go'],
+    }),
     namespace: Flags.string({char: 'n', description: 'Kubernetes namespace for the chaincode [default: fabk8s]'}),
     port: Flags.integer({description: 'chaincode server port [default: 9999]', max: 65_535, min: 1}),
-    tls: Flags.boolean({allowNo: true, description: 'TLS between peer and chaincode (generates a CA and certificates) [default: off]'}),
+    tls: Flags.boolean({
+      allowNo: true,
+      description: 'TLS between peer and chaincode (generates a CA and certificates) [default: off]',
+    }),
   }
 
   protected async execute(): Promise<InitResult> {
@@ -80,7 +90,9 @@ and a missing NAME is an error. Refuses a non-empty folder unless --force; --dry
       this.say(`Would write ${files.length} files into ${rel}:`)
       for (const p of result.files) this.say(`  ${p.path} ${c.dim(`(${p.bytes} bytes)`)}`)
     } else {
-      this.say(`${c.good('✔')} Created ${c.strong(answers.name)} (${answers.language}) in ${rel}: ${files.length} files`)
+      this.say(
+        `${c.good('✔')} Created ${c.strong(answers.name)} (${answers.language}) in ${rel}: ${files.length} files`,
+      )
       this.say('')
       this.say('Next:')
       this.say(`  cd ${rel}`)

@@ -1,24 +1,20 @@
-import {Args, Flags} from '@oclif/core'
-
 import type {CallResult} from '../lib/fabric/ops.js'
 
 import {BaseCommand} from '../base-command.js'
+import {callArgs, callFlags} from '../lib/fabric/call-command.js'
 
 export default class Invoke extends BaseCommand<typeof Invoke> {
-  static override args = {
-    fn: Args.string({description: 'function name (contract:function for a named contract)', required: true}),
-  }
-static override description = `Submit a transaction to the chaincode through the peer's Gateway and wait until it is committed.
+  static override args = callArgs
+  static override description = `Submit a transaction to the chaincode through the peer's Gateway and wait until it is committed.
 
 Arguments after FN are passed as strings. The admin identity of --org (default: the first org in fabk8s.yaml
 network) signs; the result is printed as text.`
-static override examples = ['<%= config.bin %> invoke PutValue k1 hello', '<%= config.bin %> invoke CreateAsset a1 blue --json']
-static override flags = {
-    chaincode: Flags.string({char: 'c', description: 'chaincode name (default: fabk8s.yaml name)'}),
-    org: Flags.string({description: 'MSP ID whose admin identity and peer Gateway to use (default: the first org)'}),
-    transient: Flags.string({description: 'transient data as a JSON object of strings, e.g. {"secret":"x"}'}),
-  }
-static override strict = false
+  static override examples = [
+    '<%= config.bin %> invoke PutValue k1 hello',
+    '<%= config.bin %> invoke CreateAsset a1 blue --json',
+  ]
+  static override flags = callFlags
+  static override strict = false
 
   protected async execute(): Promise<CallResult> {
     const project = await this.project()

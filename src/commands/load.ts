@@ -10,12 +10,12 @@ export default class Load extends BaseCommand<typeof Load> {
 Finds the nodes the way kind does (containers labelled io.x-k8s.kind.cluster=<name>) and streams \`docker save\`
 into each node's containerd (namespace k8s.io), nodes in parallel, skipping nodes that already have the same
 image ID. Needs no kind binary.`
-static override examples = [
+  static override examples = [
     '<%= config.bin %> load',
     '<%= config.bin %> load --cluster dev --image kv:0.2.0',
     '<%= config.bin %> build && <%= config.bin %> load --json',
   ]
-static override flags = {
+  static override flags = {
     cluster: Flags.string({description: 'kind cluster name (default: fabk8s.yaml kind.cluster, then "kind")'}),
     force: Flags.boolean({default: false, description: 'import even into nodes that already have the image'}),
     image: Flags.string({char: 'i', description: 'image to load (default: fabk8s.yaml image)'}),
@@ -34,7 +34,10 @@ static override flags = {
         force: this.flags.force,
         image: this.flags.image ?? project!.image,
         json: this.jsonEnabled(),
-        nodes: this.flags.nodes?.split(',').map((s) => s.trim()).filter(Boolean),
+        nodes: this.flags.nodes
+          ?.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
         verbose: this.flags.verbose,
       },
       {warn: (l) => this.note(l)},
@@ -43,7 +46,10 @@ static override flags = {
     const skipped = r.nodes.filter((n) => n.action === 'skipped').map((n) => n.name)
     this.say(
       `${r.image} (${r.id.slice(0, 19)}) in kind cluster "${r.cluster}": ` +
-        [loaded.length > 0 ? `loaded into ${loaded.join(', ')}` : '', skipped.length > 0 ? `already on ${skipped.join(', ')}` : '']
+        [
+          loaded.length > 0 ? `loaded into ${loaded.join(', ')}` : '',
+          skipped.length > 0 ? `already on ${skipped.join(', ')}` : '',
+        ]
           .filter(Boolean)
           .join('; '),
     )

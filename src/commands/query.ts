@@ -1,24 +1,20 @@
-import {Args, Flags} from '@oclif/core'
-
 import type {CallResult} from '../lib/fabric/ops.js'
 
 import {BaseCommand} from '../base-command.js'
+import {callArgs, callFlags} from '../lib/fabric/call-command.js'
 
 export default class Query extends BaseCommand<typeof Query> {
-  static override args = {
-    fn: Args.string({description: 'function name (contract:function for a named contract)', required: true}),
-  }
-static override description = `Evaluate a transaction (read only) on the chaincode through the peer's Gateway; nothing is committed.
+  static override args = callArgs
+  static override description = `Evaluate a transaction (read only) on the chaincode through the peer's Gateway; nothing is committed.
 
 Arguments after FN are passed as strings. The admin identity of --org (default: the first org in fabk8s.yaml
 network) signs; the result is printed as text.`
-static override examples = ['<%= config.bin %> query GetValue k1', '<%= config.bin %> query org.hyperledger.fabric:GetMetadata --json']
-static override flags = {
-    chaincode: Flags.string({char: 'c', description: 'chaincode name (default: fabk8s.yaml name)'}),
-    org: Flags.string({description: 'MSP ID whose admin identity and peer Gateway to use (default: the first org)'}),
-    transient: Flags.string({description: 'transient data as a JSON object of strings, e.g. {"secret":"x"}'}),
-  }
-static override strict = false
+  static override examples = [
+    '<%= config.bin %> query GetValue k1',
+    '<%= config.bin %> query org.hyperledger.fabric:GetMetadata --json',
+  ]
+  static override flags = callFlags
+  static override strict = false
 
   protected async execute(): Promise<CallResult> {
     const project = await this.project()

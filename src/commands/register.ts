@@ -11,12 +11,12 @@ export default class Register extends BaseCommand<typeof Register> {
 One run does it all: installs on every peer overlap with the approvals (which need only the package ID), then the
 definition is committed. It is idempotent and resumable: what is already in place is left alone, and a second run
 says there was nothing to do. The sequence is automatic (see \`fabk8s lifecycle approve --help\`).`
-static override examples = [
+  static override examples = [
     '<%= config.bin %> register',
     `<%= config.bin %> register --signature-policy "OR('Org1MSP.peer','Org2MSP.peer')"`,
     '<%= config.bin %> register --json',
   ]
-static override flags = {
+  static override flags = {
     ...definitionFlags,
     label: Flags.string({description: 'package label (default: fabk8s.yaml label)'}),
     package: Flags.string({description: 'use this package file instead of building it from fabk8s.yaml'}),

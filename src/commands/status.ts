@@ -25,15 +25,23 @@ export default class Status extends BaseCommand<typeof Status> {
   static override description = `Show the chaincode running in Kubernetes: readiness, image, package ID, pods.
 
 The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID installed and approved on the peers), a difference is shown loudly: the peer would dial a server that answers with another ID, and every invoke fails.`
-static override examples = [
+  static override examples = [
     '<%= config.bin %> status',
     '<%= config.bin %> status --package-id mycc_1.0:4f2c…',
     '<%= config.bin %> status --json',
   ]
-static override flags = {
+  static override flags = {
     ...kubeFlags,
-    fabric: Flags.boolean({allowNo: true, default: true, description: "compare the running CHAINCODE_ID with what fabk8s.yaml network's peers installed and its orgs approved"}),
-    'package-id': Flags.string({description: 'the package ID the peers expect (default, with a network in fabk8s.yaml: the one every org approved)'}),
+    fabric: Flags.boolean({
+      allowNo: true,
+      default: true,
+      description:
+        "compare the running CHAINCODE_ID with what fabk8s.yaml network's peers installed and its orgs approved",
+    }),
+    'package-id': Flags.string({
+      description:
+        'the package ID the peers expect (default, with a network in fabk8s.yaml: the one every org approved)',
+    }),
   }
 
   protected async execute(): Promise<StatusResult> {
@@ -65,11 +73,20 @@ static override flags = {
     const row = (k: string, v: string) => this.say(`${c.dim(k.padEnd(11))}${v}`)
     row('chaincode', `${project.name} (namespace ${namespace})`)
     if (s.found) {
-      const state = s.ready ? c.good('ready') : s.available > 0 ? c.warn('rolling out (the previous revision still serves)') : c.bad('not ready')
+      const state = s.ready
+        ? c.good('ready')
+        : s.available > 0
+          ? c.warn('rolling out (the previous revision still serves)')
+          : c.bad('not ready')
       row('deployment', `${state} ${s.available}/${s.replicas} available (${s.summary})`)
       row('image', s.image ?? '?')
       row('package ID', s.packageId ?? '? (no CHAINCODE_ID in the pod template)')
-      row('service', s.service ? `${s.service.name}:${s.service.port ?? '?'}${s.service.clusterIP ? ` (${s.service.clusterIP})` : ''}` : c.warn('missing'))
+      row(
+        'service',
+        s.service
+          ? `${s.service.name}:${s.service.port ?? '?'}${s.service.clusterIP ? ` (${s.service.clusterIP})` : ''}`
+          : c.warn('missing'),
+      )
       row('pods', s.pods.length === 0 ? c.warn('none') : '')
       for (const p of s.pods)
         this.say(
@@ -87,9 +104,18 @@ static override flags = {
       if (f.error) this.say(c.warn(`fabric     could not read _lifecycle: ${f.error}`))
       else {
         row('committed', f.committedSequence === null ? c.warn('not committed') : `sequence ${f.committedSequence}`)
-        for (const [org, id] of Object.entries(f.approved)) row(`  ${org}`, id === null ? c.warn('no approval') : `approved ${id}${id === s.packageId ? c.good(' (running)') : ''}`)
+        for (const [org, id] of Object.entries(f.approved))
+          row(
+            `  ${org}`,
+            id === null ? c.warn('no approval') : `approved ${id}${id === s.packageId ? c.good(' (running)') : ''}`,
+          )
         if (s.packageId)
-          row('installed', f.missingOn.length === 0 ? c.good(`on all ${f.installedOn.length} peer(s)`) : c.bad(`missing on ${f.missingOn.join(', ')}`))
+          row(
+            'installed',
+            f.missingOn.length === 0
+              ? c.good(`on all ${f.installedOn.length} peer(s)`)
+              : c.bad(`missing on ${f.missingOn.join(', ')}`),
+          )
       }
     }
 
@@ -114,7 +140,10 @@ static override flags = {
 }
 
 /** Approvals and installs from the peers, read-only; a Fabric error is reported, not thrown (the Kubernetes view stands). */
-async function fabricView(project: Parameters<typeof import('../lib/fabric/ops.js').status>[0], running?: string): Promise<FabricView> {
+async function fabricView(
+  project: Parameters<typeof import('../lib/fabric/ops.js').status>[0],
+  running?: string,
+): Promise<FabricView> {
   try {
     const {status} = await import('../lib/fabric/ops.js')
     const st = await status(project)
@@ -128,6 +157,12 @@ async function fabricView(project: Parameters<typeof import('../lib/fabric/ops.j
       missingOn: st.peers.filter((p) => !has.includes(p.address)).map((p) => p.address),
     }
   } catch (error) {
-    return {approved: {}, committedSequence: null, error: (error as Error).message.split('\n')[0], installedOn: [], missingOn: []}
+    return {
+      approved: {},
+      committedSequence: null,
+      error: (error as Error).message.split('\n')[0],
+      installedOn: [],
+      missingOn: [],
+    }
   }
 }

@@ -25,10 +25,16 @@ Interrupt with Ctrl-C at any time; running "fabk8s up" again resumes.`
     'base-image': Flags.string({description: "sets the Dockerfile's BASE_IMAGE build argument"}),
     'build-arg': Flags.string({description: 'KEY=VALUE build argument (repeatable)', multiple: true}),
     cluster: Flags.string({description: 'kind cluster (default: fabk8s.yaml kind.cluster)'}),
-    'docker-network': Flags.string({description: 'docker build --network (e.g. host, for engines without a bridge)', env: 'FABK8S_DOCKER_NETWORK'}),
+    'docker-network': Flags.string({
+      description: 'docker build --network (e.g. host, for engines without a bridge)',
+      env: 'FABK8S_DOCKER_NETWORK',
+    }),
     'dry-run': Flags.boolean({default: false, description: 'print the plan: what would run and why; change nothing'}),
     skip: Flags.string({description: 'leave out a step (repeatable)', multiple: true, options: STEP_NAMES}),
-    timeout: Flags.string({default: '3m', description: 'how long to wait for the rollout and for the chaincode to answer (90s, 5m, or seconds)'}),
+    timeout: Flags.string({
+      default: '3m',
+      description: 'how long to wait for the rollout and for the chaincode to answer (90s, 5m, or seconds)',
+    }),
     verbose: Flags.boolean({char: 'v', default: false, description: 'show every progress line'}),
   }
 
@@ -58,7 +64,8 @@ Interrupt with Ctrl-C at any time; running "fabk8s up" again resumes.`
       const {c} = await import('../lib/ui/colors.js')
       const mark = {changed: c.good('✔'), planned: c.info('→'), skipped: c.dim('-'), unchanged: c.dim('=')}
       if (r.dryRun) this.say('Plan (nothing was changed):')
-      for (const s of r.steps) this.say(`${mark[s.action]} ${s.step.padEnd(8)} ${s.detail}${r.dryRun ? '' : c.dim(` (${s.seconds}s)`)}`)
+      for (const s of r.steps)
+        this.say(`${mark[s.action]} ${s.step.padEnd(8)} ${s.detail}${r.dryRun ? '' : c.dim(` (${s.seconds}s)`)}`)
       const changed = r.steps.filter((s) => s.action === 'changed').length
       if (!r.dryRun)
         this.say(

@@ -75,9 +75,22 @@ describe('fabk8s init + build + run @integration (real Docker engine, npm regist
     expect(init.code, init.stderr).to.equal(0)
     const base = await nodeBaseImage()
     const network = await buildNetwork()
-    const r = await runCli(['build', '-p', project, '--base-image', base, '--tag', tag, '--json', ...(network ? ['--network', network] : [])], {
-      timeoutMs: 850_000,
-    })
+    const r = await runCli(
+      [
+        'build',
+        '-p',
+        project,
+        '--base-image',
+        base,
+        '--tag',
+        tag,
+        '--json',
+        ...(network ? ['--network', network] : []),
+      ],
+      {
+        timeoutMs: 850_000,
+      },
+    )
     expect(r.code, r.stdout + r.stderr).to.equal(0)
     const out = json<{id: string; image: string; seconds: number; sizeBytes: number}>(r)
     expect(out.image).to.equal(tag)
@@ -86,7 +99,15 @@ describe('fabk8s init + build + run @integration (real Docker engine, npm regist
     expect(r.stderr).to.equal('') // --json: no progress output
 
     const {chaincode} = await loadProject(path.join(project, 'fabk8s.yaml'))
-    const run = await dockerCmd(['run', '-d', '--name', container, '-e', 'CHAINCODE_ID=kv_0.1.0:' + '0'.repeat(64), tag])
+    const run = await dockerCmd([
+      'run',
+      '-d',
+      '--name',
+      container,
+      '-e',
+      'CHAINCODE_ID=kv_0.1.0:' + '0'.repeat(64),
+      tag,
+    ])
     expect(run.code, run.stderr).to.equal(0)
     // from inside the container (no published ports needed): connect to the chaincode port
     const probe = `require('net').connect(${chaincode.port}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))`
@@ -99,8 +120,16 @@ describe('fabk8s init + build + run @integration (real Docker engine, npm regist
     }
 
     const logs = await dockerCmd(['logs', container])
-    expect(listening, `chaincode server did not listen on ${chaincode.port}:\n${logs.stdout}${logs.stderr}`).to.equal(true)
-    const status = await dockerCmd(['exec', container, 'node', '-p', "require('fs').readFileSync('/proc/1/status', 'utf8')"])
+    expect(listening, `chaincode server did not listen on ${chaincode.port}:\n${logs.stdout}${logs.stderr}`).to.equal(
+      true,
+    )
+    const status = await dockerCmd([
+      'exec',
+      container,
+      'node',
+      '-p',
+      "require('fs').readFileSync('/proc/1/status', 'utf8')",
+    ])
     const uid = /^Uid:\s+(\d+)/m.exec(status.stdout)?.[1]
     expect(uid, status.stdout).to.not.equal(undefined)
     expect(Number(uid)).to.not.equal(0)

@@ -3,7 +3,15 @@ import {expect} from 'chai'
 import {existsSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {cleanup, fakeTarget, makeProject, pssRestrictedViolations, realTarget, type Target, tmp} from '../lib/kube/support.js'
+import {
+  cleanup,
+  fakeTarget,
+  makeProject,
+  pssRestrictedViolations,
+  realTarget,
+  type Target,
+  tmp,
+} from '../lib/kube/support.js'
 import {json, ROOT, runCli} from '../support/cli.js'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -32,7 +40,9 @@ describe('fabk8s deploy --dry-run (no cluster)', () => {
     const pod = docs[3].spec.template.spec
     expect(pssRestrictedViolations(pod)).to.deep.equal([])
     expect(docs[0].metadata.labels['pod-security.kubernetes.io/enforce']).to.equal('restricted')
-    expect(pod.containers[0].env.find((e: Any) => e.name === 'CHAINCODE_ID').value).to.match(/^kv_1\.0\.0:[a-f0-9]{64}$/)
+    expect(pod.containers[0].env.find((e: Any) => e.name === 'CHAINCODE_ID').value).to.match(
+      /^kv_1\.0\.0:[a-f0-9]{64}$/,
+    )
   })
 
   it('-o json prints a v1 List; --json prints the plan with the package ID', async () => {
@@ -49,9 +59,15 @@ describe('fabk8s deploy --dry-run (no cluster)', () => {
   })
 
   it('-n and --image change the rendered namespace and image', async () => {
-    const r = await runCli(['deploy', '--dry-run', '--json', '-n', 'other', '--image', 'reg.local/kv:9', '-p', proj], {env: noCluster})
+    const r = await runCli(['deploy', '--dry-run', '--json', '-n', 'other', '--image', 'reg.local/kv:9', '-p', proj], {
+      env: noCluster,
+    })
     const j = json<Any>(r)
-    expect(j.manifests.every((m: Any) => m.kind === 'Namespace' ? m.metadata.name === 'other' : m.metadata.namespace === 'other')).to.equal(true)
+    expect(
+      j.manifests.every((m: Any) =>
+        m.kind === 'Namespace' ? m.metadata.name === 'other' : m.metadata.namespace === 'other',
+      ),
+    ).to.equal(true)
     expect(j.manifests.at(-1).spec.template.spec.containers[0].image).to.equal('reg.local/kv:9')
   })
 
@@ -69,7 +85,9 @@ describe('fabk8s deploy --dry-run (no cluster)', () => {
 
   it('the rendered YAML is accepted by `fabk8s doctor -f -` with no finding at or above low', async function () {
     if (!existsSync(path.join(ROOT, 'dist', 'commands', 'doctor.js'))) {
-      console.log('      skipped: dist/commands/doctor.js is missing (fabk8s doctor not built yet; run npx tsc -p tsconfig.json)')
+      console.log(
+        '      skipped: dist/commands/doctor.js is missing (fabk8s doctor not built yet; run npx tsc -p tsconfig.json)',
+      )
       this.skip()
     }
 
@@ -111,13 +129,20 @@ for (const kind of ['fake', 'real'] as const) {
       cleanup(dir)
     })
 
-    const cli = (args: string[], kubeconfig = t.kubeconfig) => runCli(['deploy', '-p', proj, '--kubeconfig', kubeconfig, '--timeout', kind === 'real' ? '3m' : '30s', ...args])
+    const cli = (args: string[], kubeconfig = t.kubeconfig) =>
+      runCli(['deploy', '-p', proj, '--kubeconfig', kubeconfig, '--timeout', kind === 'real' ? '3m' : '30s', ...args])
 
     it('first deploy creates everything and prints {namespace, deployment, service, packageId, image, ready}', async () => {
       const r = await cli(['--json'])
       const j = json<Any>(r)
       expect(r.code, r.stdout).to.equal(0)
-      expect(j).to.include({deployment: 'kv', image: 'kv-chaincode:1.0.0', namespace: t.namespace, ready: true, service: 'kv'})
+      expect(j).to.include({
+        deployment: 'kv',
+        image: 'kv-chaincode:1.0.0',
+        namespace: t.namespace,
+        ready: true,
+        service: 'kv',
+      })
       expect(j.packageId).to.match(/^kv_1\.0\.0:[a-f0-9]{64}$/)
       expect(j.changed).to.equal(true)
       expect(j.resources.map((x: Any) => x.action)).to.deep.equal(['created', 'created', 'created', 'created'])
@@ -126,7 +151,9 @@ for (const kind of ['fake', 'real'] as const) {
     it('second deploy with no change reports no change', async () => {
       const r = await cli([])
       expect(r.code, r.stderr).to.equal(0)
-      expect(r.stdout).to.match(/^no change: deployment\/kv in namespace \S+ already runs kv-chaincode:1\.0\.0 with package ID kv_1\.0\.0:/)
+      expect(r.stdout).to.match(
+        /^no change: deployment\/kv in namespace \S+ already runs kv-chaincode:1\.0\.0 with package ID kv_1\.0\.0:/,
+      )
       expect(r.stderr).to.contain('No change in')
     })
 

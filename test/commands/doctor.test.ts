@@ -95,7 +95,11 @@ describe('fabk8s doctor (command)', () => {
     const r = await runCli(['doctor', '-f', '-', '--json'], {cwd: dir, input})
     expect(r.code).to.equal(1)
     const doc = json<any>(r)
-    expect(doc.findings.find((f: any) => f.rule === 'dind-sidecar')).to.include({container: 'docker', file: '<stdin>', line: 24})
+    expect(doc.findings.find((f: any) => f.rule === 'dind-sidecar')).to.include({
+      container: 'docker',
+      file: '<stdin>',
+      line: 24,
+    })
   })
 
   it('recurses into directories and honours .fabk8s-doctor.yaml in the working folder', async function () {
@@ -115,7 +119,10 @@ describe('fabk8s doctor (command)', () => {
   it('--format sarif --output writes SARIF 2.1.0; junit and text formats render', async function () {
     corpus.call(this)
     const out = path.join(dir, 'doctor.sarif')
-    const r = await runCli(['doctor', '-f', F('09-feitnomore-org1peer1-deploy.yaml'), '--format', 'sarif', '--output', out], {cwd: dir})
+    const r = await runCli(
+      ['doctor', '-f', F('09-feitnomore-org1peer1-deploy.yaml'), '--format', 'sarif', '--output', out],
+      {cwd: dir},
+    )
     expect(r.code).to.equal(1)
     expect(r.stdout).to.equal('')
     expect(r.stderr).to.contain('sarif report written to')
@@ -124,7 +131,9 @@ describe('fabk8s doctor (command)', () => {
     expect(sarif.runs[0].results.map((x: any) => x.ruleId)).to.include('docker-socket-mount')
     const clean = await runCli(['doctor', '-f', path.join(dir, 'clean.yaml'), '--format', 'sarif'], {cwd: dir})
     expect(JSON.parse(clean.stdout).runs[0].results).to.deep.equal([])
-    const junit = await runCli(['doctor', '-f', F('09-feitnomore-org1peer1-deploy.yaml'), '--format', 'junit'], {cwd: dir})
+    const junit = await runCli(['doctor', '-f', F('09-feitnomore-org1peer1-deploy.yaml'), '--format', 'junit'], {
+      cwd: dir,
+    })
     expect(junit.stdout).to.match(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites /)
   })
 

@@ -27,7 +27,13 @@ for (const kind of ['fake', 'real'] as const) {
 
       t = target as Target
       proj = makeProject(path.join(dir, 'proj'), {namespace: t.namespace, tls: 'on'})
-      await deploy(await project(proj), {json: true, kubeconfig: t.kubeconfig, pollMs: 200, timeoutMs: 180_000, wait: true})
+      await deploy(await project(proj), {
+        json: true,
+        kubeconfig: t.kubeconfig,
+        pollMs: 200,
+        timeoutMs: 180_000,
+        wait: true,
+      })
     })
 
     after(async () => {
@@ -63,7 +69,11 @@ for (const kind of ['fake', 'real'] as const) {
     it('--yes deletes the Deployment, Service and Secret found by the managed-by labels', async () => {
       const j = json<Any>(await cli(['--yes', '--json']))
       expect(j.namespace).to.equal(t.namespace)
-      expect(j.deleted.map((r: Any) => `${r.kind}/${r.name}`).sort()).to.deep.equal(['Deployment/kv', 'Secret/kv-tls', 'Service/kv'])
+      expect(j.deleted.map((r: Any) => `${r.kind}/${r.name}`).sort()).to.deep.equal([
+        'Deployment/kv',
+        'Secret/kv-tls',
+        'Service/kv',
+      ])
       const c = await connect({kubeconfig: t.kubeconfig})
       expect(await listManaged(c, t.namespace, 'kv')).to.deep.equal([])
     })

@@ -9,7 +9,10 @@ describe('fabk8s --help', () => {
   it('lists the commands and the whole exit-code table', async () => {
     const r = await runCli(['--help'])
     expect(r.code).to.equal(0)
-    expect(r.stdout).to.match(/COMMANDS/).and.match(/\binit\b/).and.match(/EXIT CODES/)
+    expect(r.stdout)
+      .to.match(/COMMANDS/)
+      .and.match(/\binit\b/)
+      .and.match(/EXIT CODES/)
     for (const code of Object.values(ExitCode)) expect(r.stdout).to.match(new RegExp(`^\\s+${code}\\s`, 'm'))
   })
 

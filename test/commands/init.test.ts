@@ -49,7 +49,11 @@ async function waitListening(child: ChildProcess, port: number, log: () => strin
 }
 
 /** Start the generated server, see it listen, then SIGTERM it and return how it exited. */
-async function serveAndStop(cmd: string, args: string[], cwd: string): Promise<{code: null | number; signal: null | string}> {
+async function serveAndStop(
+  cmd: string,
+  args: string[],
+  cwd: string,
+): Promise<{code: null | number; signal: null | string}> {
   const port = await freePort()
   let out = ''
   const child = spawn(cmd, args, {
@@ -138,24 +142,59 @@ describe('fabk8s init', () => {
     expect(r.code, r.stderr).to.equal(0)
     const out = json<{dryRun: boolean; files: {path: string}[]}>(r)
     expect(out.dryRun).to.equal(true)
-    expect(out.files.map((f) => f.path)).to.include.members(['fabk8s.yaml', 'Dockerfile', 'src/asset.ts', 'src/server.ts', '.dockerignore'])
+    expect(out.files.map((f) => f.path)).to.include.members([
+      'fabk8s.yaml',
+      'Dockerfile',
+      'src/asset.ts',
+      'src/server.ts',
+      '.dockerignore',
+    ])
     expect(existsSync(dir)).to.equal(false)
   })
 
   it('writes a project whose fabk8s.yaml loads with the answers', async () => {
     const dir = path.join(await tmp(), 'kv')
-    const r = await runCli(['init', 'kv', '--yes', '--dir', dir, '--namespace', 'chaincode', '--port', '7777', '--cluster', 'dev', '--tls'])
+    const r = await runCli([
+      'init',
+      'kv',
+      '--yes',
+      '--dir',
+      dir,
+      '--namespace',
+      'chaincode',
+      '--port',
+      '7777',
+      '--cluster',
+      'dev',
+      '--tls',
+    ])
     expect(r.code, r.stderr).to.equal(0)
     const p = await loadProject(path.join(dir, 'fabk8s.yaml'), {})
     expect(p).to.include({image: 'kv:1.0', label: 'kv_1.0', language: 'typescript', name: 'kv'})
     expect(p.chaincode.address).to.equal('kv.chaincode.svc.cluster.local:7777')
     expect(p.kind.cluster).to.equal('dev')
     expect(p.chaincode.tls.enabled).to.equal(true)
-    const {stdout} = await exec('openssl', ['verify', '-CAfile', p.chaincode.tls.rootCert, p.chaincode.tls.cert, p.chaincode.tls.clientCert])
+    const {stdout} = await exec('openssl', [
+      'verify',
+      '-CAfile',
+      p.chaincode.tls.rootCert,
+      p.chaincode.tls.cert,
+      p.chaincode.tls.clientCert,
+    ])
     expect(stdout).to.match(/server\.crt: OK/)
-    const {stdout: text} = await exec('openssl', ['x509', '-in', p.chaincode.tls.cert, '-noout', '-ext', 'subjectAltName'])
+    const {stdout: text} = await exec('openssl', [
+      'x509',
+      '-in',
+      p.chaincode.tls.cert,
+      '-noout',
+      '-ext',
+      'subjectAltName',
+    ])
     expect(text).to.include('DNS:kv.chaincode.svc.cluster.local')
-    expect(await readFile(path.join(dir, 'Dockerfile'), 'utf8')).to.match(/ARG BASE_IMAGE=/).and.match(/USER 10001/).and.match(/EXPOSE 7777/)
+    expect(await readFile(path.join(dir, 'Dockerfile'), 'utf8'))
+      .to.match(/ARG BASE_IMAGE=/)
+      .and.match(/USER 10001/)
+      .and.match(/EXPOSE 7777/)
   })
 
   describe('generated projects build, test and serve @integration', function () {
@@ -168,7 +207,9 @@ describe('fabk8s init', () => {
         expect(r.code, r.stderr).to.equal(0)
         await exec('npm', ['install', '--no-audit', '--no-fund'], {cwd: dir, maxBuffer: 1 << 26})
         const test = await exec('npm', ['test'], {cwd: dir, maxBuffer: 1 << 26})
-        expect(test.stdout).to.match(/# pass 6/).and.match(/# fail 0/)
+        expect(test.stdout)
+          .to.match(/# pass 6/)
+          .and.match(/# fail 0/)
         const main = language === 'typescript' ? 'dist/src/server.js' : 'lib/server.js'
         const exit = await serveAndStop(process.execPath, [main], dir)
         // handled: exit code 0, not killed by the signal (a PID-1 server without a handler ignores SIGTERM)

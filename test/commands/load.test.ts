@@ -4,7 +4,17 @@ import path from 'node:path'
 import {build} from '../../src/lib/image/build.js'
 import {loadProject} from '../../src/lib/project/load.js'
 import {json, runCli} from '../support/cli.js'
-import {buildNetwork, cleanup, dockerCmd, kindNodeImage, nodeBaseImage, nodeImages, requireDocker, startKindNode, uniq} from '../support/docker.js'
+import {
+  buildNetwork,
+  cleanup,
+  dockerCmd,
+  kindNodeImage,
+  nodeBaseImage,
+  nodeImages,
+  requireDocker,
+  startKindNode,
+  uniq,
+} from '../support/docker.js'
 
 const FIXTURE = path.resolve(import.meta.dirname, '..', 'fixtures', 'image')
 
@@ -27,7 +37,12 @@ describe('fabk8s load @integration (real Docker engine, containerd stand-in kind
     const [nodeImg, base, network] = await Promise.all([kindNodeImage(), nodeBaseImage(), buildNetwork()])
     await Promise.all([startKindNode(nodeImg, cluster, nodes[0]), startKindNode(nodeImg, cluster, nodes[1], 'worker')])
     image = `fabk8s-test/imgfix-${uniq()}:0.1.0`
-    await build(await loadProject(path.join(FIXTURE, 'fabk8s.yaml')), {baseImage: base, json: true, network, tag: image})
+    await build(await loadProject(path.join(FIXTURE, 'fabk8s.yaml')), {
+      baseImage: base,
+      json: true,
+      network,
+      tag: image,
+    })
     latest = image.replace(/:0\.1\.0$/, ':latest')
     await dockerCmd(['tag', image, latest])
   })
@@ -41,7 +56,9 @@ describe('fabk8s load @integration (real Docker engine, containerd stand-in kind
     expect(first.code, first.stderr).to.equal(0)
     const j = json<LoadJson>(first)
     expect(j.cluster).to.equal(cluster)
-    expect(j.nodes).to.deep.equal(nodes.map((name) => ({action: 'loaded', name, seconds: j.nodes.find((n) => n.name === name)!.seconds})))
+    expect(j.nodes).to.deep.equal(
+      nodes.map((name) => ({action: 'loaded', name, seconds: j.nodes.find((n) => n.name === name)!.seconds})),
+    )
     for (const n of nodes) expect(await nodeImages(n)).to.include(`docker.io/${image}`)
 
     const second = await runCli(['load', '--cluster', cluster, '--image', image])
@@ -52,7 +69,9 @@ describe('fabk8s load @integration (real Docker engine, containerd stand-in kind
 
   it('takes the cluster from fabk8s.yaml and lists the clusters that exist when it is not found (exit 6)', async function () {
     const yamlCluster = (await loadProject(path.join(FIXTURE, 'fabk8s.yaml'))).kind.cluster
-    if ((await dockerCmd(['ps', '-aq', '--filter', `label=io.x-k8s.kind.cluster=${yamlCluster}`])).stdout.trim() !== '') {
+    if (
+      (await dockerCmd(['ps', '-aq', '--filter', `label=io.x-k8s.kind.cluster=${yamlCluster}`])).stdout.trim() !== ''
+    ) {
       console.log(`      skipped: a kind cluster "${yamlCluster}" exists on this engine`)
       this.skip()
     }

@@ -78,7 +78,9 @@ describe('fabk8s register @integration (real Fabric network)', function () {
     expect(out.committed).to.equal(true)
     expect(out.approved.sort()).to.deep.equal(f.orgs.map((o) => o.mspId).sort())
     expect(out.installed.sort()).to.deep.equal(f.orgs.map((o) => o.peerAddress).sort())
-    const st = json<{committed: {sequence: number}; peers: {hasPackage: boolean}[]}>(await runCli(['lifecycle', 'status', '--json'], {cwd: dir}))
+    const st = json<{committed: {sequence: number}; peers: {hasPackage: boolean}[]}>(
+      await runCli(['lifecycle', 'status', '--json'], {cwd: dir}),
+    )
     expect(st.committed.sequence).to.equal(1)
     expect(st.peers.every((p) => p.hasPackage)).to.equal(true)
   })
@@ -118,8 +120,26 @@ describe('fabk8s register @integration (real Fabric network)', function () {
     const pkg = json<{packageId: string}>(await runCli(['lifecycle', 'package', '--json'], {cwd: d}))
     const policy = "AND('Org1MSP.peer',OR('Org2MSP.member','Org1MSP.admin'))"
     peerCli(f, 0, [
-      'lifecycle', 'chaincode', 'approveformyorg', '-o', f.ordererAddress, '--tls', '--cafile', f.ordererCA, '-C', f.channel,
-      '-n', n, '-v', '1.0', '--sequence', '1', '--package-id', pkg.packageId, '--signature-policy', policy,
+      'lifecycle',
+      'chaincode',
+      'approveformyorg',
+      '-o',
+      f.ordererAddress,
+      '--tls',
+      '--cafile',
+      f.ordererCA,
+      '-C',
+      f.channel,
+      '-n',
+      n,
+      '-v',
+      '1.0',
+      '--sequence',
+      '1',
+      '--package-id',
+      pkg.packageId,
+      '--signature-policy',
+      policy,
     ])
     const r = await runCli(['lifecycle', 'approve', '--json', '--signature-policy', policy], {cwd: d})
     expect(r.code, r.stdout + r.stderr).to.equal(0)
@@ -152,7 +172,10 @@ describe('fabk8s register @integration (real Fabric network)', function () {
     const r3 = await runCli(['lifecycle', 'status'], {cwd: badCa})
     expect(r3.code).to.equal(9)
     expect(r3.stderr).to.match(/TLS handshake with .* failed .*check the CA file/)
-    const badChannel = tempProject(f, {name: uniq(), network: networkYaml(f).replace(`channel: ${f.channel}`, 'channel: nochannel')})
+    const badChannel = tempProject(f, {
+      name: uniq(),
+      network: networkYaml(f).replace(`channel: ${f.channel}`, 'channel: nochannel'),
+    })
     const r4 = await runCli(['lifecycle', 'status'], {cwd: badChannel})
     expect(r4.code).to.equal(9)
     expect(r4.stderr).to.match(/channel "nochannel" does not exist/)
@@ -173,7 +196,9 @@ describe('fabk8s invoke/query @integration (chaincode server as a local process)
     try {
       execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {cwd: ccDir, stdio: 'pipe'})
     } catch (error) {
-      console.log(`      skipped: npm install of fabric-shim failed (${String((error as Error).message).split('\n')[0]})`)
+      console.log(
+        `      skipped: npm install of fabric-shim failed (${String((error as Error).message).split('\n')[0]})`,
+      )
       this.skip()
     }
 

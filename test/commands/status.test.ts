@@ -44,10 +44,23 @@ for (const kind of ['fake', 'real'] as const) {
     })
 
     it('after deploy: readiness, image and package ID (human and --json)', async () => {
-      const r0 = await deploy(await project(proj), {json: true, kubeconfig: t.kubeconfig, pollMs: 200, timeoutMs: 180_000, wait: true})
+      const r0 = await deploy(await project(proj), {
+        json: true,
+        kubeconfig: t.kubeconfig,
+        pollMs: 200,
+        timeoutMs: 180_000,
+        wait: true,
+      })
       packageId = r0.packageId
       const j = json<Any>(await cli(['--json']))
-      expect(j).to.include({found: true, image: 'kv-chaincode:1.0.0', localPackageId: packageId, namespace: t.namespace, packageId, ready: true})
+      expect(j).to.include({
+        found: true,
+        image: 'kv-chaincode:1.0.0',
+        localPackageId: packageId,
+        namespace: t.namespace,
+        packageId,
+        ready: true,
+      })
       expect(j.pods.length).to.be.greaterThan(0)
       expect(j.pods[0]).to.include({packageId, ready: true})
       const r = await cli([])

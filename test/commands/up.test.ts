@@ -10,7 +10,17 @@ import type {UpResult} from '../../src/lib/up/up.js'
 import {immutableTag} from '../../src/lib/up/up.js'
 import {fabnetOrSkip, networkYaml} from '../lib/fabric/fabnet.js'
 import {json, runCli} from '../support/cli.js'
-import {buildNetwork, cleanup, dockerCmd, kindNodeImage, nodeBaseImage, nodeImages, requireDocker, startKindNode, uniq} from '../support/docker.js'
+import {
+  buildNetwork,
+  cleanup,
+  dockerCmd,
+  kindNodeImage,
+  nodeBaseImage,
+  nodeImages,
+  requireDocker,
+  startKindNode,
+  uniq,
+} from '../support/docker.js'
 import {FakeKubeApiServer} from '../support/kube-api-server.js'
 
 const FIXTURE = path.resolve(import.meta.dirname, '..', 'fixtures', 'image')
@@ -20,7 +30,9 @@ const writes = (fake: FakeKubeApiServer, from: number) => fake.requests.slice(fr
 describe('up: immutableTag', () => {
   it('appends 12 hex of the image ID to the tag', () => {
     expect(immutableTag('kv:1.0', 'sha256:0123456789abcdef0123')).to.equal('kv:1.0-0123456789ab')
-    expect(immutableTag('localhost:5000/acme/kv', 'sha256:0123456789abcdef')).to.equal('localhost:5000/acme/kv:0123456789ab')
+    expect(immutableTag('localhost:5000/acme/kv', 'sha256:0123456789abcdef')).to.equal(
+      'localhost:5000/acme/kv:0123456789ab',
+    )
   })
 })
 
@@ -37,7 +49,19 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
   const images: string[] = []
 
   const up = async (...extra: string[]) => {
-    const args = ['up', '-p', dir, '--kubeconfig', kubeconfig, '--base-image', base, '--json', '--timeout', '60s', ...extra]
+    const args = [
+      'up',
+      '-p',
+      dir,
+      '--kubeconfig',
+      kubeconfig,
+      '--base-image',
+      base,
+      '--json',
+      '--timeout',
+      '60s',
+      ...extra,
+    ]
     if (network) args.push('--docker-network', network)
     const r = await runCli(args)
     expect(r.code, r.stderr + r.stdout).to.equal(0)
@@ -55,7 +79,14 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
     cpSync(FIXTURE, dir, {recursive: true})
     writeFileSync(
       path.join(dir, 'fabk8s.yaml'),
-      [`name: ${name}`, 'version: "0.1.0"', `image: fabk8s-test/${name}:0.1.0`, 'kubernetes: {namespace: upns}', `kind: {cluster: ${cluster}}`, ''].join('\n'),
+      [
+        `name: ${name}`,
+        'version: "0.1.0"',
+        `image: fabk8s-test/${name}:0.1.0`,
+        'kubernetes: {namespace: upns}',
+        `kind: {cluster: ${cluster}}`,
+        '',
+      ].join('\n'),
     )
     fake = await new FakeKubeApiServer().start()
     kubeconfig = fake.kubeconfig(path.join(dir, 'kubeconfig'))
@@ -69,7 +100,14 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
 
   it('first run builds, loads into every node and deploys; no network → register/ready skipped', async () => {
     const r = await up()
-    expect(actions(r)).to.deep.equal({build: 'changed', deploy: 'changed', load: 'changed', package: 'unchanged', ready: 'skipped', register: 'skipped'})
+    expect(actions(r)).to.deep.equal({
+      build: 'changed',
+      deploy: 'changed',
+      load: 'changed',
+      package: 'unchanged',
+      ready: 'skipped',
+      register: 'skipped',
+    })
     expect(r.image).to.match(new RegExp(`^fabk8s-test/${name}:0\\.1\\.0-[0-9a-f]{12}$`))
     for (const n of nodes) expect(await nodeImages(n)).to.include(`docker.io/${r.image}`)
     const d = fake.get('Deployment', 'upns', name)!
@@ -79,11 +117,22 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
 
   it('second run with no change: every step unchanged, no write reaches the API server, no build', async () => {
     const before = fake.requests.length
-    const imageId = (await dockerCmd(['image', 'inspect', '--format', '{{.Id}}', `fabk8s-test/${name}:0.1.0`])).stdout.trim()
+    const imageId = (
+      await dockerCmd(['image', 'inspect', '--format', '{{.Id}}', `fabk8s-test/${name}:0.1.0`])
+    ).stdout.trim()
     const r = await up()
-    expect(actions(r)).to.deep.equal({build: 'unchanged', deploy: 'unchanged', load: 'unchanged', package: 'unchanged', ready: 'skipped', register: 'skipped'})
+    expect(actions(r)).to.deep.equal({
+      build: 'unchanged',
+      deploy: 'unchanged',
+      load: 'unchanged',
+      package: 'unchanged',
+      ready: 'skipped',
+      register: 'skipped',
+    })
     expect(writes(fake, before)).to.deep.equal([])
-    expect((await dockerCmd(['image', 'inspect', '--format', '{{.Id}}', `fabk8s-test/${name}:0.1.0`])).stdout.trim()).to.equal(imageId)
+    expect(
+      (await dockerCmd(['image', 'inspect', '--format', '{{.Id}}', `fabk8s-test/${name}:0.1.0`])).stdout.trim(),
+    ).to.equal(imageId)
   })
 
   it('--dry-run after a source change plans build, load and deploy, and changes nothing', async () => {
@@ -102,7 +151,9 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
     const r = await up()
     expect(actions(r)).to.include({build: 'changed', deploy: 'changed', load: 'changed', package: 'unchanged'})
     const d = fake.get('Deployment', 'upns', name)!
-    expect(d.spec.template.spec.containers[0].image).to.equal(r.image).and.not.equal(first.spec.template.spec.containers[0].image)
+    expect(d.spec.template.spec.containers[0].image)
+      .to.equal(r.image)
+      .and.not.equal(first.spec.template.spec.containers[0].image)
     expect(d.spec.template.spec.containers[0].env).to.deep.include({name: 'CHAINCODE_ID', value: r.packageId})
     expect(first.spec.template.spec.containers[0].env).to.deep.include({name: 'CHAINCODE_ID', value: r.packageId})
   })
@@ -135,7 +186,10 @@ describe('fabk8s up with a real Fabric network @integration', function () {
     // the scaffolded JavaScript chaincode, run here as a local process at the address connection.json names
     const init = await runCli(['init', name, '--language', 'javascript', '--yes', '--dir', dir, '--port', String(port)])
     expect(init.code, init.stderr).to.equal(0)
-    const yaml = readFileSync(path.join(dir, 'fabk8s.yaml'), 'utf8').replace(/address: .*/, `address: 127.0.0.1:${port}`)
+    const yaml = readFileSync(path.join(dir, 'fabk8s.yaml'), 'utf8').replace(
+      /address: .*/,
+      `address: 127.0.0.1:${port}`,
+    )
     writeFileSync(path.join(dir, 'fabk8s.yaml'), `${yaml}\n${networkYaml(f)}`)
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {cwd: dir, stdio: 'pipe'})
     const pkg = json<{packageId: string}>(await runCli(['lifecycle', 'package', '-p', dir, '--json', '--output', dir]))
@@ -152,7 +206,21 @@ describe('fabk8s up with a real Fabric network @integration', function () {
   })
 
   const up = async (...extra: string[]) => {
-    const r = await runCli(['up', '-p', dir, '--skip', 'build', '--skip', 'load', '--skip', 'deploy', '--json', '--timeout', '60s', ...extra])
+    const r = await runCli([
+      'up',
+      '-p',
+      dir,
+      '--skip',
+      'build',
+      '--skip',
+      'load',
+      '--skip',
+      'deploy',
+      '--json',
+      '--timeout',
+      '60s',
+      ...extra,
+    ])
     expect(r.code, r.stderr + r.stdout).to.equal(0)
     return json<UpResult>(r)
   }
@@ -166,7 +234,12 @@ describe('fabk8s up with a real Fabric network @integration', function () {
     expect(inv.code, inv.stderr).to.equal(0)
     const q = await runCli(['query', '-p', dir, 'ReadAsset', 'a1', '--json'])
     expect(q.code, q.stderr).to.equal(0)
-    expect(JSON.parse(json<{result: string}>(q).result)).to.deep.equal({docType: 'asset', id: 'a1', owner: 'alice', value: 'blue'})
+    expect(JSON.parse(json<{result: string}>(q).result)).to.deep.equal({
+      docType: 'asset',
+      id: 'a1',
+      owner: 'alice',
+      value: 'blue',
+    })
   })
 
   it('a second run changes nothing on the network', async () => {
@@ -182,12 +255,27 @@ describe('fabk8s up with a real Fabric network @integration', function () {
       expect(dep.code, dep.stderr).to.equal(0)
       const ok = await runCli(['status', '-p', dir, '--kubeconfig', kubeconfig, '--json'])
       expect(ok.code, ok.stderr).to.equal(0)
-      const s = json<{fabric: {approved: Record<string, string>; missingOn: string[]}; packageId: string; packageIdMatches: boolean}>(ok)
+      const s = json<{
+        fabric: {approved: Record<string, string>; missingOn: string[]}
+        packageId: string
+        packageIdMatches: boolean
+      }>(ok)
       expect(s.fabric.approved).to.deep.equal({Org1MSP: s.packageId, Org2MSP: s.packageId})
       expect(s.fabric.missingOn).to.deep.equal([])
       expect(s.packageIdMatches).to.equal(true)
       // the pods run another package (a label change gives another package ID) that nobody installed or approved
-      const other = await runCli(['deploy', '-p', dir, '--kubeconfig', kubeconfig, '--json', '--timeout', '30s', '--image', 'other:1'])
+      const other = await runCli([
+        'deploy',
+        '-p',
+        dir,
+        '--kubeconfig',
+        kubeconfig,
+        '--json',
+        '--timeout',
+        '30s',
+        '--image',
+        'other:1',
+      ])
       expect(other.code, other.stderr).to.equal(0)
       const file = path.join(dir, 'fabk8s.yaml')
       const yaml = readFileSync(file, 'utf8')
@@ -206,7 +294,13 @@ describe('fabk8s up with a real Fabric network @integration', function () {
 
   it('a definition change (endorsement policy) bumps the sequence', async () => {
     const file = path.join(dir, 'fabk8s.yaml')
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/# signaturePolicy: .*/, `signaturePolicy: "OR('Org1MSP.peer','Org2MSP.peer')"`))
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(
+        /# signaturePolicy: .*/,
+        `signaturePolicy: "OR('Org1MSP.peer','Org2MSP.peer')"`,
+      ),
+    )
     const r = await up()
     expect(actions(r)).to.include({register: 'changed'})
     expect(r.sequence).to.equal(2)

@@ -21,12 +21,16 @@ export const PRIVATE_SOCK = '/tmp/fabk8s-docker.sock'
 
 /** Use the private engine when nothing else is configured. */
 export function defaultDockerHost(): void {
-  if (!process.env.DOCKER_HOST && !process.env.DOCKER_CONTEXT && existsSync(PRIVATE_SOCK)) process.env.DOCKER_HOST = `unix://${PRIVATE_SOCK}`
+  if (!process.env.DOCKER_HOST && !process.env.DOCKER_CONTEXT && existsSync(PRIVATE_SOCK))
+    process.env.DOCKER_HOST = `unix://${PRIVATE_SOCK}`
 }
 
 defaultDockerHost()
 
-export async function dockerCmd(args: string[], opts: {input?: string; timeoutMs?: number} = {}): Promise<{code: number; stderr: string; stdout: string}> {
+export async function dockerCmd(
+  args: string[],
+  opts: {input?: string; timeoutMs?: number} = {},
+): Promise<{code: number; stderr: string; stdout: string}> {
   return new Promise((resolve) => {
     const child = spawn('docker', args, {stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''
@@ -143,7 +147,9 @@ class Rootfs {
   async import(tag: string, changes: string[]): Promise<void> {
     const args = ['import', ...changes.flatMap((c) => ['--change', c]), '-', tag]
     await new Promise<void>((resolve, reject) => {
-      const tar = spawn('tar', ['-C', this.dir, '--numeric-owner', '-cf', '-', '.'], {stdio: ['ignore', 'pipe', 'pipe']})
+      const tar = spawn('tar', ['-C', this.dir, '--numeric-owner', '-cf', '-', '.'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
       const imp = spawn('docker', args, {stdio: ['pipe', 'pipe', 'pipe']})
       let err = ''
       tar.stderr.on('data', (d) => (err += d))
@@ -164,7 +170,8 @@ class Rootfs {
     // mirror the host's merged-/usr symlinks so library paths resolve the same way
     for (const top of ['bin', 'lib', 'lib64', 'sbin']) {
       const host = `/${top}`
-      if (existsSync(host) && lstatSync(host).isSymbolicLink()) await symlink(readlinkSync(host), path.join(this.dir, top))
+      if (existsSync(host) && lstatSync(host).isSymbolicLink())
+        await symlink(readlinkSync(host), path.join(this.dir, top))
     }
 
     for (const [dest, src] of this.files) {
@@ -195,7 +202,23 @@ async function withRootfs<T>(fn: (fs: Rootfs) => Promise<T>): Promise<T> {
 }
 
 const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt'
-const TOOLS = ['sh', 'env', 'mkdir', 'chown', 'chmod', 'cp', 'mv', 'rm', 'ln', 'ls', 'cat', 'id', 'true', 'sleep', 'touch']
+const TOOLS = [
+  'sh',
+  'env',
+  'mkdir',
+  'chown',
+  'chmod',
+  'cp',
+  'mv',
+  'rm',
+  'ln',
+  'ls',
+  'cat',
+  'id',
+  'true',
+  'sleep',
+  'touch',
+]
 
 /**
  * A Node base image made from this machine's node (and npm), cached by a content hash tag:
@@ -214,7 +237,9 @@ export async function nodeBaseImage(): Promise<string> {
     const sh = which('sh')
     if (sh) await fs.addBinary(sh, '/bin/sh')
     if (existsSync(CA_BUNDLE)) fs.add(CA_BUNDLE, CA_BUNDLE)
-    const npmVersion = existsSync(npmDir) ? (JSON.parse(await readFile(path.join(npmDir, 'package.json'), 'utf8')) as {version: string}).version : 'none'
+    const npmVersion = existsSync(npmDir)
+      ? (JSON.parse(await readFile(path.join(npmDir, 'package.json'), 'utf8')) as {version: string}).version
+      : 'none'
     const tag = `fabk8s-test/node-base:${fs.hash(`node-base npm=${npmDir}@${npmVersion}`)}`
     if (await imageExists(tag)) return tag
 
@@ -227,10 +252,14 @@ export async function nodeBaseImage(): Promise<string> {
 
     const etc = path.join(fs.dir, 'etc')
     await mkdir(etc, {recursive: true})
-    await writeFile(path.join(etc, 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000::/home/node:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n')
+    await writeFile(
+      path.join(etc, 'passwd'),
+      'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000::/home/node:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
+    )
     await writeFile(path.join(etc, 'group'), 'root:x:0:\nnode:x:1000:\nnogroup:x:65534:\n')
     await writeFile(path.join(etc, 'nsswitch.conf'), 'passwd: files\ngroup: files\nhosts: files dns\n')
-    for (const d of ['root', 'home/node', 'usr/local/lib/node_modules']) await mkdir(path.join(fs.dir, d), {recursive: true})
+    for (const d of ['root', 'home/node', 'usr/local/lib/node_modules'])
+      await mkdir(path.join(fs.dir, d), {recursive: true})
     await chown(path.join(fs.dir, 'home/node'), 1000, 1000).catch(() => chmod(path.join(fs.dir, 'home/node'), 0o1777))
     await fs.import(tag, [
       'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin',
@@ -262,16 +291,25 @@ export async function kindNodeImage(): Promise<string> {
     const tag = `fabk8s-test/kind-node:${fs.hash('kind-node')}`
     if (await imageExists(tag)) return tag
     await fs.materialise()
-    for (const d of ['var/lib/containerd', 'run/containerd', 'etc/containerd']) await mkdir(path.join(fs.dir, d), {recursive: true})
+    for (const d of ['var/lib/containerd', 'run/containerd', 'etc/containerd'])
+      await mkdir(path.join(fs.dir, d), {recursive: true})
     // like kind's node image: a config file, so `containerd config dump` (the snapshotter lookup) answers
-    await writeFile(path.join(fs.dir, 'etc/containerd/config.toml'), 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd]\n  snapshotter = "overlayfs"\n')
+    await writeFile(
+      path.join(fs.dir, 'etc/containerd/config.toml'),
+      'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd]\n  snapshotter = "overlayfs"\n',
+    )
     await fs.import(tag, ['ENV PATH=/usr/local/bin:/usr/bin:/bin', 'CMD ["containerd"]'])
     return tag
   })
 }
 
 /** Start a fake kind node (containerd inside, kind's labels); waits until ctr answers. */
-export async function startKindNode(image: string, cluster: string, name: string, role = 'control-plane'): Promise<void> {
+export async function startKindNode(
+  image: string,
+  cluster: string,
+  name: string,
+  role = 'control-plane',
+): Promise<void> {
   await dockerCmd(['rm', '-f', name])
   await mustDocker([
     'run',
@@ -308,7 +346,10 @@ export async function startKindNode(image: string, cluster: string, name: string
 /** Image refs the node's containerd holds in k8s.io. */
 export async function nodeImages(node: string): Promise<string[]> {
   const out = await mustDocker(['exec', node, 'ctr', '-n', 'k8s.io', 'images', 'ls', '-q'])
-  return out.split('\n').map((s) => s.trim()).filter(Boolean)
+  return out
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean)
 }
 
 /** Remove containers (and their anonymous volumes) and images; ignores ones that are gone. */

@@ -20,13 +20,7 @@ import {parse as parseYaml} from 'yaml'
 export type Obj = Record<string, any>
 
 export type ControllerMode =
-  | 'CrashLoopBackOff'
-  | 'ErrImageNeverPull'
-  | 'ImagePullBackOff'
-  | 'manual'
-  | 'NotReady'
-  | 'ready'
-  | 'Unschedulable'
+  'CrashLoopBackOff' | 'ErrImageNeverPull' | 'ImagePullBackOff' | 'manual' | 'NotReady' | 'ready' | 'Unschedulable'
 
 export interface RecordedRequest {
   contentType?: string
@@ -65,7 +59,12 @@ const clone = <T>(o: T): T => structuredClone(o)
 const same = (a: unknown, b: unknown) => JSON.stringify(canon(a)) === JSON.stringify(canon(b))
 function canon(v: unknown): unknown {
   if (Array.isArray(v)) return v.map((x) => canon(x))
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Obj)[k])]))
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, canon((v as Obj)[k])]),
+    )
   return v
 }
 
@@ -94,7 +93,8 @@ export class FakeKubeApiServer {
   /** The deployment controller's behaviour for new revisions. */
   controller: ControllerMode = 'ready'
   /** Log text of the crashing container (CrashLoopBackOff mode), served for previous=true. */
-  crashLog = 'starting chaincode server\nError: listen EACCES: permission denied 0.0.0.0:80\n    at Server.setupListenHandle\n'
+  crashLog =
+    'starting chaincode server\nError: listen EACCES: permission denied 0.0.0.0:80\n    at Server.setupListenHandle\n'
   /** user → namespaces the user may do anything in ('*' = everything). */
   grants: Record<string, string[]> = {admin: ['*']}
   /** Extra log text per pod name (current container). */
@@ -224,7 +224,9 @@ export class FakeKubeApiServer {
 
   private collectionPath(resource: string, namespace?: string): string {
     const base = APPS.has(resource) ? '/apis/apps/v1' : '/api/v1'
-    return KINDS[resource]?.namespaced === false || !namespace ? `${base}/${resource}` : `${base}/namespaces/${namespace}/${resource}`
+    return KINDS[resource]?.namespaced === false || !namespace
+      ? `${base}/${resource}`
+      : `${base}/namespaces/${namespace}/${resource}`
   }
 
   private create(res: ServerResponse, route: Route, body: string): void {
@@ -264,7 +266,13 @@ export class FakeKubeApiServer {
     }
 
     this.remove(route)
-    this.send(res, 200, route.resource === 'deployments' ? o : {...this.status(200, '', ''), details: {kind: route.resource, name: route.name}, status: 'Success'})
+    this.send(
+      res,
+      200,
+      route.resource === 'deployments'
+        ? o
+        : {...this.status(200, '', ''), details: {kind: route.resource, name: route.name}, status: 'Success'},
+    )
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -306,7 +314,13 @@ export class FakeKubeApiServer {
     if (p === '/apis') {
       this.send(res, 200, {
         apiVersion: 'v1',
-        groups: [{name: 'apps', preferredVersion: {groupVersion: 'apps/v1', version: 'v1'}, versions: [{groupVersion: 'apps/v1', version: 'v1'}]}],
+        groups: [
+          {
+            name: 'apps',
+            preferredVersion: {groupVersion: 'apps/v1', version: 'v1'},
+            versions: [{groupVersion: 'apps/v1', version: 'v1'}],
+          },
+        ],
         kind: 'APIGroupList',
       })
       return
@@ -316,7 +330,13 @@ export class FakeKubeApiServer {
       const apps = p !== '/api/v1'
       const resources = Object.entries(KINDS)
         .filter(([r]) => APPS.has(r) === apps)
-        .map(([name, k]) => ({kind: k.kind, name, namespaced: k.namespaced, singularName: k.kind.toLowerCase(), verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']}))
+        .map(([name, k]) => ({
+          kind: k.kind,
+          name,
+          namespaced: k.namespaced,
+          singularName: k.kind.toLowerCase(),
+          verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+        }))
       this.send(res, 200, {apiVersion: 'v1', groupVersion: apps ? 'apps/v1' : 'v1', kind: 'APIResourceList', resources})
       return
     }
@@ -333,7 +353,11 @@ export class FakeKubeApiServer {
       const what = route.name ? `${route.resource}${group} "${route.name}"` : `${route.resource}${group}`
       const where = route.namespace ? ` in the namespace "${route.namespace}"` : ' at the cluster scope'
       this.send(res, 403, {
-        ...this.status(403, 'Forbidden', `${what} is forbidden: User "${user}" cannot ${verb} resource "${route.resource}${route.sub ? `/${route.sub}` : ''}" in API group "${route.group}"${where}`),
+        ...this.status(
+          403,
+          'Forbidden',
+          `${what} is forbidden: User "${user}" cannot ${verb} resource "${route.resource}${route.sub ? `/${route.sub}` : ''}" in API group "${route.group}"${where}`,
+        ),
         details: {group: route.group, kind: route.resource, name: route.name},
       })
       return
@@ -354,7 +378,12 @@ export class FakeKubeApiServer {
         const sel = url.searchParams.get('labelSelector')
         const items = this.items(route, sel)
         for (const i of items) this.remove(this.routeFor(route.resource, i.metadata.namespace, i.metadata.name))
-        this.send(res, 200, {apiVersion: route.group ? `${route.group}/${route.version}` : 'v1', items, kind: `${KINDS[route.resource]?.kind}List`, metadata: {}})
+        this.send(res, 200, {
+          apiVersion: route.group ? `${route.group}/${route.version}` : 'v1',
+          items,
+          kind: `${KINDS[route.resource]?.kind}List`,
+          metadata: {},
+        })
         return
       }
 
@@ -467,12 +496,16 @@ export class FakeKubeApiServer {
   }
 
   private parse(p: string): Route | undefined {
-    const m = /^\/(?:api\/(v1)|apis\/(apps)\/(v1))(?:\/namespaces\/([^/]+)(?:\/([^/]+)(?:\/([^/]+)(?:\/([^/]+))?)?)?|\/([^/]+)(?:\/([^/]+)(?:\/([^/]+))?)?)$/.exec(p)
+    const m =
+      /^\/(?:api\/(v1)|apis\/(apps)\/(v1))(?:\/namespaces\/([^/]+)(?:\/([^/]+)(?:\/([^/]+)(?:\/([^/]+))?)?)?|\/([^/]+)(?:\/([^/]+)(?:\/([^/]+))?)?)$/.exec(
+        p,
+      )
     if (!m) return undefined
     const group = m[2] ?? ''
     const version = m[1] ?? m[3]
     let r: Route
-    if (m[4] !== undefined && m[5] === undefined) r = {collection: '', group, name: m[4], resource: 'namespaces', version}
+    if (m[4] !== undefined && m[5] === undefined)
+      r = {collection: '', group, name: m[4], resource: 'namespaces', version}
     else if (m[4] === undefined) r = {collection: '', group, name: m[9], resource: m[8], sub: m[10], version}
     else r = {collection: '', group, name: m[6], namespace: m[4], resource: m[5], sub: m[7], version}
     if (!KINDS[r.resource] || APPS.has(r.resource) !== (group === 'apps')) return undefined
@@ -483,13 +516,29 @@ export class FakeKubeApiServer {
 
   private patch(res: ServerResponse, route: Route, url: URL, contentType: string, body: string): void {
     if (!contentType.startsWith('application/apply-patch+yaml')) {
-      this.send(res, 415, this.status(415, 'UnsupportedMediaType', `the fake API server only speaks server-side apply, not ${contentType}`))
+      this.send(
+        res,
+        415,
+        this.status(
+          415,
+          'UnsupportedMediaType',
+          `the fake API server only speaks server-side apply, not ${contentType}`,
+        ),
+      )
       return
     }
 
     const manager = url.searchParams.get('fieldManager')
     if (!manager) {
-      this.send(res, 422, this.status(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch'))
+      this.send(
+        res,
+        422,
+        this.status(
+          422,
+          'Invalid',
+          'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+        ),
+      )
       return
     }
 
@@ -517,10 +566,19 @@ export class FakeKubeApiServer {
 
     const dryRun = url.searchParams.get('dryRun') === 'All'
     const o = clone(cfg)
-    o.metadata = {...old?.metadata, ...cfg.metadata, namespace: KINDS[route.resource]?.namespaced ? route.namespace : undefined}
+    o.metadata = {
+      ...old?.metadata,
+      ...cfg.metadata,
+      namespace: KINDS[route.resource]?.namespaced ? route.namespace : undefined,
+    }
     if (old?.status) o.status = clone(old.status)
     o.metadata.managedFields = [{apiVersion: cfg.apiVersion, fieldsType: 'FieldsV1', manager, operation: 'Apply'}]
-    if (old && same({...old, metadata: undefined, status: undefined}, {...o, metadata: undefined, status: undefined}) && same(old.metadata.labels, o.metadata.labels) && same(old.metadata.annotations, o.metadata.annotations)) {
+    if (
+      old &&
+      same({...old, metadata: undefined, status: undefined}, {...o, metadata: undefined, status: undefined}) &&
+      same(old.metadata.labels, o.metadata.labels) &&
+      same(old.metadata.annotations, o.metadata.annotations)
+    ) {
       managers.set(manager, clone(cfg))
       this.applied.set(key, managers)
       this.send(res, 200, old)
@@ -547,43 +605,83 @@ export class FakeKubeApiServer {
       case 'CrashLoopBackOff': {
         return {
           conditions: readyConditions(false),
-          containerStatuses: [{
-            ...base,
-            lastState: {terminated: {exitCode: 1, finishedAt: new Date().toISOString(), reason: 'Error'}},
-            ready: false,
-            restartCount: 3,
-            state: {waiting: {message: `back-off 40s restarting failed container=${container.name} pod=${podName}`, reason: 'CrashLoopBackOff'}},
-          }],
+          containerStatuses: [
+            {
+              ...base,
+              lastState: {terminated: {exitCode: 1, finishedAt: new Date().toISOString(), reason: 'Error'}},
+              ready: false,
+              restartCount: 3,
+              state: {
+                waiting: {
+                  message: `back-off 40s restarting failed container=${container.name} pod=${podName}`,
+                  reason: 'CrashLoopBackOff',
+                },
+              },
+            },
+          ],
           phase: 'Running',
         }
       }
 
       case 'ErrImageNeverPull':
       case 'ImagePullBackOff': {
-        const message = mode === 'ErrImageNeverPull'
-          ? `Container image "${container.image}" is not present with pull policy of Never`
-          : `Back-off pulling image "${container.image}"`
-        return {conditions: readyConditions(false), containerStatuses: [{...base, ready: false, restartCount: 0, state: {waiting: {message, reason: mode}}}], phase: 'Pending'}
+        const message =
+          mode === 'ErrImageNeverPull'
+            ? `Container image "${container.image}" is not present with pull policy of Never`
+            : `Back-off pulling image "${container.image}"`
+        return {
+          conditions: readyConditions(false),
+          containerStatuses: [{...base, ready: false, restartCount: 0, state: {waiting: {message, reason: mode}}}],
+          phase: 'Pending',
+        }
       }
 
       case 'NotReady': {
-        return {conditions: readyConditions(false), containerStatuses: [{...base, ready: false, restartCount: 0, started: true, state: {running: {startedAt: new Date().toISOString()}}}], phase: 'Running'}
+        return {
+          conditions: readyConditions(false),
+          containerStatuses: [
+            {
+              ...base,
+              ready: false,
+              restartCount: 0,
+              started: true,
+              state: {running: {startedAt: new Date().toISOString()}},
+            },
+          ],
+          phase: 'Running',
+        }
       }
 
       case 'Unschedulable': {
         return {
-          conditions: [{
-            message: '0/1 nodes are available: 1 Insufficient memory. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.',
-            reason: 'Unschedulable',
-            status: 'False',
-            type: 'PodScheduled',
-          }],
+          conditions: [
+            {
+              message:
+                '0/1 nodes are available: 1 Insufficient memory. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.',
+              reason: 'Unschedulable',
+              status: 'False',
+              type: 'PodScheduled',
+            },
+          ],
           phase: 'Pending',
         }
       }
 
       default: {
-        return {conditions: readyConditions(true), containerStatuses: [{...base, ready: true, restartCount: 0, started: true, state: {running: {startedAt: new Date().toISOString()}}}], phase: 'Running', podIP: '10.244.0.7'}
+        return {
+          conditions: readyConditions(true),
+          containerStatuses: [
+            {
+              ...base,
+              ready: true,
+              restartCount: 0,
+              started: true,
+              state: {running: {startedAt: new Date().toISOString()}},
+            },
+          ],
+          phase: 'Running',
+          podIP: '10.244.0.7',
+        }
       }
     }
   }
@@ -592,9 +690,14 @@ export class FakeKubeApiServer {
     if (this.controller === 'manual') return
     const ns = route.namespace!
     const name = d.metadata.name as string
-    const hash = createHash('sha256').update(JSON.stringify(canon(d.spec.template))).digest('hex').slice(0, 10)
+    const hash = createHash('sha256')
+      .update(JSON.stringify(canon(d.spec.template)))
+      .digest('hex')
+      .slice(0, 10)
     const podsRoute = this.routeFor('pods', ns)
-    const selector = Object.entries((d.spec.selector?.matchLabels ?? {}) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(',')
+    const selector = Object.entries((d.spec.selector?.matchLabels ?? {}) as Record<string, string>)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',')
     const pods = this.items(podsRoute, selector)
     const current = pods.find((p) => p.metadata.labels?.['pod-template-hash'] === hash)
     const old = pods.filter((p) => p.metadata.labels?.['pod-template-hash'] !== hash)
@@ -647,8 +750,11 @@ export class FakeKubeApiServer {
     this.notify(route, 'DELETED', o)
     if (route.resource === 'deployments') {
       // garbage collection of the pods
-      const sel = Object.entries((o.spec?.selector?.matchLabels ?? {}) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(',')
-      for (const p of this.items(this.routeFor('pods', route.namespace), sel)) this.remove(this.routeFor('pods', route.namespace, p.metadata.name))
+      const sel = Object.entries((o.spec?.selector?.matchLabels ?? {}) as Record<string, string>)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')
+      for (const p of this.items(this.routeFor('pods', route.namespace), sel))
+        this.remove(this.routeFor('pods', route.namespace, p.metadata.name))
     }
 
     if (route.resource === 'namespaces')
@@ -672,7 +778,14 @@ export class FakeKubeApiServer {
 
   private routeFor(resource: string, namespace?: string, name?: string): Route {
     const ns = KINDS[resource]?.namespaced ? namespace : undefined
-    return {collection: this.collectionPath(resource, ns), group: APPS.has(resource) ? 'apps' : '', name, namespace: ns, resource, version: 'v1'}
+    return {
+      collection: this.collectionPath(resource, ns),
+      group: APPS.has(resource) ? 'apps' : '',
+      name,
+      namespace: ns,
+      resource,
+      version: 'v1',
+    }
   }
 
   private send(res: ServerResponse, code: number, body: unknown): void {
@@ -688,10 +801,12 @@ export class FakeKubeApiServer {
     const specChanged = !old || !same(old.spec, o.spec)
     o.metadata.generation = (old?.metadata?.generation ?? 0) + (specChanged ? 1 : 0)
     if (o.kind === 'Namespace') o.status ??= {phase: 'Active'}
-    if (o.kind === 'Namespace') o.metadata.labels = {...o.metadata.labels, 'kubernetes.io/metadata.name': o.metadata.name}
+    if (o.kind === 'Namespace')
+      o.metadata.labels = {...o.metadata.labels, 'kubernetes.io/metadata.name': o.metadata.name}
     if (o.kind === 'Service') {
       o.spec ??= {}
-      o.spec.clusterIP ??= old?.spec?.clusterIP ?? `10.96.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 2}`
+      o.spec.clusterIP ??=
+        old?.spec?.clusterIP ?? `10.96.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 2}`
     }
 
     if (o.kind === 'Deployment' && !old) o.status = {}
@@ -717,7 +832,9 @@ export class FakeKubeApiServer {
     if (o.kind === 'Deployment') {
       const sel = o.spec?.selector?.matchLabels ?? {}
       const labels = o.spec?.template?.metadata?.labels ?? {}
-      for (const [k, v] of Object.entries(sel)) if (labels[k] !== v) return 'spec.template.metadata.labels: Invalid value: `selector` does not match template `labels`'
+      for (const [k, v] of Object.entries(sel))
+        if (labels[k] !== v)
+          return 'spec.template.metadata.labels: Invalid value: `selector` does not match template `labels`'
       if (!o.spec?.template?.spec?.containers?.length) return 'spec.template.spec.containers: Required value'
     }
 
@@ -735,7 +852,8 @@ export class FakeKubeApiServer {
       }
 
       case 'GET': {
-        if (collection) return url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1' ? 'watch' : 'list'
+        if (collection)
+          return url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1' ? 'watch' : 'list'
         return 'get'
       }
 

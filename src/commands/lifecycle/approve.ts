@@ -11,16 +11,19 @@ export default class LifecycleApprove extends BaseCommand<typeof LifecycleApprov
 The sequence is automatic: 1 when nothing is committed, the committed sequence when only the package changed, the
 committed sequence + 1 when the definition changed. Orgs whose approval already matches are skipped. Waits until the
 transaction is committed and shows its validation code.`
-static override examples = [
+  static override examples = [
     '<%= config.bin %> lifecycle approve',
     `<%= config.bin %> lifecycle approve --org Org2MSP --signature-policy "AND('Org1MSP.peer','Org2MSP.peer')"`,
   ]
-static override flags = {
+  static override flags = {
     ...definitionFlags,
     label: Flags.string({description: 'package label (default: fabk8s.yaml label)'}),
     org: Flags.string({description: 'approve only for this MSP ID (repeatable)', multiple: true}),
     package: Flags.string({description: 'approve the package ID of this package file'}),
-    'package-id': Flags.string({description: 'approve this package ID (default: the package fabk8s.yaml builds)', exclusive: ['package']}),
+    'package-id': Flags.string({
+      description: 'approve this package ID (default: the package fabk8s.yaml builds)',
+      exclusive: ['package'],
+    }),
     sequence: Flags.integer({description: 'approve at this sequence instead of the planned one', min: 1}),
   }
 
@@ -36,7 +39,8 @@ static override flags = {
       sequence: this.flags.sequence,
     })
     this.say(`sequence ${r.plan.sequence}: ${r.plan.reason}`)
-    for (const o of r.orgs) this.say(`${o.mspId}: ${o.approved ? `approved (${o.validation}, tx ${o.txId})` : 'already approved'}`)
+    for (const o of r.orgs)
+      this.say(`${o.mspId}: ${o.approved ? `approved (${o.validation}, tx ${o.txId})` : 'already approved'}`)
     return r
   }
 }

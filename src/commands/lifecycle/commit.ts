@@ -10,8 +10,8 @@ export default class LifecycleCommit extends BaseCommand<typeof LifecycleCommit>
 
 Nothing is sent when the committed definition already matches. When the commit cannot succeed, the approvals of
 each org (checkcommitreadiness) are shown.`
-static override examples = ['<%= config.bin %> lifecycle commit', '<%= config.bin %> lifecycle commit --json']
-static override flags = {
+  static override examples = ['<%= config.bin %> lifecycle commit', '<%= config.bin %> lifecycle commit --json']
+  static override flags = {
     ...definitionFlags,
     sequence: Flags.integer({description: 'commit this sequence instead of the planned one', min: 1}),
   }
@@ -22,7 +22,13 @@ static override flags = {
     const r = await commitDefinition(project, {...overridesFrom(this.flags), sequence: this.flags.sequence})
     if (r.committed) this.say(`committed ${project.name} sequence ${r.sequence} (${r.validation}, tx ${r.txId})`)
     else this.say(`nothing to commit: ${r.reason}`)
-    this.say(`approvals: ${Object.entries(r.approvals).map(([k, v]) => `${k} ${v ? 'yes' : 'no'}`).join(', ') || '(none)'}`)
+    this.say(
+      `approvals: ${
+        Object.entries(r.approvals)
+          .map(([k, v]) => `${k} ${v ? 'yes' : 'no'}`)
+          .join(', ') || '(none)'
+      }`,
+    )
     return r
   }
 }

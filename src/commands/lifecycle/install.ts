@@ -8,8 +8,11 @@ export default class LifecycleInstall extends BaseCommand<typeof LifecycleInstal
   static override description = `Install the chaincode package on every peer of every org in fabk8s.yaml network, in parallel.
 
 Each peer is called with its own org's admin identity (mspPath). A package that is already installed counts as done.`
-static override examples = ['<%= config.bin %> lifecycle install', '<%= config.bin %> lifecycle install --org Org1MSP --json']
-static override flags = {
+  static override examples = [
+    '<%= config.bin %> lifecycle install',
+    '<%= config.bin %> lifecycle install --org Org1MSP --json',
+  ]
+  static override flags = {
     label: Flags.string({description: 'package label (default: fabk8s.yaml label)'}),
     org: Flags.string({description: 'only the peers of this MSP ID (repeatable)', multiple: true}),
     package: Flags.string({description: 'install this package file instead of building it from fabk8s.yaml'}),
@@ -19,7 +22,12 @@ static override flags = {
   protected async execute(): Promise<InstallAllResult> {
     const project = await this.project()
     const {installAll} = await import('../../lib/fabric/ops.js')
-    const r = await installAll(project, {label: this.flags.label, orgs: this.flags.org, packageFile: this.flags.package, peers: this.flags.peer})
+    const r = await installAll(project, {
+      label: this.flags.label,
+      orgs: this.flags.org,
+      packageFile: this.flags.package,
+      peers: this.flags.peer,
+    })
     for (const p of r.peers) this.say(`${p.mspId} ${p.address}: ${p.installed ? 'installed' : 'already installed'}`)
     this.say(`package ID ${r.packageId}`)
     return r

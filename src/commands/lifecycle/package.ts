@@ -13,8 +13,11 @@ export default class LifecyclePackage extends BaseCommand<typeof LifecyclePackag
 
 The package is deterministic: the same fabk8s.yaml (and TLS files) gives the same bytes, so the same package ID, on
 every run and machine. It equals what \`peer lifecycle chaincode calculatepackageid\` prints.`
-static override examples = ['<%= config.bin %> lifecycle package', '<%= config.bin %> lifecycle package -o dist --json']
-static override flags = {
+  static override examples = [
+    '<%= config.bin %> lifecycle package',
+    '<%= config.bin %> lifecycle package -o dist --json',
+  ]
+  static override flags = {
     label: Flags.string({description: 'package label (default: fabk8s.yaml label, else <name>_<version>)'}),
     output: Flags.string({char: 'o', default: '.', description: 'folder to write the package into'}),
   }

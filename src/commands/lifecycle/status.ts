@@ -7,8 +7,8 @@ export default class LifecycleStatus extends BaseCommand<typeof LifecycleStatus>
   static override description = `Show the chaincode on the channel: committed definition, approvals per org, installed packages per peer.
 
 It also says what \`fabk8s register\` would do next (the planned sequence and whether a commit is needed).`
-static override examples = ['<%= config.bin %> lifecycle status', '<%= config.bin %> lifecycle status --json']
-static override flags = {...definitionFlags}
+  static override examples = ['<%= config.bin %> lifecycle status', '<%= config.bin %> lifecycle status --json']
+  static override flags = {...definitionFlags}
 
   protected async execute(): Promise<StatusResult> {
     const project = await this.project()
@@ -20,12 +20,20 @@ static override flags = {...definitionFlags}
     this.say(`${c.strong(r.name)} on ${r.channel}`)
     if (r.committed) {
       const d = r.committed
-      this.say(`committed   sequence ${d.sequence}, version ${d.version}, policy ${d.endorsementPolicy}, initRequired ${d.initRequired}`)
-      this.say(`approvals   ${Object.entries(r.approvals).map(([k, v]) => `${k} ${yes(v)}`).join(', ')}`)
+      this.say(
+        `committed   sequence ${d.sequence}, version ${d.version}, policy ${d.endorsementPolicy}, initRequired ${d.initRequired}`,
+      )
+      this.say(
+        `approvals   ${Object.entries(r.approvals)
+          .map(([k, v]) => `${k} ${yes(v)}`)
+          .join(', ')}`,
+      )
     } else this.say(`committed   ${c.warn('not committed')}`)
     this.say(`package     ${r.packageId}`)
     for (const o of r.orgs)
-      this.say(`${o.mspId.padEnd(12)}approved at ${r.plan.sequence}: ${o.approved ? `${o.approved.packageId || '(no package)'}` : c.warn('none')} ${o.upToDate ? c.good('(up to date)') : c.warn('(needs approval)')}`)
+      this.say(
+        `${o.mspId.padEnd(12)}approved at ${r.plan.sequence}: ${o.approved ? `${o.approved.packageId || '(no package)'}` : c.warn('none')} ${o.upToDate ? c.good('(up to date)') : c.warn('(needs approval)')}`,
+      )
     for (const p of r.peers)
       this.say(`${p.address.padEnd(22)}${p.mspId}: ${p.installed.length} installed, this package ${yes(p.hasPackage)}`)
     this.say(c.dim(`next: ${r.plan.reason}${r.plan.commit ? ` → approve and commit sequence ${r.plan.sequence}` : ''}`))

@@ -38,7 +38,13 @@ export interface ContainerInfo {
   name: string
   raw: Obj
   /** Effective security context: container fields over the pod's. */
-  sc: {allowPrivilegeEscalation?: boolean; capAdd: string[]; privileged: boolean; runAsNonRoot?: boolean; runAsUser?: number}
+  sc: {
+    allowPrivilegeEscalation?: boolean
+    capAdd: string[]
+    privileged: boolean
+    runAsNonRoot?: boolean
+    runAsUser?: number
+  }
 }
 
 export interface HostPathClass {
@@ -98,7 +104,10 @@ export class ConfigMapIndex {
         const core = jsyaml.load(text, {json: true}) as Obj
         const eb = core?.chaincode?.externalBuilders
         const ep = core?.vm?.endpoint
-        out = {externalBuilders: Array.isArray(eb) ? eb : [], vmEndpoint: typeof ep === 'string' ? ep : isNil(ep) ? null : String(ep)}
+        out = {
+          externalBuilders: Array.isArray(eb) ? eb : [],
+          vmEndpoint: typeof ep === 'string' ? ep : isNil(ep) ? null : String(ep),
+        }
       } catch {
         out = null
       }
@@ -163,7 +172,10 @@ function podSpecOf(obj: Obj): null | {spec: Obj; templateMeta: null | Obj} {
     return t && isPodSpec(t.spec) ? {spec: t.spec, templateMeta: t.metadata ?? null} : null
   }
 
-  if (kind === 'PodTemplate') return obj.template && isPodSpec(obj.template.spec) ? {spec: obj.template.spec, templateMeta: obj.template.metadata ?? null} : null
+  if (kind === 'PodTemplate')
+    return obj.template && isPodSpec(obj.template.spec)
+      ? {spec: obj.template.spec, templateMeta: obj.template.metadata ?? null}
+      : null
   const t = spec.template
   if (t && isPodSpec(t.spec)) return {spec: t.spec, templateMeta: t.metadata ?? null}
   // any other object with a job template (e.g. CronJob-like CRDs)
@@ -193,7 +205,8 @@ function resolveEnv(c: Obj, namespace: null | string, ctx: AnalysisContext): Map
       if (typeof ref === 'string') {
         const cm = ctx.configMaps.get(namespace, ref)
         if (cm?.data && typeof cm.data === 'object') {
-          for (const [k, v] of Object.entries(cm.data as Obj)) env.set(prefix + k, {from: 'envFrom', ref, value: str(v)})
+          for (const [k, v] of Object.entries(cm.data as Obj))
+            env.set(prefix + k, {from: 'envFrom', ref, value: str(v)})
         }
       }
     }
@@ -220,8 +233,16 @@ function resolveEnv(c: Obj, namespace: null | string, ctx: AnalysisContext): Map
   return env
 }
 
-function containerInfo(c: Obj, kind: ContainerKind, pod: Obj, namespace: null | string, ctx: AnalysisContext): ContainerInfo {
-  const cmd = [...(Array.isArray(c.command) ? c.command : []), ...(Array.isArray(c.args) ? c.args : [])].map((x) => str(x)).join(' ')
+function containerInfo(
+  c: Obj,
+  kind: ContainerKind,
+  pod: Obj,
+  namespace: null | string,
+  ctx: AnalysisContext,
+): ContainerInfo {
+  const cmd = [...(Array.isArray(c.command) ? c.command : []), ...(Array.isArray(c.args) ? c.args : [])]
+    .map((x) => str(x))
+    .join(' ')
   const psc = (pod.securityContext ?? {}) as Obj
   const sc = (c.securityContext ?? {}) as Obj
   const add = sc.capabilities?.add
@@ -231,16 +252,25 @@ function containerInfo(c: Obj, kind: ContainerKind, pod: Obj, namespace: null | 
     image: str(c.image),
     kind,
     mounts: Array.isArray(c.volumeMounts)
-      ? c.volumeMounts.filter((m: Obj) => m && typeof m.name === 'string').map((m: Obj) => ({mountPath: str(m.mountPath), name: m.name, subPath: m.subPath}))
+      ? c.volumeMounts
+          .filter((m: Obj) => m && typeof m.name === 'string')
+          .map((m: Obj) => ({mountPath: str(m.mountPath), name: m.name, subPath: m.subPath}))
       : [],
     name: str(c.name),
     raw: c,
     sc: {
-      allowPrivilegeEscalation: typeof sc.allowPrivilegeEscalation === 'boolean' ? sc.allowPrivilegeEscalation : undefined,
+      allowPrivilegeEscalation:
+        typeof sc.allowPrivilegeEscalation === 'boolean' ? sc.allowPrivilegeEscalation : undefined,
       capAdd: Array.isArray(add) ? add.map((x: unknown) => str(x).toUpperCase().replace(/^CAP_/, '')) : [],
       privileged: sc.privileged === true,
-      runAsNonRoot: typeof sc.runAsNonRoot === 'boolean' ? sc.runAsNonRoot : typeof psc.runAsNonRoot === 'boolean' ? psc.runAsNonRoot : undefined,
-      runAsUser: typeof sc.runAsUser === 'number' ? sc.runAsUser : typeof psc.runAsUser === 'number' ? psc.runAsUser : undefined,
+      runAsNonRoot:
+        typeof sc.runAsNonRoot === 'boolean'
+          ? sc.runAsNonRoot
+          : typeof psc.runAsNonRoot === 'boolean'
+            ? psc.runAsNonRoot
+            : undefined,
+      runAsUser:
+        typeof sc.runAsUser === 'number' ? sc.runAsUser : typeof psc.runAsUser === 'number' ? psc.runAsUser : undefined,
     },
   }
 }
@@ -346,7 +376,8 @@ export function mountedCoreYamls(a: Analyzed, c: ContainerInfo): {cm: string; co
 export function vmEndpoint(a: Analyzed, c: ContainerInfo): EnvValue | null {
   const e = c.env.get('CORE_VM_ENDPOINT')
   if (e) return e
-  for (const {cm, core} of mountedCoreYamls(a, c)) if (core.vmEndpoint !== null) return {from: 'core.yaml', ref: cm, value: core.vmEndpoint}
+  for (const {cm, core} of mountedCoreYamls(a, c))
+    if (core.vmEndpoint !== null) return {from: 'core.yaml', ref: cm, value: core.vmEndpoint}
   return null
 }
 
@@ -358,13 +389,15 @@ export function isSetEndpoint(e: EnvValue | null): e is EnvValue {
 export function externalBuilderEvidence(a: Analyzed, c: ContainerInfo): null | string {
   const eb = c.env.get('CORE_CHAINCODE_EXTERNALBUILDERS')
   if (eb && (eb.value === null || !['', '[]'].includes(eb.value.trim()))) return 'CORE_CHAINCODE_EXTERNALBUILDERS'
-  for (const {cm, core} of mountedCoreYamls(a, c)) if (core.externalBuilders.length > 0) return `chaincode.externalBuilders in ConfigMap ${cm} (core.yaml)`
+  for (const {cm, core} of mountedCoreYamls(a, c))
+    if (core.externalBuilders.length > 0) return `chaincode.externalBuilders in ConfigMap ${cm} (core.yaml)`
   const w = a.workload
   if (w)
     for (const m of c.mounts) {
       const v = w.volumes.get(m.name)
       const cmName = v?.raw.configMap?.name ?? ''
-      if (/builder/i.test(m.name) || /builder/i.test(m.mountPath) || /builder/i.test(String(cmName))) return `volume ${m.name} at ${m.mountPath}`
+      if (/builder/i.test(m.name) || /builder/i.test(m.mountPath) || /builder/i.test(String(cmName)))
+        return `volume ${m.name} at ${m.mountPath}`
     }
 
   return null
@@ -375,7 +408,11 @@ export function volumeForPath(a: Analyzed, c: ContainerInfo, p: string): null | 
   let best: Mount | null = null
   for (const m of c.mounts) {
     const mp = m.mountPath.replace(/\/+$/, '') || '/'
-    if ((p === mp || p.startsWith(mp === '/' ? '/' : mp + '/')) && (!best || mp.length > best.mountPath.replace(/\/+$/, '').length)) best = m
+    if (
+      (p === mp || p.startsWith(mp === '/' ? '/' : mp + '/')) &&
+      (!best || mp.length > best.mountPath.replace(/\/+$/, '').length)
+    )
+      best = m
   }
 
   if (!best) return null

@@ -51,7 +51,14 @@ export function annotatedIgnores(a: Analyzed): Set<string> {
 function glob(pattern: string | undefined, value: null | string): boolean {
   if (pattern === undefined || pattern === '*') return true
   if (value === null) return false
-  const re = new RegExp('^' + pattern.replaceAll(/[.+^${}()|[\]\\]/g, String.raw`\$&`).replaceAll('*', '.*').replaceAll('?', '.') + '$')
+  const re = new RegExp(
+    '^' +
+      pattern
+        .replaceAll(/[.+^${}()|[\]\\]/g, String.raw`\$&`)
+        .replaceAll('*', '.*')
+        .replaceAll('?', '.') +
+      '$',
+  )
   return re.test(value)
 }
 
@@ -66,7 +73,10 @@ export function matchesEntry(e: IgnoreEntry, f: Finding): boolean {
 }
 
 /** Load an ignore file. `required` false: a missing file is fine (the default path). Problems are input errors. */
-export async function loadIgnoreFile(file: string, required: boolean): Promise<{entries: IgnoreEntry[]; error?: InputError}> {
+export async function loadIgnoreFile(
+  file: string,
+  required: boolean,
+): Promise<{entries: IgnoreEntry[]; error?: InputError}> {
   let text: string
   try {
     text = await fs.readFile(file, 'utf8')
@@ -80,13 +90,23 @@ export async function loadIgnoreFile(file: string, required: boolean): Promise<{
     doc = jsyaml.load(text, {json: true})
   } catch (error) {
     const e = error as jsyaml.YAMLException
-    return {entries: [], error: {file, line: (e.mark?.line ?? 0) + 1, message: `ignore file ${file}: invalid YAML: ${e.reason}`}}
+    return {
+      entries: [],
+      error: {file, line: (e.mark?.line ?? 0) + 1, message: `ignore file ${file}: invalid YAML: ${e.reason}`},
+    }
   }
 
-  if ((doc === null || doc === undefined)) return {entries: []}
+  if (doc === null || doc === undefined) return {entries: []}
   const list = Array.isArray(doc) ? doc : (doc as Obj).ignore
   if (!Array.isArray(list))
-    return {entries: [], error: {file, line: 1, message: `ignore file ${file}: expected a top-level "ignore:" list of {rule, kind, namespace, name}`}}
+    return {
+      entries: [],
+      error: {
+        file,
+        line: 1,
+        message: `ignore file ${file}: expected a top-level "ignore:" list of {rule, kind, namespace, name}`,
+      },
+    }
   const entries: IgnoreEntry[] = []
   for (const [i, raw] of list.entries()) {
     const e = (raw ?? {}) as Obj
@@ -101,8 +121,15 @@ export async function loadIgnoreFile(file: string, required: boolean): Promise<{
           message: `ignore file ${file}: ignore[${i}].rule ${rules.length === 0 ? 'is missing' : `names unknown rule ${unknown.join(', ')}`} (see fabk8s doctor --list-rules)`,
         },
       }
-    const s = (k: string): string | undefined => ((e[k] === null || e[k] === undefined) ? undefined : String(e[k]))
-    entries.push({container: s('container'), kind: s('kind'), name: s('name'), namespace: s('namespace'), reason: s('reason'), rules})
+    const s = (k: string): string | undefined => (e[k] === null || e[k] === undefined ? undefined : String(e[k]))
+    entries.push({
+      container: s('container'),
+      kind: s('kind'),
+      name: s('name'),
+      namespace: s('namespace'),
+      reason: s('reason'),
+      rules,
+    })
   }
 
   return {entries}

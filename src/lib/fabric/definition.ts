@@ -58,7 +58,10 @@ export async function desiredDefinition(project: ProjectConfig, o: DefinitionOve
 function canonical(bytes: Uint8Array, kind: 'collections' | 'policy'): string {
   if (bytes.length === 0) return ''
   try {
-    const msg = kind === 'policy' ? peer.ApplicationPolicy.deserializeBinary(bytes) : peer.CollectionConfigPackage.deserializeBinary(bytes)
+    const msg =
+      kind === 'policy'
+        ? peer.ApplicationPolicy.deserializeBinary(bytes)
+        : peer.CollectionConfigPackage.deserializeBinary(bytes)
     return Buffer.from(msg.serializeBinary()).toString('base64')
   } catch {
     return Buffer.from(bytes).toString('base64')
@@ -71,7 +74,8 @@ export function definitionDiff(a: Omit<Definition, 'name'>, b: Omit<Definition, 
   if (a.version !== b.version) diff.push('version')
   if ((a.endorsementPlugin || 'escc') !== (b.endorsementPlugin || 'escc')) diff.push('endorsementPlugin')
   if ((a.validationPlugin || 'vscc') !== (b.validationPlugin || 'vscc')) diff.push('validationPlugin')
-  if (canonical(a.validationParameter, 'policy') !== canonical(b.validationParameter, 'policy')) diff.push('endorsementPolicy')
+  if (canonical(a.validationParameter, 'policy') !== canonical(b.validationParameter, 'policy'))
+    diff.push('endorsementPolicy')
   if (a.initRequired !== b.initRequired) diff.push('initRequired')
   const ca = canonical(a.collections, 'collections')
   const cb = canonical(b.collections, 'collections')
@@ -101,7 +105,12 @@ export function planSequence(committed: Committed | undefined, desired: Omit<Def
   if (!committed) return {changed: [], commit: true, reason: 'not committed yet', sequence: 1}
   const changed = definitionDiff(committed, desired)
   if (changed.length === 0)
-    return {changed, commit: false, reason: `committed definition (sequence ${committed.sequence}) is up to date`, sequence: committed.sequence}
+    return {
+      changed,
+      commit: false,
+      reason: `committed definition (sequence ${committed.sequence}) is up to date`,
+      sequence: committed.sequence,
+    }
   return {changed, commit: true, reason: `definition changed (${changed.join(', ')})`, sequence: committed.sequence + 1}
 }
 
@@ -111,21 +120,35 @@ export interface Approved extends Omit<Definition, 'name'> {
 }
 
 /** Whether an org must (re-)approve: no approval at that sequence, a different definition, or another package. */
-export function approvalNeeded(approved: Approved | undefined, desired: Omit<Definition, 'name'>, sequence: number, packageId: string): string | undefined {
+export function approvalNeeded(
+  approved: Approved | undefined,
+  desired: Omit<Definition, 'name'>,
+  sequence: number,
+  packageId: string,
+): string | undefined {
   if (!approved || approved.sequence !== sequence) return `not approved at sequence ${sequence}`
   const diff = definitionDiff(approved, desired)
   if (diff.length > 0) return `approval differs (${diff.join(', ')})`
-  if (approved.packageId !== packageId) return approved.packageId ? `approved package is ${approved.packageId}` : 'approved without a package'
+  if (approved.packageId !== packageId)
+    return approved.packageId ? `approved package is ${approved.packageId}` : 'approved without a package'
   return undefined
 }
 
 type DefArgs = InstanceType<typeof lc.ApproveChaincodeDefinitionForMyOrgArgs>
 
-function fill<T extends Pick<DefArgs, 'setCollections' | 'setEndorsementPlugin' | 'setInitRequired' | 'setName' | 'setSequence' | 'setValidationParameter' | 'setValidationPlugin' | 'setVersion'>>(
-  args: T,
-  def: Definition,
-  sequence: number,
-): T {
+function fill<
+  T extends Pick<
+    DefArgs,
+    | 'setCollections'
+    | 'setEndorsementPlugin'
+    | 'setInitRequired'
+    | 'setName'
+    | 'setSequence'
+    | 'setValidationParameter'
+    | 'setValidationPlugin'
+    | 'setVersion'
+  >,
+>(args: T, def: Definition, sequence: number): T {
   args.setName(def.name)
   args.setVersion(def.version)
   args.setSequence(sequence)
@@ -200,10 +223,17 @@ export function decodeReadiness(bytes: Uint8Array): Record<string, boolean> {
 }
 
 /** A definition as plain JSON (for --json and status). */
-export function definitionJson(d: Omit<Definition, 'name'> & {packageId?: string; sequence?: number}): Record<string, unknown> {
+export function definitionJson(
+  d: Omit<Definition, 'name'> & {packageId?: string; sequence?: number},
+): Record<string, unknown> {
   return {
     ...(d.sequence === undefined ? {} : {sequence: d.sequence}),
-    collections: d.collections.length > 0 ? peer.CollectionConfigPackage.deserializeBinary(d.collections).getConfigList().map((c) => c.getStaticCollectionConfig()?.getName()) : [],
+    collections:
+      d.collections.length > 0
+        ? peer.CollectionConfigPackage.deserializeBinary(d.collections)
+            .getConfigList()
+            .map((c) => c.getStaticCollectionConfig()?.getName())
+        : [],
     endorsementPlugin: d.endorsementPlugin,
     endorsementPolicy: describeApplicationPolicy(d.validationParameter),
     initRequired: d.initRequired,

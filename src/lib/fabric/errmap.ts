@@ -38,7 +38,9 @@ export function errorText(err: unknown): string {
   const e = (err ?? {}) as ErrLike
   let text = typeof e.details === 'string' && e.details ? e.details : (e.message ?? String(err))
   if (Array.isArray(e.details) && e.details.length > 0)
-    text += ': ' + e.details.map((d) => `${d.mspId ? d.mspId + ' ' : ''}${d.address ?? ''}: ${d.message ?? ''}`.trim()).join('; ')
+    text +=
+      ': ' +
+      e.details.map((d) => `${d.mspId ? d.mspId + ' ' : ''}${d.address ?? ''}: ${d.message ?? ''}`.trim()).join('; ')
   return text.replaceAll(/\s*\n\s*/g, ' ').trim()
 }
 
@@ -62,20 +64,42 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
 
   // TLS: host name not in the certificate
   if (/altnames|does not match certificate|Hostname\/IP does not match|ERR_TLS_CERT_ALTNAME_INVALID/i.test(text))
-    return new FabError('FABRIC', `TLS: host name "${ctx.hostnameOverride ?? host}" is not in the certificate of ${ctx.address} (${ctx.op})`, {
-      detail,
-      hint: 'set hostnameOverride on that peer/orderer in fabk8s.yaml to a name the certificate carries (e.g. peer0.org1.example.com)',
-    })
+    return new FabError(
+      'FABRIC',
+      `TLS: host name "${ctx.hostnameOverride ?? host}" is not in the certificate of ${ctx.address} (${ctx.op})`,
+      {
+        detail,
+        hint: 'set hostnameOverride on that peer/orderer in fabk8s.yaml to a name the certificate carries (e.g. peer0.org1.example.com)',
+      },
+    )
   // TLS: certificate not trusted / handshake failure
-  if (/self[- ]signed|unable to (get|verify)|certificate (verify|has expired|signature)|CERT_|SSL routines|wrong version number|handshake|tls/i.test(text) && !/access denied/i.test(text))
-    return new FabError('FABRIC', `TLS handshake with ${ctx.address} failed (${why}); check the CA file ${ctx.tlsCACert ?? '(none)'}`, {
-      detail,
-      hint: 'tlsCACert must be the TLS CA that signed the server certificate of that address (the tlsca/…-cert.pem of its org)',
-    })
+  if (
+    /self[- ]signed|unable to (get|verify)|certificate (verify|has expired|signature)|CERT_|SSL routines|wrong version number|handshake|tls/i.test(
+      text,
+    ) &&
+    !/access denied/i.test(text)
+  )
+    return new FabError(
+      'FABRIC',
+      `TLS handshake with ${ctx.address} failed (${why}); check the CA file ${ctx.tlsCACert ?? '(none)'}`,
+      {
+        detail,
+        hint: 'tlsCACert must be the TLS CA that signed the server certificate of that address (the tlsca/…-cert.pem of its org)',
+      },
+    )
   // unreachable
-  if (e.code === UNAVAILABLE || e.code === DEADLINE_EXCEEDED || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ETIMEDOUT|Failed to connect|No connection established|deadline/i.test(text)) {
+  if (
+    e.code === UNAVAILABLE ||
+    e.code === DEADLINE_EXCEEDED ||
+    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ETIMEDOUT|Failed to connect|No connection established|deadline/i.test(
+      text,
+    )
+  ) {
     if (/orderer|broadcast/i.test(text) && ctx.orderer)
-      return new FabError('FABRIC', `orderer ${ctx.orderer} is unreachable (${why}) during ${ctx.op}`, {detail, hint: 'is the orderer running? check network.orderer in fabk8s.yaml'})
+      return new FabError('FABRIC', `orderer ${ctx.orderer} is unreachable (${why}) during ${ctx.op}`, {
+        detail,
+        hint: 'is the orderer running? check network.orderer in fabk8s.yaml',
+      })
     return new FabError('FABRIC', `cannot reach ${ctx.address} (${why}) during ${ctx.op}`, {
       detail,
       hint: 'is the peer running and the address right? check network.orgs[].peers[].address in fabk8s.yaml',
@@ -83,26 +107,50 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
   }
 
   // identity not an admin / access denied
-  if (/access denied|failed ACL|not an admin|does not contain OU \[ADMIN\]|signature set did not satisfy policy|creator .* (not|isn't) valid|authentication handshake failed|Admins/i.test(text))
-    return new FabError('FABRIC', `access denied at ${ctx.address} for ${ctx.mspId ?? 'this identity'} (${ctx.op}): ${why}`, {
-      detail,
-      hint: `mspPath must be an ADMIN identity of ${ctx.mspId ?? 'the org'}${ctx.mspPath ? ` (now ${ctx.mspPath})` : ''}, e.g. users/Admin@…/msp`,
-    })
+  if (
+    /access denied|failed ACL|not an admin|does not contain OU \[ADMIN\]|signature set did not satisfy policy|creator .* (not|isn't) valid|authentication handshake failed|Admins/i.test(
+      text,
+    )
+  )
+    return new FabError(
+      'FABRIC',
+      `access denied at ${ctx.address} for ${ctx.mspId ?? 'this identity'} (${ctx.op}): ${why}`,
+      {
+        detail,
+        hint: `mspPath must be an ADMIN identity of ${ctx.mspId ?? 'the org'}${ctx.mspPath ? ` (now ${ctx.mspPath})` : ''}, e.g. users/Admin@…/msp`,
+      },
+    )
   // channel missing
-  if (/channel .*(not found|does not exist)|no such channel|cannot find channel|unknown channel|channel \[?\S*\]? ?(is )?not (found|joined)|could not get channelconfig|no application config/i.test(text))
-    return new FabError('FABRIC', `channel "${ctx.channel ?? '?'}" does not exist on ${ctx.address}, or the peer has not joined it (${ctx.op})`, {
-      detail,
-      hint: 'check network.channel in fabk8s.yaml and that every peer joined the channel',
-    })
+  if (
+    /channel .*(not found|does not exist)|no such channel|cannot find channel|unknown channel|channel \[?\S*\]? ?(is )?not (found|joined)|could not get channelconfig|no application config/i.test(
+      text,
+    )
+  )
+    return new FabError(
+      'FABRIC',
+      `channel "${ctx.channel ?? '?'}" does not exist on ${ctx.address}, or the peer has not joined it (${ctx.op})`,
+      {
+        detail,
+        hint: 'check network.channel in fabk8s.yaml and that every peer joined the channel',
+      },
+    )
   // malformed package rejected by the peer
   if (/could not parse as a chaincode install package|malformed|not a regular file|metadata\.json/i.test(text))
-    return new FabError('FABRIC', `${ctx.address} rejected the chaincode package: ${why}`, {detail, hint: 'rebuild it with `fabk8s lifecycle package`'})
+    return new FabError('FABRIC', `${ctx.address} rejected the chaincode package: ${why}`, {
+      detail,
+      hint: 'rebuild it with `fabk8s lifecycle package`',
+    })
 
   // the chaincode itself answered with an error (shim.Error / a thrown error in the contract)
   const cc = /chaincode response (\d+), (.*?)(?:: \S+ \S+: chaincode response|$)/.exec(text)
   if (cc) {
-    const where = Array.isArray(e.details) && e.details[0] ? `${e.details[0].mspId} ${e.details[0].address}` : ctx.address
-    return new FabError('FABRIC', `${ctx.op}: the chaincode returned an error (status ${cc[1]}) at ${where}: ${cc[2]}`, {detail})
+    const where =
+      Array.isArray(e.details) && e.details[0] ? `${e.details[0].mspId} ${e.details[0].address}` : ctx.address
+    return new FabError(
+      'FABRIC',
+      `${ctx.op}: the chaincode returned an error (status ${cc[1]}) at ${where}: ${cc[2]}`,
+      {detail},
+    )
   }
 
   return new FabError('FABRIC', `${ctx.op} failed at ${ctx.address}: ${why}`, {detail})

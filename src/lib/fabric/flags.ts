@@ -3,14 +3,23 @@ import {Flags} from '@oclif/core'
 /** Flags that override fabk8s.yaml `definition` (approve, commit, register, status). */
 export const definitionFlags = {
   'channel-config-policy': Flags.string({
-    description: 'endorsement policy by channel config reference, e.g. /Channel/Application/Endorsement (default: fabk8s.yaml definition.channelConfigPolicy)',
+    description:
+      'endorsement policy by channel config reference, e.g. /Channel/Application/Endorsement (default: fabk8s.yaml definition.channelConfigPolicy)',
     exclusive: ['signature-policy'],
     helpGroup: 'DEFINITION',
   }),
-  'collections-config': Flags.string({description: 'private data collections JSON (same format as the peer CLI)', helpGroup: 'DEFINITION'}),
-  'init-required': Flags.boolean({allowNo: true, description: 'the chaincode needs an Init call before use', helpGroup: 'DEFINITION'}),
+  'collections-config': Flags.string({
+    description: 'private data collections JSON (same format as the peer CLI)',
+    helpGroup: 'DEFINITION',
+  }),
+  'init-required': Flags.boolean({
+    allowNo: true,
+    description: 'the chaincode needs an Init call before use',
+    helpGroup: 'DEFINITION',
+  }),
   'signature-policy': Flags.string({
-    description: "endorsement policy, e.g. \"OR('Org1MSP.peer','Org2MSP.peer')\" (default: fabk8s.yaml definition.signaturePolicy)",
+    description:
+      "endorsement policy, e.g. \"OR('Org1MSP.peer','Org2MSP.peer')\" (default: fabk8s.yaml definition.signaturePolicy)",
     helpGroup: 'DEFINITION',
   }),
 }

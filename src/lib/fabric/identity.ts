@@ -24,14 +24,26 @@ export interface SigningIdentity {
   subject: string
 }
 
-async function firstFile(dir: string, accept: (name: string) => boolean, what: string, org: OrgConfig): Promise<string> {
+async function firstFile(
+  dir: string,
+  accept: (name: string) => boolean,
+  what: string,
+  org: OrgConfig,
+): Promise<string> {
   let names: string[]
   try {
-    names = (await readdir(dir, {withFileTypes: true})).filter((e) => e.isFile() && accept(e.name)).map((e) => e.name).sort()
+    names = (await readdir(dir, {withFileTypes: true}))
+      .filter((e) => e.isFile() && accept(e.name))
+      .map((e) => e.name)
+      .sort()
   } catch {
-    throw new FabError('PROJECT', `network.orgs[${org.mspId}].mspPath: no ${path.basename(dir)} folder in ${org.mspPath}`, {
-      hint: 'mspPath must be the org admin MSP folder holding signcerts/ and keystore/ (e.g. users/Admin@org1.example.com/msp)',
-    })
+    throw new FabError(
+      'PROJECT',
+      `network.orgs[${org.mspId}].mspPath: no ${path.basename(dir)} folder in ${org.mspPath}`,
+      {
+        hint: 'mspPath must be the org admin MSP folder holding signcerts/ and keystore/ (e.g. users/Admin@org1.example.com/msp)',
+      },
+    )
   }
 
   if (names.length === 0)
@@ -43,7 +55,12 @@ async function firstFile(dir: string, accept: (name: string) => boolean, what: s
 
 /** Load the admin identity of an org from its MSP folder and make a Fabric signer for it. */
 export async function loadIdentity(org: OrgConfig): Promise<SigningIdentity> {
-  const certFile = await firstFile(path.join(org.mspPath, 'signcerts'), (n) => n.endsWith('.pem') || n.endsWith('.crt'), 'certificate (*.pem)', org)
+  const certFile = await firstFile(
+    path.join(org.mspPath, 'signcerts'),
+    (n) => n.endsWith('.pem') || n.endsWith('.crt'),
+    'certificate (*.pem)',
+    org,
+  )
   const keyFile = await firstFile(path.join(org.mspPath, 'keystore'), (n) => !n.startsWith('.'), 'private key', org)
   const certPem = await readFile(certFile)
   let cert: X509Certificate

@@ -33,17 +33,31 @@ export interface InstallResult {
   packageId: string
 }
 
-export async function installOnPeer(s: FabricSession, org: OrgConfig, p: PeerConfig, pkg: {bytes: Buffer; label: string; packageId: string}): Promise<InstallResult> {
+export async function installOnPeer(
+  s: FabricSession,
+  org: OrgConfig,
+  p: PeerConfig,
+  pkg: {bytes: Buffer; label: string; packageId: string},
+): Promise<InstallResult> {
   const args = new lc.InstallChaincodeArgs()
   args.setChaincodeInstallPackage(pkg.bytes)
   const base = {address: p.address, label: pkg.label, mspId: org.mspId}
   try {
-    const payload = await s.propose(org, p, {args: [args.serializeBinary()], chaincode: LIFECYCLE, channel: '', fn: 'InstallChaincode'})
+    const payload = await s.propose(org, p, {
+      args: [args.serializeBinary()],
+      chaincode: LIFECYCLE,
+      channel: '',
+      fn: 'InstallChaincode',
+    })
     const r = lc.InstallChaincodeResult.deserializeBinary(payload)
     if (r.getPackageId() !== pkg.packageId)
-      throw new FabError('FABRIC', `${p.address} installed the package as ${r.getPackageId()}, expected ${pkg.packageId}`, {
-        hint: 'the peer computed another package ID: is it a Fabric v2.x peer?',
-      })
+      throw new FabError(
+        'FABRIC',
+        `${p.address} installed the package as ${r.getPackageId()}, expected ${pkg.packageId}`,
+        {
+          hint: 'the peer computed another package ID: is it a Fabric v2.x peer?',
+        },
+      )
     return {...base, installed: true, packageId: r.getPackageId()}
   } catch (error) {
     if (isAlreadyInstalled(error)) return {...base, installed: false, packageId: pkg.packageId}
@@ -60,11 +74,19 @@ export interface InstalledPackage {
 
 export async function queryInstalled(s: FabricSession, org: OrgConfig, p: PeerConfig): Promise<InstalledPackage[]> {
   try {
-    const payload = await s.propose(org, p, {args: [new lc.QueryInstalledChaincodesArgs().serializeBinary()], chaincode: LIFECYCLE, channel: '', fn: 'QueryInstalledChaincodes'})
+    const payload = await s.propose(org, p, {
+      args: [new lc.QueryInstalledChaincodesArgs().serializeBinary()],
+      chaincode: LIFECYCLE,
+      channel: '',
+      fn: 'QueryInstalledChaincodes',
+    })
     const r = lc.QueryInstalledChaincodesResult.deserializeBinary(payload)
     return r.getInstalledChaincodesList().map((c) => {
       const references: Record<string, string[]> = {}
-      for (const [ch, refs] of c.getReferencesMap().entries() as [string, InstanceType<typeof lc.QueryInstalledChaincodesResult.References>][])
+      for (const [ch, refs] of c.getReferencesMap().entries() as [
+        string,
+        InstanceType<typeof lc.QueryInstalledChaincodesResult.References>,
+      ][])
         references[ch] = refs.getChaincodesList().map((x) => `${x.getName()}@${x.getVersion()}`)
       return {label: c.getLabel(), packageId: c.getPackageId(), references}
     })
@@ -74,12 +96,21 @@ export async function queryInstalled(s: FabricSession, org: OrgConfig, p: PeerCo
 }
 
 /** The committed definition of `name` on the channel, or undefined when none is committed. */
-export async function queryCommitted(s: FabricSession, name: string, org: OrgConfig = s.network.orgs[0]): Promise<Committed | undefined> {
+export async function queryCommitted(
+  s: FabricSession,
+  name: string,
+  org: OrgConfig = s.network.orgs[0],
+): Promise<Committed | undefined> {
   const p = firstPeer(org)
   const args = new lc.QueryChaincodeDefinitionArgs()
   args.setName(name)
   try {
-    const payload = await s.propose(org, p, {args: [args.serializeBinary()], chaincode: LIFECYCLE, channel: s.network.channel, fn: 'QueryChaincodeDefinition'})
+    const payload = await s.propose(org, p, {
+      args: [args.serializeBinary()],
+      chaincode: LIFECYCLE,
+      channel: s.network.channel,
+      fn: 'QueryChaincodeDefinition',
+    })
     return decodeCommitted(payload)
   } catch (error) {
     if (isNotFound(error)) return undefined
@@ -88,13 +119,23 @@ export async function queryCommitted(s: FabricSession, name: string, org: OrgCon
 }
 
 /** What an org approved for `name` at `sequence` (0: its latest), or undefined. */
-export async function queryApproved(s: FabricSession, org: OrgConfig, name: string, sequence: number): Promise<Approved | undefined> {
+export async function queryApproved(
+  s: FabricSession,
+  org: OrgConfig,
+  name: string,
+  sequence: number,
+): Promise<Approved | undefined> {
   const p = firstPeer(org)
   const args = new lc.QueryApprovedChaincodeDefinitionArgs()
   args.setName(name)
   args.setSequence(sequence)
   try {
-    const payload = await s.propose(org, p, {args: [args.serializeBinary()], chaincode: LIFECYCLE, channel: s.network.channel, fn: 'QueryApprovedChaincodeDefinition'})
+    const payload = await s.propose(org, p, {
+      args: [args.serializeBinary()],
+      chaincode: LIFECYCLE,
+      channel: s.network.channel,
+      fn: 'QueryApprovedChaincodeDefinition',
+    })
     return decodeApproved(payload)
   } catch (error) {
     if (isNotFound(error)) return undefined
@@ -102,10 +143,20 @@ export async function queryApproved(s: FabricSession, org: OrgConfig, name: stri
   }
 }
 
-export async function checkCommitReadiness(s: FabricSession, def: Definition, sequence: number, org: OrgConfig = s.network.orgs[0]): Promise<Record<string, boolean>> {
+export async function checkCommitReadiness(
+  s: FabricSession,
+  def: Definition,
+  sequence: number,
+  org: OrgConfig = s.network.orgs[0],
+): Promise<Record<string, boolean>> {
   const p = firstPeer(org)
   try {
-    const payload = await s.propose(org, p, {args: [checkCommitReadinessArgs(def, sequence)], chaincode: LIFECYCLE, channel: s.network.channel, fn: 'CheckCommitReadiness'})
+    const payload = await s.propose(org, p, {
+      args: [checkCommitReadinessArgs(def, sequence)],
+      chaincode: LIFECYCLE,
+      channel: s.network.channel,
+      fn: 'CheckCommitReadiness',
+    })
     return decodeReadiness(payload)
   } catch (error) {
     throw mapFabricError(error, s.ctx(org, p, `check commit readiness of ${def.name}`))
@@ -124,7 +175,14 @@ function codeName(code: number): string {
   return Object.entries(peer.TxValidationCode).find(([, v]) => v === code)?.[0] ?? String(code)
 }
 
-async function submitLifecycle(s: FabricSession, org: OrgConfig, fn: string, args: Uint8Array, endorsingOrganizations: string[], op: string): Promise<TxOutcome> {
+async function submitLifecycle(
+  s: FabricSession,
+  org: OrgConfig,
+  fn: string,
+  args: Uint8Array,
+  endorsingOrganizations: string[],
+  op: string,
+): Promise<TxOutcome> {
   const gw = await s.gateway(org)
   const contract = gw.getNetwork(s.network.channel).getContract(LIFECYCLE)
   let submitted
@@ -137,17 +195,34 @@ async function submitLifecycle(s: FabricSession, org: OrgConfig, fn: string, arg
   const status = await submitted.getStatus()
   const validation = codeName(status.code)
   if (!status.successful)
-    throw new FabError('FABRIC', `${op}: transaction ${status.transactionId} was committed as invalid (${validation})`, {
-      detail: {transactionId: status.transactionId, validation},
-    })
+    throw new FabError(
+      'FABRIC',
+      `${op}: transaction ${status.transactionId} was committed as invalid (${validation})`,
+      {
+        detail: {transactionId: status.transactionId, validation},
+      },
+    )
   return {changed: true, txId: status.transactionId, validation}
 }
 
 /** Approve the definition for the org (through its own peer's Gateway); "unchanged content" counts as done. */
-export async function approve(s: FabricSession, org: OrgConfig, def: Definition, sequence: number, packageId: string): Promise<TxOutcome> {
+export async function approve(
+  s: FabricSession,
+  org: OrgConfig,
+  def: Definition,
+  sequence: number,
+  packageId: string,
+): Promise<TxOutcome> {
   const op = `approve ${def.name} sequence ${sequence} for ${org.mspId}`
   try {
-    return await submitLifecycle(s, org, 'ApproveChaincodeDefinitionForMyOrg', approveArgs(def, sequence, packageId), [org.mspId], op)
+    return await submitLifecycle(
+      s,
+      org,
+      'ApproveChaincodeDefinitionForMyOrg',
+      approveArgs(def, sequence, packageId),
+      [org.mspId],
+      op,
+    )
   } catch (error) {
     if (isAlreadyApproved(error)) return {changed: false}
     throw mapFabricError(error, s.ctx(org, firstPeer(org), op))
@@ -158,19 +233,33 @@ export async function approve(s: FabricSession, org: OrgConfig, def: Definition,
  * Commit the definition, endorsed by every org of the network config. When the commit cannot succeed, the error
  * shows CheckCommitReadiness approvals per org.
  */
-export async function commit(s: FabricSession, def: Definition, sequence: number): Promise<TxOutcome & {approvals: Record<string, boolean>}> {
+export async function commit(
+  s: FabricSession,
+  def: Definition,
+  sequence: number,
+): Promise<TxOutcome & {approvals: Record<string, boolean>}> {
   const {orgs} = s.network
   const op = `commit ${def.name} sequence ${sequence}`
   const approvals = await checkCommitReadiness(s, def, sequence)
   const approving = orgs.filter((o) => approvals[o.mspId])
-  const show = () => Object.entries(approvals).map(([k, v]) => `${k} ${v ? 'approved' : 'NOT approved'}`).join(', ')
+  const show = () =>
+    Object.entries(approvals)
+      .map(([k, v]) => `${k} ${v ? 'approved' : 'NOT approved'}`)
+      .join(', ')
   if (approving.length === 0)
     throw new FabError('FABRIC', `${op}: no org in fabk8s.yaml has approved this definition (${show()})`, {
       detail: {approvals},
       hint: 'run `fabk8s lifecycle approve` (or `fabk8s register`) first',
     })
   try {
-    const out = await submitLifecycle(s, approving[0], 'CommitChaincodeDefinition', commitArgs(def, sequence), approving.map((o) => o.mspId), op)
+    const out = await submitLifecycle(
+      s,
+      approving[0],
+      'CommitChaincodeDefinition',
+      commitArgs(def, sequence),
+      approving.map((o) => o.mspId),
+      op,
+    )
     return {...out, approvals}
   } catch (error) {
     const text = errorText(error)
@@ -193,14 +282,20 @@ export async function callChaincode(
   const op = `${opts.submit ? 'invoke' : 'query'} ${opts.chaincode} ${opts.fn}`
   const gw = await s.gateway(org)
   const contract = gw.getNetwork(s.network.channel).getContract(opts.chaincode)
-  const transientData = opts.transient ? Object.fromEntries(Object.entries(opts.transient).map(([k, v]) => [k, Buffer.from(v)])) : undefined
+  const transientData = opts.transient
+    ? Object.fromEntries(Object.entries(opts.transient).map(([k, v]) => [k, Buffer.from(v)]))
+    : undefined
   try {
     if (!opts.submit) return {result: await contract.evaluate(opts.fn, {arguments: opts.args, transientData})}
     const submitted = await contract.submitAsync(opts.fn, {arguments: opts.args, transientData})
     const status = await submitted.getStatus()
     const validation = codeName(status.code)
     if (!status.successful)
-      throw new FabError('FABRIC', `${op}: transaction ${status.transactionId} was committed as invalid (${validation})`, {detail: {transactionId: status.transactionId, validation}})
+      throw new FabError(
+        'FABRIC',
+        `${op}: transaction ${status.transactionId} was committed as invalid (${validation})`,
+        {detail: {transactionId: status.transactionId, validation}},
+      )
     return {result: submitted.getResult(), txId: status.transactionId, validation}
   } catch (error) {
     throw mapFabricError(error, s.ctx(org, firstPeer(org), op))

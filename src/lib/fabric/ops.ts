@@ -20,7 +20,15 @@ import {
   planSequence,
   type SequencePlan,
 } from './definition.js'
-import {approve, commit, installOnPeer, type InstallResult, queryApproved, queryCommitted, queryInstalled} from './lifecycle.js'
+import {
+  approve,
+  commit,
+  installOnPeer,
+  type InstallResult,
+  queryApproved,
+  queryCommitted,
+  queryInstalled,
+} from './lifecycle.js'
 import {buildPackage, parsePackage} from './package.js'
 import {FabricSession} from './session.js'
 
@@ -31,7 +39,10 @@ export interface PackageRef {
 }
 
 /** The project's package, or one read from --package FILE (checked, and its label must match unless overridden). */
-export async function resolvePackage(project: ProjectConfig, opts: {file?: string; label?: string} = {}): Promise<PackageRef> {
+export async function resolvePackage(
+  project: ProjectConfig,
+  opts: {file?: string; label?: string} = {},
+): Promise<PackageRef> {
   if (!opts.file) {
     const p = await buildPackage(project, {label: opts.label})
     return {bytes: p.bytes, label: p.label, packageId: p.packageId}
@@ -47,14 +58,21 @@ export async function resolvePackage(project: ProjectConfig, opts: {file?: strin
   const parsed = parsePackage(bytes, opts.file)
   const expected = opts.label ?? project.label
   if (parsed.label !== expected)
-    throw new FabError('FABRIC', `${opts.file}: label mismatch: the package says "${parsed.label}", the project expects "${expected}"`, {
-      hint: 'rebuild the package with `fabk8s lifecycle package`, or pass --label to accept this one',
-    })
+    throw new FabError(
+      'FABRIC',
+      `${opts.file}: label mismatch: the package says "${parsed.label}", the project expects "${expected}"`,
+      {
+        hint: 'rebuild the package with `fabk8s lifecycle package`, or pass --label to accept this one',
+      },
+    )
   return {bytes, label: parsed.label, packageId: parsed.packageId}
 }
 
 /** `lifecycle package`: write <label>.tar.gz into outDir. */
-export async function writePackage(project: ProjectConfig, opts: {label?: string; outDir: string}): Promise<{file: string; label: string; packageId: string; warnings: string[]}> {
+export async function writePackage(
+  project: ProjectConfig,
+  opts: {label?: string; outDir: string},
+): Promise<{file: string; label: string; packageId: string; warnings: string[]}> {
   const {mkdir, writeFile} = await import('node:fs/promises')
   const {join, resolve: resolvePath} = await import('node:path')
   const p = await buildPackage(project, {label: opts.label})
@@ -64,14 +82,19 @@ export async function writePackage(project: ProjectConfig, opts: {label?: string
     await mkdir(dir, {recursive: true})
     await writeFile(file, p.bytes)
   } catch (error) {
-    throw new FabError('FILESYSTEM', `cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+    throw new FabError(
+      'FILESYSTEM',
+      `cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    )
   }
 
   const warnings: string[] = []
   try {
     const raw = await readFile(project.file, 'utf8')
     if (/^\s+domain\s*:/m.test(raw))
-      warnings.push(`${project.file}: a "domain" for connection.json is dropped by the ccaas builder; the chaincode server's TLS certificate must carry a SAN matching the host in chaincode.address`)
+      warnings.push(
+        `${project.file}: a "domain" for connection.json is dropped by the ccaas builder; the chaincode server's TLS certificate must carry a SAN matching the host in chaincode.address`,
+      )
   } catch {}
 
   return {file, label: p.label, packageId: p.packageId, warnings}
@@ -83,7 +106,11 @@ export interface Plan {
   plan: SequencePlan
 }
 
-export async function planDefinition(s: FabricSession, project: ProjectConfig, o: DefinitionOverrides & {sequence?: number} = {}): Promise<Plan> {
+export async function planDefinition(
+  s: FabricSession,
+  project: ProjectConfig,
+  o: DefinitionOverrides & {sequence?: number} = {},
+): Promise<Plan> {
   const [def, committed] = await Promise.all([desiredDefinition(project, o), queryCommitted(s, project.name)])
   const plan = planSequence(committed, def)
   if (o.sequence !== undefined && o.sequence !== plan.sequence) {
@@ -105,7 +132,13 @@ export interface ApproveOutcome {
 }
 
 /** Approve for one org unless its approval at that sequence already matches (definition and package). */
-export async function approveIfNeeded(s: FabricSession, org: OrgConfig, def: Definition, sequence: number, packageId: string): Promise<ApproveOutcome> {
+export async function approveIfNeeded(
+  s: FabricSession,
+  org: OrgConfig,
+  def: Definition,
+  sequence: number,
+  packageId: string,
+): Promise<ApproveOutcome> {
   const current = await queryApproved(s, org, def.name, sequence)
   const need = approvalNeeded(current, def, sequence, packageId)
   if (!need) return {approved: false, mspId: org.mspId, reason: 'already approved', sequence}
@@ -120,14 +153,21 @@ export async function approveIfNeeded(s: FabricSession, org: OrgConfig, def: Def
   }
 }
 
-export function allPeers(s: FabricSession, only?: {org?: string[]; peer?: string[]}): {org: OrgConfig; peer: PeerConfig}[] {
+export function allPeers(
+  s: FabricSession,
+  only?: {org?: string[]; peer?: string[]},
+): {org: OrgConfig; peer: PeerConfig}[] {
   const out: {org: OrgConfig; peer: PeerConfig}[] = []
   for (const org of s.network.orgs) {
     if (only?.org?.length && !only.org.includes(org.mspId)) continue
     for (const p of org.peers) if (!only?.peer?.length || only.peer.includes(p.address)) out.push({org, peer: p})
   }
 
-  if (out.length === 0) throw new FabError('USAGE', `no peer in fabk8s.yaml network matches ${[...(only?.org ?? []), ...(only?.peer ?? [])].join(', ')}`)
+  if (out.length === 0)
+    throw new FabError(
+      'USAGE',
+      `no peer in fabk8s.yaml network matches ${[...(only?.org ?? []), ...(only?.peer ?? [])].join(', ')}`,
+    )
   return out
 }
 
@@ -303,12 +343,22 @@ export async function status(project: ProjectConfig, o: DefinitionOverrides = {}
     const pkg = await buildPackage(project)
     const [{committed, def, plan}, installed] = await Promise.all([
       planDefinition(s, project, o),
-      Promise.all(allPeers(s).map(async ({org, peer}) => ({address: peer.address, list: await queryInstalled(s, org, peer), mspId: org.mspId}))),
+      Promise.all(
+        allPeers(s).map(async ({org, peer}) => ({
+          address: peer.address,
+          list: await queryInstalled(s, org, peer),
+          mspId: org.mspId,
+        })),
+      ),
     ])
     const orgs = await Promise.all(
       s.network.orgs.map(async (org) => {
         const a = await queryApproved(s, org, project.name, plan.sequence)
-        return {approved: a ? definitionJson(a) : null, mspId: org.mspId, upToDate: !approvalNeeded(a, def, plan.sequence, pkg.packageId)}
+        return {
+          approved: a ? definitionJson(a) : null,
+          mspId: org.mspId,
+          upToDate: !approvalNeeded(a, def, plan.sequence, pkg.packageId),
+        }
       }),
     )
     return {
@@ -340,11 +390,16 @@ export interface InstallAllResult {
 }
 
 /** `lifecycle install`: the package on every selected peer, in parallel; "already installed" is success. */
-export async function installAll(project: ProjectConfig, o: {label?: string; orgs?: string[]; packageFile?: string; peers?: string[]} = {}): Promise<InstallAllResult> {
+export async function installAll(
+  project: ProjectConfig,
+  o: {label?: string; orgs?: string[]; packageFile?: string; peers?: string[]} = {},
+): Promise<InstallAllResult> {
   const s = new FabricSession(project.network)
   try {
     const pkg = await resolvePackage(project, {file: o.packageFile, label: o.label})
-    const peers = await Promise.all(allPeers(s, {org: o.orgs, peer: o.peers}).map(({org, peer}) => installOnPeer(s, org, peer, pkg)))
+    const peers = await Promise.all(
+      allPeers(s, {org: o.orgs, peer: o.peers}).map(({org, peer}) => installOnPeer(s, org, peer, pkg)),
+    )
     return {label: pkg.label, packageId: pkg.packageId, peers}
   } finally {
     s.close()
@@ -360,13 +415,21 @@ export interface ApproveAllResult {
 /** `lifecycle approve`: per selected org, at the planned (or given) sequence; orgs already matching are skipped. */
 export async function approveAll(
   project: ProjectConfig,
-  o: DefinitionOverrides & {label?: string; orgs?: string[]; packageFile?: string; packageId?: string; sequence?: number} = {},
+  o: DefinitionOverrides & {
+    label?: string
+    orgs?: string[]
+    packageFile?: string
+    packageId?: string
+    sequence?: number
+  } = {},
 ): Promise<ApproveAllResult> {
   const s = new FabricSession(project.network)
   try {
     const packageId = o.packageId ?? (await resolvePackage(project, {file: o.packageFile, label: o.label})).packageId
     const {def, plan} = await planDefinition(s, project, o)
-    const orgs = await Promise.all(selectOrgs(s, o.orgs).map((org) => approveIfNeeded(s, org, def, plan.sequence, packageId)))
+    const orgs = await Promise.all(
+      selectOrgs(s, o.orgs).map((org) => approveIfNeeded(s, org, def, plan.sequence, packageId)),
+    )
     return {orgs, packageId, plan: {commit: plan.commit, reason: plan.reason, sequence: plan.sequence}}
   } finally {
     s.close()
@@ -383,13 +446,24 @@ export interface CommitResult {
 }
 
 /** `lifecycle commit`: commit the planned (or given) sequence unless the committed definition already matches. */
-export async function commitDefinition(project: ProjectConfig, o: DefinitionOverrides & {sequence?: number} = {}): Promise<CommitResult> {
+export async function commitDefinition(
+  project: ProjectConfig,
+  o: DefinitionOverrides & {sequence?: number} = {},
+): Promise<CommitResult> {
   const s = new FabricSession(project.network)
   try {
     const {committed, def, plan} = await planDefinition(s, project, o)
-    if (!plan.commit) return {approvals: committed?.approvals ?? {}, committed: false, reason: plan.reason, sequence: plan.sequence}
+    if (!plan.commit)
+      return {approvals: committed?.approvals ?? {}, committed: false, reason: plan.reason, sequence: plan.sequence}
     const r = await commit(s, def, plan.sequence)
-    return {approvals: r.approvals, committed: true, reason: plan.reason, sequence: plan.sequence, txId: r.txId, validation: r.validation}
+    return {
+      approvals: r.approvals,
+      committed: true,
+      reason: plan.reason,
+      sequence: plan.sequence,
+      txId: r.txId,
+      validation: r.validation,
+    }
   } finally {
     s.close()
   }
@@ -419,7 +493,13 @@ export async function callChaincodeFor(
   const s = new FabricSession(project.network)
   try {
     const {callChaincode} = await import('./lifecycle.js')
-    const r = await callChaincode(s, s.org(o.org), {args: o.args, chaincode: o.chaincode ?? project.name, fn: o.fn, submit: o.submit, transient})
+    const r = await callChaincode(s, s.org(o.org), {
+      args: o.args,
+      chaincode: o.chaincode ?? project.name,
+      fn: o.fn,
+      submit: o.submit,
+      transient,
+    })
     return {result: Buffer.from(r.result).toString('utf8'), txId: r.txId, validation: r.validation}
   } finally {
     s.close()

@@ -3,6 +3,7 @@ import {readdir, readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {FabError} from '../errors.js'
+import {readTlsPem} from '../project/tls.js'
 import {LABEL_RE, type ProjectConfig} from '../project/schema.js'
 import {type TarEntry, tarGz, untarGz} from './tar.js'
 
@@ -38,26 +39,16 @@ export function validateLabel(label: string, where = 'label'): void {
     throw new FabError('USAGE', `${where}: "${label}" is not a valid chaincode label (must match ${LABEL_RE.source})`)
 }
 
-async function readPem(file: string, field: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8')
-  } catch {
-    throw new FabError('PROJECT', `chaincode.tls.${field}: cannot read ${file}`, {
-      hint: 'run `fabk8s init --tls` in an empty folder to see the expected files, or set the paths in fabk8s.yaml',
-    })
-  }
-}
-
 /** connection.json from fabk8s.yaml. dial_timeout is always written (an empty one breaks the peer). */
 export async function connectionJson(project: ProjectConfig): Promise<ConnectionJson> {
   const {address, dialTimeout, tls} = project.chaincode
   const conn: ConnectionJson = {address, dial_timeout: dialTimeout, tls_required: tls.enabled}
   if (tls.enabled) {
     conn.client_auth_required = tls.clientAuth
-    conn.root_cert = await readPem(tls.rootCert, 'rootCert')
+    conn.root_cert = await readTlsPem(tls.rootCert, 'rootCert')
     if (tls.clientAuth) {
-      conn.client_key = await readPem(tls.clientKey, 'clientKey')
-      conn.client_cert = await readPem(tls.clientCert, 'clientCert')
+      conn.client_key = await readTlsPem(tls.clientKey, 'clientKey')
+      conn.client_cert = await readTlsPem(tls.clientCert, 'clientCert')
     }
   }
 
@@ -160,5 +151,11 @@ export function parsePackage(bytes: Buffer, file = 'package'): ParsedPackage {
     }
   } else if (md.type === 'ccaas') throw bad('ccaas package without connection.json')
 
-  return {codeFiles: inner.map((e) => e.name), connection, label: md.label, packageId: packageIdOf(md.label, bytes), type: md.type}
+  return {
+    codeFiles: inner.map((e) => e.name),
+    connection,
+    label: md.label,
+    packageId: packageIdOf(md.label, bytes),
+    type: md.type,
+  }
 }

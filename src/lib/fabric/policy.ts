@@ -59,7 +59,10 @@ function parseDsl(src: string): Node {
     if (!m) fail('expected AND, OR or OutOf')
     const word = m![0]
     const g = word.toLowerCase()
-    if (!['and', 'or', 'outof'].includes(g) || !['AND', 'and', 'And', 'OR', 'or', 'Or', 'OUTOF', 'outof', 'OutOf'].includes(word))
+    if (
+      !['and', 'or', 'outof'].includes(g) ||
+      !['AND', 'and', 'And', 'OR', 'or', 'Or', 'OUTOF', 'outof', 'OutOf'].includes(word)
+    )
       fail(`unknown function ${word}`)
     i += word.length
     ws()
@@ -130,7 +133,10 @@ export function signaturePolicyFromString(policy: string): common.SignaturePolic
       if ('gate' in a) return nested.get(a)!
       if ('num' in a) throw new Error(`invalid policy "${policy}": unexpected number ${a.num}`)
       const m = PRINCIPAL_RE.exec(a.str)
-      if (!m) throw new Error(`invalid policy "${policy}": "${a.str}" is not MSPID.role (role: member, admin, client, peer, orderer)`)
+      if (!m)
+        throw new Error(
+          `invalid policy "${policy}": "${a.str}" is not MSPID.role (role: member, admin, client, peer, orderer)`,
+        )
       const role = new msp.MSPRole()
       role.setMspIdentifier(m[1])
       role.setRole(ROLES[m[2]] as msp.MSPRole.MSPRoleTypeMap[keyof msp.MSPRole.MSPRoleTypeMap])
@@ -142,7 +148,8 @@ export function signaturePolicyFromString(policy: string): common.SignaturePolic
       signed.setSignedBy(identities.length - 1)
       return signed
     })
-    if (n > rules.length) throw new Error(`invalid policy "${policy}": OutOf(${n}) with only ${rules.length} principals`)
+    if (n > rules.length)
+      throw new Error(`invalid policy "${policy}": OutOf(${n}) with only ${rules.length} principals`)
     return nOutOf(n, rules)
   }
 
@@ -155,8 +162,12 @@ export function signaturePolicyFromString(policy: string): common.SignaturePolic
 }
 
 /** An ApplicationPolicy (the chaincode's validation parameter) from --signature-policy / --channel-config-policy. */
-export function applicationPolicy(opts: {channelConfigPolicy?: string; signaturePolicy?: string}): peer.ApplicationPolicy {
-  if (opts.signaturePolicy && opts.channelConfigPolicy) throw new FabError('USAGE', 'set a signature policy or a channel config policy, not both')
+export function applicationPolicy(opts: {
+  channelConfigPolicy?: string
+  signaturePolicy?: string
+}): peer.ApplicationPolicy {
+  if (opts.signaturePolicy && opts.channelConfigPolicy)
+    throw new FabError('USAGE', 'set a signature policy or a channel config policy, not both')
   const ap = new peer.ApplicationPolicy()
   if (opts.signaturePolicy) {
     try {

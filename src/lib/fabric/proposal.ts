@@ -77,7 +77,10 @@ export function buildProposal(id: Pick<SigningIdentity, 'certPem' | 'mspId'>, in
 
   const ccInput = new peer.ChaincodeInput()
   const enc = new TextEncoder()
-  ccInput.setArgsList([enc.encode(input.fn), ...(input.args ?? []).map((a) => (typeof a === 'string' ? enc.encode(a) : a))])
+  ccInput.setArgsList([
+    enc.encode(input.fn),
+    ...(input.args ?? []).map((a) => (typeof a === 'string' ? enc.encode(a) : a)),
+  ])
   const spec = new peer.ChaincodeSpec()
   spec.setType(peer.ChaincodeSpec.Type.GOLANG)
   spec.setChaincodeId(ccId)
@@ -93,7 +96,10 @@ export function buildProposal(id: Pick<SigningIdentity, 'certPem' | 'mspId'>, in
   return {bytes: proposal.serializeBinary(), txId}
 }
 
-export async function signProposal(id: SigningIdentity, input: ProposalInput): Promise<{signed: peer.SignedProposal; txId: string}> {
+export async function signProposal(
+  id: SigningIdentity,
+  input: ProposalInput,
+): Promise<{signed: peer.SignedProposal; txId: string}> {
   const {bytes, txId} = buildProposal(id, input)
   const signed = new peer.SignedProposal()
   signed.setProposalBytes(bytes)

@@ -41,9 +41,13 @@ export class FabricSession {
 
   constructor(network: NetworkConfig | undefined, opts: SessionOptions = {}) {
     if (!network)
-      throw new FabError('PROJECT', 'fabk8s.yaml has no `network` section (channel, orderer, orgs with mspId, mspPath and peers)', {
-        hint: 'add network: {channel, orderer: {address, tlsCACert}, orgs: [{mspId, mspPath, peers: [{address, tlsCACert}]}]}',
-      })
+      throw new FabError(
+        'PROJECT',
+        'fabk8s.yaml has no `network` section (channel, orderer, orgs with mspId, mspPath and peers)',
+        {
+          hint: 'add network: {channel, orderer: {address, tlsCACert}, orgs: [{mspId, mspPath, peers: [{address, tlsCACert}]}]}',
+        },
+      )
     this.network = network
     this.timeoutMs = opts.timeoutMs ?? 60_000
   }
@@ -58,17 +62,25 @@ export class FabricSession {
     try {
       ca = readFileSync(p.tlsCACert)
     } catch {
-      throw new FabError('PROJECT', `tlsCACert of ${p.address}: cannot read ${p.tlsCACert}`, {hint: 'set the path of the TLS CA certificate in fabk8s.yaml'})
+      throw new FabError('PROJECT', `tlsCACert of ${p.address}: cannot read ${p.tlsCACert}`, {
+        hint: 'set the path of the TLS CA certificate in fabk8s.yaml',
+      })
     }
 
     let creds
     try {
       creds = grpc.credentials.createSsl(ca)
     } catch (error) {
-      throw new FabError('FABRIC', `TLS: the CA file ${p.tlsCACert} for ${p.address} is not a PEM certificate (${(error as Error).message})`)
+      throw new FabError(
+        'FABRIC',
+        `TLS: the CA file ${p.tlsCACert} for ${p.address} is not a PEM certificate (${(error as Error).message})`,
+      )
     }
 
-    const options: Record<string, number | string> = {'grpc.max_receive_message_length': 100 * 1024 * 1024, 'grpc.max_send_message_length': 100 * 1024 * 1024}
+    const options: Record<string, number | string> = {
+      'grpc.max_receive_message_length': 100 * 1024 * 1024,
+      'grpc.max_send_message_length': 100 * 1024 * 1024,
+    }
     if (p.hostnameOverride) {
       options['grpc.ssl_target_name_override'] = p.hostnameOverride
       options['grpc.default_authority'] = p.hostnameOverride
@@ -104,7 +116,11 @@ export class FabricSession {
     const cached = this.gateways.get(org.mspId)
     if (cached) return cached
     const p = firstPeer(org)
-    const [client, id, {connect, hash}] = await Promise.all([this.client(p), this.identity(org), import('@hyperledger/fabric-gateway')])
+    const [client, id, {connect, hash}] = await Promise.all([
+      this.client(p),
+      this.identity(org),
+      import('@hyperledger/fabric-gateway'),
+    ])
     const deadline = deadlineAfter(this.timeoutMs)
     const gw = connect({
       client,
@@ -133,7 +149,11 @@ export class FabricSession {
   org(mspId?: string): OrgConfig {
     if (!mspId) return this.network.orgs[0]
     const org = this.network.orgs.find((o) => o.mspId === mspId)
-    if (!org) throw new FabError('USAGE', `--org ${mspId}: not in fabk8s.yaml network.orgs (${this.network.orgs.map((o) => o.mspId).join(', ')})`)
+    if (!org)
+      throw new FabError(
+        'USAGE',
+        `--org ${mspId}: not in fabk8s.yaml network.orgs (${this.network.orgs.map((o) => o.mspId).join(', ')})`,
+      )
     return org
   }
 
@@ -156,7 +176,8 @@ export class FabricSession {
     })
     const r = response.getResponse()
     const status = r?.getStatus() ?? 0
-    if (status >= 400 || status < 200) throw new PeerResponseError(status, r?.getMessage() ?? `status ${status}`, p.address)
+    if (status >= 400 || status < 200)
+      throw new PeerResponseError(status, r?.getMessage() ?? `status ${status}`, p.address)
     return r!.getPayload_asU8()
   }
 }

@@ -58,7 +58,8 @@ export function validateBuildOptions(opts: BuildOptions): void {
     if (!/^[A-Za-z_][A-Za-z0-9_]*(=.*)?$/s.test(a)) throw usageError(`--build-arg "${a}": expected KEY=VALUE`)
   if (opts.platform)
     for (const p of opts.platform.split(','))
-      if (!PLATFORM_RE.test(p.trim())) throw usageError(`--platform "${p}": expected os/arch[/variant], e.g. linux/amd64`)
+      if (!PLATFORM_RE.test(p.trim()))
+        throw usageError(`--platform "${p}": expected os/arch[/variant], e.g. linux/amd64`)
   if (opts.baseImage !== undefined && !/^[^\s]+$/.test(opts.baseImage))
     throw usageError(`--base-image "${opts.baseImage}": expected an image reference`)
 }
@@ -114,13 +115,19 @@ export interface BuildHooks {
   warn?: (line: string) => void
 }
 
-export async function build(project: ProjectConfig, opts: BuildOptions = {}, hooks: BuildHooks = {}): Promise<BuildResult> {
+export async function build(
+  project: ProjectConfig,
+  opts: BuildOptions = {},
+  hooks: BuildHooks = {},
+): Promise<BuildResult> {
   const tag = resolveTag(project, opts.tag)
   validateBuildOptions(opts)
   const dockerfile = path.resolve(project.dir, opts.dockerfile ?? 'Dockerfile')
   if (!existsSync(dockerfile) || !statSync(dockerfile).isFile())
     throw new FabError('DOCKER', `Dockerfile not found: ${dockerfile}`, {
-      hint: opts.dockerfile ? 'check --file' : 'add a Dockerfile to the project (`fabk8s init` writes one) or pass --file',
+      hint: opts.dockerfile
+        ? 'check --file'
+        : 'add a Dockerfile to the project (`fabk8s init` writes one) or pass --file',
     })
   if (isLatest(tag))
     hooks.warn?.(
@@ -165,9 +172,10 @@ export async function build(project: ProjectConfig, opts: BuildOptions = {}, hoo
               },
             })
             if (r.code !== 0) {
-              const missingBase = /pull access denied|manifest unknown|not found: manifest|no such host|failed to resolve source metadata/i.test(
-                tail.join('\n'),
-              )
+              const missingBase =
+                /pull access denied|manifest unknown|not found: manifest|no such host|failed to resolve source metadata/i.test(
+                  tail.join('\n'),
+                )
               throw new FabError('DOCKER', `docker build failed (exit ${r.code})${lastStep ? ` at ${lastStep}` : ''}`, {
                 detail: {exitCode: r.code, logTail: tail, step: lastStep},
                 hint: missingBase

@@ -36,7 +36,11 @@ function notFound(): FabError {
 
 /** Spawn docker with stdio pipes; callers wire streams themselves (see load.ts). */
 export function spawnDocker(args: string[], opts: {env?: NodeJS.ProcessEnv; signal?: AbortSignal} = {}): ChildProcess {
-  return spawn(dockerBin(), args, {env: {...process.env, ...opts.env}, signal: opts.signal, stdio: ['pipe', 'pipe', 'pipe']})
+  return spawn(dockerBin(), args, {
+    env: {...process.env, ...opts.env},
+    signal: opts.signal,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
 }
 
 /** Run docker to completion; never throws for a non-zero exit (callers map it), only when docker is missing. */
@@ -117,7 +121,9 @@ async function probeEngine(): Promise<EngineInfo> {
     const denied = /permission denied/i.test(v.stderr)
     throw new FabError('DOCKER', `no Docker engine reachable: ${why}`, {
       detail: {dockerHost: process.env.DOCKER_HOST, stderr: v.stderr.trim()},
-      hint: denied ? 'add your user to the docker group (`sudo usermod -aG docker $USER`, then log in again) or use rootless Docker' : START_HINT,
+      hint: denied
+        ? 'add your user to the docker group (`sudo usermod -aG docker $USER`, then log in again) or use rootless Docker'
+        : START_HINT,
     })
   }
 
@@ -147,6 +153,18 @@ export async function inspectImage(ref: string): Promise<ImageInfo | undefined> 
     throw new FabError('DOCKER', `docker image inspect ${ref}: ${dockerError(r)}`)
   }
 
-  const j = JSON.parse(r.stdout) as {Config?: {Labels?: null | Record<string, string>}; Id: string; RepoDigests?: string[]; RepoTags?: string[]; Size?: number}
-  return {id: j.Id, labels: j.Config?.Labels ?? {}, repoDigests: j.RepoDigests ?? [], repoTags: j.RepoTags ?? [], size: j.Size ?? 0}
+  const j = JSON.parse(r.stdout) as {
+    Config?: {Labels?: null | Record<string, string>}
+    Id: string
+    RepoDigests?: string[]
+    RepoTags?: string[]
+    Size?: number
+  }
+  return {
+    id: j.Id,
+    labels: j.Config?.Labels ?? {},
+    repoDigests: j.RepoDigests ?? [],
+    repoTags: j.RepoTags ?? [],
+    size: j.Size ?? 0,
+  }
 }

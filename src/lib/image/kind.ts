@@ -16,9 +16,23 @@ export interface KindNode {
 
 /** The names of all kind clusters on this engine (sorted, unique). */
 export async function listClusters(): Promise<string[]> {
-  const r = await docker(['ps', '-a', '--filter', `label=${CLUSTER_LABEL}`, '--format', `{{.Label "${CLUSTER_LABEL}"}}`])
+  const r = await docker([
+    'ps',
+    '-a',
+    '--filter',
+    `label=${CLUSTER_LABEL}`,
+    '--format',
+    `{{.Label "${CLUSTER_LABEL}"}}`,
+  ])
   if (r.code !== 0) throw new FabError('DOCKER', `docker ps: ${dockerError(r)}`)
-  return [...new Set(r.stdout.split('\n').map((s) => s.trim()).filter(Boolean))].sort()
+  return [
+    ...new Set(
+      r.stdout
+        .split('\n')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ].sort()
 }
 
 /** Every container of the cluster (running or not), sorted by name. */
@@ -65,17 +79,28 @@ export async function clusterNodes(cluster: string, only?: string[]): Promise<Ki
     const names = new Set(nodes.map((n) => n.name))
     const unknown = only.filter((n) => !names.has(n))
     if (unknown.length > 0)
-      throw new FabError('CLUSTER', `--nodes: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a node of kind cluster "${cluster}"`, {
-        hint: `nodes: ${[...names].join(', ')}`,
-      })
+      throw new FabError(
+        'CLUSTER',
+        `--nodes: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a node of kind cluster "${cluster}"`,
+        {
+          hint: `nodes: ${[...names].join(', ')}`,
+        },
+      )
     nodes = nodes.filter((n) => only.includes(n.name))
   }
 
-  if (nodes.length === 0) throw new FabError('CLUSTER', `kind cluster "${cluster}" has no nodes`, {hint: `recreate it: kind delete cluster --name ${cluster} && kind create cluster --name ${cluster}`})
+  if (nodes.length === 0)
+    throw new FabError('CLUSTER', `kind cluster "${cluster}" has no nodes`, {
+      hint: `recreate it: kind delete cluster --name ${cluster} && kind create cluster --name ${cluster}`,
+    })
   const stopped = nodes.filter((n) => !n.running)
   if (stopped.length > 0)
-    throw new FabError('CLUSTER', `kind cluster "${cluster}": node${stopped.length === 1 ? '' : 's'} ${stopped.map((n) => n.name).join(', ')} not running`, {
-      hint: `start ${stopped.length === 1 ? 'it' : 'them'} with \`docker start ${stopped.map((n) => n.name).join(' ')}\``,
-    })
+    throw new FabError(
+      'CLUSTER',
+      `kind cluster "${cluster}": node${stopped.length === 1 ? '' : 's'} ${stopped.map((n) => n.name).join(', ')} not running`,
+      {
+        hint: `start ${stopped.length === 1 ? 'it' : 'them'} with \`docker start ${stopped.map((n) => n.name).join(' ')}\``,
+      },
+    )
   return nodes
 }

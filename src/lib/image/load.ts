@@ -180,7 +180,8 @@ export function fanOutImport(
     out.set(
       t.name,
       Promise.all([saveDone, done]).then(([saveCode, code]) => {
-        if (saveCode !== 0) return {error: `docker save ${image} failed: ${dockerError({code: saveCode, stderr: saveErr, stdout: ''})}`}
+        if (saveCode !== 0)
+          return {error: `docker save ${image} failed: ${dockerError({code: saveCode, stderr: saveErr, stdout: ''})}`}
         if (code !== 0) return {error: `ctr import failed (exit ${code}): ${stderr.trim().split('\n').pop() ?? ''}`}
         return {}
       }),
@@ -221,7 +222,9 @@ export async function load(opts: LoadOptions, hooks: LoadHooks = {}): Promise<Lo
     snapshotter?: string
     t0: bigint
   }
-  const state = new Map<string, NodeState>(nodes.map((n) => [n.name, {node: n, present: false, seconds: 0, t0: process.hrtime.bigint()}]))
+  const state = new Map<string, NodeState>(
+    nodes.map((n) => [n.name, {node: n, present: false, seconds: 0, t0: process.hrtime.bigint()}]),
+  )
   const ctx: LoadCtx = {}
 
   const {runTasks} = await import('../ui/tasks.js')
@@ -261,13 +264,19 @@ export async function load(opts: LoadOptions, hooks: LoadHooks = {}): Promise<Lo
                 // A `docker save` from Docker's containerd store may lack blobs of other platforms; then import
                 // only the node's own platform (kind does the same).
                 if (r.error && /content digest \S+ not found/i.test(r.error))
-                  r = await fanOutImport(opts.image, [{allPlatforms: false, name: s.node.name, snapshotter: s.snapshotter}]).get(s.node.name)!
+                  r = await fanOutImport(opts.image, [
+                    {allPlatforms: false, name: s.node.name, snapshotter: s.snapshotter},
+                  ]).get(s.node.name)!
                 if (r.error) throw (s.error = new FabError('CLUSTER', `node ${s.node.name}: ${r.error}`))
                 const after = await nodeImage(s.node.name, opts.image)
                 if (!sameImage(info.id, after))
-                  throw (s.error = new FabError('CLUSTER', `node ${s.node.name}: ${opts.image} is not there after the import (want ${info.id})`, {
-                    detail: {found: after?.digests ?? []},
-                  }))
+                  throw (s.error = new FabError(
+                    'CLUSTER',
+                    `node ${s.node.name}: ${opts.image} is not there after the import (want ${info.id})`,
+                    {
+                      detail: {found: after?.digests ?? []},
+                    },
+                  ))
                 s.seconds = Number(process.hrtime.bigint() - s.t0) / 1e9
                 sub.title = `${s.node.name}: loaded and verified (${s.seconds.toFixed(1)}s)`
               },
@@ -287,7 +296,10 @@ export async function load(opts: LoadOptions, hooks: LoadHooks = {}): Promise<Lo
   const failed = [...state.values()].filter((s) => s.error)
   if (failed.length === 1) throw failed[0].error
   if (failed.length > 1)
-    throw new FabError('CLUSTER', `loading ${opts.image} failed on ${failed.length} nodes: ${failed.map((s) => s.error!.message).join('; ')}`)
+    throw new FabError(
+      'CLUSTER',
+      `loading ${opts.image} failed on ${failed.length} nodes: ${failed.map((s) => s.error!.message).join('; ')}`,
+    )
   if (listErr) throw listErr
 
   return {

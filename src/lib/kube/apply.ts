@@ -68,7 +68,8 @@ async function opsFor(c: KubeClients, m: Manifest): Promise<Ops> {
   }
 }
 
-const describe = (m: Manifest) => `${m.kind} ${m.metadata.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata.name}`
+const describe = (m: Manifest) =>
+  `${m.kind} ${m.metadata.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata.name}`
 
 /** Server-side apply one manifest; says whether it was created, changed, or left as it was. */
 export async function applyManifest(c: KubeClients, m: Manifest): Promise<Applied> {
@@ -86,7 +87,11 @@ export async function applyManifest(c: KubeClients, m: Manifest): Promise<Applie
     ops.patch(m, setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply)),
   )
   const rv = after.metadata?.resourceVersion
-  const action: ApplyAction = before ? (before.metadata?.resourceVersion === rv ? 'unchanged' : 'configured') : 'created'
+  const action: ApplyAction = before
+    ? before.metadata?.resourceVersion === rv
+      ? 'unchanged'
+      : 'configured'
+    : 'created'
   const applied: Applied = {
     action,
     generation: after.metadata?.generation,
@@ -97,7 +102,8 @@ export async function applyManifest(c: KubeClients, m: Manifest): Promise<Applie
   }
   if (m.kind === 'Deployment')
     applied.rollout =
-      action === 'created' || (action === 'configured' && JSON.stringify(before?.spec?.template) !== JSON.stringify(after.spec?.template))
+      action === 'created' ||
+      (action === 'configured' && JSON.stringify(before?.spec?.template) !== JSON.stringify(after.spec?.template))
   return applied
 }
 
@@ -114,7 +120,8 @@ export async function ensureNamespace(c: KubeClients, ns: Manifest): Promise<App
   } catch (error) {
     if (isNotFound(error)) return applyManifest(c, ns)
     const e = kubeError(error, `read Namespace ${ns.metadata.name}`, at)
-    if ((e.detail as undefined | {code?: number})?.code === 403) return {action: 'exists', kind: 'Namespace', name: ns.metadata.name}
+    if ((e.detail as undefined | {code?: number})?.code === 403)
+      return {action: 'exists', kind: 'Namespace', name: ns.metadata.name}
     throw e
   }
 }

@@ -28,9 +28,16 @@ export interface KubeTarget {
 }
 
 /** The kubeconfig files to read, in order, and the name of the setting they came from (for messages). */
-export function kubeconfigFiles(kubeconfig?: string, env: NodeJS.ProcessEnv = process.env): {files: string[]; from: string} {
+export function kubeconfigFiles(
+  kubeconfig?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): {files: string[]; from: string} {
   // the --kubeconfig flag also takes its value from $KUBECONFIG: name the one the user set
-  if (kubeconfig) return {files: kubeconfig.split(path.delimiter).filter(Boolean), from: kubeconfig === env.KUBECONFIG ? 'KUBECONFIG' : '--kubeconfig'}
+  if (kubeconfig)
+    return {
+      files: kubeconfig.split(path.delimiter).filter(Boolean),
+      from: kubeconfig === env.KUBECONFIG ? 'KUBECONFIG' : '--kubeconfig',
+    }
   if (env.KUBECONFIG) return {files: env.KUBECONFIG.split(path.delimiter).filter(Boolean), from: 'KUBECONFIG'}
   return {files: [path.join(env.HOME || homedir(), '.kube', 'config')], from: 'default kubeconfig'}
 }
@@ -46,7 +53,8 @@ export async function loadKubeConfig(opts: KubeOptions = {}): Promise<KubeConfig
   const present = files.filter((f) => existsSync(f))
   if (present.length === 0) {
     const hint = 'pass --kubeconfig FILE or set KUBECONFIG; `kind create cluster` writes ~/.kube/config'
-    if (from === 'default kubeconfig') throw new FabError('KUBERNETES', `no kubeconfig: ${files[0]} does not exist`, {hint})
+    if (from === 'default kubeconfig')
+      throw new FabError('KUBERNETES', `no kubeconfig: ${files[0]} does not exist`, {hint})
     throw new FabError('USAGE', `${from}: no such file: ${files.join(path.delimiter)}`, {hint})
   }
 
@@ -91,9 +99,13 @@ export async function loadKubeConfig(opts: KubeOptions = {}): Promise<KubeConfig
     })
 
   if (!kc.getCurrentCluster())
-    throw new FabError('KUBERNETES', `context "${kc.currentContext}" names a cluster that is not in ${present.join(', ')}`, {
-      hint: 'fix the kubeconfig or pick another --context',
-    })
+    throw new FabError(
+      'KUBERNETES',
+      `context "${kc.currentContext}" names a cluster that is not in ${present.join(', ')}`,
+      {
+        hint: 'fix the kubeconfig or pick another --context',
+      },
+    )
   return kc
 }
 
@@ -115,7 +127,12 @@ export interface KubeClients {
 export async function connect(opts: KubeOptions & {namespace?: string} = {}): Promise<KubeClients> {
   const kc = await loadKubeConfig(opts)
   const {AppsV1Api, CoreV1Api} = await import('@kubernetes/client-node')
-  return {apps: kc.makeApiClient(AppsV1Api), core: kc.makeApiClient(CoreV1Api), kc, target: targetOf(kc, opts.namespace)}
+  return {
+    apps: kc.makeApiClient(AppsV1Api),
+    core: kc.makeApiClient(CoreV1Api),
+    kc,
+    target: targetOf(kc, opts.namespace),
+  }
 }
 
 function firstLine(err: unknown): string {
@@ -123,7 +140,9 @@ function firstLine(err: unknown): string {
 }
 
 /** The Kubernetes Status object in an ApiException body (a JSON string or an object), if any. */
-export function statusOf(err: unknown): undefined | {code?: number; details?: {kind?: string; name?: string}; message?: string; reason?: string} {
+export function statusOf(
+  err: unknown,
+): undefined | {code?: number; details?: {kind?: string; name?: string}; message?: string; reason?: string} {
   const body = (err as {body?: unknown})?.body
   if (body === undefined || body === null) return undefined
   if (typeof body === 'object') return body as never
@@ -146,7 +165,17 @@ export function httpCode(err: unknown): number | undefined {
   return undefined
 }
 
-const CONN_CODES = new Set(['EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'ESOCKETTIMEDOUT', 'ETIMEDOUT'])
+const CONN_CODES = new Set([
+  'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  'ESOCKETTIMEDOUT',
+  'ETIMEDOUT',
+])
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME|SSL|TLS/i
 
 /**
@@ -160,22 +189,41 @@ export function kubeError(err: unknown, what: string, at: KubeTarget = {}): FabE
   const ctx = at.context ? ` (context "${at.context}")` : ''
   const code = httpCode(err)
   if (code === undefined) {
-    const e = err as {cause?: {code?: string}; code?: unknown; errno?: unknown; message?: string; name?: string; type?: string}
+    const e = err as {
+      cause?: {code?: string}
+      code?: unknown
+      errno?: unknown
+      message?: string
+      name?: string
+      type?: string
+    }
     const sysCode = [e?.code, e?.errno, e?.cause?.code].find((c) => typeof c === 'string') as string | undefined
     const msg = firstLine(err)
     if (/HTTP protocol is not allowed/.test(msg))
-      return new FabError('KUBERNETES', `${what}: the kubeconfig names an http:// server (${server}) without insecure-skip-tls-verify`, {
-        cause: err,
-        detail: {context: at.context, server},
-        hint: 'use the https:// address of the API server, or set insecure-skip-tls-verify: true for that cluster',
-      })
+      return new FabError(
+        'KUBERNETES',
+        `${what}: the kubeconfig names an http:// server (${server}) without insecure-skip-tls-verify`,
+        {
+          cause: err,
+          detail: {context: at.context, server},
+          hint: 'use the https:// address of the API server, or set insecure-skip-tls-verify: true for that cluster',
+        },
+      )
     if ((sysCode && TLS_CODES.test(sysCode)) || /certificate|self[- ]signed|SSL|TLS/i.test(msg))
-      return new FabError('KUBERNETES', `${what}: TLS verification failed talking to ${server}${ctx}: ${sysCode ?? msg}`, {
-        cause: err,
-        detail: {context: at.context, server},
-        hint: "the kubeconfig's certificate-authority does not match the server; regenerate it (kind export kubeconfig) or pick another --context",
-      })
-    if ((sysCode && CONN_CODES.has(sysCode)) || e?.name === 'FetchError' || /ECONNREFUSED|socket hang up|network|connect /i.test(msg))
+      return new FabError(
+        'KUBERNETES',
+        `${what}: TLS verification failed talking to ${server}${ctx}: ${sysCode ?? msg}`,
+        {
+          cause: err,
+          detail: {context: at.context, server},
+          hint: "the kubeconfig's certificate-authority does not match the server; regenerate it (kind export kubeconfig) or pick another --context",
+        },
+      )
+    if (
+      (sysCode && CONN_CODES.has(sysCode)) ||
+      e?.name === 'FetchError' ||
+      /ECONNREFUSED|socket hang up|network|connect /i.test(msg)
+    )
       return new FabError('KUBERNETES', `cannot reach the Kubernetes API at ${server}${ctx}: ${sysCode ?? msg}`, {
         cause: err,
         detail: {context: at.context, server},
@@ -188,11 +236,15 @@ export function kubeError(err: unknown, what: string, at: KubeTarget = {}): FabE
   const serverMsg = status?.message
   const detail = {code, context: at.context, namespace: at.namespace, reason: status?.reason, server}
   if (code === 401)
-    return new FabError('KUBERNETES', `${what}: unauthorized (401) at ${server}${ctx}: the API server rejected the credentials`, {
-      cause: err,
-      detail,
-      hint: `the user${at.user ? ` "${at.user}"` : ''} in the kubeconfig has an expired or wrong token/certificate; refresh the kubeconfig (kind export kubeconfig) or pick another --context`,
-    })
+    return new FabError(
+      'KUBERNETES',
+      `${what}: unauthorized (401) at ${server}${ctx}: the API server rejected the credentials`,
+      {
+        cause: err,
+        detail,
+        hint: `the user${at.user ? ` "${at.user}"` : ''} in the kubeconfig has an expired or wrong token/certificate; refresh the kubeconfig (kind export kubeconfig) or pick another --context`,
+      },
+    )
   if (code === 403)
     return new FabError('KUBERNETES', `${what}: forbidden (403)${ctx}: ${serverMsg ?? 'no permission'}`, {
       cause: err,
@@ -206,16 +258,31 @@ export function kubeError(err: unknown, what: string, at: KubeTarget = {}): FabE
       hint: 'create it (`kubectl create namespace …`) or pass -n/--namespace',
     })
   if (code === 404)
-    return new FabError('KUBERNETES', `${what}: not found (404)${ctx}: ${serverMsg ?? 'the API server has no such resource'}`, {cause: err, detail})
+    return new FabError(
+      'KUBERNETES',
+      `${what}: not found (404)${ctx}: ${serverMsg ?? 'the API server has no such resource'}`,
+      {cause: err, detail},
+    )
   if (code === 409)
-    return new FabError('KUBERNETES', `${what}: conflict (409): ${serverMsg ?? 'the object was changed by someone else'}`, {
-      cause: err,
-      detail,
-      hint: 'another field manager owns these fields; retry, or remove the other owner',
-    })
+    return new FabError(
+      'KUBERNETES',
+      `${what}: conflict (409): ${serverMsg ?? 'the object was changed by someone else'}`,
+      {
+        cause: err,
+        detail,
+        hint: 'another field manager owns these fields; retry, or remove the other owner',
+      },
+    )
   if (code === 422 || code === 400)
-    return new FabError('KUBERNETES', `${what}: rejected by the API server (${code}): ${serverMsg ?? 'invalid object'}`, {cause: err, detail})
-  return new FabError('KUBERNETES', `${what}: the API server answered ${code}${serverMsg ? `: ${serverMsg}` : ''}`, {cause: err, detail})
+    return new FabError(
+      'KUBERNETES',
+      `${what}: rejected by the API server (${code}): ${serverMsg ?? 'invalid object'}`,
+      {cause: err, detail},
+    )
+  return new FabError('KUBERNETES', `${what}: the API server answered ${code}${serverMsg ? `: ${serverMsg}` : ''}`, {
+    cause: err,
+    detail,
+  })
 }
 
 function serverFromMessage(err: unknown): string | undefined {

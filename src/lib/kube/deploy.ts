@@ -50,7 +50,10 @@ export interface DeployOptions extends KubeOptions {
 }
 
 /** Package ID (deterministic package), image and rendered manifests: everything `--dry-run` shows. */
-export async function planDeploy(project: ProjectConfig, opts: {image?: string; namespace?: string} = {}): Promise<DeployPlan> {
+export async function planDeploy(
+  project: ProjectConfig,
+  opts: {image?: string; namespace?: string} = {},
+): Promise<DeployPlan> {
   const image = opts.image ?? project.image
   if (opts.image !== undefined && !IMAGE_RE.test(opts.image))
     throw new FabError('USAGE', `--image: "${opts.image}" is not an image reference like repository:tag`)
@@ -106,7 +109,9 @@ export async function deploy(project: ProjectConfig, opts: DeployOptions): Promi
           result.changed = result.resources.some((r) => r.action === 'created' || r.action === 'configured')
           result.rolledOut = result.resources.some((r) => r.rollout)
           const summary = result.resources.map((r) => `${r.kind.toLowerCase()}/${r.name} ${r.action}`).join(', ')
-          task.title = result.changed ? `Applied to ${plan.namespace} on ${c.target.server}: ${summary}` : `No change in ${plan.namespace}: ${summary}`
+          task.title = result.changed
+            ? `Applied to ${plan.namespace} on ${c.target.server}: ${summary}`
+            : `No change in ${plan.namespace}: ${summary}`
         }),
         title: `Apply ${name} (${plan.packageId.slice(0, plan.packageId.indexOf(':') + 13)}…) to namespace ${plan.namespace}`,
       },

@@ -48,7 +48,8 @@ export async function deployDrift(c: KubeClients, manifests: Manifest[]): Promis
 
       // a namespace fabk8s did not create is used as it is (deploy never relabels it)
       if (m.kind === 'Namespace') return undefined
-      if (live?.metadata?.annotations?.[ANNOTATION_HASH] !== m.metadata.annotations?.[ANNOTATION_HASH]) return `${id} differs from fabk8s.yaml`
+      if (live?.metadata?.annotations?.[ANNOTATION_HASH] !== m.metadata.annotations?.[ANNOTATION_HASH])
+        return `${id} differs from fabk8s.yaml`
       if (m.kind === 'Deployment') {
         const p = deploymentProgress(live as V1Deployment)
         if (!p.done) return `${id} is not rolled out: ${p.message}`

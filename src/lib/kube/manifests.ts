@@ -4,11 +4,10 @@
  * every CCaaS chaincode server reads (Node, Go and Java names).
  */
 import {createHash} from 'node:crypto'
-import {readFile} from 'node:fs/promises'
 
 import type {ProjectConfig} from '../project/schema.js'
 
-import {FabError} from '../errors.js'
+import {readTlsPem} from '../project/tls.js'
 
 export const FIELD_MANAGER = 'fabk8s'
 export const MANAGED_BY = 'app.kubernetes.io/managed-by'
@@ -70,21 +69,15 @@ export function tlsSecretName(project: ProjectConfig): string {
   return `${project.name}-tls`
 }
 
-async function readPem(file: string, field: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8')
-  } catch {
-    throw new FabError('PROJECT', `chaincode.tls.${field}: cannot read ${file}`, {
-      hint: 'run `fabk8s init --tls` in an empty folder to see the expected files, or set the paths in fabk8s.yaml',
-    })
-  }
-}
-
 /** Read the chaincode server's TLS files named in fabk8s.yaml (chaincode.tls.*). */
 export async function readTlsFiles(project: ProjectConfig): Promise<TlsFiles | undefined> {
   const {tls} = project.chaincode
   if (!tls.enabled) return undefined
-  const [cert, key, ca] = await Promise.all([readPem(tls.cert, 'cert'), readPem(tls.key, 'key'), readPem(tls.rootCert, 'rootCert')])
+  const [cert, key, ca] = await Promise.all([
+    readTlsPem(tls.cert, 'cert'),
+    readTlsPem(tls.key, 'key'),
+    readTlsPem(tls.rootCert, 'rootCert'),
+  ])
   return {ca, cert, key}
 }
 

@@ -39,11 +39,17 @@ export function deploymentProgress(d: V1Deployment): {done: boolean; failed?: st
     return {done: false, message: `waiting for the deployment controller to see deployment/${name}`}
   const progressing = st.conditions?.find((c) => c.type === 'Progressing')
   if (progressing?.reason === 'ProgressDeadlineExceeded')
-    return {done: false, failed: `deployment/${name} exceeded its progress deadline: ${progressing.message ?? ''}`.trim(), message: ''}
+    return {
+      done: false,
+      failed: `deployment/${name} exceeded its progress deadline: ${progressing.message ?? ''}`.trim(),
+      message: '',
+    }
   const updated = st.updatedReplicas ?? 0
   if (updated < want) return {done: false, message: `${updated} of ${want} new pods updated`}
-  if ((st.replicas ?? 0) > updated) return {done: false, message: `${(st.replicas ?? 0) - updated} old pod(s) terminating`}
-  if ((st.availableReplicas ?? 0) < updated) return {done: false, message: `${st.availableReplicas ?? 0} of ${updated} new pods ready`}
+  if ((st.replicas ?? 0) > updated)
+    return {done: false, message: `${(st.replicas ?? 0) - updated} old pod(s) terminating`}
+  if ((st.availableReplicas ?? 0) < updated)
+    return {done: false, message: `${st.availableReplicas ?? 0} of ${updated} new pods ready`}
   return {done: true, message: `${updated} of ${want} pods ready`}
 }
 
@@ -56,7 +62,12 @@ export interface PodProblem {
 }
 
 const IMAGE_REASONS = new Set(['ErrImageNeverPull', 'ErrImagePull', 'ImagePullBackOff', 'InvalidImageName'])
-const CONFIG_REASONS = new Set(['CrashLoopBackOff', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError'])
+const CONFIG_REASONS = new Set([
+  'CrashLoopBackOff',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+])
 
 /** The pods of the revision being rolled out (same package ID and image), not being deleted. */
 export function currentPods(pods: V1Pod[], packageId: string, image: string): V1Pod[] {
@@ -78,22 +89,41 @@ export function diagnosePods(pods: V1Pod[]): PodProblem[] {
       const w = cs.state?.waiting
       if (!w?.reason) continue
       if (IMAGE_REASONS.has(w.reason))
-        out.push({fatal: w.reason !== 'ErrImagePull', message: w.message ?? `cannot get image ${cs.image}`, pod, reason: w.reason})
+        out.push({
+          fatal: w.reason !== 'ErrImagePull',
+          message: w.message ?? `cannot get image ${cs.image}`,
+          pod,
+          reason: w.reason,
+        })
       else if (CONFIG_REASONS.has(w.reason)) {
         const last = cs.lastState?.terminated
-        const exit = last ? ` (last exit code ${last.exitCode}${last.reason ? `, ${last.reason}` : ''}, ${cs.restartCount ?? 0} restarts)` : ''
+        const exit = last
+          ? ` (last exit code ${last.exitCode}${last.reason ? `, ${last.reason}` : ''}, ${cs.restartCount ?? 0} restarts)`
+          : ''
         out.push({fatal: true, message: `${w.message ?? w.reason}${exit}`, pod, reason: w.reason})
       }
     }
 
     if (p.status?.phase === 'Pending') {
       const sched = p.status.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False')
-      if (sched) out.push({fatal: false, message: sched.message ?? 'waiting for a node', pod, reason: sched.reason ?? 'Unschedulable'})
+      if (sched)
+        out.push({
+          fatal: false,
+          message: sched.message ?? 'waiting for a node',
+          pod,
+          reason: sched.reason ?? 'Unschedulable',
+        })
     }
 
     if (p.status?.phase === 'Running' && statuses.some((cs) => cs.state?.running && !cs.ready))
-      out.push({fatal: false, message: `container running but not ready (the TCP readiness probe on the chaincode port fails: does the server listen on CHAINCODE_SERVER_ADDRESS?)`, pod, reason: 'NotReady'})
-    if (p.status?.phase === 'Failed') out.push({fatal: true, message: p.status.message ?? 'pod failed', pod, reason: p.status.reason ?? 'Failed'})
+      out.push({
+        fatal: false,
+        message: `container running but not ready (the TCP readiness probe on the chaincode port fails: does the server listen on CHAINCODE_SERVER_ADDRESS?)`,
+        pod,
+        reason: 'NotReady',
+      })
+    if (p.status?.phase === 'Failed')
+      out.push({fatal: true, message: p.status.message ?? 'pod failed', pod, reason: p.status.reason ?? 'Failed'})
   }
 
   const rank = (x: PodProblem) => (x.fatal ? 0 : 1)
@@ -101,10 +131,21 @@ export function diagnosePods(pods: V1Pod[]): PodProblem[] {
 }
 
 /** The last lines a crashing container printed (the previous run, else the current one); undefined when none can be read. */
-export async function lastLogLines(c: KubeClients, namespace: string, pod: string, lines = 20): Promise<string | undefined> {
+export async function lastLogLines(
+  c: KubeClients,
+  namespace: string,
+  pod: string,
+  lines = 20,
+): Promise<string | undefined> {
   for (const previous of [true, false]) {
     try {
-      const text = await c.core.readNamespacedPodLog({container: CONTAINER, name: pod, namespace, previous, tailLines: lines})
+      const text = await c.core.readNamespacedPodLog({
+        container: CONTAINER,
+        name: pod,
+        namespace,
+        previous,
+        tailLines: lines,
+      })
       if (typeof text === 'string' && text.trim()) return text.trimEnd()
     } catch {
       // no log (container never started, or the kubelet does not serve logs): try the other, then give up
@@ -114,21 +155,40 @@ export async function lastLogLines(c: KubeClients, namespace: string, pod: strin
   return undefined
 }
 
-const IMAGE_HINT = 'run `fabk8s load` to load the image into the kind nodes (imagePullPolicy is IfNotPresent), or push it to a registry the cluster can pull from'
+const IMAGE_HINT =
+  'run `fabk8s load` to load the image into the kind nodes (imagePullPolicy is IfNotPresent), or push it to a registry the cluster can pull from'
 
 /** Turn a pod problem into the ROLLOUT error the user sees. */
-export async function problemError(c: KubeClients, o: {image: string; name: string; namespace: string}, p: PodProblem, timedOut?: string): Promise<FabError> {
+export async function problemError(
+  c: KubeClients,
+  o: {image: string; name: string; namespace: string},
+  p: PodProblem,
+  timedOut?: string,
+): Promise<FabError> {
   const head = timedOut ?? `rollout of deployment/${o.name} failed`
   const detail = {namespace: o.namespace, pod: p.pod, reason: p.reason}
   if (IMAGE_REASONS.has(p.reason))
-    return new FabError('ROLLOUT', `${head}: pod ${p.pod} cannot get image ${o.image} (${p.reason}: ${p.message}); run fabk8s load`, {detail, hint: IMAGE_HINT})
+    return new FabError(
+      'ROLLOUT',
+      `${head}: pod ${p.pod} cannot get image ${o.image} (${p.reason}: ${p.message}); run fabk8s load`,
+      {detail, hint: IMAGE_HINT},
+    )
   if (p.reason === 'CrashLoopBackOff' || p.reason === 'RunContainerError') {
     const logs = await lastLogLines(c, o.namespace, p.pod)
-    const shown = logs ? `; last log lines:\n${logs.split('\n').map((l) => `  | ${l}`).join('\n')}` : '; no log output could be read'
-    return new FabError('ROLLOUT', `${head}: the chaincode container in pod ${p.pod} keeps crashing (${p.reason}: ${p.message})${shown}`, {
-      detail: {...detail, logs},
-      hint: `fix the chaincode start-up (it must listen on CHAINCODE_SERVER_ADDRESS), rebuild, then \`fabk8s build && fabk8s load && fabk8s deploy\`; more: kubectl -n ${o.namespace} logs ${p.pod} --previous`,
-    })
+    const shown = logs
+      ? `; last log lines:\n${logs
+          .split('\n')
+          .map((l) => `  | ${l}`)
+          .join('\n')}`
+      : '; no log output could be read'
+    return new FabError(
+      'ROLLOUT',
+      `${head}: the chaincode container in pod ${p.pod} keeps crashing (${p.reason}: ${p.message})${shown}`,
+      {
+        detail: {...detail, logs},
+        hint: `fix the chaincode start-up (it must listen on CHAINCODE_SERVER_ADDRESS), rebuild, then \`fabk8s build && fabk8s load && fabk8s deploy\`; more: kubectl -n ${o.namespace} logs ${p.pod} --previous`,
+      },
+    )
   }
 
   if (p.reason === 'Unschedulable' || p.reason === 'SchedulerError')
@@ -166,7 +226,9 @@ export async function waitForRollout(c: KubeClients, o: RolloutOptions): Promise
 
   for (;;) {
     if (o.signal?.aborted) throw new FabError('ABORTED', `interrupted while waiting for deployment/${o.name}`)
-    const d = await kube(`read Deployment ${o.namespace}/${o.name}`, at, () => c.apps.readNamespacedDeployment({name: o.name, namespace: o.namespace}))
+    const d = await kube(`read Deployment ${o.namespace}/${o.name}`, at, () =>
+      c.apps.readNamespacedDeployment({name: o.name, namespace: o.namespace}),
+    )
     const st = deploymentProgress(d)
     const result = () => ({
       available: d.status?.availableReplicas ?? 0,
@@ -179,7 +241,9 @@ export async function waitForRollout(c: KubeClients, o: RolloutOptions): Promise
       return result()
     }
 
-    const list = await kube(`list Pods in ${o.namespace}`, at, () => c.core.listNamespacedPod({labelSelector: selector, namespace: o.namespace}))
+    const list = await kube(`list Pods in ${o.namespace}`, at, () =>
+      c.core.listNamespacedPod({labelSelector: selector, namespace: o.namespace}),
+    )
     const problems = diagnosePods(currentPods(list.items, o.packageId, o.image))
     const fatal = problems.find((p) => p.fatal)
     if (fatal) throw await problemError(c, o, fatal)

@@ -125,7 +125,10 @@ export async function chaincodeStatus(target: KubeClients | KubeOptions, q: Stat
   if (q.expectedPackageId) out.packageIdMatches = q.expectedPackageId === out.packageId
 
   const pods = await kube(`list Pods in ${q.namespace}`, at, () =>
-    c.core.listNamespacedPod({labelSelector: `${LABEL_NAME}=${q.name},${LABEL_CHAINCODE}=${q.name}`, namespace: q.namespace}),
+    c.core.listNamespacedPod({
+      labelSelector: `${LABEL_NAME}=${q.name},${LABEL_CHAINCODE}=${q.name}`,
+      namespace: q.namespace,
+    }),
   )
   const live = pods.items.filter((p) => !p.metadata?.deletionTimestamp)
   out.problems = diagnosePods(live)

@@ -78,7 +78,8 @@ export async function loadProject(file: string, env: NodeJS.ProcessEnv = process
     if (isScalar(node)) {
       if (typeof node.value === 'string' && node.value.includes('$')) {
         const {missing, value} = expandEnv(node.value, env)
-        for (const m of missing) lines.push(`${rel}:${lineOf(node)} ${formatPath(p)}: environment variable ${m} is not set`)
+        for (const m of missing)
+          lines.push(`${rel}:${lineOf(node)} ${formatPath(p)}: environment variable ${m} is not set`)
         node.value = value
       }
     } else if (isMap(node)) {
@@ -103,7 +104,8 @@ export async function loadProject(file: string, env: NodeJS.ProcessEnv = process
     return 1
   }
 
-  for (const issue of issues) lines.push(`${rel}:${lineFor(issue)} ${formatPath(issue.path) || '(top)'}: ${issue.message}`)
+  for (const issue of issues)
+    lines.push(`${rel}:${lineFor(issue)} ${formatPath(issue.path) || '(top)'}: ${issue.message}`)
   if (lines.length > 0 || !config) throw new FabError('PROJECT', lines.join('\n'), {detail: {errors: lines}})
   return {...config, dir, file}
 }

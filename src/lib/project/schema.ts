@@ -116,10 +116,27 @@ export function validateProject(
     return {issues}
   }
 
-  const known = new Set(['name', 'version', 'label', 'language', 'image', 'chaincode', 'kubernetes', 'kind', 'network', 'definition'])
-  for (const k of Object.keys(raw)) if (!known.has(k)) bad([k], `unknown field (expected one of ${[...known].join(', ')})`)
+  const known = new Set([
+    'name',
+    'version',
+    'label',
+    'language',
+    'image',
+    'chaincode',
+    'kubernetes',
+    'kind',
+    'network',
+    'definition',
+  ])
+  for (const k of Object.keys(raw))
+    if (!known.has(k)) bad([k], `unknown field (expected one of ${[...known].join(', ')})`)
 
-  const str = (o: Obj, key: string, path: (number | string)[], opts: {re?: RegExp; reMsg?: string; required?: boolean} = {}) => {
+  const str = (
+    o: Obj,
+    key: string,
+    path: (number | string)[],
+    opts: {re?: RegExp; reMsg?: string; required?: boolean} = {},
+  ) => {
     const v = o[key]
     if (v === undefined || v === null || v === '') {
       if (opts.required) bad([...path, key], 'required')
@@ -167,20 +184,30 @@ export function validateProject(
     reMsg: `must be a lower-case DNS-1123 name (a-z, 0-9, '-'; it names Kubernetes resources), got "${raw.name}"`,
     required: true,
   })
-  if (name && name.length > 53) bad(['name'], 'must be at most 53 characters (Kubernetes resource names derive from it)')
+  if (name && name.length > 53)
+    bad(['name'], 'must be at most 53 characters (Kubernetes resource names derive from it)')
   const version = str(raw, 'version', [], {required: true})
-  const label = str(raw, 'label', [], {re: LABEL_RE, reMsg: `must match ${LABEL_RE.source} (Fabric's label rule)`}) ??
+  const label =
+    str(raw, 'label', [], {re: LABEL_RE, reMsg: `must match ${LABEL_RE.source} (Fabric's label rule)`}) ??
     (name && version ? `${name}_${version}` : undefined)
-  if (label && !LABEL_RE.test(label)) bad(['label'], `"${label}" (name_version) does not match Fabric's label rule ${LABEL_RE.source}; set label explicitly`)
+  if (label && !LABEL_RE.test(label))
+    bad(
+      ['label'],
+      `"${label}" (name_version) does not match Fabric's label rule ${LABEL_RE.source}; set label explicitly`,
+    )
 
   const language = (str(raw, 'language', []) ?? 'typescript') as Language
   if (!LANGUAGES.includes(language)) bad(['language'], `must be one of ${LANGUAGES.join(', ')}, got "${language}"`)
 
-  const image = str(raw, 'image', [], {re: IMAGE_RE, reMsg: `must be an image reference like repository:tag, got "${raw.image}"`}) ??
-    (name && version ? `${name}:${version}`.toLowerCase() : undefined)
+  const image =
+    str(raw, 'image', [], {
+      re: IMAGE_RE,
+      reMsg: `must be an image reference like repository:tag, got "${raw.image}"`,
+    }) ?? (name && version ? `${name}:${version}`.toLowerCase() : undefined)
 
   const kube = section(raw, 'kubernetes')
-  const namespace = str(kube, 'namespace', ['kubernetes'], {re: DNS1123_RE, reMsg: 'must be a DNS-1123 name'}) ?? 'fabk8s'
+  const namespace =
+    str(kube, 'namespace', ['kubernetes'], {re: DNS1123_RE, reMsg: 'must be a DNS-1123 name'}) ?? 'fabk8s'
   const context = str(kube, 'context', ['kubernetes'])
 
   const kind = section(raw, 'kind')
@@ -196,7 +223,8 @@ export function validateProject(
   const address =
     str(cc, 'address', ['chaincode'], {re: /^\S+:(\d{1,5}|\{\{[^}]+\}\})$/, reMsg: 'must be host:port'}) ??
     `${name ?? 'chaincode'}.${namespace}.svc.cluster.local:${port}`
-  const dialTimeout = str(cc, 'dialTimeout', ['chaincode'], {re: DURATION_RE, reMsg: 'must be a Go duration such as 10s'}) ?? '10s'
+  const dialTimeout =
+    str(cc, 'dialTimeout', ['chaincode'], {re: DURATION_RE, reMsg: 'must be a Go duration such as 10s'}) ?? '10s'
 
   let tls: TlsConfig = {
     clientAuth: false,
@@ -244,7 +272,11 @@ export function validateProject(
         return undefined
       }
 
-      const addr = str(o, 'address', path, {re: ADDRESS_RE, reMsg: `must be host:port, got "${o.address}"`, required: true})
+      const addr = str(o, 'address', path, {
+        re: ADDRESS_RE,
+        reMsg: `must be host:port, got "${o.address}"`,
+        required: true,
+      })
       const ca = str(o, 'tlsCACert', path, {required: true})
       const hostnameOverride = str(o, 'hostnameOverride', path)
       if (!addr || !ca) return undefined
@@ -253,7 +285,8 @@ export function validateProject(
 
     const orderer = peer(n.orderer, ['network', 'orderer'])
     const orgs: OrgConfig[] = []
-    if (!Array.isArray(n.orgs) || n.orgs.length === 0) bad(['network', 'orgs'], 'required: a list of orgs (mspId, mspPath, peers)')
+    if (!Array.isArray(n.orgs) || n.orgs.length === 0)
+      bad(['network', 'orgs'], 'required: a list of orgs (mspId, mspPath, peers)')
     else
       for (const [i, o] of n.orgs.entries()) {
         const path = ['network', 'orgs', i]
@@ -265,19 +298,22 @@ export function validateProject(
         const mspId = str(o, 'mspId', path, {required: true})
         const mspPath = str(o, 'mspPath', path, {required: true})
         const peers: PeerConfig[] = []
-        if (!Array.isArray(o.peers) || o.peers.length === 0) bad([...path, 'peers'], 'required: at least one peer (address, tlsCACert)')
-        else for (const [j, p] of o.peers.entries()) {
-          const pc = peer(p, [...path, 'peers', j])
-          if (pc) peers.push(pc)
-        }
+        if (!Array.isArray(o.peers) || o.peers.length === 0)
+          bad([...path, 'peers'], 'required: at least one peer (address, tlsCACert)')
+        else
+          for (const [j, p] of o.peers.entries()) {
+            const pc = peer(p, [...path, 'peers', j])
+            if (pc) peers.push(pc)
+          }
 
         if (mspId && mspPath) orgs.push({mspId, mspPath: resolve(mspPath), peers})
       }
 
-    const channel = str(n, 'channel', ['network'], {
-      re: /^[a-z][a-z0-9.-]*$/,
-      reMsg: 'must be a Fabric channel name (lower-case letters, digits, . and -)',
-    }) ?? 'mychannel'
+    const channel =
+      str(n, 'channel', ['network'], {
+        re: /^[a-z][a-z0-9.-]*$/,
+        reMsg: 'must be a Fabric channel name (lower-case letters, digits, . and -)',
+      }) ?? 'mychannel'
     if (orderer) network = {channel, orderer, orgs}
     else if (n.orderer === undefined) bad(['network', 'orderer'], 'required: {address, tlsCACert}')
   }

@@ -10,7 +10,10 @@ export interface GivenAnswers extends Partial<Omit<InitAnswers, 'language'>> {
   nameFromDir?: boolean
 }
 
-type Validators = Record<'channel' | 'cluster' | 'name' | 'namespace' | 'port' | 'version', (v: string) => string | true>
+type Validators = Record<
+  'channel' | 'cluster' | 'name' | 'namespace' | 'port' | 'version',
+  (v: string) => string | true
+>
 
 /**
  * flag → default (with --yes, or when no prompt is possible) → prompt. Never prompts without a TTY, in CI or
@@ -51,7 +54,10 @@ export async function resolveAnswers(
     (ask
       ? await p.select<Language>(
           'Language',
-          LANGUAGES.map((l) => ({name: l === 'go' ? 'Go (fabric-contract-api-go)' : l === 'typescript' ? 'TypeScript' : 'JavaScript', value: l})),
+          LANGUAGES.map((l) => ({
+            name: l === 'go' ? 'Go (fabric-contract-api-go)' : l === 'typescript' ? 'TypeScript' : 'JavaScript',
+            value: l,
+          })),
           defaults.language,
         )
       : defaults.language)
@@ -59,8 +65,10 @@ export async function resolveAnswers(
   const namespace = await text('namespace', '--namespace', 'Kubernetes namespace')
   const cluster = await text('cluster', '--cluster', 'kind cluster name')
   let port = given.port ?? defaults.port
-  if (given.port === undefined && ask) port = Number(await p.input('Chaincode server port', String(defaults.port), validate.port))
+  if (given.port === undefined && ask)
+    port = Number(await p.input('Chaincode server port', String(defaults.port), validate.port))
   const tls = given.tls ?? (ask ? await p.confirm('TLS between peer and chaincode?', defaults.tls) : defaults.tls)
-  const version = given.version === undefined ? defaults.version : await text('version', '--chaincode-version', 'Version')
+  const version =
+    given.version === undefined ? defaults.version : await text('version', '--chaincode-version', 'Version')
   return {channel, cluster, language, name, namespace, port, tls, version}
 }

@@ -29,17 +29,23 @@ export const INIT_DEFAULTS: Omit<InitAnswers, 'name'> = {
 
 /** Validators shared by flags and prompts: a message naming the value, or true. */
 export const validate = {
-  channel: (v: string) => /^[a-z][a-z0-9.-]*$/.test(v) || `"${v}" is not a valid Fabric channel name (lower-case letters, digits, '.', '-')`,
-  cluster: (v: string) => /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) || `"${v}" is not a valid kind cluster name (lower-case DNS label)`,
-  language: (v: string) => (LANGUAGES as readonly string[]).includes(v) || `unknown language "${v}" (one of ${LANGUAGES.join(', ')})`,
+  channel: (v: string) =>
+    /^[a-z][a-z0-9.-]*$/.test(v) || `"${v}" is not a valid Fabric channel name (lower-case letters, digits, '.', '-')`,
+  cluster: (v: string) =>
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) || `"${v}" is not a valid kind cluster name (lower-case DNS label)`,
+  language: (v: string) =>
+    (LANGUAGES as readonly string[]).includes(v) || `unknown language "${v}" (one of ${LANGUAGES.join(', ')})`,
   name(v: string): string | true {
     if (!DNS1123_RE.test(v) || v.length > 53)
       return `"${v}" is not a valid chaincode name: use lower-case letters, digits and '-', start and end with a letter or digit, at most 53 characters (it names Kubernetes resources)`
     return true
   },
-  namespace: (v: string) => (DNS1123_RE.test(v) && v.length <= 63) || `"${v}" is not a valid Kubernetes namespace (DNS-1123 label)`,
-  port: (v: string) => (/^\d+$/.test(v) && Number(v) > 0 && Number(v) < 65_536) || `"${v}" is not a port number (1-65535)`,
-  version: (v: string) => LABEL_RE.test(`x_${v}`) || `"${v}" cannot be part of a Fabric label (letters, digits, '_', '.', '+', '-')`,
+  namespace: (v: string) =>
+    (DNS1123_RE.test(v) && v.length <= 63) || `"${v}" is not a valid Kubernetes namespace (DNS-1123 label)`,
+  port: (v: string) =>
+    (/^\d+$/.test(v) && Number(v) > 0 && Number(v) < 65_536) || `"${v}" is not a port number (1-65535)`,
+  version: (v: string) =>
+    LABEL_RE.test(`x_${v}`) || `"${v}" cannot be part of a Fabric label (letters, digits, '_', '.', '+', '-')`,
 }
 
 /** Throw a USAGE error for the first invalid answer, naming its flag. */
@@ -84,7 +90,9 @@ export async function planProject(a: InitAnswers): Promise<PlannedFile[]> {
   const planned: PlannedFile[] = [...files.entries()].map(([p, content]) => ({content, path: p}))
   if (a.tls) {
     const host = `${a.name}.${a.namespace}.svc.cluster.local`
-    const tls = await generateChaincodeTls([host, `${a.name}.${a.namespace}`, a.name, 'localhost', '127.0.0.1'], {cn: a.name})
+    const tls = await generateChaincodeTls([host, `${a.name}.${a.namespace}`, a.name, 'localhost', '127.0.0.1'], {
+      cn: a.name,
+    })
     for (const [f, pem] of Object.entries(tls))
       planned.push({content: Buffer.from(pem), mode: f.endsWith('.key') ? 0o600 : 0o644, path: `tls/${f}`})
   }

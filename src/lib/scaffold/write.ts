@@ -79,7 +79,10 @@ export async function writeAll(dir: string, files: PlannedFile[]): Promise<void>
   } catch (error) {
     if (error instanceof FabError) throw error
     const e = error as NodeJS.ErrnoException
-    throw new FabError('FILESYSTEM', `cannot write into ${dir}: ${e.code ?? ''} ${e.message}`.trim() + '; nothing was written')
+    throw new FabError(
+      'FILESYSTEM',
+      `cannot write into ${dir}: ${e.code ?? ''} ${e.message}`.trim() + '; nothing was written',
+    )
   } finally {
     await rm(staging, {force: true, recursive: true})
   }

@@ -18,19 +18,28 @@ const SIGN = {hash: 'SHA-256', name: 'ECDSA'} as const
 
 async function pemKey(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key))
-  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replaceAll(/(.{64})/g, '$1\n').trimEnd()}\n-----END PRIVATE KEY-----\n`
+  return `-----BEGIN PRIVATE KEY-----\n${der
+    .toString('base64')
+    .replaceAll(/(.{64})/g, '$1\n')
+    .trimEnd()}\n-----END PRIVATE KEY-----\n`
 }
 
 /**
  * Generate a self-signed CA and the server/client certificates signed by it, valid for `years`.
  * `hosts` go into the server certificate's SAN (DNS names or IP addresses).
  */
-export async function generateChaincodeTls(hosts: string[], opts: {cn?: string; years?: number} = {}): Promise<ChaincodeTlsFiles> {
+export async function generateChaincodeTls(
+  hosts: string[],
+  opts: {cn?: string; years?: number} = {},
+): Promise<ChaincodeTlsFiles> {
   const x509 = await import('@peculiar/x509')
   x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0])
   const notBefore = new Date(Date.now() - 60_000)
   const notAfter = new Date(notBefore.getTime() + (opts.years ?? 10) * 365 * 24 * 3600 * 1000)
-  const serial = () => Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1')
+  const serial = () =>
+    Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+      .toString('hex')
+      .replace(/^[89a-f]/, '1')
   const cn = opts.cn ?? 'chaincode'
 
   const caKeys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair

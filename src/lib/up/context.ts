@@ -12,7 +12,8 @@ import path from 'node:path'
  */
 export async function contextHash(dir: string, settings: Record<string, string | undefined>): Promise<string> {
   const h = createHash('sha256')
-  for (const [k, v] of Object.entries(settings).sort(([a], [b]) => (a < b ? -1 : 1))) h.update(`setting ${k}=${v ?? ''}\n`)
+  for (const [k, v] of Object.entries(settings).sort(([a], [b]) => (a < b ? -1 : 1)))
+    h.update(`setting ${k}=${v ?? ''}\n`)
   const ignore = await readIgnore(dir)
   const walk = async (rel: string): Promise<void> => {
     const entries = await readdir(path.join(dir, rel), {withFileTypes: true})

@@ -80,14 +80,16 @@ export async function up(project: ProjectConfig, opts: UpOptions): Promise<UpRes
   // Load the Kubernetes and Fabric clients (≈0.5 s of module loading) while the build and load checks wait on
   // docker; an import error surfaces again, in context, in the step that needs the module.
   const warm: Promise<unknown>[] = []
-  if (!skip.has('deploy')) warm.push(import('@kubernetes/client-node'), import('../kube/drift.js'), import('../kube/deploy.js'))
+  if (!skip.has('deploy'))
+    warm.push(import('@kubernetes/client-node'), import('../kube/drift.js'), import('../kube/deploy.js'))
   if (project.network && !(skip.has('register') && skip.has('ready'))) warm.push(import('../fabric/ops.js'))
   for (const w of warm) w.catch(() => {})
   const namespace = opts.namespace ?? project.kubernetes.namespace
   const cluster = opts.cluster ?? project.kind.cluster
   const dry = Boolean(opts.dryRun)
   const aborted = () => {
-    if (opts.signal?.aborted) throw new FabError('ABORTED', 'interrupted; run `fabk8s up` again to resume (every step is idempotent)')
+    if (opts.signal?.aborted)
+      throw new FabError('ABORTED', 'interrupted; run `fabk8s up` again to resume (every step is idempotent)')
   }
 
   /** One pipeline step: check (read-only) → run when needed; reports what it did. */
@@ -150,19 +152,25 @@ export async function up(project: ProjectConfig, opts: UpOptions): Promise<UpRes
 
     step('load', `Load into kind cluster ${cluster}`, async (ctx) => {
       if (!ctx.image || !ctx.imageId) {
-        if (skip.has('build')) throw new FabError('USAGE', '--skip build: the image to load is unknown; build it once first')
+        if (skip.has('build'))
+          throw new FabError('USAGE', '--skip build: the image to load is unknown; build it once first')
         return {action: 'planned', detail: `would load the new image into the nodes of ${cluster}`}
       }
 
       const {clusterNodes} = await import('../image/kind.js')
       const {load, nodeImage, sameImage} = await import('../image/load.js')
       const nodes = await clusterNodes(cluster)
-      const have = await Promise.all(nodes.map(async (n) => sameImage(ctx.imageId!, await nodeImage(n.name, ctx.image!))))
+      const have = await Promise.all(
+        nodes.map(async (n) => sameImage(ctx.imageId!, await nodeImage(n.name, ctx.image!))),
+      )
       const missing = nodes.filter((_, i) => !have[i]).map((n) => n.name)
       if (missing.length === 0) return {action: 'unchanged', detail: `all ${nodes.length} node(s) have ${ctx.image}`}
       if (dry) return {action: 'planned', detail: `would load ${ctx.image} into ${missing.join(', ')}`}
       const r = await load({cluster, image: ctx.image, json: true, nodes: missing})
-      return {action: 'changed', detail: `loaded into ${r.nodes.filter((n) => n.action === 'loaded').length} of ${nodes.length} node(s)`}
+      return {
+        action: 'changed',
+        detail: `loaded into ${r.nodes.filter((n) => n.action === 'loaded').length} of ${nodes.length} node(s)`,
+      }
     }),
 
     step('package', 'Package', async (ctx) => {
@@ -174,7 +182,8 @@ export async function up(project: ProjectConfig, opts: UpOptions): Promise<UpRes
 
     step('deploy', `Deploy to namespace ${namespace}`, async (ctx, say) => {
       if (!ctx.image) {
-        if (skip.has('build')) throw new FabError('USAGE', '--skip build: the image to deploy is unknown; build it once first')
+        if (skip.has('build'))
+          throw new FabError('USAGE', '--skip build: the image to deploy is unknown; build it once first')
         return {action: 'planned', detail: 'would deploy the new image'}
       }
 
@@ -184,12 +193,24 @@ export async function up(project: ProjectConfig, opts: UpOptions): Promise<UpRes
       const plan = await planDeploy(project, {image: ctx.image, namespace})
       const c = await connect({...opts, namespace, project})
       const drift = await deployDrift(c, plan.manifests)
-      if (drift.length === 0) return {action: 'unchanged', detail: `deployment/${project.name} runs ${ctx.image} with this package ID`}
+      if (drift.length === 0)
+        return {action: 'unchanged', detail: `deployment/${project.name} runs ${ctx.image} with this package ID`}
       if (dry) return {action: 'planned', detail: `would apply: ${drift.join('; ')}`}
       say(drift.join('; '))
       const {deploy} = await import('../kube/deploy.js')
-      const r = await deploy(project, {...opts, image: ctx.image, json: true, namespace, signal: opts.signal, timeoutMs: opts.timeoutMs, wait: true})
-      return {action: 'changed', detail: `${r.rolledOut ? 'rolled out' : 'applied'} ${ctx.image}; ${r.ready ? 'ready' : 'not ready'}`}
+      const r = await deploy(project, {
+        ...opts,
+        image: ctx.image,
+        json: true,
+        namespace,
+        signal: opts.signal,
+        timeoutMs: opts.timeoutMs,
+        wait: true,
+      })
+      return {
+        action: 'changed',
+        detail: `${r.rolledOut ? 'rolled out' : 'applied'} ${ctx.image}; ${r.ready ? 'ready' : 'not ready'}`,
+      }
     }),
 
     step('register', 'Register with Fabric', async (ctx, say) => {
@@ -202,7 +223,8 @@ export async function up(project: ProjectConfig, opts: UpOptions): Promise<UpRes
         ...s.orgs.filter((o) => !o.upToDate).map((o) => `approve for ${o.mspId}`),
         ...(s.plan.commit ? [`commit sequence ${s.plan.sequence}`] : []),
       ]
-      if (needs.length === 0) return {action: 'unchanged', detail: `sequence ${s.plan.sequence} committed on ${s.channel} with this package`}
+      if (needs.length === 0)
+        return {action: 'unchanged', detail: `sequence ${s.plan.sequence} committed on ${s.channel} with this package`}
       if (dry) return {action: 'planned', detail: `would ${needs.join(', ')} (${s.plan.reason})`}
       say(needs.join(', '))
       const r = await register(project, {json: true})
@@ -225,9 +247,13 @@ export async function up(project: ProjectConfig, opts: UpOptions): Promise<UpRes
         } catch (error) {
           last = (error as Error).message
           if (Date.now() > deadline)
-            throw new FabError('ROLLOUT', `the chaincode did not answer within ${Math.round(opts.timeoutMs / 1000)}s: ${last}`, {
-              hint: 'check `fabk8s status` and the chaincode logs; the address in connection.json must reach the chaincode Service',
-            })
+            throw new FabError(
+              'ROLLOUT',
+              `the chaincode did not answer within ${Math.round(opts.timeoutMs / 1000)}s: ${last}`,
+              {
+                hint: 'check `fabk8s status` and the chaincode logs; the address in connection.json must reach the chaincode Service',
+              },
+            )
           say(`waiting: ${last}`)
           await new Promise((r) => setTimeout(r, 1000))
         }
@@ -238,9 +264,14 @@ export async function up(project: ProjectConfig, opts: UpOptions): Promise<UpRes
   const {runTasks} = await import('../ui/tasks.js')
   let ctx: Ctx
   try {
-    ctx = await runTasks<Ctx>(tasks, {ready: false, steps: []}, {json: opts.json, signal: opts.signal, verbose: opts.verbose})
+    ctx = await runTasks<Ctx>(
+      tasks,
+      {ready: false, steps: []},
+      {json: opts.json, signal: opts.signal, verbose: opts.verbose},
+    )
   } catch (error) {
-    if (opts.signal?.aborted) throw new FabError('ABORTED', 'interrupted; run `fabk8s up` again to resume (every step is idempotent)')
+    if (opts.signal?.aborted)
+      throw new FabError('ABORTED', 'interrupted; run `fabk8s up` again to resume (every step is idempotent)')
     throw error
   }
 

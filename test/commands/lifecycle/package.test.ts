@@ -9,7 +9,10 @@ import {json, runCli} from '../../support/cli.js'
 
 function project(extra = ''): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-pkgcmd-'))
-  writeFileSync(path.join(dir, 'fabk8s.yaml'), `name: pk\nversion: "2.0"\nchaincode:\n  address: pk.fabk8s.svc.cluster.local:9999\n  tls: false\n${extra}`)
+  writeFileSync(
+    path.join(dir, 'fabk8s.yaml'),
+    `name: pk\nversion: "2.0"\nchaincode:\n  address: pk.fabk8s.svc.cluster.local:9999\n  tls: false\n${extra}`,
+  )
   return dir
 }
 

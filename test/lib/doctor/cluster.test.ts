@@ -29,8 +29,18 @@ function objects(ns: string): Obj[] {
     },
   }
   return [
-    {apiVersion: 'v1', data: {CORE_PEER_ID: 'peer0', CORE_VM_ENDPOINT: 'unix:///host/var/run/docker.sock'}, kind: 'ConfigMap', metadata: {name: 'peer0-env', namespace: ns}},
-    {apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'peer0', namespace: ns}, spec: {replicas: 1, selector: {matchLabels: {app: 'peer0'}}, template: peerTemplate}},
+    {
+      apiVersion: 'v1',
+      data: {CORE_PEER_ID: 'peer0', CORE_VM_ENDPOINT: 'unix:///host/var/run/docker.sock'},
+      kind: 'ConfigMap',
+      metadata: {name: 'peer0-env', namespace: ns},
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {name: 'peer0', namespace: ns},
+      spec: {replicas: 1, selector: {matchLabels: {app: 'peer0'}}, template: peerTemplate},
+    },
     {
       apiVersion: 'apps/v1',
       kind: 'StatefulSet',
@@ -40,7 +50,15 @@ function objects(ns: string): Obj[] {
         serviceName: 'dind',
         template: {
           metadata: {labels: {app: 'dind'}},
-          spec: {containers: [{image: 'docker:24-dind', name: 'dind', securityContext: {privileged: true, runAsNonRoot: true, runAsUser: 1000}}]},
+          spec: {
+            containers: [
+              {
+                image: 'docker:24-dind',
+                name: 'dind',
+                securityContext: {privileged: true, runAsNonRoot: true, runAsUser: 1000},
+              },
+            ],
+          },
         },
       },
     },
@@ -48,7 +66,11 @@ function objects(ns: string): Obj[] {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: {name: 'clean', namespace: ns},
-      spec: {containers: [{image: 'registry.local/app:1', name: 'app', securityContext: {runAsNonRoot: true, runAsUser: 1000}}]},
+      spec: {
+        containers: [
+          {image: 'registry.local/app:1', name: 'app', securityContext: {runAsNonRoot: true, runAsUser: 1000}},
+        ],
+      },
     },
   ]
 }
@@ -77,18 +99,30 @@ describe('doctor --cluster (fake kube-apiserver from test/support)', () => {
     server.put({apiVersion: 'v1', kind: 'Namespace', metadata: {name: NS}})
     server.put({apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'other'}})
     for (const o of objects(NS)) server.put(o)
-    server.put({...objects('other')[3], metadata: {name: 'elsewhere', namespace: 'other'}, spec: {...objects('other')[3].spec, hostNetwork: true}})
+    server.put({
+      ...objects('other')[3],
+      metadata: {name: 'elsewhere', namespace: 'other'},
+      spec: {...objects('other')[3].spec, hostNetwork: true},
+    })
     // a ReplicaSet and a Pod owned by controllers: checked on their owner, not again
     server.put({
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
-      metadata: {name: 'peer0-abc', namespace: NS, ownerReferences: [{apiVersion: 'apps/v1', controller: true, kind: 'Deployment', name: 'peer0', uid: 'u1'}]},
+      metadata: {
+        name: 'peer0-abc',
+        namespace: NS,
+        ownerReferences: [{apiVersion: 'apps/v1', controller: true, kind: 'Deployment', name: 'peer0', uid: 'u1'}],
+      },
       spec: {selector: {matchLabels: {app: 'peer0'}}, template: objects(NS)[1].spec.template},
     })
     server.put({
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: {name: 'peer0-abc-1', namespace: NS, ownerReferences: [{apiVersion: 'apps/v1', controller: true, kind: 'ReplicaSet', name: 'peer0-abc', uid: 'u2'}]},
+      metadata: {
+        name: 'peer0-abc-1',
+        namespace: NS,
+        ownerReferences: [{apiVersion: 'apps/v1', controller: true, kind: 'ReplicaSet', name: 'peer0-abc', uid: 'u2'}],
+      },
       spec: objects(NS)[1].spec.template.spec,
     })
   })
@@ -96,7 +130,10 @@ describe('doctor --cluster (fake kube-apiserver from test/support)', () => {
   after(async () => server?.stop())
 
   it('-n: finds the socket, the envFrom VM endpoint (ConfigMap from the cluster) and DinD, once per workload', async () => {
-    const r = await runDoctor({cluster: {kubeconfig: server.kubeconfig(path.join(dir, 'admin')), namespace: NS}, noDefaultIgnoreFile: true})
+    const r = await runDoctor({
+      cluster: {kubeconfig: server.kubeconfig(path.join(dir, 'admin')), namespace: NS},
+      noDefaultIgnoreFile: true,
+    })
     expect(r.errors).to.deep.equal([])
     expectFindings(r.findings)
     expect(r.findings.filter((f) => f.name === 'peer0-abc' || f.name === 'peer0-abc-1')).to.deep.equal([])
@@ -105,13 +142,19 @@ describe('doctor --cluster (fake kube-apiserver from test/support)', () => {
   })
 
   it('all namespaces without -n', async () => {
-    const r = await runDoctor({cluster: {kubeconfig: server.kubeconfig(path.join(dir, 'admin2'))}, noDefaultIgnoreFile: true})
+    const r = await runDoctor({
+      cluster: {kubeconfig: server.kubeconfig(path.join(dir, 'admin2'))},
+      noDefaultIgnoreFile: true,
+    })
     expect(r.errors).to.deep.equal([])
     expect(ids(r.findings.filter((f) => f.name === 'elsewhere'))).to.deep.equal(['host-namespaces@-'])
   })
 
   it('a user without rights gets exit 2 with the forbidden line (no partial "clean")', async () => {
-    const r = await runDoctor({cluster: {kubeconfig: server.kubeconfig(path.join(dir, 'viewer'), {token: 'viewer-token'}), namespace: NS}, noDefaultIgnoreFile: true})
+    const r = await runDoctor({
+      cluster: {kubeconfig: server.kubeconfig(path.join(dir, 'viewer'), {token: 'viewer-token'}), namespace: NS},
+      noDefaultIgnoreFile: true,
+    })
     expect(r.summary.exitCode).to.equal(2)
     expect(r.errors[0].message).to.match(/forbidden \(403\)/)
   })
@@ -131,7 +174,9 @@ describe('doctor --cluster @integration (real kube-apiserver of the test bed)', 
 
   before(async function () {
     if (!kubeconfig) {
-      console.log('    skipped: FABK8S_TEST_KUBECONFIG is not set (start the bed: bash test/bed/bed.sh up kube; source "$(bash test/bed/bed.sh env)")')
+      console.log(
+        '    skipped: FABK8S_TEST_KUBECONFIG is not set (start the bed: bash test/bed/bed.sh up kube; source "$(bash test/bed/bed.sh env)")',
+      )
       this.skip()
     }
 
@@ -154,13 +199,15 @@ describe('doctor --cluster @integration (real kube-apiserver of the test bed)', 
       .catch(() => {})
   })
 
-  it('finds the applied objects\' problems in the namespace, skipping controller-owned ReplicaSets and Pods', async () => {
+  it("finds the applied objects' problems in the namespace, skipping controller-owned ReplicaSets and Pods", async () => {
     // the controller-manager creates ReplicaSets/Pods; give it a moment so the owner filter is exercised
     await new Promise((r) => setTimeout(r, 3000))
     const r = await runDoctor({cluster: {kubeconfig, namespace: ns}, noDefaultIgnoreFile: true})
     expect(r.errors).to.deep.equal([])
     const renamed = r.findings.map((f) => ({...f, namespace: f.namespace === ns ? NS : f.namespace}))
     expectFindings(renamed)
-    expect(r.findings.filter((f) => f.kind === 'ReplicaSet' || (f.kind === 'Pod' && f.name !== 'clean'))).to.deep.equal([])
+    expect(r.findings.filter((f) => f.kind === 'ReplicaSet' || (f.kind === 'Pod' && f.name !== 'clean'))).to.deep.equal(
+      [],
+    )
   })
 })

@@ -33,14 +33,21 @@ interface Expectation {
 
 const x = (rule: string, ...containers: string[]) => containers.map((c) => `${rule}@${c}`)
 const PEERS5 = ['peer0.org1.example.com', 'peer1.org1.example.com', 'peer0.org2.example.com', 'peer1.org2.example.com']
-const genericOn = (fs: Finding[], rule: string) => fs.filter((f) => f.rule === rule).map((f) => f.container).sort()
+const genericOn = (fs: Finding[], rule: string) =>
+  fs
+    .filter((f) => f.rule === rule)
+    .map((f) => f.container)
+    .sort()
 
 const EXPECTED: Record<string, Expectation> = {
   '01-fabric-operator-peer-dind.yaml': {
     docker: [...x('dind-sidecar', 'dind'), ...x('privileged-container', 'dind'), ...x('privilege-escalation', 'dind')],
     extra: (fs) => expect(genericOn(fs, 'run-as-root')).to.include('init'),
   },
-  '02-fabric-operator-peer-clean.yaml': {docker: [], extra: (fs) => expect(genericOn(fs, 'run-as-root')).to.deep.equal(['init'])},
+  '02-fabric-operator-peer-clean.yaml': {
+    docker: [],
+    extra: (fs) => expect(genericOn(fs, 'run-as-root')).to.deep.equal(['init']),
+  },
   '03-test-network-k8s-org1-peer1.yaml': {
     docker: [],
     extra(fs) {
@@ -69,7 +76,8 @@ const EXPECTED: Record<string, Expectation> = {
       ...x('peer-no-external-builder', 'org1peer1', 'org2peer1', 'org3peer1', 'org4peer1'),
     ],
     extra(fs) {
-      for (const f of fs.filter((f) => f.rule === 'peer-vm-endpoint')) expect(f.message).to.match(/unauthenticated tcp Docker API.*docker:2375/)
+      for (const f of fs.filter((f) => f.rule === 'peer-vm-endpoint'))
+        expect(f.message).to.match(/unauthenticated tcp Docker API.*docker:2375/)
       expect(genericOn(fs, 'run-as-root')).to.include.members(['orderer', 'ca'])
     },
   },
@@ -79,7 +87,11 @@ const EXPECTED: Record<string, Expectation> = {
     extra: (fs) => expect(fs.find((f) => f.rule === 'runtime-socket-volume')!.message).to.contain('dockersocket'),
   },
   '09-feitnomore-org1peer1-deploy.yaml': {
-    docker: [...x('docker-socket-mount', 'peer'), ...x('peer-vm-endpoint', 'peer'), ...x('peer-no-external-builder', 'peer')],
+    docker: [
+      ...x('docker-socket-mount', 'peer'),
+      ...x('peer-vm-endpoint', 'peer'),
+      ...x('peer-no-external-builder', 'peer'),
+    ],
   },
   '10-ibm-container-service-blockchain.yaml': {
     docker: [
@@ -94,7 +106,12 @@ const EXPECTED: Record<string, Expectation> = {
   '12-feitnomore-fabric-tools-pod.yaml': {docker: x('docker-socket-mount', 'fabrictools')},
   '13-cello-helm-peer-dpy.tpl.yaml': {docker: [], template: true},
   '14-cello-operator-peer-statefulset-dind.yaml': {
-    docker: [...x('dind-sidecar', 'dind'), ...x('privileged-container', 'dind'), ...x('peer-vm-endpoint', 'peer'), ...x('peer-no-external-builder', 'peer')],
+    docker: [
+      ...x('dind-sidecar', 'dind'),
+      ...x('privileged-container', 'dind'),
+      ...x('peer-vm-endpoint', 'peer'),
+      ...x('peer-no-external-builder', 'peer'),
+    ],
     extra: (fs) => expect(fs.find((f) => f.rule === 'peer-vm-endpoint')!.message).to.match(/emptyDir/),
   },
   '15-helm-stable-hlf-peer-deployment.tpl.yaml': {docker: [], template: true},
@@ -112,23 +129,43 @@ const EXPECTED: Record<string, Expectation> = {
   '24-kyverno-cri-sock-fixtures.yaml': {
     docker: x('runtime-socket-volume', '-', '-', '-', '-'),
     extra(fs) {
-      const paths = fs.filter((f) => f.rule === 'runtime-socket-volume').map((f) => /hostPath (\S+)/.exec(f.message)![1])
-      expect(paths.sort()).to.deep.equal(['/var/run/containerd/containerd.sock', '/var/run/cri-dockerd.sock', '/var/run/crio/crio.sock', '/var/run/docker.sock'])
-      expect(fs.filter((f) => f.name === 'goodpod01' && f.rule !== 'run-as-root').map((f) => f.rule)).to.deep.equal(['host-path'])
+      const paths = fs
+        .filter((f) => f.rule === 'runtime-socket-volume')
+        .map((f) => /hostPath (\S+)/.exec(f.message)![1])
+      expect(paths.sort()).to.deep.equal([
+        '/var/run/containerd/containerd.sock',
+        '/var/run/cri-dockerd.sock',
+        '/var/run/crio/crio.sock',
+        '/var/run/docker.sock',
+      ])
+      expect(fs.filter((f) => f.name === 'goodpod01' && f.rule !== 'run-as-root').map((f) => f.rule)).to.deep.equal([
+        'host-path',
+      ])
       expect(fs.filter((f) => f.name === 'pod-with-emptydir-volume' && f.rule !== 'run-as-root')).to.deep.equal([])
     },
   },
   '25-kyverno-docker-socket-podcontrollers-bad.yaml': {
     docker: x('runtime-socket-volume', '-', '-', '-', '-'),
-    extra: (fs) => expect(fs.filter((f) => f.rule === 'runtime-socket-volume').map((f) => f.kind).sort()).to.deep.equal(['CronJob', 'CronJob', 'Deployment', 'Deployment']),
+    extra: (fs) =>
+      expect(
+        fs
+          .filter((f) => f.rule === 'runtime-socket-volume')
+          .map((f) => f.kind)
+          .sort(),
+      ).to.deep.equal(['CronJob', 'CronJob', 'Deployment', 'Deployment']),
   },
   '26-dds-fixtures-all-kinds.yaml': {
     docker: x('docker-socket-mount', 'busybox', 'docker-volume', 'pause', 'pause', 'pause', 'pause', 'pause'),
     extra(fs) {
-      expect(fs.filter((f) => f.rule === 'docker-socket-mount').map((f) => f.kind).sort()).to.deep.equal(
-        ['CronJob', 'DaemonSet', 'Deployment', 'Job', 'Pod', 'ReplicaSet', 'StatefulSet'],
-      )
-      expect(fs.filter((f) => ['empty-volume', 'no-volume'].includes(f.name!) && f.rule !== 'run-as-root')).to.deep.equal([])
+      expect(
+        fs
+          .filter((f) => f.rule === 'docker-socket-mount')
+          .map((f) => f.kind)
+          .sort(),
+      ).to.deep.equal(['CronJob', 'DaemonSet', 'Deployment', 'Job', 'Pod', 'ReplicaSet', 'StatefulSet'])
+      expect(
+        fs.filter((f) => ['empty-volume', 'no-volume'].includes(f.name!) && f.rule !== 'run-as-root'),
+      ).to.deep.equal([])
     },
   },
 }
@@ -137,26 +174,56 @@ const EXPECTED: Record<string, Expectation> = {
 const RENDERED_EXPECTED: Record<string, Expectation> = {
   '04-test-network-k8s-org1-cc.yaml': {docker: []},
   '11-ibm-container-service-org1peer1.yaml': {
-    docker: [...x('docker-socket-mount', 'org1peer1'), ...x('peer-vm-endpoint', 'org1peer1'), ...x('peer-no-external-builder', 'org1peer1')],
+    docker: [
+      ...x('docker-socket-mount', 'org1peer1'),
+      ...x('peer-vm-endpoint', 'org1peer1'),
+      ...x('peer-no-external-builder', 'org1peer1'),
+    ],
   },
   '13-cello-peer-dpy.yaml': {
-    docker: [...x('docker-socket-mount', 'peer0'), ...x('peer-vm-endpoint', 'peer0'), ...x('peer-no-external-builder', 'peer0')],
+    docker: [
+      ...x('docker-socket-mount', 'peer0'),
+      ...x('peer-vm-endpoint', 'peer0'),
+      ...x('peer-no-external-builder', 'peer0'),
+    ],
   },
   '15-16-helm-stable-hlf-peer.yaml': {
-    docker: [...x('docker-socket-mount', 'peer'), ...x('peer-vm-endpoint', 'peer'), ...x('peer-no-external-builder', 'peer')],
-    extra: (fs) => expect(fs.find((f) => f.rule === 'peer-vm-endpoint')!.message).to.contain('envFrom ConfigMap "peer-hlf-peer--peer"'),
+    docker: [
+      ...x('docker-socket-mount', 'peer'),
+      ...x('peer-vm-endpoint', 'peer'),
+      ...x('peer-no-external-builder', 'peer'),
+    ],
+    extra: (fs) =>
+      expect(fs.find((f) => f.rule === 'peer-vm-endpoint')!.message).to.contain(
+        'envFrom ConfigMap "peer-hlf-peer--peer"',
+      ),
   },
   '18-bevel-peernode.yaml': {
     docker: [...x('docker-socket-mount', 'peer0'), ...x('peer-vm-endpoint', 'peer0')],
-    extra: (fs) => expect(fs.find((f) => f.rule === 'peer-vm-endpoint')!.message).to.match(/although external builders are configured/),
+    extra: (fs) =>
+      expect(fs.find((f) => f.rule === 'peer-vm-endpoint')!.message).to.match(
+        /although external builders are configured/,
+      ),
   },
-  '19-bevel-external-chaincode.yaml': {docker: [], extra: (fs) => expect(fs.map((f) => f.rule)).to.not.include('chaincode-missing-id')},
+  '19-bevel-external-chaincode.yaml': {
+    docker: [],
+    extra: (fs) => expect(fs.map((f) => f.rule)).to.not.include('chaincode-missing-id'),
+  },
   '20-bevel-install-job.yaml': {docker: x('vm-endpoint-non-peer', 'instextcc')},
   '21-pivt-peer-default.yaml': {
-    docker: [...x('docker-socket-mount', 'peer'), ...x('peer-vm-endpoint', 'peer'), ...x('peer-no-external-builder', 'peer')],
+    docker: [
+      ...x('docker-socket-mount', 'peer'),
+      ...x('peer-vm-endpoint', 'peer'),
+      ...x('peer-no-external-builder', 'peer'),
+    ],
   },
   '21-pivt-peer-dind.yaml': {
-    docker: [...x('dind-sidecar', 'dind'), ...x('privileged-container', 'dind'), ...x('peer-vm-endpoint', 'peer'), ...x('peer-no-external-builder', 'peer')],
+    docker: [
+      ...x('dind-sidecar', 'dind'),
+      ...x('privileged-container', 'dind'),
+      ...x('peer-vm-endpoint', 'peer'),
+      ...x('peer-no-external-builder', 'peer'),
+    ],
     extra(fs) {
       expect(fs.find((f) => f.rule === 'peer-vm-endpoint')!.message).to.match(/unauthenticated tcp Docker API/)
       expect(fs.find((f) => f.rule === 'dind-sidecar')!.message).to.match(/without TLS/)
@@ -223,7 +290,8 @@ describe('doctor corpus (../shared/doctor-corpus/public, EXPECTED.md)', () => {
     const file = path.join(CORPUS, '05-fabric-samples-pr44-byfn-k8s-var-run.yaml')
     const lines = (await fs.readFile(file, 'utf8')).split('\n')
     const {findings} = await run(file)
-    for (const f of findings.filter((f) => f.rule === 'docker-socket-mount')) expect(lines[f.line! - 1]).to.contain('mountPath: /host/var/run/')
+    for (const f of findings.filter((f) => f.rule === 'docker-socket-mount'))
+      expect(lines[f.line! - 1]).to.contain('mountPath: /host/var/run/')
   })
 
   it('11: the template error points at the first {{ line and mentions the literal socket', async () => {

@@ -13,11 +13,16 @@ export const CORPUS = path.resolve(ROOT, '..', 'shared', 'doctor-corpus', 'publi
 export const RENDERED = path.join(ROOT, 'test', 'fixtures', 'doctor', 'rendered')
 
 export function corpusMissing(): null | string {
-  return existsSync(path.join(CORPUS, 'EXPECTED.md')) ? null : `doctor corpus not found at ${CORPUS} (expected ../shared/doctor-corpus/public beside the repo)`
+  return existsSync(path.join(CORPUS, 'EXPECTED.md'))
+    ? null
+    : `doctor corpus not found at ${CORPUS} (expected ../shared/doctor-corpus/public beside the repo)`
 }
 
 /** Parse YAML text and run every rule (no ignore file). */
-export async function check(text: string, file = 'test.yaml'): Promise<{findings: Finding[]; parsed: ParseResult; suppressed: number}> {
+export async function check(
+  text: string,
+  file = 'test.yaml',
+): Promise<{findings: Finding[]; parsed: ParseResult; suppressed: number}> {
   const parsed: ParseResult = {documents: 0, errors: [], objects: []}
   await parseSource({file, json: file.endsWith('.json'), text}, parsed)
   const r = checkObjects(parsed.objects)

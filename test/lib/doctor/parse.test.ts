@@ -24,7 +24,7 @@ spec:
 `
 
 describe('doctor input', () => {
-  it('splitDocuments keeps each document\'s first line', () => {
+  it("splitDocuments keeps each document's first line", () => {
     const docs = splitDocuments('# c\na: 1\n---\nb: 2\n\n--- # x\nc: 3\n---\n')
     expect(docs.map((d) => d.line)).to.deep.equal([1, 3, 6, 8])
     expect(docs[1].text.startsWith('---')).to.equal(true)
@@ -44,7 +44,13 @@ describe('doctor input', () => {
   })
 
   it('expands kind: List (and *List) items, each with its own line', async () => {
-    const list = {apiVersion: 'v1', items: [JSON.parse(JSON.stringify({apiVersion: 'v1', kind: 'Pod', metadata: {name: 'a'}, spec: {containers: []}}))], kind: 'List'}
+    const list = {
+      apiVersion: 'v1',
+      items: [
+        JSON.parse(JSON.stringify({apiVersion: 'v1', kind: 'Pod', metadata: {name: 'a'}, spec: {containers: []}})),
+      ],
+      kind: 'List',
+    }
     const yamlList = `apiVersion: v1\nkind: PodList\nitems:\n${[SOCK_POD('first'), SOCK_POD('second')].map((p) => '  - ' + p.trim().split('\n').join('\n    ')).join('\n')}\n`
     const {findings} = await check(yamlList)
     expect(findings.map((f) => f.name)).to.deep.equal(['first', 'second'])
@@ -54,7 +60,15 @@ describe('doctor input', () => {
   })
 
   it('reads JSON manifests, with lines', async () => {
-    const obj = {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'j'}, spec: {containers: [{image: 'a', name: 'c', securityContext: {privileged: true}}], securityContext: {runAsNonRoot: true}}}
+    const obj = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {name: 'j'},
+      spec: {
+        containers: [{image: 'a', name: 'c', securityContext: {privileged: true}}],
+        securityContext: {runAsNonRoot: true},
+      },
+    }
     const {findings} = await check(JSON.stringify(obj, null, 2), 'pod.json')
     expect(ids(findings)).to.deep.equal(['privileged-container@c'])
     expect(findings[0].line).to.be.greaterThan(1)
@@ -70,14 +84,18 @@ describe('doctor input', () => {
   })
 
   it('a template that happens to parse (quoted {{ }}) is still an input error; Go templates in ConfigMap data are not', async () => {
-    const quoted = await check('apiVersion: v1\nkind: Pod\nmetadata:\n  name: "{{ .Release.Name }}"\nspec: {containers: []}\n')
+    const quoted = await check(
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: "{{ .Release.Name }}"\nspec: {containers: []}\n',
+    )
     expect(quoted.parsed.errors).to.have.length(1)
-    const prom = await check('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: alerts}\ndata:\n  rules.yaml: |\n    summary: "{{ $labels.instance }} down"\n')
+    const prom = await check(
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: alerts}\ndata:\n  rules.yaml: |\n    summary: "{{ $labels.instance }} down"\n',
+    )
     expect(prom.parsed.errors).to.deep.equal([])
     expect(prom.parsed.objects).to.have.length(1)
   })
 
-  it('invalid YAML (not a template) is an input error with yaml\'s precise line', async () => {
+  it("invalid YAML (not a template) is an input error with yaml's precise line", async () => {
     const {parsed} = await check('apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n   bad: indent\n')
     expect(parsed.errors).to.have.length(1)
     expect(parsed.errors[0].line).to.be.oneOf([4, 5])
@@ -91,10 +109,15 @@ describe('doctor input', () => {
   })
 
   it('locate follows needles in order and falls back to the first content line', () => {
-    const doc = {line: 10, text: '---\n# c\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: x\n  - name: b\n    image: y\n'}
+    const doc = {
+      line: 10,
+      text: '---\n# c\nkind: Pod\nspec:\n  containers:\n  - name: a\n    image: x\n  - name: b\n    image: y\n',
+    }
     expect(locate(doc, [{key: 'name', value: 'b'}, {key: 'image'}])).to.equal(18)
     expect(locate(doc, [{key: 'nothing'}])).to.equal(12)
-    expect(locate({line: 1, text: '- { name: host, mountPath: "/x/" }\n'}, [{key: 'mountPath', value: '/x/'}])).to.equal(1)
+    expect(
+      locate({line: 1, text: '- { name: host, mountPath: "/x/" }\n'}, [{key: 'mountPath', value: '/x/'}]),
+    ).to.equal(1)
   })
 
   it('reads directories recursively (.yaml, .yml, .json only) and reports missing paths', async () => {
@@ -102,7 +125,10 @@ describe('doctor input', () => {
     await mkdir(path.join(dir, 'a', 'b'), {recursive: true})
     await writeFile(path.join(dir, 'a', 'one.yaml'), SOCK_POD('one'))
     await writeFile(path.join(dir, 'a', 'b', 'two.yml'), SOCK_POD('two'))
-    await writeFile(path.join(dir, 'a', 'b', 'three.json'), '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"three"},"spec":{"containers":[]}}')
+    await writeFile(
+      path.join(dir, 'a', 'b', 'three.json'),
+      '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"three"},"spec":{"containers":[]}}',
+    )
     await writeFile(path.join(dir, 'notes.txt'), 'kind: Pod')
     const r = await readSources([dir, path.join(dir, 'missing.yaml')])
     expect(r.sources.map((s) => path.basename(s.file)).sort()).to.deep.equal(['one.yaml', 'three.json', 'two.yml'])

@@ -73,11 +73,24 @@ describe('doctor reporters', () => {
   it('JSON is exactly {findings, errors, suppressed, summary} with the documented finding keys in order', () => {
     const doc = JSON.parse(renderJson(report([finding], [{file: 'bad.yaml', line: 3, message: 'invalid YAML: x'}])))
     expect(Object.keys(doc)).to.deep.equal(['findings', 'errors', 'suppressed', 'summary'])
-    expect(Object.keys(doc.findings[0])).to.deep.equal(['rule', 'severity', 'kind', 'name', 'namespace', 'container', 'file', 'line', 'message', 'remediation'])
+    expect(Object.keys(doc.findings[0])).to.deep.equal([
+      'rule',
+      'severity',
+      'kind',
+      'name',
+      'namespace',
+      'container',
+      'file',
+      'line',
+      'message',
+      'remediation',
+    ])
     expect(doc.findings[0]).to.deep.equal(finding)
     expect(doc.errors).to.deep.equal([{file: 'bad.yaml', line: 3, message: 'invalid YAML: x'}])
     expect(doc.summary).to.include({exitCode: 2, failOn: 'high', findings: 1})
-    const nulls = JSON.parse(renderJson(report([{...finding, container: null, file: null, line: null, namespace: null}])))
+    const nulls = JSON.parse(
+      renderJson(report([{...finding, container: null, file: null, line: null, namespace: null}])),
+    )
     expect(nulls.findings[0]).to.include({container: null, file: null, line: null, namespace: null})
   })
 
@@ -101,7 +114,10 @@ describe('doctor reporters', () => {
     expect(run.tool.driver.rules[res.ruleIndex].id).to.equal('docker-socket-mount')
     expect(res.level).to.equal('error')
     expect(res.message.text).to.contain(finding.message)
-    expect(res.locations[0].physicalLocation).to.deep.equal({artifactLocation: {uri: 'k8s/peer.yaml', uriBaseId: '%SRCROOT%'}, region: {startLine: 12}})
+    expect(res.locations[0].physicalLocation).to.deep.equal({
+      artifactLocation: {uri: 'k8s/peer.yaml', uriBaseId: '%SRCROOT%'},
+      region: {startLine: 12},
+    })
     expect(res.locations[0].logicalLocations[0].fullyQualifiedName).to.equal('Deployment/fabric/peer0/peer')
   })
 
@@ -109,7 +125,9 @@ describe('doctor reporters', () => {
     const clean = sarifDocument(report([])) as any
     expect(clean.runs[0].results).to.deep.equal([])
     expect(clean.runs[0].invocations[0].executionSuccessful).to.equal(true)
-    const bad = sarifDocument(report([], [{file: 'x.yaml', line: 4, message: 'unparseable template'}]), {cwd: '/'}) as any
+    const bad = sarifDocument(report([], [{file: 'x.yaml', line: 4, message: 'unparseable template'}]), {
+      cwd: '/',
+    }) as any
     expect(bad.runs[0].invocations[0].executionSuccessful).to.equal(false)
     expect(bad.runs[0].invocations[0].toolExecutionNotifications[0].message.text).to.equal('unparseable template')
   })

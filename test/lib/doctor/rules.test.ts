@@ -33,20 +33,52 @@ describe('doctor rules', () => {
     const idsSeen = new Set(RULES.map((r) => r.id))
     expect(idsSeen.size).to.equal(RULES.length)
     expect([...idsSeen]).to.include.members([
-      'docker-socket-mount', 'runtime-socket-volume', 'dind-sidecar', 'peer-vm-endpoint', 'peer-no-external-builder',
-      'operator-docker-socket', 'vm-endpoint-non-peer', 'privileged-container', 'host-namespaces', 'dangerous-capabilities',
-      'privilege-escalation', 'host-path', 'run-as-root', 'chaincode-missing-id', 'chaincode-mutable-tag', 'chaincode-no-probes',
+      'docker-socket-mount',
+      'runtime-socket-volume',
+      'dind-sidecar',
+      'peer-vm-endpoint',
+      'peer-no-external-builder',
+      'operator-docker-socket',
+      'vm-endpoint-non-peer',
+      'privileged-container',
+      'host-namespaces',
+      'dangerous-capabilities',
+      'privilege-escalation',
+      'host-path',
+      'run-as-root',
+      'chaincode-missing-id',
+      'chaincode-mutable-tag',
+      'chaincode-no-probes',
     ])
     for (const r of RULES) expect(r.description && r.remediation && r.title, r.id).to.be.ok
   })
 
   describe('classifyHostPath', () => {
     it('knows runtime sockets anywhere and the directories that hold them, with or without trailing slash', () => {
-      for (const p of ['/var/run/docker.sock', '/run/containerd/containerd.sock', '/var/run/crio/crio.sock', '/var/run/cri-dockerd.sock', '/var/run/dockershim.sock', '/run/k3s/containerd/containerd.sock'])
+      for (const p of [
+        '/var/run/docker.sock',
+        '/run/containerd/containerd.sock',
+        '/var/run/crio/crio.sock',
+        '/var/run/cri-dockerd.sock',
+        '/var/run/dockershim.sock',
+        '/run/k3s/containerd/containerd.sock',
+      ])
         expect(classifyHostPath(p)?.kind, p).to.equal('socket')
-      for (const p of ['/var/run', '/var/run/', '/run', '/run/', '/var/run/containerd', '/run/containerd/', '/var/run/crio', '/var', '/', '//var//run//'])
+      for (const p of [
+        '/var/run',
+        '/var/run/',
+        '/run',
+        '/run/',
+        '/var/run/containerd',
+        '/run/containerd/',
+        '/var/run/crio',
+        '/var',
+        '/',
+        '//var//run//',
+      ])
         expect(classifyHostPath(p)?.kind, p).to.equal('dir')
-      for (const p of ['/data', '/var/lib/docker', '/var/log', '/run/secrets/x', '/home/docker.socket', '', undefined]) expect(classifyHostPath(p), String(p)).to.equal(null)
+      for (const p of ['/data', '/var/lib/docker', '/var/log', '/run/secrets/x', '/home/docker.socket', '', undefined])
+        expect(classifyHostPath(p), String(p)).to.equal(null)
     })
   })
 
@@ -68,14 +100,22 @@ volumes:
   - {name: sock, hostPath: {path: /var/run/docker.sock, type: Socket}}
   - {name: run, hostPath: {path: /run/}}`),
       )
-      expect(ids(findings, 'docker-socket-mount')).to.deep.equal(['docker-socket-mount@app', 'docker-socket-mount@debug', 'docker-socket-mount@setup'])
+      expect(ids(findings, 'docker-socket-mount')).to.deep.equal([
+        'docker-socket-mount@app',
+        'docker-socket-mount@debug',
+        'docker-socket-mount@setup',
+      ])
       expect(only(findings, 'runtime-socket-volume')).to.deep.equal([])
       expect(only(findings, 'host-path')).to.deep.equal([])
       expect(only(findings, 'docker-socket-mount')[0].severity).to.equal('critical')
     })
 
     it('an unmounted socket volume is runtime-socket-volume (high), not docker-socket-mount', async () => {
-      const {findings} = await check(deploy(`${NONROOT}containers: [{name: app, image: app:1}]\nvolumes: [{name: s, hostPath: {path: "/run/containerd/containerd.sock"}}]`))
+      const {findings} = await check(
+        deploy(
+          `${NONROOT}containers: [{name: app, image: app:1}]\nvolumes: [{name: s, hostPath: {path: "/run/containerd/containerd.sock"}}]`,
+        ),
+      )
       expect(ids(findings)).to.deep.equal(['runtime-socket-volume@-'])
       expect(findings[0].severity).to.equal('high')
     })
@@ -102,17 +142,25 @@ ${NONROOT}containers:
   - {name: c, image: "", securityContext: {privileged: true}, ports: [{containerPort: 2376}]}
   - {name: d, image: "docker:24-cli", ports: [{containerPort: 2375}]}`),
       )
-      expect(ids(findings, 'dind-sidecar')).to.deep.equal(['dind-sidecar@a', 'dind-sidecar@b', 'dind-sidecar@c', 'dind-sidecar@docker'])
+      expect(ids(findings, 'dind-sidecar')).to.deep.equal([
+        'dind-sidecar@a',
+        'dind-sidecar@b',
+        'dind-sidecar@c',
+        'dind-sidecar@docker',
+      ])
     })
 
     it('trap: a Docker CLI image or a non-privileged container named docker is not DinD', async () => {
-      const {findings} = await check(deploy(`${NONROOT}containers:\n  - {name: docker, image: "docker:24-cli", command: [docker, build, .]}`))
+      const {findings} = await check(
+        deploy(`${NONROOT}containers:\n  - {name: docker, image: "docker:24-cli", command: [docker, build, .]}`),
+      )
       expect(only(findings, 'dind-sidecar')).to.deep.equal([])
     })
   })
 
   describe('peer-vm-endpoint / peer-no-external-builder / vm-endpoint-non-peer', () => {
-    const peer = (env: string, extra = '') => deploy(`${NONROOT}containers:\n  - name: peer\n    image: hyperledger/fabric-peer:2.5\n    env: ${env}\n${extra}`)
+    const peer = (env: string, extra = '') =>
+      deploy(`${NONROOT}containers:\n  - name: peer\n    image: hyperledger/fabric-peer:2.5\n    env: ${env}\n${extra}`)
 
     it('fires on a peer with a unix endpoint, saying where the socket comes from', async () => {
       const {findings} = await check(
@@ -120,9 +168,17 @@ ${NONROOT}containers:
   - {name: peer, image: hyperledger/fabric-peer:2.5, env: [{name: CORE_VM_ENDPOINT, value: "unix:///host/var/run/docker.sock"}], volumeMounts: [{name: s, mountPath: /host/var/run/docker.sock}]}
 volumes: [{name: s, hostPath: {path: /var/run/docker.sock}}]`),
       )
-      expect(ids(findings)).to.deep.equal(['docker-socket-mount@peer', 'peer-no-external-builder@peer', 'peer-vm-endpoint@peer'])
-      expect(only(findings, 'peer-vm-endpoint')[0].message).to.match(/unix socket: the host's socket through hostPath \/var\/run\/docker.sock/)
-      expect(only(findings, 'peer-no-external-builder')[0].remediation).to.contain('ccaas_builder').and.contain('CORE_VM_ENDPOINT=""')
+      expect(ids(findings)).to.deep.equal([
+        'docker-socket-mount@peer',
+        'peer-no-external-builder@peer',
+        'peer-vm-endpoint@peer',
+      ])
+      expect(only(findings, 'peer-vm-endpoint')[0].message).to.match(
+        /unix socket: the host's socket through hostPath \/var\/run\/docker.sock/,
+      )
+      expect(only(findings, 'peer-no-external-builder')[0].remediation)
+        .to.contain('ccaas_builder')
+        .and.contain('CORE_VM_ENDPOINT=""')
     })
 
     it('says tcp:2375 is an unauthenticated Docker API', async () => {
@@ -132,7 +188,11 @@ volumes: [{name: s, hostPath: {path: /var/run/docker.sock}}]`),
 
     it('trap: an empty CORE_VM_ENDPOINT is the correct setting and fires nothing', async () => {
       for (const v of ['""', "''", '"  "']) {
-        const {findings} = await check(peer(`[{name: CORE_VM_ENDPOINT, value: ${v}}, {name: CORE_CHAINCODE_EXTERNALBUILDERS, value: '[{"name":"ccaas_builder","path":"/opt/hyperledger/ccaas_builder"}]'}]`))
+        const {findings} = await check(
+          peer(
+            `[{name: CORE_VM_ENDPOINT, value: ${v}}, {name: CORE_CHAINCODE_EXTERNALBUILDERS, value: '[{"name":"ccaas_builder","path":"/opt/hyperledger/ccaas_builder"}]'}]`,
+          ),
+        )
         expect(findings, v).to.deep.equal([])
       }
 
@@ -143,13 +203,19 @@ volumes: [{name: s, hostPath: {path: /var/run/docker.sock}}]`),
     it('resolves envFrom ConfigMaps (with prefix) and valueFrom configMapKeyRef in the same input', async () => {
       const cm = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: peer-env, namespace: ns}\ndata:\n  VM_ENDPOINT: unix:///var/run/docker.sock\n  CORE_VM_ENDPOINT: tcp://dind:2375\n---\n`
       const a = await check(cm + peer('[]', '    envFrom: [{configMapRef: {name: peer-env}}]'))
-      expect(only(a.findings, 'peer-vm-endpoint')[0].message).to.contain('tcp://dind:2375').and.contain('envFrom ConfigMap "peer-env"')
-      const b = await check(cm + peer('[{name: CORE_VM_ENDPOINT, valueFrom: {configMapKeyRef: {name: peer-env, key: VM_ENDPOINT}}}]'))
+      expect(only(a.findings, 'peer-vm-endpoint')[0].message)
+        .to.contain('tcp://dind:2375')
+        .and.contain('envFrom ConfigMap "peer-env"')
+      const b = await check(
+        cm + peer('[{name: CORE_VM_ENDPOINT, valueFrom: {configMapKeyRef: {name: peer-env, key: VM_ENDPOINT}}}]'),
+      )
       expect(only(b.findings, 'peer-vm-endpoint')[0].message).to.contain('unix:///var/run/docker.sock')
       const c = await check(cm + peer('[]', '    envFrom: [{prefix: CORE_, configMapRef: {name: peer-env}}]'))
       expect(only(c.findings, 'peer-vm-endpoint')[0].message).to.contain('unix:///var/run/docker.sock')
       // env overrides envFrom: an explicit empty value turns it off
-      const d = await check(cm + peer('[{name: CORE_VM_ENDPOINT, value: ""}]', '    envFrom: [{configMapRef: {name: peer-env}}]'))
+      const d = await check(
+        cm + peer('[{name: CORE_VM_ENDPOINT, value: ""}]', '    envFrom: [{configMapRef: {name: peer-env}}]'),
+      )
       expect(only(d.findings, 'peer-vm-endpoint')).to.deep.equal([])
     })
 
@@ -162,7 +228,10 @@ volumes: [{name: cfg, configMap: {name: core}}]`)
       const a = await check(core('unix:///var/run/docker.sock', '[]') + podWithCore)
       expect(ids(a.findings)).to.deep.equal(['peer-no-external-builder@peer', 'peer-vm-endpoint@peer'])
       expect(only(a.findings, 'peer-vm-endpoint')[0].message).to.contain('core.yaml of ConfigMap "core"')
-      const b = await check(core('unix:///var/run/docker.sock', '[{name: ccaas_builder, path: /opt/hyperledger/ccaas_builder}]') + podWithCore)
+      const b = await check(
+        core('unix:///var/run/docker.sock', '[{name: ccaas_builder, path: /opt/hyperledger/ccaas_builder}]') +
+          podWithCore,
+      )
       expect(ids(b.findings)).to.deep.equal(['peer-vm-endpoint@peer'])
       const c = await check(core('""', '[{name: ccaas_builder, path: /opt/hyperledger/ccaas_builder}]') + podWithCore)
       expect(c.findings).to.deep.equal([])
@@ -190,7 +259,8 @@ spec:
     })
 
     it('recognises peers by `peer node start` inside sh -c, by image, and by name + CORE_PEER_* env', async () => {
-      const env = '[{name: CORE_VM_ENDPOINT, value: "unix:///var/run/docker.sock"}, {name: CORE_PEER_ADDRESS, value: "x:7051"}]'
+      const env =
+        '[{name: CORE_VM_ENDPOINT, value: "unix:///var/run/docker.sock"}, {name: CORE_PEER_ADDRESS, value: "x:7051"}]'
       const {findings} = await check(
         deploy(`${NONROOT}containers:
   - {name: a, image: "", command: [sh, -c, "sleep 1 && peer node start"], env: ${env}}
@@ -198,20 +268,32 @@ spec:
   - {name: peer, image: "", env: ${env}}
   - {name: orderer, image: "hyperledger/fabric-orderer:2.5", env: ${env}}`),
       )
-      expect(ids(findings, 'peer-vm-endpoint')).to.deep.equal(['peer-vm-endpoint@a', 'peer-vm-endpoint@b', 'peer-vm-endpoint@peer'])
+      expect(ids(findings, 'peer-vm-endpoint')).to.deep.equal([
+        'peer-vm-endpoint@a',
+        'peer-vm-endpoint@b',
+        'peer-vm-endpoint@peer',
+      ])
       expect(ids(findings, 'vm-endpoint-non-peer')).to.deep.equal(['vm-endpoint-non-peer@orderer'])
     })
   })
 
   describe('operator-docker-socket', () => {
     it('fires on FabricPeer spec.dockerSocketPath, not on a clean IBPPeer or an empty path', async () => {
-      const a = await check('apiVersion: hlf.kungfusoftware.es/v1alpha1\nkind: FabricPeer\nmetadata: {name: p}\nspec:\n  dockerSocketPath: /var/run/docker.sock\n')
+      const a = await check(
+        'apiVersion: hlf.kungfusoftware.es/v1alpha1\nkind: FabricPeer\nmetadata: {name: p}\nspec:\n  dockerSocketPath: /var/run/docker.sock\n',
+      )
       expect(ids(a.findings)).to.deep.equal(['operator-docker-socket@-'])
-      const b = await check('apiVersion: hlf.kungfusoftware.es/v1alpha1\nkind: FabricPeer\nmetadata: {name: p}\nspec:\n  dockerSocketPath: ""\n')
+      const b = await check(
+        'apiVersion: hlf.kungfusoftware.es/v1alpha1\nkind: FabricPeer\nmetadata: {name: p}\nspec:\n  dockerSocketPath: ""\n',
+      )
       expect(b.findings).to.deep.equal([])
-      const c = await check('apiVersion: ibp.com/v1beta1\nkind: IBPPeer\nmetadata: {name: p}\nspec:\n  chaincodeBuilderConfig: {peername: org1-peer1}\n')
+      const c = await check(
+        'apiVersion: ibp.com/v1beta1\nkind: IBPPeer\nmetadata: {name: p}\nspec:\n  chaincodeBuilderConfig: {peername: org1-peer1}\n',
+      )
       expect(c.findings).to.deep.equal([])
-      const d = await check('apiVersion: ibp.com/v1beta1\nkind: IBPPeer\nmetadata: {name: p}\nspec:\n  dindArgs: ["--log-driver", "fluentd"]\n')
+      const d = await check(
+        'apiVersion: ibp.com/v1beta1\nkind: IBPPeer\nmetadata: {name: p}\nspec:\n  dindArgs: ["--log-driver", "fluentd"]\n',
+      )
       expect(ids(d.findings)).to.deep.equal(['operator-docker-socket@-'])
     })
   })
@@ -248,7 +330,9 @@ containers:
   - {name: uid, image: a:1, securityContext: {runAsUser: 0}}`),
       )
       expect(ids(findings)).to.deep.equal(['run-as-root@init', 'run-as-root@uid'])
-      const bare = await check(deploy('containers: [{name: x, image: a:1}, {name: y, image: a:1, securityContext: {runAsUser: 1001}}]'))
+      const bare = await check(
+        deploy('containers: [{name: x, image: a:1}, {name: y, image: a:1, securityContext: {runAsUser: 1001}}]'),
+      )
       expect(ids(bare.findings)).to.deep.equal(['run-as-root@x'])
     })
   })

@@ -41,7 +41,11 @@ describe('doctor suppression', () => {
 
   it('without suppression: privileged, unmounted socket and run-as-root', async () => {
     const r = await run(POD('a'))
-    expect(r.findings.map((f) => f.rule).sort()).to.deep.equal(['privileged-container', 'run-as-root', 'runtime-socket-volume'])
+    expect(r.findings.map((f) => f.rule).sort()).to.deep.equal([
+      'privileged-container',
+      'run-as-root',
+      'runtime-socket-volume',
+    ])
     expect(r.suppressed).to.equal(0)
   })
 
@@ -58,7 +62,10 @@ describe('doctor suppression', () => {
 
   it('the ignore file matches by kind/namespace/name (globs) and rule', async () => {
     const yaml = POD('peer0') + '---\n' + POD('other')
-    const r = await run(yaml, 'ignore:\n  - rule: [runtime-socket-volume, run-as-root]\n    kind: Deployment\n    namespace: fabric\n    name: peer*\n    reason: migrating\n')
+    const r = await run(
+      yaml,
+      'ignore:\n  - rule: [runtime-socket-volume, run-as-root]\n    kind: Deployment\n    namespace: fabric\n    name: peer*\n    reason: migrating\n',
+    )
     expect(r.findings.filter((f) => f.name === 'peer0').map((f) => f.rule)).to.deep.equal(['privileged-container'])
     expect(r.findings.filter((f) => f.name === 'other')).to.have.length(3)
     expect(r.suppressed).to.equal(2)

@@ -40,7 +40,10 @@ describe('fabric definition: sequence planning', () => {
   })
 
   it('definition changed (policy) → committed + 1', () => {
-    const p = planSequence(committed(1), def({validationParameter: applicationPolicy({signaturePolicy: "OR('Org1MSP.peer')"}).serializeBinary()}))
+    const p = planSequence(
+      committed(1),
+      def({validationParameter: applicationPolicy({signaturePolicy: "OR('Org1MSP.peer')"}).serializeBinary()}),
+    )
     expect(p).to.include({commit: true, sequence: 2})
     expect(p.changed).to.deep.equal(['endorsementPolicy'])
   })
@@ -50,7 +53,9 @@ describe('fabric definition: sequence planning', () => {
     expect(planSequence(committed(4), def({initRequired: true})).changed).to.deep.equal(['initRequired'])
     const coll = new peer.CollectionConfigPackage()
     coll.addConfig(new peer.CollectionConfig())
-    expect(planSequence(committed(4), def({collections: coll.serializeBinary()})).changed).to.deep.equal(['collections'])
+    expect(planSequence(committed(4), def({collections: coll.serializeBinary()})).changed).to.deep.equal([
+      'collections',
+    ])
   })
 
   it('an empty plugin name equals the default the peer stores (escc / vscc)', () => {
@@ -67,7 +72,9 @@ describe('fabric definition: sequence planning', () => {
   it('an org whose approval matches (definition and package) is skipped', () => {
     expect(approvalNeeded({...def(), packageId: PKG, sequence: 1}, def(), 1, PKG)).to.equal(undefined)
     expect(approvalNeeded(undefined, def(), 1, PKG)).to.match(/not approved at sequence 1/)
-    expect(approvalNeeded({...def(), packageId: PKG, sequence: 1}, def({version: '2'}), 1, PKG)).to.match(/approval differs \(version\)/)
+    expect(approvalNeeded({...def(), packageId: PKG, sequence: 1}, def({version: '2'}), 1, PKG)).to.match(
+      /approval differs \(version\)/,
+    )
   })
 })
 
@@ -79,9 +86,9 @@ describe('fabric definition: _lifecycle arguments', () => {
     expect(a.getSequence()).to.equal(7)
     expect(a.getEndorsementPlugin()).to.equal('escc')
     expect(a.getValidationPlugin()).to.equal('vscc')
-    expect(peer.ApplicationPolicy.deserializeBinary(a.getValidationParameter_asU8()).getChannelConfigPolicyReference()).to.equal(
-      '/Channel/Application/Endorsement',
-    )
+    expect(
+      peer.ApplicationPolicy.deserializeBinary(a.getValidationParameter_asU8()).getChannelConfigPolicyReference(),
+    ).to.equal('/Channel/Application/Endorsement')
     expect(a.getSource()!.getLocalPackage()!.getPackageId()).to.equal(PKG)
     expect(a.hasCollections()).to.equal(false)
   })

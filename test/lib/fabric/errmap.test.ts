@@ -16,19 +16,35 @@ const grpc = (code: number, details: string) => Object.assign(new Error(`${code}
 
 describe('fabric error mapping', () => {
   it('unreachable peer: names the address, exit 9', () => {
-    const e = mapFabricError(grpc(14, 'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:7051. Resolution note: '), ctx)
+    const e = mapFabricError(
+      grpc(14, 'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:7051. Resolution note: '),
+      ctx,
+    )
     expect(e.exitCode).to.equal(9)
-    expect(e.message).to.equal('cannot reach localhost:7051 (connect ECONNREFUSED 127.0.0.1:7051) during install on localhost:7051')
+    expect(e.message).to.equal(
+      'cannot reach localhost:7051 (connect ECONNREFUSED 127.0.0.1:7051) during install on localhost:7051',
+    )
   })
 
   it('TLS with the wrong CA: names the CA file', () => {
-    const e = mapFabricError(grpc(14, 'No connection established. Last error: Error: unable to verify the first certificate. Resolution note: '), ctx)
-    expect(e.message).to.match(/^TLS handshake with localhost:7051 failed \(unable to verify the first certificate\); check the CA file \/ca\/tlsca.pem$/)
+    const e = mapFabricError(
+      grpc(
+        14,
+        'No connection established. Last error: Error: unable to verify the first certificate. Resolution note: ',
+      ),
+      ctx,
+    )
+    expect(e.message).to.match(
+      /^TLS handshake with localhost:7051 failed \(unable to verify the first certificate\); check the CA file \/ca\/tlsca.pem$/,
+    )
   })
 
   it('TLS host name not in the certificate: says which name', () => {
     const e = mapFabricError(
-      grpc(14, "No connection established. Last error: Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames: Host: wrong.example.com. is not in the cert's altnames: DNS:peer0.org1.example.com, DNS:localhost"),
+      grpc(
+        14,
+        "No connection established. Last error: Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames: Host: wrong.example.com. is not in the cert's altnames: DNS:peer0.org1.example.com, DNS:localhost",
+      ),
       {...ctx, hostnameOverride: 'wrong.example.com'},
     )
     expect(e.message).to.match(/^TLS: host name "wrong.example.com" is not in the certificate of localhost:7051/)
@@ -53,19 +69,38 @@ describe('fabric error mapping', () => {
   })
 
   it('a chaincode error keeps the chaincode message and where it came from', () => {
-    const err = Object.assign(new Error('10 ABORTED: failed to endorse transaction, see attached details for more info'), {
-      code: 10,
-      details: [{address: 'localhost:7051', message: 'chaincode response 500, asset zz does not exist', mspId: 'Org1MSP'}],
-    })
+    const err = Object.assign(
+      new Error('10 ABORTED: failed to endorse transaction, see attached details for more info'),
+      {
+        code: 10,
+        details: [
+          {address: 'localhost:7051', message: 'chaincode response 500, asset zz does not exist', mspId: 'Org1MSP'},
+        ],
+      },
+    )
     const e = mapFabricError(err, {...ctx, op: 'invoke kv DeleteAsset'})
-    expect(e.message).to.equal('invoke kv DeleteAsset: the chaincode returned an error (status 500) at Org1MSP localhost:7051: asset zz does not exist')
+    expect(e.message).to.equal(
+      'invoke kv DeleteAsset: the chaincode returned an error (status 500) at Org1MSP localhost:7051: asset zz does not exist',
+    )
   })
 
   it('recognises the _lifecycle answers that mean "already done" or "not there"', () => {
-    expect(isAlreadyInstalled(new Error('chaincode already successfully installed (package ID \'x:1\')'))).to.equal(true)
-    expect(isAlreadyApproved(new Error('attempted to redefine uncommitted sequence (1) for namespace kv with unchanged content'))).to.equal(true)
-    expect(isAlreadyApproved(new Error('attempted to redefine the current committed sequence (2) for namespace kv with unchanged content'))).to.equal(true)
-    expect(isNotFound(new Error("could not fetch approved chaincode definition (name: 'kv', sequence: '1') on channel 'mychannel'"))).to.equal(true)
+    expect(isAlreadyInstalled(new Error("chaincode already successfully installed (package ID 'x:1')"))).to.equal(true)
+    expect(
+      isAlreadyApproved(
+        new Error('attempted to redefine uncommitted sequence (1) for namespace kv with unchanged content'),
+      ),
+    ).to.equal(true)
+    expect(
+      isAlreadyApproved(
+        new Error('attempted to redefine the current committed sequence (2) for namespace kv with unchanged content'),
+      ),
+    ).to.equal(true)
+    expect(
+      isNotFound(
+        new Error("could not fetch approved chaincode definition (name: 'kv', sequence: '1') on channel 'mychannel'"),
+      ),
+    ).to.equal(true)
     expect(isNotFound(Object.assign(new Error('namespace kv is not defined'), {status: 404}))).to.equal(true)
     expect(isNotFound(new Error("channel 'x' not found"))).to.equal(false)
   })

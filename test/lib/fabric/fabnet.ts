@@ -31,13 +31,15 @@ export function fabnet(): Fabnet | string {
   let env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v
   if (!env.FABNET_ORG1_PEER_ADDRESS && env.FABNET_ENV) {
-    if (!existsSync(env.FABNET_ENV)) return `FABNET_ENV=${env.FABNET_ENV} does not exist (is the network up? bash test/bed/bed.sh up fabric)`
+    if (!existsSync(env.FABNET_ENV))
+      return `FABNET_ENV=${env.FABNET_ENV} does not exist (is the network up? bash test/bed/bed.sh up fabric)`
     env = {...env, ...readEnvFile(env.FABNET_ENV)}
   }
 
   if (!env.FABNET_ORG1_PEER_ADDRESS || !env.FABNET_ORG2_PEER_ADDRESS)
     return 'no Fabric network: FABNET_ORG1_PEER_ADDRESS / FABNET_ENV not set (run `bash test/bed/bed.sh up fabric` and `source "$(bash test/bed/bed.sh env)"`)'
-  if (!existsSync(env.FABNET_ORG1_ADMIN_MSP ?? '')) return `FABNET_ORG1_ADMIN_MSP=${env.FABNET_ORG1_ADMIN_MSP} does not exist (stale env file?)`
+  if (!existsSync(env.FABNET_ORG1_ADMIN_MSP ?? ''))
+    return `FABNET_ORG1_ADMIN_MSP=${env.FABNET_ORG1_ADMIN_MSP} does not exist (stale env file?)`
   const org = (n: number) => ({
     adminMsp: env[`FABNET_ORG${n}_ADMIN_MSP`],
     mspId: env[`FABNET_ORG${n}_MSPID`],
@@ -66,7 +68,12 @@ export function fabnetOrSkip(ctx: Context): Fabnet {
 }
 
 /** YAML for fabk8s.yaml `network`, optionally with overrides per org. */
-export function networkYaml(f: Fabnet, o: {orgs?: (Partial<{hostnameOverride: string; mspPath: string; peerAddress: string; peerCA: string;}> | undefined)[]} = {}): string {
+export function networkYaml(
+  f: Fabnet,
+  o: {
+    orgs?: (Partial<{hostnameOverride: string; mspPath: string; peerAddress: string; peerCA: string}> | undefined)[]
+  } = {},
+): string {
   const lines = [
     'network:',
     `  channel: ${f.channel}`,
@@ -91,7 +98,10 @@ export function networkYaml(f: Fabnet, o: {orgs?: (Partial<{hostnameOverride: st
 }
 
 /** A temporary project folder with a fabk8s.yaml for chaincode `name` on the network. */
-export function tempProject(f: Fabnet, opts: {address?: string; extra?: string; name: string; network?: string; version?: string;}): string {
+export function tempProject(
+  f: Fabnet,
+  opts: {address?: string; extra?: string; name: string; network?: string; version?: string},
+): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-lc-'))
   writeFileSync(
     path.join(dir, 'fabk8s.yaml'),

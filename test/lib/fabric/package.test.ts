@@ -46,7 +46,9 @@ describe('fabric package (deterministic CCaaS package)', () => {
   it('package ID = label ":" hex sha256 of the whole file', async () => {
     const p = await buildPackage(project())
     expect(p.packageId).to.equal(`golden_1.0:${createHash('sha256').update(p.bytes).digest('hex')}`)
-    expect(packageIdOf('x', Buffer.from('abc'))).to.equal('x:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad')
+    expect(packageIdOf('x', Buffer.from('abc'))).to.equal(
+      'x:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    )
   })
 
   it('has the layout the ccaas builder expects, with fixed headers (mtime 0, uid/gid 0, empty names, mode 0644)', async () => {
@@ -66,7 +68,11 @@ describe('fabric package (deterministic CCaaS package)', () => {
     expect(JSON.parse(outer[0].data.toString())).to.deep.equal({label: 'golden_1.0', type: 'ccaas'})
     const conn = JSON.parse(untarGz(outer[1].data)[0].data.toString())
     // eslint-disable-next-line camelcase
-    expect(conn).to.deep.equal({address: '{{.peername}}-golden.fabk8s.svc.cluster.local:9999', dial_timeout: '10s', tls_required: false})
+    expect(conn).to.deep.equal({
+      address: '{{.peername}}-golden.fabk8s.svc.cluster.local:9999',
+      dial_timeout: '10s',
+      tls_required: false,
+    })
   })
 
   it('can be listed by the system tar', async function () {
@@ -99,7 +105,9 @@ describe('fabric package (deterministic CCaaS package)', () => {
     const err = await buildPackage(project(), {label: '-bad'}).catch((error) => error)
     expect(err.exitCode).to.equal(2)
     expect(err.message).to.match(/--label: "-bad" is not a valid chaincode label/)
-    expect(() => parsePackage(Buffer.from('nope'), 'x.tar.gz')).to.throw(/x.tar.gz: malformed chaincode package: not a gzip file/)
+    expect(() => parsePackage(Buffer.from('nope'), 'x.tar.gz')).to.throw(
+      /x.tar.gz: malformed chaincode package: not a gzip file/,
+    )
     const noCode = tarGz([{data: Buffer.from('{"type":"ccaas","label":"a"}'), name: 'metadata.json'}])
     expect(() => parsePackage(noCode, 'y.tar.gz')).to.throw(/no code.tar.gz/)
   })

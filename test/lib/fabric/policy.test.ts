@@ -62,7 +62,12 @@ describe('fabric policy DSL', () => {
     const pkg = collectionsFromJson(
       JSON.stringify([
         {blockToLive: 5, memberOnlyRead: true, name: 'private', policy: "OR('Org1MSP.member')", requiredPeerCount: 0},
-        {endorsementPolicy: {signaturePolicy: "OR('Org2MSP.peer')"}, maxPeerCount: 3, name: 'other', policy: "OR('Org2MSP.member')"},
+        {
+          endorsementPolicy: {signaturePolicy: "OR('Org2MSP.peer')"},
+          maxPeerCount: 3,
+          name: 'other',
+          policy: "OR('Org2MSP.member')",
+        },
       ]),
     )
     const [a, b] = pkg.getConfigList().map((c) => c.getStaticCollectionConfig()!)
@@ -76,7 +81,9 @@ describe('fabric policy DSL', () => {
   })
 
   it('names the bad collection', () => {
-    expect(() => collectionsFromJson('[{"name":"x"}]', 'c.json')).to.throw(/c\.json: collection \[0\] \(x\): "policy" is required/)
+    expect(() => collectionsFromJson('[{"name":"x"}]', 'c.json')).to.throw(
+      /c\.json: collection \[0\] \(x\): "policy" is required/,
+    )
     expect(() => collectionsFromJson('{', 'c.json')).to.throw(/c\.json: not JSON/)
   })
 })

@@ -5,7 +5,13 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {loadIdentity} from '../../../src/lib/fabric/identity.js'
-import {buildProposal, computeTxId, decodeProposal, serializedIdentity, signProposal} from '../../../src/lib/fabric/proposal.js'
+import {
+  buildProposal,
+  computeTxId,
+  decodeProposal,
+  serializedIdentity,
+  signProposal,
+} from '../../../src/lib/fabric/proposal.js'
 
 const MSP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/fabric/msp/admin')
 const ORG = {mspId: 'Org1MSP', mspPath: MSP, peers: []}
@@ -32,7 +38,13 @@ describe('fabric proposal', () => {
   it('builds an InstallChaincode proposal that decodes back to what was put in (channel "", _lifecycle)', async () => {
     const id = await loadIdentity(ORG)
     const nonce = new Uint8Array(24).fill(7)
-    const {bytes, txId} = buildProposal(id, {args: [new Uint8Array([1, 2, 3])], chaincode: '_lifecycle', channel: '', fn: 'InstallChaincode', nonce})
+    const {bytes, txId} = buildProposal(id, {
+      args: [new Uint8Array([1, 2, 3])],
+      chaincode: '_lifecycle',
+      channel: '',
+      fn: 'InstallChaincode',
+      nonce,
+    })
     const d = decodeProposal(bytes)
     expect(d.channel).to.equal('')
     expect(d.chaincode).to.equal('_lifecycle')

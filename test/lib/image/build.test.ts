@@ -3,7 +3,14 @@ import {cp, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
-import {build, buildArgv, chooseBuilder, resolveTag, stepOf, validateBuildOptions} from '../../../src/lib/image/build.js'
+import {
+  build,
+  buildArgv,
+  chooseBuilder,
+  resolveTag,
+  stepOf,
+  validateBuildOptions,
+} from '../../../src/lib/image/build.js'
 import {ensureEngine, resetEngineCache} from '../../../src/lib/image/docker.js'
 import {loadProject} from '../../../src/lib/project/load.js'
 import {buildNetwork, cleanup, dockerCmd, nodeBaseImage, requireDocker, uniq} from '../../support/docker.js'
@@ -17,24 +24,49 @@ describe('image build (unit)', () => {
     expect(bk.slice(0, 4)).to.deep.equal(['buildx', 'build', '--progress=plain', '--load'])
     const classic = buildArgv('/p', '/p/Dockerfile', 'kv:1', '/t/iid', 'classic', opts)
     expect(classic).to.deep.equal([
-      'build', '--force-rm', '--tag', 'kv:1', '--file', '/p/Dockerfile', '--iidfile', '/t/iid',
-      '--build-arg', 'BASE_IMAGE=base:1', '--build-arg', 'A=1', '--build-arg', 'B',
-      '--no-cache', '--platform', 'linux/amd64', '--network', 'host', '/p',
+      'build',
+      '--force-rm',
+      '--tag',
+      'kv:1',
+      '--file',
+      '/p/Dockerfile',
+      '--iidfile',
+      '/t/iid',
+      '--build-arg',
+      'BASE_IMAGE=base:1',
+      '--build-arg',
+      'A=1',
+      '--build-arg',
+      'B',
+      '--no-cache',
+      '--platform',
+      'linux/amd64',
+      '--network',
+      'host',
+      '/p',
     ])
   })
 
   it('reads build steps from classic and BuildKit logs, nothing else', () => {
     expect(stepOf('Step 3/9 : RUN npm ci')).to.equal('step 3/9: RUN npm ci')
     expect(stepOf('#7 [build 3/6] RUN npm ci --no-audit')).to.equal('[build 3/6] RUN npm ci --no-audit')
-    expect(stepOf('#7 [stage-1 2/4] COPY --from=build /src/dist ./dist')).to.equal('[stage-1 2/4] COPY --from=build /src/dist ./dist')
+    expect(stepOf('#7 [stage-1 2/4] COPY --from=build /src/dist ./dist')).to.equal(
+      '[stage-1 2/4] COPY --from=build /src/dist ./dist',
+    )
     expect(stepOf('#7 [internal] load metadata')).to.equal(undefined)
     expect(stepOf(' ---> Running in 1234')).to.equal(undefined)
   })
 
   it('rejects bad --build-arg, --platform and tags with USAGE (exit 2)', () => {
-    expect(() => validateBuildOptions({buildArgs: ['=x']})).to.throw(/--build-arg "=x"/).with.property('exitCode', 2)
-    expect(() => validateBuildOptions({platform: 'amd64'})).to.throw(/--platform "amd64"/).with.property('exitCode', 2)
-    expect(() => resolveTag({image: 'kv:1'}, 'Not A Tag')).to.throw(/--tag/).with.property('exitCode', 2)
+    expect(() => validateBuildOptions({buildArgs: ['=x']}))
+      .to.throw(/--build-arg "=x"/)
+      .with.property('exitCode', 2)
+    expect(() => validateBuildOptions({platform: 'amd64'}))
+      .to.throw(/--platform "amd64"/)
+      .with.property('exitCode', 2)
+    expect(() => resolveTag({image: 'kv:1'}, 'Not A Tag'))
+      .to.throw(/--tag/)
+      .with.property('exitCode', 2)
     expect(resolveTag({image: 'kv:1'})).to.equal('kv:1')
     expect(resolveTag({image: 'kv:1'}, 'kv:2')).to.equal('kv:2')
   })
@@ -106,8 +138,17 @@ describe('image build @integration (real Docker engine)', function () {
 
   it('fails with the exit code and the log tail when a step fails', async () => {
     const project = await loadProject(path.join(dir, 'fabk8s.yaml'))
-    await writeFile(path.join(dir, 'Dockerfile.bad'), 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN echo about-to-fail && exit 3\n')
-    const err = await build(project, {baseImage: base, dockerfile: 'Dockerfile.bad', json: true, network, tag: `fabk8s-test/bad-${uniq()}:1`}).then(
+    await writeFile(
+      path.join(dir, 'Dockerfile.bad'),
+      'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN echo about-to-fail && exit 3\n',
+    )
+    const err = await build(project, {
+      baseImage: base,
+      dockerfile: 'Dockerfile.bad',
+      json: true,
+      network,
+      tag: `fabk8s-test/bad-${uniq()}:1`,
+    }).then(
       () => {},
       (error: unknown) => error as {detail: {exitCode: number; logTail: string[]}; exitCode: number; message: string},
     )
@@ -119,7 +160,9 @@ describe('image build @integration (real Docker engine)', function () {
 
   it('names the missing Dockerfile', async () => {
     const project = await loadProject(path.join(dir, 'fabk8s.yaml'))
-    const err = await build(project, {dockerfile: 'Nope.Dockerfile', json: true}).catch((error: Error & {exitCode: number}) => error)
+    const err = await build(project, {dockerfile: 'Nope.Dockerfile', json: true}).catch(
+      (error: Error & {exitCode: number}) => error,
+    )
     expect(err).to.have.property('exitCode', 5)
     expect((err as Error).message).to.equal(`Dockerfile not found: ${path.join(dir, 'Nope.Dockerfile')}`)
   })

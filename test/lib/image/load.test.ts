@@ -7,7 +7,17 @@ import {build} from '../../../src/lib/image/build.js'
 import {clusterNodes, listClusters} from '../../../src/lib/image/kind.js'
 import {criSnapshotter, load, nodeImage, parseCtrImages, sameImage} from '../../../src/lib/image/load.js'
 import {loadProject} from '../../../src/lib/project/load.js'
-import {buildNetwork, cleanup, dockerCmd, kindNodeImage, nodeBaseImage, nodeImages, requireDocker, startKindNode, uniq} from '../../support/docker.js'
+import {
+  buildNetwork,
+  cleanup,
+  dockerCmd,
+  kindNodeImage,
+  nodeBaseImage,
+  nodeImages,
+  requireDocker,
+  startKindNode,
+  uniq,
+} from '../../support/docker.js'
 
 const FIXTURE = path.resolve(import.meta.dirname, '..', '..', 'fixtures', 'image')
 
@@ -15,8 +25,14 @@ describe('image load (unit)', () => {
   it('parses ctr images ls', () => {
     const text = [
       'REF                              TYPE                                                 DIGEST                                                                  SIZE     PLATFORMS   LABELS',
-      'docker.io/library/kv:0.1.0       application/vnd.docker.distribution.manifest.v2+json sha256:' + 'a'.repeat(64) + ' 12.0 MiB linux/amd64 io.cri-containerd.image=managed',
-      'sha256:' + 'b'.repeat(64) + ' application/vnd.docker.distribution.manifest.v2+json sha256:' + 'a'.repeat(64) + ' 12.0 MiB linux/amd64 -',
+      'docker.io/library/kv:0.1.0       application/vnd.docker.distribution.manifest.v2+json sha256:' +
+        'a'.repeat(64) +
+        ' 12.0 MiB linux/amd64 io.cri-containerd.image=managed',
+      'sha256:' +
+        'b'.repeat(64) +
+        ' application/vnd.docker.distribution.manifest.v2+json sha256:' +
+        'a'.repeat(64) +
+        ' 12.0 MiB linux/amd64 -',
       '',
     ].join('\n')
     const rows = parseCtrImages(text)
@@ -25,9 +41,17 @@ describe('image load (unit)', () => {
   })
 
   it('finds the CRI snapshotter in containerd 1.x and 2.x config dumps', () => {
-    expect(criSnapshotter('version = 2\n[plugins]\n  [plugins."io.containerd.grpc.v1.cri".containerd]\n    snapshotter = "overlayfs"\n')).to.equal('overlayfs')
-    expect(criSnapshotter("version = 3\n[plugins.'io.containerd.cri.v1.images']\n  snapshotter = 'native'\n")).to.equal('native')
-    expect(criSnapshotter('[plugins."io.containerd.snapshotter.v1.overlayfs"]\n  snapshotter = "x"\n')).to.equal(undefined)
+    expect(
+      criSnapshotter(
+        'version = 2\n[plugins]\n  [plugins."io.containerd.grpc.v1.cri".containerd]\n    snapshotter = "overlayfs"\n',
+      ),
+    ).to.equal('overlayfs')
+    expect(criSnapshotter("version = 3\n[plugins.'io.containerd.cri.v1.images']\n  snapshotter = 'native'\n")).to.equal(
+      'native',
+    )
+    expect(criSnapshotter('[plugins."io.containerd.snapshotter.v1.overlayfs"]\n  snapshotter = "x"\n')).to.equal(
+      undefined,
+    )
   })
 
   it('compares docker image IDs with every digest naming the image on the node', () => {
@@ -50,7 +74,12 @@ describe('image load @integration (real Docker engine, containerd stand-in kind 
     const [nodeImg, base, network] = await Promise.all([kindNodeImage(), nodeBaseImage(), buildNetwork()])
     await Promise.all([startKindNode(nodeImg, cluster, nodes[0]), startKindNode(nodeImg, cluster, nodes[1], 'worker')])
     image = `fabk8s-test/imgfix-${uniq()}:0.1.0`
-    const r = await build(await loadProject(path.join(FIXTURE, 'fabk8s.yaml')), {baseImage: base, json: true, network, tag: image})
+    const r = await build(await loadProject(path.join(FIXTURE, 'fabk8s.yaml')), {
+      baseImage: base,
+      json: true,
+      network,
+      tag: image,
+    })
     id = r.id
   })
 
@@ -61,7 +90,9 @@ describe('image load @integration (real Docker engine, containerd stand-in kind 
   it('finds the nodes by kind label and lists the clusters that exist when one is missing', async () => {
     expect((await clusterNodes(cluster)).map((n) => n.name)).to.deep.equal(nodes)
     expect(await listClusters()).to.include(cluster)
-    const err = await clusterNodes(`${cluster}-nope`).catch((error: {exitCode: number; hint: string; message: string}) => error)
+    const err = await clusterNodes(`${cluster}-nope`).catch(
+      (error: {exitCode: number; hint: string; message: string}) => error,
+    )
     expect(err).to.include({exitCode: 6, message: `kind cluster "${cluster}-nope" not found`})
     expect((err as {hint: string}).hint).to.include(cluster)
   })
@@ -98,11 +129,17 @@ describe('image load @integration (real Docker engine, containerd stand-in kind 
   })
 
   it('says the image is not built (exit 5) and a stopped node is not running (exit 6)', async () => {
-    const missing = await load({cluster, image: `fabk8s-test/none-${uniq()}:1`, json: true}).catch((error: {exitCode: number; message: string}) => error)
+    const missing = await load({cluster, image: `fabk8s-test/none-${uniq()}:1`, json: true}).catch(
+      (error: {exitCode: number; message: string}) => error,
+    )
     expect(missing).to.have.property('exitCode', 5)
-    expect((missing as unknown as Error).message).to.match(/^image fabk8s-test\/none-\w+:1 not found in the local Docker engine$/)
+    expect((missing as unknown as Error).message).to.match(
+      /^image fabk8s-test\/none-\w+:1 not found in the local Docker engine$/,
+    )
     await dockerCmd(['stop', '-t', '1', nodes[1]])
-    const stopped = await load({cluster, image, json: true}).catch((error: {exitCode: number; message: string}) => error)
+    const stopped = await load({cluster, image, json: true}).catch(
+      (error: {exitCode: number; message: string}) => error,
+    )
     expect(stopped).to.have.property('exitCode', 6)
     expect((stopped as unknown as Error).message).to.include(`${nodes[1]} not running`)
   })

@@ -5,7 +5,12 @@ import {isLatest, normalizeRef, parseRef, tagProblem} from '../../../src/lib/ima
 describe('image refs', () => {
   it('splits domain, path, tag and digest the way docker does', () => {
     expect(parseRef('kv:1.0')).to.deep.equal({digest: undefined, domain: undefined, path: 'kv', tag: '1.0'})
-    expect(parseRef('localhost:5000/acme/kv')).to.deep.equal({digest: undefined, domain: 'localhost:5000', path: 'acme/kv', tag: undefined})
+    expect(parseRef('localhost:5000/acme/kv')).to.deep.equal({
+      digest: undefined,
+      domain: 'localhost:5000',
+      path: 'acme/kv',
+      tag: undefined,
+    })
     expect(parseRef('ghcr.io/acme/kv:2@sha256:abc').domain).to.equal('ghcr.io')
     expect(parseRef('ghcr.io/acme/kv:2@sha256:abc').digest).to.equal('sha256:abc')
     expect(parseRef('acme/kv:2').domain).to.equal(undefined)

@@ -32,7 +32,12 @@ async function closedPort(): Promise<number> {
 }
 
 /** Run fn with clients for the kubeconfig; return its failure mapped by kubeError. */
-async function fail(file: string, fn: (c: Awaited<ReturnType<typeof connect>>) => Promise<unknown>, what = 'do it', namespace = 'ns') {
+async function fail(
+  file: string,
+  fn: (c: Awaited<ReturnType<typeof connect>>) => Promise<unknown>,
+  what = 'do it',
+  namespace = 'ns',
+) {
   const c = await connect({kubeconfig: file, namespace})
   try {
     await fn(c)
@@ -56,10 +61,19 @@ describe('kube client factory', () => {
     it('picks --context, then fabk8s.yaml kubernetes.context, then kind-<cluster>, then current-context', async () => {
       const f = kubeconfig(path.join(dir, 'a.yaml'), ['one', 'two', 'kind-dev'], 'one')
       expect((await loadKubeConfig({kubeconfig: f})).currentContext).to.equal('one')
-      expect((await loadKubeConfig({kubeconfig: f, project: {kind: {cluster: 'dev'}}})).currentContext).to.equal('kind-dev')
-      expect((await loadKubeConfig({kubeconfig: f, project: {kind: {cluster: 'other'}}})).currentContext).to.equal('one')
-      expect((await loadKubeConfig({kubeconfig: f, project: {kind: {cluster: 'dev'}, kubernetes: {context: 'two'}}})).currentContext).to.equal('two')
-      expect((await loadKubeConfig({context: 'one', kubeconfig: f, project: {kubernetes: {context: 'two'}}})).currentContext).to.equal('one')
+      expect((await loadKubeConfig({kubeconfig: f, project: {kind: {cluster: 'dev'}}})).currentContext).to.equal(
+        'kind-dev',
+      )
+      expect((await loadKubeConfig({kubeconfig: f, project: {kind: {cluster: 'other'}}})).currentContext).to.equal(
+        'one',
+      )
+      expect(
+        (await loadKubeConfig({kubeconfig: f, project: {kind: {cluster: 'dev'}, kubernetes: {context: 'two'}}}))
+          .currentContext,
+      ).to.equal('two')
+      expect(
+        (await loadKubeConfig({context: 'one', kubeconfig: f, project: {kubernetes: {context: 'two'}}})).currentContext,
+      ).to.equal('one')
     })
 
     it('an unknown --context is a usage error listing the contexts; an unknown project context names fabk8s.yaml', async () => {
@@ -118,7 +132,6 @@ describe('kube client factory', () => {
 
     after(() => fake.stop())
 
-
     it('unreachable server → KUBERNETES naming the server URL', async () => {
       const port = await closedPort()
       const f = kubeconfig(path.join(dir, 'closed.yaml'), ['c'], 'c', `https://127.0.0.1:${port}`)
@@ -151,7 +164,12 @@ describe('kube client factory', () => {
         f,
         (c) =>
           c.core.patchNamespacedService(
-            {body: {apiVersion: 'v1', kind: 'Service', metadata: {name: 's'}, spec: {ports: [{port: 1}]}}, fieldManager: 'fabk8s', name: 's', namespace: 'missing'},
+            {
+              body: {apiVersion: 'v1', kind: 'Service', metadata: {name: 's'}, spec: {ports: [{port: 1}]}},
+              fieldManager: 'fabk8s',
+              name: 's',
+              namespace: 'missing',
+            },
             setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
           ),
         'apply Service missing/s',
@@ -164,9 +182,15 @@ describe('kube client factory', () => {
     it('any other API status keeps the server message', async () => {
       const f = fake.kubeconfig(path.join(dir, 'admin2.yaml'))
       fake.put({kind: 'Namespace', metadata: {name: 'there'}})
-      const e = await fail(f, (c) => c.core.readNamespacedService({name: 'nope', namespace: 'there'}), 'read Service there/nope')
+      const e = await fail(
+        f,
+        (c) => c.core.readNamespacedService({name: 'nope', namespace: 'there'}),
+        'read Service there/nope',
+      )
       expect(e.exitCode).to.equal(7)
-      expect(e.message).to.contain('read Service there/nope: not found (404)').and.to.contain('services "nope" not found')
+      expect(e.message)
+        .to.contain('read Service there/nope: not found (404)')
+        .and.to.contain('services "nope" not found')
     })
   })
 })

@@ -41,7 +41,13 @@ for (const kind of ['fake', 'real'] as const) {
       cleanup(dir)
     })
 
-    const opts = (): DeployOptions => ({json: true, kubeconfig: t.kubeconfig, pollMs: 200, timeoutMs: kind === 'real' ? 180_000 : 20_000, wait: true})
+    const opts = (): DeployOptions => ({
+      json: true,
+      kubeconfig: t.kubeconfig,
+      pollMs: 200,
+      timeoutMs: kind === 'real' ? 180_000 : 20_000,
+      wait: true,
+    })
 
     it('first deploy creates the namespace, Secret, Service and Deployment and waits until ready', async () => {
       const p = await project(projDir)
@@ -88,7 +94,10 @@ for (const kind of ['fake', 'real'] as const) {
       expect(r.changed).to.equal(true)
       expect(r.rolledOut).to.equal(true)
       expect(r.ready).to.equal(true)
-      const s = await chaincodeStatus({kubeconfig: t.kubeconfig}, {expectedPackageId: r.packageId, name: 'kv', namespace: t.namespace})
+      const s = await chaincodeStatus(
+        {kubeconfig: t.kubeconfig},
+        {expectedPackageId: r.packageId, name: 'kv', namespace: t.namespace},
+      )
       expect(s.packageId).to.equal(r.packageId)
       expect(s.packageIdMatches).to.equal(true)
       expect(s.ready).to.equal(true)
@@ -100,7 +109,10 @@ for (const kind of ['fake', 'real'] as const) {
     })
 
     it('chaincodeStatus reports a mismatch with an expected package ID', async () => {
-      const s = await chaincodeStatus({kubeconfig: t.kubeconfig}, {expectedPackageId: 'kv_1.0.0:00', name: 'kv', namespace: t.namespace})
+      const s = await chaincodeStatus(
+        {kubeconfig: t.kubeconfig},
+        {expectedPackageId: 'kv_1.0.0:00', name: 'kv', namespace: t.namespace},
+      )
       expect(s.found).to.equal(true)
       expect(s.packageIdMatches).to.equal(false)
       expect(s.expectedPackageId).to.equal('kv_1.0.0:00')
@@ -117,14 +129,23 @@ for (const kind of ['fake', 'real'] as const) {
     it('down finds exactly what deploy made (by labels) and deletes it; the namespace stays', async () => {
       const c = await connect({kubeconfig: t.kubeconfig})
       // something in the namespace that fabk8s did not make must survive
-      await c.core.createNamespacedSecret({body: {metadata: {labels: {'fabk8s.io/chaincode': 'kv'}, name: 'not-ours'}, stringData: {a: 'b'}}, namespace: t.namespace})
+      await c.core.createNamespacedSecret({
+        body: {metadata: {labels: {'fabk8s.io/chaincode': 'kv'}, name: 'not-ours'}, stringData: {a: 'b'}},
+        namespace: t.namespace,
+      })
       const found = await listManaged(c, t.namespace, 'kv')
-      expect(found.map((r) => `${r.kind}/${r.name}`).sort()).to.deep.equal(['Deployment/kv', 'Secret/kv-tls', 'Service/kv'])
+      expect(found.map((r) => `${r.kind}/${r.name}`).sort()).to.deep.equal([
+        'Deployment/kv',
+        'Secret/kv-tls',
+        'Service/kv',
+      ])
       await deleteManaged(c, found)
       expect(await listManaged(c, t.namespace, 'kv')).to.deep.equal([])
       const s = await chaincodeStatus(c, {name: 'kv', namespace: t.namespace})
       expect(s.found).to.equal(false)
-      expect((await c.core.readNamespacedSecret({name: 'not-ours', namespace: t.namespace})).metadata?.name).to.equal('not-ours')
+      expect((await c.core.readNamespacedSecret({name: 'not-ours', namespace: t.namespace})).metadata?.name).to.equal(
+        'not-ours',
+      )
       expect((await c.core.readNamespace({name: t.namespace})).metadata?.name).to.equal(t.namespace)
     })
 
@@ -142,7 +163,9 @@ for (const kind of ['fake', 'real'] as const) {
     })
 
     it('credentials the server rejects give a clear KUBERNETES error (401)', async () => {
-      const err: Any = await deploy(await project(projDir), {...opts(), kubeconfig: t.badTokenKubeconfig()}).catch((error) => error)
+      const err: Any = await deploy(await project(projDir), {...opts(), kubeconfig: t.badTokenKubeconfig()}).catch(
+        (error) => error,
+      )
       expect(err.exitCode).to.equal(7)
       expect(err.message).to.contain('unauthorized (401)')
     })
@@ -168,13 +191,18 @@ describe('kube rollout failure modes (fake API server steers the pods)', functio
   const run = async (mode: Any, timeoutMs = 20_000) => {
     t.fake!.controller = mode
     const d = makeProject(path.join(dir, `p${++n}`), {name: `cc${n}`, namespace: t.namespace})
-    return deploy(await project(d), {json: true, kubeconfig: t.kubeconfig, pollMs: 100, timeoutMs, wait: true}).catch((error) => error)
+    return deploy(await project(d), {json: true, kubeconfig: t.kubeconfig, pollMs: 100, timeoutMs, wait: true}).catch(
+      (error) => error,
+    )
   }
 
   it('ErrImageNeverPull → ROLLOUT error saying "run fabk8s load"', async () => {
     const e = await run('ErrImageNeverPull')
     expect(e.exitCode).to.equal(8)
-    expect(e.message).to.contain('ErrImageNeverPull').and.to.contain('run fabk8s load').and.to.contain('kv-chaincode:1.0.0')
+    expect(e.message)
+      .to.contain('ErrImageNeverPull')
+      .and.to.contain('run fabk8s load')
+      .and.to.contain('kv-chaincode:1.0.0')
     expect(e.hint).to.contain('fabk8s load')
   })
 
@@ -196,7 +224,10 @@ describe('kube rollout failure modes (fake API server steers the pods)', functio
   it('Pending (unschedulable) → ROLLOUT error at the timeout with the scheduler message', async () => {
     const e = await run('Unschedulable', 1500)
     expect(e.exitCode).to.equal(8)
-    expect(e.message).to.contain('timed out').and.to.contain('cannot be scheduled').and.to.contain('Insufficient memory')
+    expect(e.message)
+      .to.contain('timed out')
+      .and.to.contain('cannot be scheduled')
+      .and.to.contain('Insufficient memory')
   })
 
   it('running but never ready → ROLLOUT timeout naming the readiness probe', async () => {
@@ -214,7 +245,11 @@ describe('kube rollout failure modes (fake API server steers the pods)', functio
     // eslint-disable-next-line no-await-in-loop -- waiting for the CLI's apply to land
     for (let i = 0; i < 200 && !t.fake!.get('Deployment', t.namespace, 'manual'); i++) await sleep(25)
     const dep = t.fake!.get('Deployment', t.namespace, 'manual')!
-    t.fake!.setDeploymentStatus(t.namespace, 'manual', {observedGeneration: dep.metadata.generation, replicas: 1, updatedReplicas: 1})
+    t.fake!.setDeploymentStatus(t.namespace, 'manual', {
+      observedGeneration: dep.metadata.generation,
+      replicas: 1,
+      updatedReplicas: 1,
+    })
     await sleep(200)
     t.fake!.setDeploymentStatus(t.namespace, 'manual', {availableReplicas: 1, readyReplicas: 1})
     const r = await pending
@@ -237,7 +272,9 @@ describe('kube rollout failure modes (fake API server steers the pods)', functio
       'apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:9"}\nusers:\n- name: u\n  user: {token: x}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\n',
     )
     const d = makeProject(path.join(dir, 'unreach'), {namespace: t.namespace})
-    const e: Any = await deploy(await project(d), {json: true, kubeconfig: f, timeoutMs: 5000, wait: true}).catch((error) => error)
+    const e: Any = await deploy(await project(d), {json: true, kubeconfig: f, timeoutMs: 5000, wait: true}).catch(
+      (error) => error,
+    )
     expect(e.exitCode).to.equal(7)
     expect(e.message).to.contain('cannot reach the Kubernetes API at https://127.0.0.1:9')
   })

@@ -83,7 +83,9 @@ describe('kube manifests', () => {
 
   it('sets the CCaaS aliases for Node, Go and Java with the package ID (TLS off)', async () => {
     const {by, p, packageId} = await render('off')
-    const env = Object.fromEntries(by('Deployment').spec.template.spec.containers[0].env.map((e: Any) => [e.name, e.value]))
+    const env = Object.fromEntries(
+      by('Deployment').spec.template.spec.containers[0].env.map((e: Any) => [e.name, e.value]),
+    )
     const listen = `0.0.0.0:${p.chaincode.port}`
     expect(env).to.include({
       CHAINCODE_ID: packageId,
@@ -98,7 +100,9 @@ describe('kube manifests', () => {
 
   it('sets the TLS file variables for Node, Go and Java, client CA only with clientAuth, and mounts the Secret read-only', async () => {
     const on = await render('on')
-    const envOn = Object.fromEntries(on.by('Deployment').spec.template.spec.containers[0].env.map((e: Any) => [e.name, e.value]))
+    const envOn = Object.fromEntries(
+      on.by('Deployment').spec.template.spec.containers[0].env.map((e: Any) => [e.name, e.value]),
+    )
     expect(envOn).to.include({
       CHAINCODE_TLS_CERT: `${TLS_DIR}/tls.crt`,
       CHAINCODE_TLS_DISABLED: 'false',
@@ -119,8 +123,13 @@ describe('kube manifests', () => {
     expect(vol.secret.secretName).to.equal(on.by('Secret').metadata.name)
 
     const ca = await render('clientAuth')
-    const envCa = Object.fromEntries(ca.by('Deployment').spec.template.spec.containers[0].env.map((e: Any) => [e.name, e.value]))
-    expect(envCa).to.include({CHAINCODE_CLIENT_CA_CERT: `${TLS_DIR}/ca.crt`, CORE_CHAINCODE_TLS_CLIENT_CACERT_FILE: `${TLS_DIR}/ca.crt`})
+    const envCa = Object.fromEntries(
+      ca.by('Deployment').spec.template.spec.containers[0].env.map((e: Any) => [e.name, e.value]),
+    )
+    expect(envCa).to.include({
+      CHAINCODE_CLIENT_CA_CERT: `${TLS_DIR}/ca.crt`,
+      CORE_CHAINCODE_TLS_CLIENT_CACERT_FILE: `${TLS_DIR}/ca.crt`,
+    })
   })
 
   it('labels everything with name, managed-by, chaincode and a valid package-id label; the selector stays stable', async () => {
@@ -152,7 +161,8 @@ describe('kube manifests', () => {
 
   it('a new package ID or image changes the pod template (that is what rolls the Deployment)', async () => {
     const {p, packageId} = await render('off')
-    const tpl = (id: string, image: string) => JSON.stringify((renderManifests(p, {image, namespace: 'n', packageId: id}).at(-1) as Any).spec.template)
+    const tpl = (id: string, image: string) =>
+      JSON.stringify((renderManifests(p, {image, namespace: 'n', packageId: id}).at(-1) as Any).spec.template)
     const base = tpl(packageId, 'a:1')
     expect(tpl(packageId, 'a:1')).to.equal(base)
     expect(tpl(packageId, 'a:2')).to.not.equal(base)

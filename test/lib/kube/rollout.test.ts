@@ -15,13 +15,26 @@ const CURRENT = {'fabk8s.io/image': 'img:1', 'fabk8s.io/package-id': 'kv:1'}
 
 const pod = (name: string, status: V1Pod['status'], annotations: Record<string, string> = CURRENT): V1Pod => ({
   metadata: {annotations, name},
-  spec: {containers: [{env: [{name: 'CHAINCODE_ID', value: annotations['fabk8s.io/package-id']}], image: 'img:1', name: 'chaincode'}]},
+  spec: {
+    containers: [
+      {env: [{name: 'CHAINCODE_ID', value: annotations['fabk8s.io/package-id']}], image: 'img:1', name: 'chaincode'},
+    ],
+  },
   status,
 })
 
 /** A pod status whose only container waits for `reason`. */
 const w = (reason: string, message = 'm') => ({
-  containerStatuses: [{image: 'img:1', imageID: '', name: 'chaincode', ready: false, restartCount: 2, state: {waiting: {message, reason}}}],
+  containerStatuses: [
+    {
+      image: 'img:1',
+      imageID: '',
+      name: 'chaincode',
+      ready: false,
+      restartCount: 2,
+      state: {waiting: {message, reason}},
+    },
+  ],
   phase: 'Pending',
 })
 
@@ -29,11 +42,32 @@ describe('kube rollout logic', () => {
   it('deploymentProgress follows kubectl rollout status', () => {
     expect(deploymentProgress(dep(2, {observedGeneration: 1})).done).to.equal(false)
     expect(deploymentProgress(dep(2, {observedGeneration: 1})).message).to.contain('controller')
-    expect(deploymentProgress(dep(1, {observedGeneration: 1, updatedReplicas: 0})).message).to.equal('0 of 1 new pods updated')
-    expect(deploymentProgress(dep(1, {observedGeneration: 1, replicas: 2, updatedReplicas: 1})).message).to.contain('old pod(s) terminating')
-    expect(deploymentProgress(dep(1, {availableReplicas: 0, observedGeneration: 1, replicas: 1, updatedReplicas: 1})).message).to.equal('0 of 1 new pods ready')
-    expect(deploymentProgress(dep(1, {availableReplicas: 1, observedGeneration: 1, replicas: 1, updatedReplicas: 1})).done).to.equal(true)
-    const stuck = deploymentProgress(dep(1, {conditions: [{message: 'ReplicaSet "kv-1" has timed out progressing.', reason: 'ProgressDeadlineExceeded', status: 'False', type: 'Progressing'}], observedGeneration: 1}))
+    expect(deploymentProgress(dep(1, {observedGeneration: 1, updatedReplicas: 0})).message).to.equal(
+      '0 of 1 new pods updated',
+    )
+    expect(deploymentProgress(dep(1, {observedGeneration: 1, replicas: 2, updatedReplicas: 1})).message).to.contain(
+      'old pod(s) terminating',
+    )
+    expect(
+      deploymentProgress(dep(1, {availableReplicas: 0, observedGeneration: 1, replicas: 1, updatedReplicas: 1}))
+        .message,
+    ).to.equal('0 of 1 new pods ready')
+    expect(
+      deploymentProgress(dep(1, {availableReplicas: 1, observedGeneration: 1, replicas: 1, updatedReplicas: 1})).done,
+    ).to.equal(true)
+    const stuck = deploymentProgress(
+      dep(1, {
+        conditions: [
+          {
+            message: 'ReplicaSet "kv-1" has timed out progressing.',
+            reason: 'ProgressDeadlineExceeded',
+            status: 'False',
+            type: 'Progressing',
+          },
+        ],
+        observedGeneration: 1,
+      }),
+    )
     expect(stuck.failed).to.contain('progress deadline').and.to.contain('timed out progressing')
   })
 
@@ -50,29 +84,92 @@ describe('kube rollout logic', () => {
     expect(diagnosePods([pod('a', w('ErrImageNeverPull'))])[0]).to.include({fatal: true, reason: 'ErrImageNeverPull'})
     expect(diagnosePods([pod('a', w('ImagePullBackOff'))])[0]).to.include({fatal: true, reason: 'ImagePullBackOff'})
     expect(diagnosePods([pod('a', w('ErrImagePull'))])[0]).to.include({fatal: false, reason: 'ErrImagePull'})
-    expect(diagnosePods([pod('a', w('CreateContainerConfigError', 'secret "kv-tls" not found'))])[0]).to.include({fatal: true, message: 'secret "kv-tls" not found'})
+    expect(diagnosePods([pod('a', w('CreateContainerConfigError', 'secret "kv-tls" not found'))])[0]).to.include({
+      fatal: true,
+      message: 'secret "kv-tls" not found',
+    })
     const crash = {...w('CrashLoopBackOff'), phase: 'Running'}
-    crash.containerStatuses[0] = {...crash.containerStatuses[0], lastState: {terminated: {exitCode: 137, reason: 'OOMKilled'}}} as never
+    crash.containerStatuses[0] = {
+      ...crash.containerStatuses[0],
+      lastState: {terminated: {exitCode: 137, reason: 'OOMKilled'}},
+    } as never
     const c = diagnosePods([pod('a', crash)])[0]
     expect(c).to.include({fatal: true, reason: 'CrashLoopBackOff'})
     expect(c.message).to.contain('last exit code 137, OOMKilled, 2 restarts')
-    const pending = diagnosePods([pod('a', {conditions: [{message: '0/3 nodes are available: 3 node(s) had untolerated taint', reason: 'Unschedulable', status: 'False', type: 'PodScheduled'}], phase: 'Pending'})])[0]
+    const pending = diagnosePods([
+      pod('a', {
+        conditions: [
+          {
+            message: '0/3 nodes are available: 3 node(s) had untolerated taint',
+            reason: 'Unschedulable',
+            status: 'False',
+            type: 'PodScheduled',
+          },
+        ],
+        phase: 'Pending',
+      }),
+    ])[0]
     expect(pending).to.include({fatal: false, reason: 'Unschedulable'})
     expect(pending.message).to.contain('untolerated taint')
-    const notReady = diagnosePods([pod('a', {containerStatuses: [{image: 'i', imageID: '', name: 'chaincode', ready: false, restartCount: 0, state: {running: {}}}], phase: 'Running'})])[0]
+    const notReady = diagnosePods([
+      pod('a', {
+        containerStatuses: [
+          {image: 'i', imageID: '', name: 'chaincode', ready: false, restartCount: 0, state: {running: {}}},
+        ],
+        phase: 'Running',
+      }),
+    ])[0]
     expect(notReady).to.include({fatal: false, reason: 'NotReady'})
-    expect(diagnosePods([pod('a', {containerStatuses: [{image: 'i', imageID: '', name: 'chaincode', ready: true, restartCount: 0, state: {running: {}}}], phase: 'Running'})])).to.deep.equal([])
+    expect(
+      diagnosePods([
+        pod('a', {
+          containerStatuses: [
+            {image: 'i', imageID: '', name: 'chaincode', ready: true, restartCount: 0, state: {running: {}}},
+          ],
+          phase: 'Running',
+        }),
+      ]),
+    ).to.deep.equal([])
   })
 
   it('diagnosePods ranks fatal problems first', () => {
-    const sched = pod('p1', {conditions: [{reason: 'Unschedulable', status: 'False', type: 'PodScheduled'}], phase: 'Pending'})
-    const img = pod('p2', {containerStatuses: [{image: 'i', imageID: '', name: 'chaincode', ready: false, restartCount: 0, state: {waiting: {reason: 'ErrImageNeverPull'}}}], phase: 'Pending'})
+    const sched = pod('p1', {
+      conditions: [{reason: 'Unschedulable', status: 'False', type: 'PodScheduled'}],
+      phase: 'Pending',
+    })
+    const img = pod('p2', {
+      containerStatuses: [
+        {
+          image: 'i',
+          imageID: '',
+          name: 'chaincode',
+          ready: false,
+          restartCount: 0,
+          state: {waiting: {reason: 'ErrImageNeverPull'}},
+        },
+      ],
+      phase: 'Pending',
+    })
     expect(diagnosePods([sched, img]).map((p) => p.pod)).to.deep.equal(['p2', 'p1'])
   })
 
   it('runningPackageId reads CHAINCODE_ID, else its aliases', () => {
-    expect(runningPackageId({containers: [{env: [{name: 'CORE_CHAINCODE_ID_NAME', value: 'x:2'}], name: 'chaincode'}]})).to.equal('x:2')
-    expect(runningPackageId({containers: [{env: [{name: 'CHAINCODE_ID', value: 'x:1'}, {name: 'CORE_CHAINCODE_ID', value: 'y'}], name: 'chaincode'}]})).to.equal('x:1')
+    expect(
+      runningPackageId({containers: [{env: [{name: 'CORE_CHAINCODE_ID_NAME', value: 'x:2'}], name: 'chaincode'}]}),
+    ).to.equal('x:2')
+    expect(
+      runningPackageId({
+        containers: [
+          {
+            env: [
+              {name: 'CHAINCODE_ID', value: 'x:1'},
+              {name: 'CORE_CHAINCODE_ID', value: 'y'},
+            ],
+            name: 'chaincode',
+          },
+        ],
+      }),
+    ).to.equal('x:1')
     expect(runningPackageId({containers: [{name: 'chaincode'}]})).to.equal(undefined)
   })
 })

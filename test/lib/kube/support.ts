@@ -22,7 +22,8 @@ export interface ProjectOptions {
   version?: string
 }
 
-const pem = (what: string) => `-----BEGIN ${what}-----\nMIIBfake${randomBytes(24).toString('base64')}\n-----END ${what}-----\n`
+const pem = (what: string) =>
+  `-----BEGIN ${what}-----\nMIIBfake${randomBytes(24).toString('base64')}\n-----END ${what}-----\n`
 
 /** A project folder with fabk8s.yaml (and TLS files when asked); returns the folder. */
 export function makeProject(dir: string, o: ProjectOptions = {}): string {
@@ -107,7 +108,16 @@ export async function realTarget(dir: string): Promise<string | Target> {
         file,
         JSON.stringify({
           apiVersion: 'v1',
-          clusters: [{cluster: {'certificate-authority-data': caData(cluster), 'insecure-skip-tls-verify': cluster.skipTLSVerify || undefined, server: cluster.server}, name: cluster.name}],
+          clusters: [
+            {
+              cluster: {
+                'certificate-authority-data': caData(cluster),
+                'insecure-skip-tls-verify': cluster.skipTLSVerify || undefined,
+                server: cluster.server,
+              },
+              name: cluster.name,
+            },
+          ],
           contexts: [{context: {cluster: cluster.name, user: `${user.name}-bad`}, name: 'bad'}],
           'current-context': 'bad',
           kind: 'Config',
@@ -150,7 +160,16 @@ export function pssRestrictedViolations(pod: Any): string[] {
   const psc = pod.securityContext ?? {}
   for (const vol of pod.volumes ?? []) {
     const types = Object.keys(vol).filter((k) => k !== 'name')
-    const allowed = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'])
+    const allowed = new Set([
+      'configMap',
+      'csi',
+      'downwardAPI',
+      'emptyDir',
+      'ephemeral',
+      'persistentVolumeClaim',
+      'projected',
+      'secret',
+    ])
     for (const t of types) if (!allowed.has(t)) v.push(`volume ${vol.name}: type ${t} not allowed`)
   }
 
@@ -164,13 +183,14 @@ export function pssRestrictedViolations(pod: Any): string[] {
     if (runAsNonRoot !== true) v.push(`${c.name}: runAsNonRoot must be true`)
     if ((sc.runAsUser ?? psc.runAsUser) === 0) v.push(`${c.name}: runAsUser 0`)
     const seccomp = sc.seccompProfile?.type ?? psc.seccompProfile?.type
-    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') v.push(`${c.name}: seccompProfile must be RuntimeDefault or Localhost`)
+    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost')
+      v.push(`${c.name}: seccompProfile must be RuntimeDefault or Localhost`)
     const drop: string[] = sc.capabilities?.drop ?? []
     if (!drop.includes('ALL')) v.push(`${c.name}: capabilities must drop ALL`)
-    for (const add of sc.capabilities?.add ?? []) if (add !== 'NET_BIND_SERVICE') v.push(`${c.name}: adds capability ${add}`)
+    for (const add of sc.capabilities?.add ?? [])
+      if (add !== 'NET_BIND_SERVICE') v.push(`${c.name}: adds capability ${add}`)
     for (const p of c.ports ?? []) if (p.hostPort) v.push(`${c.name}: hostPort`)
   }
 
   return v
 }
-

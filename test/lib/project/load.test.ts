@@ -40,7 +40,10 @@ describe('project/load', () => {
   })
 
   it('derives the address from namespace and port', async () => {
-    const p = await loadProject(await project('name: kv\nversion: "2"\nchaincode: {port: 7052}\nkubernetes: {namespace: cc}\n'), {})
+    const p = await loadProject(
+      await project('name: kv\nversion: "2"\nchaincode: {port: 7052}\nkubernetes: {namespace: cc}\n'),
+      {},
+    )
     expect(p.chaincode.address).to.equal('kv.cc.svc.cluster.local:7052')
   })
 
@@ -88,7 +91,9 @@ network:
     expect(lines[0]).to.match(/fabk8s\.yaml:3 language: must be one of typescript, javascript, go, got "cobol"$/)
     expect(lines[1]).to.match(/fabk8s\.yaml:5 chaincode\.port: must be a port number/)
     expect(lines.some((l) => /fabk8s\.yaml:9 network\.orgs\[0\]\.mspId: required$/.test(l))).to.equal(true)
-    expect(lines.some((l) => /fabk8s\.yaml:10 network\.orgs\[0\]\.peers\[0\]\.address: must be host:port/.test(l))).to.equal(true)
+    expect(
+      lines.some((l) => /fabk8s\.yaml:10 network\.orgs\[0\]\.peers\[0\]\.address: must be host:port/.test(l)),
+    ).to.equal(true)
     expect(e.exitCode).to.equal(3)
   })
 
@@ -117,7 +122,10 @@ network:
     await import('node:fs/promises').then((fs) => fs.mkdir(sub, {recursive: true}))
     expect(findProjectFile(undefined, sub)).to.equal(file)
     expect(findProjectFile(path.dirname(file), '/')).to.equal(file)
-    expect(() => findProjectFile('/nonexistent-dir')).to.throw(FabError, /--project: no fabk8s\.yaml in \/nonexistent-dir/)
+    expect(() => findProjectFile('/nonexistent-dir')).to.throw(
+      FabError,
+      /--project: no fabk8s\.yaml in \/nonexistent-dir/,
+    )
   })
 
   it('expandEnv keeps $$ as a literal dollar', () => {

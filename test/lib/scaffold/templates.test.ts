@@ -6,7 +6,9 @@ import {outputName, render, templatesDir} from '../../../src/lib/scaffold/templa
 
 describe('scaffold/templates', () => {
   it('replaces variables and leaves other braces alone', () => {
-    expect(render('addr: "{{.peername}}-{{name}}:{{port}}"', {name: 'kv', port: 9999})).to.equal('addr: "{{.peername}}-kv:9999"')
+    expect(render('addr: "{{.peername}}-{{name}}:{{port}}"', {name: 'kv', port: 9999})).to.equal(
+      'addr: "{{.peername}}-kv:9999"',
+    )
   })
 
   it('keeps or drops sections, with their tag lines', () => {

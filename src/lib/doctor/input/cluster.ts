@@ -48,7 +48,10 @@ export function ownedByScanned(o: Obj): boolean {
 
 function isUnknownKind(err: unknown): boolean {
   const code = (err as {code?: unknown})?.code
-  return code === 404 || /Unrecognized API version and kind|could not find the requested resource|not found/i.test(messageOf(err))
+  return (
+    code === 404 ||
+    /Unrecognized API version and kind|could not find the requested resource|not found/i.test(messageOf(err))
+  )
 }
 
 export async function readCluster(opts: ClusterOptions): Promise<{errors: InputError[]; objects: ParsedObject[]}> {
@@ -72,9 +75,20 @@ export async function readCluster(opts: ClusterOptions): Promise<{errors: InputE
     const out: Obj[] = []
     let cont: string | undefined
     do {
-       
-      const page: KubernetesListObject<KubernetesObject> = await api.list(k.apiVersion, k.kind, opts.namespace, undefined, undefined, undefined, undefined, undefined, 500, cont)
-      for (const item of page.items ?? []) out.push({...item, apiVersion: item.apiVersion ?? k.apiVersion, kind: item.kind ?? k.kind} as Obj)
+      const page: KubernetesListObject<KubernetesObject> = await api.list(
+        k.apiVersion,
+        k.kind,
+        opts.namespace,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        500,
+        cont,
+      )
+      for (const item of page.items ?? [])
+        out.push({...item, apiVersion: item.apiVersion ?? k.apiVersion, kind: item.kind ?? k.kind} as Obj)
       cont = page.metadata?._continue || undefined
     } while (cont)
 
@@ -84,7 +98,6 @@ export async function readCluster(opts: ClusterOptions): Promise<{errors: InputE
   let reachable = false
   for (const k of [...WORKLOAD_KINDS, {apiVersion: 'v1', kind: 'ConfigMap'}, ...OPERATOR_KINDS]) {
     try {
-       
       const items = await list(k)
       reachable = true
       if (!items) continue

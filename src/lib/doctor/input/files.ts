@@ -40,7 +40,10 @@ function ioMessage(p: string, err: unknown): string {
 }
 
 /** Expand and read every input; unreadable ones become input errors (the others are still read). */
-export async function readSources(inputs: string[], stdin?: () => Promise<string>): Promise<{errors: InputError[]; sources: Source[]}> {
+export async function readSources(
+  inputs: string[],
+  stdin?: () => Promise<string>,
+): Promise<{errors: InputError[]; sources: Source[]}> {
   const sources: Source[] = []
   const errors: InputError[] = []
   let stdinRead = false
@@ -64,7 +67,8 @@ export async function readSources(inputs: string[], stdin?: () => Promise<string
       if (st.isDirectory()) {
         files = []
         await walk(input, files)
-        if (files.length === 0) errors.push({file: input, line: null, message: `${input}: directory holds no .yaml, .yml or .json file`})
+        if (files.length === 0)
+          errors.push({file: input, line: null, message: `${input}: directory holds no .yaml, .yml or .json file`})
       } else files = [input]
     } catch (error) {
       errors.push({file: input, line: null, message: ioMessage(input, error)})

@@ -101,7 +101,9 @@ function templateError(file: null | string, doc: DocText, at: number): InputErro
   const eol = doc.text.indexOf('\n', at)
   const lineText = doc.text.slice(doc.text.lastIndexOf('\n', at) + 1, eol === -1 ? undefined : eol).trim()
   const sock = SOCKET_LITERAL.exec(doc.text)
-  const warn = sock ? `; it mentions ${sock[0]} at line ${lineOf(doc, sock.index)}, so expect socket findings once rendered` : ''
+  const warn = sock
+    ? `; it mentions ${sock[0]} at line ${lineOf(doc, sock.index)}, so expect socket findings once rendered`
+    : ''
   return {
     file,
     line,
@@ -109,7 +111,11 @@ function templateError(file: null | string, doc: DocText, at: number): InputErro
   }
 }
 
-async function preciseYamlError(file: null | string, doc: DocText, fallback: jsyaml.YAMLException): Promise<InputError> {
+async function preciseYamlError(
+  file: null | string,
+  doc: DocText,
+  fallback: jsyaml.YAMLException,
+): Promise<InputError> {
   try {
     const {LineCounter, parseAllDocuments} = await import('yaml')
     const lc = new LineCounter()
@@ -126,7 +132,11 @@ async function preciseYamlError(file: null | string, doc: DocText, fallback: jsy
     /* fall back to js-yaml's position */
   }
 
-  return {file, line: doc.line + (fallback.mark?.line ?? 0), message: `invalid YAML: ${fallback.reason ?? fallback.message.split('\n')[0]}`}
+  return {
+    file,
+    line: doc.line + (fallback.mark?.line ?? 0),
+    message: `invalid YAML: ${fallback.reason ?? fallback.message.split('\n')[0]}`,
+  }
 }
 
 function pushObject(out: ParsedObject[], value: unknown, file: null | string, doc: DocText | null, from: number): void {
@@ -179,8 +189,11 @@ export async function parseSource(src: Source, out: ParseResult): Promise<void> 
     try {
       value = jsyaml.load(doc.text, {filename: src.file, json: true, schema: K8S_SCHEMA})
     } catch (error) {
-      if (tpl === -1) {out.errors.push(await preciseYamlError(src.file, doc, error as jsyaml.YAMLException))}
-      else {out.errors.push(templateError(src.file, doc, tpl))}
+      if (tpl === -1) {
+        out.errors.push(await preciseYamlError(src.file, doc, error as jsyaml.YAMLException))
+      } else {
+        out.errors.push(templateError(src.file, doc, tpl))
+      }
 
       continue
     }

@@ -24,12 +24,42 @@ export function errorJson(e: InputError): InputError {
 export function renderJson(r: Report): string {
   return (
     JSON.stringify(
-      {errors: r.errors.map((e) => errorJson(e)), findings: r.findings.map((f) => findingJson(f)), summary: r.summary, suppressed: r.suppressed},
+      {
+        errors: r.errors.map((e) => errorJson(e)),
+        findings: r.findings.map((f) => findingJson(f)),
+        summary: r.summary,
+        suppressed: r.suppressed,
+      },
       ['findings', 'errors', 'suppressed', 'summary', ...FINDING_KEYS, 'bySeverity', ...SUMMARY_KEYS],
       2,
     ) + '\n'
   )
 }
 
-const FINDING_KEYS = ['rule', 'severity', 'kind', 'name', 'namespace', 'container', 'file', 'line', 'message', 'remediation']
-const SUMMARY_KEYS = ['critical', 'high', 'medium', 'low', 'info', 'objects', 'files', 'findings', 'errors', 'suppressed', 'failOn', 'exitCode', 'source']
+const FINDING_KEYS = [
+  'rule',
+  'severity',
+  'kind',
+  'name',
+  'namespace',
+  'container',
+  'file',
+  'line',
+  'message',
+  'remediation',
+]
+const SUMMARY_KEYS = [
+  'critical',
+  'high',
+  'medium',
+  'low',
+  'info',
+  'objects',
+  'files',
+  'findings',
+  'errors',
+  'suppressed',
+  'failOn',
+  'exitCode',
+  'source',
+]

@@ -2,14 +2,16 @@
 import {atOrAbove, type FailOn, type Finding, type InputError, type Report} from '../types.js'
 
 export function xmlEscape(s: string): string {
-  return s
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&apos;')
-    // eslint-disable-next-line no-control-regex -- XML 1.0 forbids these characters
-    .replaceAll(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+  return (
+    s
+      .replaceAll('&', '&amp;')
+      .replaceAll('<', '&lt;')
+      .replaceAll('>', '&gt;')
+      .replaceAll('"', '&quot;')
+      .replaceAll("'", '&apos;')
+      // eslint-disable-next-line no-control-regex -- XML 1.0 forbids these characters
+      .replaceAll(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+  )
 }
 
 function line(f: Finding): string {

@@ -5,9 +5,21 @@ import type {Finding, Report, Severity} from '../types.js'
 
 import {RULES} from '../rules/index.js'
 
-const LEVEL: Record<Severity, 'error' | 'note' | 'warning'> = {critical: 'error', high: 'error', info: 'note', low: 'note', medium: 'warning'}
+const LEVEL: Record<Severity, 'error' | 'note' | 'warning'> = {
+  critical: 'error',
+  high: 'error',
+  info: 'note',
+  low: 'note',
+  medium: 'warning',
+}
 /** GitHub's security-severity scale: critical ≥ 9, high 7–8.9, medium 4–6.9, low 0.1–3.9. */
-const SECURITY_SEVERITY: Record<Severity, string> = {critical: '9.5', high: '8.0', info: '0.0', low: '3.0', medium: '5.5'}
+const SECURITY_SEVERITY: Record<Severity, string> = {
+  critical: '9.5',
+  high: '8.0',
+  info: '0.0',
+  low: '3.0',
+  medium: '5.5',
+}
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json'
 
@@ -15,11 +27,29 @@ function uriOf(file: string, cwd: string): {uri: string; uriBaseId?: string} {
   if (file === '<stdin>') return {uri: 'stdin'}
   const abs = path.resolve(cwd, file)
   const rel = path.relative(cwd, abs)
-  if (!rel.startsWith('..') && !path.isAbsolute(rel)) return {uri: rel.split(path.sep).map((p) => encodeURIComponent(p)).join('/'), uriBaseId: '%SRCROOT%'}
-  return {uri: new URL(`file://${abs.split(path.sep).map((p) => encodeURIComponent(p)).join('/')}`).href}
+  if (!rel.startsWith('..') && !path.isAbsolute(rel))
+    return {
+      uri: rel
+        .split(path.sep)
+        .map((p) => encodeURIComponent(p))
+        .join('/'),
+      uriBaseId: '%SRCROOT%',
+    }
+  return {
+    uri: new URL(
+      `file://${abs
+        .split(path.sep)
+        .map((p) => encodeURIComponent(p))
+        .join('/')}`,
+    ).href,
+  }
 }
 
-function location(f: {file: null | string; line: null | number}, cwd: string, logical?: string): Record<string, unknown>[] {
+function location(
+  f: {file: null | string; line: null | number},
+  cwd: string,
+  logical?: string,
+): Record<string, unknown>[] {
   const locs: Record<string, unknown>[] = []
   if (f.file) {
     locs.push({
@@ -31,7 +61,10 @@ function location(f: {file: null | string; line: null | number}, cwd: string, lo
 }
 
 function logicalName(f: Finding): string {
-  return [f.kind ?? 'object', f.namespace, f.name ?? '(unnamed)'].filter(Boolean).join('/') + (f.container ? `/${f.container}` : '')
+  return (
+    [f.kind ?? 'object', f.namespace, f.name ?? '(unnamed)'].filter(Boolean).join('/') +
+    (f.container ? `/${f.container}` : '')
+  )
 }
 
 export function sarifDocument(r: Report, opts: {cwd?: string; version?: string} = {}): Record<string, unknown> {
@@ -56,7 +89,13 @@ export function sarifDocument(r: Report, opts: {cwd?: string; version?: string} 
           locations: location(f, cwd, logicalName(f)),
           message: {text: `${f.message}\nRemediation: ${f.remediation}`},
           partialFingerprints: {fabk8sObject: `${f.rule}:${logicalName(f)}`},
-          properties: {container: f.container, kind: f.kind, name: f.name, namespace: f.namespace, severity: f.severity},
+          properties: {
+            container: f.container,
+            kind: f.kind,
+            name: f.name,
+            namespace: f.namespace,
+            severity: f.severity,
+          },
           ruleId: f.rule,
           ruleIndex: index.get(f.rule) ?? -1,
         })),
@@ -67,13 +106,20 @@ export function sarifDocument(r: Report, opts: {cwd?: string; version?: string} 
             rules: RULES.map((rule) => ({
               defaultConfiguration: {level: LEVEL[rule.severity]},
               fullDescription: {text: rule.description},
-              help: {markdown: `**Remediation:** ${rule.remediation.replaceAll('\n', '  \n')}`, text: `Remediation: ${rule.remediation}`},
+              help: {
+                markdown: `**Remediation:** ${rule.remediation.replaceAll('\n', '  \n')}`,
+                text: `Remediation: ${rule.remediation}`,
+              },
               id: rule.id,
               name: rule.id
                 .split('-')
                 .map((w) => w[0].toUpperCase() + w.slice(1))
                 .join(''),
-              properties: {'security-severity': SECURITY_SEVERITY[rule.severity], severity: rule.severity, tags: ['security', 'kubernetes', 'hyperledger-fabric']},
+              properties: {
+                'security-severity': SECURITY_SEVERITY[rule.severity],
+                severity: rule.severity,
+                tags: ['security', 'kubernetes', 'hyperledger-fabric'],
+              },
               shortDescription: {text: rule.title},
             })),
             semanticVersion: opts.version ?? '0.0.0',

@@ -39,10 +39,16 @@ export function renderText(r: Report): string {
   const contW = Math.min(28, Math.max(0, ...r.findings.map((f) => (f.container ?? '-').length)))
   for (const fs of groups.values()) {
     const f0 = fs[0]
-    const where = f0.file ? `${f0.file}${f0.line ? ':' + Math.min(...fs.map((f) => f.line ?? Infinity)) : ''}` : 'cluster'
-    out.push(`${c.strong(`${f0.kind ?? 'object'} ${f0.namespace ? f0.namespace + '/' : ''}${f0.name ?? '(unnamed)'}`)}  ${c.dim(where)}`)
+    const where = f0.file
+      ? `${f0.file}${f0.line ? ':' + Math.min(...fs.map((f) => f.line ?? Infinity)) : ''}`
+      : 'cluster'
+    out.push(
+      `${c.strong(`${f0.kind ?? 'object'} ${f0.namespace ? f0.namespace + '/' : ''}${f0.name ?? '(unnamed)'}`)}  ${c.dim(where)}`,
+    )
     for (const f of fs)
-      out.push(`  ${PAINT[f.severity](pad(f.severity, 8))}  ${pad(f.rule, ruleW)}  ${pad(f.container ?? '-', contW)}  ${f.line ? c.dim(pad('L' + f.line, 6)) : pad('', 6)}  ${shortMessage(f)}`)
+      out.push(
+        `  ${PAINT[f.severity](pad(f.severity, 8))}  ${pad(f.rule, ruleW)}  ${pad(f.container ?? '-', contW)}  ${f.line ? c.dim(pad('L' + f.line, 6)) : pad('', 6)}  ${shortMessage(f)}`,
+      )
     out.push('')
   }
 
@@ -60,7 +66,8 @@ export function renderText(r: Report): string {
     out.push('')
   }
 
-  for (const e of r.errors) out.push(`${c.bad('input error')}  ${e.file ?? 'cluster'}${e.line ? ':' + e.line : ''}  ${e.message}`)
+  for (const e of r.errors)
+    out.push(`${c.bad('input error')}  ${e.file ?? 'cluster'}${e.line ? ':' + e.line : ''}  ${e.message}`)
   if (r.errors.length > 0) out.push('')
   const s = r.summary
   const counts = SEVERITIES.filter((x) => s.bySeverity[x] > 0).map((x) => PAINT[x](`${s.bySeverity[x]} ${x}`))

@@ -4,7 +4,14 @@ import {inContainer, q, type Rule} from './rule.js'
 export const chaincodeNoProbes: Rule = {
   check(a) {
     return (a.workload?.containers ?? [])
-      .filter((c) => c.kind === 'container' && isChaincodeServer(c) && !c.raw.readinessProbe && !c.raw.livenessProbe && !c.raw.startupProbe)
+      .filter(
+        (c) =>
+          c.kind === 'container' &&
+          isChaincodeServer(c) &&
+          !c.raw.readinessProbe &&
+          !c.raw.livenessProbe &&
+          !c.raw.startupProbe,
+      )
       .map((c) => ({
         container: c.name,
         locate: inContainer(c),

@@ -9,7 +9,9 @@ const DIND_NAME = /^(docker|dind|dockerd)([-_.]|$)|(^|[-_.])dind([-_.]|$)/i
 
 function ports(c: {raw: Record<string, unknown>}): number[] {
   const p = c.raw.ports
-  return Array.isArray(p) ? p.map((x) => Number((x as {containerPort?: unknown})?.containerPort)).filter((n) => Number.isFinite(n)) : []
+  return Array.isArray(p)
+    ? p.map((x) => Number((x as {containerPort?: unknown})?.containerPort)).filter((n) => Number.isFinite(n))
+    : []
 }
 
 export const dindSidecar: Rule = {
@@ -23,7 +25,8 @@ export const dindSidecar: Rule = {
       if (DOCKERD.test(c.cmd)) why.push('runs dockerd')
       const dockerPorts = ports(c).filter((p) => p === 2375 || p === 2376)
       if (c.sc.privileged && DIND_NAME.test(c.name)) why.push(`privileged container named ${q(c.name)}`)
-      if (c.sc.privileged && dockerPorts.length > 0) why.push(`privileged, exposes Docker port ${dockerPorts.join('/')}`)
+      if (c.sc.privileged && dockerPorts.length > 0)
+        why.push(`privileged, exposes Docker port ${dockerPorts.join('/')}`)
       if (why.length === 0) continue
       const notes: string[] = []
       if (c.sc.privileged) notes.push('privileged')

@@ -18,11 +18,13 @@ function walk(v: unknown, path: string[], depth: number, out: {path: string; val
     if (SOCKET_KEY.test(k)) {
       if (typeof val === 'string' && val.trim() !== '') out.push({path: [...path, k].join('.'), value: val})
       else if (val === true) out.push({path: [...path, k].join('.'), value: 'true'})
-      else if (Array.isArray(val) && val.length > 0) out.push({path: [...path, k].join('.'), value: JSON.stringify(val)})
+      else if (Array.isArray(val) && val.length > 0)
+        out.push({path: [...path, k].join('.'), value: JSON.stringify(val)})
       continue
     }
 
-    if (typeof val === 'string' && SOCKET_VALUE.test(val) && /sock|endpoint|docker|path/i.test(k)) out.push({path: [...path, k].join('.'), value: val})
+    if (typeof val === 'string' && SOCKET_VALUE.test(val) && /sock|endpoint|docker|path/i.test(k))
+      out.push({path: [...path, k].join('.'), value: val})
     else walk(val, [...path, k], depth + 1, out)
   }
 }
@@ -32,15 +34,14 @@ export const operatorDockerSocket: Rule = {
     if (a.workload || !FABRIC_GROUP.test(a.apiVersion + '/') || !a.obj.spec) return []
     const hits: {path: string; value: string}[] = []
     walk(a.obj.spec, ['spec'], 0, hits)
-    return hits.map(
-      (h): RawFinding => ({
-        container: null,
-        locate: [{key: h.path.split('.').at(-1)!}],
-        message: `${describeObject(a)} (${a.apiVersion}) asks its operator for the Docker socket or a Docker daemon: ${h.path}: ${q(h.value)}; the operator will mount it into the peer`,
-      }),
-    )
+    return hits.map((h): RawFinding => ({
+      container: null,
+      locate: [{key: h.path.split('.').at(-1)!}],
+      message: `${describeObject(a)} (${a.apiVersion}) asks its operator for the Docker socket or a Docker daemon: ${h.path}: ${q(h.value)}; the operator will mount it into the peer`,
+    }))
   },
-  description: 'A Fabric operator custom resource asks for the Docker socket or a DinD daemon (e.g. FabricPeer spec.dockerSocketPath, IBPPeer spec.dindArgs).',
+  description:
+    'A Fabric operator custom resource asks for the Docker socket or a DinD daemon (e.g. FabricPeer spec.dockerSocketPath, IBPPeer spec.dindArgs).',
   id: 'operator-docker-socket',
   remediation:
     'Remove the field (e.g. spec.dockerSocketPath: "") and enable the operator\'s external chaincode builder / chaincode-as-a-service mode instead.',

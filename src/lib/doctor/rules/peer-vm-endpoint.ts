@@ -28,7 +28,8 @@ export const peerVmEndpoint: Rule = {
   description:
     'A Fabric peer container (runs `peer node start`, uses a fabric-peer image, or has CORE_PEER_ID) has a non-empty CORE_VM_ENDPOINT (env, envFrom ConfigMap or core.yaml). An empty value is correct.',
   id: 'peer-vm-endpoint',
-  remediation: 'Set CORE_VM_ENDPOINT="" (env) or vm.endpoint: "" (core.yaml) and run chaincode as a service with the ccaas_builder external builder.',
+  remediation:
+    'Set CORE_VM_ENDPOINT="" (env) or vm.endpoint: "" (core.yaml) and run chaincode as a service with the ccaas_builder external builder.',
   severity: 'high',
   title: 'Peer launches chaincode through Docker',
 }

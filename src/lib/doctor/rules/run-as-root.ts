@@ -12,7 +12,8 @@ export const runAsRoot: Rule = {
       const {runAsNonRoot, runAsUser} = c.sc
       let why: null | string = null
       if (runAsUser === 0) why = 'runAsUser: 0'
-      else if (runAsNonRoot !== true && runAsUser === undefined) why = runAsNonRoot === false ? 'runAsNonRoot: false and no runAsUser' : 'no runAsNonRoot and no runAsUser'
+      else if (runAsNonRoot !== true && runAsUser === undefined)
+        why = runAsNonRoot === false ? 'runAsNonRoot: false and no runAsUser' : 'no runAsNonRoot and no runAsUser'
       if (!why) continue
       out.push({
         container: c.name,
@@ -23,7 +24,8 @@ export const runAsRoot: Rule = {
 
     return out
   },
-  description: 'A container may run as root: runAsUser 0, or neither runAsNonRoot: true nor a non-zero runAsUser (container or pod).',
+  description:
+    'A container may run as root: runAsUser 0, or neither runAsNonRoot: true nor a non-zero runAsUser (container or pod).',
   id: 'run-as-root',
   remediation: 'Set securityContext.runAsNonRoot: true and a non-zero runAsUser.',
   severity: 'low',

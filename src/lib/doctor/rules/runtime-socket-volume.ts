@@ -21,7 +21,8 @@ export const runtimeSocketVolume: Rule = {
 
     return out
   },
-  description: 'A hostPath volume that is a container-runtime socket (or a directory holding one) is declared but mounted by no container.',
+  description:
+    'A hostPath volume that is a container-runtime socket (or a directory holding one) is declared but mounted by no container.',
   id: 'runtime-socket-volume',
   remediation: 'Delete the unused hostPath volume from the pod spec.',
   severity: 'high',

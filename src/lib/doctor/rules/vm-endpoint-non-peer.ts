@@ -24,7 +24,8 @@ export const vmEndpointNonPeer: Rule = {
   },
   description: 'CORE_VM_ENDPOINT on a container that is not a peer (CLI, tools, Job): the peer CLI ignores it.',
   id: 'vm-endpoint-non-peer',
-  remediation: 'Remove CORE_VM_ENDPOINT from this container; it is copied boilerplate and suggests a Docker dependency that is not there.',
+  remediation:
+    'Remove CORE_VM_ENDPOINT from this container; it is copied boilerplate and suggests a Docker dependency that is not there.',
   severity: 'info',
   title: 'CORE_VM_ENDPOINT on a non-peer container',
 }

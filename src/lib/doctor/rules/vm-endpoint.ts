@@ -5,7 +5,8 @@ import {type Analyzed, type ContainerInfo, type EnvValue, volumeForPath} from '.
 import {q} from './rule.js'
 
 export function describeEndpoint(a: Analyzed, c: ContainerInfo, e: EnvValue): string {
-  if (e.value === null) return `CORE_VM_ENDPOINT is set from ${e.ref ? q(e.ref) : 'a reference'} whose value is not visible here`
+  if (e.value === null)
+    return `CORE_VM_ENDPOINT is set from ${e.ref ? q(e.ref) : 'a reference'} whose value is not visible here`
   const v = e.value.trim()
   const m = /^unix:\/\/(.*)$/.exec(v)
   if (m) {
@@ -13,8 +14,10 @@ export function describeEndpoint(a: Analyzed, c: ContainerInfo, e: EnvValue): st
     const on = volumeForPath(a, c, p)
     let where: string
     if (!on) where = 'not on any mounted volume (it only works if the image or node provides it)'
-    else if (on.volume?.hostPath !== undefined) where = `the host's socket through hostPath ${on.volume.hostPath} (volume ${q(on.mount.name)})`
-    else if (on.volume?.raw.emptyDir) where = `an emptyDir (${q(on.mount.name)}) shared with a Docker-in-Docker daemon in the same pod`
+    else if (on.volume?.hostPath !== undefined)
+      where = `the host's socket through hostPath ${on.volume.hostPath} (volume ${q(on.mount.name)})`
+    else if (on.volume?.raw.emptyDir)
+      where = `an emptyDir (${q(on.mount.name)}) shared with a Docker-in-Docker daemon in the same pod`
     else where = `volume ${q(on.mount.name)}`
     return `CORE_VM_ENDPOINT=${v} is a unix socket: ${where}`
   }
@@ -22,7 +25,8 @@ export function describeEndpoint(a: Analyzed, c: ContainerInfo, e: EnvValue): st
   const t = /^(?:tcp:\/\/|https?:\/\/)?([^/:]+):(\d+)/.exec(v)
   if (t) {
     const tls = c.env.get('CORE_VM_DOCKER_TLS_ENABLED')?.value === 'true'
-    if (t[2] === '2375' || !tls) return `CORE_VM_ENDPOINT=${v} is an unauthenticated tcp Docker API (${t[1]}:${t[2]}, no TLS): anyone who reaches it runs containers`
+    if (t[2] === '2375' || !tls)
+      return `CORE_VM_ENDPOINT=${v} is an unauthenticated tcp Docker API (${t[1]}:${t[2]}, no TLS): anyone who reaches it runs containers`
     return `CORE_VM_ENDPOINT=${v} is a tcp Docker API with TLS`
   }
 
@@ -37,7 +41,11 @@ export function sourceOf(e: EnvValue): string {
 }
 
 export function endpointNeedles(c: ContainerInfo, e: EnvValue): Needle[] {
-  if (e.from === 'env' || e.from === 'valueFrom') return [{key: 'name', value: c.name}, {key: 'name', value: 'CORE_VM_ENDPOINT'}]
+  if (e.from === 'env' || e.from === 'valueFrom')
+    return [
+      {key: 'name', value: c.name},
+      {key: 'name', value: 'CORE_VM_ENDPOINT'},
+    ]
   if (e.from === 'envFrom') return [{key: 'name', value: c.name}, {key: 'envFrom'}]
   return [{key: 'name', value: c.name}]
 }
