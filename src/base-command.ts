@@ -1,7 +1,8 @@
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
-import {EXIT_CODES_HELP, FabError, isFabError} from './lib/errors.js'
 import type {ProjectConfig} from './lib/project/schema.js'
+
+import {EXIT_CODES_HELP, FabError, isFabError} from './lib/errors.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
@@ -43,14 +44,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       helpGroup: 'GLOBAL',
     }),
   }
-
-  static override enableJsonFlag = true
-
-  static exitCodes = EXIT_CODES_HELP
-
-  protected flags!: BaseFlags<T>
-
-  protected abstract execute(): Promise<unknown>
+static override enableJsonFlag = true
+static exitCodes = EXIT_CODES_HELP
+protected flags!: BaseFlags<T>
 
   /** Map anything thrown to our error contract. */
   override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<never> {
@@ -68,6 +64,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     throw new Errors.ExitError(fe.exitCode)
   }
 
+  protected abstract execute(): Promise<unknown>
+
   override async init(): Promise<void> {
     await super.init()
     const {flags} = await this.parse({
@@ -78,6 +76,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       strict: this.ctor.strict,
     })
     this.flags = flags as BaseFlags<T>
+  }
+
+  /** Notes and warnings go to stderr so stdout stays parseable. */
+  protected note(line: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(`${line}\n`)
   }
 
   /** Load the project (fabk8s.yaml) from --project or the current folder. */
@@ -93,11 +96,6 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Human output goes to stdout only when not --json. */
   protected say(line = ''): void {
     if (!this.jsonEnabled()) process.stdout.write(`${line}\n`)
-  }
-
-  /** Notes and warnings go to stderr so stdout stays parseable. */
-  protected note(line: string): void {
-    if (!this.jsonEnabled()) process.stderr.write(`${line}\n`)
   }
 }
 

@@ -1,7 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 
-import {BaseCommand} from '../base-command.js'
 import type {Language} from '../lib/project/schema.js'
+
+import {BaseCommand} from '../base-command.js'
 
 export interface InitResult {
   dir: string
@@ -15,20 +16,17 @@ export default class Init extends BaseCommand<typeof Init> {
   static override args = {
     name: Args.string({description: 'chaincode name (lower-case DNS-1123; names the Kubernetes resources)'}),
   }
-
-  static override description = `Scaffold a chaincode-as-a-service project: contract, server, tests, Dockerfile, fabk8s.yaml.
+static override description = `Scaffold a chaincode-as-a-service project: contract, server, tests, Dockerfile, fabk8s.yaml.
 
 Asks for what is missing when a person is at a terminal; otherwise (CI, no TTY, --json) takes the defaults,
 and a missing NAME is an error. Refuses a non-empty folder unless --force; --dry-run lists the files only.`
-
-  static override examples = [
+static override examples = [
     '<%= config.bin %> init',
     '<%= config.bin %> init kv --language go --yes',
     '<%= config.bin %> init kv --language typescript --tls --namespace chaincode --dir ./kv --dry-run',
   ]
-
-  static override flags = {
-    'chaincode-version': Flags.string({description: 'chaincode version (fabk8s.yaml version)', default: undefined}),
+static override flags = {
+    'chaincode-version': Flags.string({default: undefined, description: 'chaincode version (fabk8s.yaml version)'}),
     channel: Flags.string({description: 'Fabric channel [default: mychannel]'}),
     cluster: Flags.string({description: 'kind cluster name [default: kind]'}),
     dir: Flags.string({char: 'd', description: 'folder to create the project in [default: ./NAME]'}),
@@ -53,7 +51,7 @@ and a missing NAME is an error. Refuses a non-empty folder unless --force; --dry
   protected async execute(): Promise<InitResult> {
     const {args} = await this.parse(Init)
     const f = this.flags
-    const path = await import('node:path')
+    const {default: path} = await import('node:path')
     const {INIT_DEFAULTS, planProject, validate} = await import('../lib/scaffold/init.js')
     const {checkTarget, writeAll} = await import('../lib/scaffold/write.js')
     const {resolveAnswers} = await import('../lib/scaffold/answers.js')

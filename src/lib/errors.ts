@@ -4,43 +4,43 @@
  * at or above --fail-on, 2 input could not be read/parsed or cluster unreachable).
  */
 export const ExitCode = {
-  OK: 0,
-  /** Unexpected failure (a bug), or doctor findings at or above --fail-on. */
-  FAILURE: 1,
-  /** Bad flag, argument or input value (also: a required value missing when no prompt is possible). */
-  USAGE: 2,
-  /** fabk8s.yaml missing, unreadable or invalid. */
-  PROJECT: 3,
-  /** Refused or failed to write files (non-empty directory without --force, permission). */
-  FILESYSTEM: 4,
-  /** Docker engine unreachable, Dockerfile missing, image build failed. */
-  DOCKER: 5,
-  /** kind cluster or node not found, image load failed. */
-  CLUSTER: 6,
-  /** Kubernetes API unreachable, unauthorised/forbidden, or a request failed. */
-  KUBERNETES: 7,
-  /** Chaincode rollout failed or timed out (pods not ready). */
-  ROLLOUT: 8,
-  /** Fabric peer/orderer unreachable, TLS failure, access denied, endorsement or policy failure, bad package. */
-  FABRIC: 9,
   /** Interrupted (Ctrl-C) or declined at a confirmation prompt. */
   ABORTED: 130,
+  /** kind cluster or node not found, image load failed. */
+  CLUSTER: 6,
+  /** Docker engine unreachable, Dockerfile missing, image build failed. */
+  DOCKER: 5,
+  /** Fabric peer/orderer unreachable, TLS failure, access denied, endorsement or policy failure, bad package. */
+  FABRIC: 9,
+  /** Unexpected failure (a bug), or doctor findings at or above --fail-on. */
+  FAILURE: 1,
+  /** Refused or failed to write files (non-empty directory without --force, permission). */
+  FILESYSTEM: 4,
+  /** Kubernetes API unreachable, unauthorised/forbidden, or a request failed. */
+  KUBERNETES: 7,
+  OK: 0,
+  /** fabk8s.yaml missing, unreadable or invalid. */
+  PROJECT: 3,
+  /** Chaincode rollout failed or timed out (pods not ready). */
+  ROLLOUT: 8,
+  /** Bad flag, argument or input value (also: a required value missing when no prompt is possible). */
+  USAGE: 2,
 } as const
 
 export type ExitCodeName = keyof typeof ExitCode
 
 export const EXIT_CODE_DESCRIPTIONS: Record<ExitCodeName, string> = {
-  OK: 'success',
-  FAILURE: 'unexpected failure; doctor: findings at or above --fail-on',
-  USAGE: 'bad flag, argument or input; doctor: an input could not be read or parsed',
-  PROJECT: 'fabk8s.yaml missing or invalid',
-  FILESYSTEM: 'refused or failed to write files',
-  DOCKER: 'Docker engine unreachable or image build failed',
-  CLUSTER: 'kind cluster or nodes not found, image load failed',
-  KUBERNETES: 'Kubernetes API unreachable, forbidden, or request failed',
-  ROLLOUT: 'chaincode rollout failed or timed out',
-  FABRIC: 'Fabric peer/orderer error (unreachable, TLS, access, policy, package)',
   ABORTED: 'interrupted or declined',
+  CLUSTER: 'kind cluster or nodes not found, image load failed',
+  DOCKER: 'Docker engine unreachable or image build failed',
+  FABRIC: 'Fabric peer/orderer error (unreachable, TLS, access, policy, package)',
+  FAILURE: 'unexpected failure; doctor: findings at or above --fail-on',
+  FILESYSTEM: 'refused or failed to write files',
+  KUBERNETES: 'Kubernetes API unreachable, forbidden, or request failed',
+  OK: 'success',
+  PROJECT: 'fabk8s.yaml missing or invalid',
+  ROLLOUT: 'chaincode rollout failed or timed out',
+  USAGE: 'bad flag, argument or input; doctor: an input could not be read or parsed',
 }
 
 /** The table as text, for command help and README. */
@@ -49,12 +49,12 @@ export const EXIT_CODES_HELP = (Object.keys(ExitCode) as ExitCodeName[])
   .join('\n')
 
 export interface FabErrorOptions {
-  /** What to do next; printed on a second line. */
-  hint?: string
   /** Underlying error. */
   cause?: unknown
   /** Extra structured detail, included in --json error output. */
   detail?: Record<string, unknown>
+  /** What to do next; printed on a second line. */
+  hint?: string
 }
 
 /** An expected error: one clear line (what, where), an exit code from the table, an optional hint. */

@@ -1,4 +1,4 @@
-/* eslint-disable no-await-in-loop, mocha/max-top-level-suites -- CLI runs in order; one suite per API server */
+ 
 import {expect} from 'chai'
 import {existsSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
@@ -14,7 +14,7 @@ import {
 } from '../lib/kube/support.js'
 import {json, ROOT, runCli} from '../support/cli.js'
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 type Any = any
 
 describe('fabk8s deploy --dry-run (no cluster)', () => {

@@ -1,6 +1,5 @@
 import type {Context} from 'mocha'
 
-/* eslint-disable mocha/max-top-level-suites */
 import {expect} from 'chai'
 import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
@@ -219,7 +218,7 @@ describe('fabk8s invoke/query @integration (chaincode server as a local process)
     server.stdout!.on('data', collect)
     server.stderr!.on('data', collect)
     for (let i = 0; i < 100 && !serverLog.includes('listening'); i++)
-      // eslint-disable-next-line no-await-in-loop
+       
       await new Promise((r) => {
         setTimeout(r, 100)
       })

@@ -94,7 +94,7 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
 
   after(async () => {
     await fake?.stop()
-    await cleanup({containers: nodes, images: [...new Set([...images, `fabk8s-test/${name}:0.1.0`])]})
+    await cleanup({containers: nodes, images: [...new Set([`fabk8s-test/${name}:0.1.0`, ...images])]})
     if (dir) rmSync(dir, {force: true, recursive: true})
   })
 
@@ -141,7 +141,7 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
     const before = fake.requests.length
     const plan = await up('--dry-run')
     expect(plan.dryRun).to.equal(true)
-    expect(actions(plan)).to.include({build: 'planned', load: 'planned', deploy: 'planned'})
+    expect(actions(plan)).to.include({build: 'planned', deploy: 'planned', load: 'planned'})
     expect(plan.steps.find((s) => s.step === 'build')!.detail).to.match(/sources changed/)
     expect(writes(fake, before)).to.deep.equal([])
   })
@@ -227,7 +227,7 @@ describe('fabk8s up with a real Fabric network @integration', function () {
 
   it('registers for both orgs, then the scaffolded chaincode answers invoke and query through the peers', async () => {
     const r = await up()
-    expect(actions(r)).to.include({register: 'changed', ready: 'unchanged'})
+    expect(actions(r)).to.include({ready: 'unchanged', register: 'changed'})
     expect(r.sequence).to.equal(1)
     expect(r.ready).to.equal(true)
     const inv = await runCli(['invoke', '-p', dir, 'CreateAsset', 'a1', 'blue', 'alice', '--json'])
@@ -244,7 +244,7 @@ describe('fabk8s up with a real Fabric network @integration', function () {
 
   it('a second run changes nothing on the network', async () => {
     const r = await up()
-    expect(actions(r)).to.include({register: 'unchanged', ready: 'unchanged'})
+    expect(actions(r)).to.include({ready: 'unchanged', register: 'unchanged'})
   })
 
   it('status compares the running CHAINCODE_ID with the approvals and installs, loudly on a mismatch', async () => {

@@ -16,7 +16,7 @@ import {writeFileSync} from 'node:fs'
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import {parse as parseYaml} from 'yaml'
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 export type Obj = Record<string, any>
 
 export type ControllerMode =

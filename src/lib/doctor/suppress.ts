@@ -121,16 +121,19 @@ export async function loadIgnoreFile(
           message: `ignore file ${file}: ignore[${i}].rule ${rules.length === 0 ? 'is missing' : `names unknown rule ${unknown.join(', ')}`} (see fabk8s doctor --list-rules)`,
         },
       }
-    const s = (k: string): string | undefined => (e[k] === null || e[k] === undefined ? undefined : String(e[k]))
     entries.push({
-      container: s('container'),
-      kind: s('kind'),
-      name: s('name'),
-      namespace: s('namespace'),
-      reason: s('reason'),
+      container: textField(e, 'container'),
+      kind: textField(e, 'kind'),
+      name: textField(e, 'name'),
+      namespace: textField(e, 'namespace'),
+      reason: textField(e, 'reason'),
       rules,
     })
   }
 
   return {entries}
+}
+
+function textField(e: Record<string, unknown>, k: string): string | undefined {
+  return e[k] === null || e[k] === undefined ? undefined : String(e[k])
 }

@@ -3,8 +3,8 @@ import {readdir, readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {FabError} from '../errors.js'
-import {readTlsPem} from '../project/tls.js'
 import {LABEL_RE, type ProjectConfig} from '../project/schema.js'
+import {readTlsPem} from '../project/tls.js'
 import {type TarEntry, tarGz, untarGz} from './tar.js'
 
 /** connection.json as the ccaas builder reads it (fields and types from ccaas_builder/cmd/build). */

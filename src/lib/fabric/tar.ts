@@ -1,9 +1,11 @@
+// zlib.crc32: Node >= 20.15 (backported), within our engines (>= 20.19)
+// eslint-disable-next-line n/no-unsupported-features/node-builtins
 import {crc32, gunzipSync} from 'node:zlib'
 
 /**
  * Byte-for-byte reproducible tar.gz, independent of the zlib build: ustar headers with fixed mode, uid/gid 0,
  * empty user/group names and mtime 0, in the order given; gzip with mtime 0, OS byte 255 ("unknown") and
- * *stored* deflate blocks. A chaincode package is a few KiB, so compression buys nothing, while any zlib
+ * stored* deflate blocks. A chaincode package is a few KiB, so compression buys nothing, while any zlib
  * (Node's bundled one, zlib-ng, a future version) would otherwise be free to emit different bytes and so a
  * different package ID.
  */
@@ -64,7 +66,7 @@ export function tar(entries: TarEntry[]): Buffer {
 /** gzip with stored (uncompressed) deflate blocks: the output depends only on the input. */
 export function gzipStored(data: Buffer): Buffer {
   const parts: Buffer[] = [Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff])]
-  const MAX = 0xffff
+  const MAX = 0xff_ff
   let off = 0
   do {
     const len = Math.min(MAX, data.length - off)
@@ -72,10 +74,11 @@ export function gzipStored(data: Buffer): Buffer {
     const h = Buffer.alloc(5)
     h[0] = last
     h.writeUInt16LE(len, 1)
-    h.writeUInt16LE(~len & 0xffff, 3)
+    h.writeUInt16LE(~len & 0xff_ff, 3)
     parts.push(h, data.subarray(off, off + len))
     off += len
   } while (off < data.length)
+
   const trailer = Buffer.alloc(8)
   trailer.writeUInt32LE(crc32(data) >>> 0, 0)
   trailer.writeUInt32LE(data.length % 2 ** 32, 4)

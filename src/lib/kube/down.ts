@@ -1,4 +1,4 @@
-/* eslint-disable no-await-in-loop -- deleted one by one, Deployment first, so each failure is reported precisely */
+ 
 /**
  * `fabk8s down`: find what deploy made for a chaincode (by the managed-by and chaincode labels) and delete it.
  * The namespace stays: other things may live there.

@@ -243,7 +243,8 @@ function canonical(v: unknown): string {
 
 /** Set metadata.annotations[fabk8s.io/manifest-hash] to the hash of everything else in the manifest. */
 function stampHash(m: Manifest): void {
-  const {[ANNOTATION_HASH]: _old, ...annotations} = m.metadata.annotations ?? {}
+  const annotations = {...m.metadata.annotations}
+  delete annotations[ANNOTATION_HASH]
   m.metadata.annotations = annotations
   const hash = createHash('sha256').update(canonical(m)).digest('hex').slice(0, 32)
   m.metadata.annotations = {...annotations, [ANNOTATION_HASH]: hash}

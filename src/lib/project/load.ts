@@ -67,12 +67,12 @@ export async function loadProject(file: string, env: NodeJS.ProcessEnv = process
       const line = e.linePos?.[0]?.line ?? lc.linePos(e.pos[0]).line
       return `${rel}:${line} ${e.message.split('\n')[0]}`
     })
-    throw new FabError('PROJECT', lines.join('\n'), {hint: 'fix the YAML syntax', detail: {errors: lines}})
+    throw new FabError('PROJECT', lines.join('\n'), {detail: {errors: lines}, hint: 'fix the YAML syntax'})
   }
 
   // ${VAR} expansion on every string scalar, remembering where an unset variable was used
   const lines: string[] = []
-  const lineOf = (node: {range?: null | [number, number, number]} | null | undefined) =>
+  const lineOf = (node: null | undefined | {range?: [number, number, number] | null}) =>
     node?.range ? lc.linePos(node.range[0]).line : 1
   const walk = (node: unknown, p: (number | string)[]) => {
     if (isScalar(node)) {
@@ -96,7 +96,7 @@ export async function loadProject(file: string, env: NodeJS.ProcessEnv = process
   const lineFor = (issue: SchemaIssue) => {
     // the deepest node that exists on the issue's path
     for (let n = issue.path.length; n > 0; n--) {
-      const node = doc.getIn(issue.path.slice(0, n), true) as {range?: [number, number, number]} | undefined
+      const node = doc.getIn(issue.path.slice(0, n), true) as undefined | {range?: [number, number, number]}
       if (node && typeof node === 'object' && 'range' in node) return lineOf(node)
       // a missing key: point at its parent mapping
     }

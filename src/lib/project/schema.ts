@@ -17,13 +17,13 @@ export const ADDRESS_RE = /^[^\s:]+:\d{1,5}$/
 const DURATION_RE = /^\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)$/
 
 export interface TlsConfig {
+  /** The chaincode server's certificate and key (mounted from a Secret). */
+  cert: string
   /** mTLS: the peer must present a client certificate (connection.json client_auth_required). */
   clientAuth: boolean
   /** Absolute paths (resolved against the project dir); set when enabled. */
   clientCert: string
   clientKey: string
-  /** The chaincode server's certificate and key (mounted from a Secret). */
-  cert: string
   enabled: boolean
   key: string
   /** The CA that signed the chaincode server's certificate (connection.json root_cert). */
@@ -117,16 +117,16 @@ export function validateProject(
   }
 
   const known = new Set([
-    'name',
-    'version',
+    'chaincode',
+    'definition',
+    'image',
+    'kind',
+    'kubernetes',
     'label',
     'language',
-    'image',
-    'chaincode',
-    'kubernetes',
-    'kind',
+    'name',
     'network',
-    'definition',
+    'version',
   ])
   for (const k of Object.keys(raw))
     if (!known.has(k)) bad([k], `unknown field (expected one of ${[...known].join(', ')})`)
@@ -140,18 +140,18 @@ export function validateProject(
     const v = o[key]
     if (v === undefined || v === null || v === '') {
       if (opts.required) bad([...path, key], 'required')
-      return undefined
+      return
     }
 
     if (typeof v !== 'string' && typeof v !== 'number') {
       bad([...path, key], `must be a string, got ${Array.isArray(v) ? 'a list' : typeof v}`)
-      return undefined
+      return
     }
 
     const s = String(v)
     if (opts.re && !opts.re.test(s)) {
       bad([...path, key], opts.reMsg ?? `invalid value "${s}"`)
-      return undefined
+      return
     }
 
     return s
@@ -227,10 +227,10 @@ export function validateProject(
     str(cc, 'dialTimeout', ['chaincode'], {re: DURATION_RE, reMsg: 'must be a Go duration such as 10s'}) ?? '10s'
 
   let tls: TlsConfig = {
+    cert: resolve('tls/server.crt'),
     clientAuth: false,
     clientCert: resolve('tls/client.crt'),
     clientKey: resolve('tls/client.key'),
-    cert: resolve('tls/server.crt'),
     enabled: false,
     key: resolve('tls/server.key'),
     rootCert: resolve('tls/ca.crt'),
@@ -240,10 +240,10 @@ export function validateProject(
     const t = cc.tls
     const p = ['chaincode', 'tls']
     tls = {
+      cert: resolve(str(t, 'cert', p) ?? 'tls/server.crt'),
       clientAuth: bool(t, 'clientAuth', p, false),
       clientCert: resolve(str(t, 'clientCert', p) ?? 'tls/client.crt'),
       clientKey: resolve(str(t, 'clientKey', p) ?? 'tls/client.key'),
-      cert: resolve(str(t, 'cert', p) ?? 'tls/server.crt'),
       enabled: bool(t, 'enabled', p, true),
       key: resolve(str(t, 'key', p) ?? 'tls/server.key'),
       rootCert: resolve(str(t, 'rootCert', p) ?? 'tls/ca.crt'),

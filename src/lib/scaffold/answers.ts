@@ -1,8 +1,9 @@
+import type {InitAnswers} from './init.js'
+
 import {FabError} from '../errors.js'
 import {type Language, LANGUAGES} from '../project/schema.js'
 import {isInteractive} from '../ui/interactive.js'
 import {prompter} from '../ui/prompts.js'
-import type {InitAnswers} from './init.js'
 
 export interface GivenAnswers extends Partial<Omit<InitAnswers, 'language'>> {
   language?: Language
@@ -15,6 +16,10 @@ type Validators = Record<
   (v: string) => string | true
 >
 
+function check(flag: string, r: string | true): void {
+  if (r !== true) throw new FabError('USAGE', `${flag}: ${r}`)
+}
+
 /**
  * flag → default (with --yes, or when no prompt is possible) → prompt. Never prompts without a TTY, in CI or
  * with --json; then a missing NAME is an error naming it.
@@ -26,10 +31,6 @@ export async function resolveAnswers(
   const {defaults, validate} = opts
   const ask = !opts.yes && isInteractive({json: opts.json})
   const p = prompter()
-  const check = (flag: string, r: string | true) => {
-    if (r !== true) throw new FabError('USAGE', `${flag}: ${r}`)
-  }
-
   let {name} = given
   if (name === undefined) {
     if (!ask)

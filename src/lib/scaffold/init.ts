@@ -1,10 +1,11 @@
 import path from 'node:path'
 
+import type {PlannedFile} from './write.js'
+
 import {FabError} from '../errors.js'
-import {DNS1123_RE, type Language, LANGUAGES, LABEL_RE} from '../project/schema.js'
+import {DNS1123_RE, LABEL_RE, type Language, LANGUAGES} from '../project/schema.js'
 import {generateChaincodeTls} from '../tls/certs.js'
 import {renderTree, templatesDir, type TemplateVars} from './templates.js'
-import type {PlannedFile} from './write.js'
 
 export interface InitAnswers {
   channel: string

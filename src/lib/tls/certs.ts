@@ -74,13 +74,13 @@ export async function generateChaincodeTls(
     const cert = await x509.X509CertificateGenerator.create({
       extensions,
       issuer: ca.subject,
-      subject: `CN=${name},O=fabk8s`,
       notAfter,
       notBefore,
       publicKey: keys.publicKey,
       serialNumber: serial(),
       signingAlgorithm: SIGN,
       signingKey: caKeys.privateKey,
+      subject: `CN=${name},O=fabk8s`,
     })
     return {cert: cert.toString('pem') + '\n', key: await pemKey(keys.privateKey)}
   }

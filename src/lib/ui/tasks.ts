@@ -25,7 +25,7 @@ export async function runTasks<Ctx extends object>(
   const {Listr, ListrLogger, ProcessOutput} = await import('listr2')
   const output = new ProcessOutput(process.stderr, process.stderr)
   const fallback = isCI() || !process.stderr.isTTY
-  const list = new Listr<Ctx, 'default' | 'simple' | 'silent' | 'verbose', 'simple'>(tasks, {
+  const list = new Listr<Ctx, 'default' | 'silent' | 'simple' | 'verbose', 'simple'>(tasks, {
     concurrent: opts.concurrent ?? false,
     ctx,
     exitOnError: true,
@@ -37,9 +37,7 @@ export async function runTasks<Ctx extends object>(
     rendererOptions: {collapseSubtasks: false, logger: new ListrLogger({processOutput: output})},
     silentRendererCondition: Boolean(opts.json),
   })
-  if (opts.signal) {
-    if (opts.signal.aborted) throw new Error('aborted')
-  }
+  if (opts.signal && opts.signal.aborted) throw new Error('aborted')
 
   return list.run(ctx)
 }

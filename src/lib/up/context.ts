@@ -87,7 +87,7 @@ export function globToRegExp(pattern: string): RegExp | undefined {
       } else re += '.*'
     } else if (ch === '*') re += '[^/]*'
     else if (ch === '?') re += '[^/]'
-    else re += ch.replaceAll(/[.+^${}()|]/g, '\\$&')
+    else re += ch.replaceAll(/[.+^${}()|]/g, String.raw`\$&`)
   }
 
   return new RegExp(`^${re}$`)

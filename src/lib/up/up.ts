@@ -6,6 +6,8 @@
  */
 import type {ListrTask} from 'listr2'
 
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import type {KubeOptions} from '../kube/client.js'
 import type {ProjectConfig} from '../project/schema.js'
 
@@ -255,7 +257,7 @@ export async function up(project: ProjectConfig, opts: UpOptions): Promise<UpRes
               },
             )
           say(`waiting: ${last}`)
-          await new Promise((r) => setTimeout(r, 1000))
+          await sleep(1000)
         }
       }
     }),

@@ -1,4 +1,4 @@
-/* eslint-disable mocha/max-top-level-suites */
+ 
 import {expect} from 'chai'
 import {createHash} from 'node:crypto'
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'

@@ -47,7 +47,7 @@ describe('doctor input', () => {
     const list = {
       apiVersion: 'v1',
       items: [
-        JSON.parse(JSON.stringify({apiVersion: 'v1', kind: 'Pod', metadata: {name: 'a'}, spec: {containers: []}})),
+        {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'a'}, spec: {containers: []}},
       ],
       kind: 'List',
     }

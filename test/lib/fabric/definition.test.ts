@@ -1,5 +1,4 @@
 import {peer} from '@hyperledger/fabric-protos'
-/* eslint-disable mocha/max-top-level-suites */
 import {expect} from 'chai'
 
 import {

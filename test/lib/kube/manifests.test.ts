@@ -1,4 +1,4 @@
-/* eslint-disable no-await-in-loop -- renders one variant after the other */
+ 
 import {expect} from 'chai'
 import path from 'node:path'
 
@@ -14,7 +14,7 @@ import {
 } from '../../../src/lib/kube/manifests.js'
 import {cleanup, makeProject, project, pssRestrictedViolations, tmp} from './support.js'
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 type Any = any
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/

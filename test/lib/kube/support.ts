@@ -151,7 +151,7 @@ export function cleanup(dir: string): void {
   rmSync(dir, {force: true, recursive: true})
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 type Any = any
 
 /** The Pod Security Standards "restricted" profile (v1.2x+), checked field by field on a pod spec. */

@@ -1,4 +1,4 @@
-/* eslint-disable no-await-in-loop -- inputs are read in order, so reports are deterministic */
+ 
 /** Read `-f` inputs: files, directories (recursive; .yaml, .yml, .json) and `-` for stdin. */
 import {promises as fs} from 'node:fs'
 import path from 'node:path'

@@ -1,4 +1,4 @@
-/* eslint-disable no-await-in-loop -- inputs are read in order, so reports are deterministic */
+ 
 /**
  * Split sources into documents and parse them. Documents are split on `---` lines ourselves (so each keeps its line
  * offset) and parsed with js-yaml, the fastest parser at hand; the `yaml` package is used only to give a precise

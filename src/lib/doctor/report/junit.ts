@@ -26,7 +26,7 @@ interface Case {
 export function renderJunit(r: Report, failOn: FailOn = r.summary.failOn): string {
   const suites = new Map<string, {cases: Map<string, Case>; errors: InputError[]}>()
   const suiteOf = (file: null | string) => {
-    const k = file ?? 'cluster'
+    const k = file === null ? 'cluster' : file
     let s = suites.get(k)
     if (!s) suites.set(k, (s = {cases: new Map(), errors: []}))
     return s
