@@ -9,7 +9,7 @@ import type {UpResult} from '../../src/lib/up/up.js'
 
 import {immutableTag} from '../../src/lib/up/up.js'
 import {fabnetOrSkip, networkYaml} from '../lib/fabric/fabnet.js'
-import {json, runCli} from '../support/cli.js'
+import {json, ROOT, runCli} from '../support/cli.js'
 import {
   buildNetwork,
   cleanup,
@@ -156,6 +156,28 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
       .and.not.equal(first.spec.template.spec.containers[0].image)
     expect(d.spec.template.spec.containers[0].env).to.deep.include({name: 'CHAINCODE_ID', value: r.packageId})
     expect(first.spec.template.spec.containers[0].env).to.deep.include({name: 'CHAINCODE_ID', value: r.packageId})
+  })
+
+  it('Ctrl-C stops after the step in progress with exit 130; running up again resumes', async () => {
+    const server = path.join(dir, 'server.js')
+    writeFileSync(server, readFileSync(server, 'utf8') + '\n// another change\n')
+    const args = ['up', '-p', dir, '--kubeconfig', kubeconfig, '--base-image', base, '--timeout', '60s']
+    if (network) args.push('--docker-network', network)
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...args], {
+      env: {...process.env, CI: 'true', NO_COLOR: '1'},
+    })
+    let stderr = ''
+    child.stderr.on('data', (d) => (stderr += d))
+    child.stdout.resume()
+    // interrupt once the build step has started
+    for (let i = 0; i < 300 && !/Build/.test(stderr); i++) await new Promise((r) => setTimeout(r, 100))
+    child.kill('SIGINT')
+    const code = await new Promise<null | number>((resolve) => child.on('close', resolve))
+    expect(code, stderr).to.equal(130)
+    expect(stderr).to.match(/interrupted; run `fabk8s up` again to resume/)
+    const r = await up()
+    expect(r.steps.find((x) => x.step === 'deploy')!.action).to.equal('changed')
+    expect(fake.get('Deployment', 'upns', name)!.spec.template.spec.containers[0].image).to.equal(r.image)
   })
 
   it('bad input: an unknown --skip step is a usage error', async () => {
