@@ -1,7 +1,7 @@
 import type {CallResult} from '../lib/fabric/ops.js'
 
 import {BaseCommand} from '../base-command.js'
-import {callArgs, callFlags} from '../lib/fabric/call-command.js'
+import {callArgs, callFlags} from '../lib/fabric/flags.js'
 
 export default class Invoke extends BaseCommand<typeof Invoke> {
   static override args = callArgs
