@@ -32,6 +32,8 @@ export class PeerResponseError extends Error {
   }
 }
 
+let grpcModule: typeof import('@grpc/grpc-js') | undefined
+
 export class FabricSession {
   readonly network: NetworkConfig
   private readonly clients = new Map<string, Client>()
@@ -57,7 +59,11 @@ export class FabricSession {
     const key = `${p.address}|${p.hostnameOverride ?? ''}`
     const cached = this.clients.get(key)
     if (cached) return cached
-    const grpc = await import('@grpc/grpc-js')
+    // concurrent callers (install and the planning queries) share one connection: the check above and the
+    // set below must not be separated by an await, or each caller would open (and leak) its own client
+    const grpc = grpcModule ?? (grpcModule = await import('@grpc/grpc-js'))
+    const again = this.clients.get(key)
+    if (again) return again
     let ca: Buffer
     try {
       ca = readFileSync(p.tlsCACert)
