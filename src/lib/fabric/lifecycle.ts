@@ -101,21 +101,16 @@ export async function queryCommitted(
   name: string,
   org: OrgConfig = s.network.orgs[0],
 ): Promise<Committed | undefined> {
-  const p = firstPeer(org)
   const args = new lc.QueryChaincodeDefinitionArgs()
   args.setName(name)
-  try {
-    const payload = await s.propose(org, p, {
-      args: [args.serializeBinary()],
-      chaincode: LIFECYCLE,
-      channel: s.network.channel,
-      fn: 'QueryChaincodeDefinition',
-    })
-    return decodeCommitted(payload)
-  } catch (error) {
-    if (isNotFound(error)) return undefined
-    throw mapFabricError(error, s.ctx(org, p, `query committed definition of ${name}`))
-  }
+  return queryOrNone(
+    s,
+    org,
+    'QueryChaincodeDefinition',
+    args.serializeBinary(),
+    decodeCommitted,
+    `query committed definition of ${name}`,
+  )
 }
 
 /** What an org approved for `name` at `sequence` (0: its latest), or undefined. */
@@ -125,21 +120,34 @@ export async function queryApproved(
   name: string,
   sequence: number,
 ): Promise<Approved | undefined> {
-  const p = firstPeer(org)
   const args = new lc.QueryApprovedChaincodeDefinitionArgs()
   args.setName(name)
   args.setSequence(sequence)
+  return queryOrNone(
+    s,
+    org,
+    'QueryApprovedChaincodeDefinition',
+    args.serializeBinary(),
+    decodeApproved,
+    `query ${org.mspId} approval of ${name}`,
+  )
+}
+
+/** A channel `_lifecycle` query on the org's first peer; undefined when the peer says the definition does not exist. */
+async function queryOrNone<T>(
+  s: FabricSession,
+  org: OrgConfig,
+  fn: string,
+  args: Uint8Array,
+  decode: (payload: Uint8Array) => T,
+  what: string,
+): Promise<T | undefined> {
+  const p = firstPeer(org)
   try {
-    const payload = await s.propose(org, p, {
-      args: [args.serializeBinary()],
-      chaincode: LIFECYCLE,
-      channel: s.network.channel,
-      fn: 'QueryApprovedChaincodeDefinition',
-    })
-    return decodeApproved(payload)
+    return decode(await s.propose(org, p, {args: [args], chaincode: LIFECYCLE, channel: s.network.channel, fn}))
   } catch (error) {
     if (isNotFound(error)) return undefined
-    throw mapFabricError(error, s.ctx(org, p, `query ${org.mspId} approval of ${name}`))
+    throw mapFabricError(error, s.ctx(org, p, what))
   }
 }
 
