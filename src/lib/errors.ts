@@ -3,29 +3,31 @@
  * in `--help` (see EXIT_CODES_HELP) and in README.md. `fabk8s doctor` has its own contract (0 clean, 1 findings
  * at or above --fail-on, 2 input could not be read/parsed or cluster unreachable).
  */
+/* eslint-disable perfectionist/sort-objects -- a table, read in numeric order */
 export const ExitCode = {
-  /** Interrupted (Ctrl-C) or declined at a confirmation prompt. */
-  ABORTED: 130,
-  /** kind cluster or node not found, image load failed. */
-  CLUSTER: 6,
-  /** Docker engine unreachable, Dockerfile missing, image build failed. */
-  DOCKER: 5,
-  /** Fabric peer/orderer unreachable, TLS failure, access denied, endorsement or policy failure, bad package. */
-  FABRIC: 9,
+  OK: 0,
   /** Unexpected failure (a bug), or doctor findings at or above --fail-on. */
   FAILURE: 1,
-  /** Refused or failed to write files (non-empty directory without --force, permission). */
-  FILESYSTEM: 4,
-  /** Kubernetes API unreachable, unauthorised/forbidden, or a request failed. */
-  KUBERNETES: 7,
-  OK: 0,
-  /** fabk8s.yaml missing, unreadable or invalid. */
-  PROJECT: 3,
-  /** Chaincode rollout failed or timed out (pods not ready). */
-  ROLLOUT: 8,
   /** Bad flag, argument or input value (also: a required value missing when no prompt is possible). */
   USAGE: 2,
+  /** fabk8s.yaml missing, unreadable or invalid. */
+  PROJECT: 3,
+  /** Refused or failed to write files (non-empty directory without --force, permission). */
+  FILESYSTEM: 4,
+  /** Docker engine unreachable, Dockerfile missing, image build failed. */
+  DOCKER: 5,
+  /** kind cluster or node not found, image load failed. */
+  CLUSTER: 6,
+  /** Kubernetes API unreachable, unauthorised/forbidden, or a request failed. */
+  KUBERNETES: 7,
+  /** Chaincode rollout failed or timed out (pods not ready). */
+  ROLLOUT: 8,
+  /** Fabric peer/orderer unreachable, TLS failure, access denied, endorsement or policy failure, bad package. */
+  FABRIC: 9,
+  /** Interrupted (Ctrl-C) or declined at a confirmation prompt. */
+  ABORTED: 130,
 } as const
+/* eslint-enable perfectionist/sort-objects */
 
 export type ExitCodeName = keyof typeof ExitCode
 
@@ -45,6 +47,7 @@ export const EXIT_CODE_DESCRIPTIONS: Record<ExitCodeName, string> = {
 
 /** The table as text, for command help and README. */
 export const EXIT_CODES_HELP = (Object.keys(ExitCode) as ExitCodeName[])
+  .sort((a, b) => ExitCode[a] - ExitCode[b])
   .map((k) => `  ${String(ExitCode[k]).padStart(3)}  ${EXIT_CODE_DESCRIPTIONS[k]}`)
   .join('\n')
 
