@@ -8,6 +8,7 @@ export default [
   {
     rules: {
       // connection.json and Kubernetes fields are snake_case/camelCase as their formats say
+      '@stylistic/lines-between-class-members': 'off',
       camelcase: 'off',
       complexity: ['warn', 30],
       'max-params': ['warn', 6],

@@ -44,9 +44,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       helpGroup: 'GLOBAL',
     }),
   }
-static override enableJsonFlag = true
-static exitCodes = EXIT_CODES_HELP
-protected flags!: BaseFlags<T>
+  static override enableJsonFlag = true
+  static exitCodes = EXIT_CODES_HELP
+  protected flags!: BaseFlags<T>
 
   /** Map anything thrown to our error contract. */
   override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<never> {

@@ -16,16 +16,16 @@ export default class Init extends BaseCommand<typeof Init> {
   static override args = {
     name: Args.string({description: 'chaincode name (lower-case DNS-1123; names the Kubernetes resources)'}),
   }
-static override description = `Scaffold a chaincode-as-a-service project: contract, server, tests, Dockerfile, fabk8s.yaml.
+  static override description = `Scaffold a chaincode-as-a-service project: contract, server, tests, Dockerfile, fabk8s.yaml.
 
 Asks for what is missing when a person is at a terminal; otherwise (CI, no TTY, --json) takes the defaults,
 and a missing NAME is an error. Refuses a non-empty folder unless --force; --dry-run lists the files only.`
-static override examples = [
+  static override examples = [
     '<%= config.bin %> init',
     '<%= config.bin %> init kv --language go --yes',
     '<%= config.bin %> init kv --language typescript --tls --namespace chaincode --dir ./kv --dry-run',
   ]
-static override flags = {
+  static override flags = {
     'chaincode-version': Flags.string({default: undefined, description: 'chaincode version (fabk8s.yaml version)'}),
     channel: Flags.string({description: 'Fabric channel [default: mychannel]'}),
     cluster: Flags.string({description: 'kind cluster name [default: kind]'}),

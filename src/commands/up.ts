@@ -12,13 +12,13 @@ export default class Up extends BaseCommand<typeof Up> {
 Each step first checks, read-only, whether its inputs changed, and does nothing when they did not: the image is rebuilt only when the build context (minus .dockerignore) or the build settings change; the nodes that already hold the image are left alone; the Deployment is applied only when what fabk8s would render differs from what runs; install/approve/commit run only for what the committed definition and the approvals lack. So a second "fabk8s up" with no change makes no Docker, Kubernetes or Fabric writes. A source change rebuilds, reloads and rolls out under a new immutable tag (<image>-<12 hex of the image ID>) without a new lifecycle round: the package ID does not depend on the image. A definition change (policy, collections, version) bumps the sequence.
 
 Interrupt with Ctrl-C at any time; running "fabk8s up" again resumes.`
-static override examples = [
+  static override examples = [
     '<%= config.bin %> up',
     '<%= config.bin %> up --dry-run',
     '<%= config.bin %> up --base-image node:20-bookworm-slim --json',
     '<%= config.bin %> up --skip register --skip ready',
   ]
-static override flags = {
+  static override flags = {
     ...kubeFlags,
     'base-image': Flags.string({description: "sets the Dockerfile's BASE_IMAGE build argument"}),
     'build-arg': Flags.string({description: 'KEY=VALUE build argument (repeatable)', multiple: true}),

@@ -1,4 +1,3 @@
- 
 import {expect} from 'chai'
 import {existsSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
@@ -14,7 +13,6 @@ import {
 } from '../lib/kube/support.js'
 import {json, ROOT, runCli} from '../support/cli.js'
 
- 
 type Any = any
 
 describe('fabk8s deploy --dry-run (no cluster)', () => {

@@ -7,7 +7,6 @@ import {listManaged} from '../../src/lib/kube/down.js'
 import {cleanup, fakeTarget, makeProject, project, realTarget, type Target, tmp} from '../lib/kube/support.js'
 import {json, runCli} from '../support/cli.js'
 
- 
 type Any = any
 
 for (const kind of ['fake', 'real'] as const) {

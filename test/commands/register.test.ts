@@ -218,7 +218,6 @@ describe('fabk8s invoke/query @integration (chaincode server as a local process)
     server.stdout!.on('data', collect)
     server.stderr!.on('data', collect)
     for (let i = 0; i < 100 && !serverLog.includes('listening'); i++)
-       
       await new Promise((r) => {
         setTimeout(r, 100)
       })

@@ -5,7 +5,6 @@ import {deploy} from '../../src/lib/kube/deploy.js'
 import {cleanup, fakeTarget, makeProject, project, realTarget, type Target, tmp} from '../lib/kube/support.js'
 import {json, runCli} from '../support/cli.js'
 
- 
 type Any = any
 
 for (const kind of ['fake', 'real'] as const) {

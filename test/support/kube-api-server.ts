@@ -16,7 +16,6 @@ import {writeFileSync} from 'node:fs'
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import {parse as parseYaml} from 'yaml'
 
- 
 export type Obj = Record<string, any>
 
 export type ControllerMode =

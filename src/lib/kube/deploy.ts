@@ -2,7 +2,7 @@
  * `fabk8s deploy`: render the chaincode's manifests from fabk8s.yaml and the deterministic package ID, apply them
  * server-side, and wait for the rollout.
  */
- 
+
 import type {Applied} from './apply.js'
 import type {KubeOptions} from './client.js'
 

@@ -1,4 +1,3 @@
- 
 /**
  * `fabk8s down`: find what deploy made for a chaincode (by the managed-by and chaincode labels) and delete it.
  * The namespace stays: other things may live there.

@@ -1,4 +1,3 @@
- 
 /**
  * Wait for a chaincode Deployment to roll out (the rules of `kubectl rollout status`), and when it does not,
  * say why from the pods: image not on the node → `fabk8s load`; crash loop → the last log lines; pending → the

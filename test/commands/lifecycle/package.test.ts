@@ -1,4 +1,3 @@
- 
 import {expect} from 'chai'
 import {createHash} from 'node:crypto'
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'

@@ -46,9 +46,7 @@ describe('doctor input', () => {
   it('expands kind: List (and *List) items, each with its own line', async () => {
     const list = {
       apiVersion: 'v1',
-      items: [
-        {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'a'}, spec: {containers: []}},
-      ],
+      items: [{apiVersion: 'v1', kind: 'Pod', metadata: {name: 'a'}, spec: {containers: []}}],
       kind: 'List',
     }
     const yamlList = `apiVersion: v1\nkind: PodList\nitems:\n${[SOCK_POD('first'), SOCK_POD('second')].map((p) => '  - ' + p.trim().split('\n').join('\n    ')).join('\n')}\n`

@@ -67,7 +67,7 @@ describe('fabric package (deterministic CCaaS package)', () => {
     expect(h.subarray(265, 265 + 64).every((b) => b === 0)).to.equal(true) // uname, gname
     expect(JSON.parse(outer[0].data.toString())).to.deep.equal({label: 'golden_1.0', type: 'ccaas'})
     const conn = JSON.parse(untarGz(outer[1].data)[0].data.toString())
-     
+
     expect(conn).to.deep.equal({
       address: '{{.peername}}-golden.fabk8s.svc.cluster.local:9999',
       dial_timeout: '10s',

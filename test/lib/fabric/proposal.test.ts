@@ -72,7 +72,6 @@ describe('fabric proposal', () => {
     const id = await loadIdentity(ORG)
     const pub = createPublicKey(new X509Certificate(id.certPem).publicKey.export({format: 'pem', type: 'spki'}))
     for (let i = 0; i < 8; i++) {
-       
       const {signed} = await signProposal(id, {chaincode: '_lifecycle', channel: '', fn: 'QueryInstalledChaincodes'})
       const sig = signed.getSignature_asU8()
       expect(verify('sha256', signed.getProposalBytes_asU8(), pub, sig)).to.equal(true)

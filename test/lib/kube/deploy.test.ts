@@ -8,7 +8,6 @@ import {deleteManaged, listManaged} from '../../../src/lib/kube/down.js'
 import {chaincodeStatus} from '../../../src/lib/kube/status.js'
 import {cleanup, fakeTarget, makeProject, project, realTarget, type Target, tmp} from './support.js'
 
- 
 type Any = any
 
 const sleep = (ms: number) =>
@@ -242,7 +241,7 @@ describe('kube rollout failure modes (fake API server steers the pods)', functio
     const p = await project(d)
     const pending = deploy(p, {json: true, kubeconfig: t.kubeconfig, pollMs: 50, timeoutMs: 30_000, wait: true})
     // drive the Deployment once the apply has happened
-     
+
     for (let i = 0; i < 200 && !t.fake!.get('Deployment', t.namespace, 'manual'); i++) await sleep(25)
     const dep = t.fake!.get('Deployment', t.namespace, 'manual')!
     t.fake!.setDeploymentStatus(t.namespace, 'manual', {

@@ -1,4 +1,3 @@
- 
 import {expect} from 'chai'
 import path from 'node:path'
 
@@ -14,7 +13,6 @@ import {
 } from '../../../src/lib/kube/manifests.js'
 import {cleanup, makeProject, project, pssRestrictedViolations, tmp} from './support.js'
 
- 
 type Any = any
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/

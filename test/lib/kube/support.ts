@@ -151,7 +151,6 @@ export function cleanup(dir: string): void {
   rmSync(dir, {force: true, recursive: true})
 }
 
- 
 type Any = any
 
 /** The Pod Security Standards "restricted" profile (v1.2x+), checked field by field on a pod spec. */

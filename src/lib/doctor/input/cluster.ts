@@ -1,4 +1,3 @@
- 
 /**
  * `doctor --cluster`: read every pod-bearing workload (all namespaces, or -n), the ConfigMaps they can reference
  * (peer env and core.yaml), and Fabric operator custom resources when their CRDs exist. Objects that a scanned

@@ -1,4 +1,3 @@
- 
 /** Read `-f` inputs: files, directories (recursive; .yaml, .yml, .json) and `-` for stdin. */
 import {promises as fs} from 'node:fs'
 import path from 'node:path'

@@ -1,4 +1,3 @@
- 
 /**
  * Split sources into documents and parse them. Documents are split on `---` lines ourselves (so each keeps its line
  * offset) and parsed with js-yaml, the fastest parser at hand; the `yaml` package is used only to give a precise
