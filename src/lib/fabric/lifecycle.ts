@@ -200,6 +200,14 @@ async function submitLifecycle(
     throw error instanceof FabError ? error : Object.assign(error as Error, {fabkOp: op})
   }
 
+  return {changed: true, ...(await committed(submitted, op))}
+}
+
+/** Wait until a submitted transaction is committed; a transaction committed as invalid is a FABRIC error. */
+async function committed(
+  submitted: {getStatus(): Promise<{code: number; successful: boolean; transactionId: string}>},
+  op: string,
+): Promise<{txId: string; validation: string}> {
   const status = await submitted.getStatus()
   const validation = codeName(status.code)
   if (!status.successful)
@@ -210,7 +218,7 @@ async function submitLifecycle(
         detail: {transactionId: status.transactionId, validation},
       },
     )
-  return {changed: true, txId: status.transactionId, validation}
+  return {txId: status.transactionId, validation}
 }
 
 /** Approve the definition for the org (through its own peer's Gateway); "unchanged content" counts as done. */
@@ -296,15 +304,7 @@ export async function callChaincode(
   try {
     if (!opts.submit) return {result: await contract.evaluate(opts.fn, {arguments: opts.args, transientData})}
     const submitted = await contract.submitAsync(opts.fn, {arguments: opts.args, transientData})
-    const status = await submitted.getStatus()
-    const validation = codeName(status.code)
-    if (!status.successful)
-      throw new FabError(
-        'FABRIC',
-        `${op}: transaction ${status.transactionId} was committed as invalid (${validation})`,
-        {detail: {transactionId: status.transactionId, validation}},
-      )
-    return {result: submitted.getResult(), txId: status.transactionId, validation}
+    return {result: submitted.getResult(), ...(await committed(submitted, op))}
   } catch (error) {
     throw mapFabricError(error, s.ctx(org, firstPeer(org), op))
   }
