@@ -1,18 +1,9 @@
 import {Flags} from '@oclif/core'
 
+import type {FabricView} from '../lib/fabric/ops.js'
 import type {ChaincodeStatus} from '../lib/kube/status.js'
 
 import {BaseCommand, kubeFlags} from '../base-command.js'
-
-export interface FabricView {
-  /** Package ID each org approved (for the sequence fabk8s would use), null where none. */
-  approved: Record<string, null | string>
-  committedSequence: null | number
-  error?: string
-  /** Peers that have the running CHAINCODE_ID installed, and those that lack it. */
-  installedOn: string[]
-  missingOn: string[]
-}
 
 export interface StatusResult extends ChaincodeStatus {
   /** What Fabric's _lifecycle says, when fabk8s.yaml has a network (and --no-fabric is not given). */
@@ -60,6 +51,7 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
     }
 
     if (project.network && this.flags.fabric) {
+      const {fabricView} = await import('../lib/fabric/ops.js')
       s.fabric = await fabricView(project, s.packageId)
       const approved = [...new Set(Object.values(s.fabric.approved).filter((x): x is string => x !== null))]
       if (!s.expectedPackageId && approved.length === 1) {
@@ -136,33 +128,5 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
     else if (s.found && s.localPackageId && s.packageId && s.localPackageId !== s.packageId)
       this.say(c.warn(`note: fabk8s.yaml now builds package ID ${s.localPackageId}; run fabk8s deploy to roll it out`))
     return s
-  }
-}
-
-/** Approvals and installs from the peers, read-only; a Fabric error is reported, not thrown (the Kubernetes view stands). */
-async function fabricView(
-  project: Parameters<typeof import('../lib/fabric/ops.js').status>[0],
-  running?: string,
-): Promise<FabricView> {
-  try {
-    const {status} = await import('../lib/fabric/ops.js')
-    const st = await status(project)
-    const approved: Record<string, null | string> = {}
-    for (const o of st.orgs) approved[o.mspId] = (o.approved?.packageId as string | undefined) ?? null
-    const has = st.peers.filter((p) => running && p.installed.includes(running)).map((p) => p.address)
-    return {
-      approved,
-      committedSequence: (st.committed?.sequence as number | undefined) ?? null,
-      installedOn: has,
-      missingOn: st.peers.filter((p) => !has.includes(p.address)).map((p) => p.address),
-    }
-  } catch (error) {
-    return {
-      approved: {},
-      committedSequence: null,
-      error: (error as Error).message.split('\n')[0],
-      installedOn: [],
-      missingOn: [],
-    }
   }
 }

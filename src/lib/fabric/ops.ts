@@ -381,6 +381,43 @@ export async function status(project: ProjectConfig, o: DefinitionOverrides = {}
   }
 }
 
+export interface FabricView {
+  /** Package ID each org approved (for the sequence fabk8s would use), null where none. */
+  approved: Record<string, null | string>
+  committedSequence: null | number
+  error?: string
+  /** Peers that have the running CHAINCODE_ID installed, and those that lack it. */
+  installedOn: string[]
+  missingOn: string[]
+}
+
+/**
+ * For `fabk8s status`: each org's approved package ID and the peers that have the running one installed, read-only.
+ * A Fabric error is reported in the result, not thrown, so the Kubernetes view still stands.
+ */
+export async function fabricView(project: ProjectConfig, running?: string): Promise<FabricView> {
+  try {
+    const st = await status(project)
+    const approved: Record<string, null | string> = {}
+    for (const o of st.orgs) approved[o.mspId] = (o.approved?.packageId as string | undefined) ?? null
+    const has = st.peers.filter((p) => running && p.installed.includes(running)).map((p) => p.address)
+    return {
+      approved,
+      committedSequence: (st.committed?.sequence as number | undefined) ?? null,
+      installedOn: has,
+      missingOn: st.peers.filter((p) => !has.includes(p.address)).map((p) => p.address),
+    }
+  } catch (error) {
+    return {
+      approved: {},
+      committedSequence: null,
+      error: (error as Error).message.split('\n')[0],
+      installedOn: [],
+      missingOn: [],
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------- single steps
 
 export interface InstallAllResult {
