@@ -46,7 +46,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
   static override enableJsonFlag = true
   static exitCodes = EXIT_CODES_HELP
+  /** Parsed arguments (by name) and every positional argument in order (for commands with strict = false). */
+  protected args!: Record<string, string | undefined>
   protected flags!: BaseFlags<T>
+  protected positionals!: string[]
 
   /** Map anything thrown to our error contract. */
   override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<never> {
@@ -68,13 +71,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   override async init(): Promise<void> {
     await super.init()
-    const {flags} = await this.parse({
+    // statics are read through the prototype chain here (a subclass of an abstract command inherits them);
+    // oclif's parse(Class) would only see the class's own statics
+    const {args, argv, flags} = await this.parse({
       args: this.ctor.args,
       baseFlags: (this.ctor as typeof BaseCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
       flags: this.ctor.flags,
       strict: this.ctor.strict,
     })
+    this.args = args as Record<string, string | undefined>
+    this.positionals = argv as string[]
     this.flags = flags as BaseFlags<T>
   }
 

@@ -1,0 +1,38 @@
+import {Args, Flags} from '@oclif/core'
+
+import type {CallResult} from './lib/fabric/ops.js'
+
+import {BaseCommand} from './base-command.js'
+
+/** `fabk8s invoke` and `fabk8s query`: the same Gateway call, submitted (and waited on) or only evaluated. */
+export abstract class CallCommand extends BaseCommand<typeof CallCommand> {
+  static override args = {
+    fn: Args.string({description: 'function name (contract:function for a named contract)', required: true}),
+  }
+
+  static override flags = {
+    chaincode: Flags.string({char: 'c', description: 'chaincode name (default: fabk8s.yaml name)'}),
+    org: Flags.string({description: 'MSP ID whose admin identity and peer Gateway to use (default: the first org)'}),
+    transient: Flags.string({description: 'transient data as a JSON object of strings, e.g. {"secret":"x"}'}),
+  }
+
+  static override strict = false
+
+  /** Submit and wait for the commit (invoke), or only evaluate (query). */
+  protected abstract readonly submit: boolean
+
+  protected async execute(): Promise<CallResult> {
+    const project = await this.project()
+    const {callChaincodeFor} = await import('./lib/fabric/ops.js')
+    const r = await callChaincodeFor(project, {
+      args: this.positionals.slice(1),
+      chaincode: this.flags.chaincode,
+      fn: this.args.fn!,
+      org: this.flags.org,
+      submit: this.submit,
+      transient: this.flags.transient,
+    })
+    this.say(r.result)
+    return r
+  }
+}
