@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
-import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -10,22 +10,11 @@ import type {UpResult} from '../../src/lib/up/up.js'
 import {immutableTag} from '../../src/lib/up/up.js'
 import {fabnetOrSkip, networkYaml} from '../lib/fabric/fabnet.js'
 import {json, ROOT, runCli} from '../support/cli.js'
-import {
-  buildNetwork,
-  cleanup,
-  dockerCmd,
-  kindNodeImage,
-  nodeBaseImage,
-  nodeImages,
-  requireDocker,
-  startKindNode,
-  uniq,
-} from '../support/docker.js'
+import {dockerCmd, nodeImages, requireDocker, uniq} from '../support/docker.js'
 import {FakeKubeApiServer} from '../support/kube-api-server.js'
+import {startUpFixture, type UpFixture} from '../support/up-fixture.js'
 
-const FIXTURE = path.resolve(import.meta.dirname, '..', 'fixtures', 'image')
 const actions = (r: UpResult) => Object.fromEntries(r.steps.map((s) => [s.step, s.action]))
-const writes = (fake: FakeKubeApiServer, from: number) => fake.requests.slice(from).filter((r) => r.method !== 'GET')
 
 describe('up: immutableTag', () => {
   it('appends 12 hex of the image ID to the tag', () => {
@@ -38,32 +27,14 @@ describe('up: immutableTag', () => {
 
 describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube API server)', function () {
   this.timeout(900_000)
-  const cluster = `fabk8s-u${uniq()}`
-  const nodes = [`${cluster}-control-plane`, `${cluster}-worker`]
-  const name = `up${uniq()}`
+  let fx: UpFixture
   let dir: string
-  let base: string
-  let network: string | undefined
   let fake: FakeKubeApiServer
-  let kubeconfig: string
+  let name: string
   const images: string[] = []
 
   const up = async (...extra: string[]) => {
-    const args = [
-      'up',
-      '-p',
-      dir,
-      '--kubeconfig',
-      kubeconfig,
-      '--base-image',
-      base,
-      '--json',
-      '--timeout',
-      '60s',
-      ...extra,
-    ]
-    if (network) args.push('--docker-network', network)
-    const r = await runCli(args)
+    const r = await runCli(fx.upArgs('--json', '--timeout', '60s', ...extra))
     expect(r.code, r.stderr + r.stdout).to.equal(0)
     const out = json<UpResult>(r)
     if (out.image) images.push(out.image)
@@ -72,30 +43,12 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
 
   before(async function () {
     await requireDocker(this)
-    const nodeImg = await kindNodeImage()
-    ;[base, network] = await Promise.all([nodeBaseImage(), buildNetwork()])
-    await Promise.all([startKindNode(nodeImg, cluster, nodes[0]), startKindNode(nodeImg, cluster, nodes[1], 'worker')])
-    dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-up-'))
-    cpSync(FIXTURE, dir, {recursive: true})
-    writeFileSync(
-      path.join(dir, 'fabk8s.yaml'),
-      [
-        `name: ${name}`,
-        'version: "0.1.0"',
-        `image: fabk8s-test/${name}:0.1.0`,
-        'kubernetes: {namespace: upns}',
-        `kind: {cluster: ${cluster}}`,
-        '',
-      ].join('\n'),
-    )
-    fake = await new FakeKubeApiServer().start()
-    kubeconfig = fake.kubeconfig(path.join(dir, 'kubeconfig'))
+    fx = await startUpFixture('up', 'upns')
+    ;({dir, fake, name} = fx)
   })
 
   after(async () => {
-    await fake?.stop()
-    await cleanup({containers: nodes, images: [...new Set([`fabk8s-test/${name}:0.1.0`, ...images])]})
-    if (dir) rmSync(dir, {force: true, recursive: true})
+    await fx?.stop(images)
   })
 
   it('first run builds, loads into every node and deploys; no network → register/ready skipped', async () => {
@@ -109,7 +62,7 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
       register: 'skipped',
     })
     expect(r.image).to.match(new RegExp(`^fabk8s-test/${name}:0\\.1\\.0-[0-9a-f]{12}$`))
-    for (const n of nodes) expect(await nodeImages(n)).to.include(`docker.io/${r.image}`)
+    for (const n of fx.nodes) expect(await nodeImages(n)).to.include(`docker.io/${r.image}`)
     const d = fake.get('Deployment', 'upns', name)!
     expect(d.spec.template.spec.containers[0].image).to.equal(r.image)
     expect(d.spec.template.spec.containers[0].env).to.deep.include({name: 'CHAINCODE_ID', value: r.packageId})
@@ -129,7 +82,7 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
       ready: 'skipped',
       register: 'skipped',
     })
-    expect(writes(fake, before)).to.deep.equal([])
+    expect(fx.writes(before)).to.deep.equal([])
     expect(
       (await dockerCmd(['image', 'inspect', '--format', '{{.Id}}', `fabk8s-test/${name}:0.1.0`])).stdout.trim(),
     ).to.equal(imageId)
@@ -143,7 +96,7 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
     expect(plan.dryRun).to.equal(true)
     expect(actions(plan)).to.include({build: 'planned', deploy: 'planned', load: 'planned'})
     expect(plan.steps.find((s) => s.step === 'build')!.detail).to.match(/sources changed/)
-    expect(writes(fake, before)).to.deep.equal([])
+    expect(fx.writes(before)).to.deep.equal([])
   })
 
   it('a source change rebuilds, reloads and rolls out under a new tag, with the same package ID', async () => {
@@ -161,8 +114,7 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
   it('Ctrl-C stops after the step in progress with exit 130; running up again resumes', async () => {
     const server = path.join(dir, 'server.js')
     writeFileSync(server, readFileSync(server, 'utf8') + '\n// another change\n')
-    const args = ['up', '-p', dir, '--kubeconfig', kubeconfig, '--base-image', base, '--timeout', '60s']
-    if (network) args.push('--docker-network', network)
+    const args = fx.upArgs('--timeout', '60s')
     const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...args], {
       env: {...process.env, CI: 'true', NO_COLOR: '1'},
     })
