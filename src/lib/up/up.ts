@@ -189,7 +189,7 @@ export async function up(project: ProjectConfig, opts: UpOptions): Promise<UpRes
         return {action: 'planned', detail: 'would deploy the new image'}
       }
 
-      const {planDeploy} = await import('../kube/deploy.js')
+      const {deploy, planDeploy} = await import('../kube/deploy.js')
       const {connect} = await import('../kube/client.js')
       const {deployDrift} = await import('../kube/drift.js')
       const plan = await planDeploy(project, {image: ctx.image, namespace})
@@ -199,7 +199,6 @@ export async function up(project: ProjectConfig, opts: UpOptions): Promise<UpRes
         return {action: 'unchanged', detail: `deployment/${project.name} runs ${ctx.image} with this package ID`}
       if (dry) return {action: 'planned', detail: `would apply: ${drift.join('; ')}`}
       say(drift.join('; '))
-      const {deploy} = await import('../kube/deploy.js')
       const r = await deploy(project, {
         ...opts,
         image: ctx.image,
