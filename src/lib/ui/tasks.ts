@@ -1,5 +1,6 @@
 import type {ListrTask} from 'listr2'
 
+import {FabError} from '../errors.js'
 import {isCI} from './interactive.js'
 
 export interface RunTasksOptions {
@@ -7,7 +8,7 @@ export interface RunTasksOptions {
   concurrent?: boolean
   /** --json: no progress output at all (stdout stays parseable). */
   json?: boolean
-  /** An AbortSignal (Ctrl-C). */
+  /** Ctrl-C: checked before the list starts; tasks that run long take the signal themselves (rollout wait, up steps). */
   signal?: AbortSignal
   /** --verbose: the verbose renderer, every output line kept. */
   verbose?: boolean
@@ -37,7 +38,7 @@ export async function runTasks<Ctx extends object>(
     rendererOptions: {collapseSubtasks: false, logger: new ListrLogger({processOutput: output})},
     silentRendererCondition: Boolean(opts.json),
   })
-  if (opts.signal && opts.signal.aborted) throw new Error('aborted')
+  if (opts.signal?.aborted) throw new FabError('ABORTED', 'interrupted')
 
   return list.run(ctx)
 }
