@@ -128,7 +128,7 @@ export function chaincodeEnv(project: ProjectConfig, packageId: string): {name: 
 export function renderManifests(project: ProjectConfig, opts: RenderOptions): Manifest[] {
   const {image, namespace, packageId} = opts
   const {name} = project
-  const {port, tls} = project.chaincode
+  const {port, service, tls} = project.chaincode
   if (tls.enabled && !opts.tls) throw new Error('renderManifests: chaincode.tls.enabled needs the TLS files')
   const selector = {[LABEL_CHAINCODE]: name, [LABEL_NAME]: name}
   const labels = {...selector, [LABEL_PACKAGE]: packageIdLabel(packageId), [MANAGED_BY]: FIELD_MANAGER}
@@ -163,9 +163,18 @@ export function renderManifests(project: ProjectConfig, opts: RenderOptions): Ma
     kind: 'Service',
     metadata: {labels, name, namespace},
     spec: {
-      ports: [{appProtocol: 'grpc', name: 'chaincode', port, protocol: 'TCP', targetPort: 'chaincode'}],
+      ports: [
+        {
+          appProtocol: 'grpc',
+          name: 'chaincode',
+          ...(service.type === 'NodePort' ? {nodePort: service.nodePort} : {}),
+          port,
+          protocol: 'TCP',
+          targetPort: 'chaincode',
+        },
+      ],
       selector,
-      type: 'ClusterIP',
+      type: service.type,
     },
   })
 

@@ -60,12 +60,23 @@ export interface DefinitionConfig {
   validationPlugin?: string
 }
 
+/** How the peers reach the chaincode pods: a ClusterIP Service (peers in the cluster), or a NodePort (peers outside). */
+export interface ServiceConfig {
+  /** NodePort: the fixed node port (30000-32767), so connection.json (and the package ID) never changes. */
+  nodePort?: number
+  type: 'ClusterIP' | 'NodePort'
+}
+
+export const SERVICE_TYPES = ['ClusterIP', 'NodePort'] as const
+export const NODE_PORT_RANGE = [30_000, 32_767] as const
+
 export interface ProjectConfig {
   chaincode: {
     /** Address the peer dials; goes into connection.json. */
     address: string
     dialTimeout: string
     port: number
+    service: ServiceConfig
     tls: TlsConfig
   }
   definition: DefinitionConfig
@@ -226,6 +237,33 @@ export function validateProject(
   const dialTimeout =
     str(cc, 'dialTimeout', ['chaincode'], {re: DURATION_RE, reMsg: 'must be a Go duration such as 10s'}) ?? '10s'
 
+  const svc = section(cc, 'service', ['chaincode'])
+  const svcPath = ['chaincode', 'service']
+  const serviceType = (str(svc, 'type', svcPath) ?? 'ClusterIP') as ServiceConfig['type']
+  if (!SERVICE_TYPES.includes(serviceType))
+    bad([...svcPath, 'type'], `must be one of ${SERVICE_TYPES.join(', ')}, got "${serviceType}"`)
+  let nodePort: number | undefined
+  if (svc.nodePort !== undefined) {
+    const [lo, hi] = NODE_PORT_RANGE
+    if (typeof svc.nodePort === 'number' && Number.isInteger(svc.nodePort) && svc.nodePort >= lo && svc.nodePort <= hi)
+      nodePort = svc.nodePort
+    else bad([...svcPath, 'nodePort'], `must be a node port ${lo}-${hi}, got ${JSON.stringify(svc.nodePort)}`)
+    if (serviceType !== 'NodePort') bad([...svcPath, 'nodePort'], 'only with type: NodePort')
+  }
+
+  if (serviceType === 'NodePort') {
+    if (svc.nodePort === undefined)
+      bad(
+        [...svcPath, 'nodePort'],
+        'required with type NodePort: a fixed port (30000-32767), so the address in connection.json never changes',
+      )
+    if (cc.address === undefined || cc.address === null)
+      bad(
+        ['chaincode', 'address'],
+        'required with chaincode.service.type NodePort: the host:port the peers dial (a node address and the nodePort)',
+      )
+  }
+
   let tls: TlsConfig = {
     cert: resolve('tls/server.crt'),
     clientAuth: false,
@@ -321,7 +359,7 @@ export function validateProject(
   if (issues.length > 0) return {issues}
   return {
     config: {
-      chaincode: {address, dialTimeout, port, tls},
+      chaincode: {address, dialTimeout, port, service: {nodePort, type: serviceType}, tls},
       definition,
       image: image!,
       kind: {cluster},

@@ -18,6 +18,7 @@ function project(dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-pkg-'))): Project
       address: '{{.peername}}-golden.fabk8s.svc.cluster.local:9999',
       dialTimeout: '10s',
       port: 9999,
+      service: {type: 'ClusterIP'},
       tls: {cert: '', clientAuth: false, clientCert: '', clientKey: '', enabled: false, key: '', rootCert: ''},
     },
     definition: {initRequired: false},

@@ -46,6 +46,18 @@ describe('kube manifests', () => {
     expect(cert).to.contain('BEGIN CERTIFICATE')
   })
 
+  it('a NodePort service carries the fixed nodePort; the default is a ClusterIP without one', async () => {
+    const {by, p, packageId} = await render('off')
+    expect(by('Service').spec.type).to.equal('ClusterIP')
+    expect(by('Service').spec.ports[0]).to.not.have.property('nodePort')
+    const np = {...p, chaincode: {...p.chaincode, service: {nodePort: 30_999, type: 'NodePort' as const}}}
+    const svc = renderManifests(np, {image: p.image, namespace: 'ns1', packageId}).find(
+      (m) => m.kind === 'Service',
+    ) as Any
+    expect(svc.spec.type).to.equal('NodePort')
+    expect(svc.spec.ports[0]).to.include({nodePort: 30_999, port: 9999, targetPort: 'chaincode'})
+  })
+
   it('the pod spec passes Pod Security Standards "restricted"', async () => {
     for (const tls of ['off', 'on', 'clientAuth'] as const) {
       const {by} = await render(tls)

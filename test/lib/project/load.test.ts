@@ -128,6 +128,43 @@ network:
     )
   })
 
+  it('chaincode.service: NodePort with a fixed nodePort and an explicit address; ClusterIP by default', async () => {
+    const dflt = await loadProject(await project('name: kv\nversion: "1.0"\n'), {})
+    expect(dflt.chaincode.service).to.deep.equal({nodePort: undefined, type: 'ClusterIP'})
+    const np = await loadProject(
+      await project(
+        'name: kv\nversion: "1.0"\nchaincode:\n  address: ${NODE_IP}:30999\n  service: {type: NodePort, nodePort: 30999}\n',
+      ),
+      {NODE_IP: '192.0.2.7'},
+    )
+    expect(np.chaincode.service).to.deep.equal({nodePort: 30_999, type: 'NodePort'})
+    expect(np.chaincode.address).to.equal('192.0.2.7:30999')
+  })
+
+  it('chaincode.service: bad type, port out of range, missing nodePort or address are errors naming the field', async () => {
+    const cases: [string, RegExp][] = [
+      ['chaincode: {service: {type: LoadBalancer}}', /chaincode\.service\.type: must be one of ClusterIP, NodePort/],
+      [
+        'chaincode: {address: "h:80", service: {type: NodePort, nodePort: 8080}}',
+        /chaincode\.service\.nodePort: must be a node port 30000-32767, got 8080/,
+      ],
+      [
+        'chaincode: {address: "h:80", service: {type: NodePort}}',
+        /chaincode\.service\.nodePort: required with type NodePort/,
+      ],
+      [
+        'chaincode: {service: {type: NodePort, nodePort: 30001}}',
+        /chaincode\.address: required with chaincode\.service\.type NodePort/,
+      ],
+      ['chaincode: {service: {nodePort: 30001}}', /chaincode\.service\.nodePort: only with type: NodePort/],
+    ]
+    for (const [yaml, re] of cases) {
+      const err = await loadError(`name: kv\nversion: "1.0"\n${yaml}\n`)
+      expect(err.exitCode, yaml).to.equal(3)
+      expect(err.message, yaml).to.match(re)
+    }
+  })
+
   it('expandEnv keeps $$ as a literal dollar', () => {
     expect(expandEnv('a$${X}b', {X: 'y'}).value).to.equal('a${X}b')
     expect(expandEnv('${X}', {}).missing).to.deep.equal(['X'])
