@@ -273,6 +273,51 @@ export async function nodeBaseImage(): Promise<string> {
 }
 
 /**
+ * A Go toolchain base image made from this machine's Go (GOROOT, a shell and coreutils, the CA bundle), with the
+ * host's module proxy settings, cached by a content hash tag: `fabk8s-test/go-base:<hash>`. The Go scaffold's
+ * Dockerfile builds `FROM ${BASE_IMAGE}` with it (`go mod download` reaches the proxy through the engine's NAT).
+ */
+export async function goBaseImage(): Promise<string> {
+  const goBin = which('go')
+  if (!goBin) throw new Error('no go toolchain on PATH')
+  const {stdout} = await pexec(goBin, ['env', 'GOROOT', 'GOVERSION', 'GOPROXY', 'GOSUMDB', 'GONOSUMDB', 'GOPRIVATE'])
+  const [goroot, version, proxy, sumdb, nosumdb, priv] = stdout.split('\n')
+  return withRootfs(async (fs) => {
+    for (const t of TOOLS) {
+      const p = which(t)
+      if (p) await fs.addBinary(p, `/usr/bin/${t}`)
+    }
+
+    const sh = which('sh')
+    if (sh) await fs.addBinary(sh, '/bin/sh')
+    if (existsSync(CA_BUNDLE)) fs.add(CA_BUNDLE, CA_BUNDLE)
+    const env = [
+      'ENV PATH=/usr/local/go/bin:/go/bin:/usr/local/bin:/usr/bin:/bin',
+      'ENV GOPATH=/go',
+      'ENV GOTOOLCHAIN=local',
+      `ENV GOPROXY=${proxy || 'https://proxy.golang.org,direct'}`,
+      `ENV GOSUMDB=${sumdb || 'sum.golang.org'}`,
+      ...(nosumdb ? [`ENV GONOSUMDB=${nosumdb}`] : []),
+      ...(priv ? [`ENV GOPRIVATE=${priv}`] : []),
+      `ENV SSL_CERT_FILE=${CA_BUNDLE}`,
+    ]
+    const tag = `fabk8s-test/go-base:${fs.hash(`go-base ${goroot} ${version} ${env.join(' ')}`)}`
+    if (await imageExists(tag)) return tag
+    await fs.materialise()
+    await cp(goroot, path.join(fs.dir, 'usr/local/go'), {recursive: true, verbatimSymlinks: true})
+    await mkdir(path.join(fs.dir, 'go'), {recursive: true})
+    await chmod(path.join(fs.dir, 'go'), 0o1777)
+    const etc = path.join(fs.dir, 'etc')
+    await mkdir(etc, {recursive: true})
+    await writeFile(path.join(etc, 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n')
+    await writeFile(path.join(etc, 'group'), 'root:x:0:\n')
+    await writeFile(path.join(etc, 'nsswitch.conf'), 'hosts: files dns\n')
+    await fs.import(tag, [...env, 'CMD ["go", "version"]'])
+    return tag
+  })
+}
+
+/**
  * A stand-in kind node image: Debian's containerd and ctr and their libraries (`apt-get install containerd`
  * on the host; docker.io brings it). Tagged `fabk8s-test/kind-node:<hash>`.
  */

@@ -1,0 +1,3 @@
+module fabk8s/test/bed/pause
+
+go 1.24
