@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # bed.sh: the fabk8s integration test bed, built from pinned Go modules.
 #
-#   bed.sh build [fabric|kube|node]   build binaries into a cache outside the repo (reused when cached)
-#   bed.sh up    [fabric|kube|node]   build if needed, start the part(s), write the env file
-#   bed.sh down  [fabric|kube|node]   stop the part(s) and undo their side effects; with no part also
-#                                     remove the state dir
+#   bed.sh build [PART]   build binaries into a cache outside the repo (reused when cached)
+#   bed.sh up    [PART]   build if needed, start the part(s), write the env file
+#   bed.sh down  [PART]   stop the part(s) and undo their side effects; with no part also remove the state dir
 #   bed.sh env                   print the env file path (source it)
 #   bed.sh status                show which processes are alive
 #
@@ -14,12 +13,13 @@
 #   kube    etcd + kube-apiserver + kube-controller-manager + kube-scheduler on
 #           127.0.0.1, and kwok faking Ready nodes (pods get scheduled and turn
 #           Running/Ready, no container runs)
+#   registry  the CNCF distribution registry on 127.0.0.1 (plain HTTP), for registry-mode tests
 #   node    a real node beside the kwok ones: containerd (CRI) + CNI bridge + kubelet + kube-proxy, pods
 #           really run (needs kube; as root). To fabk8s it looks like a kind node of cluster fabk8s-bed.
 #
-# With no part named, both are tried: a failing part is reported (the exact
-# command and its log) and the other still runs; the exit code is then non-zero
-# if any part failed. With a part named, only that part runs.
+# With no part named, every part is tried: a failing part is reported (the
+# exact command and its log) and the others still run; the exit code is then
+# non-zero if any part failed. With a part named, only that part runs.
 #
 # Environment (all optional):
 #   FABK8S_BED_DIR        state dir (logs, certs, kubeconfigs, env)  [/tmp/fabk8s-bed]
@@ -46,6 +46,7 @@ FABRIC_MOD_VERSION=v1.4.0-rc1.0.20230405174026-695dd57e01c2
 FABRIC_VERSION_LABEL=3.0.0-snapshot-695dd57e01c2
 KUBE_VERSION=v1.34.4
 KWOK_VERSION=v0.7.0
+REGISTRY_VERSION=v3.0.0
 
 export GOTOOLCHAIN=${GOTOOLCHAIN:-local}
 export GOFLAGS="${GOFLAGS:-} -mod=readonly -buildvcs=false"
@@ -82,6 +83,7 @@ part_key() { # part -> short hash of everything that decides its binaries
       kube) cat "$BED_SRC/kube/go.mod" "$BED_SRC/kube/go.sum" ;;
       kwok) cat "$BED_SRC/kwok/go.mod" "$BED_SRC/kwok/go.sum" ;;
       node) cat "$BED_SRC/kube/go.mod" "$BED_SRC/kube/go.sum" "$BED_SRC/pause/go.mod" "$BED_SRC/pause/"*.go ;;
+      registry) cat "$BED_SRC/registry/go.mod" "$BED_SRC/registry/go.sum" ;;
     esac
   } | sha256sum | cut -c1-16
 }
@@ -143,6 +145,10 @@ build_part() {
         k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy) || return 1
       (cd "$BED_SRC/pause" && run "$blog" env CGO_ENABLED=0 go "${bf[@]}" -ldflags "-s -w" -o "$dir.tmp/bin/pause" .) || return 1
       ;;
+    registry)
+      (cd "$BED_SRC/registry" && run "$blog" go "${bf[@]}" -ldflags "-s -w -X github.com/distribution/distribution/v3/version.version=$REGISTRY_VERSION" \
+        -o "$dir.tmp/bin/registry" github.com/distribution/distribution/v3/cmd/registry) || return 1
+      ;;
     kwok)
       (cd "$BED_SRC/kwok" && run "$blog" go "${bf[@]}" -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" \
         -o "$dir.tmp/bin/kwok" sigs.k8s.io/kwok/cmd/kwok) || return 1
@@ -158,6 +164,7 @@ parts_of() { # group -> build parts
     fabric) echo "fabric ccaas" ;;
     kube) echo "kube kwok" ;;
     node) echo "node" ;;
+    registry) echo "registry" ;;
   esac
 }
 
@@ -176,7 +183,7 @@ write_env() { # assemble $ENV_FILE from the parts' snippets
   {
     echo "# fabk8s test bed; written by test/bed/bed.sh $(date -u +%FT%TZ)"
     echo "export FABK8S_BED_DIR=\"$BED_DIR\""
-    for f in "$BED_DIR"/env.fabric "$BED_DIR"/env.kube "$BED_DIR"/env.node; do [ -f "$f" ] && cat "$f"; done
+    for f in "$BED_DIR"/env.fabric "$BED_DIR"/env.kube "$BED_DIR"/env.registry "$BED_DIR"/env.node; do [ -f "$f" ] && cat "$f"; done
   } > "$ENV_FILE.tmp" && mv "$ENV_FILE.tmp" "$ENV_FILE"
 }
 
@@ -477,6 +484,58 @@ status() {
   else echo "  not running"; fi
 }
 
+# ---------------------------------------------------------------- registry
+# The CNCF distribution registry (v3, from its Go module) on 127.0.0.1, plain HTTP, no auth: the private
+# dockerd pushes to it (Docker treats 127.0.0.0/8 registries as insecure by default) and the node's
+# containerd pulls from it (certs.d/hosts.toml says http, see write_node_config).
+
+REGISTRY_PORT=${FABK8S_BED_REGISTRY_PORT:-15000}
+R=$BED_DIR/registry
+
+registry_healthy() { curl -sf "http://127.0.0.1:$REGISTRY_PORT/v2/" >/dev/null; }
+
+up_registry() {
+  local t0; t0=$(now)
+  build_group registry || return 1
+  [ -f "$R/pid" ] && down_registry
+  rm -rf "$R"; mkdir -p "$R/data"
+  cat > "$R/config.yml" <<EOF
+version: 0.1
+log: {level: warn, formatter: text}
+storage:
+  filesystem: {rootdirectory: $R/data}
+  delete: {enabled: true}
+http:
+  addr: 127.0.0.1:$REGISTRY_PORT
+EOF
+  echo "+ registry serve $R/config.yml" > "$R/registry.log"
+  nohup "$(part_dir registry)/bin/registry" serve "$R/config.yml" >> "$R/registry.log" 2>&1 &
+  echo $! > "$R/pid"
+  local end=$(( $(now) + 30 ))
+  until registry_healthy; do
+    if ! kill -0 "$(cat "$R/pid")" 2>/dev/null || [ "$(now)" -ge $end ]; then
+      log "FAILED: the registry did not answer on 127.0.0.1:$REGISTRY_PORT; log: $R/registry.log"
+      tail -n 15 "$R/registry.log" | sed 's/^/  | /' >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "export FABK8S_BED_REGISTRY=\"localhost:$REGISTRY_PORT\"" > "$BED_DIR/env.registry"
+  write_env
+  log "registry: up in $(( $(now) - t0 ))s (http://localhost:$REGISTRY_PORT, plain HTTP)"
+}
+
+down_registry() {
+  if [ -f "$R/pid" ]; then
+    kill "$(cat "$R/pid")" 2>/dev/null
+    for _ in $(seq 1 20); do kill -0 "$(cat "$R/pid")" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$(cat "$R/pid")" 2>/dev/null
+  fi
+  rm -rf "$R" "$BED_DIR/env.registry"
+  [ -d "$BED_DIR" ] && write_env
+  return 0
+}
+
 # ---------------------------------------------------------------- node
 # A real node: Debian's containerd (CRI) + runc + CNI bridge, a kubelet and a
 # kube-proxy built from the kube module, registered with the kube part's
@@ -582,7 +641,15 @@ state = "$N/containerd/state"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$N/cni/net.d"
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "$N/containerd/certs.d"
 EOF
+  local h
+  for h in "localhost:$REGISTRY_PORT" "127.0.0.1:$REGISTRY_PORT"; do
+    mkdir -p "$N/containerd/certs.d/$h"
+    printf 'server = "http://%s"\n[host."http://%s"]\n  capabilities = ["pull", "resolve"]\n' "$h" "$h" \
+      > "$N/containerd/certs.d/$h/hosts.toml"
+  done
   cat > "$N/cni/net.d/10-fabk8s-bed.conflist" <<EOF
 {"cniVersion": "0.4.0", "name": "fabk8s-bed", "plugins": [
   {"type": "bridge", "bridge": "$CNI_BRIDGE", "isGateway": true, "ipMasq": true, "hairpinMode": true, "mtu": $mtu,
@@ -831,9 +898,9 @@ node_status() {
 # ---------------------------------------------------------------- main
 
 cmd=${1:-}; part=${2:-all}
-case $part in all|fabric|kube|node) ;; *) echo "unknown part '$part' (fabric|kube|node)" >&2; exit 2 ;; esac
-groups() { if [ "$part" = all ]; then echo "fabric kube node"; else echo "$part"; fi; }
-groups_down() { if [ "$part" = all ]; then echo "node kube fabric"; else echo "$part"; fi; }
+case $part in all|fabric|kube|registry|node) ;; *) echo "unknown part '$part' (fabric|kube|registry|node)" >&2; exit 2 ;; esac
+groups() { if [ "$part" = all ]; then echo "fabric kube registry node"; else echo "$part"; fi; }
+groups_down() { if [ "$part" = all ]; then echo "node registry kube fabric"; else echo "$part"; fi; }
 
 case $cmd in
   build)
@@ -855,6 +922,6 @@ case $cmd in
     [ "$part" = all ] && rm -rf "$BED_DIR"
     exit 0 ;;
   env) echo "$ENV_FILE" ;;
-  status) status; node_status ;;
+  status) status; echo "registry:"; if registry_healthy; then echo "  registry: up (localhost:$REGISTRY_PORT)"; else echo "  not running"; fi; node_status ;;
   *) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
