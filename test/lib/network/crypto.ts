@@ -66,7 +66,10 @@ export async function newCA(cn: string): Promise<CA> {
 }
 
 /** A certificate signed by `ca`: with `sans` a TLS server certificate, with `ous` a NodeOU identity. */
-export async function issue(ca: CA, opts: {cn: string; ous?: string[]; sans?: string[]}): Promise<Pair> {
+export async function issue(
+  ca: CA,
+  opts: {cn: string; expired?: boolean; ous?: string[]; sans?: string[]},
+): Promise<Pair> {
   const x = await x509()
   const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as Keys
   const extensions: InstanceType<typeof x.Extension>[] = [
@@ -91,7 +94,9 @@ export async function issue(ca: CA, opts: {cn: string; ous?: string[]; sans?: st
     signingAlgorithm: SIGN,
     signingKey: ca.keys.privateKey,
     subject: `CN=${opts.cn}${ou},O=fabk8s-test`,
-    ...validity(),
+    ...(opts.expired
+      ? {notAfter: new Date(Date.now() - 86_400_000), notBefore: new Date(Date.now() - 2 * 86_400_000)}
+      : validity()),
   })
   return {cert: cert.toString('pem') + '\n', key: await pemKey(keys.privateKey)}
 }
