@@ -1,0 +1,142 @@
+/**
+ * `fabk8s network import SOURCE`: read the source, apply the flags, write fabk8s.yaml's `network` section (and the
+ * material folder for inline PEMs), then optionally probe what was written.
+ */
+import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+
+import type {SourceKind} from './model.js'
+import type {CheckReport} from './probe/index.js'
+
+import {FabError} from '../errors.js'
+import {findProjectFile} from '../project/load.js'
+import {validateProject} from '../project/schema.js'
+import {applyOverrides, type Overrides, requireComplete} from './overrides.js'
+import {type NetworkSection, pathForYaml, planSection, renderSection} from './section.js'
+import {readSource, type SourceOptions} from './source/index.js'
+import {atomicWrite, ensureDockerignore, type SpliceMode, spliceNetwork, stageMaterial} from './write.js'
+
+export interface ImportOptions extends Overrides, SourceOptions {
+  check?: boolean
+  dryRun?: boolean
+  /** --project: the folder holding fabk8s.yaml (default: current folder or nearest parent). */
+  projectDir?: string
+  source: string
+  /** Per probe step. */
+  timeoutMs?: number
+}
+
+export interface ImportResult {
+  check?: CheckReport
+  /** .dockerignore: `.fabk8s` added, file created, or already there (only when material was written). */
+  dockerignore?: 'added' | 'created' | 'present'
+  /** fabk8s.yaml. */
+  file: string
+  /** Files written (or, with --dry-run, that would be) under .fabk8s/network, relative to the project folder. */
+  files: {mode: string; path: string}[]
+  kind: SourceKind
+  /** How the section went in: replaced the old one, replaced init's commented example, or appended. */
+  mode: SpliceMode
+  network: NetworkSection
+  notes: string[]
+  /** The section as written, YAML. */
+  section: string
+  source: string
+  written: boolean
+}
+
+const CHANNEL_RE = /^[a-z][a-z0-9.-]*$/
+
+export async function importNetwork(opts: ImportOptions): Promise<ImportResult> {
+  const file = findProjectFile(opts.projectDir)
+  const dir = path.dirname(file)
+  const rel = path.relative(process.cwd(), file) || file
+
+  const net = applyOverrides(await readSource(opts.source, opts), opts)
+  requireComplete(net)
+  if (net.channel !== undefined && !CHANNEL_RE.test(net.channel))
+    throw new FabError(
+      'USAGE',
+      `channel "${net.channel}" (${net.channelFrom}): not a Fabric channel name (lower-case letters, digits, . and -)`,
+      {hint: 'give the channel with --channel NAME'},
+    )
+  if (!net.channel) net.notes.push('channel: mychannel (the default; --channel NAME to change)')
+
+  const plan = await planSection(net, dir)
+  // the schema's own check of what we are about to write (paths resolve against the project folder)
+  const {issues} = validateProject({name: 'x', network: plan.section, version: '1'}, (p) => path.resolve(dir, p))
+  if (issues.length > 0)
+    throw new FabError(
+      'FAILURE',
+      `the imported section does not validate: ${issues[0].path.join('.')}: ${issues[0].message}`,
+    )
+
+  const sourceShown = pathForYaml(dir, net.source).replaceAll('$$', '$')
+  const sectionYaml = await renderSection(
+    plan.section,
+    `imported by fabk8s network import from ${sourceShown} (${net.kind})`,
+  )
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    throw new FabError('PROJECT', `${rel}: cannot read (${(error as NodeJS.ErrnoException).code})`)
+  }
+
+  const spliced = await spliceNetwork(text, sectionYaml, rel)
+  const files = plan.files.map((f) => ({
+    mode: `0${f.mode.toString(8)}`,
+    path: path.relative(dir, path.join(plan.materialDir, ...f.rel.split('/'))),
+  }))
+
+  let dockerignore: ImportResult['dockerignore']
+  if (!opts.dryRun) {
+    const staged = await stageMaterial(plan.materialDir, plan.files)
+    try {
+      await atomicWrite(file, spliced.text)
+    } catch (error) {
+      await staged.rollback()
+      throw error
+    }
+
+    await staged.commit()
+    if (plan.files.length > 0) dockerignore = await ensureDockerignore(dir)
+  }
+
+  let check: CheckReport | undefined
+  if (opts.check) {
+    const {checkNetwork} = await import('./probe/index.js')
+    // a dry run writes nothing into the project: the material goes to a private temporary folder for the probes
+    let tmp: string | undefined
+    if (opts.dryRun && plan.files.length > 0) {
+      tmp = await mkdtemp(path.join(os.tmpdir(), 'fabk8s-import-'))
+      await (await stageMaterial(path.join(tmp, 'network'), plan.files)).commit()
+    }
+
+    try {
+      const names: Record<string, string> = {}
+      for (const e of [...net.orgs.flatMap((o) => o.peers), net.orderer!]) names[e.address] = e.name
+      check = await checkNetwork(plan.config(tmp ? path.join(tmp, 'network') : plan.materialDir), {
+        names,
+        timeoutMs: opts.timeoutMs,
+      })
+    } finally {
+      if (tmp) await rm(tmp, {force: true, recursive: true})
+    }
+  }
+
+  return {
+    ...(check ? {check} : {}),
+    ...(dockerignore ? {dockerignore} : {}),
+    file,
+    files,
+    kind: net.kind,
+    mode: spliced.mode,
+    network: plan.section,
+    notes: net.notes,
+    section: sectionYaml,
+    source: net.source,
+    written: !opts.dryRun,
+  }
+}
