@@ -48,7 +48,8 @@ function findOrg(net: ImportedNetwork, flag: string, key: string, value: string)
   }
 
   const org = net.orgs.find((o) => o.mspId === key || o.name === key)
-  if (!org) throw usageError(`--${flag} ${key}=…: no org ${key} in the source (it has ${list})`)
+  if (!org)
+    throw usageError(`--${flag} ${flag === 'org' ? key : `${key}=…`}: no org ${key} in the source (it has ${list})`)
   return org
 }
 

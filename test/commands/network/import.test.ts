@@ -507,7 +507,16 @@ describe('fabk8s network import', function () {
       })
       const file = path.join(root, `${uniq()}.json`)
       writeFileSync(file, JSON.stringify(profile({}), null, 2))
-      let r = await runCli(['network', 'import', file, '--check', '--json'], {cwd: project})
+      // --dry-run --check probes with the inline material in a private temporary folder, and writes nothing here
+      const yamlBefore = readFileSync(path.join(project, 'fabk8s.yaml'), 'utf8')
+      let r = await runCli(['network', 'import', file, '--check', '--dry-run', '--json'], {cwd: project})
+      expect(r.code, r.stdout + r.stderr).to.equal(0)
+      expect(json<ImportResult>(r)).to.deep.include({written: false})
+      expect(json<ImportResult>(r).check?.ok).to.equal(true)
+      expect(existsSync(path.join(project, '.fabk8s'))).to.equal(false)
+      expect(readFileSync(path.join(project, 'fabk8s.yaml'), 'utf8')).to.equal(yamlBefore)
+
+      r = await runCli(['network', 'import', file, '--check', '--json'], {cwd: project})
       expect(r.code, r.stdout + r.stderr).to.equal(0)
       expect(json<ImportResult>(r).check?.ok).to.equal(true)
       expect(r.stdout + r.stderr).not.to.contain('PRIVATE KEY')

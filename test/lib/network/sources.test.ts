@@ -207,6 +207,60 @@ describe('network import: organizations/ and test-network-k8s build/ folders', (
     })
   })
 
+  it('flags: --msp-id renames, --org keeps, --orderer HOST:PORT replaces the address, bad values name the flag', async () => {
+    const root = path.join(dir, 'flags', 'organizations')
+    await writeOrganizations(root)
+    const net = applyOverrides(await readOrganizations(root), {
+      mspId: ['org2.example.com=AcmeMSP'],
+      orderer: 'orderer.example.com:17050',
+      org: ['AcmeMSP'],
+    })
+    expect(net.orgs.map((o) => [o.name, o.mspId])).to.deep.equal([['org2.example.com', 'AcmeMSP']])
+    expect(net.orderer).to.include({
+      address: 'orderer.example.com:17050',
+      addressFrom: '--orderer',
+      name: 'orderer.example.com',
+    })
+    const fresh = async () => readOrganizations(root)
+    const cases: [Parameters<typeof applyOverrides>[1], RegExp][] = [
+      [
+        {org: ['Org9MSP']},
+        /^--org Org9MSP: no org Org9MSP in the source \(it has Org1MSP \(org1\.example\.com\), Org2MSP/,
+      ],
+      [
+        {address: ['peer7=localhost:1']},
+        /^--address peer7=localhost:1: no peer or orderer named "peer7" \(known: peer0\.org1/,
+      ],
+      [{address: ['peer0.org1.example.com=localhost']}, /^--address localhost: must be HOST:PORT/],
+      [{orderer: 'nope'}, /^--orderer nope: must be HOST:PORT/],
+      [{mspPath: [`Org1MSP=${dir}`]}, /has no signcerts\/ and keystore\//],
+      [
+        {mspPath: [dir]},
+        /^--msp-path .*: several orgs \(Org1MSP \(org1\.example\.com\), Org2MSP \(org2\.example\.com\)\); write --msp-path ORG=/,
+      ],
+      [
+        {cert: ['Org1MSP=/nonexistent.pem'], key: ['Org1MSP=/nonexistent.key']},
+        /^--cert \/nonexistent\.pem: cannot read \(ENOENT\)/,
+      ],
+      [
+        {
+          ordererTlsCA: path.join(
+            root,
+            'peerOrganizations/org1.example.com/users/Admin@org1.example.com/msp/keystore/priv_sk',
+          ),
+        },
+        /^--orderer-tls-ca .*priv_sk: not a PEM certificate/,
+      ],
+    ]
+    for (const [o, re] of cases) {
+      const n = await fresh()
+      const e = throws(() => applyOverrides(n, o))
+      expect(e.exitCode, JSON.stringify(o)).to.equal(2)
+      expect(e.message, JSON.stringify(o)).to.match(re)
+      expect(e.message).not.to.contain('PRIVATE KEY')
+    }
+  })
+
   it('SOURCE that is none of the kinds, or missing, is exit 2 naming it', () => {
     let e = throws(() => detectKind(path.join(dir, 'missing')))
     expect(e.exitCode).to.equal(2)
