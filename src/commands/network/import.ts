@@ -18,15 +18,14 @@ export default class NetworkImport extends BaseCommand<typeof NetworkImport> {
   static override description = `Write the network section of fabk8s.yaml from a network another tool described.
 
 SOURCE is one of:
-  - a Fabric connection profile, JSON or YAML (fabric-samples' connection-org1.json, hlf-operator's
-    \`kubectl hlf inspect\` output with users added): orgs, peers, orderers, TLS CAs, admin identities;
-  - an organizations/ folder as cryptogen and test-network write it (or the test-network folder holding it);
-  - test-network-k8s' build/ folder (or the test-network-k8s folder holding it).
+  - a Fabric connection profile, JSON or YAML (test-network's connection-org1.json, hlf-operator's network config)
+  - an organizations/ folder as cryptogen and test-network write it (or the test-network folder holding it)
+  - test-network-k8s' build/ folder (or the test-network-k8s folder holding it)
 
-Only the network section changes; the rest of fabk8s.yaml stays byte for byte, comments included. The file is
-replaced atomically. Certificates and keys given inline (PEM in a profile) or with --cert/--key are written to
-.fabk8s/network/ next to fabk8s.yaml (folder 0700, keys 0600, git-ignored, added to .dockerignore); fabk8s.yaml
-holds only paths. Private keys are never printed.
+Only the network section changes; the rest of fabk8s.yaml stays byte for byte, comments included, and the file is
+replaced atomically. Certificates and keys a profile holds inline, or given with --cert/--key, go to .fabk8s/network/
+next to fabk8s.yaml (folder 0700, keys 0600, git-ignored, listed in .dockerignore): fabk8s.yaml holds only paths.
+Private keys are never printed.
 
 --check then probes every peer (TLS handshake with its CA, QueryInstalledChaincodes as the org admin, the channel)
 and the orderer (TLS handshake, Deliver of the newest block) and exits 9 when a probe fails.`

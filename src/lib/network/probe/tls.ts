@@ -26,9 +26,11 @@ const UNKNOWN_CA = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
 ])
 
-const cnOf = (c: PeerCertificate['subject'] | undefined) => {
-  const cn = c?.CN as string | string[] | undefined
-  return Array.isArray(cn) ? cn.join(',') : (cn ?? '?')
+/** "CN=name", or the whole name when it has no CN (some generated certificates only carry a serial number). */
+const dn = (c: PeerCertificate['subject'] | undefined): string => {
+  const entries = Object.entries(c ?? {}).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
+  const cn = entries.find((e) => e.startsWith('CN='))
+  return cn ?? (entries.join(',') || '(empty name)')
 }
 
 /** "CN=x" of every certificate in a CA file (a bundle may hold several). */
@@ -74,10 +76,10 @@ export function probeTls(opts: {
 
   const nameMismatch = (cert: PeerCertificate): ProbeStep => {
     const sans = sansOf(cert)
-    const subject = cnOf(cert.subject)
+    const subject = dn(cert.subject)
     return fail(
       'tls-name-mismatch',
-      `TLS name mismatch: the certificate of ${address} (CN=${subject}) is for ${sans.join(', ') || `CN=${subject}`}, not "${name}"${hostnameOverride ? ' (hostnameOverride)' : ''}`,
+      `TLS name mismatch: the certificate of ${address} (${subject}) is for ${sans.join(', ') || subject}, not "${name}"${hostnameOverride ? ' (hostnameOverride)' : ''}`,
       sans.length > 0
         ? `set hostnameOverride to one of ${sans.join(', ')}, or dial a name the certificate carries`
         : undefined,
@@ -115,8 +117,8 @@ export function probeTls(opts: {
     )
     socket.once('secureConnect', () => {
       const cert = socket.getPeerCertificate(true)
-      const subject = cnOf(cert.subject)
-      const issuer = cnOf(cert.issuer)
+      const subject = dn(cert.subject)
+      const issuer = dn(cert.issuer)
       if (!socket.authorized) {
         const err = socket.authorizationError as unknown as Error & {code?: string}
         const code = err?.code ?? String(err)
@@ -129,15 +131,15 @@ export function probeTls(opts: {
           finish(
             fail(
               'tls-unknown-ca',
-              `wrong TLS CA: the certificate of ${address} (CN=${subject}, issued by CN=${issuer}) is not signed by ${caFile} (${caNames(caPem)})`,
-              `tlsCACert must be the CA that issued CN=${subject}: CN=${issuer}, the tlsca certificate of its org`,
+              `wrong TLS CA: the certificate of ${address} (${subject}, issued by ${issuer}) is not signed by ${caFile} (${caNames(caPem)})`,
+              `tlsCACert must be the CA that issued ${subject}: ${issuer}, the tlsca certificate of its org`,
             ),
           )
           return
         }
 
         if (code === 'CERT_HAS_EXPIRED') {
-          finish(fail('tls-expired', `the TLS certificate of ${address} (CN=${subject}) expired on ${cert.valid_to}`))
+          finish(fail('tls-expired', `the TLS certificate of ${address} (${subject}) expired on ${cert.valid_to}`))
           return
         }
 
@@ -145,7 +147,7 @@ export function probeTls(opts: {
           finish(
             fail(
               'tls-not-yet-valid',
-              `the TLS certificate of ${address} (CN=${subject}) is valid only from ${cert.valid_from}`,
+              `the TLS certificate of ${address} (${subject}) is valid only from ${cert.valid_from}`,
               'is the clock of this machine or of the server wrong?',
             ),
           )
@@ -162,7 +164,7 @@ export function probeTls(opts: {
       }
 
       finish({
-        message: `CN=${subject} issued by CN=${issuer}, name "${name}" matches`,
+        message: `${subject} issued by ${issuer}, name "${name}" matches`,
         probe: 'tls',
         status: 'ok',
       })
