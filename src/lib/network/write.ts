@@ -6,7 +6,7 @@
  */
 import {randomBytes} from 'node:crypto'
 import {existsSync} from 'node:fs'
-import {chmod, mkdir, open, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
+import {chmod, mkdir, open, readFile, realpath, rename, rm, stat, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {isDeepStrictEqual} from 'node:util'
 
@@ -96,7 +96,13 @@ export async function spliceNetwork(
 }
 
 /** Write `text` to `file` through a temporary file in the same folder and a rename; keeps the file's mode. */
-export async function atomicWrite(file: string, text: string): Promise<void> {
+export async function atomicWrite(target: string, text: string): Promise<void> {
+  // a symlinked fabk8s.yaml stays a symlink: write the file it points to
+  let file = target
+  try {
+    file = await realpath(target)
+  } catch {}
+
   let mode = 0o644
   try {
     mode = (await stat(file)).mode & 0o777
@@ -144,7 +150,9 @@ export async function stageMaterial(dir: string, files: PlannedFile[]): Promise<
     if (files.length > 0) {
       await mkdir(parent, {mode: 0o700, recursive: true})
       await mkdir(staging, {mode: 0o700})
-      await writeFile(path.join(staging, '.gitignore'), '# written by fabk8s network import: keys stay out of git\n*\n')
+      const gitignore = path.join(staging, '.gitignore')
+      await writeFile(gitignore, '# written by fabk8s network import: keys stay out of git\n*\n')
+      await chmod(gitignore, 0o644)
       for (const f of files) {
         const target = path.join(staging, ...f.rel.split('/'))
         await mkdir(path.dirname(target), {mode: 0o700, recursive: true})

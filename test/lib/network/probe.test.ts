@@ -1,7 +1,7 @@
 import {common, orderer as ordererProtos} from '@hyperledger/fabric-protos'
 import {expect} from 'chai'
 import {createPublicKey, verify} from 'node:crypto'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer as createTcpServer, type Server, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -9,7 +9,7 @@ import {createServer as createTlsServer} from 'node:tls'
 
 import {loadIdentity} from '../../../src/lib/fabric/identity.js'
 import {seekNewestEnvelope} from '../../../src/lib/network/probe/deliver.js'
-import {classifyPeerRefusal} from '../../../src/lib/network/probe/index.js'
+import {checkNetwork, classifyPeerRefusal} from '../../../src/lib/network/probe/index.js'
 import {probeTls} from '../../../src/lib/network/probe/tls.js'
 import {type CA, issue, newCA, type Pair, writeMsp} from './crypto.js'
 
@@ -204,6 +204,59 @@ describe('network import --check: probes', () => {
       expect(step).to.deep.include({code: 'peer-error', status: 'failed'})
       expect(step.message).to.equal('localhost:7051: QueryInstalledChaincodes failed: some new failure')
     })
+  })
+
+  it('checkNetwork: per endpoint, a failed step skips the ones after it and says why; a key from another pair is caught', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-check-'))
+    const tls = createTlsServer({ALPNProtocols: ['h2'], cert: server.cert, key: server.key}, (sock) => sock.end())
+    const closed = createTcpServer()
+    try {
+      const port = await listen(tls)
+      const closedPort = await listen(closed)
+      await close(closed)
+      const idCA = await newCA('ca.org1.example.com')
+      const admin = await issue(idCA, {cn: 'Admin@org1.example.com', ous: ['admin']})
+      const other = await issue(idCA, {cn: 'Other', ous: ['admin']})
+      const msp = writeMsp(path.join(dir, 'msp'), {cert: admin.cert, key: other.key})
+      const caFile = path.join(dir, 'ca.pem')
+      writeFileSync(caFile, ca.cert)
+      const report = await checkNetwork(
+        {
+          channel: 'mychannel',
+          orderer: {address: `localhost:${closedPort}`, tlsCACert: caFile},
+          orgs: [{mspId: 'Org1MSP', mspPath: msp, peers: [{address: `localhost:${port}`, tlsCACert: caFile}]}],
+        },
+        {names: {[`localhost:${port}`]: 'peer0'}, timeoutMs: 5000},
+      )
+      expect(report.ok).to.equal(false)
+      expect(report.failed).to.equal(2)
+      const [peer, orderer] = report.endpoints
+      expect(peer).to.deep.include({
+        address: `localhost:${port}`,
+        kind: 'peer',
+        mspId: 'Org1MSP',
+        name: 'peer0',
+        ok: false,
+      })
+      expect(peer.steps.map((x) => [x.probe, x.status, x.code])).to.deep.equal([
+        ['tls', 'ok', undefined],
+        ['identity', 'failed', 'identity-key-mismatch'],
+        ['admin', 'skipped', undefined],
+        ['channel', 'skipped', undefined],
+      ])
+      expect(peer.steps[1].message).to.equal(
+        `the private key in ${msp}/keystore does not belong to the certificate CN=Admin@org1.example.com in signcerts/`,
+      )
+      expect(peer.steps[2].message).to.equal('skipped: no usable identity')
+      expect(orderer.steps.map((x) => [x.probe, x.status, x.code])).to.deep.equal([
+        ['tls', 'failed', 'connection-refused'],
+        ['deliver', 'skipped', undefined],
+      ])
+      expect(JSON.stringify(report)).not.to.contain('PRIVATE KEY')
+    } finally {
+      await close(tls)
+      rmSync(dir, {force: true, recursive: true})
+    }
   })
 
   it("the Deliver request: a DELIVER_SEEK_INFO envelope for the channel's newest block header, signed by the admin", async () => {

@@ -134,6 +134,13 @@ network:
       expect(readdirSync(dir)).to.deep.equal(['fabk8s.yaml'])
       const e = await rejects(atomicWrite(path.join(dir, 'missing', 'x.yaml'), 'x'))
       expect(e.exitCode).to.equal(4)
+      // a symlink stays a symlink; the file it points to gets the text
+      const {lstatSync, symlinkSync} = await import('node:fs')
+      const link = path.join(dir, 'link.yaml')
+      symlinkSync(file, link)
+      await atomicWrite(link, 'via link\n')
+      expect(lstatSync(link).isSymbolicLink()).to.equal(true)
+      expect(readFileSync(file, 'utf8')).to.equal('via link\n')
     })
 
     it('stageMaterial: folders 0700, keys 0600, a .gitignore of *; rollback restores, commit drops the old', async () => {
