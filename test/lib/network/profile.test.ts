@@ -5,7 +5,7 @@ import path from 'node:path'
 
 import {FabError} from '../../../src/lib/errors.js'
 import {parseUrl, readProfile} from '../../../src/lib/network/source/profile.js'
-import {fill, FIXTURES, issue, newCA, type Pair} from './crypto.js'
+import {type CA, fill, FIXTURES, issue, newCA, type Pair} from './crypto.js'
 
 async function rejects(p: Promise<unknown>): Promise<FabError> {
   try {
@@ -21,7 +21,7 @@ async function rejects(p: Promise<unknown>): Promise<FabError> {
 describe('network import: connection profiles', () => {
   let dir: string
   let tlsca: Pair
-  let ca: Pair
+  let ca: CA
   let admin: Pair
 
   before(async () => {
