@@ -11,7 +11,7 @@ import type {CheckReport} from './probe/index.js'
 
 import {FabError} from '../errors.js'
 import {findProjectFile} from '../project/load.js'
-import {validateProject} from '../project/schema.js'
+import {formatPath, validateProject} from '../project/schema.js'
 import {applyOverrides, type Overrides, requireComplete} from './overrides.js'
 import {type NetworkSection, pathForYaml, planSection, renderSection} from './section.js'
 import {readSource, type SourceOptions} from './source/index.js'
@@ -66,10 +66,14 @@ export async function importNetwork(opts: ImportOptions): Promise<ImportResult> 
   const plan = await planSection(net, dir)
   // the schema's own check of what we are about to write (paths resolve against the project folder)
   const {issues} = validateProject({name: 'x', network: plan.section, version: '1'}, (p) => path.resolve(dir, p))
+  // e.g. an address fabk8s.yaml cannot hold (an IPv6 literal): the user changes it with a flag
   if (issues.length > 0)
     throw new FabError(
-      'FAILURE',
-      `the imported section does not validate: ${issues[0].path.join('.')}: ${issues[0].message}`,
+      'USAGE',
+      `the imported section does not validate: ${formatPath(issues[0].path)}: ${issues[0].message}`,
+      {
+        hint: 'change the value with --address NAME=HOST:PORT, --orderer or --channel',
+      },
     )
 
   const sourceShown = pathForYaml(dir, net.source).replaceAll('$$', '$')

@@ -349,6 +349,12 @@ describe('fabk8s network import', function () {
       expect(json<ErrorOut>(r).error.message).to.match(/bad\/syntax\.json:11 not valid JSON or YAML: /)
       r = await runCli(['network', 'import'], {cwd: project})
       expect(r.code).to.equal(2)
+      // an address the profile allows but fabk8s.yaml cannot hold is a usage error naming the field
+      r = await runCli(['network', 'import', orgs, '--address', 'peer0.org1.example.com=[::1]:7051'], {cwd: project})
+      expect(r.code).to.equal(2)
+      expect(r.stderr).to.match(
+        /Error: the imported section does not validate: network\.orgs\[0\]\.peers\[0\]\.address: must be host:port, got "\[::1\]:7051"/,
+      )
 
       // a broken fabk8s.yaml is not touched
       const broken = path.join(root, 'broken')
@@ -366,6 +372,7 @@ describe('fabk8s network import', function () {
     let project: string
     let organizations: string
 
+    // the bed is shared: a peer busy with other people's tests may take longer than the 10 s default per step
     before(async function () {
       f = fabnetOrSkip(this)
       organizations = path.join(f.env.FABNET_DIR, 'organizations')
@@ -378,7 +385,9 @@ describe('fabk8s network import', function () {
     })
 
     it("imports fabnet's organizations/ to exactly the FABNET_* endpoints, and --check passes on every endpoint", async () => {
-      const r = await runCli(['network', 'import', organizations, '--check', '--json'], {cwd: project})
+      const r = await runCli(['network', 'import', organizations, '--check', '--timeout', '60', '--json'], {
+        cwd: project,
+      })
       expect(r.code, r.stdout + r.stderr).to.equal(0)
       const out = json<ImportResult>(r)
       expect(out.network).to.deep.equal({
@@ -434,6 +443,8 @@ describe('fabk8s network import', function () {
           'import',
           organizations,
           '--check',
+          '--timeout',
+          '60',
           '--json',
           '--msp-path',
           `Org1MSP=${f.orgs[0].userMsp}`,
@@ -467,7 +478,16 @@ describe('fabk8s network import', function () {
 
       // without --json: the same report on stdout, then one error line and exit 9
       const text = await runCli(
-        ['network', 'import', organizations, '--check', '--msp-path', `Org1MSP=${f.orgs[0].userMsp}`],
+        [
+          'network',
+          'import',
+          organizations,
+          '--check',
+          '--timeout',
+          '60',
+          '--msp-path',
+          `Org1MSP=${f.orgs[0].userMsp}`,
+        ],
         {
           cwd: project,
         },
@@ -509,14 +529,16 @@ describe('fabk8s network import', function () {
       writeFileSync(file, JSON.stringify(profile({}), null, 2))
       // --dry-run --check probes with the inline material in a private temporary folder, and writes nothing here
       const yamlBefore = readFileSync(path.join(project, 'fabk8s.yaml'), 'utf8')
-      let r = await runCli(['network', 'import', file, '--check', '--dry-run', '--json'], {cwd: project})
+      let r = await runCli(['network', 'import', file, '--check', '--timeout', '60', '--dry-run', '--json'], {
+        cwd: project,
+      })
       expect(r.code, r.stdout + r.stderr).to.equal(0)
       expect(json<ImportResult>(r)).to.deep.include({written: false})
       expect(json<ImportResult>(r).check?.ok).to.equal(true)
       expect(existsSync(path.join(project, '.fabk8s'))).to.equal(false)
       expect(readFileSync(path.join(project, 'fabk8s.yaml'), 'utf8')).to.equal(yamlBefore)
 
-      r = await runCli(['network', 'import', file, '--check', '--json'], {cwd: project})
+      r = await runCli(['network', 'import', file, '--check', '--timeout', '60', '--json'], {cwd: project})
       expect(r.code, r.stdout + r.stderr).to.equal(0)
       expect(json<ImportResult>(r).check?.ok).to.equal(true)
       expect(r.stdout + r.stderr).not.to.contain('PRIVATE KEY')
@@ -530,7 +552,17 @@ describe('fabk8s network import', function () {
         JSON.stringify(profile({org1CA: pem(f.orgs[1].peerCA), org2Admin: identity(f.orgs[0].adminMsp)})),
       )
       r = await runCli(
-        ['network', 'import', file, '--check', '--json', '--orderer-hostname', 'orderer.wrong.example.com'],
+        [
+          'network',
+          'import',
+          file,
+          '--check',
+          '--timeout',
+          '60',
+          '--json',
+          '--orderer-hostname',
+          'orderer.wrong.example.com',
+        ],
         {
           cwd: project,
         },
@@ -553,7 +585,18 @@ describe('fabk8s network import', function () {
 
     it('--channel of a channel the network lacks: each peer has not joined it, the orderer does not serve it', async () => {
       const r = await runCli(
-        ['network', 'import', organizations, '--check', '--json', '--channel', 'nosuchchannel', '--dry-run'],
+        [
+          'network',
+          'import',
+          organizations,
+          '--check',
+          '--timeout',
+          '60',
+          '--json',
+          '--channel',
+          'nosuchchannel',
+          '--dry-run',
+        ],
         {
           cwd: project,
         },
