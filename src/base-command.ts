@@ -59,8 +59,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       this.logJson({error: fe.toJSON()})
     } else {
       const {c} = await import('./lib/ui/colors.js')
-      process.stderr.write(`${c.bad('Error:')} ${fe.message}\n`)
-      if (fe.hint) process.stderr.write(`${c.dim('Hint:')} ${fe.hint}\n`)
+      const {escapeControl} = await import('./lib/ui/text.js')
+      // messages quote files, flags and servers: no control character from them reaches the terminal
+      process.stderr.write(`${c.bad('Error:')} ${escapeControl(fe.message, '\n')}\n`)
+      if (fe.hint) process.stderr.write(`${c.dim('Hint:')} ${escapeControl(fe.hint, '\n')}\n`)
       if (process.env.DEBUG && err.stack) process.stderr.write(`${err.stack}\n`)
     }
 

@@ -2,6 +2,7 @@
  * The fabk8s.yaml schema, in one place: the typed shape every command reads, the defaults, and the validation
  * that turns raw YAML into it. Errors are collected with their field path; load.ts adds file and line.
  */
+import {escapeControl, show} from '../ui/text.js'
 
 export const LANGUAGES = ['typescript', 'javascript', 'go'] as const
 export type Language = (typeof LANGUAGES)[number]
@@ -14,6 +15,8 @@ export const DNS1123_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 export const IMAGE_RE =
   /^(?:[a-zA-Z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/
 export const ADDRESS_RE = /^[^\s:]+:\d{1,5}$/
+/** A docker image tag (the default image is <name>:<version>, so the version must be one). */
+export const TAG_RE = /^\w[\w.-]{0,127}$/
 const DURATION_RE = /^\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)$/
 
 export interface TlsConfig {
@@ -101,13 +104,98 @@ export interface SchemaIssue {
 
 export function formatPath(path: (number | string)[]): string {
   let s = ''
-  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${p}` : p
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${escapeControl(p)}` : escapeControl(p)
   return s
 }
 
+/** The keys each mapping of fabk8s.yaml may hold; anything else is an error naming the nearest valid key. */
+export const KEYS = {
+  chaincode: ['port', 'address', 'dialTimeout', 'tls', 'service'],
+  definition: [
+    'signaturePolicy',
+    'channelConfigPolicy',
+    'collectionsConfig',
+    'initRequired',
+    'endorsementPlugin',
+    'validationPlugin',
+  ],
+  kind: ['cluster'],
+  kubernetes: ['namespace', 'context'],
+  network: ['channel', 'orderer', 'orgs'],
+  org: ['mspId', 'mspPath', 'peers'],
+  peer: ['address', 'tlsCACert', 'hostnameOverride'],
+  service: ['type', 'nodePort'],
+  tls: ['enabled', 'clientAuth', 'rootCert', 'cert', 'key', 'clientCert', 'clientKey'],
+  top: ['name', 'version', 'label', 'language', 'image', 'chaincode', 'kubernetes', 'kind', 'definition', 'network'],
+} as const
+
+/** Keys people write that fabk8s deliberately does not take, and why. */
+const KEY_HINTS: Record<string, string> = {
+  domain:
+    "the ccaas builder drops connection.json's domain; the server certificate needs a SAN for the host in chaincode.address",
+}
+
+/** Optimal string alignment distance (Levenshtein plus adjacent transpositions). */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({length: a.length + 1}, (_, i) => [i, ...Array.from({length: b.length}, () => 0)])
+  for (let j = 1; j <= b.length; j++) d[0][j] = j
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1)
+    }
+
+  return d[a.length][b.length]
+}
+
+/** The valid key closest to `key` (case-insensitive), when it is close enough to be a typo. */
+export function nearestKey(key: string, valid: readonly string[]): string | undefined {
+  let best: string | undefined
+  let bestD = Infinity
+  for (const v of valid) {
+    const dist = distance(key.toLowerCase(), v.toLowerCase())
+    if (dist < bestD) [best, bestD] = [v, dist]
+  }
+
+  return bestD <= (key.length <= 4 ? 1 : Math.max(2, Math.floor(key.length / 4))) ? best : undefined
+}
+
+export function unknownKeyMessage(key: string, valid: readonly string[]): string {
+  if (KEY_HINTS[key]) return `unknown key (${KEY_HINTS[key]})`
+  const near = nearestKey(key, valid)
+  return near ? `unknown key; did you mean ${near}?` : `unknown key (expected one of ${valid.join(', ')})`
+}
+
 type Obj = Record<string, unknown>
+type Path = (number | string)[]
+
+const absent = (v: unknown) => v === undefined || v === null || v === ''
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+const kindOf = (v: unknown) => (Array.isArray(v) ? 'a list' : isObj(v) ? 'a mapping' : typeof v)
+
+const BOOLS: Record<string, boolean> = {false: false, False: false, FALSE: false, true: true, True: true, TRUE: true}
+
+/** host:port with a port 1-65535; `template` also takes a ccaas builder template key as the port. */
+function addressIssue(v: string, template = false): string | undefined {
+  const m = /^(\S+):(\d{1,5}|\{\{[^}]+\}\})$/.exec(v)
+  const port = m?.[2]
+  if (!m || (!template && !/^\d+$/.test(port!)) || (!template && m[1].includes(':')))
+    return `must be host:port, got ${show(v)}`
+  if (/^\d+$/.test(port!) && (Number(port) < 1 || Number(port) > 65_535))
+    return `must be host:port with a port 1-65535, got ${show(v)}`
+  return undefined
+}
+
+export interface ValidateOptions {
+  /** Paths (as formatPath writes them) whose value came from ${VAR} expansion: such text fills a number or boolean. */
+  expanded?: ReadonlySet<string>
+  /** The text of the scalar at a path as the file spells it (a YAML number's digits, e.g. 1.10 not 1.1). */
+  source?: (path: Path) => string | undefined
+}
 
 /**
  * Validate raw (env-expanded) YAML data and apply defaults. `resolve` turns a path in the file into an absolute
@@ -116,74 +204,85 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 export function validateProject(
   raw: unknown,
   resolve: (p: string) => string,
+  opts: ValidateOptions = {},
 ): {config?: Omit<ProjectConfig, 'dir' | 'file'>; issues: SchemaIssue[]} {
   const issues: SchemaIssue[] = []
-  const bad = (path: (number | string)[], message: string) => {
+  const bad = (path: Path, message: string) => {
     issues.push({message, path})
   }
+
+  const expanded = opts.expanded ?? new Set<string>()
 
   if (!isObj(raw)) {
     bad([], 'the file must be a YAML mapping (name: …, version: …)')
     return {issues}
   }
 
-  const known = new Set([
-    'chaincode',
-    'definition',
-    'image',
-    'kind',
-    'kubernetes',
-    'label',
-    'language',
-    'name',
-    'network',
-    'version',
-  ])
-  for (const k of Object.keys(raw))
-    if (!known.has(k)) bad([k], `unknown field (expected one of ${[...known].join(', ')})`)
-
-  const str = (
-    o: Obj,
-    key: string,
-    path: (number | string)[],
-    opts: {re?: RegExp; reMsg?: string; required?: boolean} = {},
-  ) => {
-    const v = o[key]
-    if (v === undefined || v === null || v === '') {
-      if (opts.required) bad([...path, key], 'required')
-      return
-    }
-
-    if (typeof v !== 'string' && typeof v !== 'number') {
-      bad([...path, key], `must be a string, got ${Array.isArray(v) ? 'a list' : typeof v}`)
-      return
-    }
-
-    const s = String(v)
-    if (opts.re && !opts.re.test(s)) {
-      bad([...path, key], opts.reMsg ?? `invalid value "${s}"`)
-      return
-    }
-
-    return s
+  const keys = (o: Obj, path: Path, valid: readonly string[]) => {
+    for (const k of Object.keys(o)) if (!valid.includes(k)) bad([...path, k], unknownKeyMessage(k, valid))
   }
 
-  const section = (o: Obj, key: string, path: (number | string)[] = []): Obj => {
+  keys(raw, [], KEYS.top)
+
+  /** A string field: a YAML number or boolean there is an error that says how to quote it (1.10 stays 1.10). */
+  const str = (o: Obj, key: string, path: Path, opts2: {re?: RegExp; reMsg?: string; required?: boolean} = {}) => {
+    const p = [...path, key]
     const v = o[key]
-    if (v === undefined || v === null) return {}
-    if (!isObj(v)) {
-      bad([...path, key], 'must be a mapping')
-      return {}
+    if (v === undefined || v === null || v === '') {
+      if (opts2.required) bad(p, 'required')
+      return
+    }
+
+    if (typeof v === 'number' || typeof v === 'boolean') {
+      const src = opts.source?.(p) ?? String(v)
+      bad(p, `${escapeControl(src)} is a ${typeof v} in YAML; quote it: ${show(src)}`)
+      return
+    }
+
+    if (typeof v !== 'string') {
+      bad(p, `must be a string, got ${kindOf(v)}`)
+      return
+    }
+
+    if (opts2.re && !opts2.re.test(v)) {
+      bad(p, opts2.reMsg ?? `invalid value ${show(v)}`)
+      return
     }
 
     return v
   }
 
-  const bool = (o: Obj, key: string, path: (number | string)[], def: boolean): boolean => {
+  /** A number field: text from ${VAR} counts when it is digits. */
+  const num = (o: Obj, key: string, path: Path): unknown => {
     const v = o[key]
+    if (typeof v === 'string' && expanded.has(formatPath([...path, key])) && /^\s*\d+\s*$/.test(v)) return Number(v)
+    return v
+  }
+
+  /** A boolean field (or one that may be): text from ${VAR} counts when it is a YAML boolean. */
+  const boolish = (o: Obj, key: string, path: Path): unknown => {
+    const v = o[key]
+    if (typeof v === 'string' && expanded.has(formatPath([...path, key])) && v.trim() in BOOLS) return BOOLS[v.trim()]
+    return v
+  }
+
+  const section = (o: Obj, key: string, path: Path, valid: readonly string[]): Obj => {
+    const v = o[key]
+    if (v === undefined || v === null) return {}
+    if (!isObj(v)) {
+      bad([...path, key], `must be a mapping, got ${kindOf(v)}`)
+      return {}
+    }
+
+    keys(v, [...path, key], valid)
+    return v
+  }
+
+  const bool = (o: Obj, key: string, path: Path, def: boolean): boolean => {
+    const v = boolish(o, key, path)
     if (v === undefined || v === null) return def
     if (typeof v !== 'boolean') {
-      bad([...path, key], 'must be true or false')
+      bad([...path, key], `must be true or false, got ${show(v)}`)
       return def
     }
 
@@ -192,67 +291,96 @@ export function validateProject(
 
   const name = str(raw, 'name', [], {
     re: DNS1123_RE,
-    reMsg: `must be a lower-case DNS-1123 name (a-z, 0-9, '-'; it names Kubernetes resources), got "${raw.name}"`,
+    reMsg: `must be a lower-case DNS-1123 name (a-z, 0-9, '-'; it names Kubernetes resources), got ${show(raw.name)}`,
     required: true,
   })
   if (name && name.length > 53)
     bad(['name'], 'must be at most 53 characters (Kubernetes resource names derive from it)')
   const version = str(raw, 'version', [], {required: true})
-  const label =
-    str(raw, 'label', [], {re: LABEL_RE, reMsg: `must match ${LABEL_RE.source} (Fabric's label rule)`}) ??
-    (name && version ? `${name}_${version}` : undefined)
-  if (label && !LABEL_RE.test(label))
-    bad(
-      ['label'],
-      `"${label}" (name_version) does not match Fabric's label rule ${LABEL_RE.source}; set label explicitly`,
-    )
-
-  const language = (str(raw, 'language', []) ?? 'typescript') as Language
-  if (!LANGUAGES.includes(language)) bad(['language'], `must be one of ${LANGUAGES.join(', ')}, got "${language}"`)
-
-  const image =
-    str(raw, 'image', [], {
-      re: IMAGE_RE,
-      reMsg: `must be an image reference like repository:tag, got "${raw.image}"`,
-    }) ?? (name && version ? `${name}:${version}`.toLowerCase() : undefined)
-
-  const kube = section(raw, 'kubernetes')
-  const namespace =
-    str(kube, 'namespace', ['kubernetes'], {re: DNS1123_RE, reMsg: 'must be a DNS-1123 name'}) ?? 'fabk8s'
-  const context = str(kube, 'context', ['kubernetes'])
-
-  const kind = section(raw, 'kind')
-  const cluster = str(kind, 'cluster', ['kind']) ?? 'kind'
-
-  const cc = section(raw, 'chaincode')
-  let port = 9999
-  if (cc.port !== undefined) {
-    if (typeof cc.port === 'number' && Number.isInteger(cc.port) && cc.port > 0 && cc.port < 65_536) port = cc.port
-    else bad(['chaincode', 'port'], `must be a port number 1-65535, got ${JSON.stringify(cc.port)}`)
+  const explicitLabel = str(raw, 'label', [], {
+    re: LABEL_RE,
+    reMsg: `must match ${LABEL_RE.source} (Fabric's label rule), got ${show(raw.label)}`,
+  })
+  let label = explicitLabel
+  if (absent(raw.label) && name && version) {
+    label = `${name}_${version}`
+    if (!LABEL_RE.test(label)) {
+      bad(
+        ['version'],
+        `${show(version)} cannot be part of the label ${show(label)} (<name>_<version>; Fabric's rule ${LABEL_RE.source}): use letters, digits, '_', '.', '+', '-', or set label`,
+      )
+      label = undefined
+    }
   }
 
-  const address =
-    str(cc, 'address', ['chaincode'], {re: /^\S+:(\d{1,5}|\{\{[^}]+\}\})$/, reMsg: 'must be host:port'}) ??
-    `${name ?? 'chaincode'}.${namespace}.svc.cluster.local:${port}`
-  const dialTimeout =
-    str(cc, 'dialTimeout', ['chaincode'], {re: DURATION_RE, reMsg: 'must be a Go duration such as 10s'}) ?? '10s'
+  const language = (str(raw, 'language', []) ?? 'typescript') as Language
+  if (!LANGUAGES.includes(language)) bad(['language'], `must be one of ${LANGUAGES.join(', ')}, got ${show(language)}`)
 
-  const svc = section(cc, 'service', ['chaincode'])
+  let image = str(raw, 'image', [], {
+    re: IMAGE_RE,
+    reMsg: `must be an image reference like repository:tag, got ${show(raw.image)}`,
+  })
+  if (absent(raw.image) && name && version) {
+    if (TAG_RE.test(version)) image = `${name}:${version}`.toLowerCase()
+    else
+      bad(
+        ['version'],
+        `${show(version)} cannot be an image tag, and the default image is <name>:<version>: use letters, digits, '_', '.', '-' (at most 128), or set image`,
+      )
+  }
+
+  const kube = section(raw, 'kubernetes', [], KEYS.kubernetes)
+  const namespace =
+    str(kube, 'namespace', ['kubernetes'], {
+      re: DNS1123_RE,
+      reMsg: `must be a DNS-1123 name (a-z, 0-9, '-'), got ${show(kube.namespace)}`,
+    }) ?? 'fabk8s'
+  if (namespace.length > 63) bad(['kubernetes', 'namespace'], 'must be at most 63 characters (a DNS-1123 label)')
+  const context = str(kube, 'context', ['kubernetes'])
+
+  const kind = section(raw, 'kind', [], KEYS.kind)
+  const cluster = str(kind, 'cluster', ['kind']) ?? 'kind'
+
+  const cc = section(raw, 'chaincode', [], KEYS.chaincode)
+  let port = 9999
+  const ccPort = num(cc, 'port', ['chaincode'])
+  if (ccPort !== undefined && ccPort !== null) {
+    if (typeof ccPort === 'number' && Number.isInteger(ccPort) && ccPort > 0 && ccPort < 65_536) port = ccPort
+    else bad(['chaincode', 'port'], `must be a port number 1-65535, got ${show(ccPort)}`)
+  }
+
+  let address = str(cc, 'address', ['chaincode'])
+  if (address !== undefined) {
+    const why = addressIssue(address, true)
+    if (why) {
+      bad(['chaincode', 'address'], why)
+      address = undefined
+    }
+  }
+
+  address ??= `${name ?? 'chaincode'}.${namespace}.svc.cluster.local:${port}`
+  const dialTimeout =
+    str(cc, 'dialTimeout', ['chaincode'], {
+      re: DURATION_RE,
+      reMsg: `must be a Go duration such as 10s, got ${show(cc.dialTimeout)}`,
+    }) ?? '10s'
+
   const svcPath = ['chaincode', 'service']
+  const svc = section(cc, 'service', ['chaincode'], KEYS.service)
   const serviceType = (str(svc, 'type', svcPath) ?? 'ClusterIP') as ServiceConfig['type']
   if (!SERVICE_TYPES.includes(serviceType))
-    bad([...svcPath, 'type'], `must be one of ${SERVICE_TYPES.join(', ')}, got "${serviceType}"`)
+    bad([...svcPath, 'type'], `must be one of ${SERVICE_TYPES.join(', ')}, got ${show(serviceType)}`)
   let nodePort: number | undefined
-  if (svc.nodePort !== undefined) {
+  const np = num(svc, 'nodePort', svcPath)
+  if (np !== undefined && np !== null) {
     const [lo, hi] = NODE_PORT_RANGE
-    if (typeof svc.nodePort === 'number' && Number.isInteger(svc.nodePort) && svc.nodePort >= lo && svc.nodePort <= hi)
-      nodePort = svc.nodePort
-    else bad([...svcPath, 'nodePort'], `must be a node port ${lo}-${hi}, got ${JSON.stringify(svc.nodePort)}`)
+    if (typeof np === 'number' && Number.isInteger(np) && np >= lo && np <= hi) nodePort = np
+    else bad([...svcPath, 'nodePort'], `must be a node port ${lo}-${hi}, got ${show(np)}`)
     if (serviceType !== 'NodePort') bad([...svcPath, 'nodePort'], 'only with type: NodePort')
   }
 
   if (serviceType === 'NodePort') {
-    if (svc.nodePort === undefined)
+    if (np === undefined || np === null)
       bad(
         [...svcPath, 'nodePort'],
         'required with type NodePort: a fixed port (30000-32767), so the address in connection.json never changes',
@@ -273,10 +401,11 @@ export function validateProject(
     key: resolve('tls/server.key'),
     rootCert: resolve('tls/ca.crt'),
   }
-  if (typeof cc.tls === 'boolean') tls.enabled = cc.tls
-  else if (isObj(cc.tls)) {
-    const t = cc.tls
+  const ccTls = boolish(cc, 'tls', ['chaincode'])
+  if (typeof ccTls === 'boolean') tls.enabled = ccTls
+  else if (isObj(ccTls)) {
     const p = ['chaincode', 'tls']
+    const t = section(cc, 'tls', ['chaincode'], KEYS.tls)
     tls = {
       cert: resolve(str(t, 'cert', p) ?? 'tls/server.crt'),
       clientAuth: bool(t, 'clientAuth', p, false),
@@ -286,9 +415,10 @@ export function validateProject(
       key: resolve(str(t, 'key', p) ?? 'tls/server.key'),
       rootCert: resolve(str(t, 'rootCert', p) ?? 'tls/ca.crt'),
     }
-  } else if (cc.tls !== undefined && cc.tls !== null) bad(['chaincode', 'tls'], 'must be true, false or a mapping')
+  } else if (ccTls !== undefined && ccTls !== null)
+    bad(['chaincode', 'tls'], `must be true, false or a mapping, got ${show(ccTls)}`)
 
-  const def = section(raw, 'definition')
+  const def = section(raw, 'definition', [], KEYS.definition)
   const collections = str(def, 'collectionsConfig', ['definition'])
   const definition: DefinitionConfig = {
     channelConfigPolicy: str(def, 'channelConfigPolicy', ['definition']),
@@ -303,18 +433,21 @@ export function validateProject(
 
   let network: NetworkConfig | undefined
   if (raw.network !== undefined && raw.network !== null) {
-    const n = section(raw, 'network')
-    const peer = (o: unknown, path: (number | string)[]): PeerConfig | undefined => {
+    const n = section(raw, 'network', [], KEYS.network)
+    const peer = (o: unknown, path: Path): PeerConfig | undefined => {
       if (!isObj(o)) {
-        bad(path, 'must be a mapping with address and tlsCACert')
+        bad(path, `must be a mapping with address and tlsCACert, got ${kindOf(o)}`)
         return undefined
       }
 
-      const addr = str(o, 'address', path, {
-        re: ADDRESS_RE,
-        reMsg: `must be host:port, got "${o.address}"`,
-        required: true,
-      })
+      keys(o, path, KEYS.peer)
+      let addr = str(o, 'address', path, {required: true})
+      const why = addr === undefined ? undefined : addressIssue(addr)
+      if (why) {
+        bad([...path, 'address'], why)
+        addr = undefined
+      }
+
       const ca = str(o, 'tlsCACert', path, {required: true})
       const hostnameOverride = str(o, 'hostnameOverride', path)
       if (!addr || !ca) return undefined
@@ -329,10 +462,11 @@ export function validateProject(
       for (const [i, o] of n.orgs.entries()) {
         const path = ['network', 'orgs', i]
         if (!isObj(o)) {
-          bad(path, 'must be a mapping with mspId, mspPath and peers')
+          bad(path, `must be a mapping with mspId, mspPath and peers, got ${kindOf(o)}`)
           continue
         }
 
+        keys(o, path, KEYS.org)
         const mspId = str(o, 'mspId', path, {required: true})
         const mspPath = str(o, 'mspPath', path, {required: true})
         const peers: PeerConfig[] = []
@@ -350,8 +484,9 @@ export function validateProject(
     const channel =
       str(n, 'channel', ['network'], {
         re: /^[a-z][a-z0-9.-]*$/,
-        reMsg: 'must be a Fabric channel name (lower-case letters, digits, . and -)',
+        reMsg: `must be a Fabric channel name (lower-case letters, digits, . and -), got ${show(n.channel)}`,
       }) ?? 'mychannel'
+    if (channel.length > 249) bad(['network', 'channel'], 'must be at most 249 characters (Fabric channel name)')
     if (orderer) network = {channel, orderer, orgs}
     else if (n.orderer === undefined) bad(['network', 'orderer'], 'required: {address, tlsCACert}')
   }

@@ -5,6 +5,7 @@ import path from 'node:path'
 
 import {FabError} from '../../../src/lib/errors.js'
 import {expandEnv, findProjectFile, loadProject} from '../../../src/lib/project/load.js'
+import {runCli} from '../../support/cli.js'
 
 async function project(text: string): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'fabk8s-proj-'))
@@ -105,7 +106,7 @@ network:
 
   it('rejects unknown top-level fields, bad names and labels', async () => {
     const e = await loadError('name: My_CC\nversion: "1.0"\nlabel: "-bad"\nimgae: x\n')
-    expect(e.message).to.match(/:4 imgae: unknown field/)
+    expect(e.message).to.match(/:4 imgae: unknown key; did you mean image\?/)
     expect(e.message).to.match(/:1 name: must be a lower-case DNS-1123 name/)
     expect(e.message).to.match(/:3 label: must match/)
   })
@@ -168,5 +169,189 @@ network:
   it('expandEnv keeps $$ as a literal dollar', () => {
     expect(expandEnv('a$${X}b', {X: 'y'}).value).to.equal('a${X}b')
     expect(expandEnv('${X}', {}).missing).to.deep.equal(['X'])
+  })
+
+  describe('unknown keys, types and ${VAR} (issue 12, item 14)', () => {
+    it('unknown keys at any depth are errors naming the key path, its line and the nearest valid key', async () => {
+      const text = `name: kv
+version: "1.0"
+kubernetes: {namspace: prod}
+definition:
+  signaturepolicy: "OR('Org1MSP.peer')"
+chaincode:
+  TLS: true
+  service: {typ: NodePort}
+  tls: {enabled: true, clientauth: true}
+network:
+  orderer: {address: "o:7050", tlsCACert: o.pem}
+  orgs:
+    - mspId: Org1MSP
+      mspPath: msp
+      peers: [{address: "p:7051", tlsCACert: p.pem, hostnameOveride: p0}]
+      colour: blue
+`
+      const e = await loadError(text)
+      expect(e.exitCode).to.equal(3)
+      const lines = e.message.split('\n')
+      const want = [
+        /fabk8s\.yaml:3 kubernetes\.namspace: unknown key; did you mean namespace\?$/,
+        /fabk8s\.yaml:5 definition\.signaturepolicy: unknown key; did you mean signaturePolicy\?$/,
+        /fabk8s\.yaml:7 chaincode\.TLS: unknown key; did you mean tls\?$/,
+        /fabk8s\.yaml:8 chaincode\.service\.typ: unknown key; did you mean type\?$/,
+        /fabk8s\.yaml:9 chaincode\.tls\.clientauth: unknown key; did you mean clientAuth\?$/,
+        /fabk8s\.yaml:15 network\.orgs\[0\]\.peers\[0\]\.hostnameOveride: unknown key; did you mean hostnameOverride\?$/,
+        /fabk8s\.yaml:16 network\.orgs\[0\]\.colour: unknown key \(expected one of mspId, mspPath, peers\)$/,
+      ]
+      for (const re of want)
+        expect(
+          lines.some((l) => re.test(l)),
+          `${re}\n${e.message}`,
+        ).to.equal(true)
+    })
+
+    it('version must be a string: a YAML number is an error that says how to quote it; 1.10 never becomes 1.1', async () => {
+      for (const v of ['1.0', '1.10', '2']) {
+        const e = await loadError(`name: kv\nversion: ${v}\n`)
+        expect(e.exitCode).to.equal(3)
+        expect(e.message).to.match(
+          new RegExp(
+            `fabk8s\\.yaml:2 version: ${v.replace('.', String.raw`\.`)} is a number in YAML; quote it: "${v.replace('.', String.raw`\.`)}"$`,
+          ),
+        )
+      }
+
+      const p = await loadProject(await project('name: kv\nversion: "1.10"\n'), {})
+      expect(p.version).to.equal('1.10')
+      expect(p.image).to.equal('kv:1.10')
+    })
+
+    it('${VAR} fills numbers and booleans: expanded before typing', async () => {
+      const text = `name: kv
+version: \${VERSION}
+chaincode:
+  port: \${PORT}
+  address: "\${NODE_IP}:\${NODE_PORT:-30999}"
+  service: {type: NodePort, nodePort: "\${NODE_PORT:-30999}"}
+  tls:
+    enabled: \${TLS:-false}
+    clientAuth: \${MTLS:-true}
+definition:
+  initRequired: \${INIT}
+`
+      const p = await loadProject(await project(text), {
+        INIT: 'true',
+        NODE_IP: '192.0.2.1',
+        PORT: '7052',
+        TLS: 'true',
+        VERSION: '1.10',
+      })
+      expect(p.version).to.equal('1.10')
+      expect(p.chaincode.port).to.equal(7052)
+      expect(p.chaincode.service.nodePort).to.equal(30_999)
+      expect(p.chaincode.address).to.equal('192.0.2.1:30999')
+      expect(p.chaincode.tls.enabled).to.equal(true)
+      expect(p.chaincode.tls.clientAuth).to.equal(true)
+      expect(p.definition.initRequired).to.equal(true)
+      const off = await loadProject(await project('name: kv\nversion: "1"\nchaincode: {tls: "${TLS:-false}"}\n'), {})
+      expect(off.chaincode.tls.enabled).to.equal(false)
+      const bad = await loadError('name: kv\nversion: "1"\nchaincode:\n  port: ${PORT}\n', {PORT: 'http'})
+      expect(bad.message).to.match(/fabk8s\.yaml:4 chaincode\.port: must be a port number 1-65535, got "http"/)
+    })
+
+    it('nested defaults ${A:-${B:-x}} expand; `-` without colon keeps an empty value', async () => {
+      expect(expandEnv('${A:-${B:-x}}', {}).value).to.equal('x')
+      expect(expandEnv('${A:-${B:-x}}', {B: 'b'}).value).to.equal('b')
+      expect(expandEnv('${A:-${B:-x}}', {A: 'a', B: 'b'}).value).to.equal('a')
+      expect(expandEnv('${A:-pre-${B}-post}', {B: 'b'}).value).to.equal('pre-b-post')
+      expect(expandEnv('${A:-${B}}', {A: 'a'}).missing).to.deep.equal([])
+      expect(expandEnv('${A:-${B}}', {}).missing).to.deep.equal(['B'])
+      expect(expandEnv('${A-x}', {A: ''}).value).to.equal('')
+      expect(expandEnv('${A:-x}', {A: ''}).value).to.equal('x')
+      expect(expandEnv('${A:-x', {}).error).to.match(/unterminated/)
+      const p = await loadProject(await project('name: kv\nversion: "${V:-${W:-3.0}}"\n'), {})
+      expect(p.version).to.equal('3.0')
+      const e = await loadError('name: kv\nversion: "${V:-1"\n')
+      expect(e.message).to.match(/fabk8s\.yaml:2 version: unterminated \$\{V/)
+    })
+
+    it('a version that cannot be an image tag is blamed on version (exit 3), not on the derived image', async () => {
+      const e = await loadError('name: kv\nversion: "1.0+build.7"\n')
+      expect(e.exitCode).to.equal(3)
+      expect(e.message).to.match(/fabk8s\.yaml:2 version: "1\.0\+build\.7" cannot be an image tag/)
+      expect(e.message).to.not.match(/image:/)
+      // with an explicit image the version only needs to fit the label rule
+      const p = await loadProject(await project('name: kv\nversion: "1.0+build.7"\nimage: kv:1.0-build.7\n'), {})
+      expect(p.label).to.equal('kv_1.0+build.7')
+    })
+
+    it('ports outside 1-65535 in addresses, and over-long namespaces and names, are errors', async () => {
+      const text = `name: kv
+version: "1"
+kubernetes: {namespace: ${'n'.repeat(64)}}
+chaincode: {address: "kv.svc:99999"}
+network:
+  channel: ${'c'.repeat(250)}
+  orderer: {address: "o:0", tlsCACert: o.pem}
+  orgs:
+    - mspId: Org1MSP
+      mspPath: msp
+      peers: [{address: "p:65536", tlsCACert: p.pem}]
+`
+      const e = await loadError(text)
+      expect(e.message).to.match(/:3 kubernetes\.namespace: must be at most 63 characters/)
+      expect(e.message).to.match(/:4 chaincode\.address: .*port 1-65535, got "kv\.svc:99999"/)
+      expect(e.message).to.match(/:6 network\.channel: must be at most 249 characters/)
+      expect(e.message).to.match(/:7 network\.orderer\.address: .*port 1-65535, got "o:0"/)
+      expect(e.message).to.match(/:11 network\.orgs\[0\]\.peers\[0\]\.address: .*port 1-65535, got "p:65536"/)
+      const ok = await loadProject(await project('name: kv\nversion: "1"\nchaincode: {address: "h:65535"}\n'), {})
+      expect(ok.chaincode.address).to.equal('h:65535')
+    })
+  })
+
+  describe('hostile files (issue 12, items 10 and 13)', () => {
+    it('an alias bomb is exit 3 naming the file and the alias limit', async () => {
+      const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+      for (const [i, n] of ['b', 'c', 'd', 'e', 'f', 'g'].entries()) {
+        const prev = 'abcdefg'[i]
+        levels.push(`${n}: &${n} [${Array.from({length: 9}, () => `*${prev}`).join(',')}]`)
+      }
+
+      const e = await loadError(`${levels.join('\n')}\nname: [*g,*g,*g,*g,*g,*g,*g,*g,*g]\n`)
+      expect(e.exitCode).to.equal(3)
+      expect(e.message).to.match(/fabk8s\.yaml:\d+ too many YAML aliases \(the limit is \d+\)/)
+      expect(e.hint).to.not.match(/bug/)
+    })
+
+    it('a binary file gives one short error', async () => {
+      const bytes = Buffer.alloc(200_000)
+      for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919 + 13) % 256
+      const dir = await mkdtemp(path.join(tmpdir(), 'fabk8s-proj-'))
+      await writeFile(path.join(dir, 'fabk8s.yaml'), bytes)
+      const r = await runCli(['lifecycle', 'package', '-p', dir])
+      expect(r.code).to.equal(3)
+      expect(r.stderr.split('\n').filter(Boolean)).to.have.length.at.most(2)
+      expect(r.stderr).to.match(/fabk8s\.yaml: not a text file/)
+      expect(r.stderr.length).to.be.below(500)
+    })
+
+    it('several YAML documents: says it must be one, in our words', async () => {
+      const e = await loadError('name: kv\nversion: "1"\n---\nname: other\n')
+      expect(e.message).to.match(/fabk8s\.yaml:3 fabk8s\.yaml holds several YAML documents; it must be one/)
+      expect(e.message).to.not.match(/parseAllDocuments/)
+    })
+
+    it('control characters from values and keys are escaped in terminal output and in messages', async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'fabk8s-proj-'))
+      await writeFile(
+        path.join(dir, 'fabk8s.yaml'),
+        'name: kv\nversion: "1"\nimage: "\\e[31mRED\\e]0;title\\a"\n"x\\e[2J": 1\nlabel: "\\u009b31m"\n',
+      )
+      const r = await runCli(['lifecycle', 'package', '-p', dir])
+      expect(r.code).to.equal(3)
+      // eslint-disable-next-line no-control-regex
+      expect(r.stderr).to.not.match(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/)
+      expect(r.stderr).to.include(String.raw`\u001b[31mRED`)
+      expect(r.stderr).to.include(String.raw`x\u001b[2J: unknown key`)
+    })
   })
 })
