@@ -41,7 +41,7 @@ and a missing NAME is an error. Refuses a non-empty folder unless --force; --dry
       options: ['typescript', 'javascript', 'go'],
     }),
     namespace: Flags.string({char: 'n', description: 'Kubernetes namespace for the chaincode [default: fabk8s]'}),
-    port: Flags.integer({description: 'chaincode server port [default: 9999]', max: 65_535, min: 1}),
+    port: Flags.string({description: 'chaincode server port, 1-65535 [default: 9999]'}),
     tls: Flags.boolean({
       allowNo: true,
       description: 'TLS between peer and chaincode (generates a CA and certificates) [default: off]',
@@ -52,7 +52,7 @@ and a missing NAME is an error. Refuses a non-empty folder unless --force; --dry
     const {args} = await this.parse(Init)
     const f = this.flags
     const {default: path} = await import('node:path')
-    const {INIT_DEFAULTS, planProject, validate} = await import('../lib/scaffold/init.js')
+    const {INIT_DEFAULTS, parsePort, planProject, validate} = await import('../lib/scaffold/init.js')
     const {checkTarget, writeAll} = await import('../lib/scaffold/write.js')
     const {resolveAnswers} = await import('../lib/scaffold/answers.js')
 
@@ -64,7 +64,7 @@ and a missing NAME is an error. Refuses a non-empty folder unless --force; --dry
         name: args.name ?? (f.dir ? path.basename(path.resolve(f.dir)) : undefined),
         nameFromDir: !args.name && Boolean(f.dir),
         namespace: f.namespace,
-        port: f.port,
+        port: f.port === undefined ? undefined : parsePort(f.port, '--port'),
         tls: f.tls,
         version: f['chaincode-version'],
       },
@@ -73,7 +73,10 @@ and a missing NAME is an error. Refuses a non-empty folder unless --force; --dry
     const dir = path.resolve(f.dir ?? answers.name)
     await checkTarget(dir, f.force)
     const files = await planProject(answers)
-    if (!f['dry-run']) await writeAll(dir, files)
+    if (!f['dry-run']) {
+      const {note} = await writeAll(dir, files)
+      if (note) this.note(`Warning: ${note}`)
+    }
 
     const result: InitResult = {
       dir,

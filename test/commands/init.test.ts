@@ -1,14 +1,15 @@
 import {expect} from 'chai'
 import {type ChildProcess, execFile, spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {mkdir, mkdtemp, readdir, readFile, writeFile} from 'node:fs/promises'
+import {chmod, mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile} from 'node:fs/promises'
 import net from 'node:net'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {promisify} from 'node:util'
 
 import {loadProject} from '../../src/lib/project/load.js'
-import {json, runCli} from '../support/cli.js'
+import {BIN, json, ROOT, runCli} from '../support/cli.js'
+import {snapshot} from '../support/tree.js'
 
 const exec = promisify(execFile)
 
@@ -75,6 +76,59 @@ async function serveAndStop(
   )
   child.kill('SIGTERM')
   return exit
+}
+
+/** The CLI as a child process the test can signal; `done` resolves with its exit code and output. */
+function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: {...process.env, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', ...env},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => (stdout += d))
+  child.stderr.on('data', (d) => (stderr += d))
+  let running = true
+  const done = new Promise<{code: null | number; signal: null | string; stderr: string; stdout: string}>((resolve) =>
+    child.once('close', (code, signal) => {
+      running = false
+      resolve({code, signal, stderr, stdout})
+    }),
+  )
+  return {alive: () => running, child, done}
+}
+
+/** Poll until `cond` holds; gives up (failing the test) only if the state never comes, e.g. the run ended first. */
+async function until(cond: () => Promise<boolean>, what: string, alive: () => boolean): Promise<void> {
+  for (let i = 0; i < 6000; i++) {
+    if (await cond()) return
+    if (!alive()) throw new Error(`the run ended before ${what}`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+
+  throw new Error(`never saw ${what}`)
+}
+
+/** Every file below dir whose name ends with `suffix` (entries that vanish meanwhile are skipped). */
+async function findFiles(dir: string, suffix: string): Promise<string[]> {
+  const out: string[] = []
+  const entries = await readdir(dir, {recursive: true}).catch(() => [] as string[])
+  for (const e of entries) if (e.endsWith(suffix)) out.push(path.join(dir, e))
+  return out
+}
+
+const modeOf = async (p: string) => ((await stat(p)).mode & 0o777).toString(8)
+
+/** A user's folder with work in it, some of it under names init writes. */
+async function userFolder(x: string): Promise<void> {
+  await mkdir(path.join(x, 'src'), {recursive: true})
+  await writeFile(path.join(x, 'fabk8s.yaml'), 'name: old\n')
+  await writeFile(path.join(x, 'README.md'), '# my notes\n')
+  await chmod(path.join(x, 'README.md'), 0o640)
+  await writeFile(path.join(x, 'src', 'asset.ts'), '// my contract\n')
+  await writeFile(path.join(x, 'notes.txt'), 'keep me')
+  await symlink('notes.txt', path.join(x, 'Dockerfile'))
 }
 
 describe('fabk8s init', () => {
@@ -277,5 +331,166 @@ describe('fabk8s init', () => {
     const r = await runCli(['init', 'abc', '--yes', '--language', 'go'], {cwd: path.join(cwd, 'sub')})
     expect(r.code, r.stderr).to.equal(0)
     expect(existsSync(path.join(cwd, 'sub', 'abc', 'go.sum'))).to.equal(true)
+  })
+
+  describe('--force never loses, escapes or leaves anything (issue 12, items 1-4)', function () {
+    this.timeout(180_000)
+
+    it('item 1: a folder named like a generated file survives; the clash is exit 4 naming its path', async () => {
+      const base = await tmp()
+      const x = path.join(base, 'x')
+      await mkdir(path.join(x, 'Dockerfile', 'sub'), {recursive: true})
+      await writeFile(path.join(x, 'Dockerfile', 'sub', 'notes.txt'), 'work')
+      const before = await snapshot(base)
+      const r = await runCli(['init', 'x', '--yes', '--force', '--dir', x])
+      expect(r.code, r.stderr).to.equal(4)
+      expect(r.stderr).to.include(`${path.join(x, 'Dockerfile')} is a folder where init writes the file Dockerfile`)
+      expect(r.stderr).to.match(/nothing was written/)
+      expect(await snapshot(base)).to.deep.equal(before)
+      expect(await readFile(path.join(x, 'Dockerfile', 'sub', 'notes.txt'), 'utf8')).to.equal('work')
+    })
+
+    it('item 2: a symlinked subfolder is never followed out of the target (exit 4 naming the link)', async () => {
+      const base = await tmp()
+      const out = path.join(base, 'out')
+      const x = path.join(base, 'x')
+      await mkdir(out)
+      await mkdir(x)
+      await symlink(out, path.join(x, 'src'))
+      await writeFile(path.join(out, 'index.ts'), 'mine')
+      const before = await snapshot(base)
+      const r = await runCli(['init', 'x', '--yes', '--force', '--dir', x])
+      expect(r.code, r.stderr).to.equal(4)
+      expect(r.stderr).to.include(`${path.join(x, 'src')} is a symbolic link where init writes the folder src`)
+      expect(await snapshot(base)).to.deep.equal(before)
+    })
+
+    it('item 3: Ctrl-C (a real SIGINT) mid-write with --force puts every file back exactly; exit 130', async () => {
+      const base = await tmp()
+      const x = path.join(base, 'x')
+      await userFolder(x)
+      const before = await snapshot(base)
+      const run = spawnCli(['init', 'kv', '--yes', '--force', '--tls', '--dir', x], {FABK8S_TEST_WRITE_DELAY_MS: '150'})
+      // mid-write: the user's README.md has been replaced by the generated one, later files are still to come
+      await until(
+        async () => (await readFile(path.join(x, 'README.md'), 'utf8').catch(() => '')).startsWith('# kv'),
+        'README.md replaced',
+        run.alive,
+      )
+      run.child.kill('SIGINT')
+      const r = await run.done
+      expect(r.code, r.stderr).to.equal(130)
+      expect(r.stderr).to.include(`interrupted (SIGINT): nothing was changed in ${x}`)
+      expect(await snapshot(base)).to.deep.equal(before)
+    })
+
+    it('item 3: Ctrl-C while a new project is staged removes it and the folders it made; keys were 0600 in 0700 folders inside the target', async () => {
+      const base = await tmp()
+      const x = path.join(base, 'a', 'b', 'kv')
+      const before = await snapshot(base)
+      const run = spawnCli(['init', 'kv', '--yes', '--tls', '--dir', x], {FABK8S_TEST_WRITE_DELAY_MS: '150'})
+      let key = ''
+      await until(
+        async () => {
+          key = (await findFiles(base, '.key'))[0] ?? ''
+          return key !== ''
+        },
+        'a key file',
+        run.alive,
+      )
+      // the key is private from its first moment, in a private staging folder inside the target
+      const keyMode = await modeOf(key)
+      const staging = path.dirname(path.dirname(key))
+      expect(path.dirname(staging)).to.equal(x)
+      expect(path.basename(staging)).to.match(/^\.fabk8s-init-/)
+      expect(keyMode).to.equal('600')
+      expect(await modeOf(path.dirname(key))).to.equal('700')
+      expect(await modeOf(staging)).to.equal('700')
+      run.child.kill('SIGINT')
+      const r = await run.done
+      expect(r.code, r.stderr).to.equal(130)
+      expect(r.stderr).to.include(`${x} was not created`)
+      expect(await snapshot(base)).to.deep.equal(before)
+    })
+
+    it('item 3: a failure mid-write (--force) restores every file; the message says so and is true', async () => {
+      const base = await tmp()
+      const x = path.join(base, 'x')
+      await userFolder(x)
+      const before = await snapshot(base)
+      const r = await runCli(['init', 'kv', '--yes', '--force', '--tls', '--dir', x], {
+        env: {FABK8S_TEST_WRITE_FAIL_AT: '12'},
+      })
+      expect(r.code, r.stderr).to.equal(4)
+      expect(r.stderr).to.match(new RegExp(`cannot write into ${x}: EIO .*; nothing was changed in ${x}`))
+      expect(await snapshot(base)).to.deep.equal(before)
+    })
+
+    it('item 3: a failed new project leaves no folder behind, its parents included', async () => {
+      const base = await tmp()
+      const x = path.join(base, 'a', 'b', 'kv')
+      const r = await runCli(['init', 'kv', '--yes', '--dir', x], {env: {FABK8S_TEST_WRITE_FAIL_AT: '3'}})
+      expect(r.code, r.stderr).to.equal(4)
+      expect(r.stderr).to.include(`${x} was not created`)
+      expect(await readdir(base)).to.deep.equal([])
+    })
+
+    it('--force still replaces files and keeps the rest; a link to a file is replaced, its target untouched', async () => {
+      const base = await tmp()
+      const x = path.join(base, 'x')
+      await userFolder(x)
+      const r = await runCli(['init', 'kv', '--yes', '--force', '--dir', x])
+      expect(r.code, r.stderr).to.equal(0)
+      expect(await readFile(path.join(x, 'notes.txt'), 'utf8')).to.equal('keep me')
+      expect(await readFile(path.join(x, 'Dockerfile'), 'utf8')).to.match(/ARG BASE_IMAGE/)
+      expect(await readFile(path.join(x, 'src', 'asset.ts'), 'utf8')).to.not.include('my contract')
+      expect((await readdir(x)).filter((e) => e.startsWith('.fabk8s'))).to.deep.equal([])
+    })
+
+    it('item 4: keys are 0600 in a 0700 tls folder, and git never takes them (generated .gitignore)', async () => {
+      const base = await tmp()
+      const x = path.join(base, 'kv')
+      const r = await runCli(['init', 'kv', '--yes', '--tls', '--dir', x])
+      expect(r.code, r.stderr).to.equal(0)
+      expect(await modeOf(path.join(x, 'tls'))).to.equal('700')
+      for (const k of ['ca.key', 'server.key', 'client.key'])
+        expect(await modeOf(path.join(x, 'tls', k)), k).to.equal('600')
+      expect(await modeOf(path.join(x, 'tls', 'ca.crt'))).to.equal('644')
+      expect(await readdir(base)).to.deep.equal(['kv'])
+      await exec('git', ['init', '-q'], {cwd: x})
+      await exec('git', ['add', '-A'], {cwd: x})
+      const {stdout} = await exec('git', ['ls-files'], {cwd: x})
+      const tracked = stdout.split('\n').filter(Boolean)
+      expect(tracked).to.include.members(['tls/ca.crt', 'tls/server.crt', 'fabk8s.yaml', '.gitignore'])
+      expect(tracked.filter((f) => f.endsWith('.key'))).to.deep.equal([])
+    })
+  })
+
+  describe('flags (issue 12, item 13 and 14)', () => {
+    it('--port 0 / 99999 / abc name the flag and the valid range (exit 2)', async () => {
+      for (const v of ['0', '99999', 'abc']) {
+        const dir = path.join(await tmp(), 'kv')
+        const r = await runCli(['init', 'kv', '--yes', '--port', v, '--dir', dir])
+        expect(r.code, v).to.equal(2)
+        expect(r.stderr).to.include(`--port: "${v}" is not a port number (1-65535)`)
+        expect(existsSync(dir)).to.equal(false)
+      }
+    })
+
+    it('a version that cannot be an image tag is refused naming --chaincode-version (exit 2)', async () => {
+      const dir = path.join(await tmp(), 'kv')
+      const r = await runCli(['init', 'kv', '--yes', '--chaincode-version', '1.0+build.7', '--dir', dir])
+      expect(r.code).to.equal(2)
+      expect(r.stderr).to.match(/--chaincode-version: "1\.0\+build\.7" cannot be an image tag/)
+      expect(existsSync(dir)).to.equal(false)
+    })
+
+    it('control characters in a flag value are escaped in the message', async () => {
+      const r = await runCli(['init', 'kv\u001B[2J', '--yes', '--dir', path.join(await tmp(), 'kv')])
+      expect(r.code).to.equal(2)
+      expect(r.stderr).to.include(String.raw`"kv\u001b[2J" is not a valid chaincode name`)
+      // eslint-disable-next-line no-control-regex
+      expect(r.stderr).to.not.match(/\u001B/)
+    })
   })
 })

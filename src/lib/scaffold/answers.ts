@@ -4,6 +4,7 @@ import {FabError} from '../errors.js'
 import {type Language, LANGUAGES} from '../project/schema.js'
 import {isInteractive} from '../ui/interactive.js'
 import {prompter} from '../ui/prompts.js'
+import {show} from '../ui/text.js'
 
 export interface GivenAnswers extends Partial<Omit<InitAnswers, 'language'>> {
   language?: Language
@@ -38,7 +39,7 @@ export async function resolveAnswers(
         hint: 'prompts are off without a terminal, in CI and with --json; e.g. fabk8s init kv --yes',
       })
     name = await p.input('Chaincode name', 'asset', validate.name)
-  } else check(given.nameFromDir ? `NAME (from --dir folder name "${name}")` : 'NAME', validate.name(name))
+  } else check(given.nameFromDir ? `NAME (from --dir folder name ${show(name)})` : 'NAME', validate.name(name))
 
   const text = async (key: 'channel' | 'cluster' | 'namespace' | 'version', flag: string, message: string) => {
     const v = given[key]

@@ -3,7 +3,8 @@ import path from 'node:path'
 import type {PlannedFile} from './write.js'
 
 import {FabError} from '../errors.js'
-import {DNS1123_RE, LABEL_RE, type Language, LANGUAGES} from '../project/schema.js'
+import {DNS1123_RE, LABEL_RE, type Language, LANGUAGES, TAG_RE} from '../project/schema.js'
+import {show} from '../ui/text.js'
 import {generateChaincodeTls} from '../tls/certs.js'
 import {renderTree, templatesDir, type TemplateVars} from './templates.js'
 
@@ -31,22 +32,35 @@ export const INIT_DEFAULTS: Omit<InitAnswers, 'name'> = {
 /** Validators shared by flags and prompts: a message naming the value, or true. */
 export const validate = {
   channel: (v: string) =>
-    /^[a-z][a-z0-9.-]*$/.test(v) || `"${v}" is not a valid Fabric channel name (lower-case letters, digits, '.', '-')`,
+    /^[a-z][a-z0-9.-]*$/.test(v) ||
+    `${show(v)} is not a valid Fabric channel name (lower-case letters, digits, '.', '-')`,
   cluster: (v: string) =>
-    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) || `"${v}" is not a valid kind cluster name (lower-case DNS label)`,
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) || `${show(v)} is not a valid kind cluster name (lower-case DNS label)`,
   language: (v: string) =>
-    (LANGUAGES as readonly string[]).includes(v) || `unknown language "${v}" (one of ${LANGUAGES.join(', ')})`,
+    (LANGUAGES as readonly string[]).includes(v) || `unknown language ${show(v)} (one of ${LANGUAGES.join(', ')})`,
   name(v: string): string | true {
     if (!DNS1123_RE.test(v) || v.length > 53)
-      return `"${v}" is not a valid chaincode name: use lower-case letters, digits and '-', start and end with a letter or digit, at most 53 characters (it names Kubernetes resources)`
+      return `${show(v)} is not a valid chaincode name: use lower-case letters, digits and '-', start and end with a letter or digit, at most 53 characters (it names Kubernetes resources)`
     return true
   },
   namespace: (v: string) =>
-    (DNS1123_RE.test(v) && v.length <= 63) || `"${v}" is not a valid Kubernetes namespace (DNS-1123 label)`,
+    (DNS1123_RE.test(v) && v.length <= 63) || `${show(v)} is not a valid Kubernetes namespace (DNS-1123 label)`,
   port: (v: string) =>
-    (/^\d+$/.test(v) && Number(v) > 0 && Number(v) < 65_536) || `"${v}" is not a port number (1-65535)`,
-  version: (v: string) =>
-    LABEL_RE.test(`x_${v}`) || `"${v}" cannot be part of a Fabric label (letters, digits, '_', '.', '+', '-')`,
+    (/^\d+$/.test(v) && Number(v) > 0 && Number(v) < 65_536) || `${show(v)} is not a port number (1-65535)`,
+  version(v: string): string | true {
+    if (!LABEL_RE.test(`x_${v}`))
+      return `${show(v)} cannot be part of a Fabric label (letters, digits, '_', '.', '+', '-')`
+    if (!TAG_RE.test(v))
+      return `${show(v)} cannot be an image tag (the image is <name>:<version>): use letters, digits, '_', '.', '-', at most 128`
+    return true
+  },
+}
+
+/** A port from a flag or prompt, or a USAGE error naming the flag and the range. */
+export function parsePort(v: string, flag: string): number {
+  const r = validate.port(v.trim())
+  if (r !== true) throw new FabError('USAGE', `${flag}: ${r}`)
+  return Number(v.trim())
 }
 
 /** Throw a USAGE error for the first invalid answer, naming its flag. */
