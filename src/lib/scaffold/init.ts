@@ -4,8 +4,8 @@ import type {PlannedFile} from './write.js'
 
 import {FabError} from '../errors.js'
 import {DNS1123_RE, LABEL_RE, type Language, LANGUAGES, TAG_RE} from '../project/schema.js'
-import {show} from '../ui/text.js'
 import {generateChaincodeTls} from '../tls/certs.js'
+import {show} from '../ui/text.js'
 import {renderTree, templatesDir, type TemplateVars} from './templates.js'
 
 export interface InitAnswers {
