@@ -73,15 +73,19 @@ export async function writePackage(
   project: ProjectConfig,
   opts: {label?: string; outDir: string},
 ): Promise<{file: string; label: string; packageId: string; warnings: string[]}> {
-  const {mkdir, writeFile} = await import('node:fs/promises')
+  const {mkdir, rename, rm, writeFile} = await import('node:fs/promises')
   const {join, resolve: resolvePath} = await import('node:path')
   const p = await buildPackage(project, {label: opts.label})
   const dir = resolvePath(opts.outDir)
   const file = join(dir, p.fileName)
+  // atomic (temp + rename); a package holding the mTLS client key is private from its first byte
+  const tmp = join(dir, `.${p.fileName}.${process.pid}.tmp`)
   try {
     await mkdir(dir, {recursive: true})
-    await writeFile(file, p.bytes)
+    await writeFile(tmp, p.bytes, {flag: 'wx', mode: project.chaincode.tls.clientAuth ? 0o600 : 0o666})
+    await rename(tmp, file)
   } catch (error) {
+    await rm(tmp, {force: true})
     throw new FabError(
       'FILESYSTEM',
       `cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,

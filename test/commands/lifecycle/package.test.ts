@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {createHash} from 'node:crypto'
-import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -32,6 +32,29 @@ describe('fabk8s lifecycle package', () => {
     const r = await runCli(['lifecycle', 'package'], {cwd: project()})
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stdout).to.match(/^wrote .*pk_2\.0\.tar\.gz\npackage ID pk_2\.0:[0-9a-f]{64}\n$/)
+  })
+
+  it('with mTLS the package holds client_key: written 0600 in one rename, also over an older 0644 file', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-pkgcmd-'))
+    mkdirSync(path.join(dir, 'tls'))
+    for (const f of ['ca.crt', 'client.crt', 'client.key'])
+      writeFileSync(path.join(dir, 'tls', f), `-----BEGIN X-----\n${f}\n-----END X-----\n`)
+    writeFileSync(
+      path.join(dir, 'fabk8s.yaml'),
+      'name: pk\nversion: "2.0"\nchaincode:\n  address: pk.fabk8s.svc.cluster.local:9999\n  tls: {enabled: true, clientAuth: true}\n',
+    )
+    mkdirSync(path.join(dir, 'out'))
+    writeFileSync(path.join(dir, 'out', 'pk_2.0.tar.gz'), 'old')
+    chmodSync(path.join(dir, 'out', 'pk_2.0.tar.gz'), 0o644)
+    const r = await runCli(['lifecycle', 'package', '--json', '-o', 'out'], {cwd: dir})
+    expect(r.code, r.stderr).to.equal(0)
+    const {file} = json<{file: string}>(r)
+    expect((statSync(file).mode & 0o777).toString(8)).to.equal('600')
+    expect(readdirSync(path.join(dir, 'out'))).to.deep.equal(['pk_2.0.tar.gz'])
+    // without a client key in it the package is an ordinary file
+    const plain = project()
+    const p = json<{file: string}>(await runCli(['lifecycle', 'package', '--json'], {cwd: plain}))
+    expect((statSync(p.file).mode & 0o777).toString(8)).to.equal('644')
   })
 
   it('an invalid --label is a usage error (exit 2)', async () => {
