@@ -9,6 +9,8 @@ import {promisify} from 'node:util'
 
 import {loadProject} from '../../src/lib/project/load.js'
 import {BIN, json, ROOT, runCli} from '../support/cli.js'
+import {buildNetwork, cleanup, dockerCmd, nodeBaseImage, requireDocker, uniq} from '../support/docker.js'
+import {goToolchainImage} from '../support/go-base.js'
 import {snapshot} from '../support/tree.js'
 
 const exec = promisify(execFile)
@@ -492,5 +494,90 @@ describe('fabk8s init', () => {
       // eslint-disable-next-line no-control-regex
       expect(r.stderr).to.not.match(/\u001B/)
     })
+  })
+
+  describe('every language scaffolds an image that builds and serves as UID 10001 @integration (real Docker engine; issue 18)', function () {
+    this.timeout(1_500_000)
+    const containers: string[] = []
+    const images: string[] = []
+
+    before(async function () {
+      await requireDocker(this)
+    })
+
+    after(async () => {
+      await cleanup({containers, images})
+    })
+
+    for (const language of ['typescript', 'javascript', 'go'] as const) {
+      it(`${language}: multi-stage Dockerfile with ARG BASE_IMAGE and .dockerignore; fabk8s build makes an image whose server listens on its port as UID 10001 and stops on SIGTERM`, async () => {
+        const dir = path.join(await tmp(), 'kv')
+        const init = await runCli(['init', 'kv', '--language', language, '--port', '7051', '--yes', '--dir', dir])
+        expect(init.code, init.stderr).to.equal(0)
+        const dockerfile = await readFile(path.join(dir, 'Dockerfile'), 'utf8')
+        expect(dockerfile).to.match(/^ARG BASE_IMAGE=/m)
+        expect(dockerfile.match(/^FROM /gm), 'stages').to.have.length.at.least(2)
+        expect(dockerfile).to.match(/^USER 10001:10001$/m)
+        expect(existsSync(path.join(dir, '.dockerignore'))).to.equal(true)
+
+        const base = language === 'go' ? await goToolchainImage() : await nodeBaseImage()
+        const probeImage = await nodeBaseImage()
+        const tag = `fabk8s-test/scaffold-${language}-${uniq()}:1.0`
+        images.push(tag)
+        const network = await buildNetwork()
+        const build = await runCli(
+          [
+            'build',
+            '-p',
+            dir,
+            '--base-image',
+            base,
+            '--tag',
+            tag,
+            '--json',
+            ...(network ? ['--network', network] : []),
+          ],
+          {timeoutMs: 1_200_000},
+        )
+        expect(build.code, build.stdout + build.stderr).to.equal(0)
+        const user = await dockerCmd(['image', 'inspect', '--format', '{{.Config.User}}', tag])
+        expect(user.stdout.trim()).to.equal('10001:10001')
+
+        const name = `fabk8s-test-scaffold-${language}-${uniq()}`
+        containers.push(name)
+        const run = await dockerCmd(['run', '-d', '--name', name, '-e', `CHAINCODE_ID=kv_1.0:${'0'.repeat(64)}`, tag])
+        expect(run.code, run.stderr).to.equal(0)
+        // a probe container in the server's network and PID namespaces: connect to the port the Dockerfile set,
+        // then read the uid of the server (PID 1)
+        const probe = `require('net').connect(7051, '127.0.0.1').on('connect', () => { process.stdout.write(require('fs').readFileSync('/proc/1/status', 'utf8')); process.exit(0) }).on('error', () => process.exit(1))`
+        let status = ''
+        for (let i = 0; i < 300 && !status; i++) {
+          const state = await dockerCmd(['inspect', '--format', '{{.State.Running}}', name])
+          if (state.stdout.trim() !== 'true') break
+          const r = await dockerCmd([
+            'run',
+            '--rm',
+            '--network',
+            `container:${name}`,
+            '--pid',
+            `container:${name}`,
+            probeImage,
+            'node',
+            '-e',
+            probe,
+          ])
+          if (r.code === 0) status = r.stdout
+          else await new Promise((res) => setTimeout(res, 200))
+        }
+
+        const logs = await dockerCmd(['logs', name])
+        expect(status, `the ${language} server did not listen on 7051:\n${logs.stdout}${logs.stderr}`).to.not.equal('')
+        expect(/^Uid:\s+(\d+)/m.exec(status)?.[1], status).to.equal('10001')
+        const stop = await dockerCmd(['stop', '-t', '30', name])
+        expect(stop.code, stop.stderr).to.equal(0)
+        const exit = await dockerCmd(['inspect', '--format', '{{.State.ExitCode}}', name])
+        expect(exit.stdout.trim(), 'exit code after SIGTERM').to.equal('0')
+      })
+    }
   })
 })
