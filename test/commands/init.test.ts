@@ -428,6 +428,46 @@ describe('fabk8s init', () => {
       expect(await snapshot(base)).to.deep.equal(before)
     })
 
+    it('item 3: a real failure mid-write (src/ on another filesystem: EXDEV) puts every file back', async function () {
+      // the run gets its own mount namespace with a tmpfs on x/src (needs root with mount rights)
+      const base = await tmp()
+      const x = path.join(base, 'x')
+      await userFolder(x)
+      const script = [
+        'set -u',
+        `X='${x}'`,
+        `mount -t tmpfs tmpfs "$X/src" || exit 99`,
+        `printf '// my contract\\n' > "$X/src/asset.ts"`,
+        `snap() { cd "$X" && find . -type d -printf '%p d %m\\n' | sort && find . ! -type d -printf '%p %y %m %T@ %l\\n' | sort && find . -type f -exec sha256sum {} + | sort; }`,
+        'before=$(snap)',
+        `"${process.execPath}" "${BIN}" init kv --yes --force --tls --dir "$X" 2>&1`,
+        'echo "exit=$?"',
+        'after=$(snap)',
+        `[ "$before" = "$after" ] && echo same || printf 'changed\\n--- before\\n%s\\n--- after\\n%s\\n' "$before" "$after"`,
+      ].join('\n')
+      const r = await new Promise<{code: null | number; out: string}>((resolve) => {
+        const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], {
+          env: {...process.env, CI: 'true', NO_COLOR: '1'},
+        })
+        let out = ''
+        child.stdout.on('data', (d) => (out += d))
+        child.stderr.on('data', (d) => (out += d))
+        child.on('error', (error) => resolve({code: -1, out: String(error)}))
+        child.on('close', (code) => resolve({code, out}))
+      })
+      if (r.code === 99 || r.code === -1 || /unshare: .*(Operation not permitted|not found)/.test(r.out)) {
+        console.log(
+          `      skipped: cannot mount a tmpfs in a new mount namespace here (${r.out.trim().split('\n')[0]})`,
+        )
+        this.skip()
+      }
+
+      expect(r.out).to.match(/cannot write into .*: EXDEV\b/)
+      expect(r.out).to.include(`nothing was changed in ${x}`)
+      expect(r.out).to.include('exit=4')
+      expect(r.out.trim().split('\n').at(-1), r.out).to.equal('same')
+    })
+
     it('item 3: a failed new project leaves no folder behind, its parents included', async () => {
       const base = await tmp()
       const x = path.join(base, 'a', 'b', 'kv')

@@ -220,10 +220,9 @@ export async function writeAll(dir: string, files: PlannedFile[]): Promise<{note
     if (error instanceof Interrupted) throw new FabError('ABORTED', `${error.message}: ${untouched}`)
     if (error instanceof FabError) throw error
     const e = error as NodeJS.ErrnoException
-    throw new FabError(
-      'FILESYSTEM',
-      `cannot write into ${target}: ${e.code ? `${e.code} ` : ''}${messageOf(e)}; ${untouched}`,
-    )
+    const msg = messageOf(e)
+    const why = e.code && !msg.startsWith(e.code) ? `${e.code} ${msg}` : msg
+    throw new FabError('FILESYSTEM', `cannot write into ${target}: ${why}; ${untouched}`)
   } finally {
     trap.release()
   }
