@@ -9,8 +9,7 @@ import {promisify} from 'node:util'
 
 import {loadProject} from '../../src/lib/project/load.js'
 import {BIN, json, ROOT, runCli} from '../support/cli.js'
-import {buildNetwork, cleanup, dockerCmd, nodeBaseImage, requireDocker, uniq} from '../support/docker.js'
-import {goToolchainImage} from '../support/go-base.js'
+import {buildNetwork, cleanup, dockerCmd, goBaseImage, nodeBaseImage, requireDocker, uniq} from '../support/docker.js'
 import {snapshot} from '../support/tree.js'
 
 const exec = promisify(execFile)
@@ -560,7 +559,7 @@ describe('fabk8s init', () => {
         expect(dockerfile).to.match(/^USER 10001:10001$/m)
         expect(existsSync(path.join(dir, '.dockerignore'))).to.equal(true)
 
-        const base = language === 'go' ? await goToolchainImage() : await nodeBaseImage()
+        const base = language === 'go' ? await goBaseImage() : await nodeBaseImage()
         const probeImage = await nodeBaseImage()
         const tag = `fabk8s-test/scaffold-${language}-${uniq()}:1.0`
         images.push(tag)
