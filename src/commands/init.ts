@@ -26,6 +26,10 @@ and a missing NAME is an error. Refuses a non-empty folder unless --force; --dry
     '<%= config.bin %> init kv --language typescript --tls --namespace chaincode --dir ./kv --dry-run',
   ]
   static override flags = {
+    address: Flags.string({
+      description:
+        'host:port the peers dial (fabk8s.yaml chaincode.address; with --tls its host goes into the server certificate) [default: <name>.<namespace>.svc.cluster.local:<port>]',
+    }),
     'chaincode-version': Flags.string({default: undefined, description: 'chaincode version (fabk8s.yaml version)'}),
     channel: Flags.string({description: 'Fabric channel [default: mychannel]'}),
     cluster: Flags.string({description: 'kind cluster name [default: kind]'}),
@@ -41,6 +45,10 @@ and a missing NAME is an error. Refuses a non-empty folder unless --force; --dry
       options: ['typescript', 'javascript', 'go'],
     }),
     namespace: Flags.string({char: 'n', description: 'Kubernetes namespace for the chaincode [default: fabk8s]'}),
+    'node-port': Flags.string({
+      description:
+        'serve through a NodePort Service on this fixed port (30000-32767), for peers outside the cluster; needs --address <node>:<port>',
+    }),
     port: Flags.string({description: 'chaincode server port, 1-65535 [default: 9999]'}),
     tls: Flags.boolean({
       allowNo: true,
@@ -52,7 +60,7 @@ and a missing NAME is an error. Refuses a non-empty folder unless --force; --dry
     const {args} = await this.parse(Init)
     const f = this.flags
     const {default: path} = await import('node:path')
-    const {INIT_DEFAULTS, parsePort, planProject, validate} = await import('../lib/scaffold/init.js')
+    const {INIT_DEFAULTS, parseNodePort, parsePort, planProject, validate} = await import('../lib/scaffold/init.js')
     const {checkTarget, writeAll} = await import('../lib/scaffold/write.js')
     const {resolveAnswers} = await import('../lib/scaffold/answers.js')
 
@@ -70,6 +78,8 @@ and a missing NAME is an error. Refuses a non-empty folder unless --force; --dry
       },
       {defaults: INIT_DEFAULTS, json: this.jsonEnabled(), validate, yes: f.yes},
     )
+    answers.address = f.address
+    answers.nodePort = f['node-port'] === undefined ? undefined : parseNodePort(f['node-port'], '--node-port')
     const dir = path.resolve(f.dir ?? answers.name)
     await checkTarget(dir, f.force)
     const files = await planProject(answers)

@@ -507,6 +507,57 @@ describe('fabk8s init', () => {
     })
   })
 
+  describe('--address and --node-port: peers outside the cluster dial a NodePort', () => {
+    it('writes chaincode.address and a NodePort service; with --tls the server certificate names the address host', async () => {
+      const dir = path.join(await tmp(), 'kv')
+      const r = await runCli([
+        'init',
+        'kv',
+        '--yes',
+        '--tls',
+        '--address',
+        '192.0.2.10:30999',
+        '--node-port',
+        '30999',
+        '--dir',
+        dir,
+      ])
+      expect(r.code, r.stderr).to.equal(0)
+      const p = await loadProject(path.join(dir, 'fabk8s.yaml'), {})
+      expect(p.chaincode.address).to.equal('192.0.2.10:30999')
+      expect(p.chaincode.service).to.deep.equal({nodePort: 30_999, type: 'NodePort'})
+      const {stdout} = await exec('openssl', ['x509', '-in', p.chaincode.tls.cert, '-noout', '-ext', 'subjectAltName'])
+      expect(stdout).to.include('IP Address:192.0.2.10').and.include('DNS:kv.fabk8s.svc.cluster.local')
+      const host = await runCli([
+        'init',
+        'kv',
+        '--yes',
+        '--tls',
+        '--address',
+        'cc.example.com:7052',
+        '--dir',
+        path.join(await tmp(), 'kv'),
+      ])
+      expect(host.code, host.stderr).to.equal(0)
+    })
+
+    it('bad values and --node-port without --address are exit 2 naming the flag', async () => {
+      const cases: [string[], RegExp][] = [
+        [['--address', 'nohost'], /--address: "nohost" must be host:port with a port 1-65535/],
+        [['--address', 'h:0'], /--address: "h:0" must be host:port with a port 1-65535/],
+        [['--address', 'h:1', '--node-port', '80'], /--node-port: "80" is not a node port \(30000-32767\)/],
+        [['--node-port', '30999'], /--node-port needs --address HOST:PORT/],
+      ]
+      for (const [flags, re] of cases) {
+        const dir = path.join(await tmp(), 'kv')
+        const r = await runCli(['init', 'kv', '--yes', ...flags, '--dir', dir])
+        expect(r.code, flags.join(' ')).to.equal(2)
+        expect(r.stderr, flags.join(' ')).to.match(re)
+        expect(existsSync(dir)).to.equal(false)
+      }
+    })
+  })
+
   describe('flags (issue 12, item 13 and 14)', () => {
     it('--port 0 / 99999 / abc name the flag and the valid range (exit 2)', async () => {
       for (const v of ['0', '99999', 'abc']) {

@@ -3,17 +3,21 @@ import path from 'node:path'
 import type {PlannedFile} from './write.js'
 
 import {FabError} from '../errors.js'
-import {DNS1123_RE, LABEL_RE, type Language, LANGUAGES, TAG_RE} from '../project/schema.js'
+import {DNS1123_RE, LABEL_RE, type Language, LANGUAGES, NODE_PORT_RANGE, TAG_RE} from '../project/schema.js'
 import {generateChaincodeTls} from '../tls/certs.js'
 import {show} from '../ui/text.js'
 import {renderTree, templatesDir, type TemplateVars} from './templates.js'
 
 export interface InitAnswers {
+  /** The host:port the peers dial (chaincode.address); default <name>.<namespace>.svc.cluster.local:<port>. */
+  address?: string
   channel: string
   cluster: string
   language: Language
   name: string
   namespace: string
+  /** A NodePort Service with this fixed port (peers outside the cluster); needs address. */
+  nodePort?: number
   port: number
   tls: boolean
   version: string
@@ -31,6 +35,11 @@ export const INIT_DEFAULTS: Omit<InitAnswers, 'name'> = {
 
 /** Validators shared by flags and prompts: a message naming the value, or true. */
 export const validate = {
+  address(v: string): string | true {
+    const m = /^([^\s:/]+):(\d{1,5})$/.exec(v)
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65_535) return `${show(v)} must be host:port with a port 1-65535`
+    return true
+  },
   channel: (v: string) =>
     /^[a-z][a-z0-9.-]*$/.test(v) ||
     `${show(v)} is not a valid Fabric channel name (lower-case letters, digits, '.', '-')`,
@@ -56,6 +65,15 @@ export const validate = {
   },
 }
 
+/** A node port from a flag, or a USAGE error naming the flag and the range. */
+export function parseNodePort(v: string, flag: string): number {
+  const [lo, hi] = NODE_PORT_RANGE
+  const n = Number(v.trim())
+  if (!/^\d+$/.test(v.trim()) || n < lo || n > hi)
+    throw new FabError('USAGE', `${flag}: ${show(v)} is not a node port (${lo}-${hi})`)
+  return n
+}
+
 /** A port from a flag or prompt, or a USAGE error naming the flag and the range. */
 export function parsePort(v: string, flag: string): number {
   const r = validate.port(v.trim())
@@ -73,15 +91,23 @@ export function checkAnswers(a: InitAnswers): void {
     ['--cluster', validate.cluster(a.cluster)],
     ['--port', validate.port(String(a.port))],
     ['--chaincode-version', validate.version(a.version)],
+    ['--address', a.address === undefined ? true : validate.address(a.address)],
   ]
   for (const [flag, r] of checks) if (r !== true) throw new FabError('USAGE', `${flag}: ${r}`)
+  if (a.nodePort !== undefined && a.address === undefined)
+    throw new FabError(
+      'USAGE',
+      '--node-port needs --address HOST:PORT: the address the peers dial (a node of the cluster and the node port)',
+    )
 }
 
 /** Every file of a new project, rendered in memory (nothing is written here). */
 export async function planProject(a: InitAnswers): Promise<PlannedFile[]> {
   checkAnswers(a)
   const node = a.language !== 'go'
+  const svcHost = `${a.name}.${a.namespace}.svc.cluster.local`
   const vars: TemplateVars = {
+    address: a.address ?? `${svcHost}:${a.port}`,
     channel: a.channel,
     cluster: a.cluster,
     ext: a.language === 'typescript' ? 'ts' : a.language === 'javascript' ? 'js' : 'go',
@@ -90,6 +116,7 @@ export async function planProject(a: InitAnswers): Promise<PlannedFile[]> {
     name: a.name,
     namespace: a.namespace,
     node,
+    nodePort: a.nodePort ?? 0,
     port: a.port,
     runLocal: a.language === 'typescript' ? 'npm run build && npm start' : node ? 'npm start' : 'go run .',
     srcDir: a.language === 'typescript' ? 'src' : 'lib',
@@ -104,10 +131,11 @@ export async function planProject(a: InitAnswers): Promise<PlannedFile[]> {
 
   const planned: PlannedFile[] = [...files.entries()].map(([p, content]) => ({content, path: p}))
   if (a.tls) {
-    const host = `${a.name}.${a.namespace}.svc.cluster.local`
-    const tls = await generateChaincodeTls([host, `${a.name}.${a.namespace}`, a.name, 'localhost', '127.0.0.1'], {
-      cn: a.name,
-    })
+    // the names the peers may dial: the Service, and the --address host (a node, for a NodePort)
+    const hosts = [svcHost, `${a.name}.${a.namespace}`, a.name, 'localhost', '127.0.0.1']
+    const dialed = a.address?.slice(0, a.address.lastIndexOf(':'))
+    if (dialed && !hosts.includes(dialed)) hosts.push(dialed)
+    const tls = await generateChaincodeTls(hosts, {cn: a.name})
     for (const [f, pem] of Object.entries(tls))
       planned.push({content: Buffer.from(pem), mode: f.endsWith('.key') ? 0o600 : 0o644, path: `tls/${f}`})
   }
