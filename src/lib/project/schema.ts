@@ -2,7 +2,7 @@
  * The fabk8s.yaml schema, in one place: the typed shape every command reads, the defaults, and the validation
  * that turns raw YAML into it. Errors are collected with their field path; load.ts adds file and line.
  */
-import {escapeControl, show} from '../ui/text.js'
+import {escapeControl, hasControl, show} from '../ui/text.js'
 
 export const LANGUAGES = ['typescript', 'javascript', 'go'] as const
 export type Language = (typeof LANGUAGES)[number]
@@ -241,6 +241,11 @@ export function validateProject(
 
     if (typeof v !== 'string') {
       bad(p, `must be a string, got ${kindOf(v)}`)
+      return
+    }
+
+    if (hasControl(v)) {
+      bad(p, `must not hold control characters, got ${show(v)}`)
       return
     }
 

@@ -15,6 +15,11 @@ const escapeChar = (ch: string): string =>
         ? String.raw`\r`
         : `\\u${ch.codePointAt(0)!.toString(16).padStart(4, '0')}`
 
+/** True when `s` holds a control character other than tab and newline. */
+export function hasControl(s: string): boolean {
+  return [...s.matchAll(CONTROL)].some(([ch]) => ch !== '\n' && ch !== '\t')
+}
+
 /** Escape control characters; characters in `keep` (e.g. '\n' for multi-line messages) pass through. */
 export function escapeControl(s: string, keep = ''): string {
   return s.replaceAll(CONTROL, (ch) => (keep.includes(ch) ? ch : escapeChar(ch)))

@@ -340,6 +340,21 @@ network:
       expect(e.message).to.not.match(/parseAllDocuments/)
     })
 
+    it('a value with control characters is an error, so none can reach output later (exit 3)', async () => {
+      const e = await loadError(
+        'name: kv\nversion: "1"\nchaincode: {address: "kv\\e]0;pwned\\a.svc:9999"}\nkubernetes: {context: "a\\u009bb"}\n',
+      )
+      expect(e.message).to.match(
+        /:3 chaincode\.address: must not hold control characters, got "kv\\u001b]0;pwned\\u0007\.svc:9999"/,
+      )
+      expect(e.message).to.match(/:4 kubernetes\.context: must not hold control characters/)
+      const ok = await loadProject(
+        await project('name: kv\nversion: "1"\ndefinition:\n  signaturePolicy: |\n    OR(\n    \t\'A.peer\')\n'),
+        {},
+      )
+      expect(ok.definition.signaturePolicy).to.include('\n')
+    })
+
     it('control characters from values and keys are escaped in terminal output and in messages', async () => {
       const dir = await mkdtemp(path.join(tmpdir(), 'fabk8s-proj-'))
       await writeFile(
