@@ -84,8 +84,8 @@ network:
     it("takes the place of fabk8s init's commented-out example, keeping the comments above it", async () => {
       const template = readFileSync(new URL('../../../templates/chaincode/common/fabk8s.yaml', import.meta.url), 'utf8')
       const src = template
-        .replaceAll(/\{\{#tls\}\}[\s\S]*?\{\{\/tls\}\}\n/g, '')
-        .replaceAll(/\{\{[\^/]tls\}\}\n/g, '')
+        .replaceAll(/^\{\{#(\w+)\}\}\n[\s\S]*?^\{\{\/\1\}\}\n/gm, '')
+        .replaceAll(/^\{\{[\^/]\w+\}\}\n/gm, '')
         .replaceAll(/\{\{(\w+)\}\}/g, (m, k: string) => ({language: 'go', port: '9999', version: '1.0'})[k] ?? 'kv')
       const {mode, text} = await spliceNetwork(src, SECTION, 'fabk8s.yaml')
       expect(mode).to.equal('replaced-example')
