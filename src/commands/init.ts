@@ -42,7 +42,7 @@ and a missing NAME is an error. Refuses a non-empty folder unless --force; --dry
     language: Flags.string({
       char: 'l',
       description: 'chaincode language [default: typescript]',
-      options: ['typescript', 'javascript', 'go'],
+      options: ['typescript', 'javascript', 'go', 'java'],
     }),
     namespace: Flags.string({char: 'n', description: 'Kubernetes namespace for the chaincode [default: fabk8s]'}),
     'node-port': Flags.string({
@@ -107,7 +107,14 @@ and a missing NAME is an error. Refuses a non-empty folder unless --force; --dry
       this.say('')
       this.say('Next:')
       this.say(`  cd ${rel}`)
-      this.say(answers.language === 'go' ? '  go test ./...' : '  npm install && npm test')
+      this.say(
+        {
+          go: '  go test ./...',
+          java: '  mvn test',
+          javascript: '  npm install && npm test',
+          typescript: '  npm install && npm test',
+        }[answers.language],
+      )
       this.say('  fabk8s up        # build, load into kind, deploy, register')
     }
 

@@ -4,7 +4,7 @@
  */
 import {escapeControl, hasControl, show} from '../ui/text.js'
 
-export const LANGUAGES = ['typescript', 'javascript', 'go'] as const
+export const LANGUAGES = ['typescript', 'javascript', 'go', 'java'] as const
 export type Language = (typeof LANGUAGES)[number]
 
 /** Fabric's chaincode label rule (core/chaincode/persistence). */

@@ -57,7 +57,12 @@ export async function resolveAnswers(
       ? await p.select<Language>(
           'Language',
           LANGUAGES.map((l) => ({
-            name: l === 'go' ? 'Go (fabric-contract-api-go)' : l === 'typescript' ? 'TypeScript' : 'JavaScript',
+            name: {
+              go: 'Go (fabric-contract-api-go)',
+              java: 'Java (fabric-chaincode-java, Maven)',
+              javascript: 'JavaScript',
+              typescript: 'TypeScript',
+            }[l],
             value: l,
           })),
           defaults.language,

@@ -104,21 +104,30 @@ export function checkAnswers(a: InitAnswers): void {
 /** Every file of a new project, rendered in memory (nothing is written here). */
 export async function planProject(a: InitAnswers): Promise<PlannedFile[]> {
   checkAnswers(a)
-  const node = a.language !== 'go'
+  const node = a.language === 'typescript' || a.language === 'javascript'
+  const java = a.language === 'java'
   const svcHost = `${a.name}.${a.namespace}.svc.cluster.local`
   const vars: TemplateVars = {
     address: a.address ?? `${svcHost}:${a.port}`,
     channel: a.channel,
     cluster: a.cluster,
-    ext: a.language === 'typescript' ? 'ts' : a.language === 'javascript' ? 'js' : 'go',
+    ext: {go: 'go', java: 'java', javascript: 'js', typescript: 'ts'}[a.language],
     go: a.language === 'go',
+    java,
     language: a.language,
     name: a.name,
     namespace: a.namespace,
     node,
     nodePort: a.nodePort ?? 0,
     port: a.port,
-    runLocal: a.language === 'typescript' ? 'npm run build && npm start' : node ? 'npm start' : 'go run .',
+    runLocal:
+      a.language === 'typescript'
+        ? 'npm run build && npm start'
+        : node
+          ? 'npm start'
+          : java
+            ? 'mvn -q package -DskipTests && java -jar target/chaincode.jar'
+            : 'go run .',
     srcDir: a.language === 'typescript' ? 'src' : 'lib',
     tls: a.tls,
     version: a.version,
