@@ -112,6 +112,7 @@ function which(name: string): string | undefined {
 class Rootfs {
   readonly files = new Map<string, string>() // path in image → host file
   readonly fingerprint: string[] = []
+  readonly trees: {dir: string; exclude: string[]}[] = [] // host folders copied whole, at the same path
 
   constructor(readonly dir: string) {}
 
@@ -134,6 +135,16 @@ class Rootfs {
     const dest = path.join(realpathSync(path.dirname(file)), path.basename(file))
     this.add(dest, file)
     return dest
+  }
+
+  /**
+   * A host folder copied whole at the same path, symlinks kept (so a toolchain's relative links still resolve; add
+   * the folders its absolute links point into as trees too). `exclude`: tar patterns of parts not needed.
+   */
+  addTree(dir: string, exclude: string[] = []): void {
+    const st = statSync(dir)
+    this.trees.push({dir, exclude})
+    this.fingerprint.push(`tree ${dir}:${st.mtimeMs}:${exclude.join(',')}`)
   }
 
   hash(extra: string): string {
@@ -179,6 +190,14 @@ class Rootfs {
       await mkdir(path.dirname(to), {recursive: true})
       await copyFile(src, to)
       await chmod(to, statSync(src).mode & 0o7777)
+    }
+
+    for (const {dir, exclude} of this.trees) {
+      const rel = path.relative('/', dir)
+      await pexec('sh', [
+        '-c',
+        `tar -C / -cf - ${exclude.map((e) => `--exclude='${e}'`).join(' ')} '${rel}' | tar -C '${this.dir}' -xf -`,
+      ])
     }
 
     for (const d of ['tmp', 'var/tmp']) {
@@ -267,6 +286,118 @@ export async function nodeBaseImage(): Promise<string> {
       `ENV SSL_CERT_FILE=${CA_BUNDLE}`,
       `ENV NODE_VERSION=${process.versions.node}`,
       'CMD ["node"]',
+    ])
+    return tag
+  })
+}
+
+const USERS = {
+  group: 'root:x:0:\nnogroup:x:65534:\n',
+  passwd: 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
+}
+
+/** What every toolchain base image has: a shell and the tools of TOOLS (+ extra), the CA bundle, users, /root. */
+async function addShellAndCAs(fs: Rootfs, extra: string[] = []): Promise<void> {
+  for (const t of [...TOOLS, ...extra]) {
+    const p = which(t)
+    if (p) await fs.addBinary(p, `/usr/bin/${t}`)
+  }
+
+  const sh = which('sh')
+  if (sh) await fs.addBinary(sh, '/bin/sh')
+  if (existsSync(CA_BUNDLE)) fs.add(CA_BUNDLE, CA_BUNDLE)
+}
+
+async function writeUsers(root: string): Promise<void> {
+  const etc = path.join(root, 'etc')
+  await mkdir(etc, {recursive: true})
+  await writeFile(path.join(etc, 'passwd'), USERS.passwd)
+  await writeFile(path.join(etc, 'group'), USERS.group)
+  await writeFile(path.join(etc, 'nsswitch.conf'), 'passwd: files\ngroup: files\nhosts: files dns\n')
+  await mkdir(path.join(root, 'root'), {recursive: true})
+}
+
+/**
+ * A Go toolchain base image from this machine's Go (GOROOT copied whole, without its own tests), cached as
+ * `fabk8s-test/go-toolchain:<hash>`. Builds that `FROM ${BASE_IMAGE}` can `go mod download` (through the module
+ * proxy) and `go build`; GOTOOLCHAIN=local, so go never tries to download another toolchain.
+ */
+export async function goBaseImage(): Promise<string> {
+  const {stdout} = await pexec('go', ['env', 'GOROOT', 'GOVERSION'])
+  const [goroot, version] = stdout.trim().split('\n')
+  return withRootfs(async (fs) => {
+    await addShellAndCAs(fs)
+    fs.addTree(goroot, [`${path.relative('/', goroot)}/test`, `${path.relative('/', goroot)}/doc`])
+    const tag = `fabk8s-test/go-toolchain:${fs.hash(`go-base ${goroot} ${version}`)}`
+    if (await imageExists(tag)) return tag
+    await fs.materialise()
+    await writeUsers(fs.dir)
+    await fs.import(tag, [
+      `ENV PATH=${goroot}/bin:/usr/local/bin:/usr/bin:/bin`,
+      `ENV GOROOT=${goroot}`,
+      'ENV GOPATH=/go',
+      'ENV GOTOOLCHAIN=local',
+      'ENV GOFLAGS=-buildvcs=false',
+      `ENV SSL_CERT_FILE=${CA_BUNDLE}`,
+      'CMD ["go", "version"]',
+    ])
+    return tag
+  })
+}
+
+/**
+ * Java base images from this machine's JDK (Debian's openjdk, `java` on PATH), cached by a content hash:
+ *  - `runtime`: the JDK alone, `fabk8s-test/java-runtime:<hash>`, what a chaincode jar runs on;
+ *  - `build`: the JDK with Maven (`mvn`) and Gradle (`gradle`, when installed: apt-get install gradle), as
+ *    `fabk8s-test/java-build:<hash>`; Maven and Gradle reach Maven Central like the host does.
+ * The folders are copied at the same paths as on the host, with the /etc folders their symlinks point into.
+ */
+export async function javaBaseImage(kind: 'build' | 'runtime'): Promise<string> {
+  const javaBin = realpathSync(which('java') ?? '/usr/bin/java')
+  const javaHome = path.dirname(path.dirname(javaBin))
+  const rel = (p: string) => path.relative('/', p)
+  return withRootfs(async (fs) => {
+    await addShellAndCAs(
+      fs,
+      kind === 'build' ? ['uname', 'dirname', 'basename', 'expr', 'tr', 'sed', 'find', 'which', 'grep'] : [],
+    )
+    await fs.addBinary(javaBin)
+    for (const lib of ['lib/server/libjvm.so', 'lib/libnet.so', 'lib/libnio.so', 'lib/libzip.so', 'lib/libjimage.so'])
+      if (existsSync(path.join(javaHome, lib))) await fs.addBinary(path.join(javaHome, lib))
+    fs.addTree(javaHome, [
+      `${rel(javaHome)}/jmods`,
+      `${rel(javaHome)}/man`,
+      `${rel(javaHome)}/include`,
+      `${rel(javaHome)}/legal`,
+    ])
+    // the targets of the JDK's absolute symlinks (conf, security, cacerts)
+    for (const d of [`/etc/${path.basename(javaHome).replace(/-amd64$|-arm64$/, '')}`, '/etc/ssl/certs/java'])
+      if (existsSync(d)) fs.addTree(d)
+    const env = [`ENV JAVA_HOME=${javaHome}`]
+    let pathDirs = `${javaHome}/bin:/usr/local/bin:/usr/bin:/bin`
+    if (kind === 'build') {
+      if (!existsSync('/usr/share/maven/bin/mvn'))
+        throw new Error('Maven is not installed here (apt-get install maven)')
+      for (const d of ['/usr/share/maven', '/etc/maven', '/usr/share/java']) fs.addTree(d)
+      pathDirs = `${pathDirs}:/usr/share/maven/bin`
+      if (existsSync('/usr/share/gradle/bin/gradle')) {
+        for (const d of ['/usr/share/gradle', '/usr/share/ant', '/usr/lib/jni']) if (existsSync(d)) fs.addTree(d)
+        for (const so of ['/usr/lib/jni/libnative-platform.so', '/usr/lib/jni/libnative-platform-curses.so'])
+          if (existsSync(so)) await fs.addBinary(so)
+        pathDirs = `${pathDirs}:/usr/share/gradle/bin`
+      }
+    }
+
+    const tag = `fabk8s-test/java-${kind}:${fs.hash(`java-${kind} ${javaHome}`)}`
+    if (await imageExists(tag)) return tag
+    await fs.materialise()
+    await writeUsers(fs.dir)
+    await fs.import(tag, [
+      ...env,
+      `ENV PATH=${pathDirs}`,
+      'ENV LANG=C.UTF-8',
+      `ENV SSL_CERT_FILE=${CA_BUNDLE}`,
+      'CMD ["java", "-version"]',
     ])
     return tag
   })
