@@ -1,0 +1,283 @@
+/**
+ * `fabk8s adopt`: what it adds to (and, with --write, changes in) an existing chaincode project, planned in memory.
+ * Nothing here writes: apply() does, all or nothing, through the scaffold's staged writer.
+ */
+import {existsSync} from 'node:fs'
+import {readdir, readFile, stat} from 'node:fs/promises'
+import path from 'node:path'
+
+import type {PlannedFile} from '../scaffold/write.js'
+
+import {FabError} from '../errors.js'
+import {INIT_DEFAULTS, validate} from '../scaffold/init.js'
+import {render, templatesDir, type TemplateVars} from '../scaffold/templates.js'
+import {detect, type Detected, type GoProject, type JavaProject, type NodeProject} from './detect.js'
+import {analyseGo, type LineChange} from './go.js'
+
+export interface AdoptOptions {
+  channel?: string
+  cluster?: string
+  name?: string
+  namespace?: string
+  port?: number
+  version?: string
+}
+
+export interface AdoptFile extends PlannedFile {
+  /** add: a new file; change: an existing file of the project, changed (only with --write). */
+  action: 'add' | 'change'
+  /** For a change: the lines that change. */
+  lines?: LineChange[]
+}
+
+export interface AdoptPlan {
+  /** How the image builds the project, in words (for output). */
+  build: string
+  detected: Detected
+  dir: string
+  /** Files the project already has where adopt would add one. */
+  existing: string[]
+  files: AdoptFile[]
+  language: Detected['language']
+  name: string
+  /** What the user should know (e.g. settings not copied, lockfiles not used). */
+  notes: string[]
+  version: string
+}
+
+/** Join relative parts with '/', skipping empty ones (the module root is ''). */
+const join = (...p: string[]) => path.posix.join(...p.filter(Boolean))
+
+async function template(rel: string, vars: TemplateVars): Promise<Buffer> {
+  return Buffer.from(render(await readFile(path.join(templatesDir(), rel), 'utf8'), vars))
+}
+
+function check(flag: string, r: string | true): void {
+  if (r !== true) throw new FabError('USAGE', `${flag}: ${r}`)
+}
+
+async function planNode(d: Detected & NodeProject, vars: TemplateVars, notes: string[]): Promise<AdoptFile[]> {
+  if (d.api === 'shim')
+    throw new FabError(
+      'USAGE',
+      `${path.join(d.dir, 'package.json')}: fabric-shim without fabric-contract-api (a low-level ChaincodeInterface): fabk8s adopt serves contract-API chaincode with fabric-chaincode-node's server command`,
+      {
+        hint: 'start the chaincode with shim.server(chaincode, {ccid, address}) yourself, or move it to fabric-contract-api',
+      },
+    )
+  const pkg = JSON.parse(await readFile(path.join(d.dir, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>
+  }
+  if (!pkg.dependencies?.['fabric-shim'])
+    throw new FabError(
+      'USAGE',
+      `${path.join(d.dir, 'package.json')}: fabric-shim is not in dependencies; the chaincode server (fabric-chaincode-node server) comes from it`,
+      {hint: 'npm install fabric-shim (the same 2.x as fabric-contract-api), then run fabk8s adopt again'},
+    )
+  const omit = d.build ? '' : ' --omit=dev'
+  const install = d.lockfile ? `npm ci --no-audit --no-fund${omit}` : `npm install --no-audit --no-fund${omit}`
+  if (d.otherLockfiles.length > 0)
+    notes.push(`the image installs with npm (${install}); ${d.otherLockfiles.join(' and ')} is not used`)
+  if (!d.lockfile) notes.push('no package-lock.json: the image resolves dependencies anew (npm install) on each build')
+  const v = {
+    ...vars,
+    build: d.build,
+    buildNote: d.build ? ', npm run build' : '',
+    copyFirst: d.installScripts.length > 0,
+    install,
+    packageFiles: ['package.json', d.lockfile].filter(Boolean).join(' '),
+  }
+  return [
+    {action: 'add', content: await template('adopt/node/Dockerfile', v), path: 'Dockerfile'},
+    {action: 'add', content: await template('adopt/node/_dockerignore', v), path: '.dockerignore'},
+    {action: 'add', content: await template('adopt/node/fabk8s-server.cjs', v), path: 'fabk8s-server.cjs'},
+  ]
+}
+
+async function planGo(d: Detected & GoProject, vars: TemplateVars, notes: string[]): Promise<AdoptFile[]> {
+  const start = await analyseGo(d.dir, d)
+  const v: TemplateVars = {
+    ...vars,
+    goPackage: 'main',
+    goVersion: d.goVersion,
+    modFiles: d.sum ? 'go.mod go.sum' : 'go.mod',
+    shimImport: d.shimImport,
+    vendor: d.vendor,
+    vendorNote: d.vendor ? ' and its vendor folder' : '',
+  }
+  const files: AdoptFile[] = [
+    {action: 'add', content: await template('adopt/go/_dockerignore', v), path: '.dockerignore'},
+  ]
+  if (start.mode === 'subpackage') {
+    const mainDir = 'cmd/fabk8s-server'
+    // one group, sorted by path, as gofmt keeps it
+    const imports = [
+      {
+        alias: start.contractapi === 'contractapi' ? undefined : start.contractapi,
+        path: `${d.contractApi}/contractapi`,
+      },
+      ...start.imports,
+    ]
+      .sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0))
+      .map((i) => `\t${i.alias ? `${i.alias} ` : ''}"${i.path}"`)
+    files.push(
+      {
+        action: 'add',
+        content: await template('adopt/go/main.go', {
+          ...v,
+          args: start.args,
+          contractapi: start.contractapi,
+          imports: imports.join('\n'),
+          sourceMain: start.sourceMain,
+        }),
+        path: join(mainDir, 'main.go'),
+      },
+      {action: 'add', content: await template('adopt/go/fabk8s_server.go', v), path: join(mainDir, 'fabk8s_server.go')},
+      {action: 'add', content: await template('adopt/go/Dockerfile', {...v, mainPkg: mainDir}), path: 'Dockerfile'},
+    )
+    notes.push(
+      `${mainDir}/main.go makes the chaincode from the same contracts as ${start.sourceMain} (${start.contractapi}.NewChaincode(${start.args.replaceAll(/\s+/g, ' ')})); settings ${start.sourceMain} makes on it afterwards (Info, DefaultContract, ...) are not copied`,
+    )
+    return files
+  }
+
+  files.push(
+    {
+      action: 'add',
+      content: await template('adopt/go/fabk8s_server.go', v),
+      path: join(start.mainDir, 'fabk8s_server.go'),
+    },
+    {action: 'add', content: await template('adopt/go/Dockerfile', {...v, mainPkg: start.mainDir}), path: 'Dockerfile'},
+  )
+  if (start.mode === 'main') {
+    const {change} = start
+    const file = path.join(d.dir, change.file)
+    const text = await readFile(file, 'utf8')
+    const lines = text.split('\n')
+    lines[change.line - 1] = change.after
+    files.push({
+      action: 'change',
+      content: Buffer.from(lines.join('\n')),
+      lines: [change],
+      mode: (await stat(file)).mode & 0o7777,
+      path: change.file,
+    })
+  }
+
+  return files
+}
+
+async function javaSources(dir: string): Promise<string[]> {
+  const root = path.join(dir, 'src', 'main')
+  if (!existsSync(root)) return []
+  const out: string[] = []
+  const walk = async (p: string): Promise<void> => {
+    for (const e of await readdir(p, {withFileTypes: true})) {
+      const q = path.join(p, e.name)
+      if (e.isDirectory()) await walk(q)
+      else if (/\.(java|kt)$/.test(e.name)) out.push(q)
+    }
+  }
+
+  await walk(root)
+  return out
+}
+
+async function planJava(d: Detected & JavaProject, vars: TemplateVars, notes: string[]): Promise<AdoptFile[]> {
+  let contract = false
+  for (const f of await javaSources(d.dir)) if (/@Contract\b/.test(await readFile(f, 'utf8'))) contract = true
+  if (!contract)
+    throw new FabError(
+      'USAGE',
+      `${d.dir}: no @Contract class under src/main: fabk8s adopt serves contract-API chaincode (fabric-chaincode-java's ContractRouter); a ChaincodeBase class only dials the peer`,
+      {
+        hint: 'annotate the contract classes with @Contract (org.hyperledger.fabric.contract.annotation), then run fabk8s adopt again',
+      },
+    )
+  const maven = d.build === 'maven'
+  const mvn = d.wrapper ? 'sh ./mvnw' : 'mvn'
+  const buildCmd = maven
+    ? `${mvn} -B -q package -DskipTests`
+    : `${d.wrapper ? 'sh ./gradlew' : 'gradle'} --no-daemon -q build -x test`
+  const v: TemplateVars = {
+    ...vars,
+    buildCmd,
+    buildImage: maven
+      ? d.wrapper
+        ? `eclipse-temurin:${d.javaVersion}-jdk`
+        : `maven:3.9-eclipse-temurin-${d.javaVersion}`
+      : d.wrapper
+        ? `eclipse-temurin:${d.javaVersion}-jdk`
+        : `gradle:8-jdk${d.javaVersion}`,
+    buildTool: maven ? 'Maven' : 'Gradle',
+    gradle: !maven,
+    javaVersion: d.javaVersion,
+    maven,
+    mvn,
+    wrapper: d.wrapper,
+  }
+  if (d.wrapper && !maven)
+    notes.push('the image builds with ./gradlew, which downloads the Gradle distribution its wrapper properties name')
+  notes.push(
+    'the image runs org.hyperledger.fabric.contract.ContractRouter with the project jar and its runtime classpath; it does not ask the peer for a client certificate (chaincode.tls.clientAuth)',
+  )
+  return [
+    {action: 'add', content: await template('adopt/java/Dockerfile', v), path: 'Dockerfile'},
+    {action: 'add', content: await template('adopt/java/_dockerignore', v), path: '.dockerignore'},
+    {action: 'add', content: await template('adopt/java/fabk8s-server.sh', v), mode: 0o755, path: 'fabk8s-server.sh'},
+  ]
+}
+
+/** Detect the project in dir and plan every file adopt adds or changes. Reads only. */
+export async function planAdoption(dir: string, opts: AdoptOptions = {}): Promise<AdoptPlan> {
+  const d = await detect(dir)
+  const name = opts.name ?? d.name
+  if (!name)
+    throw new FabError('USAGE', `--name: needed; no valid chaincode name could be made from the ${d.nameFrom}`, {
+      hint: 'pass --name NAME (lower-case letters, digits and -)',
+    })
+  check(opts.name ? '--name' : `--name (from the ${d.nameFrom} "${name}")`, validate.name(name))
+  const version = opts.version ?? d.version ?? INIT_DEFAULTS.version
+  check('--chaincode-version', validate.version(version))
+  const channel = opts.channel ?? INIT_DEFAULTS.channel
+  const namespace = opts.namespace ?? INIT_DEFAULTS.namespace
+  const cluster = opts.cluster ?? INIT_DEFAULTS.cluster
+  check('--channel', validate.channel(channel))
+  check('--namespace', validate.namespace(namespace))
+  check('--cluster', validate.cluster(cluster))
+  const port = opts.port ?? INIT_DEFAULTS.port
+  const vars: TemplateVars = {
+    channel,
+    cluster,
+    language: d.language,
+    name,
+    namespace,
+    port,
+    tls: false,
+    version,
+  }
+  const notes: string[] = []
+  const specific =
+    d.kind === 'node'
+      ? await planNode(d, vars, notes)
+      : d.kind === 'go'
+        ? await planGo(d, vars, notes)
+        : await planJava(d, vars, notes)
+  const files: AdoptFile[] = [
+    {action: 'add' as const, content: await template('chaincode/common/fabk8s.yaml', vars), path: 'fabk8s.yaml'},
+    ...specific,
+  ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  const existing = files.filter((f) => f.action === 'add' && existsSync(path.join(dir, f.path))).map((f) => f.path)
+  const build =
+    d.kind === 'node'
+      ? `${d.lockfile ? 'npm ci' : 'npm install'}${d.build ? ', npm run build' : ''}`
+      : d.kind === 'go'
+        ? `go build ./${(files.find((f) => f.path.endsWith('fabk8s_server.go'))?.path ?? '')
+            .split('/')
+            .slice(0, -1)
+            .join('/')}`
+        : d.build === 'maven'
+          ? `${d.wrapper ? './mvnw' : 'mvn'} package`
+          : `${d.wrapper ? './gradlew' : 'gradle'} build`
+  return {build, detected: d, dir, existing, files, language: d.language, name, notes, version}
+}
