@@ -1,7 +1,6 @@
 import {expect} from 'chai'
 import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import net from 'node:net'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -12,6 +11,7 @@ import {fabnetOrSkip, networkYaml} from '../lib/fabric/fabnet.js'
 import {json, ROOT, runCli} from '../support/cli.js'
 import {dockerCmd, nodeImages, requireDocker, uniq} from '../support/docker.js'
 import {FakeKubeApiServer} from '../support/kube-api-server.js'
+import {freePort} from '../support/net.js'
 import {startUpFixture, type UpFixture} from '../support/up-fixture.js'
 
 const actions = (r: UpResult) => Object.fromEntries(r.steps.map((s) => [s.step, s.action]))
@@ -144,14 +144,6 @@ describe('fabk8s up with a real Fabric network @integration', function () {
   let dir: string
   let server: ChildProcess | undefined
   const name = `upcc${uniq()}`
-
-  const freePort = () =>
-    new Promise<number>((resolve) => {
-      const s = net.createServer().listen(0, '127.0.0.1', () => {
-        const {port} = s.address() as net.AddressInfo
-        s.close(() => resolve(port))
-      })
-    })
 
   before(async function () {
     const f = fabnetOrSkip(this)
