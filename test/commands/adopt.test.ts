@@ -159,6 +159,55 @@ describe('fabk8s adopt', () => {
     })
   })
 
+  it('Java: fabk8s-server.sh maps the fabk8s names onto what ContractRouter reads, TLS included', async () => {
+    const dir = await fixture('java-maven')
+    expect((await adopt(dir)).code).to.equal(0)
+    expect((await stat(path.join(dir, 'fabk8s-server.sh'))).mode & 0o111).to.not.equal(0)
+    // a stand-in java that shows what it was given
+    const bin = await mkdtemp(path.join(tmpdir(), 'fabk8s-adopt-bin-'))
+    await writeFile(
+      path.join(bin, 'java'),
+      '#!/bin/sh\nenv | grep -E "^(CHAINCODE_SERVER_ADDRESS|CORE_)" | sort\necho "args: $*"\n',
+      {mode: 0o755},
+    )
+    const run = async (env: Record<string, string>) =>
+      exec('sh', [path.join(dir, 'fabk8s-server.sh')], {env: {PATH: `${bin}:${process.env.PATH}`, ...env}}).catch(
+        (error: {code: number; stderr: string; stdout: string}) => error,
+      )
+    const plain = await run({CHAINCODE_ID: 'cc_1:ab', CORE_CHAINCODE_ADDRESS: '0.0.0.0:7052'})
+    expect(plain.stdout)
+      .to.match(/^CHAINCODE_SERVER_ADDRESS=0\.0\.0\.0:7052$/m)
+      .and.match(/^CORE_CHAINCODE_ID_NAME=cc_1:ab$/m)
+      .and.match(/^CORE_PEER_TLS_ENABLED=false$/m)
+      .and.match(/args: .*-cp \/app\/lib\/\* org\.hyperledger\.fabric\.contract\.ContractRouter$/m)
+    const tls = await run({
+      CHAINCODE_CLIENT_CA_CERT: '/t/ca.crt',
+      CHAINCODE_ID: 'cc_1:ab',
+      CHAINCODE_SERVER_ADDRESS: '0.0.0.0:7052',
+      CHAINCODE_TLS_CERT: '/t/tls.crt',
+      CHAINCODE_TLS_KEY: '/t/tls.key',
+    })
+    expect(tls.stdout)
+      .to.match(/^CORE_PEER_TLS_ENABLED=true$/m)
+      .and.match(/^CORE_TLS_CLIENT_KEY_FILE=\/t\/tls\.key$/m)
+      .and.match(/^CORE_TLS_CLIENT_CERT_FILE=\/t\/tls\.crt$/m)
+      .and.match(/^CORE_TLS_CLIENT_KEY_PATH=\/t\/tls\.key$/m)
+      .and.match(/^CORE_PEER_TLS_ROOTCERT_FILE=/m)
+    expect(tls.stderr).to.match(/does not ask the peer for a client certificate/)
+    const off = await run({
+      CHAINCODE_ID: 'x', CHAINCODE_SERVER_ADDRESS: ':1',
+      CHAINCODE_TLS_CERT: '/c',
+      CHAINCODE_TLS_DISABLED: 'True',
+      CHAINCODE_TLS_KEY: '/k',
+    })
+    expect(off.stdout).to.match(/^CORE_PEER_TLS_ENABLED=false$/m)
+    const none = (await run({})) as {code: number; stderr: string}
+    expect(none.code).to.equal(2)
+    expect(none.stderr).to.match(
+      /CHAINCODE_SERVER_ADDRESS \(or CORE_CHAINCODE_ADDRESS\) and CHAINCODE_ID .* must be set/,
+    )
+  })
+
   describe('refuses, writing nothing (one line, documented exit code)', () => {
     it('no chaincode project → exit 2 naming what it looked for', async () => {
       const dir = await mkdtemp(path.join(tmpdir(), 'fabk8s-adopt-empty-'))

@@ -2,7 +2,7 @@
  * A chaincode image answering real transactions through the test bed's Fabric peers: the image runs the way
  * fabk8s's Deployment runs it — the same environment (chaincodeEnv), UID 10001, read-only root filesystem, /tmp
  * as the only writable place, no capabilities — on the host network, at the address connection.json names
- * (127.0.0.1:<free port>). Then `fabk8s register` installs, approves and commits it, through the real CLI.
+ * (127.0.0.1:<free port>), within the Deployment's memory limit. Then `fabk8s register` installs, approves and commits it, through the real CLI.
  */
 import {expect} from 'chai'
 import {readFile, writeFile} from 'node:fs/promises'
@@ -11,7 +11,7 @@ import YAML from 'yaml'
 
 import type {Fabnet} from '../lib/fabric/fabnet.js'
 
-import {chaincodeEnv} from '../../src/lib/kube/manifests.js'
+import {chaincodeEnv, renderManifests} from '../../src/lib/kube/manifests.js'
 import {loadProject} from '../../src/lib/project/load.js'
 import {networkYaml} from '../lib/fabric/fabnet.js'
 import {json, runCli} from './cli.js'
@@ -44,6 +44,12 @@ export async function serveOnFabnet(f: Fabnet, dir: string, image: string): Prom
   const {packageId} = json<{packageId: string}>(pkg)
   const project = await loadProject(file, process.env)
   const env = chaincodeEnv(project, packageId).flatMap(({name, value}) => ['--env', `${name}=${value}`])
+  // the Deployment's memory limit too (a JVM that outgrows it is killed in the cluster)
+  const deployment = renderManifests(project, {image, namespace: 'x', packageId}).find((m) => m.kind === 'Deployment')!
+  const limit = (
+    deployment as unknown as {spec: {template: {spec: {containers: {resources: {limits: {memory: string}}}[]}}}}
+  ).spec.template.spec.containers[0].resources.limits.memory
+  const memory = limit.replace(/Mi$/, 'm').replace(/Gi$/, 'g')
   const container = `fabk8s-served-${uniq()}`
   const run = await dockerCmd([
     'run',
@@ -57,6 +63,8 @@ export async function serveOnFabnet(f: Fabnet, dir: string, image: string): Prom
     '--read-only',
     '--tmpfs',
     '/tmp:rw,mode=1777,size=64m',
+    '--memory',
+    memory,
     '--cap-drop',
     'ALL',
     '--security-opt',

@@ -23,8 +23,9 @@ export CHAINCODE_SERVER_ADDRESS CORE_CHAINCODE_ID_NAME
 
 key=$(first "${CORE_CHAINCODE_TLS_KEY_FILE:-}" "${CHAINCODE_TLS_KEY:-}" "${CORE_TLS_CLIENT_KEY_FILE:-}")
 cert=$(first "${CORE_CHAINCODE_TLS_CERT_FILE:-}" "${CHAINCODE_TLS_CERT:-}" "${CORE_TLS_CLIENT_CERT_FILE:-}")
+case "${CHAINCODE_TLS_DISABLED:-}" in [Tt][Rr][Uu][Ee]) key= ;; esac
 tls=off
-if [ "$(printf '%s' "${CHAINCODE_TLS_DISABLED:-}" | tr 'A-Z' 'a-z')" != true ] && [ -n "$key" ] && [ -n "$cert" ]; then
+if [ -n "$key" ] && [ -n "$cert" ]; then
   tls=on
   export CORE_PEER_TLS_ENABLED=true CORE_TLS_CLIENT_KEY_FILE="$key" CORE_TLS_CLIENT_CERT_FILE="$cert"
   # ContractRouter insists on these (its client-mode settings) even as a server
@@ -39,4 +40,4 @@ fi
 
 echo "chaincode server: starting $CORE_CHAINCODE_ID_NAME on $CHAINCODE_SERVER_ADDRESS (tls $tls)"
 # exec: java is PID 1 and gets SIGTERM itself (the JVM stops its gRPC server in a shutdown hook)
-exec java -XX:+UseSerialGC -XX:MaxRAMPercentage=75 ${JAVA_OPTS:-} -cp '/app/lib/*' org.hyperledger.fabric.contract.ContractRouter
+exec java -XX:+UseSerialGC -XX:MaxRAMPercentage=50 ${JAVA_OPTS:-} -cp '/app/lib/*' org.hyperledger.fabric.contract.ContractRouter
