@@ -126,6 +126,7 @@ async function planGo(d: Detected & GoProject, vars: TemplateVars, notes: string
         content: await template('adopt/go/main.go', {
           ...v,
           args: start.args,
+          argsLine: start.args.replaceAll(/\s+/g, ' '),
           contractapi: start.contractapi,
           imports: imports.join('\n'),
           sourceMain: start.sourceMain,

@@ -1,5 +1,5 @@
-// Command fabk8s-server, added by `fabk8s adopt`, runs the {{name}} chaincode as a service: the same contracts
-// as {{sourceMain}} ({{contractapi}}.NewChaincode({{args}})), started by fabk8sStart (fabk8s_server.go).
+// Command fabk8s-server, added by `fabk8s adopt`, runs this chaincode as a service: the same contracts
+// as {{sourceMain}} ({{contractapi}}.NewChaincode({{argsLine}})), started by fabk8sStart (fabk8s_server.go).
 package main
 
 import (
