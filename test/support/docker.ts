@@ -318,34 +318,6 @@ async function writeUsers(root: string): Promise<void> {
 }
 
 /**
- * A Go toolchain base image from this machine's Go (GOROOT copied whole, without its own tests), cached as
- * `fabk8s-test/go-toolchain:<hash>`. Builds that `FROM ${BASE_IMAGE}` can `go mod download` (through the module
- * proxy) and `go build`; GOTOOLCHAIN=local, so go never tries to download another toolchain.
- */
-export async function goBaseImage(): Promise<string> {
-  const {stdout} = await pexec('go', ['env', 'GOROOT', 'GOVERSION'])
-  const [goroot, version] = stdout.trim().split('\n')
-  return withRootfs(async (fs) => {
-    await addShellAndCAs(fs)
-    fs.addTree(goroot, [`${path.relative('/', goroot)}/test`, `${path.relative('/', goroot)}/doc`])
-    const tag = `fabk8s-test/go-toolchain:${fs.hash(`go-base ${goroot} ${version}`)}`
-    if (await imageExists(tag)) return tag
-    await fs.materialise()
-    await writeUsers(fs.dir)
-    await fs.import(tag, [
-      `ENV PATH=${goroot}/bin:/usr/local/bin:/usr/bin:/bin`,
-      `ENV GOROOT=${goroot}`,
-      'ENV GOPATH=/go',
-      'ENV GOTOOLCHAIN=local',
-      'ENV GOFLAGS=-buildvcs=false',
-      `ENV SSL_CERT_FILE=${CA_BUNDLE}`,
-      'CMD ["go", "version"]',
-    ])
-    return tag
-  })
-}
-
-/**
  * Java base images from this machine's JDK (Debian's openjdk, `java` on PATH), cached by a content hash:
  *  - `runtime`: the JDK alone, `fabk8s-test/java-runtime:<hash>`, what a chaincode jar runs on;
  *  - `build`: the JDK with Maven (`mvn`) and Gradle (`gradle`, when installed: apt-get install gradle), as
