@@ -89,7 +89,7 @@ network:
     const e = await loadError(text)
     const lines = e.message.split('\n')
     expect(lines).to.have.length(4)
-    expect(lines[0]).to.match(/fabk8s\.yaml:3 language: must be one of typescript, javascript, go, got "cobol"$/)
+    expect(lines[0]).to.match(/fabk8s\.yaml:3 language: must be one of typescript, javascript, go, java, got "cobol"$/)
     expect(lines[1]).to.match(/fabk8s\.yaml:5 chaincode\.port: must be a port number/)
     expect(lines.some((l) => /fabk8s\.yaml:9 network\.orgs\[0\]\.mspId: required$/.test(l))).to.equal(true)
     expect(
