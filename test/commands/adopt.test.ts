@@ -299,7 +299,7 @@ describe('fabk8s adopt', () => {
       const before = await snapshot(dir)
       const r = await adopt(dir)
       expect(r.code).to.equal(4)
-      expect(r.stderr).to.match(/nothing was written/)
+      expect(r.stderr).to.match(/nothing was changed in/)
       expect(await snapshot(dir)).to.deep.equal(before)
     })
 

@@ -248,11 +248,13 @@ export async function planAdoption(dir: string, opts: AdoptOptions = {}): Promis
   check('--cluster', validate.cluster(cluster))
   const port = opts.port ?? INIT_DEFAULTS.port
   const vars: TemplateVars = {
+    address: `${name}.${namespace}.svc.cluster.local:${port}`,
     channel,
     cluster,
     language: d.language,
     name,
     namespace,
+    nodePort: 0,
     port,
     tls: false,
     version,
