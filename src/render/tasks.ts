@@ -1,0 +1,184 @@
+/**
+ * The one place that renders task lists (src/lib/tasks.ts) for commands: listr2's default renderer at a terminal,
+ * its simple renderer in CI or when stderr is not a terminal, every line kept with --verbose, nothing under --json.
+ * Progress always goes to stderr, so stdout stays the command's own. listr2 is imported lazily (start-up time).
+ *
+ * Errors: listr2 prints a failed task's message on that task's line; it gets a one-line summary there, and the
+ * original error (with its hint, detail and exit code) comes out of runTasks, unwrapped here and nowhere else.
+ * Ctrl-C: with a signal, an abort ends the run at once with exit 130 and a line saying what state the work was
+ * left in (TaskList.interrupted), whatever the tasks are waiting on.
+ */
+import type {ListrTask, ListrTaskWrapper} from 'listr2'
+
+import type {Task, TaskHandle, TaskList} from '../lib/tasks.js'
+
+import {FabError} from '../lib/errors.js'
+import {isCI} from '../lib/ui/interactive.js'
+
+export interface RenderOptions {
+  /** --json: no progress output at all. */
+  json?: boolean
+  /** The command, for the interruption line: "interrupted during deploy: …". */
+  name?: string
+  /** What to run to pick up again after an interruption, e.g. `fabk8s up`. */
+  resume?: string
+  /** Ctrl-C. */
+  signal?: AbortSignal
+  /** --verbose: every output line kept (listr2's verbose renderer). */
+  verbose?: boolean
+}
+
+/** The error listr2 shows on a failed task's line; the original rides along and is given back by unwrap(). */
+class Shown extends Error {
+  constructor(readonly original: unknown) {
+    super(summary(original))
+  }
+}
+
+/** The original error of anything a list threw. */
+export function unwrap(error: unknown): unknown {
+  return error instanceof Shown ? error.original : error
+}
+
+/** One short line for a task's line: the error's reason (e.g. CrashLoopBackOff), else its first line. */
+function summary(error: unknown): string {
+  const reason = (error as {detail?: {reason?: unknown}})?.detail?.reason
+  if (typeof reason === 'string' && reason) return reason
+  const message = error instanceof Error ? error.message : String(error)
+  return message.split('\n')[0] || 'failed'
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- listr2's wrapper is generic over renderers we do not name
+type Wrapper = ListrTaskWrapper<any, any, any>
+
+/** Run a task list with the renderer that fits and return its result. */
+export async function runTasks<R>(list: TaskList<R>, opts: RenderOptions = {}): Promise<R> {
+  const {Listr, ListrLogger, ProcessOutput} = await import('listr2')
+  const signal = opts.signal ?? new AbortController().signal
+  if (signal.aborted) throw interrupted(list, opts)
+  const output = new ProcessOutput(process.stderr, process.stderr)
+  const root = new Listr<object, 'default' | 'silent' | 'simple' | 'verbose', 'simple'>(toListr(list.tasks, signal), {
+    concurrent: list.concurrent ?? false,
+    exitOnError: list.exitOnError ?? true,
+    fallbackRenderer: 'simple',
+    fallbackRendererCondition: isCI() || !process.stderr.isTTY,
+    fallbackRendererOptions: {logger: new ListrLogger({processOutput: output})},
+    registerSignalListeners: false,
+    renderer: opts.json ? 'silent' : opts.verbose ? 'verbose' : 'default',
+    rendererOptions: {collapseSubtasks: false, logger: new ListrLogger({processOutput: output})},
+    silentRendererCondition: Boolean(opts.json),
+  })
+  let onAbort: (() => void) | undefined
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(interrupted(list, opts))
+    signal.addEventListener('abort', onAbort, {once: true})
+  })
+  try {
+    await Promise.race([root.run({}), aborted])
+    return list.result()
+  } catch (error) {
+    if (signal.aborted) {
+      stopRenderer(root as unknown as Parameters<typeof stopRenderer>[0])
+      throw interrupted(list, opts)
+    }
+
+    throw unwrap(error)
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort)
+    list.close?.()
+  }
+
+  /** Our tasks as listr2 tasks; a task's handle runs nested lists as its subtasks. */
+  function toListr(tasks: Task[], sig: AbortSignal): ListrTask[] {
+    return tasks.map((task) => ({
+      enabled: task.enabled ? () => task.enabled!() : undefined,
+      async task(_ctx: object, w: Wrapper) {
+        try {
+          await task.run(handle(w, sig))
+        } catch (error) {
+          throw error instanceof Shown ? error : new Shown(error)
+        }
+      },
+      title: task.title,
+    }))
+  }
+
+  function handle(w: Wrapper, sig: AbortSignal): TaskHandle {
+    return {
+      output(line: string) {
+        w.output = line
+      },
+      async run<S>(sub: TaskList<S>): Promise<S> {
+        try {
+          await runSubtasks(w, sub, sig)
+          return sub.result()
+        } catch (error) {
+          throw unwrap(error)
+        } finally {
+          sub.close?.()
+        }
+      },
+      signal: sig,
+      skip(message: string) {
+        w.skip(message)
+      },
+      get title() {
+        return w.title
+      },
+      set title(t: string) {
+        w.title = t
+      },
+    }
+  }
+
+  /**
+   * Run `sub` as the subtasks of the task behind `w` and wait for it: what listr2 does with a list a task
+   * returns (silent renderer of its own, the parent's renderer shows the subtasks), done here so that the task
+   * can go on after its subtasks finish.
+   */
+  async function runSubtasks(w: Wrapper, sub: TaskList<unknown>, sig: AbortSignal): Promise<void> {
+    const {getRendererClass, ListrTaskEventType} = await import('listr2')
+    const nested = w.newListr(toListr(sub.tasks, sig) as never, {
+      concurrent: sub.concurrent ?? false,
+      exitOnError: sub.exitOnError ?? true,
+    })
+    const parent = (w as unknown as {task: InternalTask}).task
+    const inner = nested as unknown as {errors: unknown[]; options: object; rendererClass: unknown}
+    inner.options = {...parent.options, ...inner.options}
+    inner.rendererClass = getRendererClass('silent')
+    inner.errors = parent.listr.errors
+    parent.subtasks = nested.tasks as never
+    parent.emit(ListrTaskEventType.SUBTASK, parent.subtasks)
+    await nested.run({})
+  }
+}
+
+/** The listr2 Task fields runSubtasks and stopRenderer touch (listr2 9). */
+interface InternalTask {
+  emit(event: string, data: unknown): void
+  isPending(): boolean
+  listr: {errors: unknown[]}
+  options: object
+  state$: string
+  subtasks?: InternalTask[]
+}
+
+/** Ctrl-C: mark what was running as failed and let the renderer draw its last frame. */
+function stopRenderer(root: {renderer?: {end(err?: Error): void}; tasks: unknown[]}): void {
+  const fail = (tasks: InternalTask[]) => {
+    for (const t of tasks) {
+      if (t.isPending()) t.state$ = 'FAILED'
+      if (t.subtasks) fail(t.subtasks)
+    }
+  }
+
+  fail(root.tasks as InternalTask[])
+  root.renderer?.end(new Error('interrupted'))
+}
+
+function interrupted(list: TaskList<unknown>, opts: RenderOptions): FabError {
+  const state = list.interrupted?.()
+  const during = opts.name ? ` during ${opts.name}` : ''
+  const resume = opts.resume ? `; run \`${opts.resume}\` again to resume` : ''
+  return new FabError('ABORTED', `interrupted${during}${state ? `: ${state}` : ''}${resume}`)
+}
