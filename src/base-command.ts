@@ -1,6 +1,7 @@
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
 import type {ProjectConfig} from './lib/project/schema.js'
+import type {TaskList} from './lib/tasks.js'
 
 import {EXIT_CODES_HELP, FabError, isFabError} from './lib/errors.js'
 
@@ -8,23 +9,8 @@ export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
 >
 
-/** Flags for commands that talk to Kubernetes; spread into a command's `flags`. */
-export const kubeFlags = {
-  context: Flags.string({
-    description: 'kubeconfig context (default: fabk8s.yaml kubernetes.context, then kind-<cluster>, then current)',
-    helpGroup: 'KUBERNETES',
-  }),
-  kubeconfig: Flags.string({
-    description: 'path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)',
-    env: 'KUBECONFIG',
-    helpGroup: 'KUBERNETES',
-  }),
-  namespace: Flags.string({
-    char: 'n',
-    description: 'namespace (default: fabk8s.yaml kubernetes.namespace)',
-    helpGroup: 'KUBERNETES',
-  }),
-}
+/** Kept here too: commands import it with BaseCommand. */
+export {kubeFlags} from './flags/kube.js'
 
 /**
  * The base of every fabk8s command: shared flags, --json, and the error contract (one clear line on stderr,
@@ -50,26 +36,27 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected args!: Record<string, string | undefined>
   protected flags!: BaseFlags<T>
   protected positionals!: string[]
+  private interruption?: {controller: AbortController; listener: () => void}
 
   /** Map anything thrown to our error contract. */
   override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<never> {
     if (err instanceof Errors.ExitError) throw err
     const fe = toFabError(err)
-    if (this.jsonEnabled()) {
-      this.logJson({error: fe.toJSON()})
-    } else {
-      const {c} = await import('./lib/ui/colors.js')
-      const {escapeControl} = await import('./lib/ui/text.js')
-      // messages quote files, flags and servers: no control character from them reaches the terminal
-      process.stderr.write(`${c.bad('Error:')} ${escapeControl(fe.message, '\n')}\n`)
-      if (fe.hint) process.stderr.write(`${c.dim('Hint:')} ${escapeControl(fe.hint, '\n')}\n`)
-      if (process.env.DEBUG && err.stack) process.stderr.write(`${err.stack}\n`)
-    }
-
+    const {reportError} = await import('./render/errors.js')
+    await reportError(fe, {
+      debugStack: err.stack,
+      json: this.jsonEnabled(),
+      verbose: Boolean((this.flags as undefined | {verbose?: boolean})?.verbose),
+    })
     throw new Errors.ExitError(fe.exitCode)
   }
 
   protected abstract execute(): Promise<unknown>
+
+  override async finally(err: Error | undefined): Promise<unknown> {
+    if (this.interruption) process.removeListener('SIGINT', this.interruption.listener)
+    return super.finally(err)
+  }
 
   override async init(): Promise<void> {
     await super.init()
@@ -87,6 +74,26 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.flags = flags as BaseFlags<T>
   }
 
+  /**
+   * Ctrl-C for a long command: the first SIGINT aborts this signal (the task renderer then ends the run with
+   * exit 130 and a line saying what state the work was left in); a second one exits at once.
+   */
+  protected interruptSignal(): AbortSignal {
+    if (!this.interruption) {
+      const controller = new AbortController()
+      const listener = () => {
+        // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- a second Ctrl-C: stop now
+        if (controller.signal.aborted) process.exit(130)
+        controller.abort()
+      }
+
+      process.on('SIGINT', listener)
+      this.interruption = {controller, listener}
+    }
+
+    return this.interruption.controller.signal
+  }
+
   /** Notes and warnings go to stderr so stdout stays parseable. */
   protected note(line: string): void {
     if (!this.jsonEnabled()) process.stderr.write(`${line}\n`)
@@ -102,6 +109,22 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.execute()
   }
 
+  /**
+   * Show a library's task list (progress on stderr; nothing under --json) and return its result. Ctrl-C stops it
+   * at once with exit 130 and says what state it left and what to run again.
+   */
+  protected async runTasks<R>(list: TaskList<R>, opts: {verbose?: boolean} = {}): Promise<R> {
+    const {runTasks} = await import('./render/tasks.js')
+    const command = `${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''}`.trim()
+    return runTasks(list, {
+      json: this.jsonEnabled(),
+      name: this.id?.replaceAll(':', ' '),
+      resume: command,
+      signal: this.interruptSignal(),
+      verbose: opts.verbose,
+    })
+  }
+
   /** Human output goes to stdout only when not --json. */
   protected say(line = ''): void {
     if (!this.jsonEnabled()) process.stdout.write(`${line}\n`)
@@ -109,8 +132,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 }
 
 export function toFabError(err: unknown): FabError {
-  if (isFabError(err)) return err as FabError
   const e = err as Error & {code?: string; oclif?: {exit?: number}}
+  // oclif wraps what a flag's parse function throws: "Parsing --port \n\t<why>\nSee more help with --help"
+  const parsing = /^Parsing (--[\w-]+)\s*\n\s*(.*)/.exec(e?.message ?? '')
+  if (parsing) {
+    const why = parsing[2].trim()
+    const message = why.startsWith(parsing[1]) ? why : `${parsing[1]}: ${why}`
+    if (isFabError(err)) return new FabError(err.code, message, {cause: err, detail: err.detail, hint: err.hint})
+    return new FabError('USAGE', message, {cause: err, hint: 'see --help'})
+  }
+
+  if (isFabError(err)) return err as FabError
   // oclif's own parse errors (unknown flag, bad option, missing arg) carry exit 2: usage
   if (
     e?.oclif?.exit === 2 ||
