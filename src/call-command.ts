@@ -1,8 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 
-import type {CallResult} from './lib/fabric/ops.js'
+import type {CallResult} from './lib/fabric/call.js'
 
 import {BaseCommand} from './base-command.js'
+import {transient} from './flags/transient.js'
 
 /** `fabk8s invoke` and `fabk8s query`: the same Gateway call, submitted (and waited on) or only evaluated. */
 export abstract class CallCommand extends BaseCommand<typeof CallCommand> {
@@ -13,7 +14,7 @@ export abstract class CallCommand extends BaseCommand<typeof CallCommand> {
   static override flags = {
     chaincode: Flags.string({char: 'c', description: 'chaincode name (default: fabk8s.yaml name)'}),
     org: Flags.string({description: 'MSP ID whose admin identity and peer Gateway to use (default: the first org)'}),
-    transient: Flags.string({description: 'transient data as a JSON object of strings, e.g. {"secret":"x"}'}),
+    transient: transient({description: 'transient data as a JSON object of strings, e.g. {"secret":"x"}'}),
   }
 
   static override strict = false
@@ -23,7 +24,7 @@ export abstract class CallCommand extends BaseCommand<typeof CallCommand> {
 
   protected async execute(): Promise<CallResult> {
     const project = await this.project()
-    const {callChaincodeFor} = await import('./lib/fabric/ops.js')
+    const {callChaincodeFor} = await import('./lib/fabric/call.js')
     const r = await callChaincodeFor(project, {
       args: this.positionals.slice(1),
       chaincode: this.flags.chaincode,

@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import type {BuildResult} from '../lib/image/build.js'
 
 import {BaseCommand} from '../base-command.js'
+import {buildArg} from '../flags/build-arg.js'
 
 export default class Build extends BaseCommand<typeof Build> {
   static override description = `Build the chaincode image with your Docker engine.
@@ -16,7 +17,7 @@ classic builder. The tag is fabk8s.yaml \`image\` (default name:version, never l
   ]
   static override flags = {
     'base-image': Flags.string({description: 'base image for the Dockerfile (sets the BASE_IMAGE build argument)'}),
-    'build-arg': Flags.string({description: 'build argument KEY=VALUE (repeatable)', multiple: true}),
+    'build-arg': buildArg({description: 'build argument KEY=VALUE (repeatable)', multiple: true}),
     file: Flags.string({char: 'f', description: 'Dockerfile (default: Dockerfile in the project folder)'}),
     network: Flags.string({description: 'network for RUN steps (docker build --network), e.g. host'}),
     'no-cache': Flags.boolean({default: false, description: 'build without the layer cache'}),
@@ -29,34 +30,27 @@ classic builder. The tag is fabk8s.yaml \`image\` (default name:version, never l
 
   protected async execute(): Promise<BuildResult> {
     const project = await this.project()
-    const {build} = await import('../lib/image/build.js')
-    const json = this.jsonEnabled()
-    try {
-      const r = await build(
-        project,
-        {
-          baseImage: this.flags['base-image'],
-          buildArgs: this.flags['build-arg'],
-          dockerfile: this.flags.file,
-          json,
-          network: this.flags.network,
-          noCache: this.flags['no-cache'],
-          platform: this.flags.platform,
-          pull: this.flags.pull,
-          push: this.flags.push,
-          tag: this.flags.tag,
-          verbose: this.flags.verbose,
-        },
-        {warn: (l) => this.note(l)},
-      )
-      this.say(
-        `${r.image}  ${r.id.slice(0, 19)}  ${(r.sizeBytes / 1e6).toFixed(1)} MB  ${r.seconds.toFixed(1)}s${r.digest ? `  ${r.digest}` : ''}`,
-      )
-      return r
-    } catch (error) {
-      const tail = (error as {detail?: {logTail?: string[]}}).detail?.logTail
-      if (tail && !this.flags.verbose) for (const l of tail) this.note(`  | ${l}`)
-      throw error
-    }
+    const {buildTasks} = await import('../lib/image/build.js')
+    const list = buildTasks(
+      project,
+      {
+        baseImage: this.flags['base-image'],
+        buildArgs: this.flags['build-arg'],
+        dockerfile: this.flags.file,
+        network: this.flags.network,
+        noCache: this.flags['no-cache'],
+        platform: this.flags.platform,
+        pull: this.flags.pull,
+        push: this.flags.push,
+        tag: this.flags.tag,
+        verbose: this.flags.verbose,
+      },
+      {warn: (l) => this.note(l)},
+    )
+    const r = await this.runTasks(list, {verbose: this.flags.verbose})
+    this.say(
+      `${r.image}  ${r.id.slice(0, 19)}  ${(r.sizeBytes / 1e6).toFixed(1)} MB  ${r.seconds.toFixed(1)}s${r.digest ? `  ${r.digest}` : ''}`,
+    )
+    return r
   }
 }

@@ -4,6 +4,7 @@ import type {DeployResult} from '../lib/kube/deploy.js'
 import type {Manifest} from '../lib/kube/manifests.js'
 
 import {BaseCommand, kubeFlags} from '../base-command.js'
+import {duration} from '../flags/duration.js'
 import {FabError} from '../lib/errors.js'
 
 export interface DryRunResult {
@@ -36,7 +37,7 @@ Server-side apply (field manager "fabk8s") of a Deployment, a Service and, with 
       description: 'format of --dry-run output (default: yaml)',
       options: ['yaml', 'json'],
     }),
-    timeout: Flags.string({default: '2m', description: 'how long to wait for the rollout (90s, 5m, or seconds)'}),
+    timeout: duration('2m', {description: 'how long to wait for the rollout (90s, 5m, or seconds)'}),
     verbose: Flags.boolean({char: 'v', default: false, description: 'show every progress line'}),
     wait: Flags.boolean({allowNo: true, default: true, description: 'wait until the new pods are ready'}),
   }
@@ -47,10 +48,11 @@ Server-side apply (field manager "fabk8s") of a Deployment, a Service and, with 
         hint: 'fabk8s deploy --dry-run -o yaml',
       })
     const project = await this.project()
-    const {deploy, parseTimeout, planDeploy} = await import('../lib/kube/deploy.js')
-    const timeoutMs = parseTimeout(this.flags.timeout)
+    const {buildPackage} = await import('../lib/fabric/package.js')
+    const {packageId} = await buildPackage(project)
+    const {deployTasks, planDeploy} = await import('../lib/kube/deploy.js')
     if (this.flags['dry-run']) {
-      const plan = await planDeploy(project, {image: this.flags.image, namespace: this.flags.namespace})
+      const plan = await planDeploy(project, {image: this.flags.image, namespace: this.flags.namespace, packageId})
       if (!this.jsonEnabled()) {
         const {formatManifests} = await import('../lib/kube/manifests.js')
         process.stdout.write(await formatManifests(plan.manifests, (this.flags.output ?? 'yaml') as 'json' | 'yaml'))
@@ -59,41 +61,34 @@ Server-side apply (field manager "fabk8s") of a Deployment, a Service and, with 
       return {dryRun: true, ...plan}
     }
 
-    const ac = new AbortController()
-    const onSigint = () => ac.abort()
-    process.once('SIGINT', onSigint)
-    try {
-      const r = await deploy(project, {
-        context: this.flags.context,
-        image: this.flags.image,
-        json: this.jsonEnabled(),
-        kubeconfig: this.flags.kubeconfig,
-        namespace: this.flags.namespace,
-        signal: ac.signal,
-        timeoutMs,
-        verbose: this.flags.verbose,
-        wait: this.flags.wait,
-      })
-      const {c} = await import('../lib/ui/colors.js')
-      const where = `deployment/${r.deployment} in namespace ${r.namespace}`
-      if (!r.changed)
-        this.say(
-          `${c.good('no change:')} ${where} already runs ${r.image} with package ID ${r.packageId}${r.ready ? ' (ready)' : ''}`,
-        )
-      else if (r.rolledOut)
-        this.say(
-          `${c.good(r.ready ? 'rolled out:' : 'applied:')} ${where}: ${r.image}, package ID ${r.packageId}${r.ready ? ', ready' : ' (not waiting; see fabk8s status)'}`,
-        )
-      else
-        this.say(
-          `${c.good('updated:')} ${where} (${r.resources
-            .filter((x) => x.action === 'configured' || x.action === 'created')
-            .map((x) => `${x.kind.toLowerCase()}/${x.name}`)
-            .join(', ')}); pods unchanged, package ID ${r.packageId}`,
-        )
-      return r
-    } finally {
-      process.removeListener('SIGINT', onSigint)
-    }
+    const list = await deployTasks(project, {
+      context: this.flags.context,
+      image: this.flags.image,
+      kubeconfig: this.flags.kubeconfig,
+      namespace: this.flags.namespace,
+      packageId,
+      signal: this.interruptSignal(),
+      timeoutMs: this.flags.timeout,
+      wait: this.flags.wait,
+    })
+    const r = await this.runTasks(list, {verbose: this.flags.verbose})
+    const {c} = await import('../lib/ui/colors.js')
+    const where = `deployment/${r.deployment} in namespace ${r.namespace}`
+    if (!r.changed)
+      this.say(
+        `${c.good('no change:')} ${where} already runs ${r.image} with package ID ${r.packageId}${r.ready ? ' (ready)' : ''}`,
+      )
+    else if (r.rolledOut)
+      this.say(
+        `${c.good(r.ready ? 'rolled out:' : 'applied:')} ${where}: ${r.image}, package ID ${r.packageId}${r.ready ? ', ready' : ' (not waiting; see fabk8s status)'}`,
+      )
+    else
+      this.say(
+        `${c.good('updated:')} ${where} (${r.resources
+          .filter((x) => x.action === 'configured' || x.action === 'created')
+          .map((x) => `${x.kind.toLowerCase()}/${x.name}`)
+          .join(', ')}); pods unchanged, package ID ${r.packageId}`,
+      )
+    return r
   }
 }

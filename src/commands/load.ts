@@ -27,21 +27,20 @@ image ID. Needs no kind binary.`
     // Without --image we need fabk8s.yaml; with --image and --cluster the project is optional.
     const needProject = !this.flags.image || !this.flags.cluster
     const project = needProject ? await this.project() : await this.project().catch(() => {})
-    const {load} = await import('../lib/image/load.js')
-    const r = await load(
+    const {loadTasks} = await import('../lib/image/load.js')
+    const list = await loadTasks(
       {
         cluster: this.flags.cluster ?? project?.kind.cluster ?? 'kind',
         force: this.flags.force,
         image: this.flags.image ?? project!.image,
-        json: this.jsonEnabled(),
         nodes: this.flags.nodes
           ?.split(',')
           .map((s) => s.trim())
           .filter(Boolean),
-        verbose: this.flags.verbose,
       },
       {warn: (l) => this.note(l)},
     )
+    const r = await this.runTasks(list, {verbose: this.flags.verbose})
     const loaded = r.nodes.filter((n) => n.action === 'loaded').map((n) => n.name)
     const skipped = r.nodes.filter((n) => n.action === 'skipped').map((n) => n.name)
     this.say(

@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
 
-import type {RegisterResult} from '../lib/fabric/ops.js'
+import type {RegisterResult} from '../lib/fabric/register.js'
 
 import {BaseCommand} from '../base-command.js'
-import {definitionFlags, overridesFrom} from '../lib/fabric/flags.js'
+import {definitionFlags, overridesFrom} from '../flags/definition.js'
 
 export default class Register extends BaseCommand<typeof Register> {
   static override description = `Package, install, approve and commit the chaincode for every org in fabk8s.yaml network.
@@ -25,12 +25,10 @@ says there was nothing to do. The sequence is automatic (see \`fabk8s lifecycle 
 
   protected async execute(): Promise<RegisterResult> {
     const project = await this.project()
-    const {register} = await import('../lib/fabric/ops.js')
-    const r = await register(project, {
-      ...overridesFrom(this.flags),
-      json: this.jsonEnabled(),
-      label: this.flags.label,
-      packageFile: this.flags.package,
+    const {registerTasks} = await import('../lib/fabric/register.js')
+    const {resolvePackage} = await import('../lib/fabric/package-file.js')
+    const pkg = await resolvePackage(project, {file: this.flags.package, label: this.flags.label})
+    const r = await this.runTasks(registerTasks(project, pkg, overridesFrom(this.flags)), {
       verbose: this.flags.verbose,
     })
     if (r.upToDate) this.say(`nothing to do: ${r.name} is installed, approved and committed (sequence ${r.sequence})`)

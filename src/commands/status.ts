@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import type {FabricView} from '../lib/fabric/ops.js'
+import type {FabricView} from '../lib/fabric/status.js'
 import type {ChaincodeStatus} from '../lib/kube/status.js'
 
 import {BaseCommand, kubeFlags} from '../base-command.js'
@@ -51,8 +51,8 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
     }
 
     if (project.network && this.flags.fabric) {
-      const {fabricView} = await import('../lib/fabric/ops.js')
-      s.fabric = await fabricView(project, s.packageId)
+      const {fabricView} = await import('../lib/fabric/status.js')
+      s.fabric = await fabricView(project, s.localPackageId ?? '', s.packageId)
       const approved = [...new Set(Object.values(s.fabric.approved).filter((x): x is string => x !== null))]
       if (!s.expectedPackageId && approved.length === 1) {
         s.expectedPackageId = approved[0]

@@ -3,6 +3,8 @@ import {Flags} from '@oclif/core'
 import type {UpResult} from '../lib/up/up.js'
 
 import {BaseCommand, kubeFlags} from '../base-command.js'
+import {buildArg} from '../flags/build-arg.js'
+import {duration} from '../flags/duration.js'
 
 const STEP_NAMES = ['build', 'load', 'package', 'deploy', 'register', 'ready']
 
@@ -21,7 +23,7 @@ Interrupt with Ctrl-C at any time; running "fabk8s up" again resumes.`
   static override flags = {
     ...kubeFlags,
     'base-image': Flags.string({description: "sets the Dockerfile's BASE_IMAGE build argument"}),
-    'build-arg': Flags.string({description: 'KEY=VALUE build argument (repeatable)', multiple: true}),
+    'build-arg': buildArg({description: 'KEY=VALUE build argument (repeatable)', multiple: true}),
     cluster: Flags.string({description: 'kind cluster (default: fabk8s.yaml kind.cluster)'}),
     'docker-network': Flags.string({
       description: 'docker build --network (e.g. host, for engines without a bridge)',
@@ -29,8 +31,7 @@ Interrupt with Ctrl-C at any time; running "fabk8s up" again resumes.`
     }),
     'dry-run': Flags.boolean({default: false, description: 'print the plan: what would run and why; change nothing'}),
     skip: Flags.string({description: 'leave out a step (repeatable)', multiple: true, options: STEP_NAMES}),
-    timeout: Flags.string({
-      default: '3m',
+    timeout: duration('3m', {
       description: 'how long to wait for the rollout and for the chaincode to answer (90s, 5m, or seconds)',
     }),
     verbose: Flags.boolean({char: 'v', default: false, description: 'show every progress line'}),
@@ -38,42 +39,34 @@ Interrupt with Ctrl-C at any time; running "fabk8s up" again resumes.`
 
   protected async execute(): Promise<UpResult> {
     const project = await this.project()
-    const {parseTimeout} = await import('../lib/kube/deploy.js')
-    const {up} = await import('../lib/up/up.js')
-    const ac = new AbortController()
-    const onSigint = () => ac.abort()
-    process.on('SIGINT', onSigint)
-    try {
-      const r = await up(project, {
-        baseImage: this.flags['base-image'],
-        buildArgs: this.flags['build-arg'],
-        cluster: this.flags.cluster,
-        context: this.flags.context,
-        dockerNetwork: this.flags['docker-network'],
-        dryRun: this.flags['dry-run'],
-        json: this.jsonEnabled(),
-        kubeconfig: this.flags.kubeconfig,
-        namespace: this.flags.namespace,
-        signal: ac.signal,
-        skip: this.flags.skip as undefined | UpResult['steps'][number]['step'][],
-        timeoutMs: parseTimeout(this.flags.timeout),
-        verbose: this.flags.verbose,
-      })
-      const {c} = await import('../lib/ui/colors.js')
-      const mark = {changed: c.good('✔'), planned: c.info('→'), skipped: c.dim('-'), unchanged: c.dim('=')}
-      if (r.dryRun) this.say('Plan (nothing was changed):')
-      for (const s of r.steps)
-        this.say(`${mark[s.action]} ${s.step.padEnd(8)} ${s.detail}${r.dryRun ? '' : c.dim(` (${s.seconds}s)`)}`)
-      const changed = r.steps.filter((s) => s.action === 'changed').length
-      if (!r.dryRun)
-        this.say(
-          changed === 0
-            ? `${c.good('Up to date')} in ${r.seconds}s: nothing changed.`
-            : `${c.good('Done')} in ${r.seconds}s: ${changed} step(s) changed something.`,
-        )
-      return r
-    } finally {
-      process.removeListener('SIGINT', onSigint)
-    }
+    const {upTasks} = await import('../lib/up/up.js')
+    const list = upTasks(project, {
+      baseImage: this.flags['base-image'],
+      buildArgs: this.flags['build-arg'],
+      cluster: this.flags.cluster,
+      context: this.flags.context,
+      dockerNetwork: this.flags['docker-network'],
+      dryRun: this.flags['dry-run'],
+      kubeconfig: this.flags.kubeconfig,
+      namespace: this.flags.namespace,
+      signal: this.interruptSignal(),
+      skip: this.flags.skip as undefined | UpResult['steps'][number]['step'][],
+      timeoutMs: this.flags.timeout,
+      verbose: this.flags.verbose,
+    })
+    const r = await this.runTasks(list, {verbose: this.flags.verbose})
+    const {c} = await import('../lib/ui/colors.js')
+    const mark = {changed: c.good('✔'), planned: c.info('→'), skipped: c.dim('-'), unchanged: c.dim('=')}
+    if (r.dryRun) this.say('Plan (nothing was changed):')
+    for (const s of r.steps)
+      this.say(`${mark[s.action]} ${s.step.padEnd(8)} ${s.detail}${r.dryRun ? '' : c.dim(` (${s.seconds}s)`)}`)
+    const changed = r.steps.filter((s) => s.action === 'changed').length
+    if (!r.dryRun)
+      this.say(
+        changed === 0
+          ? `${c.good('Up to date')} in ${r.seconds}s: nothing changed.`
+          : `${c.good('Done')} in ${r.seconds}s: ${changed} step(s) changed something.`,
+      )
+    return r
   }
 }

@@ -2,10 +2,10 @@ import {expect} from 'chai'
 import path from 'node:path'
 
 import {connect} from '../../src/lib/kube/client.js'
-import {deploy} from '../../src/lib/kube/deploy.js'
 import {listManaged} from '../../src/lib/kube/down.js'
 import {cleanup, fakeTarget, makeProject, project, realTarget, type Target, tmp} from '../lib/kube/support.js'
 import {json, runCli} from '../support/cli.js'
+import {deploy} from '../support/tasks.js'
 
 type Any = any
 

@@ -1,7 +1,6 @@
 import {expect} from 'chai'
 import path from 'node:path'
 
-import {build} from '../../src/lib/image/build.js'
 import {loadProject} from '../../src/lib/project/load.js'
 import {json, runCli} from '../support/cli.js'
 import {
@@ -15,6 +14,7 @@ import {
   startKindNode,
   uniq,
 } from '../support/docker.js'
+import {build} from '../support/tasks.js'
 
 const FIXTURE = path.resolve(import.meta.dirname, '..', 'fixtures', 'image')
 

@@ -1,9 +1,9 @@
 import {expect} from 'chai'
 import path from 'node:path'
 
-import {deploy} from '../../src/lib/kube/deploy.js'
 import {cleanup, fakeTarget, makeProject, project, realTarget, type Target, tmp} from '../lib/kube/support.js'
 import {json, runCli} from '../support/cli.js'
+import {deploy} from '../support/tasks.js'
 
 type Any = any
 

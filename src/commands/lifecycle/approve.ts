@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
 
-import type {ApproveAllResult} from '../../lib/fabric/ops.js'
+import type {ApproveAllResult} from '../../lib/fabric/approve.js'
 
 import {BaseCommand} from '../../base-command.js'
-import {definitionFlags, overridesFrom} from '../../lib/fabric/flags.js'
+import {definitionFlags, overridesFrom} from '../../flags/definition.js'
 
 export default class LifecycleApprove extends BaseCommand<typeof LifecycleApprove> {
   static override description = `Approve the chaincode definition for each org of fabk8s.yaml network (through each org's own peer).
@@ -29,13 +29,14 @@ transaction is committed and shows its validation code.`
 
   protected async execute(): Promise<ApproveAllResult> {
     const project = await this.project()
-    const {approveAll} = await import('../../lib/fabric/ops.js')
-    const r = await approveAll(project, {
+    const {approveAll} = await import('../../lib/fabric/approve.js')
+    const {resolvePackage} = await import('../../lib/fabric/package-file.js')
+    const packageId =
+      this.flags['package-id'] ??
+      (await resolvePackage(project, {file: this.flags.package, label: this.flags.label})).packageId
+    const r = await approveAll(project, packageId, {
       ...overridesFrom(this.flags),
-      label: this.flags.label,
       orgs: this.flags.org,
-      packageFile: this.flags.package,
-      packageId: this.flags['package-id'],
       sequence: this.flags.sequence,
     })
     this.say(`sequence ${r.plan.sequence}: ${r.plan.reason}`)

@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
 
-import type {CommitResult} from '../../lib/fabric/ops.js'
+import type {CommitResult} from '../../lib/fabric/commit.js'
 
 import {BaseCommand} from '../../base-command.js'
-import {definitionFlags, overridesFrom} from '../../lib/fabric/flags.js'
+import {definitionFlags, overridesFrom} from '../../flags/definition.js'
 
 export default class LifecycleCommit extends BaseCommand<typeof LifecycleCommit> {
   static override description = `Commit the chaincode definition on the channel, endorsed by the peers of every org that approved it.
@@ -18,7 +18,7 @@ each org (checkcommitreadiness) are shown.`
 
   protected async execute(): Promise<CommitResult> {
     const project = await this.project()
-    const {commitDefinition} = await import('../../lib/fabric/ops.js')
+    const {commitDefinition} = await import('../../lib/fabric/commit.js')
     const r = await commitDefinition(project, {...overridesFrom(this.flags), sequence: this.flags.sequence})
     if (r.committed) this.say(`committed ${project.name} sequence ${r.sequence} (${r.validation}, tx ${r.txId})`)
     else this.say(`nothing to commit: ${r.reason}`)

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import type {InstallAllResult} from '../../lib/fabric/ops.js'
+import type {InstallAllResult} from '../../lib/fabric/install.js'
 
 import {BaseCommand} from '../../base-command.js'
 
@@ -21,13 +21,10 @@ Each peer is called with its own org's admin identity (mspPath). A package that 
 
   protected async execute(): Promise<InstallAllResult> {
     const project = await this.project()
-    const {installAll} = await import('../../lib/fabric/ops.js')
-    const r = await installAll(project, {
-      label: this.flags.label,
-      orgs: this.flags.org,
-      packageFile: this.flags.package,
-      peers: this.flags.peer,
-    })
+    const {installAll} = await import('../../lib/fabric/install.js')
+    const {resolvePackage} = await import('../../lib/fabric/package-file.js')
+    const pkg = await resolvePackage(project, {file: this.flags.package, label: this.flags.label})
+    const r = await installAll(project, pkg, {orgs: this.flags.org, peers: this.flags.peer})
     for (const p of r.peers) this.say(`${p.mspId} ${p.address}: ${p.installed ? 'installed' : 'already installed'}`)
     this.say(`package ID ${r.packageId}`)
     return r

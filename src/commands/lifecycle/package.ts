@@ -24,7 +24,7 @@ every run and machine. It equals what \`peer lifecycle chaincode calculatepackag
 
   protected async execute(): Promise<PackageResult> {
     const project = await this.project()
-    const {writePackage} = await import('../../lib/fabric/ops.js')
+    const {writePackage} = await import('../../lib/fabric/package-file.js')
     const r = await writePackage(project, {label: this.flags.label, outDir: this.flags.output})
     for (const w of r.warnings) this.note(`Warning: ${w}`)
     this.say(`wrote ${r.file}`)

@@ -1,7 +1,7 @@
-import type {StatusResult} from '../../lib/fabric/ops.js'
+import type {StatusResult} from '../../lib/fabric/status.js'
 
 import {BaseCommand} from '../../base-command.js'
-import {definitionFlags, overridesFrom} from '../../lib/fabric/flags.js'
+import {definitionFlags, overridesFrom} from '../../flags/definition.js'
 
 export default class LifecycleStatus extends BaseCommand<typeof LifecycleStatus> {
   static override description = `Show the chaincode on the channel: committed definition, approvals per org, installed packages per peer.
@@ -12,8 +12,10 @@ It also says what \`fabk8s register\` would do next (the planned sequence and wh
 
   protected async execute(): Promise<StatusResult> {
     const project = await this.project()
-    const {status} = await import('../../lib/fabric/ops.js')
-    const r = await status(project, overridesFrom(this.flags))
+    const {lifecycleStatus} = await import('../../lib/fabric/status.js')
+    const {buildPackage} = await import('../../lib/fabric/package.js')
+    const {packageId} = await buildPackage(project)
+    const r = await lifecycleStatus(project, packageId, overridesFrom(this.flags))
     if (this.jsonEnabled()) return r
     const {c} = await import('../../lib/ui/colors.js')
     const yes = (b: boolean) => (b ? c.good('yes') : c.warn('no'))

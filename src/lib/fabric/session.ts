@@ -9,6 +9,7 @@ import {peer} from '@hyperledger/fabric-protos'
 import {readFileSync} from 'node:fs'
 
 import type {NetworkConfig, OrgConfig, PeerConfig} from '../project/schema.js'
+import type {TaskList} from '../tasks.js'
 import type {ErrContext} from './errmap.js'
 
 import {FabError} from '../errors.js'
@@ -197,4 +198,32 @@ export function firstPeer(org: OrgConfig): PeerConfig {
   const p = org.peers[0]
   if (!p) throw new FabError('PROJECT', `network.orgs[${org.mspId}].peers: at least one peer is required`)
   return p
+}
+
+/** Open a session on the network, run `fn`, and close the session whatever happens: where sessions end. */
+export async function withSession<T>(
+  network: NetworkConfig | undefined,
+  fn: (s: FabricSession) => Promise<T>,
+  opts: SessionOptions = {},
+): Promise<T> {
+  const s = new FabricSession(network, opts)
+  try {
+    return await fn(s)
+  } finally {
+    s.close()
+  }
+}
+
+/** A task list that works on one session: opened now, closed by the renderer when the list ends. */
+export function withSessionTasks<R>(
+  network: NetworkConfig | undefined,
+  build: (s: FabricSession) => Omit<TaskList<R>, 'close'>,
+): TaskList<R> {
+  const s = new FabricSession(network)
+  try {
+    return {...build(s), close: () => s.close()}
+  } catch (error) {
+    s.close()
+    throw error
+  }
 }

@@ -9,9 +9,12 @@ import os from 'node:os'
 import path from 'node:path'
 
 import type {ProjectConfig} from '../project/schema.js'
+import type {TaskList} from '../tasks.js'
 
+import {secondsSince} from '../duration.js'
 import {FabError, usageError} from '../errors.js'
-import {docker, dockerError, type EngineInfo, ensureEngine, inspectImage} from './docker.js'
+import {stripAnsi} from '../text.js'
+import {docker, dockerError, type EngineInfo, ensureEngine, type ImageInfo, inspectImage} from './docker.js'
 import {isLatest, parseRef, tagProblem} from './ref.js'
 
 export type Builder = 'buildkit' | 'classic'
@@ -25,7 +28,6 @@ export interface BuildOptions {
   builder?: Builder
   /** Dockerfile path (default: <project>/Dockerfile). */
   dockerfile?: string
-  json?: boolean
   /** Image labels (`--label k=v`); `fabk8s up` records the build inputs' hash this way. */
   labels?: Record<string, string>
   /** `docker build --network` (e.g. host, on engines started without a bridge). */
@@ -115,11 +117,16 @@ export interface BuildHooks {
   warn?: (line: string) => void
 }
 
-export async function build(
+/**
+ * The build as a task list: check the engine, build (progress: the build steps, or every log line with --verbose),
+ * push when asked. Bad options and a missing Dockerfile throw here, before any progress shows. A failed build's
+ * error carries the last lines of the log (detail.logTail), without colour codes.
+ */
+export function buildTasks(
   project: ProjectConfig,
   opts: BuildOptions = {},
   hooks: BuildHooks = {},
-): Promise<BuildResult> {
+): TaskList<BuildResult> {
   const tag = resolveTag(project, opts.tag)
   validateBuildOptions(opts)
   const dockerfile = path.resolve(project.dir, opts.dockerfile ?? 'Dockerfile')
@@ -134,31 +141,50 @@ export async function build(
       `warning: ${tag} is a :latest tag; kubelet pulls it with imagePullPolicy Always. Prefer an immutable tag (fabk8s.yaml image or --tag name:version).`,
     )
 
-  const {runTasks} = await import('../ui/tasks.js')
   const started = process.hrtime.bigint()
-  const tmp = await mkdtemp(path.join(os.tmpdir(), 'fabk8s-build-'))
-  const ctx: {builder?: Builder; digest?: string; id?: string; size?: number} = {}
-  try {
-    await runTasks(
-      [
-        {
-          async task(c) {
-            const engine = await ensureEngine()
-            c.builder = chooseBuilder(engine, opts.builder)
-          },
-          title: 'Checking the Docker engine',
+  let builder: Builder | undefined
+  let info: ImageInfo | undefined
+  const inspect = async () => {
+    info = await inspectImage(tag)
+    if (!info) throw new FabError('DOCKER', `the build finished but docker has no image ${tag}`)
+  }
+
+  return {
+    result() {
+      const repo = parseRef(tag)
+      const digest = info!.repoDigests.find((d) => {
+        const r = parseRef(d)
+        return r.path === repo.path && r.domain === repo.domain
+      })
+      return {
+        builder: builder!,
+        ...(digest ? {digest} : {}),
+        id: info!.id,
+        image: tag,
+        seconds: secondsSince(started),
+        sizeBytes: info!.size,
+      }
+    },
+    tasks: [
+      {
+        async run() {
+          builder = chooseBuilder(await ensureEngine(), opts.builder)
         },
-        {
-          async task(c, task) {
-            const builder = c.builder!
-            task.title = `Building ${tag} (${builder === 'buildkit' ? 'BuildKit' : 'classic builder'})`
+        title: 'Checking the Docker engine',
+      },
+      {
+        async run(t) {
+          t.title = `Building ${tag} (${builder === 'buildkit' ? 'BuildKit' : 'classic builder'})`
+          const tmp = await mkdtemp(path.join(os.tmpdir(), 'fabk8s-build-'))
+          try {
             const iid = path.join(tmp, 'iid')
             const tail: string[] = []
             let lastStep: string | undefined
             let notice = false // the CLI's "legacy builder is deprecated" notice: noise for our users
-            const r = await docker(buildArgv(project.dir, dockerfile, tag, iid, builder, opts), {
+            const r = await docker(buildArgv(project.dir, dockerfile, tag, iid, builder!, opts), {
               env: builder === 'classic' ? {DOCKER_BUILDKIT: '0'} : {DOCKER_BUILDKIT: '1'},
-              onLine(line) {
+              onLine(raw) {
+                const line = stripAnsi(raw)
                 if (line.trim() === '') return
                 if (line.startsWith('DEPRECATED: The legacy builder')) notice = true
                 else if (notice && !/^\s/.test(line)) notice = false
@@ -167,9 +193,10 @@ export async function build(
                 if (tail.length > TAIL_LINES) tail.shift()
                 const step = stepOf(line)
                 if (step) lastStep = step
-                if (opts.verbose) task.output = line
-                else if (step) task.output = step
+                if (opts.verbose) t.output(line)
+                else if (step) t.output(step)
               },
+              signal: t.signal,
             })
             if (r.code !== 0) {
               const missingBase =
@@ -184,50 +211,37 @@ export async function build(
               })
             }
 
-            c.id = (await readFile(iid, 'utf8')).trim()
-            task.title = `Built ${tag} (${c.id.slice(0, 19)})`
-          },
-          title: `Building ${tag}`,
-        },
-        {
-          enabled: () => Boolean(opts.push),
-          async task(_c, task) {
-            const r = await docker(['push', tag], {
-              onLine(line) {
-                if (opts.verbose || /digest: sha256:/.test(line)) task.output = line
-              },
-            })
-            if (r.code !== 0)
-              throw new FabError('DOCKER', `docker push ${tag} failed: ${dockerError(r)}`, {
-                hint: parseRef(tag).domain
-                  ? `log in with \`docker login ${parseRef(tag).domain}\` and check that you may push to this repository`
-                  : 'the tag names Docker Hub; use --tag REGISTRY/REPO:TAG for your registry (and `docker login`)',
-              })
-            task.title = `Pushed ${tag}`
-          },
-          title: `Pushing ${tag}`,
-        },
-      ],
-      ctx,
-      {json: opts.json, verbose: opts.verbose},
-    )
-  } finally {
-    await rm(tmp, {force: true, recursive: true})
-  }
+            const id = (await readFile(iid, 'utf8')).trim()
+            t.title = `Built ${tag} (${id.slice(0, 19)})`
+          } finally {
+            await rm(tmp, {force: true, recursive: true})
+          }
 
-  const info = await inspectImage(tag)
-  if (!info) throw new FabError('DOCKER', `the build finished but docker has no image ${tag}`)
-  const repo = parseRef(tag)
-  const digest = info.repoDigests.find((d) => {
-    const r = parseRef(d)
-    return r.path === repo.path && r.domain === repo.domain
-  })
-  return {
-    builder: ctx.builder!,
-    ...(digest ? {digest} : {}),
-    id: info.id,
-    image: tag,
-    seconds: Number(process.hrtime.bigint() - started) / 1e9,
-    sizeBytes: info.size,
+          await inspect()
+        },
+        title: `Building ${tag}`,
+      },
+      {
+        enabled: () => Boolean(opts.push),
+        async run(t) {
+          const r = await docker(['push', tag], {
+            onLine(raw) {
+              const line = stripAnsi(raw)
+              if (opts.verbose || /digest: sha256:/.test(line)) t.output(line)
+            },
+            signal: t.signal,
+          })
+          if (r.code !== 0)
+            throw new FabError('DOCKER', `docker push ${tag} failed: ${dockerError(r)}`, {
+              hint: parseRef(tag).domain
+                ? `log in with \`docker login ${parseRef(tag).domain}\` and check that you may push to this repository`
+                : 'the tag names Docker Hub; use --tag REGISTRY/REPO:TAG for your registry (and `docker login`)',
+            })
+          await inspect()
+          t.title = `Pushed ${tag}`
+        },
+        title: `Pushing ${tag}`,
+      },
+    ],
   }
 }

@@ -10,6 +10,9 @@
  * target digest, the manifests of an index, and their config digests. That is what kind compares too
  * (`crictl inspecti` .status.id = config digest), without needing crictl.
  */
+import type {TaskList} from '../tasks.js'
+
+import {secondsSince} from '../duration.js'
 import {FabError} from '../errors.js'
 import {docker, dockerError, ensureEngine, inspectImage, spawnDocker} from './docker.js'
 import {clusterNodes, type KindNode} from './kind.js'
@@ -20,10 +23,8 @@ export interface LoadOptions {
   /** Import even where the node already has the image. */
   force?: boolean
   image: string
-  json?: boolean
   /** Only these node containers (default: every node of the cluster). */
   nodes?: string[]
-  verbose?: boolean
 }
 
 export interface NodeLoad {
@@ -192,15 +193,16 @@ export function fanOutImport(
   return out
 }
 
-interface LoadCtx {
-  imports?: Map<string, Promise<ImportOutcome>>
-}
-
 export interface LoadHooks {
   warn?: (line: string) => void
 }
 
-export async function load(opts: LoadOptions, hooks: LoadHooks = {}): Promise<LoadResult> {
+/**
+ * The load as a task list: check every node (has it the image already?), then stream the image into those that
+ * need it, in parallel, and verify. The engine, the image and the nodes are checked before (errors before any
+ * progress shows). A node that fails does not stop the others; the load then fails naming every failed node.
+ */
+export async function loadTasks(opts: LoadOptions, hooks: LoadHooks = {}): Promise<TaskList<LoadResult>> {
   const started = process.hrtime.bigint()
   await ensureEngine()
   const info = await inspectImage(opts.image)
@@ -225,17 +227,26 @@ export async function load(opts: LoadOptions, hooks: LoadHooks = {}): Promise<Lo
   const state = new Map<string, NodeState>(
     nodes.map((n) => [n.name, {node: n, present: false, seconds: 0, t0: process.hrtime.bigint()}]),
   )
-  const ctx: LoadCtx = {}
 
-  const {runTasks} = await import('../ui/tasks.js')
-  let listErr: unknown
-  await runTasks(
-    [
+  return {
+    result: () => ({
+      cluster: opts.cluster,
+      id: info.id,
+      image: opts.image,
+      nodes: nodes.map((n) => {
+        const s = state.get(n.name)!
+        return {action: s.present ? 'skipped' : 'loaded', name: n.name, seconds: s.seconds}
+      }),
+      seconds: secondsSince(started),
+    }),
+    tasks: [
       {
-        task: (_c, task) =>
-          task.newListr<LoadCtx>(
-            nodes.map((n) => ({
-              async task(_c2, sub) {
+        async run(t) {
+          await t.run({
+            concurrent: true,
+            result() {},
+            tasks: nodes.map((n) => ({
+              async run(sub) {
                 const s = state.get(n.name)!
                 const [have, snap] = await Promise.all([nodeImage(n.name, opts.image), snapshotterOf(n.name)])
                 s.snapshotter = snap
@@ -244,23 +255,26 @@ export async function load(opts: LoadOptions, hooks: LoadHooks = {}): Promise<Lo
               },
               title: n.name,
             })),
-            {concurrent: true, exitOnError: true},
-          ),
+          })
+        },
         title: `Checking ${nodes.length} node${nodes.length === 1 ? '' : 's'} of kind cluster "${opts.cluster}"`,
       },
       {
         enabled: () => [...state.values()].some((s) => !s.present),
-        task(c, task) {
+        async run(t) {
           const targets = [...state.values()].filter((s) => !s.present)
           for (const s of targets) s.t0 = process.hrtime.bigint()
-          c.imports = fanOutImport(
+          const imports = fanOutImport(
             opts.image,
             targets.map((s) => ({allPlatforms: true, name: s.node.name, snapshotter: s.snapshotter})),
           )
-          return task.newListr<LoadCtx>(
-            targets.map((s) => ({
-              async task(_c2, sub) {
-                let r = await c.imports!.get(s.node.name)!
+          await t.run({
+            concurrent: true,
+            exitOnError: false,
+            result() {},
+            tasks: targets.map((s) => ({
+              async run(sub) {
+                let r = await imports.get(s.node.name)!
                 // A `docker save` from Docker's containerd store may lack blobs of other platforms; then import
                 // only the node's own platform (kind does the same).
                 if (r.error && /content digest \S+ not found/i.test(r.error))
@@ -277,39 +291,22 @@ export async function load(opts: LoadOptions, hooks: LoadHooks = {}): Promise<Lo
                       detail: {found: after?.digests ?? []},
                     },
                   ))
-                s.seconds = Number(process.hrtime.bigint() - s.t0) / 1e9
+                s.seconds = secondsSince(s.t0)
                 sub.title = `${s.node.name}: loaded and verified (${s.seconds.toFixed(1)}s)`
               },
               title: `${s.node.name}: importing into containerd (k8s.io) and verifying`,
             })),
-            {concurrent: true, exitOnError: false},
-          )
+          })
+          const failed = targets.filter((s) => s.error)
+          if (failed.length === 1) throw failed[0].error
+          if (failed.length > 1)
+            throw new FabError(
+              'CLUSTER',
+              `loading ${opts.image} failed on ${failed.length} nodes: ${failed.map((s) => s.error!.message).join('; ')}`,
+            )
         },
         title: `Loading ${opts.image} (${info.id.slice(0, 19)})`,
       },
     ],
-    ctx,
-    {json: opts.json, verbose: opts.verbose},
-  ).catch((error) => {
-    listErr = error
-  })
-  const failed = [...state.values()].filter((s) => s.error)
-  if (failed.length === 1) throw failed[0].error
-  if (failed.length > 1)
-    throw new FabError(
-      'CLUSTER',
-      `loading ${opts.image} failed on ${failed.length} nodes: ${failed.map((s) => s.error!.message).join('; ')}`,
-    )
-  if (listErr) throw listErr
-
-  return {
-    cluster: opts.cluster,
-    id: info.id,
-    image: opts.image,
-    nodes: nodes.map((n) => {
-      const s = state.get(n.name)!
-      return {action: s.present ? 'skipped' : 'loaded', name: n.name, seconds: s.seconds}
-    }),
-    seconds: Number(process.hrtime.bigint() - started) / 1e9,
   }
 }

@@ -8,6 +8,7 @@ import {existsSync} from 'node:fs'
 import {homedir} from 'node:os'
 import path from 'node:path'
 
+import {parseDuration} from '../duration.js'
 import {FabError} from '../errors.js'
 
 export interface KubeOptions {
@@ -17,6 +18,23 @@ export interface KubeOptions {
   kubeconfig?: string
   /** The project, for `kubernetes.context` and `kind.cluster` (any object of that shape will do). */
   project?: {kind?: {cluster?: string}; kubernetes?: {context?: string}}
+  /** The deadline of each API request (default: FABK8S_REQUEST_TIMEOUT, else 30 s). */
+  requestTimeoutMs?: number
+  /** Ctrl-C: requests in flight are cancelled. */
+  signal?: AbortSignal
+}
+
+const DEFAULT_REQUEST_TIMEOUT = '30s'
+
+/** The deadline of one API request: FABK8S_REQUEST_TIMEOUT (a duration such as 30s), else 30 s. */
+export function defaultRequestTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  return parseDuration(env.FABK8S_REQUEST_TIMEOUT || DEFAULT_REQUEST_TIMEOUT, 'FABK8S_REQUEST_TIMEOUT')
+}
+
+/** A command's --timeout also bounds each request: the smaller of the two. */
+export function requestTimeoutFor(timeoutMs?: number): number {
+  const d = defaultRequestTimeoutMs()
+  return timeoutMs === undefined ? d : Math.min(d, timeoutMs)
 }
 
 /** Where a request went: put into error messages. */

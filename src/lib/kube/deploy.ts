@@ -1,13 +1,13 @@
 /**
- * `fabk8s deploy`: render the chaincode's manifests from fabk8s.yaml and the deterministic package ID, apply them
- * server-side, and wait for the rollout.
+ * `fabk8s deploy`: render the chaincode's manifests from fabk8s.yaml and the package ID (the caller builds the
+ * package once and passes its ID in), apply them server-side, and wait for the rollout.
  */
 
+import type {TaskList} from '../tasks.js'
 import type {Applied} from './apply.js'
 import type {KubeOptions} from './client.js'
 
 import {FabError} from '../errors.js'
-import {buildPackage} from '../fabric/package.js'
 import {IMAGE_RE, type ProjectConfig} from '../project/schema.js'
 import {type Manifest, readTlsFiles, renderManifests, tlsSecretName} from './manifests.js'
 
@@ -37,39 +37,39 @@ export interface DeployResult {
 export interface DeployOptions extends KubeOptions {
   /** --image, instead of fabk8s.yaml image. */
   image?: string
-  /** --json: no progress output. */
-  json?: boolean
   /** -n/--namespace, instead of fabk8s.yaml kubernetes.namespace. */
   namespace?: string
+  /** The package ID the pods run (CHAINCODE_ID): the ID of the package fabk8s.yaml builds. */
+  packageId: string
   /** Poll interval of the rollout wait (tests). */
   pollMs?: number
-  signal?: AbortSignal
   timeoutMs: number
-  verbose?: boolean
   wait: boolean
 }
 
-/** Package ID (deterministic package), image and rendered manifests: everything `--dry-run` shows. */
+/** Image, namespace and rendered manifests for a package ID: everything `--dry-run` shows. */
 export async function planDeploy(
   project: ProjectConfig,
-  opts: {image?: string; namespace?: string} = {},
+  opts: {image?: string; namespace?: string; packageId: string},
 ): Promise<DeployPlan> {
   const image = opts.image ?? project.image
   if (opts.image !== undefined && !IMAGE_RE.test(opts.image))
     throw new FabError('USAGE', `--image: "${opts.image}" is not an image reference like repository:tag`)
   const namespace = opts.namespace ?? project.kubernetes.namespace
-  const {packageId} = await buildPackage(project)
+  const {packageId} = opts
   const tls = await readTlsFiles(project)
   return {image, manifests: renderManifests(project, {image, namespace, packageId, tls}), namespace, packageId}
 }
 
-/** Apply the plan and (with wait) wait for the rollout, with listr2 progress on stderr. */
-export async function deploy(project: ProjectConfig, opts: DeployOptions): Promise<DeployResult> {
+/**
+ * The deploy as a task list: apply (namespace, Secret, Service, Deployment), then wait for the rollout (progress:
+ * what the rollout waits for). The plan and the kubeconfig are checked before any progress shows.
+ */
+export async function deployTasks(project: ProjectConfig, opts: DeployOptions): Promise<TaskList<DeployResult>> {
   const plan = await planDeploy(project, opts)
   const {connect} = await import('./client.js')
   const {applyManifest, ensureNamespace} = await import('./apply.js')
-  const {waitForRollout} = await import('./rollout.js')
-  const {runTasks} = await import('../ui/tasks.js')
+  const {deploymentProgress, waitForRollout} = await import('./rollout.js')
   const {name} = project
   const c = await connect({...opts, namespace: plan.namespace, project})
   const result: DeployResult = {
@@ -85,83 +85,69 @@ export async function deploy(project: ProjectConfig, opts: DeployOptions): Promi
     service: name,
   }
   const [ns, ...rest] = plan.manifests
-  const ctx = {}
-  // listr prints a failed task's message on its line; keep that line short and throw the full error once, after it
-  let failure: unknown
-  const guard =
-    <A extends unknown[]>(fn: (...a: A) => Promise<void>) =>
-    async (...a: A) => {
-      try {
-        await fn(...a)
-      } catch (error) {
-        failure = error
-        const reason = (error as {detail?: {reason?: string}}).detail?.reason
-        throw new Error(reason ?? 'failed')
-      }
-    }
+  let phase: 'applied' | 'applying' | 'done' | 'waiting' | undefined
 
-  await runTasks(
-    [
+  return {
+    interrupted() {
+      const applied = result.resources.map((r) => `${r.kind.toLowerCase()}/${r.name}`)
+      if (!phase) return 'nothing was applied'
+      if (phase === 'applying')
+        return applied.length > 0
+          ? `applied ${applied.join(', ')}; stopped before the rest was confirmed`
+          : 'nothing was applied'
+      if (phase === 'waiting') return 'the Deployment was applied, rollout not finished'
+      return 'the Deployment was applied'
+    },
+    result: () => result,
+    tasks: [
       {
-        task: guard(async (_, task) => {
+        async run(t) {
+          phase = 'applying'
           result.resources.push(await ensureNamespace(c, ns))
           for (const m of rest) result.resources.push(await applyManifest(c, m))
+          phase = 'applied'
           result.changed = result.resources.some((r) => r.action === 'created' || r.action === 'configured')
           result.rolledOut = result.resources.some((r) => r.rollout)
           const summary = result.resources.map((r) => `${r.kind.toLowerCase()}/${r.name} ${r.action}`).join(', ')
-          task.title = result.changed
+          t.title = result.changed
             ? `Applied to ${plan.namespace} on ${c.target.server}: ${summary}`
             : `No change in ${plan.namespace}: ${summary}`
-        }),
+          if (!opts.wait) {
+            // --no-wait: say how it stands right now, without waiting
+            try {
+              const d = await c.apps.readNamespacedDeployment({name, namespace: plan.namespace})
+              result.ready = deploymentProgress(d).done
+            } catch {
+              result.ready = false
+            }
+
+            phase = 'done'
+          }
+        },
         title: `Apply ${name} (${plan.packageId.slice(0, plan.packageId.indexOf(':') + 13)}…) to namespace ${plan.namespace}`,
       },
       {
         enabled: () => opts.wait,
-        task: guard(async (_, task) => {
+        async run(t) {
+          phase = 'waiting'
           const r = await waitForRollout(c, {
             image: plan.image,
             name,
             namespace: plan.namespace,
             onProgress(m) {
-              task.output = m
+              t.output(m)
             },
             packageId: plan.packageId,
             pollMs: opts.pollMs,
-            signal: opts.signal,
+            signal: t.signal,
             timeoutMs: opts.timeoutMs,
           })
           result.ready = r.ready
-          task.title = `Rolled out deployment/${name}: ${r.available} of ${r.replicas} ready`
-        }),
+          phase = 'done'
+          t.title = `Rolled out deployment/${name}: ${r.available} of ${r.replicas} ready`
+        },
         title: `Wait for deployment/${name} (timeout ${Math.round(opts.timeoutMs / 1000)}s)`,
       },
     ],
-    ctx,
-    {json: opts.json, signal: opts.signal, verbose: opts.verbose},
-  ).catch((error) => {
-    throw failure ?? error
-  })
-  if (!opts.wait) {
-    // --no-wait: say how it stands right now, without waiting
-    const {deploymentProgress} = await import('./rollout.js')
-    try {
-      const d = await c.apps.readNamespacedDeployment({name, namespace: plan.namespace})
-      result.ready = deploymentProgress(d).done
-    } catch {
-      result.ready = false
-    }
   }
-
-  return result
-}
-
-/** "2m", "90s", "1h", "500ms" or a plain number of seconds → milliseconds. */
-export function parseTimeout(s: string, flag = '--timeout'): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim())
-  if (!m) throw new FabError('USAGE', `${flag}: "${s}" is not a duration (e.g. 90s, 2m, 120)`)
-  const n = Number(m[1])
-  const unit = m[2] ?? 's'
-  const ms = unit === 'ms' ? n : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n * 3_600_000
-  if (ms <= 0) throw new FabError('USAGE', `${flag}: must be more than 0`)
-  return ms
 }

@@ -1,16 +1,17 @@
 /**
- * `fabk8s up`: build → load → package → deploy → register → ready, as one listr2 pipeline. Every step first
- * checks, read-only, whether its inputs changed, and does nothing when they did not, so a second `up` with no
- * change makes no Docker, Kubernetes or Fabric writes. Every step is idempotent, so an interrupted run resumes
- * where it stopped when run again.
+ * `fabk8s up`: build → load → package → deploy → register → ready, as one task list. Every step first checks,
+ * read-only, whether its inputs changed, and does nothing when they did not, so a second `up` with no change makes
+ * no Docker, Kubernetes or Fabric writes. A step that has work to do runs the same task list as the command of
+ * that name (build, load, deploy, register) as its subtasks, so `up` shows what those commands show. Every step
+ * is idempotent, so an interrupted run resumes where it stopped when run again. The package is built once, in
+ * the package step, and its ID handed to deploy and register.
  */
-import type {ListrTask} from 'listr2'
-
-import {setTimeout as sleep} from 'node:timers/promises'
-
+import type {PackageRef} from '../fabric/package-file.js'
 import type {KubeOptions} from '../kube/client.js'
 import type {ProjectConfig} from '../project/schema.js'
+import type {Task, TaskHandle, TaskList} from '../tasks.js'
 
+import {secondsSince} from '../duration.js'
 import {FabError} from '../errors.js'
 
 export const STEPS = ['build', 'load', 'package', 'deploy', 'register', 'ready'] as const
@@ -34,12 +35,11 @@ export interface UpOptions extends KubeOptions {
   /** `docker build --network` (engines without a bridge). */
   dockerNetwork?: string
   dryRun?: boolean
-  json?: boolean
   namespace?: string
-  signal?: AbortSignal
   skip?: StepName[]
   /** Rollout and readiness timeout. */
   timeoutMs: number
+  /** The build streams every log line (as `fabk8s build --verbose`). */
   verbose?: boolean
 }
 
@@ -65,18 +65,20 @@ export function immutableTag(image: string, id: string): string {
   return hasTag ? `${image}-${hex}` : `${image}:${hex}`
 }
 
-interface Ctx {
-  image?: string
-  imageId?: string
-  packageId?: string
-  ready: boolean
-  sequence?: number
-  steps: StepReport[]
-}
+const abortable = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms)
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t)
+        resolve()
+      },
+      {once: true},
+    )
+  })
 
-const seconds = (t: bigint) => Math.round(Number(process.hrtime.bigint() - t) / 1e7) / 100
-
-export async function up(project: ProjectConfig, opts: UpOptions): Promise<UpResult> {
+export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpResult> {
   const started = process.hrtime.bigint()
   const skip = new Set(opts.skip ?? [])
   // Load the Kubernetes and Fabric clients (≈0.5 s of module loading) while the build and load checks wait on
@@ -84,43 +86,60 @@ export async function up(project: ProjectConfig, opts: UpOptions): Promise<UpRes
   const warm: Promise<unknown>[] = []
   if (!skip.has('deploy'))
     warm.push(import('@kubernetes/client-node'), import('../kube/drift.js'), import('../kube/deploy.js'))
-  if (project.network && !(skip.has('register') && skip.has('ready'))) warm.push(import('../fabric/ops.js'))
+  if (project.network && !(skip.has('register') && skip.has('ready')))
+    warm.push(import('../fabric/status.js'), import('../fabric/register.js'), import('../fabric/call.js'))
   for (const w of warm) w.catch(() => {})
   const namespace = opts.namespace ?? project.kubernetes.namespace
   const cluster = opts.cluster ?? project.kind.cluster
   const dry = Boolean(opts.dryRun)
-  const aborted = () => {
-    if (opts.signal?.aborted)
-      throw new FabError('ABORTED', 'interrupted; run `fabk8s up` again to resume (every step is idempotent)')
+  const kube = async () => {
+    const {requestTimeoutFor} = await import('../kube/client.js')
+    return {...opts, namespace, project, requestTimeoutMs: opts.requestTimeoutMs ?? requestTimeoutFor(opts.timeoutMs)}
+  }
+
+  let image: string | undefined
+  let imageId: string | undefined
+  let pkg: PackageRef | undefined
+  let ready = false
+  let sequence: number | undefined
+  const steps: StepReport[] = []
+  let current: StepName | undefined
+  let nested: TaskList<unknown> | undefined
+
+  /** Run a command's task list as the subtasks of this step; an interruption then says what state it left. */
+  const nest = async <R>(t: TaskHandle, list: TaskList<R>): Promise<R> => {
+    nested = list
+    const r = await t.run(list)
+    nested = undefined
+    return r
   }
 
   /** One pipeline step: check (read-only) → run when needed; reports what it did. */
   const step = (
     name: StepName,
     title: string,
-    body: (ctx: Ctx, say: (t: string) => void) => Promise<{action: StepAction; detail: string}>,
-  ): ListrTask<Ctx> => ({
-    async task(ctx, task) {
-      aborted()
-      const t = process.hrtime.bigint()
+    body: (t: TaskHandle) => Promise<{action: StepAction; detail: string}>,
+  ): Task => ({
+    async run(t) {
+      const t0 = process.hrtime.bigint()
       if (skip.has(name)) {
-        ctx.steps.push({action: 'skipped', detail: '--skip', seconds: 0, step: name})
-        task.skip(`${title}: skipped (--skip)`)
+        steps.push({action: 'skipped', detail: '--skip', seconds: 0, step: name})
+        t.skip(`${title}: skipped (--skip)`)
         return
       }
 
-      const r = await body(ctx, (s) => {
-        task.output = s
-      })
-      ctx.steps.push({...r, seconds: seconds(t), step: name})
-      task.title = `${title}: ${r.detail}`
-      if (r.action === 'skipped') task.skip(task.title)
+      current = name
+      const r = await body(t)
+      current = undefined
+      steps.push({...r, seconds: secondsSince(t0), step: name})
+      t.title = `${title}: ${r.detail}`
+      if (r.action === 'skipped') t.skip(t.title)
     },
     title,
   })
 
-  const tasks: ListrTask<Ctx>[] = [
-    step('build', 'Build', async (ctx, say) => {
+  const tasks: Task[] = [
+    step('build', 'Build', async (t) => {
       const {contextHash} = await import('./context.js')
       const {ensureEngine, inspectImage} = await import('../image/docker.js')
       await ensureEngine()
@@ -131,94 +150,91 @@ export async function up(project: ProjectConfig, opts: UpOptions): Promise<UpRes
       })
       const info = await inspectImage(project.image)
       if (info && info.labels[BUILD_HASH_LABEL] === hash) {
-        ctx.imageId = info.id
-        ctx.image = await tagImmutable(project.image, info.id, dry)
+        imageId = info.id
+        image = await tagImmutable(project.image, info.id, dry)
         return {action: 'unchanged', detail: `${project.image} is built from these sources (${info.id.slice(0, 19)})`}
       }
 
       const why = info ? 'sources changed since the last build' : `no image ${project.image} yet`
       if (dry) return {action: 'planned', detail: `would build ${project.image}: ${why}`}
-      say(`building ${project.image}: ${why}`)
-      const {build} = await import('../image/build.js')
-      const r = await build(project, {
-        baseImage: opts.baseImage,
-        buildArgs: opts.buildArgs,
-        json: true,
-        labels: {[BUILD_HASH_LABEL]: hash},
-        network: opts.dockerNetwork,
-      })
-      ctx.imageId = r.id
-      ctx.image = await tagImmutable(project.image, r.id, dry)
-      return {action: 'changed', detail: `built ${ctx.image} in ${r.seconds}s (${why})`}
+      t.output(`building ${project.image}: ${why}`)
+      const {buildTasks} = await import('../image/build.js')
+      const r = await nest(
+        t,
+        buildTasks(project, {
+          baseImage: opts.baseImage,
+          buildArgs: opts.buildArgs,
+          labels: {[BUILD_HASH_LABEL]: hash},
+          network: opts.dockerNetwork,
+          verbose: opts.verbose,
+        }),
+      )
+      imageId = r.id
+      image = await tagImmutable(project.image, r.id, dry)
+      return {action: 'changed', detail: `built ${image} in ${r.seconds}s (${why})`}
     }),
 
-    step('load', `Load into kind cluster ${cluster}`, async (ctx) => {
-      if (!ctx.image || !ctx.imageId) {
+    step('load', `Load into kind cluster ${cluster}`, async (t) => {
+      if (!image || !imageId) {
         if (skip.has('build'))
           throw new FabError('USAGE', '--skip build: the image to load is unknown; build it once first')
         return {action: 'planned', detail: `would load the new image into the nodes of ${cluster}`}
       }
 
       const {clusterNodes} = await import('../image/kind.js')
-      const {load, nodeImage, sameImage} = await import('../image/load.js')
+      const {loadTasks, nodeImage, sameImage} = await import('../image/load.js')
       const nodes = await clusterNodes(cluster)
-      const have = await Promise.all(
-        nodes.map(async (n) => sameImage(ctx.imageId!, await nodeImage(n.name, ctx.image!))),
-      )
+      const have = await Promise.all(nodes.map(async (n) => sameImage(imageId!, await nodeImage(n.name, image!))))
       const missing = nodes.filter((_, i) => !have[i]).map((n) => n.name)
-      if (missing.length === 0) return {action: 'unchanged', detail: `all ${nodes.length} node(s) have ${ctx.image}`}
-      if (dry) return {action: 'planned', detail: `would load ${ctx.image} into ${missing.join(', ')}`}
-      const r = await load({cluster, image: ctx.image, json: true, nodes: missing})
+      if (missing.length === 0) return {action: 'unchanged', detail: `all ${nodes.length} node(s) have ${image}`}
+      if (dry) return {action: 'planned', detail: `would load ${image} into ${missing.join(', ')}`}
+      const r = await nest(t, await loadTasks({cluster, image, nodes: missing}))
       return {
         action: 'changed',
         detail: `loaded into ${r.nodes.filter((n) => n.action === 'loaded').length} of ${nodes.length} node(s)`,
       }
     }),
 
-    step('package', 'Package', async (ctx) => {
-      const {buildPackage} = await import('../fabric/package.js')
-      const p = await buildPackage(project)
-      ctx.packageId = p.packageId
-      return {action: 'unchanged', detail: `package ID ${p.packageId}`}
+    step('package', 'Package', async () => {
+      const {resolvePackage} = await import('../fabric/package-file.js')
+      pkg = await resolvePackage(project)
+      return {action: 'unchanged', detail: `package ID ${pkg.packageId}`}
     }),
 
-    step('deploy', `Deploy to namespace ${namespace}`, async (ctx, say) => {
-      if (!ctx.image) {
+    step('deploy', `Deploy to namespace ${namespace}`, async (t) => {
+      if (!image) {
         if (skip.has('build'))
           throw new FabError('USAGE', '--skip build: the image to deploy is unknown; build it once first')
         return {action: 'planned', detail: 'would deploy the new image'}
       }
 
-      const {deploy, planDeploy} = await import('../kube/deploy.js')
+      const {deployTasks, planDeploy} = await import('../kube/deploy.js')
       const {connect} = await import('../kube/client.js')
       const {deployDrift} = await import('../kube/drift.js')
-      const plan = await planDeploy(project, {image: ctx.image, namespace})
-      const c = await connect({...opts, namespace, project})
+      const k = await kube()
+      const plan = await planDeploy(project, {image, namespace, packageId: pkg!.packageId})
+      const c = await connect(k)
       const drift = await deployDrift(c, plan.manifests)
       if (drift.length === 0)
-        return {action: 'unchanged', detail: `deployment/${project.name} runs ${ctx.image} with this package ID`}
+        return {action: 'unchanged', detail: `deployment/${project.name} runs ${image} with this package ID`}
       if (dry) return {action: 'planned', detail: `would apply: ${drift.join('; ')}`}
-      say(drift.join('; '))
-      const r = await deploy(project, {
-        ...opts,
-        image: ctx.image,
-        json: true,
-        namespace,
-        signal: opts.signal,
-        timeoutMs: opts.timeoutMs,
-        wait: true,
-      })
+      t.output(drift.join('; '))
+      const r = await nest(
+        t,
+        await deployTasks(project, {...k, image, packageId: pkg!.packageId, timeoutMs: opts.timeoutMs, wait: true}),
+      )
       return {
         action: 'changed',
-        detail: `${r.rolledOut ? 'rolled out' : 'applied'} ${ctx.image}; ${r.ready ? 'ready' : 'not ready'}`,
+        detail: `${r.rolledOut ? 'rolled out' : 'applied'} ${image}; ${r.ready ? 'ready' : 'not ready'}`,
       }
     }),
 
-    step('register', 'Register with Fabric', async (ctx, say) => {
+    step('register', 'Register with Fabric', async (t) => {
       if (!project.network) return {action: 'skipped', detail: 'no network in fabk8s.yaml'}
-      const {register, status} = await import('../fabric/ops.js')
-      const s = await status(project)
-      ctx.sequence = s.plan.sequence
+      const {lifecycleStatus} = await import('../fabric/status.js')
+      const {registerTasks} = await import('../fabric/register.js')
+      const s = await lifecycleStatus(project, pkg!.packageId)
+      sequence = s.plan.sequence
       const needs = [
         ...s.peers.filter((p) => !p.hasPackage).map((p) => `install on ${p.address}`),
         ...s.orgs.filter((o) => !o.upToDate).map((o) => `approve for ${o.mspId}`),
@@ -227,23 +243,22 @@ export async function up(project: ProjectConfig, opts: UpOptions): Promise<UpRes
       if (needs.length === 0)
         return {action: 'unchanged', detail: `sequence ${s.plan.sequence} committed on ${s.channel} with this package`}
       if (dry) return {action: 'planned', detail: `would ${needs.join(', ')} (${s.plan.reason})`}
-      say(needs.join(', '))
-      const r = await register(project, {json: true})
-      ctx.sequence = r.sequence
+      t.output(needs.join(', '))
+      const r = await nest(t, registerTasks(project, pkg!))
+      sequence = r.sequence
       return {action: 'changed', detail: `sequence ${r.sequence}: ${needs.join(', ')}`}
     }),
 
-    step('ready', 'Chaincode answers', async (ctx, say) => {
+    step('ready', 'Chaincode answers', async (t) => {
       if (!project.network) return {action: 'skipped', detail: 'no network in fabk8s.yaml'}
       if (dry) return {action: 'planned', detail: 'would query org.hyperledger.fabric:GetMetadata through the Gateway'}
-      const {callChaincodeFor} = await import('../fabric/ops.js')
+      const {callChaincodeFor} = await import('../fabric/call.js')
       const deadline = Date.now() + opts.timeoutMs
       let last = ''
       for (let attempt = 1; ; attempt++) {
-        aborted()
         try {
           await callChaincodeFor(project, {args: [], fn: 'org.hyperledger.fabric:GetMetadata', submit: false})
-          ctx.ready = true
+          ready = true
           return {action: 'unchanged', detail: `answered a query${attempt > 1 ? ` (attempt ${attempt})` : ''}`}
         } catch (error) {
           last = (error as Error).message
@@ -255,36 +270,33 @@ export async function up(project: ProjectConfig, opts: UpOptions): Promise<UpRes
                 hint: 'check `fabk8s status` and the chaincode logs; the address in connection.json must reach the chaincode Service',
               },
             )
-          say(`waiting: ${last}`)
-          await sleep(1000)
+          t.output(`waiting: ${last}`)
+          await abortable(1000, t.signal)
         }
       }
     }),
   ]
 
-  const {runTasks} = await import('../ui/tasks.js')
-  let ctx: Ctx
-  try {
-    ctx = await runTasks<Ctx>(
-      tasks,
-      {ready: false, steps: []},
-      {json: opts.json, signal: opts.signal, verbose: opts.verbose},
-    )
-  } catch (error) {
-    if (opts.signal?.aborted)
-      throw new FabError('ABORTED', 'interrupted; run `fabk8s up` again to resume (every step is idempotent)')
-    throw error
-  }
-
   return {
-    dryRun: dry,
-    image: ctx.image,
-    namespace,
-    packageId: ctx.packageId!,
-    ready: ctx.ready,
-    seconds: seconds(started),
-    sequence: ctx.sequence,
-    steps: ctx.steps,
+    interrupted() {
+      const done = steps.filter((s) => s.action !== 'skipped').map((s) => s.step)
+      const state = nested?.interrupted?.()
+      const now = current
+        ? `${current} ${state ? `interrupted: ${state}` : 'interrupted'}`
+        : 'interrupted between steps'
+      return `${done.length > 0 ? `${done.join(', ')} done; ` : ''}${now}`
+    },
+    result: () => ({
+      dryRun: dry,
+      image,
+      namespace,
+      packageId: pkg?.packageId ?? '',
+      ready,
+      seconds: secondsSince(started),
+      sequence,
+      steps,
+    }),
+    tasks,
   }
 }
 

@@ -8,7 +8,7 @@ import {gunzipSync} from 'node:zlib'
 
 import type {ProjectConfig} from '../../../src/lib/project/schema.js'
 
-import {resolvePackage} from '../../../src/lib/fabric/ops.js'
+import {resolvePackage} from '../../../src/lib/fabric/package-file.js'
 import {buildPackage, packageIdOf, parsePackage} from '../../../src/lib/fabric/package.js'
 import {tarGz, untarGz} from '../../../src/lib/fabric/tar.js'
 

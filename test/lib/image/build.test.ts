@@ -4,7 +4,6 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {
-  build,
   buildArgv,
   chooseBuilder,
   resolveTag,
@@ -14,6 +13,7 @@ import {
 import {ensureEngine, resetEngineCache} from '../../../src/lib/image/docker.js'
 import {loadProject} from '../../../src/lib/project/load.js'
 import {buildNetwork, cleanup, dockerCmd, nodeBaseImage, requireDocker, uniq} from '../../support/docker.js'
+import {build} from '../../support/tasks.js'
 
 const FIXTURE = path.resolve(import.meta.dirname, '..', '..', 'fixtures', 'image')
 

@@ -3,9 +3,8 @@ import {execFile} from 'node:child_process'
 import path from 'node:path'
 import {promisify} from 'node:util'
 
-import {build} from '../../../src/lib/image/build.js'
 import {clusterNodes, listClusters} from '../../../src/lib/image/kind.js'
-import {criSnapshotter, load, nodeImage, parseCtrImages, sameImage} from '../../../src/lib/image/load.js'
+import {criSnapshotter, nodeImage, parseCtrImages, sameImage} from '../../../src/lib/image/load.js'
 import {loadProject} from '../../../src/lib/project/load.js'
 import {
   buildNetwork,
@@ -18,6 +17,7 @@ import {
   startKindNode,
   uniq,
 } from '../../support/docker.js'
+import {build, load} from '../../support/tasks.js'
 
 const FIXTURE = path.resolve(import.meta.dirname, '..', '..', 'fixtures', 'image')
 

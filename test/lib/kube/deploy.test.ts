@@ -2,10 +2,12 @@ import {expect} from 'chai'
 import {writeFileSync} from 'node:fs'
 import path from 'node:path'
 
+import type {DeployOptions} from '../../../src/lib/kube/deploy.js'
+
 import {connect} from '../../../src/lib/kube/client.js'
-import {deploy, type DeployOptions, parseTimeout, planDeploy} from '../../../src/lib/kube/deploy.js'
 import {deleteManaged, listManaged} from '../../../src/lib/kube/down.js'
 import {chaincodeStatus} from '../../../src/lib/kube/status.js'
+import {deploy, planFor} from '../../support/tasks.js'
 import {cleanup, fakeTarget, makeProject, project, realTarget, type Target, tmp} from './support.js'
 
 type Any = any
@@ -40,7 +42,7 @@ for (const kind of ['fake', 'real'] as const) {
       cleanup(dir)
     })
 
-    const opts = (): DeployOptions => ({
+    const opts = (): Omit<DeployOptions, 'packageId'> & {json: boolean} => ({
       json: true,
       kubeconfig: t.kubeconfig,
       pollMs: 200,
@@ -84,7 +86,7 @@ for (const kind of ['fake', 'real'] as const) {
     })
 
     it('a changed package ID rolls out a new revision running the new CHAINCODE_ID', async () => {
-      const before = await planDeploy(await project(projDir))
+      const before = await planFor(await project(projDir))
       makeProject(projDir, {namespace: t.namespace, tls: 'on', version: '1.0.1'})
       const p = await project(projDir)
       const r = await deploy(p, opts())
@@ -253,15 +255,6 @@ describe('kube rollout failure modes (fake API server steers the pods)', functio
     t.fake!.setDeploymentStatus(t.namespace, 'manual', {availableReplicas: 1, readyReplicas: 1})
     const r = await pending
     expect(r.ready).to.equal(true)
-  })
-
-  it('parseTimeout takes 90s, 2m, 500ms and plain seconds; rejects the rest naming --timeout', () => {
-    expect(parseTimeout('90s')).to.equal(90_000)
-    expect(parseTimeout('2m')).to.equal(120_000)
-    expect(parseTimeout('500ms')).to.equal(500)
-    expect(parseTimeout('30')).to.equal(30_000)
-    expect(() => parseTimeout('soon')).to.throw(/--timeout/)
-    expect(() => parseTimeout('0')).to.throw(/--timeout/)
   })
 
   it('an unreachable API server → KUBERNETES error naming the server', async () => {

@@ -1,0 +1,62 @@
+/**
+ * What fabk8s.yaml `network` asks for, planned against the channel: the definition and its sequence, and which
+ * peers and orgs a command works on.
+ */
+import type {OrgConfig, PeerConfig, ProjectConfig} from '../project/schema.js'
+import type {FabricSession} from './session.js'
+
+import {FabError} from '../errors.js'
+import {
+  type Committed,
+  type Definition,
+  type DefinitionOverrides,
+  desiredDefinition,
+  planSequence,
+  type SequencePlan,
+} from './definition.js'
+import {queryCommitted} from './lifecycle.js'
+
+export interface Plan {
+  committed?: Committed
+  def: Definition
+  plan: SequencePlan
+}
+
+export async function planDefinition(
+  s: FabricSession,
+  project: ProjectConfig,
+  o: DefinitionOverrides & {sequence?: number} = {},
+): Promise<Plan> {
+  const [def, committed] = await Promise.all([desiredDefinition(project, o), queryCommitted(s, project.name)])
+  const plan = planSequence(committed, def)
+  if (o.sequence !== undefined && o.sequence !== plan.sequence) {
+    plan.reason = `--sequence ${o.sequence} (planned ${plan.sequence}: ${plan.reason})`
+    plan.sequence = o.sequence
+    plan.commit = !committed || o.sequence > committed.sequence
+  }
+
+  return {committed, def, plan}
+}
+
+export function allPeers(
+  s: FabricSession,
+  only?: {org?: string[]; peer?: string[]},
+): {org: OrgConfig; peer: PeerConfig}[] {
+  const out: {org: OrgConfig; peer: PeerConfig}[] = []
+  for (const org of s.network.orgs) {
+    if (only?.org?.length && !only.org.includes(org.mspId)) continue
+    for (const p of org.peers) if (!only?.peer?.length || only.peer.includes(p.address)) out.push({org, peer: p})
+  }
+
+  if (out.length === 0)
+    throw new FabError(
+      'USAGE',
+      `no peer in fabk8s.yaml network matches ${[...(only?.org ?? []), ...(only?.peer ?? [])].join(', ')}`,
+    )
+  return out
+}
+
+export function selectOrgs(s: FabricSession, mspIds?: string[]): OrgConfig[] {
+  if (!mspIds?.length) return s.network.orgs
+  return mspIds.map((m) => s.org(m))
+}
