@@ -132,6 +132,70 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
     expect(fake.get('Deployment', 'upns', name)!.spec.template.spec.containers[0].image).to.equal(r.image)
   })
 
+  it('--json: a run that builds, loads and rolls out prints the result on stdout and nothing else', async () => {
+    const server = path.join(dir, 'server.js')
+    writeFileSync(server, readFileSync(server, 'utf8') + '\n// json change\n')
+    const r = await runCli(fx.upArgs('--json', '--timeout', '60s'))
+    expect(r.code, r.stderr).to.equal(0)
+    const out = json<UpResult>(r)
+    if (out.image) images.push(out.image)
+    expect(actions(out)).to.include({build: 'changed', deploy: 'changed', load: 'changed'})
+    expect(r.stderr).to.equal('')
+  })
+
+  it('--verbose streams the docker build log, and the steps show what build, load and deploy show', async () => {
+    const server = path.join(dir, 'server.js')
+    writeFileSync(server, readFileSync(server, 'utf8') + '\n// verbose change\n')
+    const r = await runCli(fx.upArgs('--verbose', '--timeout', '60s'))
+    expect(r.code, r.stderr).to.equal(0)
+    // lines of the log itself, not only the build steps a plain run shows
+    expect(r.stderr).to.match(/COPY server\.js|load build definition|Sending build context/)
+    expect(r.stderr).to.match(/DONE|---> [0-9a-f]{6,}|naming to|Successfully (built|tagged)/)
+    // the subtasks of build, load and deploy, as those commands print them
+    expect(r.stderr).to.match(/Built fabk8s-test\/\S+ \(sha256:/)
+    expect(r.stderr).to.match(/loaded and verified/)
+    expect(r.stderr).to.match(/Rolled out deployment\//)
+    expect(r.stdout).to.match(/Done in [\d.]+s/)
+    expect(r.stdout).to.not.match(/\d\.\d{3,}s/) // durations: at most two decimals
+  })
+
+  it('the rollout progress shows while up waits for it', async () => {
+    const server = path.join(dir, 'server.js')
+    writeFileSync(server, readFileSync(server, 'utf8') + '\n// rollout change\n')
+    fake.controller = 'NotReady'
+    try {
+      const r = await runCli(fx.upArgs('--timeout', '4s'))
+      expect(r.code, r.stderr).to.equal(8)
+      expect(r.stderr).to.match(/Wait for deployment\/\S+ \(timeout 4s\)/)
+      // what the rollout waits for, as `fabk8s deploy` shows it
+      expect(r.stderr).to.match(/Wait for deployment[^\n]*\n› [^\n]*: NotReady/)
+    } finally {
+      fake.controller = 'ready'
+    }
+  })
+
+  it('a failing build prints the last lines of the build log (without colour codes), exit 5', async () => {
+    const dockerfile = path.join(dir, 'Dockerfile')
+    const good = readFileSync(dockerfile, 'utf8')
+    writeFileSync(
+      dockerfile,
+      good.replace(
+        'COPY server.js ./',
+        'COPY server.js ./\nRUN printf "\\033[0m\\033[91mabout-to-fail\\033[0m\\n" && exit 3',
+      ),
+    )
+    try {
+      const r = await runCli(fx.upArgs('--timeout', '60s'))
+      expect(r.code, r.stderr).to.equal(5)
+      expect(r.stderr).to.match(/^ {2}\| .*about-to-fail/m)
+      expect(r.stderr).to.not.contain('\u001B[')
+      expect(r.stderr).to.match(/Error: docker build failed \(exit \d+\) at /)
+      expect(r.stderr).to.contain('the last lines of the build log are above')
+    } finally {
+      writeFileSync(dockerfile, good)
+    }
+  })
+
   it('bad input: an unknown --skip step is a usage error', async () => {
     const r = await runCli(['up', '-p', dir, '--skip', 'everything'])
     expect(r.code).to.equal(2)
