@@ -1,8 +1,11 @@
 /**
  * The one Kubernetes client factory: which kubeconfig, which context, and how API failures become FabErrors.
+ * Every client it makes (ours and the ones other code makes with `kc.makeApiClient`, doctor's included) gives each
+ * request a deadline, stops on Ctrl-C, and refuses answers that do not come from a Kubernetes API server (a login
+ * page, a proxy, the wrong port) with one clear error instead of a TypeError deep in the caller.
  * The `@kubernetes/client-node` package is heavy (≈ 0.5 s to import), so it is only imported inside these functions.
  */
-import type {AppsV1Api, CoreV1Api, KubeConfig} from '@kubernetes/client-node'
+import type {AppsV1Api, CoreV1Api, HttpLibrary, KubeConfig, RequestContext} from '@kubernetes/client-node'
 
 import {existsSync} from 'node:fs'
 import {homedir} from 'node:os'
@@ -124,7 +127,111 @@ export async function loadKubeConfig(opts: KubeOptions = {}): Promise<KubeConfig
         hint: 'fix the kubeconfig or pick another --context',
       },
     )
+  await guardClients(kc, opts)
   return kc
+}
+
+/**
+ * Make every API client of `kc` send its requests through guardedHttp: `kc.makeApiClient` is what client-node's
+ * own helpers (KubernetesObjectApi.makeApiClient) call too.
+ */
+async function guardClients(kc: KubeConfig, opts: KubeOptions): Promise<void> {
+  const lib = await import('@kubernetes/client-node')
+  const timeoutMs = opts.requestTimeoutMs ?? defaultRequestTimeoutMs()
+  const at = targetOf(kc)
+  const httpApi = guardedHttp(lib, at, timeoutMs, opts.signal)
+  kc.makeApiClient = <T>(ApiClient: new (config: ReturnType<typeof lib.createConfiguration>) => T): T => {
+    const cluster = kc.getCurrentCluster()
+    if (!cluster) throw new FabError('KUBERNETES', `context "${kc.currentContext}" has no cluster`)
+    return new ApiClient(
+      lib.createConfiguration({
+        authMethods: {default: kc},
+        baseServer: new lib.ServerConfiguration(cluster.server, {}),
+        httpApi,
+      }),
+    )
+  }
+}
+
+/**
+ * client-node's fetch library with a deadline per request (and Ctrl-C), and a check that the answer is the
+ * Kubernetes API's: JSON with a `kind` (every object, list and Status has one), or the text of a pod log.
+ */
+function guardedHttp(
+  lib: typeof import('@kubernetes/client-node'),
+  at: KubeTarget,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): HttpLibrary {
+  const inner = new lib.IsomorphicFetchHttpLibrary()
+  const where = `${at.server ?? 'the API server'}${at.context ? ` (context "${at.context}")` : ''}`
+  return lib.wrapHttpLibrary({
+    async send(req: RequestContext) {
+      const deadline = AbortSignal.timeout(timeoutMs)
+      req.setSignal(signal ? AbortSignal.any([deadline, signal]) : deadline)
+      const url = new URL(req.getUrl())
+      const what = `${req.getHttpMethod()} ${url.pathname}`
+      let res
+      let body: Buffer
+      try {
+        res = await inner.send(req).toPromise()
+        body = await res.body.binary()
+      } catch (error) {
+        if (signal?.aborted) throw new FabError('ABORTED', 'interrupted', {cause: error})
+        if (deadline.aborted)
+          throw new FabError(
+            'KUBERNETES',
+            `the Kubernetes API at ${where} did not answer ${what} within ${Math.round(timeoutMs / 100) / 10}s`,
+            {
+              cause: error,
+              detail: {context: at.context, server: at.server, timeoutMs},
+              hint: 'is the API server up and is it what listens at that address? (`kubectl cluster-info`); FABK8S_REQUEST_TIMEOUT sets the deadline of each request (default 30s)',
+            },
+          )
+        throw error
+      }
+
+      const problem = notKubernetes(url.pathname, res.httpStatusCode, res.headers['content-type'], body)
+      if (problem)
+        throw new FabError('KUBERNETES', `${where} is not a Kubernetes API server (${what} answered ${problem})`, {
+          detail: {context: at.context, server: at.server, status: res.httpStatusCode},
+          hint: 'check the server address of this context in the kubeconfig: a proxy, a login page or the wrong port answers there',
+        })
+      return new lib.ResponseContext(res.httpStatusCode, res.headers, {
+        binary: async () => body,
+        text: async () => body.toString('utf8'),
+      })
+    },
+  })
+}
+
+/** Why an answer is not the Kubernetes API's, or undefined when it is. Exported for tests. */
+export function notKubernetes(
+  pathname: string,
+  status: number,
+  contentType: string | undefined,
+  body: Buffer,
+): string | undefined {
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase()
+  if (status < 300 && /\/log$/.test(pathname)) return undefined // a pod log is plain text
+  if (pathname === '/version' || pathname.startsWith('/openapi/')) return undefined
+  const text = body.toString('utf8')
+  if (!/[/+]json$/.test(type)) {
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.trim()
+    const sample = (title ?? text).replaceAll(/\s+/g, ' ').trim().slice(0, 60)
+    return `HTTP ${status} ${type || 'without a content type'}${sample ? `: "${sample}"` : ''}`
+  }
+
+  let v: unknown
+  try {
+    v = JSON.parse(text)
+  } catch {
+    return `HTTP ${status} with a body that is not JSON`
+  }
+
+  if (!v || typeof v !== 'object' || typeof (v as {kind?: unknown}).kind !== 'string')
+    return `HTTP ${status} with JSON that is not a Kubernetes object (no "kind")`
+  return undefined
 }
 
 /** The server URL, context and user of the kubeconfig's current context. */

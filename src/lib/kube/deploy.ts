@@ -67,11 +67,13 @@ export async function planDeploy(
  */
 export async function deployTasks(project: ProjectConfig, opts: DeployOptions): Promise<TaskList<DeployResult>> {
   const plan = await planDeploy(project, opts)
-  const {connect} = await import('./client.js')
+  const {connect, requestTimeoutFor} = await import('./client.js')
   const {applyManifest, ensureNamespace} = await import('./apply.js')
   const {deploymentProgress, waitForRollout} = await import('./rollout.js')
   const {name} = project
-  const c = await connect({...opts, namespace: plan.namespace, project})
+  // no request waits longer than the rollout may take
+  const requestTimeoutMs = opts.requestTimeoutMs ?? requestTimeoutFor(opts.timeoutMs)
+  const c = await connect({...opts, namespace: plan.namespace, project, requestTimeoutMs})
   const result: DeployResult = {
     changed: false,
     deployment: name,

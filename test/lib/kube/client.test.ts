@@ -3,7 +3,15 @@ import {writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import path from 'node:path'
 
-import {connect, kubeError, loadKubeConfig} from '../../../src/lib/kube/client.js'
+import {
+  connect,
+  defaultRequestTimeoutMs,
+  kubeError,
+  loadKubeConfig,
+  notKubernetes,
+  requestTimeoutFor,
+} from '../../../src/lib/kube/client.js'
+import {answeringServer, LOGIN_PAGE, silentServer} from '../../support/bad-servers.js'
 import {FakeKubeApiServer} from '../../support/kube-api-server.js'
 import {cleanup, tmp} from './support.js'
 
@@ -191,6 +199,85 @@ describe('kube client factory', () => {
       expect(e.message)
         .to.contain('read Service there/nope: not found (404)')
         .and.to.contain('services "nope" not found')
+    })
+  })
+
+  describe('deadlines and servers that are not Kubernetes', () => {
+    it('every client loadKubeConfig hands out stops at the deadline, KubernetesObjectApi (doctor --cluster) too', async () => {
+      const srv = await silentServer()
+      try {
+        const kc = await loadKubeConfig({
+          kubeconfig: srv.kubeconfig(path.join(dir, 'silent.yaml')),
+          requestTimeoutMs: 300,
+        })
+        const {KubernetesObjectApi} = await import('@kubernetes/client-node')
+        const e: any = await KubernetesObjectApi.makeApiClient(kc)
+          .list('apps/v1', 'Deployment')
+          .catch((error: unknown) => error)
+        expect(e.exitCode).to.equal(7)
+        // (KubernetesObjectApi puts "Failed to fetch resource metadata for …:" in front)
+        expect(e.message).to.contain(
+          `the Kubernetes API at ${srv.url} (context "bad") did not answer GET /apis/apps/v1 within 0.3s`,
+        )
+        const c = await connect({kubeconfig: srv.kubeconfig(path.join(dir, 'silent2.yaml')), requestTimeoutMs: 300})
+        const e2: any = await c.core.listNamespace().catch((error: unknown) => error)
+        expect(e2.message).to.match(/did not answer GET \/api\/v1\/namespaces within 0\.3s$/)
+      } finally {
+        await srv.stop()
+      }
+    })
+
+    it('Ctrl-C (the signal) cancels a request in flight: ABORTED, not a wait for the deadline', async () => {
+      const srv = await silentServer()
+      try {
+        const ac = new AbortController()
+        const c = await connect({kubeconfig: srv.kubeconfig(path.join(dir, 'silent3.yaml')), signal: ac.signal})
+        setTimeout(() => ac.abort(), 100)
+        const e: any = await c.core.listNamespace().catch((error: unknown) => error)
+        expect(e.exitCode).to.equal(130)
+      } finally {
+        await srv.stop()
+      }
+    })
+
+    it('the deadline: FABK8S_REQUEST_TIMEOUT, else 30s; a smaller --timeout wins', () => {
+      expect(defaultRequestTimeoutMs({})).to.equal(30_000)
+      expect(defaultRequestTimeoutMs({FABK8S_REQUEST_TIMEOUT: '5s'})).to.equal(5000)
+      expect(() => defaultRequestTimeoutMs({FABK8S_REQUEST_TIMEOUT: 'soon'})).to.throw(
+        /^FABK8S_REQUEST_TIMEOUT: "soon"/,
+      )
+      expect(requestTimeoutFor(3000)).to.equal(3000)
+      expect(requestTimeoutFor(600_000)).to.equal(defaultRequestTimeoutMs())
+    })
+
+    it('notKubernetes: HTML, JSON without kind and non-JSON are refused; objects, Status and pod logs pass', () => {
+      const b = (s: string) => Buffer.from(s)
+      expect(notKubernetes('/api/v1/namespaces/x', 200, 'text/html; charset=utf-8', b(LOGIN_PAGE))).to.equal(
+        'HTTP 200 text/html: "Sign in · Corporate SSO"',
+      )
+      expect(notKubernetes('/api/v1/namespaces', 200, 'application/json', b('{"items":[]}'))).to.match(/no "kind"/)
+      expect(notKubernetes('/api/v1/namespaces', 200, 'application/json', b('[1]'))).to.match(/no "kind"/)
+      expect(notKubernetes('/api/v1/namespaces', 502, 'application/json', b('<html>'))).to.match(/not JSON/)
+      expect(notKubernetes('/api/v1/namespaces', 200, undefined, b(''))).to.equal('HTTP 200 without a content type')
+      expect(notKubernetes('/api/v1/namespaces', 200, 'application/json', b('{"kind":"NamespaceList","items":[]}'))).to
+        .be.undefined
+      expect(notKubernetes('/api/v1/namespaces/x', 404, 'application/json', b('{"kind":"Status","code":404}'))).to.be
+        .undefined
+      expect(notKubernetes('/api/v1/namespaces/x/pods/p/log', 200, 'text/plain', b('hello\n'))).to.be.undefined
+    })
+
+    it('a login page at the API address: one clear KUBERNETES error, not a TypeError in the caller', async () => {
+      const srv = await answeringServer(200, 'text/html', LOGIN_PAGE)
+      try {
+        const c = await connect({kubeconfig: srv.kubeconfig(path.join(dir, 'html.yaml'))})
+        const e: any = await c.apps.listNamespacedDeployment({namespace: 'x'}).catch((error: unknown) => error)
+        expect(e.exitCode).to.equal(7)
+        expect(e.message).to.equal(
+          `${srv.url} (context "bad") is not a Kubernetes API server (GET /apis/apps/v1/namespaces/x/deployments answered HTTP 200 text/html: "Sign in · Corporate SSO")`,
+        )
+      } finally {
+        await srv.stop()
+      }
     })
   })
 })
