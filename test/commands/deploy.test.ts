@@ -11,7 +11,7 @@ import {
   type Target,
   tmp,
 } from '../lib/kube/support.js'
-import {json, ROOT, runCli} from '../support/cli.js'
+import {json, ROOT, runCli, startCli} from '../support/cli.js'
 
 type Any = any
 
@@ -248,5 +248,47 @@ describe('fabk8s deploy rollout failures (fake API server)', function () {
     const j = json<Any>(await runCli(['deploy', '-p', proj, '--kubeconfig', t.kubeconfig, '--no-wait', '--json']))
     expect(j.ready).to.equal(false)
     expect(j.changed).to.equal(true)
+  })
+})
+
+describe('fabk8s deploy: Ctrl-C while the API server hangs (fake API server)', function () {
+  this.timeout(90_000)
+  let dir: string
+  let t: Target
+
+  before(async () => {
+    dir = tmp('fabk8s-deploy-int-')
+    t = await fakeTarget(dir)
+  })
+
+  after(async () => {
+    await t.stop()
+    cleanup(dir)
+  })
+
+  it('the first SIGINT stops it with exit 130 and says the Deployment was applied, the rollout not finished', async () => {
+    const proj = makeProject(path.join(dir, 'hang'), {name: 'hang', namespace: t.namespace})
+    const fake = t.fake!
+    // after the Deployment is applied, the rollout's reads get no answer at all
+    fake.hang = (r) =>
+      r.method === 'GET' &&
+      r.path.endsWith('/deployments/hang') &&
+      fake.requests.some((x) => x.method === 'PATCH' && x.path.endsWith('/deployments/hang'))
+    try {
+      const cli = startCli(['deploy', '-p', proj, '--kubeconfig', t.kubeconfig, '--timeout', '5m'])
+      await cli.waitFor(/Wait for deployment\/hang/)
+      const seen = fake.requests.length
+      // the read that hangs has been sent
+      for (let i = 0; i < 100 && !fake.requests.slice(seen - 1).some((x) => fake.hang!(x)); i++)
+        await new Promise((r) => setTimeout(r, 50))
+      cli.kill('SIGINT')
+      const r = await cli.done
+      expect(r.code, r.stderr).to.equal(130)
+      expect(r.stderr).to.contain(
+        'Error: interrupted during deploy: the Deployment was applied, rollout not finished; run `fabk8s deploy` again to resume',
+      )
+    } finally {
+      fake.hang = undefined
+    }
   })
 })

@@ -8,7 +8,8 @@ import type {UpResult} from '../../src/lib/up/up.js'
 
 import {immutableTag} from '../../src/lib/up/up.js'
 import {fabnetOrSkip, networkYaml} from '../lib/fabric/fabnet.js'
-import {json, ROOT, runCli} from '../support/cli.js'
+import {silentServer} from '../support/bad-servers.js'
+import {json, ROOT, runCli, startCli} from '../support/cli.js'
 import {dockerCmd, nodeImages, requireDocker, uniq} from '../support/docker.js'
 import {FakeKubeApiServer} from '../support/kube-api-server.js'
 import {freePort} from '../support/net.js'
@@ -196,6 +197,51 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
     }
   })
 
+  it('a Kubernetes API that never answers: exit 7 within the --timeout, not a hang', async () => {
+    const srv = await silentServer()
+    try {
+      const kc = srv.kubeconfig(path.join(dir, 'silent.kubeconfig'))
+      const args = fx.upArgs('--timeout', '3s', '--json')
+      args[args.indexOf('--kubeconfig') + 1] = kc
+      const r = await runCli(args)
+      expect(r.code, r.stderr).to.equal(7)
+      expect(json<{error: {message: string}}>(r).error.message).to.match(
+        new RegExp(`^the Kubernetes API at ${srv.url} \\(context "bad"\\) did not answer GET /\\S+ within 3s$`),
+      )
+    } finally {
+      await srv.stop()
+    }
+  })
+
+  it('Ctrl-C while the API server hangs in the rollout: the first SIGINT stops up (exit 130) and says where', async () => {
+    const server = path.join(dir, 'server.js')
+    writeFileSync(server, readFileSync(server, 'utf8') + '\n// hang change\n')
+    let applied = false
+    fake.hang = (r) => {
+      if (r.method === 'PATCH' && r.path.endsWith(`/deployments/${name}`)) applied = true
+      return applied && r.method === 'GET' && r.path.endsWith(`/deployments/${name}`)
+    }
+
+    try {
+      const cli = startCli(fx.upArgs('--timeout', '5m'))
+      await cli.waitFor(/Wait for deployment\//)
+      for (let i = 0; i < 100 && !fake.requests.some((x) => fake.hang!(x)); i++)
+        await new Promise((r) => setTimeout(r, 50))
+      cli.kill('SIGINT')
+      const r = await cli.done
+      expect(r.code, r.stderr).to.equal(130)
+      expect(r.stderr).to.contain(
+        'Error: interrupted during up: build, load, package done; deploy interrupted: the Deployment was applied, rollout not finished; run `fabk8s up` again to resume',
+      )
+    } finally {
+      fake.hang = undefined
+    }
+
+    // run again: it picks up where it stopped (here the apply had landed and the rollout finished meanwhile)
+    const again = await up()
+    expect(fake.get('Deployment', 'upns', name)!.spec.template.spec.containers[0].image).to.equal(again.image)
+  })
+
   it('bad input: an unknown --skip step is a usage error', async () => {
     const r = await runCli(['up', '-p', dir, '--skip', 'everything'])
     expect(r.code).to.equal(2)
@@ -319,6 +365,28 @@ describe('fabk8s up with a real Fabric network @integration', function () {
       expect(bad.stdout).to.match(/missing on /)
     } finally {
       await fake.stop()
+    }
+  })
+
+  it('Ctrl-C while a peer never answers: the first SIGINT stops up at once (exit 130)', async () => {
+    const silent = await silentServer()
+    const file = path.join(dir, 'fabk8s.yaml')
+    const yaml = readFileSync(file, 'utf8')
+    const {port} = new URL(silent.url)
+    writeFileSync(file, yaml.replaceAll(/address: "?localhost:\d+"?/g, `address: "127.0.0.1:${port}"`))
+    try {
+      const cli = startCli(['up', '-p', dir, '--skip', 'build', '--skip', 'load', '--skip', 'deploy'])
+      await cli.waitFor(/Register with Fabric/)
+      for (let i = 0; i < 100 && silent.hits === 0; i++) await new Promise((r) => setTimeout(r, 50))
+      cli.kill('SIGINT')
+      const r = await cli.done
+      expect(r.code, r.stderr).to.equal(130)
+      expect(r.stderr).to.contain(
+        'Error: interrupted during up: package done; register interrupted: nothing changed in this step; run `fabk8s up` again to resume',
+      )
+    } finally {
+      writeFileSync(file, yaml)
+      await silent.stop()
     }
   })
 

@@ -47,3 +47,59 @@ export function json<T = Record<string, unknown>>(r: CliResult): T {
     throw new Error(`stdout is not JSON (exit ${r.code}):\n${r.stdout}\n--- stderr ---\n${r.stderr}`)
   }
 }
+
+export interface RunningCli {
+  /** The exit code, stdout and stderr once it has ended. */
+  done: Promise<CliResult>
+  /** Send a signal (SIGINT is what Ctrl-C sends). */
+  kill(signal: NodeJS.Signals): void
+  /** What it has written to stderr so far. */
+  stderr(): string
+  /** Resolve once stderr matches (reject when it ends first). */
+  waitFor(re: RegExp): Promise<void>
+}
+
+/** Start the real CLI and keep it running, for tests that interrupt it. */
+export function startCli(args: string[], opts: {cwd?: string; env?: NodeJS.ProcessEnv} = {}): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    env: {...process.env, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', ...opts.env},
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  const waiters: {re: RegExp; reject: (e: Error) => void; resolve: () => void}[] = []
+  const check = () => {
+    const matched = waiters.filter((w) => w.re.test(stderr))
+    for (const w of matched) {
+      waiters.splice(waiters.indexOf(w), 1)
+      w.resolve()
+    }
+  }
+
+  child.stdout.on('data', (d) => (stdout += d))
+  child.stderr.on('data', (d) => {
+    stderr += d
+    check()
+  })
+  child.stdin.end()
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code) => {
+      for (const w of waiters.splice(0))
+        w.reject(new Error(`the CLI ended (exit ${code}) before stderr matched ${w.re}:\n${stderr}`))
+      resolve({code: code ?? -1, stderr, stdout})
+    })
+  })
+  return {
+    done,
+    kill: (signal) => child.kill(signal),
+    stderr: () => stderr,
+    waitFor(re) {
+      return new Promise<void>((resolve, reject) => {
+        waiters.push({re, reject, resolve})
+        check()
+      })
+    },
+  }
+}

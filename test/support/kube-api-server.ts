@@ -96,6 +96,8 @@ export class FakeKubeApiServer {
     'starting chaincode server\nError: listen EACCES: permission denied 0.0.0.0:80\n    at Server.setupListenHandle\n'
   /** user → namespaces the user may do anything in ('*' = everything). */
   grants: Record<string, string[]> = {admin: ['*']}
+  /** Requests this returns true for get no answer at all (a hung API server); the request is recorded first. */
+  hang?: (r: RecordedRequest) => boolean
   /** Extra log text per pod name (current container). */
   logs: Record<string, string> = {}
   /** 401 for everyone (an expired credential). */
@@ -279,14 +281,16 @@ export class FakeKubeApiServer {
     const auth = req.headers.authorization ?? ''
     const token = auth.startsWith('Bearer ') ? auth.slice(7) : undefined
     const user = token ? this.tokens[token] : undefined
-    this.requests.push({
+    const recorded: RecordedRequest = {
       contentType: req.headers['content-type'],
       fieldManager: url.searchParams.get('fieldManager') ?? undefined,
       force: url.searchParams.get('force') ?? undefined,
       method: req.method ?? 'GET',
       path: url.pathname,
       user,
-    })
+    }
+    this.requests.push(recorded)
+    if (this.hang?.(recorded)) return // never answered; stop() closes the connection
     const body = await new Promise<string>((resolve) => {
       let s = ''
       req.on('data', (d) => {

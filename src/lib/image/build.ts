@@ -150,6 +150,10 @@ export function buildTasks(
   }
 
   return {
+    interrupted: () =>
+      info
+        ? `built ${tag}${opts.push ? ', not pushed' : ''}`
+        : `docker build stopped; the image ${tag} was not replaced`,
     result() {
       const repo = parseRef(tag)
       const digest = info!.repoDigests.find((d) => {

@@ -229,6 +229,12 @@ export async function loadTasks(opts: LoadOptions, hooks: LoadHooks = {}): Promi
   )
 
   return {
+    interrupted() {
+      const loaded = [...state.values()].filter((s) => !s.present && s.seconds > 0).map((s) => s.node.name)
+      return loaded.length > 0
+        ? `${opts.image} is on ${loaded.join(', ')}; the other nodes may not have it`
+        : `the nodes may not have ${opts.image} yet`
+    },
     result: () => ({
       cluster: opts.cluster,
       id: info.id,

@@ -280,10 +280,9 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
   return {
     interrupted() {
       const done = steps.filter((s) => s.action !== 'skipped').map((s) => s.step)
-      const state = nested?.interrupted?.()
-      const now = current
-        ? `${current} ${state ? `interrupted: ${state}` : 'interrupted'}`
-        : 'interrupted between steps'
+      // a step only checks (read-only) until it runs a command's task list
+      const state = nested ? (nested.interrupted?.() ?? 'stopped part-way') : 'nothing changed in this step'
+      const now = current ? `${current} interrupted: ${state}` : 'stopped between steps'
       return `${done.length > 0 ? `${done.join(', ')} done; ` : ''}${now}`
     },
     result: () => ({
