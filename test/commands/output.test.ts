@@ -1,0 +1,88 @@
+/**
+ * What every command owes its caller on the way out: the whole output, also when it is larger than a pipe holds
+ * (64 KiB) and the process exits right after; and under --json, one `{"error": …}` document for every error,
+ * an unknown command and an extra argument included.
+ */
+import {expect} from 'chai'
+import {mkdirSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {cleanup, makeProject, tmp} from '../lib/kube/support.js'
+import {json, runCli} from '../support/cli.js'
+
+type Any = any
+
+describe('output: flushed before exit, and --json errors for every usage error', function () {
+  this.timeout(60_000)
+  let dir: string
+
+  before(() => {
+    dir = tmp('fabk8s-output-')
+  })
+
+  after(() => cleanup(dir))
+
+  it('a --json error far larger than 64 KiB reaches a pipe whole (1000 unknown keys in fabk8s.yaml)', async () => {
+    const proj = path.join(dir, 'keys')
+    mkdirSync(proj)
+    const keys = Array.from({length: 1000}, (_, i) => `unknownkey${String(i).padStart(4, '0')}: ${i}`)
+    writeFileSync(path.join(proj, 'fabk8s.yaml'), ['name: kv', 'version: "1.0"', ...keys, ''].join('\n'))
+    const r = await runCli(['status', '-p', proj, '--json'])
+    expect(r.code).to.equal(3)
+    const e = json<Any>(r).error
+    expect(e.code).to.equal('PROJECT')
+    expect(e.message).to.contain('unknownkey0000')
+  })
+
+  it('a --json error of 100 KB is written whole, and so is the same error without --json', async () => {
+    const proj = makeProject(path.join(dir, 'big'))
+    const image = `Bad Image ${'x'.repeat(100_000)}`
+    const r = await runCli(['deploy', '--dry-run', '-p', proj, '--image', image, '--json'])
+    expect(r.code).to.equal(2)
+    expect(r.stdout.length).to.be.greaterThan(100_000)
+    expect(json<Any>(r).error.message).to.contain(image)
+    const h = await runCli(['deploy', '--dry-run', '-p', proj, '--image', image])
+    expect(h.code).to.equal(2)
+    expect(h.stderr).to.contain(image)
+    expect(h.stderr).to.match(/is not an image reference like repository:tag\n$/)
+  })
+
+  it('an unknown command with --json: {"error": …} on stdout, exit 2', async () => {
+    const r = await runCli(['frobnicate', '--json'])
+    expect(r.code).to.equal(2)
+    expect(json<Any>(r).error).to.include({code: 'USAGE', exitCode: 2, message: 'unknown command "frobnicate"'})
+    const t = await runCli(['lifecycle', 'frobnicate', '--json'])
+    expect(t.code).to.equal(2)
+    expect(json<Any>(t).error.message).to.equal('unknown command "fabk8s lifecycle frobnicate"')
+    const h = await runCli(['frobnicate'])
+    expect(h.code).to.equal(2)
+    expect(h.stdout).to.equal('')
+    expect(h.stderr).to.equal('Error: unknown command "frobnicate"\nHint: see fabk8s --help for the commands\n')
+  })
+
+  it('an extra argument with --json: {"error": …} naming the command and the argument, exit 2', async () => {
+    const r = await runCli(['status', 'extra', '--json'])
+    expect(r.code).to.equal(2)
+    expect(json<Any>(r).error).to.include({
+      code: 'USAGE',
+      hint: 'see fabk8s status --help',
+      message: 'fabk8s status takes no arguments (got "extra")',
+    })
+    const p = await runCli(['init', 'a', 'b', '--json'], {cwd: dir})
+    expect(p.code).to.equal(2)
+    expect(json<Any>(p).error.message).to.equal('Unexpected argument: b')
+  })
+
+  it('a bad flag value names the flag on one line (custom flags too), exit 2', async () => {
+    const proj = makeProject(path.join(dir, 'flags'))
+    const r = await runCli(['deploy', '-p', proj, '--timeout', 'soon', '--json'])
+    expect(r.code).to.equal(2)
+    expect(json<Any>(r).error.message).to.equal('--timeout: "soon" is not a duration (e.g. 90s, 2m, 120)')
+    const b = await runCli(['build', '-p', proj, '--build-arg', '=x'])
+    expect(b.code).to.equal(2)
+    expect(b.stderr).to.match(/^Error: --build-arg "=x": expected KEY=VALUE\n/)
+    const q = await runCli(['query', 'Get', '-p', proj, '--transient', '[1]'])
+    expect(q.code).to.equal(2)
+    expect(q.stderr).to.match(/^Error: --transient: expected a JSON object of strings/)
+  })
+})
