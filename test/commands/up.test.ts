@@ -7,7 +7,7 @@ import path from 'node:path'
 import type {UpResult} from '../../src/lib/up/up.js'
 
 import {immutableTag} from '../../src/lib/up/up.js'
-import {fabnetOrSkip, networkYaml} from '../lib/fabric/fabnet.js'
+import {fabnetOrSkip, networkYaml, tempProject} from '../lib/fabric/fabnet.js'
 import {silentServer} from '../support/bad-servers.js'
 import {json, ROOT, runCli, startCli} from '../support/cli.js'
 import {dockerCmd, nodeImages, requireDocker, uniq} from '../support/docker.js'
@@ -402,5 +402,37 @@ describe('fabk8s up with a real Fabric network @integration', function () {
     const r = await up()
     expect(actions(r)).to.include({register: 'changed'})
     expect(r.sequence).to.equal(2)
+  })
+})
+
+describe('fabk8s up: the peers cannot reach the chaincode @integration (real Fabric network)', function () {
+  this.timeout(300_000)
+  let dir: string
+
+  before(function () {
+    const f = fabnetOrSkip(this)
+    dir = tempProject(f, {address: 'rn.fabk8s.svc.cluster.local:9999', name: `uprn${uniq()}`})
+  })
+
+  after(() => {
+    if (dir) rmSync(dir, {force: true, recursive: true})
+  })
+
+  it("says once, plainly, what is wrong (not the peers' error on every retry); --verbose keeps the raw error", async () => {
+    const args = ['up', '-p', dir, '--skip', 'build', '--skip', 'load', '--skip', 'deploy', '--timeout', '8s']
+    const r = await runCli(args)
+    expect(r.code, r.stderr).to.equal(8)
+    const said = r.stderr.match(/waiting: .*/g) ?? []
+    expect(said).to.deep.equal([
+      'waiting: the peers cannot reach the chaincode at rn.fabk8s.svc.cluster.local:9999 (the name rn.fabk8s.svc.cluster.local does not resolve on the peer)',
+    ])
+    expect(r.stderr).to.contain(
+      'Error: the chaincode did not answer within 8s: the peers cannot reach the chaincode at rn.fabk8s.svc.cluster.local:9999 (the name rn.fabk8s.svc.cluster.local does not resolve on the peer)',
+    )
+    expect(r.stderr).to.match(/Hint: peers must reach the chaincode Service at that address.*NodePort/)
+    expect(r.stderr).to.not.contain('could not launch chaincode')
+    const v = await runCli([...args, '--verbose'])
+    expect(v.code).to.equal(8)
+    expect(v.stderr).to.contain('could not launch chaincode').and.to.contain('no such host')
   })
 })

@@ -18,17 +18,23 @@ export async function callChaincodeFor(
     fn: string
     org?: string
     submit: boolean
+    /** Deadline of the call (default 60 s). */
+    timeoutMs?: number
     transient?: Record<string, string>
   },
 ): Promise<CallResult> {
-  return withSession(project.network, async (s) => {
-    const r = await callChaincode(s, s.org(o.org), {
-      args: o.args,
-      chaincode: o.chaincode ?? project.name,
-      fn: o.fn,
-      submit: o.submit,
-      transient: o.transient,
-    })
-    return {result: Buffer.from(r.result).toString('utf8'), txId: r.txId, validation: r.validation}
-  })
+  return withSession(
+    project.network,
+    async (s) => {
+      const r = await callChaincode(s, s.org(o.org), {
+        args: o.args,
+        chaincode: o.chaincode ?? project.name,
+        fn: o.fn,
+        submit: o.submit,
+        transient: o.transient,
+      })
+      return {result: Buffer.from(r.result).toString('utf8'), txId: r.txId, validation: r.validation}
+    },
+    {timeoutMs: o.timeoutMs},
+  )
 }

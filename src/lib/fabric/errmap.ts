@@ -3,6 +3,7 @@
  * which file, which org, what to do next. Pure: tested with the messages Fabric v2.5 and grpc-js produce.
  */
 import {FabError} from '../errors.js'
+import {chaincodeReach} from './reach.js'
 
 export interface ErrContext {
   /** host:port that was called. */
@@ -62,6 +63,13 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
   const host = ctx.address.replace(/:\d+$/, '')
   const detail = {address: ctx.address, raw: text}
 
+  // the peers could not reach the chaincode server (CCaaS): say that, not the peer's 1.5 KB per peer
+  const reach = chaincodeReach(text)
+  if (reach && reach.kind !== 'peer-timeout')
+    return new FabError('FABRIC', `${ctx.op}: ${reach.message}`, {
+      detail: {...detail, chaincodeAddress: reach.address, peers: reach.peers},
+      hint: reach.hint,
+    })
   // TLS: host name not in the certificate
   if (/altnames|does not match certificate|Hostname\/IP does not match|ERR_TLS_CERT_ALTNAME_INVALID/i.test(text))
     return new FabError(

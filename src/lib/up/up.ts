@@ -253,24 +253,45 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       if (!project.network) return {action: 'skipped', detail: 'no network in fabk8s.yaml'}
       if (dry) return {action: 'planned', detail: 'would query org.hyperledger.fabric:GetMetadata through the Gateway'}
       const {callChaincodeFor} = await import('../fabric/call.js')
+      const {chaincodeReach} = await import('../fabric/reach.js')
       const deadline = Date.now() + opts.timeoutMs
-      let last = ''
+      let said = ''
       for (let attempt = 1; ; attempt++) {
         try {
-          await callChaincodeFor(project, {args: [], fn: 'org.hyperledger.fabric:GetMetadata', submit: false})
+          await callChaincodeFor(project, {
+            args: [],
+            fn: 'org.hyperledger.fabric:GetMetadata',
+            submit: false,
+            // a peer that waits for the chaincode holds the call: never past our own deadline
+            timeoutMs: Math.min(60_000, Math.max(1000, deadline - Date.now())),
+          })
           ready = true
           return {action: 'unchanged', detail: `answered a query${attempt > 1 ? ` (attempt ${attempt})` : ''}`}
         } catch (error) {
-          last = (error as Error).message
-          if (Date.now() > deadline)
+          // the peers' error is ≈ 1.5 KB per peer and the same on every retry: say once, plainly, what is wrong
+          const e = error as FabError
+          const raw = (e.detail?.raw as string | undefined) ?? e.message
+          const reach = chaincodeReach(raw)
+          const why = reach?.message ?? e.message.split('\n')[0]
+          if (why !== said) {
+            t.output(`waiting: ${why}`)
+            if (opts.verbose) t.output(raw)
+            said = why
+          }
+
+          if (Date.now() >= deadline)
             throw new FabError(
               'ROLLOUT',
-              `the chaincode did not answer within ${Math.round(opts.timeoutMs / 1000)}s: ${last}`,
+              `the chaincode did not answer within ${Math.round(opts.timeoutMs / 1000)}s: ${why}`,
               {
-                hint: 'check `fabk8s status` and the chaincode logs; the address in connection.json must reach the chaincode Service',
+                cause: error,
+                detail: {raw, ...(reach ? {chaincodeAddress: reach.address, peers: reach.peers} : {})},
+                hint:
+                  reach?.hint ??
+                  e.hint ??
+                  'check `fabk8s status` and the chaincode logs; the address in connection.json must reach the chaincode Service',
               },
             )
-          t.output(`waiting: ${last}`)
           await abortable(1000, t.signal)
         }
       }
