@@ -17,7 +17,7 @@ function files(dir: string): string[] {
 }
 
 /** Every module a file imports (static, dynamic, type-only, re-exports), resolved to a src-relative path when relative. */
-export function importsOf(file: string, text = readFileSync(file, 'utf8')): string[] {
+function importsOf(file: string, text = readFileSync(file, 'utf8')): string[] {
   const specs = [
     ...text.matchAll(/\b(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/g),
     ...text.matchAll(/\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g),
