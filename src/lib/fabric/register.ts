@@ -44,16 +44,17 @@ export function registerTasks(
     let plan: Plan | undefined
     return {
       interrupted() {
+        const installed = installs.filter((i) => i.installed).length
+        const approved = approvals.filter((a) => a.approved).map((a) => a.mspId)
         const done = [
-          installs.some((i) => i.installed) ? `installed on ${installs.filter((i) => i.installed).length} peer(s)` : '',
-          approvals.some((a) => a.approved)
-            ? `approved by ${approvals
-                .filter((a) => a.approved)
-                .map((a) => a.mspId)
-                .join(', ')}`
-            : '',
+          installed > 0 ? `installed on ${installed} peer(s)` : '',
+          approved.length > 0 ? `approved by ${approved.join(', ')}` : '',
+          commitTx ? 'committed' : '',
         ].filter(Boolean)
-        return `${done.length > 0 ? done.join(', ') : 'nothing was sent'}${commitTx ? '' : ', not committed'}`
+        // a transaction in flight when interrupted may still commit: the next run sees it and leaves it alone
+        return done.length > 0
+          ? `${done.join(', ')}; the rest may or may not have been sent`
+          : 'nothing was confirmed sent'
       },
       result() {
         const installed = installs.filter((i) => i.installed).map((i) => i.address)
