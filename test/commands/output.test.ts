@@ -27,7 +27,7 @@ describe('output: flushed before exit, and --json errors for every usage error',
     mkdirSync(proj)
     const keys = Array.from({length: 1000}, (_, i) => `unknownkey${String(i).padStart(4, '0')}: ${i}`)
     writeFileSync(path.join(proj, 'fabk8s.yaml'), ['name: kv', 'version: "1.0"', ...keys, ''].join('\n'))
-    const r = await runCli(['status', '-p', proj, '--json'])
+    const r = await runCli(['status', '-p', proj, '--json'], {slowReader: true})
     expect(r.code).to.equal(3)
     const e = json<Any>(r).error
     expect(e.code).to.equal('PROJECT')
@@ -37,11 +37,11 @@ describe('output: flushed before exit, and --json errors for every usage error',
   it('a --json error of 100 KB is written whole, and so is the same error without --json', async () => {
     const proj = makeProject(path.join(dir, 'big'))
     const image = `Bad Image ${'x'.repeat(100_000)}`
-    const r = await runCli(['deploy', '--dry-run', '-p', proj, '--image', image, '--json'])
+    const r = await runCli(['deploy', '--dry-run', '-p', proj, '--image', image, '--json'], {slowReader: true})
     expect(r.code).to.equal(2)
     expect(r.stdout.length).to.be.greaterThan(100_000)
     expect(json<Any>(r).error.message).to.contain(image)
-    const h = await runCli(['deploy', '--dry-run', '-p', proj, '--image', image])
+    const h = await runCli(['deploy', '--dry-run', '-p', proj, '--image', image], {slowReader: true})
     expect(h.code).to.equal(2)
     expect(h.stderr).to.contain(image)
     expect(h.stderr).to.match(/is not an image reference like repository:tag\n$/)

@@ -17,10 +17,35 @@ export interface CliResult {
  */
 export function runCli(
   args: string[],
-  opts: {cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number} = {},
+  opts: {
+    cwd?: string
+    env?: NodeJS.ProcessEnv
+    input?: string
+    /**
+     * Write stdout and stderr into real pipes that are read like a slow consumer does (`| less`, a log shipper):
+     * nothing for a second after the first byte. (Node's own stdio pipes are socket pairs with large buffers, which
+     * hide the problem.)
+     * A CLI that exits without waiting for its output to drain loses what the pipe did not hold (64 KiB).
+     */
+    slowReader?: boolean
+    timeoutMs?: number
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const [cmd, argv] = opts.slowReader
+      ? [
+          'bash',
+          [
+            '-c',
+            // pass the first byte on, then read nothing for a second, then the rest
+            'slow() { dd bs=1 count=1 2>/dev/null; sleep 1; cat; }; set -o pipefail; "$0" "$@" 2> >(slow >&2) | slow',
+            process.execPath,
+            BIN,
+            ...args,
+          ],
+        ]
+      : [process.execPath, [BIN, ...args]]
+    const child = spawn(cmd, argv, {
       cwd: opts.cwd ?? ROOT,
       env: {...process.env, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', ...opts.env},
       stdio: ['pipe', 'pipe', 'pipe'],
