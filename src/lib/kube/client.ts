@@ -167,8 +167,18 @@ function guardedHttp(
   const where = `${at.server ?? 'the API server'}${at.context ? ` (context "${at.context}")` : ''}`
   return lib.wrapHttpLibrary({
     async send(req: RequestContext) {
-      const deadline = AbortSignal.timeout(timeoutMs)
-      req.setSignal(signal ? AbortSignal.any([deadline, signal]) : deadline)
+      // one controller per request, tied to the command's signal only while the request runs (a listener per
+      // request left on the command's signal would pile up over a rollout's polls)
+      const ac = new AbortController()
+      let timedOut = false
+      const timer = setTimeout(() => {
+        timedOut = true
+        ac.abort()
+      }, timeoutMs)
+      const onAbort = () => ac.abort()
+      signal?.addEventListener('abort', onAbort, {once: true})
+      if (signal?.aborted) ac.abort()
+      req.setSignal(ac.signal)
       const url = new URL(req.getUrl())
       const what = `${req.getHttpMethod()} ${url.pathname}`
       let res
@@ -178,7 +188,7 @@ function guardedHttp(
         body = await res.body.binary()
       } catch (error) {
         if (signal?.aborted) throw new FabError('ABORTED', 'interrupted', {cause: error})
-        if (deadline.aborted)
+        if (timedOut)
           throw new FabError(
             'KUBERNETES',
             `the Kubernetes API at ${where} did not answer ${what} within ${Math.round(timeoutMs / 100) / 10}s`,
@@ -189,6 +199,9 @@ function guardedHttp(
             },
           )
         throw error
+      } finally {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
       }
 
       const problem = notKubernetes(url.pathname, res.httpStatusCode, res.headers['content-type'], body)

@@ -201,13 +201,17 @@ export async function problemError(
   })
 }
 
+/** Wait `ms`, or less when the signal aborts; the listener goes when the wait ends (one wait per poll). */
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms)
-    signal?.addEventListener('abort', () => {
+    const done = () => {
       clearTimeout(t)
+      signal?.removeEventListener('abort', done)
       resolve()
-    })
+    }
+
+    const t = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, {once: true})
   })
 
 /** Poll the Deployment and its pods until the rollout is done, fails, or times out (→ ROLLOUT error). */

@@ -65,17 +65,17 @@ export function immutableTag(image: string, id: string): string {
   return hasTag ? `${image}-${hex}` : `${image}:${hex}`
 }
 
+/** Wait `ms`, or less when the signal aborts; the listener goes when the wait ends (one wait per retry). */
 const abortable = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms)
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t)
-        resolve()
-      },
-      {once: true},
-    )
+    const done = () => {
+      clearTimeout(t)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+
+    const t = setTimeout(done, ms)
+    signal.addEventListener('abort', done, {once: true})
   })
 
 export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpResult> {

@@ -280,4 +280,31 @@ describe('kube client factory', () => {
       }
     })
   })
+
+  it("requests and rollout polls leave no listener on the command's signal (no MaxListenersExceededWarning)", async () => {
+    const {getEventListeners} = await import('node:events')
+    const {waitForRollout} = await import('../../../src/lib/kube/rollout.js')
+    const fake = await new FakeKubeApiServer().start()
+    try {
+      fake.controller = 'manual' // the rollout never finishes: waitForRollout polls until its timeout
+      const ac = new AbortController()
+      const c = await connect({kubeconfig: fake.kubeconfig(path.join(dir, 'listeners.yaml')), signal: ac.signal})
+      fake.put({kind: 'Namespace', metadata: {name: 'l'}})
+      for (let i = 0; i < 15; i++) await c.core.listNamespacedPod({namespace: 'l'})
+      fake.put({apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'd', namespace: 'l'}, spec: {replicas: 1}})
+      const e: any = await waitForRollout(c, {
+        image: 'x',
+        name: 'd',
+        namespace: 'l',
+        packageId: 'p',
+        pollMs: 10,
+        signal: ac.signal,
+        timeoutMs: 500,
+      }).catch((error: unknown) => error)
+      expect(e.exitCode).to.equal(8) // it timed out after many polls
+      expect(getEventListeners(ac.signal, 'abort')).to.have.length(0)
+    } finally {
+      await fake.stop()
+    }
+  })
 })
