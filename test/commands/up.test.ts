@@ -127,7 +127,9 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
     child.kill('SIGINT')
     const code = await new Promise<null | number>((resolve) => child.on('close', resolve))
     expect(code, stderr).to.equal(130)
-    expect(stderr).to.match(/interrupted; run `fabk8s up` again to resume/)
+    expect(stderr).to.match(
+      /Error: interrupted during up: build interrupted: [^\n]*; run `fabk8s up` again to resume\n/,
+    )
     const r = await up()
     expect(r.steps.find((x) => x.step === 'deploy')!.action).to.equal('changed')
     expect(fake.get('Deployment', 'upns', name)!.spec.template.spec.containers[0].image).to.equal(r.image)

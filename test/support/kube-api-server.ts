@@ -245,6 +245,9 @@ export class FakeKubeApiServer {
 
     if (!this.checkNamespace(res, r)) return
     o.metadata.namespace = KINDS[route.resource]?.namespaced ? route.namespace : undefined
+    // like the API server: the object comes back with its kind and apiVersion even when the body left them out
+    o.kind ??= KINDS[route.resource]?.kind
+    o.apiVersion ??= APPS.has(route.resource) ? 'apps/v1' : 'v1'
     this.stamp(o)
     this.store(r, o)
     this.send(res, 201, o)
@@ -774,6 +777,8 @@ export class FakeKubeApiServer {
     }
 
     o.metadata = {...old.metadata, ...o.metadata}
+    o.kind ??= old.kind
+    o.apiVersion ??= old.apiVersion
     this.stamp(o, old)
     this.store(route, o)
     this.send(res, 200, o)
