@@ -29,7 +29,11 @@ function importsOf(file: string, text = readFileSync(file, 'utf8')): string[] {
 const lib = files(path.join(SRC, 'lib'))
 
 function offenders(sources: string[], bad: (spec: string) => boolean): string[] {
-  return sources.flatMap((f) => importsOf(f).filter((s) => bad(s)).map((s) => `${path.relative(SRC, f)} imports ${s}`))
+  return sources.flatMap((f) =>
+    importsOf(f)
+      .filter((s) => bad(s))
+      .map((s) => `${path.relative(SRC, f)} imports ${s}`),
+  )
 }
 
 describe('layering', () => {

@@ -3,13 +3,7 @@ import {cp, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
-import {
-  buildArgv,
-  chooseBuilder,
-  resolveTag,
-  stepOf,
-  validateBuildOptions,
-} from '../../../src/lib/image/build.js'
+import {buildArgv, chooseBuilder, resolveTag, stepOf, validateBuildOptions} from '../../../src/lib/image/build.js'
 import {ensureEngine, resetEngineCache} from '../../../src/lib/image/docker.js'
 import {loadProject} from '../../../src/lib/project/load.js'
 import {buildNetwork, cleanup, dockerCmd, nodeBaseImage, requireDocker, uniq} from '../../support/docker.js'
