@@ -13,7 +13,7 @@ import type {TaskList} from '../tasks.js'
 
 import {secondsSince} from '../duration.js'
 import {FabError, usageError} from '../errors.js'
-import {stripAnsi} from '../text.js'
+import {stripAnsi} from '../ui/text.js'
 import {docker, dockerError, type EngineInfo, ensureEngine, type ImageInfo, inspectImage} from './docker.js'
 import {isLatest, parseRef, tagProblem} from './ref.js'
 

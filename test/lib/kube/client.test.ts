@@ -282,7 +282,10 @@ describe('kube client factory', () => {
   })
 
   it("requests and rollout polls leave no listener on the command's signal (no MaxListenersExceededWarning)", async () => {
-    const {getEventListeners} = await import('node:events')
+    // (Node 20 has it; @types/node 20 does not declare it for EventTarget)
+    const {getEventListeners} = (await import('node:events')) as unknown as {
+      getEventListeners(target: EventTarget, name: string): unknown[]
+    }
     const {waitForRollout} = await import('../../../src/lib/kube/rollout.js')
     const fake = await new FakeKubeApiServer().start()
     try {

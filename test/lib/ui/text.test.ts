@@ -1,8 +1,8 @@
 import {expect} from 'chai'
 
-import {stripAnsi} from '../../src/lib/text.js'
+import {stripAnsi} from '../../../src/lib/ui/text.js'
 
-describe('text: stripAnsi', () => {
+describe('ui/text: stripAnsi', () => {
   it('takes the colour codes out of a docker build log line (seen as "[0m[91m" in a log tail)', () => {
     expect(stripAnsi('\u001B[0m\u001B[91mnpm ERR! code E404\u001B[0m')).to.equal('npm ERR! code E404')
     expect(stripAnsi('#7 \u001B[1;31mERROR\u001B[0m: process did not complete')).to.equal(
