@@ -4,9 +4,9 @@ import {mkdtemp, readFile, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
+import {CORPUS} from '../lib/doctor/helpers.js'
 import {json, ROOT, runCli} from '../support/cli.js'
 
-const CORPUS = path.resolve(ROOT, '..', 'shared', 'doctor-corpus', 'public')
 const F = (n: string) => path.join(CORPUS, n)
 
 const CLEAN = `apiVersion: apps/v1

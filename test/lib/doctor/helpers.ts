@@ -8,14 +8,26 @@ import {type ParseResult, parseSource} from '../../../src/lib/doctor/input/parse
 import {checkObjects} from '../../../src/lib/doctor/run.js'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
-/** The shared corpus sits beside the repo in CI (`../shared/doctor-corpus/public`). */
-export const CORPUS = path.resolve(ROOT, '..', 'shared', 'doctor-corpus', 'public')
+/**
+ * The shared corpus sits beside the repo in CI (`../shared/doctor-corpus/public`); a git worktree one level deeper
+ * (`../../shared`) finds the same folder; FABK8S_DOCTOR_CORPUS names it explicitly.
+ */
+export const CORPUS = findCorpus()
+
+function findCorpus(): string {
+  if (process.env.FABK8S_DOCTOR_CORPUS) return path.resolve(process.env.FABK8S_DOCTOR_CORPUS)
+  const candidates = [
+    path.resolve(ROOT, '..', 'shared', 'doctor-corpus', 'public'),
+    path.resolve(ROOT, '..', '..', 'shared', 'doctor-corpus', 'public'),
+  ]
+  return candidates.find((c) => existsSync(path.join(c, 'EXPECTED.md'))) ?? candidates[0]
+}
 export const RENDERED = path.join(ROOT, 'test', 'fixtures', 'doctor', 'rendered')
 
 export function corpusMissing(): null | string {
   return existsSync(path.join(CORPUS, 'EXPECTED.md'))
     ? null
-    : `doctor corpus not found at ${CORPUS} (expected ../shared/doctor-corpus/public beside the repo)`
+    : `doctor corpus not found at ${CORPUS} (expected ../shared/doctor-corpus/public beside the repo, or set FABK8S_DOCTOR_CORPUS)`
 }
 
 /** Parse YAML text and run every rule (no ignore file). */
