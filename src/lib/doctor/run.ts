@@ -2,16 +2,22 @@
 import {readSources} from './input/files.js'
 import {locate} from './input/locate.js'
 import {type ParsedObject, parseSources} from './input/parse.js'
-import {type AnalysisContext, analyze, ConfigMapIndex} from './model.js'
+import {ConfigMapIndex} from './model/configmaps.js'
+import {analyze} from './model/extract.js'
+import {type AnalysisContext} from './model/types.js'
 import {RULES} from './rules/index.js'
+import {KUBERNETES_ONLY} from './rules/rule.js'
 import {annotatedIgnores, DEFAULT_IGNORE_FILE, type IgnoreEntry, loadIgnoreFile, matchesEntry} from './suppress.js'
-import {atOrAbove, type FailOn, type Finding, type InputError, type Report, SEVERITIES, type Severity} from './types.js'
-
-export interface ClusterOptions {
-  context?: string
-  kubeconfig?: string
-  namespace?: string
-}
+import {
+  atOrAbove,
+  type ClusterOptions,
+  type FailOn,
+  type Finding,
+  type InputError,
+  type Report,
+  SEVERITIES,
+  type Severity,
+} from './types.js'
 
 export interface DoctorOptions {
   cluster?: ClusterOptions
@@ -43,6 +49,7 @@ export function checkObjects(objects: ParsedObject[], ignore: IgnoreEntry[] = []
     const a = analyze(o.obj, ctx)
     let ann: Set<string> | undefined
     for (const rule of rules) {
+      if (!(rule.inputs ?? KUBERNETES_ONLY).includes(a.input)) continue
       const raw = rule.check(a)
       if (raw.length === 0) continue
       ann ??= annotatedIgnores(a)

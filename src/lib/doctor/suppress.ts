@@ -12,7 +12,7 @@
 import jsyaml from 'js-yaml'
 import {promises as fs} from 'node:fs'
 
-import type {Analyzed, Obj} from './model.js'
+import type {Analyzed, Obj} from './model/types.js'
 import type {Finding, InputError} from './types.js'
 
 import {RULES_BY_ID} from './rules/index.js'

@@ -11,12 +11,21 @@ export function atOrAbove(s: Severity, threshold: FailOn): boolean {
   return threshold !== 'none' && SEVERITY_RANK[s] >= SEVERITY_RANK[threshold]
 }
 
-/** Where a finding points inside a document: a chain of `key: value` hints searched in order (see input/locate.ts). */
-export interface Needle {
-  key: string
-  /** Exact scalar value; omitted = any value (the key alone). */
-  value?: string
+/** What doctor reads: Kubernetes objects, or the Docker settings of a compose file or a CI file. */
+export type InputKind = 'compose' | 'github-actions' | 'gitlab-ci' | 'kubernetes'
+
+/** `--cluster`: which kubeconfig, context and namespace (all namespaces when absent). */
+export interface ClusterOptions {
+  context?: string
+  kubeconfig?: string
+  namespace?: string
 }
+
+/**
+ * Where a finding points inside a document, searched in order (see input/locate.ts): a `key: value` hint, or an
+ * exact line of the file (readers that know positions give these; later hints are searched after that line).
+ */
+export type Needle = {key: string; line?: undefined; value?: string} | {key?: undefined; line: number}
 
 /** What a rule returns before the object's identity, file and line are attached. */
 export interface RawFinding {

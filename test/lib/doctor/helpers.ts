@@ -22,6 +22,7 @@ function findCorpus(): string {
   ]
   return candidates.find((c) => existsSync(path.join(c, 'EXPECTED.md'))) ?? candidates[0]
 }
+
 export const RENDERED = path.join(ROOT, 'test', 'fixtures', 'doctor', 'rendered')
 
 export function corpusMissing(): null | string {

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {classifyHostPath} from '../../../src/lib/doctor/model.js'
+import {classifyHostPath} from '../../../src/lib/doctor/model/sockets.js'
 import {imageTag} from '../../../src/lib/doctor/rules/chaincode-mutable-tag.js'
 import {RULES} from '../../../src/lib/doctor/rules/index.js'
 import {check, ids, only} from './helpers.js'

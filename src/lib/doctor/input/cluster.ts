@@ -6,9 +6,8 @@
  */
 import type {KubernetesListObject, KubernetesObject} from '@kubernetes/client-node'
 
-import type {Obj} from '../model.js'
-import type {ClusterOptions} from '../run.js'
-import type {InputError} from '../types.js'
+import type {Obj} from '../model/types.js'
+import type {ClusterOptions, InputError} from '../types.js'
 import type {ParsedObject} from './parse.js'
 
 import {messageOf} from '../../errors.js'

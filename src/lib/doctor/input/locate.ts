@@ -1,7 +1,8 @@
 /**
  * Line numbers, found lazily: documents are parsed with js-yaml (fast, no positions); only when a finding exists do
  * we search the document's text for the `key: value` hints the rule gave (block or flow style, quoted or not),
- * each hint searched after the previous one. Cheap, and exact for the usual one-key-per-line manifests.
+ * each hint searched after the previous one. Cheap, and exact for the usual one-key-per-line manifests. Readers that
+ * know positions (compose and CI files) give exact lines instead; key hints after a line are searched from there.
  */
 import type {Needle} from '../types.js'
 
@@ -17,7 +18,7 @@ function esc(s: string): string {
 
 const cache = new Map<string, RegExp>()
 
-function needleRe(n: Needle): RegExp {
+function needleRe(n: {key: string; value?: string}): RegExp {
   const k = `${n.key}\u0000${n.value ?? '\u0001'}`
   let re = cache.get(k)
   if (!re) {
@@ -32,7 +33,7 @@ function needleRe(n: Needle): RegExp {
 }
 
 /** Offset of the first needle match at or after `from`, or -1. */
-export function findNeedle(text: string, n: Needle, from = 0): number {
+export function findNeedle(text: string, n: {key: string; value?: string}, from = 0): number {
   const re = needleRe(n)
   re.lastIndex = from
   const m = re.exec(text)
@@ -58,7 +59,7 @@ export function locate(doc: DocText, needles: Needle[] = [], from = 0): number {
   let pos = -1
   let at = from
   for (const n of needles) {
-    const p = findNeedle(doc.text, n, at)
+    const p = n.key === undefined ? offsetOfLine(doc, n.line) : findNeedle(doc.text, n, at)
     if (p !== -1) {
       pos = p
       at = p + 1
@@ -67,6 +68,17 @@ export function locate(doc: DocText, needles: Needle[] = [], from = 0): number {
 
   if (pos === -1) pos = firstContent(doc.text, from)
   return doc.line + lineAt(doc.text, pos)
+}
+
+/** Offset in doc.text where file line `line` starts, or -1 outside the document. */
+function offsetOfLine(doc: DocText, line: number): number {
+  let i = 0
+  for (let l = doc.line; l < line; l++) {
+    i = doc.text.indexOf('\n', i) + 1
+    if (i === 0) return -1
+  }
+
+  return line < doc.line ? -1 : i
 }
 
 /** Offset of the first line that is not blank, a comment or a `---` marker. */

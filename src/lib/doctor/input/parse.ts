@@ -5,7 +5,7 @@
  */
 import jsyaml from 'js-yaml'
 
-import type {Obj} from '../model.js'
+import type {Obj} from '../model/types.js'
 import type {InputError} from '../types.js'
 import type {Source} from './files.js'
 

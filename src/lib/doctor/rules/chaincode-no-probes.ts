@@ -1,23 +1,16 @@
-import {describeObject, isChaincodeServer} from '../model.js'
-import {inContainer, q, type Rule} from './rule.js'
+import {isChaincodeServer} from '../model/fabric.js'
+import {describeObject} from '../model/types.js'
+import {inContainer, perContainer, q, type Rule} from './rule.js'
 
 export const chaincodeNoProbes: Rule = {
-  check(a) {
-    return (a.workload?.containers ?? [])
-      .filter(
-        (c) =>
-          c.kind === 'container' &&
-          isChaincodeServer(c) &&
-          !c.raw.readinessProbe &&
-          !c.raw.livenessProbe &&
-          !c.raw.startupProbe,
-      )
-      .map((c) => ({
-        container: c.name,
-        locate: inContainer(c),
-        message: `${describeObject(a)}: chaincode container ${q(c.name)} has no readiness or liveness probe; the peer may be routed to a server that is not listening`,
-      }))
-  },
+  check: perContainer((c, a) => {
+    if (c.kind !== 'container' || !isChaincodeServer(c)) return null
+    if (c.raw.readinessProbe || c.raw.livenessProbe || c.raw.startupProbe) return null
+    return {
+      locate: inContainer(c),
+      message: `${describeObject(a)}: chaincode container ${q(c.name)} has no readiness or liveness probe; the peer may be routed to a server that is not listening`,
+    }
+  }),
   description: 'A chaincode-as-a-service container has no readiness, liveness or startup probe.',
   id: 'chaincode-no-probes',
   remediation: 'Add a tcpSocket readinessProbe (and livenessProbe) on the chaincode server port.',

@@ -1,5 +1,5 @@
-import {describeObject} from '../model.js'
-import {inContainer, q, type Rule} from './rule.js'
+import {describeObject} from '../model/types.js'
+import {inContainer, perContainer, q, type Rule} from './rule.js'
 
 export const DANGEROUS_CAPS = new Set([
   'ALL',
@@ -16,20 +16,14 @@ export const DANGEROUS_CAPS = new Set([
 ])
 
 export const dangerousCapabilities: Rule = {
-  check(a) {
-    return (a.workload?.containers ?? []).flatMap((c) => {
-      const bad = c.sc.capAdd.filter((x) => DANGEROUS_CAPS.has(x))
-      return bad.length === 0
-        ? []
-        : [
-            {
-              container: c.name,
-              locate: inContainer(c, {key: 'add'}),
-              message: `${describeObject(a)}: container ${q(c.name)} adds capabilit${bad.length > 1 ? 'ies' : 'y'} ${bad.join(', ')}`,
-            },
-          ]
-    })
-  },
+  check: perContainer((c, a) => {
+    const bad = c.sc.capAdd.filter((x) => DANGEROUS_CAPS.has(x))
+    if (bad.length === 0) return null
+    return {
+      locate: c.sc.at ?? inContainer(c, {key: 'add'}),
+      message: `${describeObject(a)}: container ${q(c.name)} adds capabilit${bad.length > 1 ? 'ies' : 'y'} ${bad.join(', ')}`,
+    }
+  }),
   description: `securityContext.capabilities.add contains one of ${[...DANGEROUS_CAPS].join(', ')}.`,
   id: 'dangerous-capabilities',
   remediation: 'Drop ALL and add back only what the process needs (e.g. NET_BIND_SERVICE).',

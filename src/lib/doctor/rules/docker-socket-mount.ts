@@ -1,34 +1,28 @@
-import type {RawFinding} from '../types.js'
-
-import {describeObject} from '../model.js'
-import {inContainer, q, type Rule} from './rule.js'
+import {describeObject} from '../model/types.js'
+import {ALL_INPUTS, type ContainerFinding, perContainer, q, type Rule} from './rule.js'
 
 export const dockerSocketMount: Rule = {
-  check(a) {
-    const w = a.workload
-    if (!w) return []
-    const out: RawFinding[] = []
-    for (const c of w.containers) {
-      for (const m of c.mounts) {
-        const v = w.volumes.get(m.name)
-        if (!v?.hostPathClass) continue
-        const what =
-          v.hostPathClass.kind === 'socket'
-            ? `the host's container-runtime socket ${v.hostPath}`
-            : `host directory ${v.hostPath}, which holds the container-runtime sockets (docker.sock, containerd.sock)`
-        out.push({
-          container: c.name,
-          locate: inContainer(c, {key: 'mountPath', value: m.mountPath}),
-          message: `${describeObject(a)}: container ${q(c.name)} mounts ${what} (volume ${q(m.name)} at ${m.mountPath}${m.subPath ? `, subPath ${m.subPath}` : ''}); whoever controls this container controls every container on the node`,
-        })
-      }
+  check: perContainer((c, a) => {
+    const out: ContainerFinding[] = []
+    for (const m of c.mounts) {
+      const v = a.workload!.volumes.get(m.name)
+      if (!v?.hostPathClass) continue
+      const what =
+        v.hostPathClass.kind === 'socket'
+          ? `the host's container-runtime socket ${v.hostPath}`
+          : `host directory ${v.hostPath}, which holds the container-runtime sockets (docker.sock, containerd.sock)`
+      out.push({
+        locate: m.at,
+        message: `${describeObject(a)}: container ${q(c.name)} mounts ${what} (volume ${q(m.name)} at ${m.mountPath}${m.subPath ? `, subPath ${m.subPath}` : ''}); whoever controls this container controls every container on the node`,
+      })
     }
 
     return out
-  },
+  }),
   description:
     'A container mounts a hostPath that is a container-runtime socket (docker.sock, dockershim.sock, cri-dockerd.sock, containerd.sock, crio.sock) or a directory holding one (/var/run, /run, /var/run/containerd, /var, /…), with or without a trailing slash.',
   id: 'docker-socket-mount',
+  inputs: ALL_INPUTS,
   remediation:
     'Remove the hostPath volume and its mount. Run chaincode as a service (external builder ccaas_builder, CORE_VM_ENDPOINT="") so the peer never needs Docker: `fabk8s deploy`.',
   severity: 'critical',

@@ -1,7 +1,7 @@
 import type {RawFinding} from '../types.js'
 import type {Rule} from './rule.js'
 
-import {describeObject} from '../model.js'
+import {describeObject} from '../model/types.js'
 
 export const hostNamespaces: Rule = {
   check(a) {

@@ -1,6 +1,6 @@
 import type {RawFinding} from '../types.js'
 
-import {describeObject, type Obj} from '../model.js'
+import {describeObject, type Obj} from '../model/types.js'
 import {q, type Rule} from './rule.js'
 
 const FABRIC_GROUP = /(^|\.)(hlf\.kungfusoftware\.es|ibp\.com|hyperledger\.org|fabric[^/]*|cello[^/]*)\//i

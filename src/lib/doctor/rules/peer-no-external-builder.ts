@@ -1,8 +1,6 @@
-import type {RawFinding} from '../types.js'
-
-import {describeObject, externalBuilderEvidence, isPeer, isSetEndpoint, vmEndpoint} from '../model.js'
-import {q, type Rule} from './rule.js'
-import {endpointNeedles} from './vm-endpoint.js'
+import {externalBuilderEvidence, isPeer, isSetEndpoint, vmEndpoint} from '../model/fabric.js'
+import {describeObject} from '../model/types.js'
+import {ALL_INPUTS, perContainer, q, type Rule} from './rule.js'
 
 export const CCAAS_REMEDIATION = [
   'Configure the chaincode-as-a-service builder and turn the Docker VM off. In core.yaml:',
@@ -19,26 +17,19 @@ export const CCAAS_REMEDIATION = [
 ].join('\n')
 
 export const peerNoExternalBuilder: Rule = {
-  check(a) {
-    const w = a.workload
-    if (!w) return []
-    const out: RawFinding[] = []
-    for (const c of w.containers) {
-      if (!isPeer(c)) continue
-      const e = vmEndpoint(a, c)
-      if (!isSetEndpoint(e) || externalBuilderEvidence(a, c)) continue
-      out.push({
-        container: c.name,
-        locate: endpointNeedles(c, e),
-        message: `${describeObject(a)}: peer container ${q(c.name)} builds and launches chaincode through Docker and shows no external builder (no CORE_CHAINCODE_EXTERNALBUILDERS, no core.yaml with chaincode.externalBuilders)`,
-      })
+  check: perContainer((c, a) => {
+    if (!isPeer(c)) return null
+    const e = vmEndpoint(a, c)
+    if (!isSetEndpoint(e) || externalBuilderEvidence(a, c)) return null
+    return {
+      locate: e.at,
+      message: `${describeObject(a)}: peer container ${q(c.name)} builds and launches chaincode through Docker and shows no external builder (no CORE_CHAINCODE_EXTERNALBUILDERS, no core.yaml with chaincode.externalBuilders)`,
     }
-
-    return out
-  },
+  }),
   description:
     'A peer that launches chaincode through Docker shows no external builder (no CORE_CHAINCODE_EXTERNALBUILDERS, no core.yaml ConfigMap with chaincode.externalBuilders).',
   id: 'peer-no-external-builder',
+  inputs: ALL_INPUTS,
   remediation: CCAAS_REMEDIATION,
   severity: 'medium',
   title: 'Peer has no external builder',

@@ -1,16 +1,15 @@
-import {describeObject} from '../model.js'
-import {inContainer, q, type Rule} from './rule.js'
+import {describeObject} from '../model/types.js'
+import {inContainer, perContainer, q, type Rule} from './rule.js'
 
 export const privilegeEscalation: Rule = {
-  check(a) {
-    return (a.workload?.containers ?? [])
-      .filter((c) => c.sc.allowPrivilegeEscalation === true)
-      .map((c) => ({
-        container: c.name,
-        locate: inContainer(c, {key: 'allowPrivilegeEscalation', value: 'true'}),
-        message: `${describeObject(a)}: container ${q(c.name)} sets allowPrivilegeEscalation: true (setuid binaries can gain root)`,
-      }))
-  },
+  check: perContainer((c, a) =>
+    c.sc.allowPrivilegeEscalation === true
+      ? {
+          locate: inContainer(c, {key: 'allowPrivilegeEscalation', value: 'true'}),
+          message: `${describeObject(a)}: container ${q(c.name)} sets allowPrivilegeEscalation: true (setuid binaries can gain root)`,
+        }
+      : null,
+  ),
   description: 'securityContext.allowPrivilegeEscalation: true.',
   id: 'privilege-escalation',
   remediation: 'Set allowPrivilegeEscalation: false.',

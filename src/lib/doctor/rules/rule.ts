@@ -1,13 +1,44 @@
-import type {Analyzed, ContainerInfo} from '../model.js'
-import type {Needle, RawFinding, RuleMeta} from '../types.js'
+import type {Analyzed, ContainerInfo} from '../model/types.js'
+import type {InputKind, Needle, RawFinding, RuleMeta} from '../types.js'
 
 export interface Rule extends RuleMeta {
   check(a: Analyzed): RawFinding[]
+  /** The inputs this rule reads (default: Kubernetes objects only). */
+  inputs?: readonly InputKind[]
 }
 
-/** Line hints pointing at a container (by name) and then at a key inside it. */
+/** Every input: the Docker rules read compose services and CI jobs as well as Kubernetes objects. */
+export const ALL_INPUTS: readonly InputKind[] = ['kubernetes', 'compose', 'gitlab-ci', 'github-actions']
+export const KUBERNETES_ONLY: readonly InputKind[] = ['kubernetes']
+
+/** What a per-container check returns for one container: the finding without its container (added for it). */
+export type ContainerFinding = Omit<RawFinding, 'container'> & {container?: RawFinding['container']}
+
+/**
+ * A rule body run once per container of the object's workload (kube-linter's PerContainerCheck): the helper walks
+ * the containers, skips objects without a workload, and names the container on each finding.
+ */
+export function perContainer(
+  fn: (c: ContainerInfo, a: Analyzed) => ContainerFinding | ContainerFinding[] | null | undefined,
+): (a: Analyzed) => RawFinding[] {
+  return (a) => {
+    const w = a.workload
+    if (!w) return []
+    const out: RawFinding[] = []
+    for (const c of w.containers) {
+      const r = fn(c, a)
+      if (!r) continue
+      for (const f of Array.isArray(r) ? r : [r])
+        out.push({...f, container: f.container === undefined ? c.name : f.container})
+    }
+
+    return out
+  }
+}
+
+/** Line hints pointing at a container and then at a key inside it. */
 export function inContainer(c: ContainerInfo, ...rest: Needle[]): Needle[] {
-  return [{key: 'name', value: c.name}, ...rest]
+  return [...c.at, ...rest]
 }
 
 export function q(s: string): string {

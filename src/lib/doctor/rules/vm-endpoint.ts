@@ -1,7 +1,7 @@
-import type {Needle} from '../types.js'
-
 /** Helpers to describe a CORE_VM_ENDPOINT value and where it comes from. */
-import {type Analyzed, type ContainerInfo, type EnvValue, volumeForPath} from '../model.js'
+import type {Analyzed, ContainerInfo, EnvValue} from '../model/types.js'
+
+import {volumeForPath} from '../model/fabric.js'
 import {q} from './rule.js'
 
 export function describeEndpoint(a: Analyzed, c: ContainerInfo, e: EnvValue): string {
@@ -38,14 +38,4 @@ export function sourceOf(e: EnvValue): string {
   if (e.from === 'valueFrom') return ` (through valueFrom ${q(e.ref ?? '')})`
   if (e.from === 'core.yaml') return ` (vm.endpoint in core.yaml of ConfigMap ${q(e.ref ?? '')})`
   return ''
-}
-
-export function endpointNeedles(c: ContainerInfo, e: EnvValue): Needle[] {
-  if (e.from === 'env' || e.from === 'valueFrom')
-    return [
-      {key: 'name', value: c.name},
-      {key: 'name', value: 'CORE_VM_ENDPOINT'},
-    ]
-  if (e.from === 'envFrom') return [{key: 'name', value: c.name}, {key: 'envFrom'}]
-  return [{key: 'name', value: c.name}]
 }

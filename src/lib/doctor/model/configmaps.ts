@@ -1,0 +1,56 @@
+/**
+ * Cross-object facts: the ConfigMaps of the same input (or the cluster) by namespace/name, and the `core.yaml` a
+ * ConfigMap may hold (its `vm.endpoint` and `chaincode.externalBuilders`), parsed once per ConfigMap.
+ */
+import jsyaml from 'js-yaml'
+
+import {type ConfigMapLookup, type CoreYaml, isNil, type Obj} from './types.js'
+
+export class ConfigMapIndex implements ConfigMapLookup {
+  private readonly byName = new Map<string, Obj[]>()
+  private readonly coreCache = new Map<Obj, CoreYaml | null>()
+
+  get size(): number {
+    return this.byName.size
+  }
+
+  add(cm: Obj): void {
+    const name = cm?.metadata?.name
+    if (typeof name !== 'string') return
+    const list = this.byName.get(name)
+    if (list) list.push(cm)
+    else this.byName.set(name, [cm])
+  }
+
+  /** The parsed `core.yaml` key of a ConfigMap, if it has one . */
+  coreYaml(cm: Obj): CoreYaml | null {
+    if (this.coreCache.has(cm)) return this.coreCache.get(cm)!
+    let out: CoreYaml | null = null
+    const text = cm?.data?.['core.yaml']
+    if (typeof text === 'string') {
+      try {
+        const core = jsyaml.load(text, {json: true}) as Obj
+        const eb = core?.chaincode?.externalBuilders
+        const ep = core?.vm?.endpoint
+        out = {
+          externalBuilders: Array.isArray(eb) ? eb : [],
+          vmEndpoint: typeof ep === 'string' ? ep : isNil(ep) ? null : String(ep),
+        }
+      } catch {
+        out = null
+      }
+    }
+
+    this.coreCache.set(cm, out)
+    return out
+  }
+
+  /** A ConfigMap by name, preferring the same namespace; objects without a namespace match any. */
+  get(namespace: null | string, name: string): Obj | undefined {
+    const list = this.byName.get(name)
+    if (!list) return undefined
+    const exact = list.find((cm) => (cm.metadata?.namespace ?? null) === namespace)
+    if (exact) return exact
+    return list.find((cm) => !cm.metadata?.namespace || !namespace)
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Extraction from Kubernetes objects: the pod spec wherever the kind keeps it, every container (init, regular,
+ * ephemeral) with its environment resolved through `env`, `envFrom` and the ConfigMaps of the same input (or the
+ * cluster), its effective security context, its mounts, and the pod's volumes.
+ */
+import type {Needle} from '../types.js'
+
+import {classifyHostPath} from './sockets.js'
+import {
+  type AnalysisContext,
+  type Analyzed,
+  type ContainerInfo,
+  type ContainerKind,
+  type EnvValue,
+  isNil,
+  type Obj,
+  str,
+  type VolumeInfo,
+} from './types.js'
+
+/** Where each kind keeps its pod spec. */
+function podSpecOf(obj: Obj): null | {spec: Obj; templateMeta: null | Obj} {
+  const {kind} = obj
+  const {spec} = obj
+  if (!spec || typeof spec !== 'object') return null
+  if (kind === 'Pod') return isPodSpec(spec) ? {spec, templateMeta: null} : null
+  if (kind === 'CronJob') {
+    const t = spec.jobTemplate?.spec?.template
+    return t && isPodSpec(t.spec) ? {spec: t.spec, templateMeta: t.metadata ?? null} : null
+  }
+
+  if (kind === 'PodTemplate')
+    return obj.template && isPodSpec(obj.template.spec)
+      ? {spec: obj.template.spec, templateMeta: obj.template.metadata ?? null}
+      : null
+  const t = spec.template
+  if (t && isPodSpec(t.spec)) return {spec: t.spec, templateMeta: t.metadata ?? null}
+  // any other object with a job template (e.g. CronJob-like CRDs)
+  const jt = spec.jobTemplate?.spec?.template
+  if (jt && isPodSpec(jt.spec)) return {spec: jt.spec, templateMeta: jt.metadata ?? null}
+  return null
+}
+
+function isPodSpec(s: unknown): s is Obj {
+  return Boolean(s && typeof s === 'object' && Array.isArray((s as Obj).containers))
+}
+
+function resolveEnv(c: Obj, at: Needle[], namespace: null | string, ctx: AnalysisContext): Map<string, EnvValue> {
+  const env = new Map<string, EnvValue>()
+  if (Array.isArray(c.envFrom)) {
+    const fromAt: Needle[] = [...at, {key: 'envFrom'}]
+    for (const ef of c.envFrom) {
+      const prefix = str(ef?.prefix)
+      const ref = ef?.configMapRef?.name
+      if (typeof ref === 'string') {
+        const cm = ctx.configMaps.get(namespace, ref)
+        if (cm?.data && typeof cm.data === 'object') {
+          for (const [k, v] of Object.entries(cm.data as Obj))
+            env.set(prefix + k, {at: fromAt, from: 'envFrom', ref, value: str(v)})
+        }
+      }
+    }
+  }
+
+  if (Array.isArray(c.env)) {
+    for (const e of c.env) {
+      if (!e || typeof e.name !== 'string') continue
+      const eAt: Needle[] = [...at, {key: 'name', value: e.name}]
+      if (e.valueFrom) {
+        const k = e.valueFrom.configMapKeyRef
+        if (k && typeof k.name === 'string') {
+          const cm = ctx.configMaps.get(namespace, k.name)
+          const v = cm?.data?.[k.key]
+          env.set(e.name, {at: eAt, from: 'valueFrom', ref: k.name, value: v === undefined ? null : str(v)})
+        } else {
+          env.set(e.name, {at: eAt, from: 'valueFrom', ref: e.valueFrom.secretKeyRef?.name, value: null})
+        }
+      } else {
+        env.set(e.name, {at: eAt, from: 'env', value: str(e.value)})
+      }
+    }
+  }
+
+  return env
+}
+
+function containerInfo(
+  c: Obj,
+  kind: ContainerKind,
+  pod: Obj,
+  namespace: null | string,
+  ctx: AnalysisContext,
+): ContainerInfo {
+  const cmd = [...(Array.isArray(c.command) ? c.command : []), ...(Array.isArray(c.args) ? c.args : [])]
+    .map((x) => str(x))
+    .join(' ')
+  const psc = (pod.securityContext ?? {}) as Obj
+  const sc = (c.securityContext ?? {}) as Obj
+  const add = sc.capabilities?.add
+  const name = str(c.name)
+  const at: Needle[] = [{key: 'name', value: name}]
+  return {
+    at,
+    cmd,
+    env: resolveEnv(c, at, namespace, ctx),
+    image: str(c.image),
+    kind,
+    mounts: Array.isArray(c.volumeMounts)
+      ? c.volumeMounts
+          .filter((m: Obj) => m && typeof m.name === 'string')
+          .map((m: Obj) => ({
+            at: [...at, {key: 'mountPath', value: str(m.mountPath)}],
+            mountPath: str(m.mountPath),
+            name: m.name,
+            subPath: m.subPath,
+          }))
+      : [],
+    name,
+    ports: Array.isArray(c.ports)
+      ? c.ports.map((p: Obj) => Number(p?.containerPort)).filter((n: number) => Number.isFinite(n))
+      : [],
+    raw: c,
+    sc: {
+      allowPrivilegeEscalation:
+        typeof sc.allowPrivilegeEscalation === 'boolean' ? sc.allowPrivilegeEscalation : undefined,
+      capAdd: Array.isArray(add) ? add.map((x: unknown) => str(x).toUpperCase().replace(/^CAP_/, '')) : [],
+      privileged: sc.privileged === true,
+      runAsNonRoot:
+        typeof sc.runAsNonRoot === 'boolean'
+          ? sc.runAsNonRoot
+          : typeof psc.runAsNonRoot === 'boolean'
+            ? psc.runAsNonRoot
+            : undefined,
+      runAsUser:
+        typeof sc.runAsUser === 'number' ? sc.runAsUser : typeof psc.runAsUser === 'number' ? psc.runAsUser : undefined,
+    },
+  }
+}
+
+/** The analysed view of a Kubernetes object (workload null when it carries no pod spec). */
+export function analyze(obj: Obj, ctx: AnalysisContext): Analyzed {
+  const md = (obj.metadata ?? {}) as Obj
+  const a: Analyzed = {
+    apiVersion: str(obj.apiVersion),
+    ctx,
+    input: 'kubernetes',
+    kind: str(obj.kind),
+    name: typeof md.name === 'string' ? md.name : isNil(md.name) ? null : String(md.name),
+    namespace: typeof md.namespace === 'string' ? md.namespace : null,
+    obj,
+    workload: null,
+  }
+  const ps = podSpecOf(obj)
+  if (!ps) return a
+  const pod = ps.spec
+  const containers: ContainerInfo[] = []
+  const lists: [unknown, ContainerKind][] = [
+    [pod.initContainers, 'init'],
+    [pod.containers, 'container'],
+    [pod.ephemeralContainers, 'ephemeral'],
+  ]
+  for (const [list, kind] of lists) {
+    if (!Array.isArray(list)) continue
+    for (const c of list) if (c && typeof c === 'object') containers.push(containerInfo(c, kind, pod, a.namespace, ctx))
+  }
+
+  const volumes = new Map<string, VolumeInfo>()
+  if (Array.isArray(pod.volumes)) {
+    for (const v of pod.volumes) {
+      if (!v || typeof v.name !== 'string') continue
+      const hp = v.hostPath?.path
+      volumes.set(v.name, {
+        at: [{key: 'volumes'}, {key: 'name', value: v.name}],
+        hostPath: isNil(hp) ? undefined : str(hp),
+        hostPathClass: v.hostPath ? classifyHostPath(hp) : null,
+        name: v.name,
+        raw: v,
+      })
+    }
+  }
+
+  a.workload = {containers, podSpec: pod, templateMeta: ps.templateMeta, volumes}
+  return a
+}
