@@ -70,11 +70,15 @@ Reads files and directories (-f, recursive, multi-document YAML, kind: List, JSO
       const {chalk} = await import('../lib/ui/colors.js')
       const {level} = chalk
       if (format === 'text') chalk.level = 0
-      const {writeFile} = await import('node:fs/promises')
+      const {writeFileAtomic} = await import('../lib/doctor/report/write.js')
       try {
-        await writeFile(f.output, render(report, format, opts))
+        await writeFileAtomic(f.output, render(report, format, opts))
       } catch (error) {
-        throw usageError(`--output ${f.output}: cannot write (${(error as Error).message})`)
+        const e = error as NodeJS.ErrnoException
+        throw usageError(
+          `--output ${f.output}: cannot write the report (${e.code ?? e.message}); the previous report is unchanged`,
+          'check that the folder exists, is writable and has space',
+        )
       } finally {
         chalk.level = level
       }

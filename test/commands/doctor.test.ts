@@ -1,11 +1,12 @@
 import {expect} from 'chai'
+import {spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {mkdtemp, readFile, writeFile} from 'node:fs/promises'
+import {mkdtemp, readdir, readFile, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
 import {CORPUS} from '../lib/doctor/helpers.js'
-import {json, ROOT, runCli} from '../support/cli.js'
+import {BIN, json, ROOT, runCli} from '../support/cli.js'
 
 const F = (n: string) => path.join(CORPUS, n)
 
@@ -135,6 +136,41 @@ describe('fabk8s doctor (command)', () => {
       cwd: dir,
     })
     expect(junit.stdout).to.match(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites /)
+  })
+
+  it('issue 12 #5: --output replaces the report atomically; a failed write keeps the previous report and exits 2', async () => {
+    const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'doctor-out-')), 'doctor.sarif')
+    const first = await runCli(['doctor', '-f', path.join(dir, 'clean.yaml'), '--format', 'sarif', '-o', out], {
+      cwd: dir,
+    })
+    expect(first.code, first.stderr).to.equal(0)
+    const previous = await readFile(out, 'utf8')
+    JSON.parse(previous)
+    // the next report is larger than the file-size limit: the write fails part-way (EFBIG), as on a full disk
+    const big = Array.from({length: 40}, (_, i) => LOW_ONLY.replace('name: cc\n', `name: cc${i}\n`)).join('---\n')
+    await writeFile(path.join(dir, 'big.yaml'), big)
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        'ulimit -f 8 && exec "$0" "$@"',
+        process.execPath,
+        BIN,
+        'doctor',
+        '-f',
+        path.join(dir, 'big.yaml'),
+        '--format',
+        'sarif',
+        '-o',
+        out,
+      ],
+      {cwd: dir, encoding: 'utf8', env: {...process.env, CI: 'true', NO_COLOR: '1'}},
+    )
+    expect(r.status, r.stderr).to.equal(2)
+    expect(r.stderr).to.match(/--output .*doctor\.sarif: cannot write the report/)
+    expect(r.stderr).to.contain('the previous report is unchanged')
+    expect(await readFile(out, 'utf8')).to.equal(previous)
+    expect(await readdir(path.dirname(out))).to.deep.equal(['doctor.sarif'])
   })
 
   it('--list-rules prints the rules (text and --json)', async () => {
