@@ -9,13 +9,14 @@
  *       name: peer0-*
  *       reason: couchdb image needs root
  */
-import jsyaml from 'js-yaml'
 import {promises as fs} from 'node:fs'
 
 import type {Analyzed, Obj} from './model/types.js'
 import type {Finding, InputError} from './types.js'
 
+import {aliasMessage, aliasProblem, MAX_ALIAS_COUNT} from './input/bounds.js'
 import {RULES_BY_ID} from './rules/index.js'
+import {nearest} from './suggest.js'
 
 export const IGNORE_ANNOTATION = 'fabk8s.io/ignore'
 export const DEFAULT_IGNORE_FILE = '.fabk8s-doctor.yaml'
@@ -72,66 +73,148 @@ export function matchesEntry(e: IgnoreEntry, f: Finding): boolean {
   )
 }
 
+const TOP_KEYS = ['ignore'] as const
+const ENTRY_KEYS = ['rule', 'rules', 'kind', 'namespace', 'name', 'container', 'reason'] as const
+const MAX_IGNORE_FILE_BYTES = 1024 * 1024
+const SHAPE = 'expected a top-level "ignore:" list of {rule, kind, namespace, name, container, reason}'
+
+/** A problem in the ignore file, at a line when known. */
+class Invalid extends Error {
+  constructor(
+    readonly line: null | number,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** The parsed ignore file: its value, and where keys and list items sit (for messages). */
+interface IgnoreDoc {
+  /** Line of key `k` in the mapping `node` of the document (null when not found, e.g. through an alias). */
+  keyLine(node: unknown, k: string): null | number
+  /** Line where a node starts. */
+  nodeLine(node: unknown): null | number
+  /** The `ignore:` list's item nodes (or the top-level list's). */
+  nodes: unknown[]
+  /** The top-level mapping node. */
+  top: unknown
+  value: unknown
+}
+
+async function parseIgnoreYaml(text: string): Promise<IgnoreDoc | null> {
+  const {isMap, isScalar, isSeq, LineCounter, parseAllDocuments} = await import('yaml')
+  const lc = new LineCounter()
+  const docs = parseAllDocuments(text, {lineCounter: lc, prettyErrors: false})
+  const list = Array.isArray(docs) ? docs : []
+  const lineOf = (offset: number | undefined) => (offset === undefined ? null : lc.linePos(offset).line)
+  if (list.length > 1)
+    throw new Invalid(lineOf(list[1].range[0]), 'holds more than one YAML document; keep one (a single ignore: list)')
+  const doc = list[0]
+  if (!doc) return null
+  const err = doc.errors[0]
+  if (err) throw new Invalid(lineOf(err.pos[0]), `invalid YAML: ${yamlReason(err.message)}`)
+  let value: unknown
+  try {
+    value = doc.toJS({maxAliasCount: MAX_ALIAS_COUNT})
+  } catch (error) {
+    throw new Invalid(
+      null,
+      error instanceof ReferenceError
+        ? aliasMessage('expansion')
+        : `invalid YAML: ${yamlReason((error as Error).message)}`,
+    )
+  }
+
+  const problem = aliasProblem(value)
+  if (problem) throw new Invalid(null, aliasMessage(problem))
+  const seq = isMap(doc.contents) ? doc.contents.get('ignore', true) : doc.contents
+  return {
+    keyLine(node, k) {
+      if (!isMap(node)) return null
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === k)
+      return pair && isScalar(pair.key) ? lineOf(pair.key.range?.[0]) : null
+    },
+    nodeLine: (node) => lineOf((node as undefined | {range?: [number]})?.range?.[0]),
+    nodes: isSeq(seq) ? seq.items : [],
+    top: doc.contents,
+    value,
+  }
+}
+
+function checkKeys(d: IgnoreDoc, where: string, node: unknown, obj: Obj, valid: readonly string[]): void {
+  const bad = Object.keys(obj).find((k) => !valid.includes(k))
+  if (bad === undefined) return
+  const near = nearest(bad, valid)
+  throw new Invalid(
+    d.keyLine(node, bad),
+    `unknown key ${JSON.stringify(bad)}${where}${near ? ` — did you mean ${JSON.stringify(near)}?` : ''} (valid: ${valid.join(', ')})`,
+  )
+}
+
+function entryOf(d: IgnoreDoc, raw: unknown, i: number): IgnoreEntry {
+  const node = d.nodes[i]
+  const at = d.nodeLine(node)
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new Invalid(at, `ignore[${i}] must be a mapping such as {rule: run-as-root, name: couchdb-*}`)
+  const e = raw as Obj
+  checkKeys(d, ` in ignore[${i}]`, node, e, ENTRY_KEYS)
+  for (const k of ['kind', 'namespace', 'name', 'container', 'reason'])
+    if (e[k] !== null && e[k] !== undefined && typeof e[k] === 'object')
+      throw new Invalid(d.keyLine(node, k) ?? at, `ignore[${i}].${k} must be a string (a name or a glob)`)
+  const rules = split(e.rule ?? e.rules)
+  const unknown = rules.filter((r) => r !== 'all' && r !== '*' && !RULES_BY_ID.has(r))
+  if (rules.length === 0 || unknown.length > 0)
+    throw new Invalid(
+      d.keyLine(node, e.rule === undefined ? 'rules' : 'rule') ?? at,
+      `ignore[${i}].rule ${rules.length === 0 ? 'is missing' : `names unknown rule ${unknown.join(', ')}`} (see fabk8s doctor --list-rules)`,
+    )
+  return {
+    container: textField(e, 'container'),
+    kind: textField(e, 'kind'),
+    name: textField(e, 'name'),
+    namespace: textField(e, 'namespace'),
+    reason: textField(e, 'reason'),
+    rules,
+  }
+}
+
+function entriesOf(d: IgnoreDoc): IgnoreEntry[] {
+  const {value} = d
+  if (value === null || value === undefined) return []
+  let items: unknown
+  if (Array.isArray(value)) items = value
+  else if (typeof value === 'object') {
+    checkKeys(d, '', d.top, value as Obj, TOP_KEYS)
+    items = (value as Obj).ignore
+    if (!Array.isArray(items)) throw new Invalid(d.keyLine(d.top, 'ignore') ?? 1, SHAPE)
+  } else throw new Invalid(1, SHAPE)
+  return (items as unknown[]).map((raw, i) => entryOf(d, raw, i))
+}
+
 /** Load an ignore file. `required` false: a missing file is fine (the default path). Problems are input errors. */
 export async function loadIgnoreFile(
   file: string,
   required: boolean,
 ): Promise<{entries: IgnoreEntry[]; error?: InputError}> {
-  let text: string
   try {
-    text = await fs.readFile(file, 'utf8')
+    const st = await fs.stat(file)
+    if (st.isFile() && st.size > MAX_IGNORE_FILE_BYTES)
+      throw new Invalid(null, `${st.size} bytes is more than an ignore file may hold (${MAX_IGNORE_FILE_BYTES})`)
+    const doc = await parseIgnoreYaml(await fs.readFile(file, 'utf8'))
+    return {entries: doc ? entriesOf(doc) : []}
   } catch (error) {
     if (!required && (error as NodeJS.ErrnoException).code === 'ENOENT') return {entries: []}
-    return {entries: [], error: {file, line: null, message: `ignore file ${file}: ${(error as Error).message}`}}
+    const line = error instanceof Invalid ? error.line : null
+    return {entries: [], error: {file, line, message: `ignore file ${file}: ${(error as Error).message}`}}
   }
+}
 
-  let doc: unknown
-  try {
-    doc = jsyaml.load(text, {json: true})
-  } catch (error) {
-    const e = error as jsyaml.YAMLException
-    return {
-      entries: [],
-      error: {file, line: (e.mark?.line ?? 0) + 1, message: `ignore file ${file}: invalid YAML: ${e.reason}`},
-    }
-  }
-
-  if (doc === null || doc === undefined) return {entries: []}
-  const list = Array.isArray(doc) ? doc : (doc as Obj).ignore
-  if (!Array.isArray(list))
-    return {
-      entries: [],
-      error: {
-        file,
-        line: 1,
-        message: `ignore file ${file}: expected a top-level "ignore:" list of {rule, kind, namespace, name}`,
-      },
-    }
-  const entries: IgnoreEntry[] = []
-  for (const [i, raw] of list.entries()) {
-    const e = (raw ?? {}) as Obj
-    const rules = split(e.rule ?? e.rules)
-    const unknown = rules.filter((r) => r !== 'all' && r !== '*' && !RULES_BY_ID.has(r))
-    if (rules.length === 0 || unknown.length > 0)
-      return {
-        entries: [],
-        error: {
-          file,
-          line: null,
-          message: `ignore file ${file}: ignore[${i}].rule ${rules.length === 0 ? 'is missing' : `names unknown rule ${unknown.join(', ')}`} (see fabk8s doctor --list-rules)`,
-        },
-      }
-    entries.push({
-      container: textField(e, 'container'),
-      kind: textField(e, 'kind'),
-      name: textField(e, 'name'),
-      namespace: textField(e, 'namespace'),
-      reason: textField(e, 'reason'),
-      rules,
-    })
-  }
-
-  return {entries}
+/** A `yaml` package error message without its own position and source excerpt (the report gives file:line). */
+export function yamlReason(message: string): string {
+  return message
+    .split('\n')[0]
+    .replace(/ at line \d+, column \d+:?\s*$/, '')
+    .trim()
 }
 
 function textField(e: Record<string, unknown>, k: string): string | undefined {

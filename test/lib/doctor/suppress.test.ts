@@ -78,4 +78,42 @@ describe('doctor suppression', () => {
     const missing = await runDoctor({files: [path.join(dir, 'x.yaml')], ignoreFile: path.join(dir, 'nope.yaml')})
     expect(missing.errors.map((e) => e.message).join('\n')).to.contain('nope.yaml')
   })
+
+  it('issue 12 #6: an unknown key in an entry is an error naming the key, file and line, with the nearest valid key', async () => {
+    const r = await run(POD('p'), 'ignore:\n  - rule: all\n    nmae: p\n')
+    expect(r.summary.exitCode).to.equal(2)
+    expect(r.suppressed).to.equal(0)
+    expect(r.errors).to.have.length(1)
+    expect(r.errors[0].line).to.equal(3)
+    expect(r.errors[0].file).to.match(/ignore-.*\.yaml$/)
+    expect(r.errors[0].message).to.match(/unknown key "nmae" in ignore\[0\].*did you mean "name"\?/)
+    const top = await run(POD('p'), '# suppressions\nignroe:\n  - rule: all\n')
+    expect(top.errors.map((e) => [e.line, e.message])).to.deep.equal([
+      [2, `ignore file ${top.errors[0].file}: unknown key "ignroe" — did you mean "ignore"? (valid: ignore)`],
+    ])
+  })
+
+  it('issue 12 #9/#13: an alias bomb or a second document in the ignore file is an input error in our words', async () => {
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for (let i = 1; i < 9; i++) {
+      const p = String.fromCodePoint(97 + i - 1)
+      levels.push(
+        `${String.fromCodePoint(97 + i)}: &${String.fromCodePoint(97 + i)} [${Array.from({length: 9}, () => '*' + p).join(',')}]`,
+      )
+    }
+
+    const bomb = await run(POD('p'), `${levels.join('\n')}\nignore:\n  - {rule: *i}\n`)
+    expect(bomb.summary.exitCode).to.equal(2)
+    expect(bomb.errors[0].message).to.match(/aliases/)
+    const cyc = await run(POD('p'), 'ignore: &a\n  - rule: all\n  - *a\n')
+    expect(cyc.summary.exitCode).to.equal(2)
+    expect(cyc.errors[0].message).to.match(/alias .*\(a cycle\)/)
+    const two = await run(POD('p'), 'ignore:\n  - rule: all\n---\nignore: []\n')
+    expect(two.summary.exitCode).to.equal(2)
+    expect(two.errors[0]).to.include({line: 3})
+    expect(two.errors[0].message).to.contain('one YAML document').and.not.contain('parseAllDocuments')
+    const bad = await run(POD('p'), 'ignore:\n  - rule: all\n   name: x\n')
+    expect(bad.errors[0].line).to.equal(3)
+    expect(bad.errors[0].message).to.not.match(/at line \d/)
+  })
 })
