@@ -25,11 +25,14 @@ export interface DoctorOptions {
   files?: string[]
   /** Explicit ignore file (must exist); without it `.fabk8s-doctor.yaml` in cwd is used when present. */
   ignoreFile?: string
+  /** Largest input read (default MAX_INPUT_BYTES). */
+  maxInputBytes?: number
   /** Do not look for the default ignore file. */
   noDefaultIgnoreFile?: boolean
   /** Rule IDs to run (default: all). */
   rules?: string[]
-  stdin?: () => Promise<string>
+  /** What "-f -" reads (default process.stdin). */
+  stdin?: NodeJS.ReadableStream
 }
 
 export interface CheckResult {
@@ -109,7 +112,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<Report> {
   }
 
   if (opts.files && opts.files.length > 0) {
-    const read = await readSources(opts.files, opts.stdin)
+    const read = await readSources(opts.files, {maxBytes: opts.maxInputBytes, stdin: opts.stdin})
     errors.push(...read.errors)
     files = read.sources.length
     const parsed = await parseSources(read.sources)

@@ -52,3 +52,15 @@ export function ids(fs: Finding[], rule?: string): string[] {
 export function only(fs: Finding[], rule: string): Finding[] {
   return fs.filter((f) => f.rule === rule)
 }
+
+/** The classic "billion laughs": 9 levels of 9 aliases, a few hundred bytes that expand to 9^9 values. */
+export function aliasBomb(indent = ''): string {
+  const lines = [`${indent}a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]`]
+  for (let i = 1; i < 9; i++) {
+    const me = String.fromCodePoint(97 + i)
+    const prev = String.fromCodePoint(96 + i)
+    lines.push(`${indent}${me}: &${me} [${Array.from({length: 9}, () => '*' + prev).join(',')}]`)
+  }
+
+  return lines.join('\n') + '\n'
+}

@@ -4,10 +4,11 @@ import os from 'node:os'
 import path from 'node:path'
 import {Readable} from 'node:stream'
 
-import {readSources, readStdin} from '../../../src/lib/doctor/input/files.js'
+import {MAX_DEPTH} from '../../../src/lib/doctor/input/bounds.js'
+import {readSources} from '../../../src/lib/doctor/input/files.js'
 import {locate} from '../../../src/lib/doctor/input/locate.js'
 import {parseSources, splitDocuments} from '../../../src/lib/doctor/input/parse.js'
-import {check, ids} from './helpers.js'
+import {aliasBomb, check, ids} from './helpers.js'
 
 const SOCK_POD = (name: string) => `apiVersion: v1
 kind: Pod
@@ -137,7 +138,101 @@ describe('doctor input', () => {
   })
 
   it('reads stdin once for "-"', async () => {
-    const r = await readSources(['-', '-'], () => readStdin(Readable.from([Buffer.from(SOCK_POD('in'))])))
+    const r = await readSources(['-', '-'], {stdin: Readable.from([Buffer.from(SOCK_POD('in'))])})
     expect(r.sources.map((s) => s.file)).to.deep.equal(['<stdin>'])
+  })
+
+  describe('bounded inputs (issue 12 #9, #10)', () => {
+    it('#9: an alias bomb next to a "{{" string is an input error at once; the other documents are still checked', async () => {
+      const text = `${SOCK_POD('good')}---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: "x{{y"}\nspec:\n${aliasBomb('  ')}`
+      const {findings, parsed} = await check(text, 'bomb.yaml')
+      expect(findings.map((f) => f.name)).to.deep.equal(['good'])
+      expect(parsed.errors).to.have.length(1)
+      expect(parsed.errors[0]).to.include({file: 'bomb.yaml', line: 14})
+      expect(parsed.errors[0].message).to.match(/YAML aliases expand it to more than 10× its size/)
+    })
+
+    it('#9: an alias bomb in a Fabric operator resource is an input error (the resource walk never sees it)', async () => {
+      const text = `apiVersion: hlf.kungfusoftware.es/v1alpha1\nkind: FabricPeer\nmetadata: {name: p}\nspec:\n${aliasBomb('  ')}  dockerSocketPath: *i\n`
+      const {findings, parsed} = await check(text)
+      expect(findings).to.deep.equal([])
+      expect(parsed.errors.map((e) => e.line)).to.deep.equal([1])
+    })
+
+    it('#10: a self-referencing List is an input error, not a stack overflow', async () => {
+      const text = `${SOCK_POD('good')}---\n&a {kind: List, apiVersion: v1, items: [*a]}\n`
+      const {findings, parsed} = await check(text, 'self.yaml')
+      expect(findings.map((f) => f.name)).to.deep.equal(['good'])
+      expect(parsed.errors).to.have.length(1)
+      expect(parsed.errors[0]).to.include({file: 'self.yaml', line: 14})
+      expect(parsed.errors[0].message).to.match(/alias refers to the node that contains it \(a cycle\)/)
+      const json = await check(
+        '{"kind": "List", "items": ['.repeat(MAX_DEPTH + 2) + ']}'.repeat(MAX_DEPTH + 2),
+        'deep.json',
+      )
+      expect(json.parsed.errors).to.have.length(1)
+      expect(json.parsed.errors[0].message).to.match(/nest deeper than/)
+    })
+
+    it('#9: List items keep their own lines in kubectl -o yaml and -o json layouts, even when a name repeats earlier', async () => {
+      // pod "b" is mounted by name in pod "a" (volume "b"), which fooled a plain search for the name
+      const pod = (name: string, vol: string) => ({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {name, namespace: 'n'},
+        spec: {
+          containers: [
+            {image: 'i:1', name: 'c', securityContext: {privileged: true, runAsNonRoot: true, runAsUser: 1}},
+          ],
+          volumes: [{configMap: {name: vol}, name: vol}],
+        },
+      })
+      const items = [pod('a', 'b'), pod('b', 'x'), pod('c', 'y')]
+      const {stringify} = await import('yaml')
+      const yamlText = stringify({apiVersion: 'v1', items, kind: 'List'}, {indentSeq: false})
+      const jsonText = JSON.stringify({apiVersion: 'v1', items, kind: 'List'}, null, 4)
+      for (const [text, file] of [
+        [yamlText, 'pods.yaml'],
+        [jsonText, 'pods.json'],
+      ]) {
+        const {findings} = await check(text, file)
+        const lines = text.split('\n')
+        expect(
+          findings.map((f) => f.name),
+          file,
+        ).to.deep.equal(['a', 'b', 'c'])
+        let prev = 0
+        for (const f of findings) {
+          expect(lines[f.line! - 1], `${file} ${f.name}`).to.match(/privileged/)
+          // the item's own metadata.name lies between the previous finding and this one
+          const between = lines.slice(prev, f.line! - 1).join('\n')
+          expect(between, `${file} ${f.name}`).to.match(
+            new RegExp(String.raw`"?name"?: "?${f.name}"?,?\n\s*"?namespace`),
+          )
+          prev = f.line!
+        }
+
+        const starts = findings.map((f) => f.line!)
+        expect(starts[0]).to.be.lessThan(starts[1])
+        expect(starts[1]).to.be.lessThan(starts[2])
+        expect(lines.slice(starts[0], starts[1]).join('\n'), file).to.match(/\bname\W+b\b/)
+      }
+    })
+
+    it('#9: stdin and files above the size cap are input errors naming the cap, never a clean pass', async () => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'doctor-cap-'))
+      const big = path.join(dir, 'big.yaml')
+      await writeFile(big, SOCK_POD('big'))
+      const r = await readSources([big, '-'], {
+        maxBytes: 100,
+        stdin: Readable.from([Buffer.from(SOCK_POD('in').slice(0, 60)), Buffer.from(SOCK_POD('in').slice(60))]),
+      })
+      expect(r.sources).to.deep.equal([])
+      expect(r.errors.map((e) => e.file)).to.deep.equal([big, '<stdin>'])
+      for (const e of r.errors)
+        expect(e.message).to.match(/larger than 100 bytes, the most doctor reads from one input/)
+      const ok = await readSources([big], {maxBytes: 10_000})
+      expect(ok.errors).to.deep.equal([])
+    })
   })
 })

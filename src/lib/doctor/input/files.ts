@@ -4,6 +4,8 @@ import path from 'node:path'
 
 import type {InputError} from '../types.js'
 
+import {MAX_INPUT_BYTES} from './bounds.js'
+
 export interface Source {
   /** The name shown in reports: the path as given (relative stays relative), or `<stdin>`. */
   file: string
@@ -13,10 +15,59 @@ export interface Source {
 
 const EXTS = new Set(['.json', '.yaml', '.yml'])
 
-export async function readStdin(stream: NodeJS.ReadableStream = process.stdin): Promise<string> {
+export interface ReadOptions {
+  /** Largest input read (default MAX_INPUT_BYTES); a larger one is an input error, never read in part. */
+  maxBytes?: number
+  /** What "-" reads (default process.stdin). */
+  stdin?: NodeJS.ReadableStream
+}
+
+/** An input larger than doctor reads. */
+export class TooLarge extends Error {
+  constructor(
+    readonly what: string,
+    readonly limit: number,
+  ) {
+    super(`${what}: larger than ${limit} bytes, the most doctor reads from one input; split it (e.g. per namespace)`)
+  }
+}
+
+/** Read a stream to its end, or stop at `limit` bytes with TooLarge (nothing beyond the limit is buffered). */
+export async function readStream(
+  stream: NodeJS.ReadableStream,
+  what: string,
+  limit = MAX_INPUT_BYTES,
+): Promise<string> {
   const chunks: Buffer[] = []
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer))
+  let size = 0
+  for await (const chunk of stream) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer)
+    size += b.length
+    if (size > limit) {
+      ;(stream as NodeJS.ReadableStream & {destroy?: () => void}).destroy?.()
+      throw new TooLarge(what, limit)
+    }
+
+    chunks.push(b)
+  }
+
   return Buffer.concat(chunks).toString('utf8')
+}
+
+/** Read a file whole, refusing one larger than `limit` (checked before reading; FIFOs and devices while reading). */
+async function readFileCapped(file: string, limit: number): Promise<string> {
+  const handle = await fs.open(file, 'r')
+  try {
+    const st = await handle.stat()
+    if (st.isFile()) {
+      if (st.size > limit) throw new TooLarge(file, limit)
+      return await handle.readFile('utf8')
+    }
+
+    return await readStream(handle.createReadStream({autoClose: false}), file, limit)
+  } finally {
+    await handle.close()
+  }
 }
 
 async function walk(dir: string, out: string[]): Promise<void> {
@@ -32,6 +83,7 @@ async function walk(dir: string, out: string[]): Promise<void> {
 }
 
 function ioMessage(p: string, err: unknown): string {
+  if (err instanceof TooLarge) return err.message
   const e = err as NodeJS.ErrnoException
   if (e?.code === 'ENOENT') return `${p}: no such file or directory`
   if (e?.code === 'EACCES') return `${p}: permission denied`
@@ -41,8 +93,9 @@ function ioMessage(p: string, err: unknown): string {
 /** Expand and read every input; unreadable ones become input errors (the others are still read). */
 export async function readSources(
   inputs: string[],
-  stdin?: () => Promise<string>,
+  opts: ReadOptions = {},
 ): Promise<{errors: InputError[]; sources: Source[]}> {
+  const limit = opts.maxBytes ?? MAX_INPUT_BYTES
   const sources: Source[] = []
   const errors: InputError[] = []
   let stdinRead = false
@@ -51,7 +104,7 @@ export async function readSources(
       if (stdinRead) continue
       stdinRead = true
       try {
-        const text = await (stdin ?? (() => readStdin()))()
+        const text = await readStream(opts.stdin ?? process.stdin, '<stdin>', limit)
         sources.push({file: '<stdin>', json: /^\s*[[{]/.test(text) && !/^\s*\{\{/.test(text), text})
       } catch (error) {
         errors.push({file: '<stdin>', line: null, message: ioMessage('<stdin>', error)})
@@ -76,7 +129,7 @@ export async function readSources(
 
     for (const f of files) {
       try {
-        const text = await fs.readFile(f, 'utf8')
+        const text = await readFileCapped(f, limit)
         sources.push({file: f, json: path.extname(f).toLowerCase() === '.json', text})
       } catch (error) {
         errors.push({file: f, line: null, message: ioMessage(f, error)})

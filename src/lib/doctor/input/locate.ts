@@ -43,15 +43,33 @@ export function findNeedle(text: string, n: {key: string; value?: string}, from 
   return m.index + lead
 }
 
-function lineAt(text: string, offset: number): number {
-  let n = 0
-  let i = text.indexOf('\n')
-  while (i !== -1 && i < offset) {
-    n++
-    i = text.indexOf('\n', i + 1)
+/** Offsets of every newline of a document, built on its first lookup (then each lookup is a binary search). */
+const newlines = new WeakMap<DocText, number[]>()
+
+function newlineIndex(doc: DocText): number[] {
+  let nl = newlines.get(doc)
+  if (!nl) {
+    nl = []
+    for (let i = doc.text.indexOf('\n'); i !== -1; i = doc.text.indexOf('\n', i + 1)) nl.push(i)
+    newlines.set(doc, nl)
   }
 
-  return n
+  return nl
+}
+
+function lineAt(doc: DocText, offset: number): number {
+  const nl = newlineIndex(doc)
+
+  // number of newlines before offset
+  let lo = 0
+  let hi = nl.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (nl[mid] < offset) lo = mid + 1
+    else hi = mid
+  }
+
+  return lo
 }
 
 /** The line of the last needle found in order; the document's first content line when none is found. */
@@ -67,18 +85,15 @@ export function locate(doc: DocText, needles: Needle[] = [], from = 0): number {
   }
 
   if (pos === -1) pos = firstContent(doc.text, from)
-  return doc.line + lineAt(doc.text, pos)
+  return doc.line + lineAt(doc, pos)
 }
 
 /** Offset in doc.text where file line `line` starts, or -1 outside the document. */
 function offsetOfLine(doc: DocText, line: number): number {
-  let i = 0
-  for (let l = doc.line; l < line; l++) {
-    i = doc.text.indexOf('\n', i) + 1
-    if (i === 0) return -1
-  }
-
-  return line < doc.line ? -1 : i
+  const k = line - doc.line
+  if (k === 0) return 0
+  const nl = newlineIndex(doc)
+  return k < 0 || k > nl.length ? -1 : nl[k - 1] + 1
 }
 
 /** Offset of the first line that is not blank, a comment or a `---` marker. */

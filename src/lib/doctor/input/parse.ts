@@ -9,7 +9,8 @@ import type {Obj} from '../model/types.js'
 import type {InputError} from '../types.js'
 import type {Source} from './files.js'
 
-import {type DocText, firstContent} from './locate.js'
+import {aliasMessage, boundedYamlValue, MAX_DEPTH} from './bounds.js'
+import {type DocText, findNeedle, firstContent} from './locate.js'
 
 /**
  * YAML 1.2 core types plus merge keys (`<<`), the way Kubernetes reads manifests: timestamps stay strings and the
@@ -138,26 +139,95 @@ async function preciseYamlError(
   }
 }
 
-function pushObject(out: ParsedObject[], value: unknown, file: null | string, doc: DocText | null, from: number): void {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return
+/**
+ * Where each item of a List starts in the text, found in one pass: block-sequence entries at the indentation of the
+ * first item (`kubectl get -o yaml`), or pretty-printed JSON objects at the indentation of the first item (`-o json`).
+ * null when the layout is neither (flow style, one-line JSON); callers then search item by item.
+ */
+export function listItemOffsets(text: string, from: number, count: number, underKey = true): null | number[] {
+  if (count === 0) return null
+  let start = from
+  if (underKey) {
+    const key = findNeedle(text, {key: 'items'}, from)
+    if (key === -1) return null
+    start = text.indexOf(':', key) + 1
+  }
+
+  const first = /\S/g
+  first.lastIndex = start
+  const m = first.exec(text)
+  if (!m) return null
+  let re: RegExp
+  if (m[0] === '-') {
+    // YAML block sequence: entries at the first entry's indentation (deeper lines belong to the items)
+    const lineStart = text.lastIndexOf('\n', m.index) + 1
+    const indent = text.slice(lineStart, m.index)
+    if (/\S/.test(indent)) return null
+    re = new RegExp(String.raw`^${indent}-(?=[ \t\r\n]|$)`, 'gm')
+    re.lastIndex = lineStart
+  } else if (m[0] === '[') {
+    // pretty-printed JSON: objects opening a line at the first object's indentation
+    const obj = /^([ \t]*)\{/gm
+    obj.lastIndex = m.index
+    const o = obj.exec(text)
+    if (!o || /\S/.test(text.slice(m.index + 1, o.index))) return null
+    re = new RegExp(String.raw`^${o[1]}\{`, 'gm')
+    re.lastIndex = o.index
+  } else return null
+  const out: number[] = []
+  let x: null | RegExpExecArray
+  while (out.length < count && (x = re.exec(text)) !== null) out.push(x.index)
+  return out.length === count ? out : null
+}
+
+/** Where parsed values go: the result, and the source they came from. */
+interface Sink {
+  doc: DocText | null
+  file: null | string
+  out: ParseResult
+}
+
+function pushObject(sink: Sink, value: unknown, from: number, depth = 0): void {
+  if (!value || typeof value !== 'object') return
+  const {doc, file, out} = sink
+  if (depth > MAX_DEPTH) {
+    out.errors.push({file, line: doc ? lineOf(doc, firstContent(doc.text)) : null, message: aliasMessage('depth')})
+    return
+  }
+
+  if (Array.isArray(value)) {
+    pushItems(sink, value, from, depth, false)
+    return
+  }
+
   const obj = value as Obj
   if (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items)) {
-    for (const item of obj.items) {
-      let at = from
-      const name = item?.metadata?.name
-      if (doc && typeof name === 'string') {
-        const i = doc.text.indexOf(name, from)
-        if (i !== -1) at = doc.text.lastIndexOf('\n', i) + 1
-      }
-
-      pushObject(out, item, file, doc, at)
-    }
-
+    pushItems(sink, obj.items, from, depth, true)
     return
   }
 
   if (typeof obj.kind !== 'string') return // not a Kubernetes object (values.yaml, Chart.yaml…): skipped
-  out.push({doc, file, from, obj})
+  out.objects.push({doc, file, from, obj})
+}
+
+/** The items of a List (or a top-level array), each with the offset where it starts; linear in the text. */
+function pushItems(sink: Sink, items: unknown[], from: number, depth: number, underKey: boolean): void {
+  const {doc} = sink
+  const starts = doc ? listItemOffsets(doc.text, from, items.length, underKey) : null
+  let cursor = from
+  for (const [i, item] of items.entries()) {
+    let at = from
+    if (starts) at = starts[i]
+    else if (doc) {
+      // unusual layout (flow style, one-line JSON): the item's own name, searched forward from the previous item
+      const name = (item as null | Obj)?.metadata?.name
+      const p = typeof name === 'string' ? findNeedle(doc.text, {key: 'name', value: name}, cursor) : -1
+      if (p !== -1) cursor = doc.text.lastIndexOf('\n', p) + 1
+      at = cursor
+    }
+
+    pushObject(sink, item, at, depth + 1)
+  }
 }
 
 export interface ParseResult {
@@ -174,7 +244,8 @@ export async function parseSource(src: Source, out: ParseResult): Promise<void> 
   if (src.json) {
     try {
       out.documents++
-      pushObject(out.objects, JSON.parse(text), src.file, {line: 1, text}, 0)
+      const doc = {line: 1, text}
+      pushObject({doc, file: src.file, out}, JSON.parse(text), 0)
       return
     } catch {
       // not JSON after all (or broken JSON): YAML is a superset; let the YAML path report the position
@@ -197,12 +268,19 @@ export async function parseSource(src: Source, out: ParseResult): Promise<void> 
       continue
     }
 
+    const start = firstContent(doc.text)
+    const bounded = boundedYamlValue(doc.text, value)
+    if (bounded) {
+      out.errors.push({file: src.file, line: lineOf(doc, start), message: aliasMessage(bounded)})
+      continue
+    }
+
     if (tpl !== -1 && hasTemplateValue(value, '', 0)) {
       out.errors.push(templateError(src.file, doc, tpl))
       continue
     }
 
-    pushObject(out.objects, value, src.file, doc, firstContent(doc.text))
+    pushObject({doc, file: src.file, out}, value, start)
   }
 }
 

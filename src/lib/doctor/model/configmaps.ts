@@ -4,6 +4,7 @@
  */
 import jsyaml from 'js-yaml'
 
+import {boundedYamlValue} from '../input/bounds.js'
 import {type ConfigMapLookup, type CoreYaml, isNil, type Obj} from './types.js'
 
 export class ConfigMapIndex implements ConfigMapLookup {
@@ -30,6 +31,7 @@ export class ConfigMapIndex implements ConfigMapLookup {
     if (typeof text === 'string') {
       try {
         const core = jsyaml.load(text, {json: true}) as Obj
+        if (boundedYamlValue(text, core)) throw new Error('unbounded aliases')
         const eb = core?.chaincode?.externalBuilders
         const ep = core?.vm?.endpoint
         out = {
