@@ -15,6 +15,7 @@ import type {Analyzed, Obj} from './model/types.js'
 import type {Finding, InputError} from './types.js'
 
 import {aliasMessage, aliasProblem, MAX_ALIAS_COUNT} from './input/bounds.js'
+import {yamlReason} from './input/yaml-errors.js'
 import {RULES_BY_ID} from './rules/index.js'
 import {nearest} from './suggest.js'
 
@@ -207,14 +208,6 @@ export async function loadIgnoreFile(
     const line = error instanceof Invalid ? error.line : null
     return {entries: [], error: {file, line, message: `ignore file ${file}: ${(error as Error).message}`}}
   }
-}
-
-/** A `yaml` package error message without its own position and source excerpt (the report gives file:line). */
-export function yamlReason(message: string): string {
-  return message
-    .split('\n')[0]
-    .replace(/ at line \d+, column \d+:?\s*$/, '')
-    .trim()
 }
 
 function textField(e: Record<string, unknown>, k: string): string | undefined {

@@ -94,6 +94,19 @@ describe('doctor input', () => {
     expect(prom.parsed.objects).to.have.length(1)
   })
 
+  it("issue 12 #13: a parse error has one line number (the file's), and no library wording or excerpt", async () => {
+    const text = `${SOCK_POD('a')}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n   bad: indent\n---\n${SOCK_POD('b')}`
+    const {findings, parsed} = await check(text, 'f.yaml')
+    expect(findings.map((f) => f.name)).to.deep.equal(['a', 'b'])
+    expect(parsed.errors).to.have.length(1)
+    expect(parsed.errors[0].line).to.be.oneOf([16, 17])
+    expect(parsed.errors[0].message).to.match(/^invalid YAML: \S/)
+    expect(parsed.errors[0].message).to.not.match(/line \d|column \d|\n|YAML\.parse|parseAllDocuments/)
+    const tab = await check('apiVersion: v1\nkind: Pod\nmetadata:\n\tname: x\n', 'tab.yaml')
+    expect(tab.parsed.errors[0].line).to.equal(4)
+    expect(tab.parsed.errors[0].message).to.not.match(/line \d|column \d|\n/)
+  })
+
   it("invalid YAML (not a template) is an input error with yaml's precise line", async () => {
     const {parsed} = await check('apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n   bad: indent\n')
     expect(parsed.errors).to.have.length(1)

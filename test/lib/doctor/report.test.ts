@@ -151,4 +151,26 @@ describe('doctor reporters', () => {
     expect(t).to.contain('How to fix')
     expect(t).to.match(/1 finding .* 0 suppressed\nexit 1: findings at or above --fail-on high\n$/)
   })
+
+  it('issue 12 #13: text escapes control characters that come from the data (names, messages, files, errors)', () => {
+    const evil = 'peer\u001B]0;pwned\u0007\u001B[2J\r\u009B31m\u202Egnp.exe'
+    const t = renderText(
+      report(
+        [
+          {
+            ...finding,
+            container: evil,
+            message: `Deployment fabric/${evil}: bad`,
+            name: evil,
+            namespace: 'fab\u001Bric',
+          },
+        ],
+        [{file: `x\u001B[1m.yaml`, line: 1, message: `invalid YAML: ${evil}`}],
+      ),
+    )
+    // eslint-disable-next-line no-control-regex -- the point of the test
+    expect(t.replaceAll('\n', '')).to.not.match(/[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/)
+    expect(t).to.contain(String.raw`peer\x1b]0;pwned\x07\x1b[2J\r\x9b31m\u202egnp.exe`)
+    expect(t).to.contain(String.raw`x\x1b[1m.yaml:1`)
+  })
 })

@@ -11,6 +11,7 @@ import type {Source} from './files.js'
 
 import {aliasMessage, boundedYamlValue, MAX_DEPTH} from './bounds.js'
 import {type DocText, findNeedle, firstContent} from './locate.js'
+import {yamlReason} from './yaml-errors.js'
 
 /**
  * YAML 1.2 core types plus merge keys (`<<`), the way Kubernetes reads manifests: timestamps stay strings and the
@@ -114,28 +115,30 @@ function templateError(file: null | string, doc: DocText, at: number): InputErro
 async function preciseYamlError(
   file: null | string,
   doc: DocText,
-  fallback: jsyaml.YAMLException,
+  fallback: Error & {mark?: {line?: number}; reason?: string},
 ): Promise<InputError> {
   try {
     const {LineCounter, parseAllDocuments} = await import('yaml')
     const lc = new LineCounter()
-    const docs = parseAllDocuments(doc.text, {lineCounter: lc, uniqueKeys: false})
+    const docs = parseAllDocuments(doc.text, {lineCounter: lc, prettyErrors: false, uniqueKeys: false})
     const list = Array.isArray(docs) ? docs : [docs]
     for (const d of list) {
       const e = d.errors?.[0]
       if (e) {
         const pos = lc.linePos(e.pos[0])
-        return {file, line: doc.line + pos.line - 1, message: `invalid YAML: ${e.message.split('\n')[0]}`}
+        return {file, line: doc.line + pos.line - 1, message: `invalid YAML: ${yamlReason(e.message)}`}
       }
     }
   } catch {
     /* fall back to js-yaml's position */
   }
 
+  if (fallback instanceof RangeError)
+    return {file, line: lineOf(doc, firstContent(doc.text)), message: 'invalid YAML: it nests too deeply to read'}
   return {
     file,
     line: doc.line + (fallback.mark?.line ?? 0),
-    message: `invalid YAML: ${fallback.reason ?? fallback.message.split('\n')[0]}`,
+    message: `invalid YAML: ${yamlReason(fallback.reason ?? fallback.message)}`,
   }
 }
 
@@ -260,7 +263,7 @@ export async function parseSource(src: Source, out: ParseResult): Promise<void> 
       value = jsyaml.load(doc.text, {filename: src.file, json: true, schema: K8S_SCHEMA})
     } catch (error) {
       if (tpl === -1) {
-        out.errors.push(await preciseYamlError(src.file, doc, error as jsyaml.YAMLException))
+        out.errors.push(await preciseYamlError(src.file, doc, error as Error))
       } else {
         out.errors.push(templateError(src.file, doc, tpl))
       }

@@ -11,6 +11,21 @@ const PAINT: Record<Severity, (s: string) => string> = {
   medium: (s) => c.warn(s),
 }
 
+const CONTROL =
+  // eslint-disable-next-line no-control-regex -- C0/C1 controls and bidi overrides from the data must not reach a terminal
+  /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g
+
+/** Data (object names, images, paths, parser and server messages) made safe for a terminal: controls shown escaped. */
+export function visible(s: string): string {
+  return s.replaceAll(CONTROL, (ch) => {
+    if (ch === '\r') return String.raw`\r`
+    if (ch === '\n') return String.raw`\n`
+    if (ch === '\t') return String.raw`\t`
+    const code = ch.codePointAt(0)!
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
+  })
+}
+
 function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length)
 }
@@ -25,18 +40,34 @@ function shortMessage(f: Finding): string {
   return f.kind && f.message.startsWith(f.kind) && i !== -1 ? f.message.slice(i + 2) : f.message
 }
 
+function safe(f: Finding): Finding {
+  const v = (x: null | string) => (x === null ? null : visible(x))
+  return {
+    ...f,
+    container: v(f.container),
+    file: v(f.file),
+    kind: v(f.kind),
+    message: visible(f.message),
+    name: v(f.name),
+    namespace: v(f.namespace),
+    remediation: visible(f.remediation),
+  }
+}
+
 export function renderText(r: Report): string {
   const out: string[] = []
   const groups = new Map<string, Finding[]>()
-  for (const f of r.findings) {
+  for (const raw of r.findings) {
+    const f = safe(raw)
     const k = objectKey(f)
     const g = groups.get(k)
     if (g) g.push(f)
     else groups.set(k, [f])
   }
 
-  const ruleW = Math.max(0, ...r.findings.map((f) => f.rule.length))
-  const contW = Math.min(28, Math.max(0, ...r.findings.map((f) => (f.container ?? '-').length)))
+  const all = [...groups.values()].flat()
+  const ruleW = Math.max(0, ...all.map((f) => f.rule.length))
+  const contW = Math.min(28, Math.max(0, ...all.map((f) => (f.container ?? '-').length)))
   for (const fs of groups.values()) {
     const f0 = fs[0]
     const where = f0.file
@@ -58,7 +89,7 @@ export function renderText(r: Report): string {
     for (const id of fired) {
       const rule = RULES_BY_ID.get(id)
       if (!rule) continue
-      const [first, ...rest] = rule.remediation.split('\n')
+      const [first, ...rest] = rule.remediation.split('\n').map((l) => visible(l))
       out.push(`  ${pad(id, ruleW)}  ${first}`)
       for (const l of rest) out.push(`  ${pad('', ruleW)}  ${c.dim(l)}`)
     }
@@ -67,7 +98,9 @@ export function renderText(r: Report): string {
   }
 
   for (const e of r.errors)
-    out.push(`${c.bad('input error')}  ${e.file ?? 'cluster'}${e.line ? ':' + e.line : ''}  ${e.message}`)
+    out.push(
+      `${c.bad('input error')}  ${e.file === null ? 'cluster' : visible(e.file)}${e.line ? ':' + e.line : ''}  ${visible(e.message)}`,
+    )
   if (r.errors.length > 0) out.push('')
   const s = r.summary
   const counts = SEVERITIES.filter((x) => s.bySeverity[x] > 0).map((x) => PAINT[x](`${s.bySeverity[x]} ${x}`))
