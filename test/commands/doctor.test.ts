@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {mkdtemp, readdir, readFile, writeFile} from 'node:fs/promises'
+import {chmod, mkdir, mkdtemp, readdir, readFile, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -171,6 +171,36 @@ describe('fabk8s doctor (command)', () => {
     expect(r.stderr).to.contain('the previous report is unchanged')
     expect(await readFile(out, 'utf8')).to.equal(previous)
     expect(await readdir(path.dirname(out))).to.deep.equal(['doctor.sarif'])
+  })
+
+  it('issue 12 #15: empty stdin is an input error (exit 2), not a clean pass', async () => {
+    const r = await runCli(['doctor', '-f', '-', '--json'], {cwd: dir, input: ''})
+    expect(r.code).to.equal(2)
+    expect(json<any>(r).errors[0]).to.include({file: '<stdin>', message: '<stdin> is empty: nothing to check'})
+  })
+
+  it('issue 12 #15: an unreadable subfolder is an input error; the rest of the folder is still checked', async () => {
+    // as root, permissions do not bind: run the CLI as nobody (setpriv), the way a CI user meets the folder
+    const root = await mkdtemp(path.join(os.tmpdir(), 'doctor-perm-'))
+    await mkdir(path.join(root, 'locked'))
+    await writeFile(path.join(root, 'locked', 'x.yaml'), CLEAN)
+    await writeFile(path.join(root, 'ok.yaml'), CLEAN)
+    await chmod(path.join(root, 'locked'), 0o000)
+    await chmod(root, 0o755)
+    const asRoot = process.getuid?.() === 0
+    const args = [BIN, 'doctor', '-f', root, '--json']
+    const r = spawnSync(
+      asRoot ? 'setpriv' : process.execPath,
+      asRoot ? ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...args] : args,
+      {cwd: os.tmpdir(), encoding: 'utf8', env: {...process.env, CI: 'true', HOME: os.tmpdir(), NO_COLOR: '1'}},
+    )
+    await chmod(path.join(root, 'locked'), 0o755)
+    expect(r.status, r.stderr).to.equal(2)
+    const doc = JSON.parse(r.stdout)
+    expect(doc.errors).to.deep.equal([
+      {file: path.join(root, 'locked'), line: null, message: `${path.join(root, 'locked')}: permission denied`},
+    ])
+    expect(doc.summary).to.include({files: 1, objects: 1})
   })
 
   it('--list-rules prints the rules (text and --json)', async () => {

@@ -10,6 +10,7 @@ import {KUBERNETES_ONLY} from './rules/rule.js'
 import {annotatedIgnores, DEFAULT_IGNORE_FILE, type IgnoreEntry, loadIgnoreFile, matchesEntry} from './suppress.js'
 import {
   atOrAbove,
+  type CheckedObject,
   type ClusterOptions,
   type FailOn,
   type Finding,
@@ -36,6 +37,7 @@ export interface DoctorOptions {
 }
 
 export interface CheckResult {
+  checked: CheckedObject[]
   findings: Finding[]
   suppressed: number
 }
@@ -47,9 +49,11 @@ export function checkObjects(objects: ParsedObject[], ignore: IgnoreEntry[] = []
   const ctx: AnalysisContext = {configMaps}
   const rules = only ? RULES.filter((r) => only.has(r.id)) : RULES
   const findings: Finding[] = []
+  const checked: CheckedObject[] = []
   let suppressed = 0
   for (const o of objects) {
     const a = analyze(o.obj, ctx)
+    checked.push({file: o.file, kind: a.kind || null, name: a.name, namespace: a.namespace})
     let ann: Set<string> | undefined
     for (const rule of rules) {
       if (!(rule.inputs ?? KUBERNETES_ONLY).includes(a.input)) continue
@@ -80,7 +84,7 @@ export function checkObjects(objects: ParsedObject[], ignore: IgnoreEntry[] = []
     }
   }
 
-  return {findings, suppressed}
+  return {checked, findings, suppressed}
 }
 
 export function exitCodeOf(findings: Finding[], errors: InputError[], failOn: FailOn): 0 | 1 | 2 {
@@ -103,7 +107,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<Report> {
   }
 
   let objects: ParsedObject[] = []
-  let files = 0
+  let sources: string[] = []
   if (opts.cluster) {
     const {readCluster} = await import('./input/cluster.js')
     const r = await readCluster(opts.cluster)
@@ -114,25 +118,27 @@ export async function runDoctor(opts: DoctorOptions): Promise<Report> {
   if (opts.files && opts.files.length > 0) {
     const read = await readSources(opts.files, {maxBytes: opts.maxInputBytes, stdin: opts.stdin})
     errors.push(...read.errors)
-    files = read.sources.length
     const parsed = await parseSources(read.sources)
+    sources = parsed.sources
     errors.push(...parsed.errors)
     objects = [...objects, ...parsed.objects]
   }
 
-  const {findings, suppressed} = checkObjects(objects, ignore, opts.rules ? new Set(opts.rules) : undefined)
+  const {checked, findings, suppressed} = checkObjects(objects, ignore, opts.rules ? new Set(opts.rules) : undefined)
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>
   for (const f of findings) bySeverity[f.severity]++
   const exitCode = exitCodeOf(findings, errors, failOn)
   return {
+    checked,
     errors,
     findings,
+    sources,
     summary: {
       bySeverity,
       errors: errors.length,
       exitCode,
       failOn,
-      files,
+      files: sources.length,
       findings: findings.length,
       objects: objects.length,
       source: opts.cluster ? 'cluster' : 'files',

@@ -78,10 +78,23 @@ export interface Summary {
   suppressed: number
 }
 
-/** The report; `findings`, `errors`, `suppressed` and `summary` are exactly the `--json` document. */
+/** An object doctor checked (for reports that list clean objects too). */
+export interface CheckedObject {
+  file: null | string
+  kind: null | string
+  name: null | string
+  namespace: null | string
+}
+
+/**
+ * The report; `findings`, `errors`, `suppressed` and `summary` are exactly the `--json` document. `checked` and
+ * `sources` (every object and every file read, clean ones included) feed the JUnit report.
+ */
 export interface Report {
+  checked: CheckedObject[]
   errors: InputError[]
   findings: Finding[]
+  sources: string[]
   summary: Summary
   suppressed: number
 }

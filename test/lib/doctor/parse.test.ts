@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {mkdir, mkdtemp, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, symlink, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {Readable} from 'node:stream'
@@ -8,6 +8,7 @@ import {MAX_DEPTH} from '../../../src/lib/doctor/input/bounds.js'
 import {readSources} from '../../../src/lib/doctor/input/files.js'
 import {locate} from '../../../src/lib/doctor/input/locate.js'
 import {parseSources, splitDocuments} from '../../../src/lib/doctor/input/parse.js'
+import {runDoctor} from '../../../src/lib/doctor/run.js'
 import {aliasBomb, check, ids} from './helpers.js'
 
 const SOCK_POD = (name: string) => `apiVersion: v1
@@ -246,6 +247,103 @@ describe('doctor input', () => {
         expect(e.message).to.match(/larger than 100 bytes, the most doctor reads from one input/)
       const ok = await readSources([big], {maxBytes: 10_000})
       expect(ok.errors).to.deep.equal([])
+    })
+  })
+
+  describe('an input doctor did not check is an input error, never a clean pass (issue 12 #15)', () => {
+    let dir: string
+
+    before(async () => {
+      dir = await mkdtemp(path.join(os.tmpdir(), 'doctor-unchecked-'))
+    })
+
+    const doctor = async (files: string[], stdin?: string) =>
+      runDoctor({
+        files,
+        noDefaultIgnoreFile: true,
+        stdin: stdin === undefined ? undefined : Readable.from([Buffer.from(stdin)]),
+      })
+
+    it('an unrendered ytt template (#@ annotations) is an input error for the file, at its first #@ line', async () => {
+      const ytt = `#@ load("@ytt:data", "data")\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: #@ data.values.name\nspec:\n  containers:\n  #@ for c in data.values.containers:\n  - name: #@ c\n  #@ end\n`
+      const {findings, parsed} = await check(`${SOCK_POD('plain')}---\n${ytt}`, 'ytt.yaml')
+      expect(parsed.errors).to.have.length(1)
+      expect(parsed.errors[0]).to.include({file: 'ytt.yaml', line: 14})
+      expect(parsed.errors[0].message).to.match(/^unrendered ytt template .*ytt -f … \| fabk8s doctor -f -/)
+      // the whole file is one ytt program: nothing of it is checked until it is rendered
+      expect(findings).to.deep.equal([])
+      // "#@" inside a value or after text is not ytt
+      const fine = await check('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  k: "a #@ b"\n')
+      expect(fine.parsed.errors).to.deep.equal([])
+    })
+
+    it('a top-level YAML or JSON array of objects is read, with lines', async () => {
+      const yamlArr = `- ${SOCK_POD('y1').trim().split('\n').join('\n  ')}\n- ${SOCK_POD('y2').trim().split('\n').join('\n  ')}\n`
+      const y = await check(yamlArr, 'arr.yaml')
+      expect(y.findings.map((f) => [f.name, f.line])).to.deep.equal([
+        ['y1', 10],
+        ['y2', 22],
+      ])
+      const pod = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {name: 'j1'},
+        spec: {containers: [{image: 'a:1', name: 'c', securityContext: {privileged: true, runAsNonRoot: true}}]},
+      }
+      const j = await check(JSON.stringify([pod, {...pod, metadata: {name: 'j2'}}], null, 2), 'arr.json')
+      expect(j.findings.map((f) => f.name)).to.deep.equal(['j1', 'j2'])
+    })
+
+    it('follows symlinked subfolders, once, and a symlink loop does not hang', async () => {
+      const root = path.join(dir, 'links')
+      await mkdir(path.join(root, 'real', 'deep'), {recursive: true})
+      await writeFile(path.join(root, 'real', 'deep', 'pod.yaml'), SOCK_POD('linked'))
+      const outside = path.join(dir, 'outside')
+      await mkdir(outside)
+      await writeFile(path.join(outside, 'other.yaml'), SOCK_POD('outside'))
+      await symlink(outside, path.join(root, 'via-link'))
+      await symlink(root, path.join(root, 'real', 'deep', 'loop'))
+      const r = await readSources([root])
+      expect(r.errors).to.deep.equal([])
+      expect(r.sources.map((x) => path.relative(root, x.file)).sort()).to.deep.equal([
+        path.join('real', 'deep', 'pod.yaml'),
+        path.join('via-link', 'other.yaml'),
+      ])
+    })
+
+    it('an empty file, empty stdin, or a comment-only file is an input error (exit 2)', async () => {
+      const empty = path.join(dir, 'empty.yaml')
+      await writeFile(empty, '')
+      const comments = path.join(dir, 'comments.yaml')
+      await writeFile(comments, '# nothing here\n---\n# still nothing\n')
+      for (const r of [await doctor([empty]), await doctor(['-'], ''), await doctor([comments])]) {
+        expect(r.summary.exitCode).to.equal(2)
+        expect(r.errors).to.have.length(1)
+        expect(r.errors[0].message).to.match(/is empty: nothing to check/)
+      }
+    })
+
+    it('a named file or stdin without anything doctor checks is an input error; in a folder such files are fine', async () => {
+      const values = path.join(dir, 'values.yaml')
+      await writeFile(values, 'replicaCount: 1\nimage: {repository: x}\n')
+      const r = await doctor([values])
+      expect(r.summary.exitCode).to.equal(2)
+      expect(r.errors[0].message).to.match(/no Kubernetes objects, compose services or CI jobs/)
+      const chart = path.join(dir, 'chart')
+      await mkdir(chart)
+      await writeFile(path.join(chart, 'values.yaml'), 'replicaCount: 1\n')
+      const onlyValues = await doctor([chart])
+      expect(onlyValues.summary.exitCode).to.equal(2)
+      expect(onlyValues.errors[0].message).to.match(/chart: no Kubernetes objects, compose services or CI jobs in any/)
+      await writeFile(
+        path.join(chart, 'pod.yaml'),
+        SOCK_POD('p')
+          .replace('{runAsNonRoot: true, runAsUser: 1}', '{runAsNonRoot: true, runAsUser: 1}')
+          .replace(/volume[\s\S]*/, ''),
+      )
+      const withPod = await doctor([chart])
+      expect(withPod.errors).to.deep.equal([])
+      expect(withPod.summary).to.include({exitCode: 0, files: 2, objects: 1})
     })
   })
 })

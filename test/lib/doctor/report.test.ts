@@ -1,4 +1,7 @@
 import {expect} from 'chai'
+import {mkdtemp, writeFile} from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
 
 import type {Finding, Report} from '../../../src/lib/doctor/types.js'
 
@@ -7,6 +10,7 @@ import {renderJunit} from '../../../src/lib/doctor/report/junit.js'
 import {sarifDocument} from '../../../src/lib/doctor/report/sarif.js'
 import {renderText} from '../../../src/lib/doctor/report/text.js'
 import {RULES} from '../../../src/lib/doctor/rules/index.js'
+import {runDoctor} from '../../../src/lib/doctor/run.js'
 
 const finding: Finding = {
   container: 'peer',
@@ -24,8 +28,10 @@ const finding: Finding = {
 function report(findings: Finding[], errors: Report['errors'] = []): Report {
   const exitCode = errors.length > 0 ? 2 : findings.length > 0 ? 1 : 0
   return {
+    checked: [],
     errors,
     findings,
+    sources: [],
     summary: {
       bySeverity: {critical: findings.length, high: 0, info: 0, low: 0, medium: 0},
       errors: errors.length,
@@ -172,5 +178,31 @@ describe('doctor reporters', () => {
     expect(t.replaceAll('\n', '')).to.not.match(/[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/)
     expect(t).to.contain(String.raw`peer\x1b]0;pwned\x07\x1b[2J\r\x9b31m\u202egnp.exe`)
     expect(t).to.contain(String.raw`x\x1b[1m.yaml:1`)
+  })
+
+  it('issue 12 #15: JUnit has one testsuite per file read, clean ones included, and one testcase per object', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'doctor-junit-'))
+    const pod = (name: string, priv: boolean) =>
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: n}\nspec:\n  securityContext: {runAsNonRoot: true, runAsUser: 1}\n  containers: [{name: c, image: "a:1", securityContext: {privileged: ${priv}}}]\n`
+    await writeFile(path.join(dir, 'a-clean.yaml'), `${pod('ok1', false)}---\n${pod('ok2', false)}`)
+    await writeFile(path.join(dir, 'b-mixed.yaml'), `${pod('bad', true)}---\n${pod('ok3', false)}`)
+    await writeFile(path.join(dir, 'c-values.yaml'), 'replicaCount: 1\n')
+    const r = await runDoctor({files: [dir], noDefaultIgnoreFile: true})
+    const xml = renderJunit(r)
+    assertWellFormedXml(xml)
+    const suites = [...xml.matchAll(/<testsuite name="([^"]+)" tests="(\d+)" failures="(\d+)"/g)].map((m) => [
+      path.basename(m[1]),
+      Number(m[2]),
+      Number(m[3]),
+    ])
+    expect(suites).to.deep.equal([
+      ['a-clean.yaml', 2, 0],
+      ['b-mixed.yaml', 2, 1],
+      ['c-values.yaml', 1, 0],
+    ])
+    const cases = [...xml.matchAll(/<testcase classname="[^"]+" name="([^"]+)"/g)].map((m) => m[1])
+    expect(cases).to.deep.equal(['Pod n/ok1', 'Pod n/ok2', 'Pod n/bad', 'Pod n/ok3', 'no objects doctor checks'])
+    expect(xml).to.match(/<testsuites name="fabk8s doctor" tests="5" failures="1" errors="0">/)
+    expect(xml).to.contain('<skipped message="no Kubernetes objects, compose services or CI jobs in this file"/>')
   })
 })

@@ -62,6 +62,8 @@ describe('doctor rules', () => {
         '/var/run/cri-dockerd.sock',
         '/var/run/dockershim.sock',
         '/run/k3s/containerd/containerd.sock',
+        '/run/podman/podman.sock',
+        '/run/user/1000/podman/podman.sock',
       ])
         expect(classifyHostPath(p)?.kind, p).to.equal('socket')
       for (const p of [
@@ -72,6 +74,8 @@ describe('doctor rules', () => {
         '/var/run/containerd',
         '/run/containerd/',
         '/var/run/crio',
+        '/run/podman',
+        '/var/run/podman/',
         '/var',
         '/',
         '//var//run//',

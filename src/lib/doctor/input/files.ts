@@ -10,6 +10,8 @@ export interface Source {
   /** The name shown in reports: the path as given (relative stays relative), or `<stdin>`. */
   file: string
   json: boolean
+  /** The directory argument this file was found in; absent for a file named on its own and for stdin. */
+  origin?: string
   text: string
 }
 
@@ -70,15 +72,44 @@ async function readFileCapped(file: string, limit: number): Promise<string> {
   }
 }
 
-async function walk(dir: string, out: string[]): Promise<void> {
-  const entries = await fs.readdir(dir, {withFileTypes: true})
+/**
+ * Collect .yaml/.yml/.json files under `dir`, sorted, following symlinked folders (each real folder once, so a link
+ * back up does not loop). A folder that cannot be listed is an input error; its siblings are still read.
+ */
+async function walk(dir: string, out: string[], errors: InputError[], seen: Set<string>): Promise<void> {
+  let entries
+  try {
+    const real = await fs.realpath(dir)
+    if (seen.has(real)) return
+    seen.add(real)
+    entries = await fs.readdir(dir, {withFileTypes: true})
+  } catch (error) {
+    errors.push({file: dir, line: null, message: ioMessage(dir, error)})
+    return
+  }
+
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   for (const e of entries) {
     const p = path.join(dir, e.name)
-    if (e.isDirectory()) {
+    let isDir = e.isDirectory()
+    let isFile = e.isFile()
+    if (e.isSymbolicLink()) {
+      try {
+        const st = await fs.stat(p)
+        isDir = st.isDirectory()
+        isFile = !isDir
+      } catch (error) {
+        // a broken link is only a problem when it names a manifest
+        if (EXTS.has(path.extname(e.name).toLowerCase()))
+          errors.push({file: p, line: null, message: ioMessage(p, error)})
+        continue
+      }
+    }
+
+    if (isDir) {
       if (e.name === 'node_modules' || e.name === '.git') continue
-      await walk(p, out)
-    } else if ((e.isFile() || e.isSymbolicLink()) && EXTS.has(path.extname(e.name).toLowerCase())) out.push(p)
+      await walk(p, out, errors, seen)
+    } else if (isFile && EXTS.has(path.extname(e.name).toLowerCase())) out.push(p)
   }
 }
 
@@ -86,6 +117,7 @@ function ioMessage(p: string, err: unknown): string {
   if (err instanceof TooLarge) return err.message
   const e = err as NodeJS.ErrnoException
   if (e?.code === 'ENOENT') return `${p}: no such file or directory`
+  if (e?.code === 'ELOOP') return `${p}: too many levels of symbolic links`
   if (e?.code === 'EACCES') return `${p}: permission denied`
   return `${p}: cannot read (${e?.message ?? String(err)})`
 }
@@ -114,12 +146,15 @@ export async function readSources(
     }
 
     let files: string[]
+    let origin: string | undefined
     try {
       const st = await fs.stat(input)
       if (st.isDirectory()) {
+        origin = input
         files = []
-        await walk(input, files)
-        if (files.length === 0)
+        const before = errors.length
+        await walk(input, files, errors, new Set())
+        if (files.length === 0 && errors.length === before)
           errors.push({file: input, line: null, message: `${input}: directory holds no .yaml, .yml or .json file`})
       } else files = [input]
     } catch (error) {
@@ -130,7 +165,7 @@ export async function readSources(
     for (const f of files) {
       try {
         const text = await readFileCapped(f, limit)
-        sources.push({file: f, json: path.extname(f).toLowerCase() === '.json', text})
+        sources.push({file: f, json: path.extname(f).toLowerCase() === '.json', origin, text})
       } catch (error) {
         errors.push({file: f, line: null, message: ioMessage(f, error)})
       }

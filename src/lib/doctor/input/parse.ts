@@ -77,7 +77,7 @@ function templateOffset(text: string): number {
   return -1
 }
 
-const SOCKET_LITERAL = /(?:docker|dockershim|cri-dockerd|containerd|crio)\.sock\b/
+const SOCKET_LITERAL = /(?:docker|dockershim|cri-dockerd|containerd|crio|podman)\.sock\b/
 
 /** Strings holding `{{` where a rendered manifest would not have them (data, annotations and commands may). */
 function hasTemplateValue(v: unknown, key: string, depth: number): boolean {
@@ -238,21 +238,58 @@ export interface ParseResult {
   documents: number
   errors: InputError[]
   objects: ParsedObject[]
+  /** Every source parsed, in order (reports list clean ones too). */
+  sources: string[]
 }
 
+/** What one source gave. */
+export interface SourceStats {
+  errors: number
+  objects: number
+  /** Values that are not null (documents with content). */
+  values: number
+}
+
+export const YTT_HINT = 'render it first, e.g. ytt -f … | fabk8s doctor -f -'
+const YTT = /^[ \t]*#@/m
+const NOTHING = 'no Kubernetes objects, compose services or CI jobs'
+
 /** Parse every document of a source; a bad document is an error and the others are still returned. */
-export async function parseSource(src: Source, out: ParseResult): Promise<void> {
+export async function parseSource(src: Source, out: ParseResult): Promise<SourceStats> {
+  const before = {errors: out.errors.length, objects: out.objects.length}
+  let values = 0
+  const stats = (): SourceStats => ({
+    errors: out.errors.length - before.errors,
+    objects: out.objects.length - before.objects,
+    values,
+  })
+  out.sources.push(src.file)
   let {text} = src
   if (text.codePointAt(0) === 0xfe_ff) text = text.slice(1)
   if (src.json) {
     try {
       out.documents++
-      const doc = {line: 1, text}
-      pushObject({doc, file: src.file, out}, JSON.parse(text), 0)
-      return
+      const value = JSON.parse(text)
+      values++
+      pushObject({doc: {line: 1, text}, file: src.file, out}, value, 0)
+      return stats()
     } catch {
       // not JSON after all (or broken JSON): YAML is a superset; let the YAML path report the position
     }
+  }
+
+  // a ytt template is one program (its load() lines serve every document): the whole file waits for rendering
+  const ytt = YTT.exec(text)
+  if (ytt) {
+    const whole = {line: 1, text}
+    const eol = text.indexOf('\n', ytt.index)
+    const lineText = text.slice(ytt.index, eol === -1 ? undefined : eol).trim()
+    out.errors.push({
+      file: src.file,
+      line: lineOf(whole, ytt.index),
+      message: `unrendered ytt template (${JSON.stringify(lineText.length > 60 ? lineText.slice(0, 57) + '…' : lineText)}): ${YTT_HINT}`,
+    })
+    return stats()
   }
 
   for (const doc of splitDocuments(text)) {
@@ -271,6 +308,8 @@ export async function parseSource(src: Source, out: ParseResult): Promise<void> 
       continue
     }
 
+    if (value === null || value === undefined) continue
+    values++
     const start = firstContent(doc.text)
     const bounded = boundedYamlValue(doc.text, value)
     if (bounded) {
@@ -285,10 +324,43 @@ export async function parseSource(src: Source, out: ParseResult): Promise<void> 
 
     pushObject({doc, file: src.file, out}, value, start)
   }
+
+  return stats()
 }
 
+/**
+ * Parse every source. An input that gave nothing to check and no error is itself an input error, so it never
+ * passes as clean: an empty file or stdin, a named file without objects doctor reads, or a folder none of whose
+ * files has any (a values.yaml beside manifests is fine).
+ */
 export async function parseSources(sources: Source[]): Promise<ParseResult> {
-  const out: ParseResult = {documents: 0, errors: [], objects: []}
-  for (const s of sources) await parseSource(s, out)
+  const out: ParseResult = {documents: 0, errors: [], objects: [], sources: []}
+  const folders = new Map<string, {checked: boolean; files: number}>()
+  for (const src of sources) {
+    const st = await parseSource(src, out)
+    const checked = st.objects > 0 || st.errors > 0
+    if (src.origin !== undefined) {
+      const f = folders.get(src.origin) ?? {checked: false, files: 0}
+      f.files++
+      f.checked ||= checked
+      folders.set(src.origin, f)
+    } else if (!checked)
+      out.errors.push({
+        file: src.file,
+        line: null,
+        message:
+          st.values === 0
+            ? `${src.file} is empty: nothing to check`
+            : `${src.file}: ${NOTHING} found (doctor reads Kubernetes manifests, docker-compose files, .gitlab-ci.yml and GitHub Actions workflows)`,
+      })
+  }
+
+  for (const [dir, f] of folders)
+    if (!f.checked)
+      out.errors.push({
+        file: dir,
+        line: null,
+        message: `${dir}: ${NOTHING} in any of its ${f.files} .yaml, .yml or .json file${f.files === 1 ? '' : 's'}`,
+      })
   return out
 }

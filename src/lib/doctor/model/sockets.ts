@@ -9,6 +9,7 @@ export const SOCKET_FILES = new Set([
   'crio.sock',
   'docker.sock',
   'dockershim.sock',
+  'podman.sock',
 ])
 const SOCKET_DIRS = new Set([
   '/',
@@ -17,11 +18,13 @@ const SOCKET_DIRS = new Set([
   '/run/crio',
   '/run/docker',
   '/run/k3s/containerd',
+  '/run/podman',
   '/var',
   '/var/run',
   '/var/run/containerd',
   '/var/run/crio',
   '/var/run/docker',
+  '/var/run/podman',
 ])
 
 /** Whether a hostPath is a container-runtime socket or a directory that holds one (trailing slashes ignored). */

@@ -23,23 +23,41 @@ interface Case {
   name: string
 }
 
+interface Suite {
+  cases: Map<string, Case>
+  errors: InputError[]
+}
+
+function caseName(o: {kind: null | string; name: null | string; namespace: null | string}): string {
+  return `${o.kind ?? 'object'} ${o.namespace ? o.namespace + '/' : ''}${o.name ?? '(unnamed)'}`
+}
+
+const NOTHING = 'no Kubernetes objects, compose services or CI jobs in this file'
+
+/**
+ * One testsuite per file read (or "cluster"), clean files included, in input order; one testcase per object checked,
+ * passing or failing (findings at or above --fail-on fail it; lower ones go to system-out); one errored testcase per
+ * input error; a file without objects has one skipped testcase.
+ */
 export function renderJunit(r: Report, failOn: FailOn = r.summary.failOn): string {
-  const suites = new Map<string, {cases: Map<string, Case>; errors: InputError[]}>()
-  const suiteOf = (file: null | string) => {
+  const suites = new Map<string, Suite>()
+  const suiteOf = (file: null | string): Suite => {
     const k = file === null ? 'cluster' : file
     let s = suites.get(k)
     if (!s) suites.set(k, (s = {cases: new Map(), errors: []}))
     return s
   }
 
-  for (const f of r.findings) {
-    const s = suiteOf(f.file)
-    const name = `${f.kind ?? 'object'} ${f.namespace ? f.namespace + '/' : ''}${f.name ?? '(unnamed)'}`
+  const caseOf = (s: Suite, name: string): Case => {
     let c = s.cases.get(name)
     if (!c) s.cases.set(name, (c = {findings: [], name}))
-    c.findings.push(f)
+    return c
   }
 
+  for (const f of r.sources ?? []) suiteOf(f)
+  if (r.summary.source === 'cluster' && (r.checked ?? []).length > 0) suiteOf(null)
+  for (const o of r.checked ?? []) caseOf(suiteOf(o.file), caseName(o))
+  for (const f of r.findings) caseOf(suiteOf(f.file), caseName(f)).findings.push(f)
   for (const e of r.errors) suiteOf(e.file).errors.push(e)
   let tests = 0
   let failures = 0
@@ -51,7 +69,13 @@ export function renderJunit(r: Report, failOn: FailOn = r.summary.failOn): strin
     for (const c of s.cases.values()) {
       const failing = c.findings.filter((f) => atOrAbove(f.severity, failOn))
       const other = c.findings.filter((f) => !atOrAbove(f.severity, failOn))
-      let x = `    <testcase classname="${xmlEscape(file)}" name="${xmlEscape(c.name)}">\n`
+      let x = `    <testcase classname="${xmlEscape(file)}" name="${xmlEscape(c.name)}"`
+      if (failing.length === 0 && other.length === 0) {
+        parts.push(x + '/>\n')
+        continue
+      }
+
+      x += '>\n'
       if (failing.length > 0) {
         sf++
         x += `      <failure message="${xmlEscape(`${failing.length} finding(s) at or above ${failOn}: ${[...new Set(failing.map((f) => f.rule))].join(', ')}`)}" type="${xmlEscape(failing[0].severity)}">${xmlEscape(failing.map((f) => line(f)).join('\n'))}</failure>\n`
@@ -67,11 +91,21 @@ export function renderJunit(r: Report, failOn: FailOn = r.summary.failOn): strin
       )
     }
 
-    tests += s.cases.size + s.errors.length
+    let n = s.cases.size + s.errors.length
+    let skipped = 0
+    if (n === 0) {
+      parts.push(
+        `    <testcase classname="${xmlEscape(file)}" name="no objects doctor checks">\n      <skipped message="${NOTHING}"/>\n    </testcase>\n`,
+      )
+      n = 1
+      skipped = 1
+    }
+
+    tests += n
     failures += sf
     errors += s.errors.length
     body.push(
-      `  <testsuite name="${xmlEscape(file)}" tests="${s.cases.size + s.errors.length}" failures="${sf}" errors="${s.errors.length}" skipped="0">\n${parts.join('')}  </testsuite>\n`,
+      `  <testsuite name="${xmlEscape(file)}" tests="${n}" failures="${sf}" errors="${s.errors.length}" skipped="${skipped}">\n${parts.join('')}  </testsuite>\n`,
     )
   }
 

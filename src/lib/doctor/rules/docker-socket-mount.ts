@@ -20,7 +20,7 @@ export const dockerSocketMount: Rule = {
     return out
   }),
   description:
-    'A container mounts a hostPath that is a container-runtime socket (docker.sock, dockershim.sock, cri-dockerd.sock, containerd.sock, crio.sock) or a directory holding one (/var/run, /run, /var/run/containerd, /var, /…), with or without a trailing slash.',
+    'A container mounts a hostPath that is a container-runtime socket (docker.sock, dockershim.sock, cri-dockerd.sock, containerd.sock, crio.sock, podman.sock) or a directory holding one (/var/run, /run, /var/run/containerd, /var, /…), with or without a trailing slash.',
   id: 'docker-socket-mount',
   inputs: ALL_INPUTS,
   remediation:

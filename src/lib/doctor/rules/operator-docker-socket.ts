@@ -5,7 +5,7 @@ import {q, type Rule} from './rule.js'
 
 const FABRIC_GROUP = /(^|\.)(hlf\.kungfusoftware\.es|ibp\.com|hyperledger\.org|fabric[^/]*|cello[^/]*)\//i
 const SOCKET_KEY = /docker.?sock|socket.?path|vm.?endpoint|dind/i
-const SOCKET_VALUE = /(docker|dockershim|cri-dockerd|containerd|crio)\.sock\b|^unix:\/\/|:2375\b/
+const SOCKET_VALUE = /(docker|dockershim|cri-dockerd|containerd|crio|podman)\.sock\b|^unix:\/\/|:2375\b/
 
 function walk(v: unknown, path: string[], depth: number, out: {path: string; value: string}[]): void {
   if (depth > 8 || !v || typeof v !== 'object') return
