@@ -9,9 +9,10 @@ const FAIL_ON = ['critical', 'high', 'medium', 'low', 'info', 'none'] as const
 export default class Doctor extends BaseCommand<typeof Doctor> {
   static override description = `Find docker.sock mounts, privileged Docker-in-Docker and Docker-launched chaincode in manifests, Helm output, CI files or a live cluster.
 
-Reads files and directories (-f, recursive, multi-document YAML, kind: List, JSON; "-f -" reads stdin) or the cluster (--cluster). Exit codes (doctor's own): 0 nothing at or above --fail-on, 1 findings at or above it, 2 an input could not be read or parsed, or the cluster could not be reached (2 wins). Suppress with the annotation fabk8s.io/ignore: rule-a,rule-b (or all) or an ignore file; suppressed findings are counted.`
+Reads files and directories (-f, recursive: Kubernetes manifests as multi-document YAML, kind: List or JSON; docker-compose files, .gitlab-ci.yml and GitHub Actions workflows for the Docker rules; "-f -" reads stdin) or the cluster (--cluster). Exit codes (doctor's own): 0 nothing at or above --fail-on, 1 findings at or above it, 2 an input could not be read or parsed, or the cluster could not be reached (2 wins). Suppress with the annotation fabk8s.io/ignore: rule-a,rule-b (or all) or an ignore file; suppressed findings are counted.`
   static override examples = [
     '<%= config.bin %> doctor -f k8s/',
+    '<%= config.bin %> doctor -f compose-test-net.yaml -f .gitlab-ci.yml -f .github/workflows/',
     'helm template my-peer ./chart | <%= config.bin %> doctor -f -',
     '<%= config.bin %> doctor -f deploy.yaml --format sarif --output doctor.sarif',
     '<%= config.bin %> doctor --cluster -n fabric --fail-on critical',
@@ -31,7 +32,8 @@ Reads files and directories (-f, recursive, multi-document YAML, kind: List, JSO
     }),
     file: Flags.string({
       char: 'f',
-      description: 'file or directory to check (repeatable; "-" reads stdin)',
+      description:
+        'file or directory to check: manifests, compose files, .gitlab-ci.yml, GitHub workflows (repeatable; "-" reads stdin)',
       multiple: true,
     }),
     format: Flags.string({default: 'text', description: 'report format (--json implies json)', options: [...FORMATS]}),

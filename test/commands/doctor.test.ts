@@ -203,6 +203,26 @@ describe('fabk8s doctor (command)', () => {
     expect(doc.summary).to.include({files: 1, objects: 1})
   })
 
+  it('issue 12 #15: reads a compose file and CI files (also from stdin); --help says so', async () => {
+    const ci = path.join(ROOT, 'test', 'fixtures', 'doctor', 'ci')
+    const compose = await readFile(path.join(ci, 'test-network', 'compose-test-net.yaml'), 'utf8')
+    const r = await runCli(['doctor', '-f', '-', '--json'], {cwd: dir, input: compose})
+    expect(r.code, r.stderr).to.equal(1)
+    const doc = json<any>(r)
+    expect(doc.summary).to.include({errors: 0, objects: 1})
+    expect(doc.findings.find((f: any) => f.rule === 'docker-socket-mount')).to.include({
+      file: '<stdin>',
+      kind: 'Compose',
+      line: 55,
+    })
+    const gitlab = json<any>(await runCli(['doctor', '-f', path.join(ci, '.gitlab-ci.yml'), '--json'], {cwd: dir}))
+    expect(gitlab.findings.map((f: any) => f.rule)).to.include('dind-sidecar')
+    const help = await runCli(['doctor', '--help'], {cwd: dir})
+    expect(help.stdout.replaceAll(/\s+/g, ' ')).to.contain(
+      'docker-compose files, .gitlab-ci.yml and GitHub Actions workflows',
+    )
+  })
+
   it('--list-rules prints the rules (text and --json)', async () => {
     const t = await runCli(['doctor', '--list-rules'], {cwd: dir})
     expect(t.code).to.equal(0)

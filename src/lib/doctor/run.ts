@@ -45,14 +45,14 @@ export interface CheckResult {
 /** Run the rules over parsed objects (ConfigMaps of the same set are resolved against each other). */
 export function checkObjects(objects: ParsedObject[], ignore: IgnoreEntry[] = [], only?: Set<string>): CheckResult {
   const configMaps = new ConfigMapIndex()
-  for (const o of objects) if (o.obj.kind === 'ConfigMap') configMaps.add(o.obj)
+  for (const o of objects) if (!o.prepared && o.obj.kind === 'ConfigMap') configMaps.add(o.obj)
   const ctx: AnalysisContext = {configMaps}
   const rules = only ? RULES.filter((r) => only.has(r.id)) : RULES
   const findings: Finding[] = []
   const checked: CheckedObject[] = []
   let suppressed = 0
   for (const o of objects) {
-    const a = analyze(o.obj, ctx)
+    const a = o.prepared ? {...o.prepared, ctx} : analyze(o.obj, ctx)
     checked.push({file: o.file, kind: a.kind || null, name: a.name, namespace: a.namespace})
     let ann: Set<string> | undefined
     for (const rule of rules) {

@@ -58,6 +58,23 @@ describe('doctor rule registry', () => {
     expect(await readmeRules()).to.deep.equal(RULES.map((r) => ({id: r.id, severity: r.severity})))
   })
 
+  it('README lists exactly the rules that read compose and CI files', async () => {
+    const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8')
+    const sentence = /checked with the\s+Docker rules: ([^;]+);/.exec(readme)
+    expect(sentence, 'README: "checked with the Docker rules: …;"').to.not.equal(null)
+    const named = [...sentence![1].matchAll(/`([a-z-]+)`/g)].map((m) => m[1]).sort()
+    expect(named).to.deep.equal(
+      RULES.filter((r) => (r.inputs ?? []).includes('compose'))
+        .map((r) => r.id)
+        .sort(),
+    )
+    for (const r of RULES)
+      expect(JSON.stringify([...(r.inputs ?? ['kubernetes'])].sort()), r.id).to.be.oneOf([
+        '["kubernetes"]',
+        '["compose","github-actions","gitlab-ci","kubernetes"]',
+      ])
+  })
+
   it('perContainer runs the body once per container, names the container, and skips objects without a workload', () => {
     const c = (name: string) => ({at: [], name}) as unknown as ContainerInfo
     const check = perContainer((x) => (x.name === 'b' ? null : {message: `saw ${x.name}`}))

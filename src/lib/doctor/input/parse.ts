@@ -5,11 +5,12 @@
  */
 import jsyaml from 'js-yaml'
 
-import type {Obj} from '../model/types.js'
+import type {Analyzed, Obj} from '../model/types.js'
 import type {InputError} from '../types.js'
 import type {Source} from './files.js'
 
 import {aliasMessage, boundedYamlValue, MAX_DEPTH} from './bounds.js'
+import {detectFormat} from './detect.js'
 import {type DocText, findNeedle, firstContent} from './locate.js'
 import {yamlReason} from './yaml-errors.js'
 
@@ -25,6 +26,8 @@ export interface ParsedObject {
   /** Offset in doc.text where this object starts (List items), for line search. */
   from: number
   obj: Obj
+  /** Compose and CI files: the workload their reader built (Kubernetes objects are analysed when checked). */
+  prepared?: Omit<Analyzed, 'ctx'>
 }
 
 export const TEMPLATE_HINT = 'render it first, e.g. helm template … | fabk8s doctor -f -'
@@ -322,7 +325,12 @@ export async function parseSource(src: Source, out: ParseResult): Promise<Source
       continue
     }
 
-    pushObject({doc, file: src.file, out}, value, start)
+    const format = detectFormat(value, src.file)
+    if (format) {
+      const {workloadsOf} = await import('../model/formats.js')
+      for (const prepared of await workloadsOf(format, value as Obj, doc, src.file))
+        out.objects.push({doc, file: src.file, from: start, obj: prepared.obj, prepared})
+    } else pushObject({doc, file: src.file, out}, value, start)
   }
 
   return stats()

@@ -3,6 +3,8 @@ import {ALL_INPUTS, inContainer, perContainer, q, type Rule} from './rule.js'
 
 const DIND_IMAGE = /\bdind\b/i
 const DOCKERD = /(^|[\s/])dockerd(\s|$)/
+/** A client pointed at a Docker daemon over plain tcp (CI jobs beside a docker:dind service). */
+const PLAIN_DOCKER_HOST = /^tcp:\/\/[^/]+:2375\b/
 const DIND_NAME = /^(docker|dind|dockerd)([-_.]|$)|(^|[-_.])dind([-_.]|$)/i
 
 export const dindSidecar: Rule = {
@@ -16,7 +18,11 @@ export const dindSidecar: Rule = {
     if (why.length === 0) return null
     const notes: string[] = []
     if (c.sc.privileged) notes.push('privileged')
-    if (dockerPorts.includes(2375) || c.env.get('DOCKER_TLS_CERTDIR')?.value === '')
+    if (
+      dockerPorts.includes(2375) ||
+      c.env.get('DOCKER_TLS_CERTDIR')?.value === '' ||
+      a.workload!.containers.some((x) => PLAIN_DOCKER_HOST.test(x.env.get('DOCKER_HOST')?.value ?? ''))
+    )
       notes.push('Docker API without TLS or authentication')
     return {
       locate: inContainer(c),

@@ -9,11 +9,13 @@ export const dockerSocketMount: Rule = {
       if (!v?.hostPathClass) continue
       const what =
         v.hostPathClass.kind === 'socket'
-          ? `the host's container-runtime socket ${v.hostPath}`
+          ? `the host's container-runtime socket ${v.hostPath}${v.hostPath?.includes('$') ? ' (set by a variable; mounted as a socket file)' : ''}`
           : `host directory ${v.hostPath}, which holds the container-runtime sockets (docker.sock, containerd.sock)`
+      // compose and CI bind mounts are named by their host path: no separate volume name to show
+      const via = v.name === v.hostPath ? `at ${m.mountPath}` : `volume ${q(m.name)} at ${m.mountPath}`
       out.push({
         locate: m.at,
-        message: `${describeObject(a)}: container ${q(c.name)} mounts ${what} (volume ${q(m.name)} at ${m.mountPath}${m.subPath ? `, subPath ${m.subPath}` : ''}); whoever controls this container controls every container on the node`,
+        message: `${describeObject(a)}: container ${q(c.name)} mounts ${what} (${via}${m.subPath ? `, subPath ${m.subPath}` : ''}); whoever controls this container controls every container on the host`,
       })
     }
 
@@ -24,7 +26,7 @@ export const dockerSocketMount: Rule = {
   id: 'docker-socket-mount',
   inputs: ALL_INPUTS,
   remediation:
-    'Remove the hostPath volume and its mount. Run chaincode as a service (external builder ccaas_builder, CORE_VM_ENDPOINT="") so the peer never needs Docker: `fabk8s deploy`.',
+    'Remove the hostPath volume (or bind mount) and its mount. Run chaincode as a service (external builder ccaas_builder, CORE_VM_ENDPOINT="") so the peer never needs Docker: `fabk8s deploy`.',
   severity: 'critical',
   title: 'Container-runtime socket mounted from the host',
 }

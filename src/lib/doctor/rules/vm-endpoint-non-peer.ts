@@ -8,6 +8,9 @@ export const vmEndpointNonPeer: Rule = {
     if (isPeer(c)) return null
     const e = c.env.get('CORE_VM_ENDPOINT') ?? null
     if (!isSetEndpoint(e) || vmEndpoint(a, c) !== e) return null
+    // a CI service inherits the job's variables: the setting is reported once, where it is written (the job)
+    const w = a.workload!
+    if (w.containers.indexOf(c) > w.containers.findIndex((x) => x.env.get('CORE_VM_ENDPOINT') === e)) return null
     return {
       locate: e.at,
       message: `${describeObject(a)}: container ${q(c.name)} is not a peer but sets CORE_VM_ENDPOINT=${e.value ?? '(hidden)'}${sourceOf(e)}; only the peer reads it, so it has no effect here`,

@@ -15,7 +15,10 @@ export function describeEndpoint(a: Analyzed, c: ContainerInfo, e: EnvValue): st
     let where: string
     if (!on) where = 'not on any mounted volume (it only works if the image or node provides it)'
     else if (on.volume?.hostPath !== undefined)
-      where = `the host's socket through hostPath ${on.volume.hostPath} (volume ${q(on.mount.name)})`
+      where =
+        on.volume.name === on.volume.hostPath
+          ? `the host's socket through the bind mount of ${on.volume.hostPath}`
+          : `the host's socket through hostPath ${on.volume.hostPath} (volume ${q(on.mount.name)})`
     else if (on.volume?.raw.emptyDir)
       where = `an emptyDir (${q(on.mount.name)}) shared with a Docker-in-Docker daemon in the same pod`
     else where = `volume ${q(on.mount.name)}`
