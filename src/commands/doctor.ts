@@ -74,7 +74,7 @@ Reads files and directories (-f, recursive: Kubernetes manifests as multi-docume
       if (format === 'text') chalk.level = 0
       const {writeFileAtomic} = await import('../lib/doctor/report/write.js')
       try {
-        await writeFileAtomic(f.output, render(report, format, opts))
+        await writeFileAtomic(f.output, await render(report, format, opts))
       } catch (error) {
         const e = error as NodeJS.ErrnoException
         throw usageError(
@@ -85,7 +85,7 @@ Reads files and directories (-f, recursive: Kubernetes manifests as multi-docume
         chalk.level = level
       }
 
-      if (json) await write(render(report, 'json'))
+      if (json) await write(await render(report, 'json'))
       else {
         const s = report.summary
         process.stderr.write(
@@ -93,7 +93,7 @@ Reads files and directories (-f, recursive: Kubernetes manifests as multi-docume
         )
       }
     } else {
-      await write(render(report, json ? 'json' : format, opts))
+      await write(await render(report, json ? 'json' : format, opts))
     }
 
     if (report.summary.exitCode !== 0) throw new Errors.ExitError(report.summary.exitCode)

@@ -25,7 +25,15 @@ export interface ClusterOptions {
  * Where a finding points inside a document, searched in order (see input/locate.ts): a `key: value` hint, or an
  * exact line of the file (readers that know positions give these; later hints are searched after that line).
  */
-export type Needle = {key: string; line?: undefined; value?: string} | {key?: undefined; line: number}
+export type Needle =
+  | {
+      /** Then step back to the start of the list item (or JSON object) holding the key: the rest is searched there. */
+      item?: true
+      key: string
+      line?: undefined
+      value?: string
+    }
+  | {item?: undefined; key?: undefined; line: number}
 
 /** What a rule returns before the object's identity, file and line are attached. */
 export interface RawFinding {

@@ -36,7 +36,7 @@ export async function check(
   text: string,
   file = 'test.yaml',
 ): Promise<{findings: Finding[]; parsed: ParseResult; suppressed: number}> {
-  const parsed: ParseResult = {documents: 0, errors: [], objects: [], sources: []}
+  const parsed: ParseResult = {count: 0, documents: 0, errors: [], objects: [], sources: []}
   await parseSource({file, json: file.endsWith('.json'), text}, parsed)
   const r = checkObjects(parsed.objects)
   return {findings: r.findings, parsed, suppressed: r.suppressed}

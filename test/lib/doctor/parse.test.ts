@@ -59,6 +59,36 @@ describe('doctor input', () => {
     expect(j.parsed.objects.map((o) => o.obj.metadata.name)).to.deep.equal(['a'])
   })
 
+  it("lines are right in kubectl output, whose keys are sorted (a container's env before its name)", async () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {name: 'two', namespace: 'n'},
+      spec: {
+        containers: ['a', 'b'].map((n) => ({
+          command: ['peer', 'node', 'start'],
+          env: [{name: 'CORE_VM_ENDPOINT', value: `unix:///${n}/docker.sock`}],
+          image: 'hyperledger/fabric-peer:2.5',
+          name: n,
+        })),
+        securityContext: {runAsNonRoot: true, runAsUser: 1},
+        volumes: [{hostPath: {path: '/opt/data', type: 'Directory'}, name: 'data'}],
+      },
+    }
+    const {stringify} = await import('yaml')
+    for (const [text, file] of [
+      [stringify(pod, {indentSeq: false}), 'kubectl.yaml'],
+      [JSON.stringify(pod, null, 4), 'kubectl.json'],
+    ]) {
+      const lines = text.split('\n')
+      const {findings} = await check(text, file)
+      for (const f of findings.filter((x) => x.rule === 'peer-vm-endpoint'))
+        expect(lines[f.line! - 1] + lines[f.line!], `${file} ${f.container}`).to.contain(`/${f.container}/docker.sock`)
+      const hp = findings.find((x) => x.rule === 'host-path')!
+      expect(lines[hp.line! - 1], file).to.match(/path"?: "?\/opt\/data/)
+    }
+  })
+
   it('reads JSON manifests, with lines', async () => {
     const obj = {
       apiVersion: 'v1',

@@ -25,9 +25,24 @@ export interface ParsedObject {
   file: null | string
   /** Offset in doc.text where this object starts (List items), for line search. */
   from: number
+  /** Where a List item sits in its document (indexes through Lists and arrays); absent for a whole document. */
+  item?: number[]
+  /** The document is JSON (reparse() reads it back with JSON.parse). */
+  json?: boolean
   obj: Obj
   /** Compose and CI files: the workload their reader built (Kubernetes objects are analysed when checked). */
   prepared?: Omit<Analyzed, 'ctx'>
+}
+
+/**
+ * Read an object again from its document text (after it was checked and dropped, when a ConfigMap it names turned
+ * up later in the input). Documents that parsed once parse again.
+ */
+export function reparse(o: ParsedObject): Obj {
+  if (!o.doc) throw new Error('reparse: object has no source text')
+  let v: unknown = o.json ? JSON.parse(o.doc.text) : jsyaml.load(o.doc.text, {json: true, schema: K8S_SCHEMA})
+  for (const i of o.item ?? []) v = (Array.isArray(v) ? v : (v as Obj).items)[i]
+  return v as Obj
 }
 
 export const TEMPLATE_HINT = 'render it first, e.g. helm template … | fabk8s doctor -f -'
@@ -190,10 +205,18 @@ export function listItemOffsets(text: string, from: number, count: number, under
 interface Sink {
   doc: DocText | null
   file: null | string
+  json?: boolean
   out: ParseResult
 }
 
-function pushObject(sink: Sink, value: unknown, from: number, depth = 0): void {
+/** An object for the result: to the `emit` callback when there is one (checked at once), else collected. */
+function emit(out: ParseResult, o: ParsedObject): void {
+  out.count++
+  if (out.emit) out.emit(o)
+  else out.objects.push(o)
+}
+
+function pushObject(sink: Sink, value: unknown, from: number, depth = 0, item?: number[]): void {
   if (!value || typeof value !== 'object') return
   const {doc, file, out} = sink
   if (depth > MAX_DEPTH) {
@@ -202,43 +225,54 @@ function pushObject(sink: Sink, value: unknown, from: number, depth = 0): void {
   }
 
   if (Array.isArray(value)) {
-    pushItems(sink, value, from, depth, false)
+    pushItems(sink, value, from, depth, false, item)
     return
   }
 
   const obj = value as Obj
   if (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items)) {
-    pushItems(sink, obj.items, from, depth, true)
+    pushItems(sink, obj.items, from, depth, true, item)
     return
   }
 
   if (typeof obj.kind !== 'string') return // not a Kubernetes object (values.yaml, Chart.yaml…): skipped
-  out.objects.push({doc, file, from, obj})
+  emit(out, {doc, file, from, item, json: sink.json, obj})
 }
 
 /** The items of a List (or a top-level array), each with the offset where it starts; linear in the text. */
-function pushItems(sink: Sink, items: unknown[], from: number, depth: number, underKey: boolean): void {
+function pushItems(
+  sink: Sink,
+  items: unknown[],
+  from: number,
+  depth: number,
+  underKey: boolean,
+  item: number[] = [],
+): void {
   const {doc} = sink
   const starts = doc ? listItemOffsets(doc.text, from, items.length, underKey) : null
   let cursor = from
-  for (const [i, item] of items.entries()) {
+  for (const [i, entry] of items.entries()) {
     let at = from
     if (starts) at = starts[i]
     else if (doc) {
       // unusual layout (flow style, one-line JSON): the item's own name, searched forward from the previous item
-      const name = (item as null | Obj)?.metadata?.name
+      const name = (entry as null | Obj)?.metadata?.name
       const p = typeof name === 'string' ? findNeedle(doc.text, {key: 'name', value: name}, cursor) : -1
       if (p !== -1) cursor = doc.text.lastIndexOf('\n', p) + 1
       at = cursor
     }
 
-    pushObject(sink, item, at, depth + 1)
+    pushObject(sink, entry, at, depth + 1, [...item, i])
   }
 }
 
 export interface ParseResult {
+  /** Objects found (emitted or collected). */
+  count: number
   /** Documents seen (including unparseable ones). */
   documents: number
+  /** Takes each object as soon as it is parsed (then `objects` stays empty): the check streams, nothing piles up. */
+  emit?: (o: ParsedObject) => void
   errors: InputError[]
   objects: ParsedObject[]
   /** Every source parsed, in order (reports list clean ones too). */
@@ -259,11 +293,11 @@ const NOTHING = 'no Kubernetes objects, compose services or CI jobs'
 
 /** Parse every document of a source; a bad document is an error and the others are still returned. */
 export async function parseSource(src: Source, out: ParseResult): Promise<SourceStats> {
-  const before = {errors: out.errors.length, objects: out.objects.length}
+  const before = {errors: out.errors.length, objects: out.count}
   let values = 0
   const stats = (): SourceStats => ({
     errors: out.errors.length - before.errors,
-    objects: out.objects.length - before.objects,
+    objects: out.count - before.objects,
     values,
   })
   out.sources.push(src.file)
@@ -274,7 +308,7 @@ export async function parseSource(src: Source, out: ParseResult): Promise<Source
       out.documents++
       const value = JSON.parse(text)
       values++
-      pushObject({doc: {line: 1, text}, file: src.file, out}, value, 0)
+      pushObject({doc: {line: 1, text}, file: src.file, json: true, out}, value, 0)
       return stats()
     } catch {
       // not JSON after all (or broken JSON): YAML is a superset; let the YAML path report the position
@@ -282,7 +316,7 @@ export async function parseSource(src: Source, out: ParseResult): Promise<Source
   }
 
   // a ytt template is one program (its load() lines serve every document): the whole file waits for rendering
-  const ytt = YTT.exec(text)
+  const ytt = text.includes('#@') ? YTT.exec(text) : null
   if (ytt) {
     const whole = {line: 1, text}
     const eol = text.indexOf('\n', ytt.index)
@@ -329,7 +363,7 @@ export async function parseSource(src: Source, out: ParseResult): Promise<Source
     if (format) {
       const {workloadsOf} = await import('../model/formats.js')
       for (const prepared of await workloadsOf(format, value as Obj, doc, src.file))
-        out.objects.push({doc, file: src.file, from: start, obj: prepared.obj, prepared})
+        emit(out, {doc, file: src.file, from: start, obj: prepared.obj, prepared})
     } else pushObject({doc, file: src.file, out}, value, start)
   }
 
@@ -341,8 +375,8 @@ export async function parseSource(src: Source, out: ParseResult): Promise<Source
  * passes as clean: an empty file or stdin, a named file without objects doctor reads, or a folder none of whose
  * files has any (a values.yaml beside manifests is fine).
  */
-export async function parseSources(sources: Source[]): Promise<ParseResult> {
-  const out: ParseResult = {documents: 0, errors: [], objects: [], sources: []}
+export async function parseSources(sources: Source[], emit?: (o: ParsedObject) => void): Promise<ParseResult> {
+  const out: ParseResult = {count: 0, documents: 0, emit, errors: [], objects: [], sources: []}
   const folders = new Map<string, {checked: boolean; files: number}>()
   for (const src of sources) {
     const st = await parseSource(src, out)

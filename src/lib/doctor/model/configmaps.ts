@@ -5,7 +5,7 @@
 import jsyaml from 'js-yaml'
 
 import {boundedYamlValue} from '../input/bounds.js'
-import {type ConfigMapLookup, type CoreYaml, isNil, type Obj} from './types.js'
+import {type Analyzed, type ConfigMapLookup, type CoreYaml, isNil, type Obj} from './types.js'
 
 export class ConfigMapIndex implements ConfigMapLookup {
   private readonly byName = new Map<string, Obj[]>()
@@ -55,4 +55,33 @@ export class ConfigMapIndex implements ConfigMapLookup {
     if (exact) return exact
     return list.find((cm) => !cm.metadata?.namespace || !namespace)
   }
+
+  /** Whether a ConfigMap of that name (any namespace) has been seen. */
+  has(name: string): boolean {
+    return this.byName.has(name)
+  }
+}
+
+/** Names of the ConfigMaps an object's pod spec refers to (envFrom, valueFrom, configMap and projected volumes). */
+export function configMapRefs(a: Analyzed): string[] {
+  const w = a.workload
+  if (!w) return []
+  const out: string[] = []
+  for (const c of w.containers) {
+    if (Array.isArray(c.raw.envFrom))
+      for (const ef of c.raw.envFrom) if (typeof ef?.configMapRef?.name === 'string') out.push(ef.configMapRef.name)
+    if (Array.isArray(c.raw.env))
+      for (const e of c.raw.env) {
+        const n = e?.valueFrom?.configMapKeyRef?.name
+        if (typeof n === 'string') out.push(n)
+      }
+  }
+
+  for (const v of w.volumes.values()) {
+    if (typeof v.raw.configMap?.name === 'string') out.push(v.raw.configMap.name)
+    if (Array.isArray(v.raw.projected?.sources))
+      for (const s of v.raw.projected.sources) if (typeof s?.configMap?.name === 'string') out.push(s.configMap.name)
+  }
+
+  return out
 }

@@ -3,8 +3,6 @@
  * ephemeral) with its environment resolved through `env`, `envFrom` and the ConfigMaps of the same input (or the
  * cluster), its effective security context, its mounts, and the pod's volumes.
  */
-import type {Needle} from '../types.js'
-
 import {classifyHostPath} from './sockets.js'
 import {
   type AnalysisContext,
@@ -13,6 +11,7 @@ import {
   type ContainerKind,
   type EnvValue,
   isNil,
+  type Mount,
   type Obj,
   str,
   type VolumeInfo,
@@ -45,10 +44,9 @@ function isPodSpec(s: unknown): s is Obj {
   return Boolean(s && typeof s === 'object' && Array.isArray((s as Obj).containers))
 }
 
-function resolveEnv(c: Obj, at: Needle[], namespace: null | string, ctx: AnalysisContext): Map<string, EnvValue> {
+function resolveEnv(c: Obj, namespace: null | string, ctx: AnalysisContext): Map<string, EnvValue> {
   const env = new Map<string, EnvValue>()
   if (Array.isArray(c.envFrom)) {
-    const fromAt: Needle[] = [...at, {key: 'envFrom'}]
     for (const ef of c.envFrom) {
       const prefix = str(ef?.prefix)
       const ref = ef?.configMapRef?.name
@@ -56,7 +54,7 @@ function resolveEnv(c: Obj, at: Needle[], namespace: null | string, ctx: Analysi
         const cm = ctx.configMaps.get(namespace, ref)
         if (cm?.data && typeof cm.data === 'object') {
           for (const [k, v] of Object.entries(cm.data as Obj))
-            env.set(prefix + k, {at: fromAt, from: 'envFrom', ref, value: str(v)})
+            env.set(prefix + k, {from: 'envFrom', ref, value: str(v)})
         }
       }
     }
@@ -65,18 +63,17 @@ function resolveEnv(c: Obj, at: Needle[], namespace: null | string, ctx: Analysi
   if (Array.isArray(c.env)) {
     for (const e of c.env) {
       if (!e || typeof e.name !== 'string') continue
-      const eAt: Needle[] = [...at, {key: 'name', value: e.name}]
       if (e.valueFrom) {
         const k = e.valueFrom.configMapKeyRef
         if (k && typeof k.name === 'string') {
           const cm = ctx.configMaps.get(namespace, k.name)
           const v = cm?.data?.[k.key]
-          env.set(e.name, {at: eAt, from: 'valueFrom', ref: k.name, value: v === undefined ? null : str(v)})
+          env.set(e.name, {from: 'valueFrom', ref: k.name, value: v === undefined ? null : str(v)})
         } else {
-          env.set(e.name, {at: eAt, from: 'valueFrom', ref: e.valueFrom.secretKeyRef?.name, value: null})
+          env.set(e.name, {from: 'valueFrom', ref: e.valueFrom.secretKeyRef?.name, value: null})
         }
       } else {
-        env.set(e.name, {at: eAt, from: 'env', value: str(e.value)})
+        env.set(e.name, {from: 'env', value: str(e.value)})
       }
     }
   }
@@ -84,46 +81,59 @@ function resolveEnv(c: Obj, at: Needle[], namespace: null | string, ctx: Analysi
   return env
 }
 
+/** command + args joined by spaces. */
+function commandLine(c: Obj): string {
+  let out = ''
+  for (const list of [c.command, c.args])
+    if (Array.isArray(list)) for (const x of list) out = out === '' ? str(x) : out + ' ' + str(x)
+  return out
+}
+
+function mountsOf(c: Obj): Mount[] {
+  const out: Mount[] = []
+  if (Array.isArray(c.volumeMounts))
+    for (const m of c.volumeMounts)
+      if (m && typeof m.name === 'string') out.push({mountPath: str(m.mountPath), name: m.name, subPath: m.subPath})
+  return out
+}
+
+function portsOf(c: Obj): number[] {
+  const out: number[] = []
+  if (Array.isArray(c.ports))
+    for (const p of c.ports) {
+      const n = Number(p?.containerPort)
+      if (Number.isFinite(n)) out.push(n)
+    }
+
+  return out
+}
+
+const NO_CAPS: string[] = []
+
 function containerInfo(
   c: Obj,
   kind: ContainerKind,
-  pod: Obj,
+  psc: Obj,
   namespace: null | string,
   ctx: AnalysisContext,
 ): ContainerInfo {
-  const cmd = [...(Array.isArray(c.command) ? c.command : []), ...(Array.isArray(c.args) ? c.args : [])]
-    .map((x) => str(x))
-    .join(' ')
-  const psc = (pod.securityContext ?? {}) as Obj
-  const sc = (c.securityContext ?? {}) as Obj
+  const sc = (c.securityContext ?? EMPTY) as Obj
   const add = sc.capabilities?.add
   const name = str(c.name)
-  const at: Needle[] = [{key: 'name', value: name}]
   return {
-    at,
-    cmd,
-    env: resolveEnv(c, at, namespace, ctx),
+    at: [{item: true, key: 'name', value: name}],
+    cmd: commandLine(c),
+    env: resolveEnv(c, namespace, ctx),
     image: str(c.image),
     kind,
-    mounts: Array.isArray(c.volumeMounts)
-      ? c.volumeMounts
-          .filter((m: Obj) => m && typeof m.name === 'string')
-          .map((m: Obj) => ({
-            at: [...at, {key: 'mountPath', value: str(m.mountPath)}],
-            mountPath: str(m.mountPath),
-            name: m.name,
-            subPath: m.subPath,
-          }))
-      : [],
+    mounts: mountsOf(c),
     name,
-    ports: Array.isArray(c.ports)
-      ? c.ports.map((p: Obj) => Number(p?.containerPort)).filter((n: number) => Number.isFinite(n))
-      : [],
+    ports: portsOf(c),
     raw: c,
     sc: {
       allowPrivilegeEscalation:
         typeof sc.allowPrivilegeEscalation === 'boolean' ? sc.allowPrivilegeEscalation : undefined,
-      capAdd: Array.isArray(add) ? add.map((x: unknown) => str(x).toUpperCase().replace(/^CAP_/, '')) : [],
+      capAdd: Array.isArray(add) ? add.map((x: unknown) => str(x).toUpperCase().replace(/^CAP_/, '')) : NO_CAPS,
       privileged: sc.privileged === true,
       runAsNonRoot:
         typeof sc.runAsNonRoot === 'boolean'
@@ -136,6 +146,13 @@ function containerInfo(
     },
   }
 }
+
+const EMPTY: Obj = Object.freeze({})
+const CONTAINER_LISTS = [
+  ['initContainers', 'init'],
+  ['containers', 'container'],
+  ['ephemeralContainers', 'ephemeral'],
+] as const
 
 /** The analysed view of a Kubernetes object (workload null when it carries no pod spec). */
 export function analyze(obj: Obj, ctx: AnalysisContext): Analyzed {
@@ -154,14 +171,11 @@ export function analyze(obj: Obj, ctx: AnalysisContext): Analyzed {
   if (!ps) return a
   const pod = ps.spec
   const containers: ContainerInfo[] = []
-  const lists: [unknown, ContainerKind][] = [
-    [pod.initContainers, 'init'],
-    [pod.containers, 'container'],
-    [pod.ephemeralContainers, 'ephemeral'],
-  ]
-  for (const [list, kind] of lists) {
+  const psc = (pod.securityContext ?? EMPTY) as Obj
+  for (const [key, kind] of CONTAINER_LISTS) {
+    const list = pod[key]
     if (!Array.isArray(list)) continue
-    for (const c of list) if (c && typeof c === 'object') containers.push(containerInfo(c, kind, pod, a.namespace, ctx))
+    for (const c of list) if (c && typeof c === 'object') containers.push(containerInfo(c, kind, psc, a.namespace, ctx))
   }
 
   const volumes = new Map<string, VolumeInfo>()
@@ -170,7 +184,6 @@ export function analyze(obj: Obj, ctx: AnalysisContext): Analyzed {
       if (!v || typeof v.name !== 'string') continue
       const hp = v.hostPath?.path
       volumes.set(v.name, {
-        at: [{key: 'volumes'}, {key: 'name', value: v.name}],
         hostPath: isNil(hp) ? undefined : str(hp),
         hostPathClass: v.hostPath ? classifyHostPath(hp) : null,
         name: v.name,

@@ -61,7 +61,7 @@ export function vmEndpoint(a: Analyzed, c: ContainerInfo): EnvValue | null {
   const e = c.env.get('CORE_VM_ENDPOINT')
   if (e) return e
   for (const {cm, core} of mountedCoreYamls(a, c))
-    if (core.vmEndpoint !== null) return {at: c.at, from: 'core.yaml', ref: cm, value: core.vmEndpoint}
+    if (core.vmEndpoint !== null) return {from: 'core.yaml', ref: cm, value: core.vmEndpoint}
   return null
 }
 

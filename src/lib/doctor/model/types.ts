@@ -13,8 +13,8 @@ export type Obj = Record<string, any>
 export type ContainerKind = 'container' | 'ephemeral' | 'init' | 'service'
 
 export interface EnvValue {
-  /** Where the value is set (or, for core.yaml, where the ConfigMap is mounted). */
-  at: Needle[]
+  /** Where the value is set, when the reader knows (compose, CI); else derived by envAt(). */
+  at?: Needle[]
   from: 'core.yaml' | 'env' | 'envFrom' | 'valueFrom'
   /** ConfigMap (or Secret) that supplied it. */
   ref?: string
@@ -23,7 +23,8 @@ export interface EnvValue {
 }
 
 export interface Mount {
-  at: Needle[]
+  /** Where the mount is written, when the reader knows; else derived by mountAt(). */
+  at?: Needle[]
   mountPath: string
   name: string
   subPath?: string
@@ -62,8 +63,8 @@ export interface HostPathClass {
 }
 
 export interface VolumeInfo {
-  /** Where the volume is declared. */
-  at: Needle[]
+  /** Where the volume is declared, when the reader knows; else derived by volumeAt(). */
+  at?: Needle[]
   hostPath?: string
   hostPathClass: HostPathClass | null
   name: string
@@ -105,6 +106,27 @@ export interface Analyzed {
   namespace: null | string
   obj: Obj
   workload: null | Workload
+}
+
+/*
+ * Where things sit, for line numbers. Derived only when a finding needs them (most objects have none), so the
+ * Kubernetes extraction allocates no hints per env var or mount.
+ */
+
+/** Where variable `name` of container `c` is set: its env entry, the envFrom list, or the container (core.yaml). */
+export function envAt(c: ContainerInfo, name: string, e: EnvValue): Needle[] {
+  if (e.at) return e.at
+  if (e.from === 'envFrom') return [...c.at, {key: 'envFrom'}]
+  if (e.from === 'core.yaml') return c.at
+  return [...c.at, {key: 'name', value: name}]
+}
+
+export function mountAt(c: ContainerInfo, m: Mount): Needle[] {
+  return m.at ?? [...c.at, {key: 'mountPath', value: m.mountPath}]
+}
+
+export function volumeAt(v: VolumeInfo): Needle[] {
+  return v.at ?? [{key: 'volumes'}, {item: true, key: 'name', value: v.name}]
 }
 
 export function describeObject(a: Analyzed): string {

@@ -1,29 +1,25 @@
 import type {Report} from '../types.js'
 
-import {renderJson} from './json.js'
-import {renderJunit} from './junit.js'
-import {renderSarif} from './sarif.js'
-import {renderText} from './text.js'
-
 export const FORMATS = ['text', 'json', 'sarif', 'junit'] as const
 export type Format = (typeof FORMATS)[number]
 
-export function render(r: Report, format: Format, opts: {cwd?: string; version?: string} = {}): string {
+/** Render the report; only the renderer asked for is loaded (start-up stays lean). */
+export async function render(r: Report, format: Format, opts: {cwd?: string; version?: string} = {}): Promise<string> {
   switch (format) {
     case 'json': {
-      return renderJson(r)
+      return (await import('./json.js')).renderJson(r)
     }
 
     case 'junit': {
-      return renderJunit(r)
+      return (await import('./junit.js')).renderJunit(r)
     }
 
     case 'sarif': {
-      return renderSarif(r, opts)
+      return (await import('./sarif.js')).renderSarif(r, opts)
     }
 
     default: {
-      return renderText(r)
+      return (await import('./text.js')).renderText(r)
     }
   }
 }

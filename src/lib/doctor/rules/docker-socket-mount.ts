@@ -1,4 +1,4 @@
-import {describeObject} from '../model/types.js'
+import {describeObject, mountAt} from '../model/types.js'
 import {ALL_INPUTS, type ContainerFinding, perContainer, q, type Rule} from './rule.js'
 
 export const dockerSocketMount: Rule = {
@@ -14,7 +14,7 @@ export const dockerSocketMount: Rule = {
       // compose and CI bind mounts are named by their host path: no separate volume name to show
       const via = v.name === v.hostPath ? `at ${m.mountPath}` : `volume ${q(m.name)} at ${m.mountPath}`
       out.push({
-        locate: m.at,
+        locate: mountAt(c, m),
         message: `${describeObject(a)}: container ${q(c.name)} mounts ${what} (${via}${m.subPath ? `, subPath ${m.subPath}` : ''}); whoever controls this container controls every container on the host`,
       })
     }

@@ -1,6 +1,6 @@
 import type {RawFinding} from '../types.js'
 
-import {describeObject} from '../model/types.js'
+import {describeObject, volumeAt} from '../model/types.js'
 import {q, type Rule} from './rule.js'
 
 export const hostPath: Rule = {
@@ -13,7 +13,7 @@ export const hostPath: Rule = {
       const by = w.containers.filter((c) => c.mounts.some((m) => m.name === v.name)).map((c) => c.name)
       out.push({
         container: by.length === 1 ? by[0] : null,
-        locate: [...v.at, {key: 'path'}],
+        locate: [...volumeAt(v), {key: 'path'}],
         message: `${describeObject(a)}: volume ${q(v.name)} is hostPath ${v.hostPath}${by.length > 0 ? ` (mounted by ${by.map((n) => q(n)).join(', ')})` : ' (not mounted)'}`,
       })
     }

@@ -1,5 +1,5 @@
 import {externalBuilderEvidence, isPeer, isSetEndpoint, vmEndpoint} from '../model/fabric.js'
-import {describeObject} from '../model/types.js'
+import {describeObject, envAt} from '../model/types.js'
 import {ALL_INPUTS, perContainer, q, type Rule} from './rule.js'
 
 export const CCAAS_REMEDIATION = [
@@ -22,7 +22,7 @@ export const peerNoExternalBuilder: Rule = {
     const e = vmEndpoint(a, c)
     if (!isSetEndpoint(e) || externalBuilderEvidence(a, c)) return null
     return {
-      locate: e.at,
+      locate: envAt(c, 'CORE_VM_ENDPOINT', e),
       message: `${describeObject(a)}: peer container ${q(c.name)} builds and launches chaincode through Docker and shows no external builder (no CORE_CHAINCODE_EXTERNALBUILDERS, no core.yaml with chaincode.externalBuilders)`,
     }
   }),

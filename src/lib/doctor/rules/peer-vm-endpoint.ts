@@ -1,5 +1,5 @@
 import {externalBuilderEvidence, isPeer, isSetEndpoint, vmEndpoint} from '../model/fabric.js'
-import {describeObject} from '../model/types.js'
+import {describeObject, envAt} from '../model/types.js'
 import {ALL_INPUTS, perContainer, q, type Rule} from './rule.js'
 import {describeEndpoint, sourceOf} from './vm-endpoint.js'
 
@@ -10,7 +10,7 @@ export const peerVmEndpoint: Rule = {
     if (!isSetEndpoint(e)) return null
     const eb = externalBuilderEvidence(a, c)
     return {
-      locate: e.at,
+      locate: envAt(c, 'CORE_VM_ENDPOINT', e),
       message:
         `${describeObject(a)}: peer container ${q(c.name)} launches chaincode through Docker — ${describeEndpoint(a, c, e)}${sourceOf(e)}` +
         (eb ? `; Docker is still configured although external builders are configured (${eb}): remove it` : ''),

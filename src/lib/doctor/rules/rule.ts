@@ -23,17 +23,26 @@ export function perContainer(
 ): (a: Analyzed) => RawFinding[] {
   return (a) => {
     const w = a.workload
-    if (!w) return []
-    const out: RawFinding[] = []
+    if (!w) return NONE
+    let out: RawFinding[] | undefined
     for (const c of w.containers) {
       const r = fn(c, a)
       if (!r) continue
-      for (const f of Array.isArray(r) ? r : [r])
-        out.push({...f, container: f.container === undefined ? c.name : f.container})
+      out ??= []
+      // the body's findings are fresh objects: name the container in place
+      if (Array.isArray(r)) for (const f of r) out.push(named(f, c))
+      else out.push(named(r, c))
     }
 
-    return out
+    return out ?? NONE
   }
+}
+
+const NONE: RawFinding[] = []
+
+function named(f: ContainerFinding, c: ContainerInfo): RawFinding {
+  if (f.container === undefined) f.container = c.name
+  return f as RawFinding
 }
 
 /** Line hints pointing at a container and then at a key inside it. */

@@ -1,6 +1,6 @@
 import type {RawFinding} from '../types.js'
 
-import {describeObject} from '../model/types.js'
+import {describeObject, volumeAt} from '../model/types.js'
 import {q, type Rule} from './rule.js'
 
 export const runtimeSocketVolume: Rule = {
@@ -14,7 +14,7 @@ export const runtimeSocketVolume: Rule = {
       if (!v.hostPathClass || mounted.has(v.name)) continue
       out.push({
         container: null,
-        locate: [...v.at, {key: 'path'}],
+        locate: [...volumeAt(v), {key: 'path'}],
         message: `${describeObject(a)}: volume ${q(v.name)} declares hostPath ${v.hostPath} (a container-runtime ${v.hostPathClass.kind === 'socket' ? 'socket' : 'socket directory'}) although no container mounts it; one added mount away from node takeover`,
       })
     }

@@ -1,5 +1,5 @@
 import {isPeer, isSetEndpoint, vmEndpoint} from '../model/fabric.js'
-import {describeObject} from '../model/types.js'
+import {describeObject, envAt} from '../model/types.js'
 import {ALL_INPUTS, perContainer, q, type Rule} from './rule.js'
 import {sourceOf} from './vm-endpoint.js'
 
@@ -12,7 +12,7 @@ export const vmEndpointNonPeer: Rule = {
     const w = a.workload!
     if (w.containers.indexOf(c) > w.containers.findIndex((x) => x.env.get('CORE_VM_ENDPOINT') === e)) return null
     return {
-      locate: e.at,
+      locate: envAt(c, 'CORE_VM_ENDPOINT', e),
       message: `${describeObject(a)}: container ${q(c.name)} is not a peer but sets CORE_VM_ENDPOINT=${e.value ?? '(hidden)'}${sourceOf(e)}; only the peer reads it, so it has no effect here`,
     }
   }),
