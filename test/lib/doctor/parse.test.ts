@@ -7,7 +7,7 @@ import {Readable} from 'node:stream'
 import {MAX_DEPTH} from '../../../src/lib/doctor/input/bounds.js'
 import {readSources} from '../../../src/lib/doctor/input/files.js'
 import {locate} from '../../../src/lib/doctor/input/locate.js'
-import {parseSources, splitDocuments} from '../../../src/lib/doctor/input/parse.js'
+import {parseSources, splitDocuments, splitList} from '../../../src/lib/doctor/input/parse.js'
 import {runDoctor} from '../../../src/lib/doctor/run.js'
 import {aliasBomb, check, ids} from './helpers.js'
 
@@ -261,6 +261,46 @@ describe('doctor input', () => {
         expect(starts[1]).to.be.lessThan(starts[2])
         expect(lines.slice(starts[0], starts[1]).join('\n'), file).to.match(/\bname\W+b\b/)
       }
+    })
+
+    it('#9: a large List is read item by item, each with its lines; a broken item is an error and the rest is checked', async () => {
+      const pod = (i: number) =>
+        `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p${i}\n  namespace: n\nspec:\n  containers:\n  - image: i:1\n    name: c\n    securityContext:\n      privileged: ${i % 2 === 0}\n      runAsNonRoot: true\n      runAsUser: 1\n  nodeName: node-with-a-rather-long-name-to-make-the-list-large-${i}\n`
+      const n = 400
+      const items = (indent: string) =>
+        Array.from({length: n}, (_, i) =>
+          (i === 7 ? pod(i).replace('  name: c', '   name: c') : pod(i))
+            .trimEnd()
+            .split('\n')
+            .map((l, j) => `${indent}${j === 0 ? '- ' : '  '}${l}`)
+            .join('\n'),
+        ).join('\n')
+      for (const [indent, layout] of [
+        ['', 'kubectl'],
+        ['  ', 'indented'],
+      ]) {
+        const text = `# a comment\napiVersion: v1\nitems:\n${items(indent)}\nkind: List\nmetadata:\n  resourceVersion: ""\n`
+        expect(text.length, layout).to.be.greaterThan(64 * 1024)
+        expect(splitList({line: 1, text})?.length, layout).to.equal(n)
+        const {findings, parsed} = await check(text, `${layout}.yaml`)
+        expect(parsed.errors, layout).to.have.length(1)
+        const lines = text.split('\n')
+        // the broken item's own lines (the first of them names p7)
+        const p7 = lines.findIndex((l) => l.trim() === 'name: p7') + 1
+        expect(parsed.errors[0].line! - p7, layout).to.be.within(1, 8)
+        expect(lines[parsed.errors[0].line! - 1], layout).to.match(/image: i:1|name: c/)
+        const priv = findings.filter((f) => f.rule === 'privileged-container')
+        expect(priv.map((f) => f.name)).to.deep.equal(
+          Array.from({length: n}, (_, i) => i)
+            .filter((i) => i % 2 === 0)
+            .map((i) => `p${i}`),
+        )
+        for (const f of priv) expect(lines[f.line! - 1], `${layout} ${f.name}`).to.match(/privileged: true/)
+        expect(parsed.count).to.equal(n - 1)
+      }
+
+      // not cut up: small Lists, and Lists that may use aliases
+      expect(splitList({line: 1, text: 'kind: List\nitems:\n- {kind: Pod}\n'})).to.equal(null)
     })
 
     it('#9: stdin and files above the size cap are input errors naming the cap, never a clean pass', async () => {

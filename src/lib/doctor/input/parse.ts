@@ -9,7 +9,7 @@ import type {Analyzed, Obj} from '../model/types.js'
 import type {InputError} from '../types.js'
 import type {Source} from './files.js'
 
-import {aliasMessage, boundedYamlValue, MAX_DEPTH} from './bounds.js'
+import {aliasMessage, boundedYamlValue, MAX_DEPTH, mayHaveAliases} from './bounds.js'
 import {detectFormat} from './detect.js'
 import {type DocText, findNeedle, firstContent} from './locate.js'
 import {yamlReason} from './yaml-errors.js'
@@ -331,43 +331,85 @@ export async function parseSource(src: Source, out: ParseResult): Promise<Source
 
   for (const doc of splitDocuments(text)) {
     out.documents++
-    const tpl = doc.text.includes('{{') ? templateOffset(doc.text) : -1
-    let value: unknown
-    try {
-      value = jsyaml.load(doc.text, {filename: src.file, json: true, schema: K8S_SCHEMA})
-    } catch (error) {
-      if (tpl === -1) {
-        out.errors.push(await preciseYamlError(src.file, doc, error as Error))
-      } else {
-        out.errors.push(templateError(src.file, doc, tpl))
-      }
-
-      continue
-    }
-
-    if (value === null || value === undefined) continue
-    values++
-    const start = firstContent(doc.text)
-    const bounded = boundedYamlValue(doc.text, value)
-    if (bounded) {
-      out.errors.push({file: src.file, line: lineOf(doc, start), message: aliasMessage(bounded)})
-      continue
-    }
-
-    if (tpl !== -1 && hasTemplateValue(value, '', 0)) {
-      out.errors.push(templateError(src.file, doc, tpl))
-      continue
-    }
-
-    const format = detectFormat(value, src.file)
-    if (format) {
-      const {workloadsOf} = await import('../model/formats.js')
-      for (const prepared of await workloadsOf(format, value as Obj, doc, src.file))
-        emit(out, {doc, file: src.file, from: start, obj: prepared.obj, prepared})
-    } else pushObject({doc, file: src.file, out}, value, start)
+    // a large List is read item by item, like a stream of documents (each parsed, checked and dropped)
+    for (const part of splitList(doc) ?? [doc]) if (await parseDocument(src, part, out)) values++
   }
 
   return stats()
+}
+
+/** Parse one document (or List item) and emit what it holds; false when it holds nothing (empty, comments). */
+async function parseDocument(src: Source, doc: DocText, out: ParseResult): Promise<boolean> {
+  const tpl = doc.text.includes('{{') ? templateOffset(doc.text) : -1
+  let value: unknown
+  try {
+    value = jsyaml.load(doc.text, {filename: src.file, json: true, schema: K8S_SCHEMA})
+  } catch (error) {
+    out.errors.push(tpl === -1 ? await preciseYamlError(src.file, doc, error as Error) : templateError(src.file, doc, tpl))
+    return true
+  }
+
+  if (value === null || value === undefined) return false
+  const start = firstContent(doc.text)
+  const bounded = boundedYamlValue(doc.text, value)
+  if (bounded) {
+    out.errors.push({file: src.file, line: lineOf(doc, start), message: aliasMessage(bounded)})
+    return true
+  }
+
+  if (tpl !== -1 && hasTemplateValue(value, '', 0)) {
+    out.errors.push(templateError(src.file, doc, tpl))
+    return true
+  }
+
+  const format = detectFormat(value, src.file)
+  if (format) {
+    const {workloadsOf} = await import('../model/formats.js')
+    for (const prepared of await workloadsOf(format, value as Obj, doc, src.file))
+      emit(out, {doc, file: src.file, from: start, obj: prepared.obj, prepared})
+  } else pushObject({doc, file: src.file, out}, value, start)
+  return true
+}
+
+/** Lists smaller than this are parsed whole (cutting them up would not pay). */
+const SPLIT_LIST_BYTES = 64 * 1024
+
+/**
+ * A large `kind: List` document (`kubectl get … -o yaml`) cut into its items, each a document of its own: the
+ * `items:` block sequence at the top level, its entries found by their `- ` at the first entry's indentation, the
+ * dash turned into a space (an indented mapping is a valid document). null when the document is not such a List,
+ * or may use aliases (an alias can point into another item): then it is parsed whole.
+ */
+export function splitList(doc: DocText): DocText[] | null {
+  const {text} = doc
+  if (text.length < SPLIT_LIST_BYTES || !/^kind:[ \t]*["']?\w*List["']?[ \t]*(?:#.*)?$/m.test(text)) return null
+  if (mayHaveAliases(text)) return null
+  const items = /^items:[ \t]*(?:#.*)?$/m.exec(text)
+  if (!items) return null
+  const first = /^(?![ \t]*(?:#|$))([ \t]*)-(?=[ \t\r\n]|$)/gm
+  first.lastIndex = items.index + items[0].length
+  const f = first.exec(text)
+  if (!f || /\S/.test(text.slice(items.index + items[0].length, f.index).replaceAll(/#.*$/gm, ''))) return null
+  const indent = f[1]
+  // the sequence ends at the first line (not blank, not a comment) indented no deeper than its dashes, not a dash
+  const end = new RegExp(String.raw`^(?!${indent}-(?:[ \t\r\n]|$))(?![ \t]*(?:#|$))[ \t]{0,${indent.length}}\S`, 'gm')
+  end.lastIndex = f.index
+  const e = end.exec(text)
+  const stop = e ? e.index : text.length
+  const dash = new RegExp(String.raw`^${indent}-(?=[ \t\r\n]|$)`, 'gm')
+  dash.lastIndex = f.index
+  const starts: number[] = []
+  for (let m = dash.exec(text); m && m.index < stop; m = dash.exec(text)) starts.push(m.index)
+  const out: DocText[] = []
+  let line = doc.line + countLines(text, 0, starts[0])
+  for (const [i, s] of starts.entries()) {
+    const next = i + 1 < starts.length ? starts[i + 1] : stop
+    const d = s + indent.length
+    out.push({line, text: text.slice(s, d) + ' ' + text.slice(d + 1, next)})
+    line += countLines(text, s, next)
+  }
+
+  return out
 }
 
 /**
