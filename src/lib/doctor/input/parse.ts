@@ -1,7 +1,10 @@
 /**
  * Split sources into documents and parse them. Documents are split on `---` lines ourselves (so each keeps its line
- * offset) and parsed with js-yaml, the fastest parser at hand; the `yaml` package is used only to give a precise
- * position when a document fails. Unrendered Helm/Go templates (`{{ … }}`) are input errors, never clean.
+ * offset), and so are the items of a large `kind: List`; each is parsed with js-yaml, the fastest parser at hand, and
+ * handed on at once (the check streams; see run.ts Checker). The `yaml` package is used only to give a precise
+ * position when a document fails, and for the lines of compose and CI files. Unrendered Helm/Go (`{{ … }}`) and ytt
+ * (`#@`) templates, alias bombs and self-referencing aliases are input errors, never clean; so is an input that
+ * holds nothing doctor checks.
  */
 import jsyaml from 'js-yaml'
 
