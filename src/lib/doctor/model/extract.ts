@@ -40,6 +40,29 @@ function podSpecOf(obj: Obj): null | {spec: Obj; templateMeta: null | Obj} {
   return null
 }
 
+const SPEC_PATHS = [
+  ['spec'],
+  ['spec', 'template', 'spec'],
+  ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+  ['template', 'spec'],
+]
+
+/** The keys leading to the pod spec that analyze() reads (for `doctor --fix`), or null when there is none. */
+export function podSpecPath(obj: Obj): null | string[] {
+  const ps = podSpecOf(obj)
+  if (!ps) return null
+  for (const p of SPEC_PATHS) {
+    let v: unknown = obj
+    for (const k of p) v = (v as Obj | undefined)?.[k]
+    if (v === ps.spec) return p
+  }
+
+  return null
+}
+
+/** The container lists of a pod spec in the order analyze() reads them. */
+export const CONTAINER_LIST_KEYS = ['initContainers', 'containers', 'ephemeralContainers'] as const
+
 function isPodSpec(s: unknown): s is Obj {
   return Boolean(s && typeof s === 'object' && Array.isArray((s as Obj).containers))
 }

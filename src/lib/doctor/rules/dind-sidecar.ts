@@ -1,21 +1,15 @@
+import {dindReasons} from '../model/dind.js'
 import {describeObject} from '../model/types.js'
 import {ALL_INPUTS, inContainer, perContainer, q, type Rule} from './rule.js'
 
-const DIND_IMAGE = /\bdind\b/i
-const DOCKERD = /(^|[\s/])dockerd(\s|$)/
 /** A client pointed at a Docker daemon over plain tcp (CI jobs beside a docker:dind service). */
 const PLAIN_DOCKER_HOST = /^tcp:\/\/[^/]+:2375\b/
-const DIND_NAME = /^(docker|dind|dockerd)([-_.]|$)|(^|[-_.])dind([-_.]|$)/i
 
 export const dindSidecar: Rule = {
   check: perContainer((c, a) => {
-    const why: string[] = []
-    if (DIND_IMAGE.test(c.image)) why.push(`image ${c.image}`)
-    if (DOCKERD.test(c.cmd)) why.push('runs dockerd')
-    const dockerPorts = c.ports.filter((p) => p === 2375 || p === 2376)
-    if (c.sc.privileged && DIND_NAME.test(c.name)) why.push(`privileged container named ${q(c.name)}`)
-    if (c.sc.privileged && dockerPorts.length > 0) why.push(`privileged, exposes Docker port ${dockerPorts.join('/')}`)
+    const why = dindReasons(c)
     if (why.length === 0) return null
+    const dockerPorts = c.ports.filter((p) => p === 2375 || p === 2376)
     const notes: string[] = []
     if (c.sc.privileged) notes.push('privileged')
     if (
