@@ -25,6 +25,11 @@ Reads files and directories (-f, recursive: Kubernetes manifests as multi-docume
       description:
         'check the live cluster (all namespaces, or -n): workloads, their ConfigMaps, Fabric operator resources',
     }),
+    diff: Flags.boolean({
+      default: false,
+      dependsOn: ['fix'],
+      description: 'with --fix: print a unified diff of the fixes instead of writing files',
+    }),
     'fail-on': Flags.string({
       default: 'high',
       description: 'exit 1 when a finding has this severity or worse',
@@ -36,8 +41,19 @@ Reads files and directories (-f, recursive: Kubernetes manifests as multi-docume
         'file or directory to check: manifests, compose files, .gitlab-ci.yml, GitHub workflows (repeatable; "-" reads stdin)',
       multiple: true,
     }),
+    fix: Flags.boolean({
+      default: false,
+      description:
+        'rewrite the files for chaincode as a service (drop runtime-socket mounts and DinD sidecars, CORE_VM_ENDPOINT="", ccaas_builder); writes NAME.fixed.EXT beside each changed file',
+    }),
     format: Flags.string({default: 'text', description: 'report format (--json implies json)', options: [...FORMATS]}),
     'ignore-file': Flags.string({description: 'ignore file (default: .fabk8s-doctor.yaml when present)'}),
+    'in-place': Flags.boolean({
+      default: false,
+      dependsOn: ['fix'],
+      description: 'with --fix: replace the files themselves (atomically) instead of writing NAME.fixed.EXT',
+      exclusive: ['diff'],
+    }),
     'list-rules': Flags.boolean({default: false, description: 'list the rules and exit'}),
     output: Flags.string({char: 'o', description: 'write the report to this file instead of stdout'}),
   }
@@ -58,6 +74,7 @@ Reads files and directories (-f, recursive: Kubernetes manifests as multi-docume
       )
     if (!f.cluster && f.namespace) throw usageError('-n/--namespace only applies with --cluster')
 
+    if (f.fix) return this.fix()
     const {runDoctor} = await import('../lib/doctor/run.js')
     const report = await runDoctor({
       cluster: f.cluster ? {context: f.context, kubeconfig: f.kubeconfig, namespace: f.namespace} : undefined,
@@ -97,6 +114,39 @@ Reads files and directories (-f, recursive: Kubernetes manifests as multi-docume
     }
 
     if (report.summary.exitCode !== 0) throw new Errors.ExitError(report.summary.exitCode)
+    return undefined
+  }
+
+  /** --fix: plan, apply and write (or diff) the migration; the exit code is doctor's on the fixed output. */
+  private async fix(): Promise<undefined> {
+    const f = this.flags
+    if (f.cluster) throw usageError('--fix works on files (-f); for --cluster, fix the manifests the objects come from')
+    if (f.output) throw usageError('--output does not apply with --fix (use --json for the result)')
+    const mode = f.diff ? 'diff' : f['in-place'] ? 'in-place' : 'beside'
+    if (mode !== 'diff' && f.file!.includes('-'))
+      throw usageError('--fix cannot write back to stdin', 'add --diff to print the changes')
+    const {FixWriteError, runFix} = await import('../lib/doctor/fix/run.js')
+    let r
+    try {
+      r = await runFix({
+        failOn: f['fail-on'] as (typeof FAIL_ON)[number],
+        files: f.file!,
+        ignoreFile: f['ignore-file'],
+        mode,
+      })
+    } catch (error) {
+      if (error instanceof FixWriteError)
+        throw usageError(error.message, 'check that the folder is writable and has space')
+      throw error
+    }
+
+    if (this.jsonEnabled()) await write(JSON.stringify(r, null, 2) + '\n')
+    else {
+      const {renderFix} = await import('../lib/doctor/report/fix.js')
+      await write(renderFix(r))
+    }
+
+    if (r.summary.exitCode !== 0) throw new Errors.ExitError(r.summary.exitCode)
     return undefined
   }
 }

@@ -90,6 +90,36 @@ describe('fabk8s doctor (command)', () => {
     expect(r.stdout).to.contain('nope.yaml: no such file or directory')
   })
 
+  it('--fix writes NAME.fixed.yaml, --in-place replaces, --diff prints a diff; --json result; exit from the fixed output', async () => {
+    const d = await mkdtemp(path.join(os.tmpdir(), 'doctor-fix-cmd-'))
+    const f = path.join(d, 'peer.yaml')
+    const text = `# keep me\napiVersion: v1\nkind: Pod\nmetadata: {name: p0}\nspec:\n  containers:\n  - name: peer\n    image: hyperledger/fabric-peer:2.5\n    securityContext: {runAsNonRoot: true}\n    env:\n    - name: CORE_VM_ENDPOINT\n      value: unix:///host/var/run/docker.sock\n    volumeMounts:\n    - name: sock\n      mountPath: /host/var/run/docker.sock\n  volumes:\n  - name: sock\n    hostPath: {path: /var/run/docker.sock}\n`
+    await writeFile(f, text)
+    const diff = await runCli(['doctor', '--fix', '--diff', '-f', f], {cwd: d})
+    expect(diff.code, diff.stderr).to.equal(0)
+    expect(diff.stdout).to.contain('-      value: unix:///host/var/run/docker.sock\n+      value: ""')
+    expect(await readdir(d)).to.deep.equal(['peer.yaml'])
+    const beside = await runCli(['doctor', '--fix', '-f', f, '--json'], {cwd: d})
+    const r = json<{files: {output: string}[]; fixes: unknown[]; notFixed: unknown[]; summary: {exitCode: number}}>(
+      beside,
+    )
+    expect(beside.code).to.equal(0)
+    expect(r.files.map((x) => path.basename(x.output))).to.deep.equal(['peer.fixed.yaml'])
+    expect(r.notFixed).to.deep.equal([])
+    expect(await readFile(f, 'utf8')).to.equal(text)
+    const fixed = await readFile(path.join(d, 'peer.fixed.yaml'), 'utf8')
+    expect(fixed.startsWith('# keep me\n')).to.equal(true)
+    expect(fixed).to.not.contain('docker.sock')
+    const again = await runCli(['doctor', '-f', path.join(d, 'peer.fixed.yaml')], {cwd: d})
+    expect(again.code, again.stdout).to.equal(0)
+    const inPlace = await runCli(['doctor', '--fix', '--in-place', '-f', f], {cwd: d})
+    expect(inPlace.code, inPlace.stderr).to.equal(0)
+    expect(await readFile(f, 'utf8')).to.equal(fixed)
+    const stdin = await runCli(['doctor', '--fix', '-f', '-'], {cwd: d, input: text})
+    expect(stdin.code).to.equal(2)
+    expect(stdin.stdout + stdin.stderr).to.contain('--fix cannot write back to stdin')
+  })
+
   it('-f - reads stdin (helm template … | fabk8s doctor -f -)', async function () {
     corpus.call(this)
     const input = await readFile(F('07-ibm-bnok-docker-dind.yaml'), 'utf8')

@@ -53,6 +53,7 @@ export function unifiedDiff(text: string, edits: Edit[], oldName: string, newNam
     return {a: g.a, b: g.b, lines: splitLines(applyEdits(text.slice(from, to), local))}
   })
 
+  const newText = applyEdits(text, edits)
   const C = 3
   const out: string[] = [`--- ${oldName}`, `+++ ${newName}`]
   let i = 0
@@ -78,6 +79,7 @@ export function unifiedDiff(text: string, edits: Edit[], oldName: string, newNam
     }
 
     for (; pos < b0; pos++, oldCount++, newCount++) body.push(' ' + oldLines[pos])
+    if (b0 === oldLines.length) noNewlineMarks(body, !text.endsWith('\n'), !newText.endsWith('\n'))
     const oldStart = oldCount === 0 ? a0 : a0 + 1
     const newStart = newCount === 0 ? a0 + shift : a0 + shift + 1
     out.push(`@@ -${oldStart},${oldCount} +${newStart},${newCount} @@`, ...body)
@@ -86,4 +88,13 @@ export function unifiedDiff(text: string, edits: Edit[], oldName: string, newNam
   }
 
   return out.join('\n') + '\n'
+}
+
+/** `\\ No newline at end of file` after the last old and/or new line of the file's final hunk, as diff -u writes it. */
+function noNewlineMarks(body: string[], oldNoNl: boolean, newNoNl: boolean): void {
+  const MARK = String.raw`\ No newline at end of file`
+  const lastOf = (sides: string): number => body.findLastIndex((l) => sides.includes(l[0]))
+  const o = oldNoNl ? lastOf(' -') : -1
+  const n = newNoNl ? lastOf(' +') : -1
+  for (const i of [...new Set([n, o])].filter((i) => i >= 0).sort((a, b) => b - a)) body.splice(i + 1, 0, MARK)
 }

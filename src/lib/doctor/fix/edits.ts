@@ -174,4 +174,3 @@ export function sortEdits(edits: Edit[]): Edit[] {
 
   return out
 }
-

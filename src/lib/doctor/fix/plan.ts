@@ -189,7 +189,7 @@ class WorkloadFix {
     const p = podSpecPath(o.obj)
     const spec = p ? o.node.getIn(p, true) : null
     this.spec = isMap(spec) ? spec : null
-    const {containers} = (a.workload!)
+    const {containers} = a.workload!
     if (!this.spec) return
     for (const list of CONTAINER_LIST_KEYS) {
       const seq = this.spec.get(list, true)
@@ -246,7 +246,6 @@ class WorkloadFix {
         rule,
       })
     this.changed = true
-
   }
 
   private appendEnv(n: ContainerNode, items: string[], rule: string, change: string): void {

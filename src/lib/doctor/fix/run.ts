@@ -109,8 +109,8 @@ export async function runFix(opts: FixOptions): Promise<FixResult> {
       diff = unifiedDiff(
         src.text,
         edits,
-        `a/${src.file}`,
-        `b/${opts.mode === 'beside' ? besidePath(src.file) : src.file}`,
+        `a/${src.file.replace(/^\/+/, '')}`,
+        `b/${(opts.mode === 'beside' ? besidePath(src.file) : src.file).replace(/^\/+/, '')}`,
       )
     } catch (error) {
       if (!(error instanceof CannotEdit)) throw error

@@ -1,0 +1,33 @@
+/** The text result of `doctor --fix`: the diffs (with --diff), each fix, what was not fixed and why, a summary. */
+import type {FixResult} from '../fix/run.js'
+
+import {visible} from './text.js'
+
+export function renderFix(r: FixResult): string {
+  const out: string[] = []
+  if (r.summary.mode === 'diff')
+    for (const f of r.files)
+      out.push(
+        f.diff
+          .trimEnd()
+          .split('\n')
+          .map((l) => visible(l))
+          .join('\n'),
+      )
+  for (const f of r.fixes) out.push(`fixed ${visible(`${f.file}:${f.line}`)} [${f.rule}] ${visible(f.change)}`)
+  for (const n of r.notFixed)
+    out.push(
+      `not fixed ${visible(`${n.file ?? '<cluster>'}:${n.line ?? '?'}`)} [${n.rule}] ${visible(n.message)} — ${visible(n.reason)}`,
+    )
+  for (const e of r.errors)
+    out.push(`error ${visible(`${e.file ?? ''}${e.line ? ':' + e.line : ''}`)} ${visible(e.message)} (not changed)`)
+  const s = r.summary
+  const where =
+    s.mode === 'diff'
+      ? 'nothing written (--diff)'
+      : r.files.map((f) => visible(f.output ?? '')).join(', ') || 'nothing to write'
+  out.push(
+    `doctor --fix: ${s.fixes} fix(es) in ${s.filesChanged} file(s), ${s.notFixed} finding(s) not fixed, ${r.otherFindings} other finding(s), ${s.errors} input error(s); ${where}; exit ${s.exitCode}`,
+  )
+  return out.join('\n') + '\n'
+}
