@@ -21,7 +21,7 @@ function onlyDiffLinesChanged(before: string, after: string, diff: string): void
 function patched(dir: string, file: string, diff: string): string {
   const copy = path.join(dir, 'patched-' + path.basename(file))
   cpSync(file, copy)
-  const r = spawnSync('patch', ['-s', '-o', '-', copy], {encoding: 'utf8', input: diff})
+  const r = spawnSync('patch', ['-s', '-o', '-', copy], {cwd: dir, encoding: 'utf8', input: diff})
   expect(r.status, r.stderr).to.equal(0)
   return r.stdout
 }
