@@ -8,7 +8,7 @@ import {parseAllDocuments} from 'yaml'
 import {FIXED_RULES} from '../../../src/lib/doctor/fix/plan.js'
 import {besidePath, runFix} from '../../../src/lib/doctor/fix/run.js'
 import {runDoctor} from '../../../src/lib/doctor/run.js'
-import {CORPUS} from './helpers.js'
+import {CORPUS, ROOT} from './helpers.js'
 
 /** Every line of `before` that the diff does not mark as removed is in `after`, in order (nothing else changed). */
 function onlyDiffLinesChanged(before: string, after: string, diff: string): void {
@@ -140,6 +140,25 @@ describe('doctor --fix (issue 14 #3)', () => {
     onlyDiffLinesChanged(PEER, out, d.files[0].diff)
   })
 
+  it("README's walk-through: the builder env lands where the emptied volumeMounts key was removed", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'doctor-fix-walk-'))
+    const file = path.join(dir, 'peer.yaml')
+    cpSync(path.join(ROOT, 'test', 'fixtures', 'doctor', 'fix-walkthrough-peer.yaml'), file)
+    const r = await runFix({files: [file], mode: 'in-place', noDefaultIgnoreFile: true})
+    const out = readFileSync(file, 'utf8')
+    expect(out).to.include(
+      `            - name: CORE_VM_ENDPOINT\n              value: ""\n            - name: CORE_CHAINCODE_EXTERNALBUILDERS\n`,
+    )
+    expect(out).to.include(`value: '{"peername":"peer0.org1"}'\n`)
+    expect(out).to.not.match(/volumeMounts|volumes|docker\.sock/)
+    expect(r.fixes.map((f) => f.rule).sort()).to.deep.equal([
+      'docker-socket-mount',
+      'docker-socket-mount',
+      'peer-no-external-builder',
+      'peer-vm-endpoint',
+    ])
+  })
+
   it('shared corpus: output parses, re-running doctor shows none of the fixed rules except those listed, the diff is the whole change', async function () {
     if (!CORPUS) {
       console.log('      skipped: the shared doctor corpus is not found')
@@ -159,7 +178,7 @@ describe('doctor --fix (issue 14 #3)', () => {
       for (const d of parseAllDocuments(after) as unknown as {errors: unknown[]}[])
         expect(d.errors, f.file).to.deep.equal([])
       const before = readFileSync(path.join(CORPUS!, path.basename(f.file)), 'utf8')
-      const {diff} = (diffRun.files.find((x) => x.file === f.file)!)
+      const {diff} = diffRun.files.find((x) => x.file === f.file)!
       expect(patched(dir, path.join(CORPUS!, path.basename(f.file)), diff), f.file).to.equal(after)
       onlyDiffLinesChanged(before, after, diff)
     }

@@ -153,7 +153,10 @@ export function applyEdits(text: string, edits: Edit[]): string {
 
 /** Sorted, duplicates dropped; an edit inside another removal is dropped; other overlaps are refused. */
 export function sortEdits(edits: Edit[]): Edit[] {
-  const sorted = [...edits].sort((a, b) => a.from - b.from || b.to - a.to)
+  // at one offset, insertions come before a removal starting there (they belong before its text, not in it)
+  const sorted = [...edits].sort(
+    (a, b) => a.from - b.from || Number(a.from !== a.to) - Number(b.from !== b.to) || b.to - a.to,
+  )
   const out: Edit[] = []
   for (const e of sorted) {
     const prev = out.at(-1)
