@@ -10,7 +10,7 @@ import type {Duplex} from 'node:stream'
 import net from 'node:net'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {FramedStream, HELLO, OPEN, PROTOCOL_VERSION, RST, splice} from './relay/program.js'
+import {ACK, FramedStream, HELLO, OPEN, PROTOCOL_VERSION, RST, splice} from './relay/program.js'
 
 export interface PeerConnection {
   /** The relay's number for the connection (counts up from 1 per relay pod). */
@@ -111,6 +111,7 @@ export class TunnelPool {
       }
 
       taken = true
+      ft.send(ACK)
       this.idleOrOpening.delete(stream)
       this.failures = 0
       this.fill()

@@ -13,7 +13,7 @@ import os from 'node:os'
 import tls from 'node:tls'
 import {fileURLToPath} from 'node:url'
 
-import {startRelay} from '../../../src/lib/dev/relay/program.js'
+import {encodeFrame, HELLO, startRelay} from '../../../src/lib/dev/relay/program.js'
 import {connectWithRetry, type PeerClosed, type PeerConnection, TunnelPool} from '../../../src/lib/dev/tunnel.js'
 import {generateChaincodeTls} from '../../../src/lib/tls/certs.js'
 
@@ -70,9 +70,9 @@ describe('dev tunnel: relay ↔ idle streams ↔ local chaincode, with real sock
     for (const c of cleanups.splice(0).reverse()) await c()
   })
 
-  async function rig(o: {local?: net.Server; size?: number; waitMs?: number} = {}) {
+  async function rig(o: {ackMs?: number; local?: net.Server; size?: number; waitMs?: number} = {}) {
     const logs: string[] = []
-    const relay = await startRelay({log: (l) => logs.push(l), port: 0, tunnelPort: 0, waitMs: o.waitMs})
+    const relay = await startRelay({ackMs: o.ackMs, log: (l) => logs.push(l), port: 0, tunnelPort: 0, waitMs: o.waitMs})
     cleanups.push(() => relay.close())
     const local = o.local ?? halfCloseServer()
     const localPort = await listen(local)
@@ -109,6 +109,38 @@ describe('dev tunnel: relay ↔ idle streams ↔ local chaincode, with real sock
     // the stream that was taken is replaced: the relay has two idle streams again
     await until('a replacement stream', () => t.relay.idle() === 2)
     expect(t.opened).to.have.length(3)
+  })
+
+  it('a connection that leaves without a word (a kubelet TCP probe) takes no stream and is no peer connection', async () => {
+    const t = await rig()
+    t.pool.start()
+    await until('two idle streams at the relay', () => t.relay.idle() === 2)
+    for (let i = 0; i < 5; i++)
+      await new Promise<void>((resolve) => {
+        const s = net.connect({host: '127.0.0.1', port: t.relay.port}, () => s.end())
+        s.on('close', () => resolve())
+      })
+    await sleep(100)
+    expect(t.peers).to.deep.equal([])
+    expect(t.relay.idle()).to.equal(2)
+    expect(t.opened).to.have.length(2)
+    expect((await exchange(t.relay.port, 'then a peer')).toString()).to.equal('THEN A PEER')
+  })
+
+  it('a stream that died unnoticed gives no ACK: the relay tries the next one and the peer’s bytes still arrive', async () => {
+    const t = await rig({ackMs: 300, size: 1})
+    // a stale stream: it said HELLO, then went silent (its fabk8s end is gone and the relay has not noticed)
+    const stale = await plainStream(t.relay.tunnelPort)()
+    cleanups.push(() => {
+      stale.destroy()
+    })
+    stale.write(encodeFrame(HELLO, '{"v":1}'))
+    await until('the stale stream idle', () => t.relay.idle() === 1)
+    t.pool.start()
+    await until('the pool’s stream idle too', () => t.relay.idle() === 2)
+    expect((await exchange(t.relay.port, 'still here')).toString()).to.equal('STILL HERE')
+    expect(t.logs.join('\n')).to.match(/stream gave no answer within 0\.3s; trying another/)
+    expect(t.peers).to.have.length(1)
   })
 
   it('keeps data intact both ways under backpressure: 8 MiB each way, checked by hash', async () => {

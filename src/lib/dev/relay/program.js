@@ -17,6 +17,10 @@
  *   fabk8s → relay  HELLO {"v":1}         first frame of every stream: it is open and idle
  *   relay → fabk8s  OPEN {"id","peer"}    the stream is now taken by a peer connection; fabk8s connects it to the
  *                                         local chaincode and opens a replacement stream
+ *   fabk8s → relay  ACK                   the stream is alive and taken: only now does the relay send the peer's
+ *                                         bytes. A stream that died unnoticed (fabk8s restarted, the API server
+ *                                         dropped it) gives no ACK, and the relay tries the next one: the peer's
+ *                                         bytes are still in hand, so nothing is lost
  *   both ways       DATA bytes            the connection's bytes
  *   both ways       FIN                   the sender's side of the connection ended (a TCP half-close)
  *   both ways       RST reason            the connection failed; the receiver resets its socket
@@ -32,6 +36,7 @@ export const OPEN = 2
 export const DATA = 3
 export const FIN = 4
 export const RST = 5
+export const ACK = 6
 export const PROTOCOL_VERSION = 1
 const HEADER = 5
 /** Largest payload a frame may carry; bigger chunks are split. */
@@ -87,7 +92,7 @@ export class FramedStream {
     while (this.buf.length >= HEADER) {
       const type = this.buf.readUInt8(0)
       const length = this.buf.readUInt32BE(1)
-      if (type < HELLO || type > RST || length > MAX_PAYLOAD)
+      if (type < HELLO || type > ACK || length > MAX_PAYLOAD)
         throw new Error(`tunnel protocol: bad frame (type ${type}, length ${length})`)
       if (this.buf.length < HEADER + length) break
       const payload = this.buf.subarray(HEADER, HEADER + length)
@@ -240,6 +245,8 @@ function listen(server, port, host) {
  * @property {string} [tunnelHost] address of the tunnel port (default 127.0.0.1)
  * @property {number} [waitMs] how long a peer connection waits for an idle stream (default 20 s)
  * @property {number} [helloMs] how long a new stream has to say HELLO (default 10 s)
+ * @property {number} [ackMs] how long a stream has to answer OPEN with ACK before the next one is tried (default 5 s)
+ * @property {number} [firstByteMs] how long a peer connection may stay silent before it is dropped (default 60 s)
  * @property {(line: string) => void} [log]
  */
 
@@ -252,6 +259,8 @@ export async function startRelay(o) {
   const log = o.log ?? ((/** @type {string} */ line) => console.log(line))
   const waitMs = o.waitMs ?? 20_000
   const helloMs = o.helloMs ?? 10_000
+  const firstByteMs = o.firstByteMs ?? 60_000
+  const ackMs = o.ackMs ?? 5000
   /** @type {FramedStream[]} */
   const idle = []
   /** @type {{peer: import('node:net').Socket, timer: NodeJS.Timeout}[]} */
@@ -268,13 +277,39 @@ export async function startRelay(o) {
     const id = ++nextId
     const from = `${peer.remoteAddress}:${peer.remotePort}`
     ft.send(OPEN, JSON.stringify({id, peer: from}))
-    log(`relay: connection ${id} from ${from} → fabk8s dev (${idle.length} idle stream(s) left)`)
-    const t0 = Date.now()
-    splice(peer, ft).then((r) =>
-      log(
-        `relay: connection ${id} ended after ${((Date.now() - t0) / 1000).toFixed(1)}s (${r.reason}; ${r.fromPlain} bytes in, ${r.toPlain} out)`,
-      ),
-    )
+    const s = ft.stream
+    /** @param {string} why */
+    const abandon = (why) => {
+      clearTimeout(timer)
+      s.off('end', gone)
+      s.off('close', gone)
+      s.destroy()
+      if (peer.destroyed) return
+      log(`relay: connection ${id} from ${from}: stream ${why}; trying another`)
+      assign(peer)
+    }
+
+    const gone = () => abandon('closed before it answered')
+    const timer = setTimeout(() => abandon(`gave no answer within ${ackMs / 1000}s`), ackMs)
+    s.once('end', gone)
+    s.once('close', gone)
+    ft.onFrame = (type) => {
+      if (type !== ACK) {
+        abandon(`sent frame ${type} instead of ACK`)
+        return
+      }
+
+      clearTimeout(timer)
+      s.off('end', gone)
+      s.off('close', gone)
+      log(`relay: connection ${id} from ${from} → fabk8s dev (${idle.length} idle stream(s) left)`)
+      const t0 = Date.now()
+      splice(peer, ft).then((r) =>
+        log(
+          `relay: connection ${id} ended after ${((Date.now() - t0) / 1000).toFixed(1)}s (${r.reason}; ${r.fromPlain} bytes in, ${r.toPlain} out)`,
+        ),
+      )
+    }
   }
 
   /** @param {FramedStream} ft */
@@ -313,17 +348,14 @@ export async function startRelay(o) {
     sock.on('error', () => {})
   })
 
-  const peers = net.createServer({allowHalfOpen: true, noDelay: true}, (peer) => {
-    sockets.add(peer)
-    peer.on('close', () => sockets.delete(peer))
-    peer.on('error', () => {})
+  /** @param {import('node:net').Socket} peer */
+  const assign = (peer) => {
     const ft = idle.shift()
     if (ft) {
       pair(peer, ft)
       return
     }
 
-    peer.pause()
     const from = `${peer.remoteAddress}:${peer.remotePort}`
     log(`relay: connection from ${from} waits: no idle stream from fabk8s dev`)
     const entry = {
@@ -342,6 +374,29 @@ export async function startRelay(o) {
         clearTimeout(entry.timer)
         waiting.splice(i, 1)
       }
+    })
+  }
+
+  // A connection takes a stream only once it sends its first bytes. The peers speak first (a TLS ClientHello,
+  // the HTTP/2 preface), while the kubelet's TCP probes and port scans connect and leave without a word: they
+  // must not use up streams nor show up as peer connections.
+  const peers = net.createServer({allowHalfOpen: true, noDelay: true}, (peer) => {
+    sockets.add(peer)
+    peer.on('close', () => sockets.delete(peer))
+    peer.on('error', () => {})
+    const silent = setTimeout(() => peer.destroy(), firstByteMs)
+    const quiet = () => {
+      clearTimeout(silent)
+      peer.destroy()
+    }
+
+    peer.once('end', quiet)
+    peer.once('data', (/** @type {Buffer} */ first) => {
+      clearTimeout(silent)
+      peer.off('end', quiet)
+      peer.pause()
+      peer.unshift(first)
+      assign(peer)
     })
   })
 
