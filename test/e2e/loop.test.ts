@@ -10,36 +10,16 @@
 import type {CoreV1Api} from '@kubernetes/client-node'
 
 import {expect} from 'chai'
-import {readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {mkdtemp} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
-import {parseDocument} from 'yaml'
 
 import type {UpResult} from '../../src/lib/up/up.js'
 
-import {type Fabnet, fabnetOrSkip, networkYaml} from '../lib/fabric/fabnet.js'
-import {type BedNode, bedNodeOrSkip, NODE_SELECTOR_ANNOTATION, nodePort} from '../support/bed.js'
-import {type CliResult, json, runCli} from '../support/cli.js'
+import {type Fabnet, fabnetOrSkip} from '../lib/fabric/fabnet.js'
+import {BedProjects, CONTRACT, type BedProject as E2EProject, type Language} from '../support/bed-project.js'
+import {type BedNode, bedNodeOrSkip} from '../support/bed.js'
+import {json} from '../support/cli.js'
 import {buildNetwork, cleanup, dockerCmd, goBaseImage, nodeBaseImage, requireDocker, uniq} from '../support/docker.js'
-
-type Language = 'go' | 'javascript' | 'typescript'
-
-/** The contract source file of each scaffold, and the error text its ReadAsset gives for a missing asset. */
-const CONTRACT: Record<Language, string> = {
-  go: 'chaincode/asset.go',
-  javascript: 'lib/asset.js',
-  typescript: 'src/asset.ts',
-}
-
-interface E2EProject {
-  dir: string
-  /** Run the CLI in the project, against the bed's cluster. */
-  fabk8s(...args: string[]): Promise<CliResult>
-  name: string
-  namespace: string
-  port: number
-}
 
 const actions = (r: UpResult) => Object.fromEntries(r.steps.map((s) => [s.step, s.action]))
 const oneLine = (s: string) => s.trim().split('\n').filter(Boolean)
@@ -52,8 +32,7 @@ describe('the whole loop on a real node: init → up → invoke through the peer
   let dockerNetwork: string | undefined
   const base: Partial<Record<Language, string>> = {}
   const images: string[] = []
-  const namespaces: string[] = []
-  const dirs: string[] = []
+  let projects: BedProjects
 
   before(async function () {
     await requireDocker(this)
@@ -63,13 +42,13 @@ describe('the whole loop on a real node: init → up → invoke through the peer
     const kc = new k8s.KubeConfig()
     kc.loadFromFile(bed.kubeconfig)
     core = kc.makeApiClient(k8s.CoreV1Api)
+    projects = new BedProjects(bed, net, core)
     dockerNetwork = await buildNetwork()
   })
 
   after(async () => {
-    for (const ns of namespaces) await core?.deleteNamespace({name: ns}).catch(() => {})
+    await projects?.cleanup()
     await cleanup({images})
-    for (const d of dirs) rmSync(d, {force: true, recursive: true})
   })
 
   async function baseImage(language: Language): Promise<string> {
@@ -77,56 +56,8 @@ describe('the whole loop on a real node: init → up → invoke through the peer
     return base[language]!
   }
 
-  /** `fabk8s init` a project, then point its fabk8s.yaml at the bed: network, kind cluster, NodePort address. */
-  async function initProject(language: Language, o: {clientAuth?: boolean; tls?: boolean} = {}): Promise<E2EProject> {
-    const name = `e2e-${language.slice(0, 2)}${o.tls ? (o.clientAuth ? 'm' : 't') : ''}-${uniq()}`
-    const namespace = `ns-${name}`
-    const port = nodePort()
-    const parent = await mkdtemp(path.join(tmpdir(), 'fabk8s-e2e-'))
-    dirs.push(parent)
-    const dir = path.join(parent, name)
-    const address = `${bed.nodeIp}:${port}`
-    const init = await runCli([
-      'init',
-      name,
-      '--language',
-      language,
-      '--namespace',
-      namespace,
-      '--cluster',
-      bed.cluster,
-      '--channel',
-      net.channel,
-      '--dir',
-      dir,
-      '--yes',
-      ...(o.tls ? ['--tls', '--address', address, '--node-port', String(port)] : []),
-    ])
-    expect(init.code, init.stderr).to.equal(0)
-
-    // the parts of fabk8s.yaml a user edits for this network: where the peers are, and how they reach the pod
-    const file = path.join(dir, 'fabk8s.yaml')
-    const doc = parseDocument(readFileSync(file, 'utf8'))
-    doc.setIn(['chaincode', 'address'], address)
-    doc.setIn(['chaincode', 'service'], doc.createNode({nodePort: port, type: 'NodePort'}))
-    if (o.clientAuth) doc.setIn(['chaincode', 'tls'], doc.createNode({clientAuth: true, enabled: true}))
-    doc.delete('network')
-    writeFileSync(file, String(doc) + networkYaml(net))
-
-    // the namespace, annotated so its pods run on the real node (not on the kwok nodes)
-    await core.createNamespace({
-      body: {metadata: {annotations: {[NODE_SELECTOR_ANNOTATION]: bed.selector}, name: namespace}},
-    })
-    namespaces.push(namespace)
-    const env = {KUBECONFIG: bed.kubeconfig}
-    return {
-      dir,
-      fabk8s: (...args) => runCli(args, {cwd: dir, env, timeoutMs: 900_000}),
-      name,
-      namespace,
-      port,
-    }
-  }
+  const initProject = (language: Language, o: {clientAuth?: boolean; tls?: boolean} = {}) =>
+    projects.create(language, o)
 
   async function up(p: E2EProject, language: Language): Promise<UpResult> {
     const args = ['up', '--json', '--timeout', '180s', '--base-image', await baseImage(language)]

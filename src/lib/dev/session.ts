@@ -1,0 +1,380 @@
+/**
+ * `fabk8s dev` in local mode: the chaincode runs on this machine and the peers keep dialing the address in
+ * connection.json, where a relay now stands in for the chaincode's pods and carries each connection back here
+ * through port-forward streams (nothing on this machine is reachable from the cluster, nor needs to be).
+ *
+ * Set-up: package ID → register when the definition is not committed yet (as `fabk8s up` does) → relay image
+ * (made here, loaded into the kind nodes) → swap the Deployment's pods for the relay → build and start the local
+ * chaincode (in parallel with the relay) → open the tunnel → check that the chaincode answers through the peers.
+ * Then it runs until the signal aborts, and puts the Deployment back as it was.
+ */
+import net from 'node:net'
+import os from 'node:os'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import type {KubeClients, KubeOptions} from '../kube/client.js'
+import type {ProjectConfig} from '../project/schema.js'
+import type {DevEvent, DevListener, SetupStep} from './events.js'
+import type {Runner} from './local/runner.js'
+import type {RestoreOutcome, RestorePlan} from './swap.js'
+import type {TunnelPool} from './tunnel.js'
+
+import {FabError, messageOf} from '../errors.js'
+
+export interface LocalDevOptions extends KubeOptions {
+  /** kind cluster to load the relay image into (default fabk8s.yaml kind.cluster). */
+  cluster?: string
+  /** Open the runtime's debugger. */
+  debug: boolean
+  /** Debugger port; 0: any free port; default: the runtime's usual one (Node 9229, Delve 2345). */
+  debugPort?: number
+  /** Where the local chaincode listens (127.0.0.1); 0: any free port; default: chaincode.port. */
+  localPort?: number
+  namespace?: string
+  /** Build the relay FROM this image instead of importing this machine's node. */
+  relayBaseImage?: string
+  /** Use this relay image as it is (no build, no load): e.g. one pushed to the cluster's registry. */
+  relayImage?: string
+  /** Aborting ends the session (Ctrl-C): stop, then restore the Deployment. */
+  signal: AbortSignal
+  /** Idle tunnel streams kept open (default 3). */
+  streams?: number
+  /** Rollout and readiness timeout. */
+  timeoutMs: number
+}
+
+export interface LocalDevResult {
+  debugPort?: number
+  localPort: number
+  mode: 'local'
+  namespace: string
+  packageId: string
+  peerConnections: number
+  relayImage?: string
+  restarts: number
+  /** What happened to the Deployment at the end. */
+  restore: 'not-swapped' | RestoreOutcome
+  seconds: number
+}
+
+const DEFAULT_DEBUG_PORT = {go: 2345, javascript: 9229, typescript: 9229} as const
+
+const since = (t: bigint) => Math.round(Number(process.hrtime.bigint() - t) / 1e7) / 100
+
+/** A port that is free on 127.0.0.1 now (0 asks the system for one). */
+export async function freePort(port: number, what: string, flag: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer()
+    s.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new FabError('USAGE', `${what}: port ${port} on 127.0.0.1 is in use (${error.code ?? error.message})`, {
+          hint: `pass ${flag} N for another port, or ${flag} 0 for any free one`,
+        }),
+      ),
+    )
+    s.listen(port, '127.0.0.1', () => {
+      const got = (s.address() as net.AddressInfo).port
+      s.close(() => resolve(got))
+    })
+  })
+}
+
+/** Who runs this session, for the Deployment's annotation (`user@host pid N since ISO`). */
+export function sessionId(): string {
+  let user = 'someone'
+  try {
+    user = os.userInfo().username
+  } catch {
+    // no passwd entry (containers): keep the placeholder
+  }
+
+  return `${user}@${os.hostname()} pid ${process.pid} since ${new Date().toISOString()}`
+}
+
+export async function runLocalDev(
+  project: ProjectConfig,
+  opts: LocalDevOptions,
+  emit: DevListener,
+): Promise<LocalDevResult> {
+  const started = process.hrtime.bigint()
+  const namespace = opts.namespace ?? project.kubernetes.namespace
+  const cluster = opts.cluster ?? project.kind.cluster
+  const session = sessionId()
+  const counts = {peers: 0, restarts: 0}
+  const out = (e: DevEvent) => {
+    if (e.type === 'restarted') counts.restarts++
+    if (e.type === 'peer') counts.peers++
+    emit(e)
+  }
+
+  const step = async <T>(name: SetupStep, start: string, fn: () => Promise<{detail: string; value: T}>) => {
+    const t = process.hrtime.bigint()
+    out({detail: start, status: 'start', step: name, type: 'step'})
+    try {
+      const r = await fn()
+      out({detail: r.detail, seconds: since(t), status: 'done', step: name, type: 'step'})
+      return r.value
+    } catch (error) {
+      out({detail: messageOf(error), seconds: since(t), status: 'failed', step: name, type: 'step'})
+      throw error
+    }
+  }
+
+  const skip = (name: SetupStep, detail: string) => out({detail, status: 'skipped', step: name, type: 'step'})
+  const aborted = () => {
+    if (opts.signal.aborted) throw new FabError('ABORTED', 'interrupted during set-up')
+  }
+
+  // ports first: a clash is a usage error, found before anything changes
+  const localPort = await freePort(opts.localPort ?? project.chaincode.port, 'the local chaincode', '--local-port')
+  const debugPort = opts.debug
+    ? await freePort(opts.debugPort ?? DEFAULT_DEBUG_PORT[project.language], 'the debugger', '--debug-port')
+    : undefined
+
+  let c: KubeClients | undefined
+  let plan: RestorePlan | undefined
+  let runner: Runner | undefined
+  let pool: TunnelPool | undefined
+  let relayImage: string | undefined
+  let restore: LocalDevResult['restore'] = 'not-swapped'
+
+  const putBack = async () => {
+    await pool?.stop()
+    await runner?.stop()
+    if (c && plan) {
+      const t = process.hrtime.bigint()
+      out({detail: `putting deployment/${project.name} back`, status: 'start', step: 'restore', type: 'step'})
+      const {swapOut} = await import('./swap.js')
+      const r = await swapOut(c, {name: project.name, namespace, plan, session})
+      restore = r.outcome
+      if (r.outcome === 'restored') {
+        const {runsOf} = await import('./swap.js')
+        const {waitForRollout} = await import('../kube/rollout.js')
+        const runs = runsOf(plan.applied!)
+        await waitForRollout(c, {...runs, name: project.name, namespace, timeoutMs: opts.timeoutMs})
+      }
+
+      const detail = {
+        deleted: `deleted deployment/${project.name} (there was none before fabk8s dev)`,
+        restored: `deployment/${project.name} is back as it was (${plan.applied ? (await import('./swap.js')).runsOf(plan.applied).image : ''}) and rolled out`,
+        'taken-over': `left deployment/${project.name} alone: another fabk8s dev took it over (${r.by})`,
+      }[r.outcome]
+      out({detail, seconds: since(t), status: 'done', step: 'restore', type: 'step'})
+    }
+  }
+
+  try {
+    const packageId = await step('package', 'computing the package ID', async () => {
+      const {buildPackage} = await import('../fabric/package.js')
+      const p = await buildPackage(project)
+      return {detail: `package ID ${p.packageId} (unchanged by code changes)`, value: p.packageId}
+    })
+
+    // the local chaincode builds while the relay is made and swapped in
+    const {localEnv} = await import('./local/env.js')
+    const {createRunner} = await import('./local/runner.js')
+    runner = createRunner({
+      debugPort,
+      emit: out,
+      env: localEnv(project, packageId, {host: '127.0.0.1', port: localPort}),
+      port: localPort,
+      project,
+    })
+    const localReady = step('local', `building and starting: ${runner.describe()}`, async () => {
+      await runner!.start()
+      const listening = await isListening(localPort)
+      return {
+        detail: listening
+          ? `listening on 127.0.0.1:${localPort}${debugPort === undefined ? '' : `, debugger on 127.0.0.1:${debugPort}`}`
+          : 'not running: fix the errors above and save',
+        value: listening,
+      }
+    })
+    localReady.catch(() => {})
+
+    if (project.network) {
+      await step('register', 'checking the chaincode definition on the channel', async () => {
+        const {register, status} = await import('../fabric/ops.js')
+        const s = await status(project)
+        const needs = [
+          ...s.peers.filter((p) => !p.hasPackage).map((p) => `install on ${p.address}`),
+          ...s.orgs.filter((o) => !o.upToDate).map((o) => `approve for ${o.mspId}`),
+          ...(s.plan.commit ? [`commit sequence ${s.plan.sequence}`] : []),
+        ]
+        if (needs.length === 0)
+          return {detail: `sequence ${s.plan.sequence} committed on ${s.channel} with this package`, value: undefined}
+        aborted()
+        const r = await register(project, {json: true})
+        return {detail: `sequence ${r.sequence}: ${needs.join(', ')}`, value: undefined}
+      })
+    } else skip('register', 'no network in fabk8s.yaml')
+
+    aborted()
+    relayImage = await step('relay-image', 'making the relay image', async () => {
+      const {ensureRelayImage} = await import('./relay/image.js')
+      const img = await ensureRelayImage({baseImage: opts.relayBaseImage, image: opts.relayImage})
+      if (img.how === 'given') return {detail: `${img.image} (given; not loaded)`, value: img.image}
+      const {load} = await import('../image/load.js')
+      const r = await load({cluster, image: img.image, json: true})
+      const loaded = r.nodes.filter((n) => n.action === 'loaded').length
+      const made = img.made ? `made (${img.how === 'import' ? "this machine's node" : 'from a base image'})` : 'reused'
+      return {
+        detail: `${img.image} ${made}; ${loaded > 0 ? `loaded into ${loaded} node(s)` : 'already on every node'} of ${cluster}`,
+        value: img.image,
+      }
+    })
+
+    aborted()
+    const {connect} = await import('../kube/client.js')
+    c = await connect({...opts, namespace, project})
+    const kube = c
+    await step('swap', `swapping deployment/${project.name}'s pods for the relay`, async () => {
+      const {applyManifest, ensureNamespace} = await import('../kube/apply.js')
+      const {readTlsFiles, renderManifests} = await import('../kube/manifests.js')
+      const rendered = renderManifests(project, {
+        image: project.image,
+        namespace,
+        packageId,
+        tls: await readTlsFiles(project),
+      })
+      await ensureNamespace(kube, rendered[0])
+      for (const m of rendered.filter((x) => x.kind === 'Secret' || x.kind === 'Service')) await applyManifest(kube, m)
+      const {swapIn} = await import('./swap.js')
+      plan = await swapIn(kube, project, {image: relayImage!, namespace, packageId, session})
+      const {waitForRollout} = await import('../kube/rollout.js')
+      await waitForRollout(kube, {
+        image: relayImage!,
+        name: project.name,
+        namespace,
+        packageId,
+        signal: opts.signal,
+        timeoutMs: opts.timeoutMs,
+      })
+      const was = plan.leftBy
+        ? `repaired what a session that did not exit cleanly left (${plan.leftBy})`
+        : plan.applied
+          ? `it ran ${(await import('./swap.js')).runsOf(plan.applied).image}`
+          : 'there was no Deployment before'
+      return {detail: `the relay runs in namespace ${namespace}; ${was}`, value: undefined}
+    })
+
+    aborted()
+    const {tunnelPortFor} = await import('./relay/manifest.js')
+    const tunnelPort = tunnelPortFor(project.chaincode.port)
+    await step('tunnel', 'opening port-forward streams to the relay', async () => {
+      const {openPortForward} = await import('./portforward.js')
+      const {connectWithRetry, TunnelPool} = await import('./tunnel.js')
+      let pod: string | undefined
+      pool = new TunnelPool({
+        connectLocal: () => connectWithRetry(localPort, {signal: opts.signal, waitMs: 30_000}),
+        onPeer: (p) => out({...p, type: 'peer'}),
+        onPeerClosed: (p) => out({...p, type: 'peer-closed'}),
+        onStreamsOk: () => out({type: 'tunnel'}),
+        onStreamTrouble(message) {
+          pod = undefined
+          out({message, type: 'tunnel'})
+        },
+        async open() {
+          pod ??= await relayPod(kube, namespace, session)
+          try {
+            return await openPortForward({kc: kube.kc, namespace, pod, port: tunnelPort})
+          } catch (error) {
+            pod = undefined
+            throw error
+          }
+        },
+        size: opts.streams ?? 3,
+      })
+      pod = await relayPod(kube, namespace, session)
+      pool.start()
+      return {
+        detail: `${opts.streams ?? 3} idle streams to pod ${pod} (port ${tunnelPort}, loopback only)`,
+        value: undefined,
+      }
+    })
+
+    const listening = await localReady
+    if (project.network && listening) {
+      await step('answers', 'asking the chaincode for its metadata through the peers', async () => {
+        const {callChaincodeFor} = await import('../fabric/ops.js')
+        const deadline = Date.now() + opts.timeoutMs
+        for (let attempt = 1; ; attempt++) {
+          aborted()
+          try {
+            await callChaincodeFor(project, {args: [], fn: 'org.hyperledger.fabric:GetMetadata', submit: false})
+            return {detail: `answered through the peers${attempt > 1 ? ` (attempt ${attempt})` : ''}`, value: undefined}
+          } catch (error) {
+            if (Date.now() > deadline)
+              throw new FabError(
+                'ROLLOUT',
+                `the local chaincode did not answer through the peers within ${Math.round(opts.timeoutMs / 1000)}s: ${messageOf(error)}`,
+                {
+                  hint:
+                    'the peers dial chaincode.address in fabk8s.yaml; it must reach the Service in namespace ' +
+                    namespace,
+                },
+              )
+            await sleep(1000)
+          }
+        }
+      })
+    } else if (project.network) skip('answers', 'the local chaincode is not running yet')
+    else skip('answers', 'no network in fabk8s.yaml')
+
+    out({
+      debug:
+        debugPort === undefined ? undefined : {kind: project.language === 'go' ? 'delve' : 'node', port: debugPort},
+      local: `127.0.0.1:${localPort}`,
+      relay: `deployment/${project.name} in namespace ${namespace}`,
+      type: 'ready',
+    })
+    await new Promise<void>((resolve) => {
+      if (opts.signal.aborted) resolve()
+      else opts.signal.addEventListener('abort', () => resolve(), {once: true})
+    })
+    await putBack()
+    return {
+      debugPort,
+      localPort,
+      mode: 'local',
+      namespace,
+      packageId,
+      peerConnections: counts.peers,
+      relayImage,
+      restarts: counts.restarts,
+      restore,
+      seconds: since(started),
+    }
+  } catch (error) {
+    await putBack().catch((error_: unknown) => {
+      out({detail: messageOf(error_), status: 'failed', step: 'restore', type: 'step'})
+    })
+    throw error
+  }
+}
+
+/** The Ready relay pod of this session (pods of an earlier session, or terminating ones, do not count). */
+async function relayPod(c: KubeClients, namespace: string, session: string): Promise<string> {
+  const {ANNOTATION_DEV, LABEL_RELAY} = await import('./relay/manifest.js')
+  const list = await c.core.listNamespacedPod({labelSelector: `${LABEL_RELAY}=true`, namespace})
+  const mine = list.items.find(
+    (p) =>
+      !p.metadata?.deletionTimestamp &&
+      p.metadata?.annotations?.[ANNOTATION_DEV] === session &&
+      p.status?.phase === 'Running' &&
+      p.status.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'),
+  )
+  if (!mine?.metadata?.name) throw new Error(`no ready relay pod of this session in namespace ${namespace}`)
+  return mine.metadata.name
+}
+
+async function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({host: '127.0.0.1', port})
+    s.once('connect', () => {
+      s.destroy()
+      resolve(true)
+    })
+    s.once('error', () => resolve(false))
+  })
+}
