@@ -7,23 +7,35 @@ export type {BuildError, RunnerEvent} from './local/events.js'
 export const SETUP_STEPS = ['package', 'register', 'relay-image', 'swap', 'local', 'tunnel', 'answers'] as const
 export type SetupStep = (typeof SETUP_STEPS)[number]
 
-export type DevEvent =
-  /** A peer connection through the relay ended. */
-  | (PeerClosed & {type: 'peer-closed'})
-  /** A peer connection arrived through the relay. */
-  | (PeerConnection & {type: 'peer'})
-  /** Set-up and shut-down steps. */
-  | RunnerEvent
-  /** Everything is in place: peers reach the local chaincode. */
-  | {debug?: {kind: string; port: number}; local: string; relay: string; type: 'ready'}
-  /** Tunnel streams cannot be opened (or can again: message undefined). */
-  | {
-      detail: string
-      seconds?: number
-      status: 'done' | 'failed' | 'skipped' | 'start'
-      step: 'restore' | SetupStep
-      type: 'step'
-    }
-  | {message?: string; type: 'tunnel'}
+/** A peer connection through the relay ended. */
+export type PeerClosedEvent = PeerClosed & {type: 'peer-closed'}
+
+/** A peer connection arrived through the relay. */
+export type PeerEvent = PeerConnection & {type: 'peer'}
+
+/** Everything is in place: peers reach the local chaincode. */
+export interface ReadyEvent {
+  debug?: {kind: string; port: number}
+  local: string
+  relay: string
+  type: 'ready'
+}
+
+/** A set-up step, or the restore at the end: started, done, skipped (why), failed (why). */
+export interface StepEvent {
+  detail: string
+  seconds?: number
+  status: 'done' | 'failed' | 'skipped' | 'start'
+  step: 'restore' | SetupStep
+  type: 'step'
+}
+
+/** Tunnel streams cannot be opened (message says why), or can again (no message). */
+export interface TunnelEvent {
+  message?: string
+  type: 'tunnel'
+}
+
+export type DevEvent = PeerClosedEvent | PeerEvent | ReadyEvent | RunnerEvent | StepEvent | TunnelEvent
 
 export type DevListener = (e: DevEvent) => void

@@ -102,7 +102,7 @@ export async function runLocalDev(
   const session = sessionId()
   const counts = {peers: 0, restarts: 0}
   const out = (e: DevEvent) => {
-    if (e.type === 'restarted') counts.restarts++
+    if (e.type === 'restarted' && !e.first) counts.restarts++
     if (e.type === 'peer') counts.peers++
     emit(e)
   }

@@ -117,7 +117,7 @@ export function formatEvent(e: ClusterEvent | DevEvent, p: Paint = plain): strin
     case 'restarted': {
       return [
         p.good(
-          `restarted in ${secs(e.seconds)} (build ${secs(e.buildSeconds)}, start ${secs(e.startSeconds)}), pid ${e.pid}`,
+          `${e.first ? 'started' : 'restarted'} in ${secs(e.seconds)} (build ${secs(e.buildSeconds)}, start ${secs(e.startSeconds)}), pid ${e.pid}`,
         ),
       ]
     }

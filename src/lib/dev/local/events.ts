@@ -9,22 +9,64 @@ export interface BuildError {
   message: string
 }
 
-export type RunnerEvent =
-  /** The build failed; the chaincode that ran before keeps running. */
-  | {buildSeconds: number; pid: number; seconds: number; startSeconds: number; type: 'restarted'}
-  /** A save was noticed (files relative to the project; empty when the compiler's own watcher saw it). */
-  | {code: null | number; signal: null | string; type: 'exited'}
-  /** The chaincode process ended by itself (not stopped by fabk8s). */
-  | {errors: BuildError[]; output: string; seconds: number; type: 'build-failed'}
-  /** The debugger answers here. */
-  | {files: string[]; type: 'change'}
-  /** One line the chaincode printed. */
-  | {kind: 'delve' | 'jdwp' | 'node'; port: number; type: 'debugger'; url?: string}
-  /** Something the developer should know (a missing debugger, a leftover process stopped). */
-  | {line: string; stream: 'stderr' | 'stdout'; type: 'log'}
-  /** The new code listens: build and start times (seconds since the change, and of each part). */
-  | {message: string; type: 'note'}
-  /** Building or starting (the watch state). */
-  | {state: 'building' | 'starting' | 'watching'; type: 'state'}
+/** The build failed; the chaincode that ran before keeps running. */
+export interface BuildFailed {
+  errors: BuildError[]
+  output: string
+  seconds: number
+  type: 'build-failed'
+}
+
+/** A save was noticed (files relative to the project; empty when the compiler's own watcher saw it). */
+export interface Change {
+  files: string[]
+  type: 'change'
+}
+
+/** The chaincode process ended by itself (not stopped by fabk8s). */
+export interface Exited {
+  code: null | number
+  signal: null | string
+  type: 'exited'
+}
+
+/** The debugger answers here. */
+export interface DebuggerOpen {
+  kind: 'delve' | 'jdwp' | 'node'
+  port: number
+  type: 'debugger'
+  url?: string
+}
+
+/** One line the chaincode printed. */
+export interface LogLine {
+  line: string
+  stream: 'stderr' | 'stdout'
+  type: 'log'
+}
+
+/** Something the developer should know (a missing debugger, a leftover process stopped). */
+export interface Note {
+  message: string
+  type: 'note'
+}
+
+/** The new code listens: seconds since the change, and of the build and the start; first: the first start. */
+export interface Restarted {
+  buildSeconds: number
+  first: boolean
+  pid: number
+  seconds: number
+  startSeconds: number
+  type: 'restarted'
+}
+
+/** The watch state: building, starting, or waiting for the next save. */
+export interface WatchState {
+  state: 'building' | 'starting' | 'watching'
+  type: 'state'
+}
+
+export type RunnerEvent = BuildFailed | Change | DebuggerOpen | Exited | LogLine | Note | Restarted | WatchState
 
 export type RunnerListener = (e: RunnerEvent) => void

@@ -46,6 +46,8 @@ const seconds = (from: bigint) => Math.round(Number(process.hrtime.bigint() - fr
 
 abstract class BaseRunner implements Runner {
   protected readonly dir: string
+  /** A start has listened once (later ones are restarts). */
+  protected launched = false
   protected proc?: Proc
   protected readonly state: string
   protected stopped = false
@@ -142,11 +144,13 @@ abstract class BaseRunner implements Runner {
 
     this.o.emit({
       buildSeconds,
+      first: !this.launched,
       pid: proc.pid,
       seconds: seconds(t0),
       startSeconds: seconds(tStart),
       type: 'restarted',
     })
+    this.launched = true
     this.afterLaunch()
   }
 
