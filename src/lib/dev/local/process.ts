@@ -34,12 +34,19 @@ export function lines(stream: NodeJS.ReadableStream, fn: (line: string) => void)
   })
 }
 
+/** Whether a process runs (a zombie, dead but not yet reaped by its parent, does not). */
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0)
-    return true
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+
+  try {
+    // Linux: the state letter follows the command in parentheses
+    return !/\)\s+Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return true
   }
 }
 

@@ -1,0 +1,353 @@
+/**
+ * `fabk8s dev` for real: the test bed's Fabric peers call chaincode that runs on this machine, through the relay
+ * that replaced the chaincode's pods on the bed's real node and the port-forward streams through the
+ * kube-apiserver. Per language: start dev, invoke, change the contract, invoke again and get the new behaviour;
+ * the debugger answers; Ctrl-C puts the Deployment back (its spec equal to before); `kill -9` of dev is repaired
+ * by the next `fabk8s dev` and by `fabk8s up`. And --in-cluster: a save rolls a new image.
+ *
+ * Needs: a Docker engine, the bed's Fabric network and real node (`bash test/bed/bed.sh up`, source its env
+ * file), npm (the scaffolds' dependencies) and go.
+ */
+import type {AppsV1Api, CoreV1Api} from '@kubernetes/client-node'
+
+import {expect} from 'chai'
+import {spawnSync} from 'node:child_process'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {homedir} from 'node:os'
+import path from 'node:path'
+import {parseDocument} from 'yaml'
+
+import type {UpResult} from '../../src/lib/up/up.js'
+
+import {stateFile, stopLeftovers} from '../../src/lib/dev/local/process.js'
+import {generateChaincodeTls} from '../../src/lib/tls/certs.js'
+import {type Fabnet, fabnetOrSkip} from '../lib/fabric/fabnet.js'
+import {type BedProject, BedProjects, CONTRACT, type Language} from '../support/bed-project.js'
+import {type BedNode, bedNodeOrSkip} from '../support/bed.js'
+import {type CliSession, startCli} from '../support/cli-session.js'
+import {json} from '../support/cli.js'
+import {buildNetwork, cleanup, nodeBaseImage, requireDocker} from '../support/docker.js'
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+describe('fabk8s dev on the real node with the bed’s peers @integration', function () {
+  this.timeout(1_800_000)
+  let bed: BedNode
+  let net: Fabnet
+  let core: CoreV1Api
+  let apps: AppsV1Api
+  let projects: BedProjects
+  let dockerNetwork: string | undefined
+  const images: string[] = []
+  const sessions: CliSession[] = []
+  const dirs: string[] = []
+
+  before(async function () {
+    await requireDocker(this)
+    net = fabnetOrSkip(this)
+    bed = bedNodeOrSkip(this)
+    const k8s = await import('@kubernetes/client-node')
+    const kc = new k8s.KubeConfig()
+    kc.loadFromFile(bed.kubeconfig)
+    core = kc.makeApiClient(k8s.CoreV1Api)
+    apps = kc.makeApiClient(k8s.AppsV1Api)
+    projects = new BedProjects(bed, net, core, 'dev')
+    dockerNetwork = await buildNetwork()
+  })
+
+  afterEach(async function () {
+    for (const s of sessions.splice(0)) {
+      if (this.currentTest?.state === 'failed')
+        console.log(`      --- fabk8s ${s.args.join(' ')} (stderr, end):\n${s.stderr().slice(-6000)}`)
+      if (s.child.exitCode === null) s.child.kill('SIGKILL')
+      await s.exited
+    }
+  })
+
+  after(async () => {
+    // the local chaincode of a dev that was killed outlives it: stop it the way the next dev would
+    for (const d of dirs) await stopLeftovers(stateFile(d))
+    await projects?.cleanup()
+    await cleanup({images})
+  })
+
+  async function create(language: Language, o: {mtls?: boolean} = {}): Promise<BedProject> {
+    const p = await projects.create(language, {restricted: true})
+    dirs.push(p.dir)
+    if (o.mtls) {
+      // a server certificate for the address the peers dial (the node's IP), and mutual TLS on
+      const files = await generateChaincodeTls([bed.nodeIp])
+      const {mkdirSync} = await import('node:fs')
+      mkdirSync(path.join(p.dir, 'tls'), {recursive: true})
+      for (const [name, pem] of Object.entries(files)) writeFileSync(path.join(p.dir, 'tls', name), pem)
+      const file = path.join(p.dir, 'fabk8s.yaml')
+      const doc = parseDocument(readFileSync(file, 'utf8'))
+      doc.setIn(['chaincode', 'tls'], doc.createNode({clientAuth: true, enabled: true}))
+      writeFileSync(file, String(doc))
+    }
+
+    const install =
+      language === 'go'
+        ? spawnSync('go', ['mod', 'download'], {cwd: p.dir, encoding: 'utf8'})
+        : spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], {cwd: p.dir, encoding: 'utf8'})
+    expect(install.status, `${install.stdout}\n${install.stderr}`).to.equal(0)
+    return p
+  }
+
+  function dev(p: BedProject, ...args: string[]): CliSession {
+    const s = startCli(['dev', '--local-port', '0', '--debug-port', '0', '--timeout', '180s', ...args], {
+      cwd: p.dir,
+      env: p.env,
+    })
+    sessions.push(s)
+    return s
+  }
+
+  /** Query until the answer (or error) matches: the first call after a restart may race the peer's reconnect. */
+  async function queryUntil(p: BedProject, args: string[], re: RegExp, timeoutMs = 30_000): Promise<string> {
+    const end = Date.now() + timeoutMs
+    let last = ''
+    while (Date.now() < end) {
+      const r = await p.fabk8s('query', ...args)
+      last = `${r.stdout}${r.stderr}`
+      if (re.test(last)) return last
+      await sleep(500)
+    }
+
+    throw new Error(`query ${args.join(' ')} never matched ${re}; last answer:\n${last}`)
+  }
+
+  async function invoke(p: BedProject, ...args: string[]) {
+    const r = await p.fabk8s('invoke', ...args, '--json')
+    expect(r.code, r.stderr).to.equal(0)
+    expect(json<{validation: string}>(r).validation).to.equal('VALID')
+  }
+
+  function change(p: BedProject, language: Language, from: string, to: string) {
+    const file = path.join(p.dir, CONTRACT[language])
+    const src = readFileSync(file, 'utf8')
+    expect(src, `${CONTRACT[language]} holds "${from}"`).to.include(from)
+    writeFileSync(file, src.replaceAll(from, to))
+  }
+
+  async function deployment(p: BedProject) {
+    try {
+      return await apps.readNamespacedDeployment({name: p.name, namespace: p.namespace})
+    } catch {}
+  }
+
+  async function up(p: BedProject): Promise<UpResult> {
+    const args = ['up', '--json', '--timeout', '180s', '--base-image', await nodeBaseImage()]
+    if (dockerNetwork) args.push('--docker-network', dockerNetwork)
+    const r = await p.fabk8s(...args)
+    expect(r.code, `fabk8s up: ${r.stderr}\n${r.stdout}`).to.equal(0)
+    const out = json<UpResult>(r)
+    if (out.image) images.push(out.image)
+    return out
+  }
+
+  async function stop(s: CliSession) {
+    s.child.kill('SIGINT')
+    const r = await s.exited
+    expect(r.code, s.stderr().slice(-3000)).to.equal(0)
+  }
+
+  describe('typescript, deployed with up first', () => {
+    let p: BedProject
+    let before: unknown
+
+    it('dev: invoke → change → invoke answers with the new code; the inspector answers; the relay pod is restricted and doctor-clean; Ctrl-C restores the spec', async () => {
+      p = await create('typescript')
+      await up(p)
+      before = structuredClone((await deployment(p))?.spec)
+      expect(before).to.not.equal(undefined)
+
+      const s = dev(p)
+      await s.waitFor(/ready: peers reach the local chaincode/, {timeoutMs: 600_000})
+      expect(s.stderr()).to.match(/Register with Fabric: sequence 1 committed/)
+      expect(s.stderr()).to.match(/it ran .*:1\.0-[0-9a-f]{12}/)
+
+      // the relay runs on the real node in a namespace that enforces Pod Security "restricted"
+      const pods = (await core.listNamespacedPod({namespace: p.namespace})).items.filter(
+        (x) => !x.metadata?.deletionTimestamp,
+      )
+      expect(pods.map((x) => x.spec?.containers[0].image)).to.satisfy((l: string[]) =>
+        l.every((i) => i.startsWith('fabk8s-relay:')),
+      )
+      expect(pods[0].spec?.nodeName).to.equal(bed.nodeName)
+      const doctor = await p.fabk8s('doctor', '--cluster', '-n', p.namespace, '--fail-on', 'info', '--json')
+      expect(doctor.code, doctor.stdout + doctor.stderr).to.equal(0)
+      expect(json<{findings: unknown[]}>(doctor).findings).to.deep.equal([])
+
+      // the inspector of the local chaincode answers
+      const port = Number(/debugger on 127\.0\.0\.1:(\d+)/.exec(s.stderr())![1])
+      const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {type: string}[]
+      expect(targets[0].type).to.equal('node')
+
+      await invoke(p, 'CreateAsset', 'a1', 'blue', 'alice')
+      await queryUntil(p, ['ReadAsset', 'nope'], /asset nope does not exist/)
+      expect(s.stderr()).to.match(/peer connection \d+ from \d+\.\d+\.\d+\.\d+:\d+/)
+
+      const mark = s.mark()
+      change(p, 'typescript', 'does not exist', 'is not here (v2)')
+      await s.waitFor(/restarted in [\d.]+s \(build [\d.]+s, start [\d.]+s\)/, {from: mark, timeoutMs: 120_000})
+      await queryUntil(p, ['ReadAsset', 'nope'], /asset nope is not here \(v2\)/)
+      const a1 = await p.fabk8s('query', 'ReadAsset', 'a1', '--json')
+      expect(JSON.parse(json<{result: string}>(a1).result)).to.include({id: 'a1', value: 'blue'})
+
+      // a type error: reported with file and line, the running chaincode stays
+      const bad = s.mark()
+      change(p, 'typescript', 'is not here (v2)', 'is not here (v2) ${noSuchName42}')
+      await s.waitFor(/build failed[^\n]*\n[\d:]+\s+✖ src\/asset\.ts:\d+:\d+ TS2304: Cannot find name 'noSuchName42'/, {
+        from: bad,
+        timeoutMs: 120_000,
+      })
+      await queryUntil(p, ['ReadAsset', 'nope'], /asset nope is not here \(v2\)/)
+
+      await stop(s)
+      expect(s.stderr()).to.match(/Restore: deployment\/\S+ is back as it was/)
+      expect((await deployment(p))?.spec).to.deep.equal(before)
+      change(p, 'typescript', 'is not here (v2) ${noSuchName42}', 'does not exist')
+      // the real pod answers again, with the image's code (the change above was never built into it)
+      await queryUntil(p, ['ReadAsset', 'nope'], /asset nope does not exist/, 120_000)
+    })
+
+    it('dev killed with SIGKILL: the next dev repairs and restores; after another SIGKILL, `fabk8s up` puts the real Deployment back', async function () {
+      if (!p) this.skip()
+      const first = dev(p)
+      await first.waitFor(/ready: peers reach/, {timeoutMs: 600_000})
+      first.child.kill('SIGKILL')
+      await first.exited
+      const swapped = await deployment(p)
+      expect(swapped?.metadata?.annotations?.['fabk8s.io/dev']).to.be.a('string')
+
+      const second = dev(p)
+      await second.waitFor(/ready: peers reach/, {timeoutMs: 600_000})
+      expect(second.stderr()).to.match(/stopped .* left running by an earlier fabk8s dev/)
+      expect(second.stderr()).to.match(/repaired what a session that did not exit cleanly left/)
+      await queryUntil(p, ['ReadAsset', 'a1'], /"id":"a1"/)
+      await stop(second)
+      expect((await deployment(p))?.spec).to.deep.equal(before)
+
+      const third = dev(p)
+      await third.waitFor(/ready: peers reach/, {timeoutMs: 600_000})
+      third.child.kill('SIGKILL')
+      await third.exited
+      await stopLeftovers(stateFile(p.dir))
+      const r = await up(p)
+      expect(r.steps.find((x) => x.step === 'deploy')?.action).to.equal('changed')
+      expect(r.steps.find((x) => x.step === 'register')?.action).to.equal('unchanged')
+      const after = await deployment(p)
+      expect(after?.spec).to.deep.equal(before)
+      expect(after?.metadata?.annotations?.['fabk8s.io/dev']).to.equal(undefined)
+      await queryUntil(p, ['ReadAsset', 'a1'], /"id":"a1"/, 120_000)
+    })
+
+    it('--in-cluster: a save rebuilds, loads and rolls the image; each iteration prints its step times', async function () {
+      if (!p) this.skip()
+      const args = ['dev', '--in-cluster', '--timeout', '180s', '--base-image', await nodeBaseImage()]
+      if (dockerNetwork) args.push('--docker-network', dockerNetwork)
+      const s = startCli(args, {cwd: p.dir, env: p.env})
+      sessions.push(s)
+      await s.waitFor(/iteration 1 done in [\d.]+s/, {timeoutMs: 600_000})
+      const mark = s.mark()
+      change(p, 'typescript', 'does not exist', 'is gone (cluster)')
+      const done = await s.waitFor(/iteration \d+ done in [\d.]+s: (\S+)\n\s+(build [^\n]+)/, {
+        from: mark,
+        timeoutMs: 900_000,
+      })
+      expect(done[2]).to.match(/^build [\d.]+s, load [\d.]+s, package unchanged, deploy [\d.]+s/)
+      images.push(done[1])
+      await queryUntil(p, ['ReadAsset', 'nope'], /asset nope is gone \(cluster\)/, 120_000)
+      await stop(s)
+    })
+  })
+
+  describe('javascript with mutual TLS, from nothing (dev registers first)', () => {
+    it('registers, relays mTLS untouched, answers with the new code after a save, reports a syntax error with file and line, and deletes its Deployment at the end', async () => {
+      const p = await create('javascript', {mtls: true})
+      const s = dev(p)
+      await s.waitFor(/ready: peers reach/, {timeoutMs: 600_000})
+      expect(s.stderr()).to.match(/Register with Fabric: sequence 1: install on/)
+      expect(s.stderr()).to.match(/there was no Deployment before/)
+      await invoke(p, 'CreateAsset', 'm1', 'green', 'bob')
+      await queryUntil(p, ['ReadAsset', 'nope'], /asset nope does not exist/)
+
+      const mark = s.mark()
+      change(p, 'javascript', 'does not exist', 'is missing (js2)')
+      await s.waitFor(/restarted in/, {from: mark, timeoutMs: 120_000})
+      await queryUntil(p, ['ReadAsset', 'nope'], /asset nope is missing \(js2\)/)
+
+      const bad = s.mark()
+      change(p, 'javascript', 'is missing (js2)`)', 'is missing (js2)`)))')
+      await s.waitFor(/build failed[^\n]*\n[\d:]+\s+✖ lib\/asset\.js:\d+(:\d+)? SyntaxError/, {
+        from: bad,
+        timeoutMs: 60_000,
+      })
+      change(p, 'javascript', 'is missing (js2)`)))', 'is missing (js2)`)')
+      await s.waitFor(/restarted in/, {from: bad, timeoutMs: 120_000})
+
+      await stop(s)
+      expect(s.stderr()).to.match(/Restore: deleted deployment\/\S+ \(there was none before fabk8s dev\)/)
+      expect(await deployment(p)).to.equal(undefined)
+    })
+  })
+
+  describe('go', () => {
+    it('builds with go build, answers with the new code after a save, reports a compile error with file and line; Delve answers when installed', async () => {
+      const p = await create('go')
+      const s = dev(p)
+      await s.waitFor(/ready: peers reach/, {timeoutMs: 900_000})
+      await invoke(p, 'CreateAsset', 'g1', 'red', 'carol')
+      await queryUntil(p, ['ReadAsset', 'nope'], /asset nope does not exist/)
+
+      const dlv = ['dlv', path.join(process.env.GOPATH || path.join(homedir(), 'go'), 'bin', 'dlv')].some((d) =>
+        d.includes('/') ? existsSync(d) : spawnSync('which', [d]).status === 0,
+      )
+      if (dlv) {
+        const port = Number(/debugger on 127\.0\.0\.1:(\d+)/.exec(s.stderr())![1])
+        expect(await delveVersion(port)).to.match(/^\d+\.\d+/)
+      } else {
+        expect(s.stderr()).to.match(/Delve \(dlv\) is not installed/)
+        console.log('      (Delve is not installed here: the Go debugger part is checked by the note only)')
+      }
+
+      const mark = s.mark()
+      change(p, 'go', 'does not exist', 'went away (go2)')
+      await s.waitFor(/restarted in/, {from: mark, timeoutMs: 300_000})
+      await queryUntil(p, ['ReadAsset', 'nope'], /asset nope went away \(go2\)/)
+
+      const bad = s.mark()
+      change(p, 'go', 'went away (go2)', 'went away (go2)" + noSuchName42 + "')
+      await s.waitFor(/build failed[^\n]*\n[\d:]+\s+✖ chaincode\/asset\.go:\d+:\d+ undefined: noSuchName42/, {
+        from: bad,
+        timeoutMs: 300_000,
+      })
+      await stop(s)
+      expect(await deployment(p)).to.equal(undefined)
+    })
+  })
+})
+
+/** Delve's JSON-RPC API: RPCServer.GetVersion → the Delve version. */
+async function delveVersion(port: number): Promise<string> {
+  const net = await import('node:net')
+  return new Promise((resolve, reject) => {
+    const s = net.connect({host: '127.0.0.1', port}, () =>
+      s.write(JSON.stringify({id: 1, method: 'RPCServer.GetVersion', params: [{}]}) + '\n'),
+    )
+    let text = ''
+    s.on('data', (d) => {
+      text += d
+      try {
+        const r = JSON.parse(text) as {result?: {DelveVersion?: string}}
+        s.destroy()
+        resolve(r.result?.DelveVersion?.replace(/^Version: /, '') ?? '')
+      } catch {
+        // not all of it yet
+      }
+    })
+    s.on('error', reject)
+    setTimeout(() => reject(new Error('Delve did not answer within 10s')), 10_000)
+  })
+}

@@ -1,0 +1,184 @@
+/**
+ * The local runner's parts: compiler output → errors with file and line, the chaincode environment, the start
+ * script, child process groups and their leftovers. The runner as a whole (real tsc --watch, node, go build) is
+ * tested through `fabk8s dev` with the bed's peers: test/commands/dev.test.ts.
+ */
+import {expect} from 'chai'
+import {spawn, spawnSync} from 'node:child_process'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {localEnv} from '../../../src/lib/dev/local/env.js'
+import {parseGoErrors, parseNodeCheck, parseTscErrors} from '../../../src/lib/dev/local/errors.js'
+import {startProc, stateFile, stopLeftovers, waitListening} from '../../../src/lib/dev/local/process.js'
+import {nodeEntry} from '../../../src/lib/dev/local/runner.js'
+import {formatEvent} from '../../../src/lib/dev/view.js'
+import {loadProject} from '../../../src/lib/project/load.js'
+import {runCli} from '../../support/cli.js'
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+describe('dev local runner', () => {
+  describe('errors with file and line', () => {
+    it('tsc --pretty false', () => {
+      const out = [
+        "src/asset.ts(12,5): error TS2304: Cannot find name 'nope'.",
+        '  a continuation line',
+        "/abs/other.ts(1,1): error TS1005: ';' expected.",
+      ].join('\n')
+      expect(parseTscErrors(out, '/proj')).to.deep.equal([
+        {column: 5, file: 'src/asset.ts', line: 12, message: "TS2304: Cannot find name 'nope'."},
+        {column: 1, file: '/abs/other.ts', line: 1, message: "TS1005: ';' expected."},
+      ])
+    })
+
+    it('go build', () => {
+      const out = '# kv/chaincode\n./chaincode/asset.go:44:15: undefined: nope\nchaincode/x.go:3: syntax error'
+      expect(parseGoErrors(out, '/proj')).to.deep.equal([
+        {column: 15, file: 'chaincode/asset.go', line: 44, message: 'undefined: nope'},
+        {column: undefined, file: 'chaincode/x.go', line: 3, message: 'syntax error'},
+      ])
+    })
+
+    it('node --check, from a real syntax error', () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-check-'))
+      try {
+        writeFileSync(path.join(dir, 'bad.js'), "'use strict'\nconst a = 1\nconst b = (a))\n")
+        const r = spawnSync(process.execPath, ['--check', 'bad.js'], {cwd: dir, encoding: 'utf8'})
+        expect(r.status).to.equal(1)
+        const [e] = parseNodeCheck(r.stderr, dir)
+        expect(e).to.include({file: 'bad.js', line: 3})
+        expect(e.message).to.match(/^SyntaxError: Unexpected token/)
+      } finally {
+        rmSync(dir, {force: true, recursive: true})
+      }
+    })
+
+    it('events read as lines: a failed build lists file:line:column and the message', () => {
+      const lines = formatEvent({
+        errors: [{column: 5, file: 'src/asset.ts', line: 12, message: 'TS2304: x'}],
+        output: '',
+        seconds: 0.5,
+        type: 'build-failed',
+      })
+      expect(lines).to.deep.equal([
+        'build failed after 0.50s; the previous chaincode keeps running:',
+        '  ✖ src/asset.ts:12:5 TS2304: x',
+      ])
+      expect(
+        formatEvent({buildSeconds: 0.4, first: false, pid: 7, seconds: 1.2, startSeconds: 0.8, type: 'restarted'}),
+      ).to.deep.equal(['restarted in 1.20s (build 0.40s, start 0.80s), pid 7'])
+    })
+  })
+
+  describe('environment and start script', () => {
+    let dir: string
+
+    before(async () => {
+      dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-env-'))
+      const r = await runCli([
+        'init',
+        'kv',
+        '--language',
+        'javascript',
+        '--tls',
+        '--dir',
+        path.join(dir, 'kv'),
+        '--yes',
+      ])
+      expect(r.code, r.stderr).to.equal(0)
+    })
+
+    after(() => rmSync(dir, {force: true, recursive: true}))
+
+    it('the pod’s variables, listening on loopback, TLS files from fabk8s.yaml, no HOME override', async () => {
+      const p = await loadProject(path.join(dir, 'kv', 'fabk8s.yaml'))
+      const env = localEnv(p, 'kv_1.0:abc', {host: '127.0.0.1', port: 4321})
+      expect(env).to.include({
+        CHAINCODE_ID: 'kv_1.0:abc',
+        CHAINCODE_SERVER_ADDRESS: '127.0.0.1:4321',
+        CORE_CHAINCODE_ADDRESS: '127.0.0.1:4321',
+        CORE_CHAINCODE_TLS_CERT_FILE: p.chaincode.tls.cert,
+        CORE_CHAINCODE_TLS_KEY_FILE: p.chaincode.tls.key,
+        CORE_PEER_TLS_ROOTCERT_FILE: p.chaincode.tls.rootCert,
+      })
+      expect(env).to.not.have.property('HOME')
+      for (const f of [env.CORE_CHAINCODE_TLS_CERT_FILE, env.CHAINCODE_TLS_KEY]) expect(existsSync(f), f).to.equal(true)
+    })
+
+    it('nodeEntry reads `node FILE` (with flags) or `fabric-chaincode-node server`, else says what it needs', () => {
+      const pkg = path.join(dir, 'kv', 'package.json')
+      const orig = readFileSync(pkg, 'utf8')
+      try {
+        expect(nodeEntry(path.join(dir, 'kv'))).to.deep.equal({args: [], flags: [], script: 'lib/server.js'})
+        const set = (start: string) => writeFileSync(pkg, JSON.stringify({...JSON.parse(orig), scripts: {start}}))
+        set('node --enable-source-maps dist/server.js --x 1')
+        expect(nodeEntry(path.join(dir, 'kv'))).to.deep.equal({
+          args: ['--x', '1'],
+          flags: ['--enable-source-maps'],
+          script: 'dist/server.js',
+        })
+        set('fabric-chaincode-node server --chaincode-address 0.0.0.0:9999')
+        expect(nodeEntry(path.join(dir, 'kv')).script).to.equal(path.join('node_modules', 'fabric-shim', 'cli.js'))
+        set('ts-node src/server.ts')
+        expect(() => nodeEntry(path.join(dir, 'kv'))).to.throw(/scripts\.start is "ts-node src\/server\.ts"/)
+      } finally {
+        writeFileSync(pkg, orig)
+      }
+    })
+  })
+
+  describe('child process groups', () => {
+    let dir: string
+
+    before(() => {
+      dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-proc-'))
+    })
+
+    after(() => rmSync(dir, {force: true, recursive: true}))
+
+    it('stop() ends the whole group, children of the child too', async () => {
+      const state = stateFile(dir)
+      const p = startProc('sh', ['-c', 'sleep 300 & sleep 300'], {cwd: dir, env: process.env, onLine() {}, state})
+      await sleep(200)
+      const pids = spawnSync('pgrep', ['-g', String(p.pid)], {encoding: 'utf8'})
+        .stdout.trim()
+        .split('\n')
+      expect(pids.length).to.be.greaterThan(1)
+      await p.stop(500)
+      const left = spawnSync('ps', ['-o', 'pid=,stat=,comm=', '-g', String(p.pid)], {encoding: 'utf8'}).stdout.trim()
+      expect(left, 'no process left in the group').to.equal('')
+      expect(existsSync(state)).to.equal(false)
+    })
+
+    it('stopLeftovers stops what a session that was killed left running (recorded in the state file)', async () => {
+      const state = stateFile(dir)
+      // a session in another process that gets SIGKILLed while its chaincode runs
+      const script = `
+        import {startProc} from ${JSON.stringify(new URL('../../../src/lib/dev/local/process.ts', import.meta.url).pathname)}
+        const p = startProc('sleep', ['300'], {cwd: ${JSON.stringify(dir)}, env: process.env, onLine() {}, state: ${JSON.stringify(state)}})
+        console.log(p.pid)
+        setInterval(() => {}, 1000)`
+      const session = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
+      const pid = await new Promise<number>((resolve) => {
+        session.stdout.once('data', (d) => resolve(Number(String(d).trim())))
+      })
+      session.kill('SIGKILL')
+      await new Promise((r) => session.on('exit', r))
+      expect(() => process.kill(pid, 0), 'the orphan runs').to.not.throw()
+      const stopped = await stopLeftovers(state)
+      expect(stopped).to.deep.equal([`sleep (process group ${pid})`])
+      await sleep(100)
+      expect(() => process.kill(pid, 0), 'the orphan is gone').to.throw()
+    })
+
+    it('waitListening fails fast when the process exits first', async () => {
+      const p = startProc('sh', ['-c', 'exit 3'], {cwd: dir, env: process.env, onLine() {}})
+      const err = await waitListening(1, {exited: p.exited, timeoutMs: 10_000}).catch((error: Error) => error)
+      expect(String(err)).to.match(/exited before it listened/)
+    })
+  })
+})
