@@ -252,7 +252,7 @@ describe('fabk8s dev on the real node with the bed’s peers @integration', func
       await s.waitFor(/iteration 1 done in [\d.]+s/, {timeoutMs: 600_000})
       const mark = s.mark()
       change(p, 'typescript', 'does not exist', 'is gone (cluster)')
-      const done = await s.waitFor(/iteration \d+ done in [\d.]+s: (\S+)\n\s+(build [^\n]+)/, {
+      const done = await s.waitFor(/iteration \d+ done in [\d.]+s: (\S+)\n[\d:]+\s+(build [^\n]+)/, {
         from: mark,
         timeoutMs: 900_000,
       })
