@@ -15,12 +15,10 @@ import {spawnSync} from 'node:child_process'
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import path from 'node:path'
-import {parseDocument} from 'yaml'
 
 import type {UpResult} from '../../src/lib/up/up.js'
 
 import {stateFile, stopLeftovers} from '../../src/lib/dev/local/process.js'
-import {generateChaincodeTls} from '../../src/lib/tls/certs.js'
 import {type Fabnet, fabnetOrSkip} from '../lib/fabric/fabnet.js'
 import {type BedProject, BedProjects, CONTRACT, type Language} from '../support/bed-project.js'
 import {type BedNode, bedNodeOrSkip} from '../support/bed.js'
@@ -72,25 +70,20 @@ describe('fabk8s dev on the real node with the bed’s peers @integration', func
   })
 
   async function create(language: Language, o: {mtls?: boolean} = {}): Promise<BedProject> {
-    const p = await projects.create(language, {restricted: true})
+    // mTLS: init makes the certificates for the address the peers dial (the node's IP and the NodePort)
+    const p = await projects.create(language, {clientAuth: o.mtls, restricted: true, tls: o.mtls})
     dirs.push(p.dir)
-    if (o.mtls) {
-      // a server certificate for the address the peers dial (the node's IP), and mutual TLS on
-      const files = await generateChaincodeTls([bed.nodeIp])
-      const {mkdirSync} = await import('node:fs')
-      mkdirSync(path.join(p.dir, 'tls'), {recursive: true})
-      for (const [name, pem] of Object.entries(files)) writeFileSync(path.join(p.dir, 'tls', name), pem)
-      const file = path.join(p.dir, 'fabk8s.yaml')
-      const doc = parseDocument(readFileSync(file, 'utf8'))
-      doc.setIn(['chaincode', 'tls'], doc.createNode({clientAuth: true, enabled: true}))
-      writeFileSync(file, String(doc))
-    }
-
+    // the dependencies a developer installs once (Java: dev has Maven resolve them itself)
     const install =
       language === 'go'
         ? spawnSync('go', ['mod', 'download'], {cwd: p.dir, encoding: 'utf8'})
-        : spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], {cwd: p.dir, encoding: 'utf8'})
-    expect(install.status, `${install.stdout}\n${install.stderr}`).to.equal(0)
+        : language === 'java'
+          ? undefined
+          : spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], {
+              cwd: p.dir,
+              encoding: 'utf8',
+            })
+    if (install) expect(install.status, `${install.stdout}\n${install.stderr}`).to.equal(0)
     return p
   }
 
@@ -327,7 +320,51 @@ describe('fabk8s dev on the real node with the bed’s peers @integration', func
       expect(await deployment(p)).to.equal(undefined)
     })
   })
+
+  describe('java', () => {
+    it('builds with Maven, answers with the new code after a save, reports a compile error with file and line; JDWP answers', async () => {
+      const p = await create('java')
+      const s = dev(p)
+      await s.waitFor(/ready: peers reach/, {timeoutMs: 900_000})
+      await invoke(p, 'CreateAsset', 'j1', 'white', 'dave')
+      await queryUntil(p, ['ReadAsset', 'nope'], /asset nope does not exist/)
+      const port = Number(/debugger on 127\.0\.0\.1:(\d+)/.exec(s.stderr())![1])
+      expect(await jdwpHandshake(port)).to.equal('JDWP-Handshake')
+
+      const mark = s.mark()
+      change(p, 'java', 'does not exist', 'vanished (java2)')
+      await s.waitFor(/restarted in/, {from: mark, timeoutMs: 300_000})
+      await queryUntil(p, ['ReadAsset', 'nope'], /asset nope vanished \(java2\)/)
+
+      const bad = s.mark()
+      change(p, 'java', 'vanished (java2)"', 'vanished (java2)" + noSuchName42')
+      await s.waitFor(
+        /build failed[^\n]*\n[\d:]+\s+✖ src\/main\/java\/chaincode\/AssetContract\.java:\d+:\d+ cannot find symbol: variable noSuchName42/,
+        {from: bad, timeoutMs: 300_000},
+      )
+      await stop(s)
+      expect(await deployment(p)).to.equal(undefined)
+    })
+  })
 })
+
+/** JDWP's handshake: the debuggee echoes "JDWP-Handshake". */
+async function jdwpHandshake(port: number): Promise<string> {
+  const net = await import('node:net')
+  return new Promise((resolve, reject) => {
+    const s = net.connect({host: '127.0.0.1', port}, () => s.write('JDWP-Handshake'))
+    let text = ''
+    s.on('data', (d) => {
+      text += d
+      if (text.length >= 14) {
+        s.destroy()
+        resolve(text.slice(0, 14))
+      }
+    })
+    s.on('error', reject)
+    setTimeout(() => reject(new Error('JDWP did not answer within 10s')), 10_000)
+  })
+}
 
 /** Delve's JSON-RPC API: RPCServer.GetVersion → the Delve version. */
 async function delveVersion(port: number): Promise<string> {

@@ -18,11 +18,12 @@ import {type BedNode, NODE_SELECTOR_ANNOTATION, nodePort} from './bed.js'
 import {type CliResult, runCli} from './cli.js'
 import {uniq} from './docker.js'
 
-export type Language = 'go' | 'javascript' | 'typescript'
+export type Language = 'go' | 'java' | 'javascript' | 'typescript'
 
 /** The contract source file of each scaffold. */
 export const CONTRACT: Record<Language, string> = {
   go: 'chaincode/asset.go',
+  java: 'src/main/java/chaincode/AssetContract.java',
   javascript: 'lib/asset.js',
   typescript: 'src/asset.ts',
 }

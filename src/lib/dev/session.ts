@@ -57,7 +57,7 @@ export interface LocalDevResult {
   seconds: number
 }
 
-const DEFAULT_DEBUG_PORT = {go: 2345, javascript: 9229, typescript: 9229} as const
+const DEFAULT_DEBUG_PORT = {go: 2345, java: 5005, javascript: 9229, typescript: 9229} as const
 
 const since = (t: bigint) => Math.round(Number(process.hrtime.bigint() - t) / 1e7) / 100
 
@@ -185,7 +185,7 @@ export async function runLocalDev(
       const listening = await isListening(localPort)
       return {
         detail: listening
-          ? `listening on 127.0.0.1:${localPort}${debugPort === undefined ? '' : `, debugger on 127.0.0.1:${debugPort}`}`
+          ? `listening on 127.0.0.1:${localPort}${runner!.debugger() ? `, debugger on 127.0.0.1:${debugPort}` : ''}`
           : 'not running: fix the errors above and save',
         value: listening,
       }
@@ -322,8 +322,7 @@ export async function runLocalDev(
     else skip('answers', 'no network in fabk8s.yaml')
 
     out({
-      debug:
-        debugPort === undefined ? undefined : {kind: project.language === 'go' ? 'delve' : 'node', port: debugPort},
+      debug: runner.debugger(),
       local: `127.0.0.1:${localPort}`,
       relay: `deployment/${project.name} in namespace ${namespace}`,
       type: 'ready',

@@ -10,7 +10,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {localEnv} from '../../../src/lib/dev/local/env.js'
-import {parseGoErrors, parseNodeCheck, parseTscErrors} from '../../../src/lib/dev/local/errors.js'
+import {parseGoErrors, parseJavaErrors, parseNodeCheck, parseTscErrors} from '../../../src/lib/dev/local/errors.js'
 import {startProc, stateFile, stopLeftovers, waitListening} from '../../../src/lib/dev/local/process.js'
 import {nodeEntry} from '../../../src/lib/dev/local/runner.js'
 import {formatEvent} from '../../../src/lib/dev/view.js'
@@ -38,6 +38,28 @@ describe('dev local runner', () => {
       expect(parseGoErrors(out, '/proj')).to.deep.equal([
         {column: 15, file: 'chaincode/asset.go', line: 44, message: 'undefined: nope'},
         {column: undefined, file: 'chaincode/x.go', line: 3, message: 'syntax error'},
+      ])
+    })
+
+    it('maven compile (each error once, with the symbol; colour codes ignored)', () => {
+      const out = [
+        '\u001B[0m\u001B[0m[ERROR] COMPILATION ERROR : ',
+        '[ERROR] /proj/src/main/java/chaincode/AssetContract.java:[51,58] cannot find symbol',
+        '  symbol:   variable noSuchName42',
+        '  location: class chaincode.AssetContract',
+        '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.13.0:compile',
+        '[ERROR] /proj/src/main/java/chaincode/AssetContract.java:[51,58] cannot find symbol',
+        '[ERROR]   symbol:   variable noSuchName42',
+        "[ERROR] /proj/src/main/java/chaincode/Server.java:[3,1] ';' expected",
+      ].join('\n')
+      expect(parseJavaErrors(out, '/proj')).to.deep.equal([
+        {
+          column: 58,
+          file: 'src/main/java/chaincode/AssetContract.java',
+          line: 51,
+          message: 'cannot find symbol: variable noSuchName42',
+        },
+        {column: 1, file: 'src/main/java/chaincode/Server.java', line: 3, message: "';' expected"},
       ])
     })
 

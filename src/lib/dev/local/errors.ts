@@ -57,3 +57,31 @@ export function parseNodeCheck(output: string, dir: string): BuildError[] {
     },
   ]
 }
+
+/**
+ * Maven's compiler output: `[ERROR] /abs/src/main/java/chaincode/AssetContract.java:[42,17] cannot find symbol`,
+ * followed by detail lines such as `  symbol:   variable x`, which join the message.
+ */
+export function parseJavaErrors(output: string, dir: string): BuildError[] {
+  const out: BuildError[] = []
+  const seen = new Set<string>()
+  // eslint-disable-next-line no-control-regex
+  const ls = output.replaceAll(/\u001B\[[\d;]*m/g, '').split('\n')
+  for (const [i, raw] of ls.entries()) {
+    const m = /^\[ERROR\]\s+(\S+\.java):\[(\d+),(\d+)\]\s+(.*)$/.exec(raw.trim())
+    if (!m) continue
+    const detail = /^(?:\[ERROR\])?\s+symbol:\s+(.*)$/.exec(ls[i + 1] ?? '')
+    const e = {
+      column: Number(m[3]),
+      file: rel(dir, m[1]),
+      line: Number(m[2]),
+      message: detail ? `${m[4]}: ${detail[1].trim()}` : m[4],
+    }
+    // Maven prints each error twice (as it happens, and in the summary)
+    const key = `${e.file}:${e.line}:${e.column}`
+    if (!seen.has(key)) out.push(e)
+    seen.add(key)
+  }
+
+  return out
+}

@@ -3,8 +3,11 @@
  *  - TypeScript: the project's own `tsc --watch` compiles incrementally; each error-free compile restarts node;
  *  - JavaScript: a save is checked with `node --check` (syntax errors with file and line) and restarts node;
  *  - Go: a save of a .go file, go.mod or go.sum runs `go build` and restarts the program, under Delve when it is
- *    installed.
- * Node runs with the inspector on (--inspect); Go under `dlv exec --headless --accept-multiclient`. A failed build
+ *    installed;
+ *  - Java (Maven): a save under src/main or of pom.xml runs `mvn compile` and restarts the main class the pom names
+ *    (target/classes and the dependencies' classpath, which Maven lists once, again when pom.xml changes).
+ * Node runs with the inspector on (--inspect); Go under `dlv exec --headless --accept-multiclient`; Java with a
+ * JDWP agent (suspend=n). A failed build
  * leaves the last good chaincode running. Every restart waits until the new process listens, and reports how long
  * the save took to reach it.
  */
@@ -17,7 +20,7 @@ import type {ProjectConfig} from '../../project/schema.js'
 import type {BuildError, RunnerListener} from './events.js'
 
 import {FabError} from '../../errors.js'
-import {parseGoErrors, parseNodeCheck, parseTscErrors} from './errors.js'
+import {parseGoErrors, parseJavaErrors, parseNodeCheck, parseTscErrors} from './errors.js'
 import {type Proc, startProc, stateFile, stopLeftovers, waitListening, which} from './process.js'
 import {type Watcher, watchTree} from './watch.js'
 
@@ -35,6 +38,8 @@ export interface RunnerOptions {
 }
 
 export interface Runner {
+  /** The debugger the chaincode runs with, if any (none: --no-debug, or Delve missing). */
+  debugger(): undefined | {kind: 'delve' | 'jdwp' | 'node'; port: number}
   /** What runs the chaincode, for the start-up summary (e.g. `node --inspect dist/src/server.js`). */
   describe(): string
   /** Build and start; resolves when the first start has listened or the first build failed (then it watches on). */
@@ -69,6 +74,12 @@ abstract class BaseRunner implements Runner {
 
   /** The command that runs the built chaincode. */
   protected abstract command(): {args: string[]; cmd: string}
+
+  debugger(): undefined | {kind: 'delve' | 'jdwp' | 'node'; port: number} {
+    if (this.o.debugPort === undefined) return undefined
+    const kind = ({go: 'delve', java: 'jdwp', javascript: 'node', typescript: 'node'} as const)[this.o.project.language]
+    return {kind, port: this.o.debugPort}
+  }
 
   abstract describe(): string
 
@@ -440,6 +451,10 @@ class GoRunner extends BaseRunner {
     }
   }
 
+  override debugger() {
+    return this.dlv ? super.debugger() : undefined
+  }
+
   describe(): string {
     return this.dlv
       ? `go build, then dlv exec --headless --listen=127.0.0.1:${this.o.debugPort}`
@@ -470,6 +485,106 @@ class GoRunner extends BaseRunner {
   }
 }
 
+// ---------------------------------------------------------------------------------------------------- Java
+
+class JavaRunner extends BaseRunner {
+  private classpath = ''
+  private readonly classpathFile: string
+  private readonly java: string
+  private readonly mainClass: string
+  private readonly mvn: string
+
+  constructor(o: RunnerOptions) {
+    super(o)
+    const pom = path.join(this.dir, 'pom.xml')
+    if (!existsSync(pom)) {
+      const gradle = ['build.gradle', 'build.gradle.kts'].some((f) => existsSync(path.join(this.dir, f)))
+      throw new FabError(
+        'PROJECT',
+        `${this.dir}: fabk8s dev builds Java chaincode with Maven (pom.xml)${gradle ? '; Gradle projects are not supported yet' : ''}`,
+        {hint: "use --in-cluster, which builds the image with the project's Dockerfile"},
+      )
+    }
+
+    const main = /<mainClass>\s*([\w.$]+)\s*<\/mainClass>/.exec(readFileSync(pom, 'utf8'))
+    if (!main)
+      throw new FabError('PROJECT', `${pom}: no <mainClass>: fabk8s dev runs the class the jar's manifest names`, {
+        hint: 'name the server class in the shade (or jar) plugin: <mainClass>chaincode.Server</mainClass>',
+      })
+    this.mainClass = main[1]
+    const mvnw = path.join(this.dir, 'mvnw')
+    const mvn = existsSync(mvnw) ? mvnw : which(['mvn'])
+    const java = which(['java'])
+    if (!mvn || !java)
+      throw new FabError(
+        'PROJECT',
+        `fabk8s dev runs Java chaincode with ${mvn ? 'java' : 'Maven (mvn)'}, which is not on PATH`,
+      )
+    this.mvn = mvn
+    this.java = java
+    this.classpathFile = path.join(path.dirname(this.state), `${path.basename(this.state, '.json')}.classpath`)
+  }
+
+  protected async begin(): Promise<void> {
+    await this.kick(() => this.buildAndRelaunch(process.hrtime.bigint(), true))
+    this.watch(
+      (rel) => /^src\/main\//.test(rel) || rel === 'pom.xml',
+      (files, t0) => this.kick(() => this.buildAndRelaunch(t0, files.includes('pom.xml'))),
+    )
+  }
+
+  protected command() {
+    const jdwp =
+      this.o.debugPort === undefined
+        ? []
+        : [`-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:${this.o.debugPort}`]
+    const cp = [path.join(this.dir, 'target', 'classes'), this.classpath].filter(Boolean).join(path.delimiter)
+    return {args: [...jdwp, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-cp', cp, this.mainClass], cmd: this.java}
+  }
+
+  describe(): string {
+    const jdwp = this.o.debugPort === undefined ? '' : ` with JDWP on 127.0.0.1:${this.o.debugPort}`
+    return `mvn compile, then java ${this.mainClass}${jdwp}`
+  }
+
+  protected override onLine(line: string, stream: 'stderr' | 'stdout'): void {
+    if (line.startsWith('Listening for transport dt_socket at address: ')) {
+      this.o.emit({kind: 'jdwp', port: this.o.debugPort!, type: 'debugger'})
+      return
+    }
+
+    super.onLine(line, stream)
+  }
+
+  private async buildAndRelaunch(t0: bigint, classpath: boolean): Promise<void> {
+    this.o.emit({state: 'building', type: 'state'})
+    if (classpath) {
+      const r = await runCapture(
+        this.mvn,
+        ['-B', '-q', '-Dstyle.color=never', 'dependency:build-classpath', `-Dmdep.outputFile=${this.classpathFile}`],
+        this.dir,
+      )
+      if (r.code !== 0) {
+        const output = r.output.trim()
+        this.o.emit({errors: parseJavaErrors(output, this.dir), output, seconds: seconds(t0), type: 'build-failed'})
+        return
+      }
+
+      this.classpath = readFileSync(this.classpathFile, 'utf8').trim()
+    }
+
+    const r = await runCapture(this.mvn, ['-B', '-q', '-Dstyle.color=never', 'compile'], this.dir)
+    const buildSeconds = seconds(t0)
+    if (r.code !== 0) {
+      const output = r.output.trim()
+      this.o.emit({errors: parseJavaErrors(output, this.dir), output, seconds: buildSeconds, type: 'build-failed'})
+      return
+    }
+
+    await this.relaunch(t0, buildSeconds)
+  }
+}
+
 /** Run a command to completion, stdout and stderr together. */
 async function runCapture(cmd: string, args: string[], cwd: string): Promise<{code: number; output: string}> {
   const {spawn} = await import('node:child_process')
@@ -491,6 +606,10 @@ export function createRunner(o: RunnerOptions): Runner {
   switch (o.project.language) {
     case 'go': {
       return new GoRunner(o)
+    }
+
+    case 'java': {
+      return new JavaRunner(o)
     }
 
     case 'javascript':
