@@ -6,13 +6,17 @@
 import {expect} from 'chai'
 import {spawn, spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {type AddressInfo, createServer} from 'node:net'
+import {homedir, tmpdir} from 'node:os'
 import path from 'node:path'
+
+import type {RunnerEvent} from '../../../src/lib/dev/local/events.js'
+import type {ProjectConfig} from '../../../src/lib/project/schema.js'
 
 import {localEnv} from '../../../src/lib/dev/local/env.js'
 import {parseGoErrors, parseJavaErrors, parseNodeCheck, parseTscErrors} from '../../../src/lib/dev/local/errors.js'
-import {startProc, stateFile, stopLeftovers, waitListening} from '../../../src/lib/dev/local/process.js'
-import {nodeEntry} from '../../../src/lib/dev/local/runner.js'
+import {startProc, stateFile, stopLeftovers, waitListening, which} from '../../../src/lib/dev/local/process.js'
+import {createRunner, nodeEntry} from '../../../src/lib/dev/local/runner.js'
 import {formatEvent} from '../../../src/lib/dev/view.js'
 import {loadProject} from '../../../src/lib/project/load.js'
 import {runCli} from '../../support/cli.js'
@@ -169,8 +173,11 @@ describe('dev local runner', () => {
         .split('\n')
       expect(pids.length).to.be.greaterThan(1)
       await p.stop(500)
-      const left = spawnSync('ps', ['-o', 'pid=,stat=,comm=', '-g', String(p.pid)], {encoding: 'utf8'}).stdout.trim()
-      expect(left, 'no process left in the group').to.equal('')
+      // zombies (stat Z) have ended: they wait for PID 1 to reap them, which not every container's init does at once
+      const left = spawnSync('ps', ['-o', 'pid=,stat=,comm=', '-g', String(p.pid)], {encoding: 'utf8'})
+        .stdout.split('\n')
+        .filter((l) => l.trim() && !/^\s*\d+\s+Z/.test(l))
+      expect(left, 'no live process left in the group').to.deep.equal([])
       expect(existsSync(state)).to.equal(false)
     })
 
@@ -203,4 +210,97 @@ describe('dev local runner', () => {
       expect(String(err)).to.match(/exited before it listened/)
     })
   })
+
+  describe('Go under Delve', () => {
+    let dir: string
+
+    before(function () {
+      const gopath = process.env.GOPATH || path.join(homedir(), 'go')
+      if (!which(['go']) || !which(['dlv'], [path.join(gopath, 'bin')])) {
+        console.log('      skipped: needs go and Delve (dlv) installed')
+        this.skip()
+      }
+
+      dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-dlv-'))
+      writeFileSync(path.join(dir, 'go.mod'), 'module dlvtest\n\ngo 1.22\n')
+      // the smallest chaincode stand-in: listens where the pod's variable says, like the shim's server
+      writeFileSync(
+        path.join(dir, 'main.go'),
+        `package main
+
+import (
+\t"net"
+\t"os"
+)
+
+func main() {
+\tl, err := net.Listen("tcp", os.Getenv("CHAINCODE_SERVER_ADDRESS"))
+\tif err != nil {
+\t\tpanic(err)
+\t}
+\tfor {
+\t\tc, err := l.Accept()
+\t\tif err != nil {
+\t\t\treturn
+\t\t}
+\t\tc.Close()
+\t}
+}
+`,
+      )
+    })
+
+    after(() => dir && rmSync(dir, {force: true, recursive: true}))
+
+    it('Delve that cannot start (its port taken): a note saying why, and the program runs without a debugger', async () => {
+      const taken = createServer()
+      await new Promise<void>((r) => {
+        taken.listen(0, '127.0.0.1', r)
+      })
+      const debugPort = (taken.address() as AddressInfo).port
+      const port = await freeLoopbackPort()
+      const events: RunnerEvent[] = []
+      const runner = createRunner({
+        debugPort,
+        emit: (e) => events.push(e),
+        env: {CHAINCODE_SERVER_ADDRESS: `127.0.0.1:${port}`},
+        port,
+        project: {dir, language: 'go', name: 'dlvtest'} as ProjectConfig,
+        startTimeoutMs: 120_000,
+      })
+      try {
+        expect(runner.debugger(), 'Delve is installed').to.deep.equal({kind: 'delve', port: debugPort})
+        await runner.start()
+        const notes = events.flatMap((e) => (e.type === 'note' ? [e.message] : []))
+        expect(notes.join('\n')).to.match(
+          new RegExp(
+            `Delve could not run the chaincode \\(.*127\\.0\\.0\\.1:${debugPort}.*address already in use\\); running it without a debugger`,
+          ),
+        )
+        const started = events.find((e) => e.type === 'restarted')
+        expect(started, 'the program started').to.include({first: true, type: 'restarted'})
+        expect(runner.debugger(), 'no debugger now').to.equal(undefined)
+        expect(runner.describe()).to.equal('go build, then the program')
+        expect(events.some((e) => e.type === 'debugger')).to.equal(false)
+        // it is the program itself that listens, not Delve
+        const {pid} = started as {pid: number}
+        expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]).to.match(/dlvtest$/)
+      } finally {
+        await runner.stop()
+        taken.close()
+      }
+    })
+  })
 })
+
+async function freeLoopbackPort(): Promise<number> {
+  const s = createServer()
+  await new Promise<void>((r) => {
+    s.listen(0, '127.0.0.1', r)
+  })
+  const {port} = s.address() as AddressInfo
+  await new Promise((r) => {
+    s.close(r)
+  })
+  return port
+}

@@ -408,7 +408,11 @@ const PRELOAD = [
 
 class GoRunner extends BaseRunner {
   private readonly bin: string
-  private readonly dlv?: string
+  private dlv?: string
+  /** What Delve printed before its API server listened (why it did not, when it exits instead). */
+  private dlvSaid = ''
+  /** Delve's API server listens (a start that fails after that is the chaincode's own failure). */
+  private dlvUp = false
   private readonly go: string
 
   constructor(o: RunnerOptions) {
@@ -461,12 +465,20 @@ class GoRunner extends BaseRunner {
       : 'go build, then the program'
   }
 
+  protected override launchProc(): Proc {
+    this.dlvSaid = ''
+    this.dlvUp = false
+    return super.launchProc()
+  }
+
   protected override onLine(line: string, stream: 'stderr' | 'stdout'): void {
     if (line.startsWith('API server listening at: ')) {
+      this.dlvUp = true
       this.o.emit({kind: 'delve', port: this.o.debugPort!, type: 'debugger'})
       return
     }
 
+    if (this.dlv && !this.dlvUp && line.trim()) this.dlvSaid = line.trim()
     super.onLine(line, stream)
   }
 
@@ -481,7 +493,19 @@ class GoRunner extends BaseRunner {
       return
     }
 
-    await this.relaunch(t0, buildSeconds)
+    try {
+      await this.relaunch(t0, buildSeconds)
+    } catch (error) {
+      // Delve that cannot run (its port taken, no ptrace in a container, too old for the Go toolchain) must not
+      // keep the chaincode down: say why, and run the program without a debugger (as node does when --inspect fails)
+      if (!this.dlv || this.dlvUp || this.launched) throw error
+      this.o.emit({
+        message: `Delve could not run the chaincode (${this.dlvSaid || (error as Error).message}); running it without a debugger`,
+        type: 'note',
+      })
+      this.dlv = undefined
+      await this.buildAndRelaunch(t0)
+    }
   }
 }
 
