@@ -10,7 +10,7 @@ import {FabError} from '../lib/errors.js'
 export default class Dev extends BaseCommand<typeof Dev> {
   static override description = `Edit the contract and the peers call the new code at once, with a debugger attached. Runs until Ctrl-C.
 
-Local mode (default): the chaincode runs on this machine and is rebuilt and restarted on every save (TypeScript: tsc --watch; JavaScript: a syntax check and a restart; Go: go build), with its debugger open (Node inspector; Delve for Go when dlv is installed). The peers keep dialing the address in connection.json: fabk8s swaps the chaincode Deployment's pods for a small relay that carries each peer connection back here over the Kubernetes API (port-forward streams through the API server), so nothing on this machine needs to be reachable from the cluster. TLS and mutual TLS pass through the relay untouched. The package ID never changes, so no lifecycle transaction is needed; when the definition is not committed yet, dev registers first (as up does). On Ctrl-C the Deployment is put back exactly as it was; if dev is killed, the next "fabk8s dev", "fabk8s up" or "fabk8s deploy" repairs it.
+Local mode (default): the chaincode runs on this machine and is rebuilt and restarted on every save (TypeScript: tsc --watch; JavaScript: a syntax check and a restart; Go: go build; Java: mvn compile and the pom's mainClass), with its debugger open (Node inspector; Delve for Go when dlv is installed; JDWP for Java). The peers keep dialing the address in connection.json: fabk8s swaps the chaincode Deployment's pods for a small relay that carries each peer connection back here over the Kubernetes API (port-forward streams through the API server), so nothing on this machine needs to be reachable from the cluster. TLS and mutual TLS pass through the relay untouched. The package ID never changes, so no lifecycle transaction is needed; when the definition is not committed yet, dev registers first (as up does). On Ctrl-C the Deployment is put back exactly as it was; if dev is killed, the next "fabk8s dev", "fabk8s up" or "fabk8s deploy" repairs it.
 
 Cluster mode (--in-cluster): on every save, up's pipeline (build → load → roll out, with its change checks), printing each iteration's step times.
 
@@ -29,7 +29,7 @@ The relay image is made here from this machine's node binary (docker import; not
     cluster: Flags.string({description: 'kind cluster (default: fabk8s.yaml kind.cluster)'}),
     debug: Flags.boolean({allowNo: true, default: true, description: "open the chaincode runtime's debugger"}),
     'debug-port': Flags.integer({
-      description: 'debugger port on 127.0.0.1 (default: Node 9229, Delve 2345; 0: any free port)',
+      description: 'debugger port on 127.0.0.1 (default: Node 9229, Delve 2345, JDWP 5005; 0: any free port)',
       max: 65_535,
       min: 0,
     }),

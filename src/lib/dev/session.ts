@@ -26,7 +26,7 @@ export interface LocalDevOptions extends KubeOptions {
   cluster?: string
   /** Open the runtime's debugger. */
   debug: boolean
-  /** Debugger port; 0: any free port; default: the runtime's usual one (Node 9229, Delve 2345). */
+  /** Debugger port; 0: any free port; default: the runtime's usual one (Node 9229, Delve 2345, JDWP 5005). */
   debugPort?: number
   /** Where the local chaincode listens (127.0.0.1); 0: any free port; default: chaincode.port. */
   localPort?: number
