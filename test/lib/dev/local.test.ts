@@ -15,7 +15,14 @@ import type {ProjectConfig} from '../../../src/lib/project/schema.js'
 
 import {localEnv} from '../../../src/lib/dev/local/env.js'
 import {parseGoErrors, parseJavaErrors, parseNodeCheck, parseTscErrors} from '../../../src/lib/dev/local/errors.js'
-import {startProc, stateFile, stopLeftovers, waitListening, which} from '../../../src/lib/dev/local/process.js'
+import {
+  childPids,
+  startProc,
+  stateFile,
+  stopLeftovers,
+  waitListening,
+  which,
+} from '../../../src/lib/dev/local/process.js'
 import {createRunner, nodeEntry} from '../../../src/lib/dev/local/runner.js'
 import {formatEvent} from '../../../src/lib/dev/view.js'
 import {loadProject} from '../../../src/lib/project/load.js'
@@ -252,6 +259,43 @@ func main() {
 
     after(() => dir && rmSync(dir, {force: true, recursive: true}))
 
+    it('a save restarts the program under Delve; neither the earlier program nor, after stop(), the last one is left', async () => {
+      const port = await freeLoopbackPort()
+      const debugPort = await freeLoopbackPort()
+      const events: RunnerEvent[] = []
+      const runner = createRunner({
+        debugPort,
+        emit: (e) => events.push(e),
+        env: {CHAINCODE_SERVER_ADDRESS: `127.0.0.1:${port}`},
+        port,
+        project: {dir, language: 'go', name: 'dlvtest'} as ProjectConfig,
+        startTimeoutMs: 120_000,
+      })
+      // Delve's children: the program, and Go's telemetry sidecar (`dlv ** telemetry **`)
+      const program = (dlvPid: number) => childPids(dlvPid).filter((pid) => isProgram(pid))
+      const programs = () => events.flatMap((e) => (e.type === 'restarted' ? program(e.pid) : []))
+      try {
+        await runner.start()
+        expect(
+          events.some((e) => e.type === 'debugger'),
+          'Delve listened',
+        ).to.equal(true)
+        const first = programs()
+        expect(first, 'the program runs as Delve’s child').to.have.length(1)
+        writeFileSync(path.join(dir, 'main.go'), readFileSync(path.join(dir, 'main.go'), 'utf8') + '\n// saved\n')
+        for (let i = 0; i < 600 && events.filter((e) => e.type === 'restarted').length < 2; i++) await sleep(100)
+        const second = events.filter((e) => e.type === 'restarted')[1]
+        expect(second, 'restarted').to.include({first: false})
+        expect(alive(first[0]), 'the earlier program is gone').to.equal(false)
+        const [last] = program((second as {pid: number}).pid)
+        expect(last, 'the new program runs').to.be.a('number')
+        await runner.stop()
+        expect(alive(last), 'the last program is gone after stop()').to.equal(false)
+      } finally {
+        await runner.stop()
+      }
+    })
+
     it('Delve that cannot start (its port taken): a note saying why, and the program runs without a debugger', async () => {
       const taken = createServer()
       await new Promise<void>((r) => {
@@ -292,6 +336,29 @@ func main() {
     })
   })
 })
+
+function isProgram(pid: number): boolean {
+  try {
+    return alive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0].endsWith('-dlvtest')
+  } catch {
+    return false
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+  } catch {
+    return false
+  }
+
+  // a zombie has ended
+  try {
+    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}
 
 async function freeLoopbackPort(): Promise<number> {
   const s = createServer()

@@ -6,7 +6,7 @@
  */
 import {type ChildProcess, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -58,6 +58,22 @@ function killGroup(pgid: number, sig: 0 | NodeJS.Signals): boolean {
   } catch {
     return false
   }
+}
+
+/**
+ * The direct children of a process (Linux: /proc/PID/task/TID/children; elsewhere none). Delve starts the program
+ * it debugs in a process group of its own, so stopping Delve's group does not reach it.
+ */
+export function childPids(pid: number): number[] {
+  const out: number[] = []
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`))
+      for (const c of readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(/\s+/)) if (c) out.push(Number(c))
+  } catch {
+    // gone already, or not Linux
+  }
+
+  return out
 }
 
 /** Where this project's dev session records its child process groups. */
