@@ -3,8 +3,11 @@ import {Flags} from '@oclif/core'
 import type {ClusterDevResult, ClusterEvent} from '../lib/dev/cluster.js'
 import type {DevEvent} from '../lib/dev/events.js'
 import type {LocalDevResult} from '../lib/dev/session.js'
+import type {TaskList} from '../lib/tasks.js'
 
 import {BaseCommand, kubeFlags} from '../base-command.js'
+import {buildArg} from '../flags/build-arg.js'
+import {duration} from '../flags/duration.js'
 import {FabError} from '../lib/errors.js'
 
 export default class Dev extends BaseCommand<typeof Dev> {
@@ -25,7 +28,7 @@ The relay image is made here from this machine's node binary (docker import; not
   static override flags = {
     ...kubeFlags,
     'base-image': Flags.string({description: "--in-cluster: the Dockerfile's BASE_IMAGE build argument"}),
-    'build-arg': Flags.string({description: '--in-cluster: KEY=VALUE build argument (repeatable)', multiple: true}),
+    'build-arg': buildArg({description: '--in-cluster: KEY=VALUE build argument (repeatable)', multiple: true}),
     cluster: Flags.string({description: 'kind cluster (default: fabk8s.yaml kind.cluster)'}),
     debug: Flags.boolean({allowNo: true, default: true, description: "open the chaincode runtime's debugger"}),
     'debug-port': Flags.integer({
@@ -51,8 +54,7 @@ The relay image is made here from this machine's node binary (docker import; not
     }),
     'relay-image': Flags.string({description: 'use this relay image as it is (no build, no load)'}),
     streams: Flags.integer({default: 3, description: 'idle tunnel streams kept open', max: 32, min: 1}),
-    timeout: Flags.string({
-      default: '3m',
+    timeout: duration('3m', {
       description: 'how long to wait for rollouts and for the chaincode to answer (90s, 5m, or seconds)',
     }),
   }
@@ -69,8 +71,7 @@ The relay image is made here from this machine's node binary (docker import; not
         if (this.flags[f] !== undefined)
           throw new FabError('USAGE', `--${f} applies to --in-cluster only (local mode builds no image)`)
 
-    const {parseTimeout} = await import('../lib/kube/deploy.js')
-    const timeoutMs = parseTimeout(this.flags.timeout)
+    const timeoutMs = this.flags.timeout
     const {isCI} = await import('../lib/ui/interactive.js')
     const {c} = await import('../lib/ui/colors.js')
     const {formatEvent, plain} = await import('../lib/dev/view.js')
@@ -80,30 +81,31 @@ The relay image is made here from this machine's node binary (docker import; not
       for (const line of formatEvent(e, paint)) process.stderr.write(`${paint.dim(stamp())} ${line}\n`)
     }
 
+    // Ctrl-C (the base command's interrupt: a second one leaves at once, exit 130), or SIGTERM/SIGHUP: stop, and
+    // in local mode put the Deployment back first
     const ac = new AbortController()
-    let signals = 0
-    const onSignal = () => {
-      signals++
-      if (signals === 1) {
-        process.stderr.write(
-          `\n${paint.dim(stamp())} stopping${inCluster ? '' : `: putting deployment/${project.name} back`} (Ctrl-C again to leave at once)\n`,
-        )
-        ac.abort()
-        return
-      }
-
+    const stopping = () => {
+      if (ac.signal.aborted) return
       process.stderr.write(
-        inCluster
-          ? 'interrupted again: leaving now\n'
-          : `interrupted again: deployment/${project.name} may still run the relay; \`fabk8s dev\` or \`fabk8s up\` puts it back\n`,
+        `\n${paint.dim(stamp())} stopping${
+          inCluster
+            ? ''
+            : `: putting deployment/${project.name} back (Ctrl-C again leaves at once; \`fabk8s dev\` or \`fabk8s up\` then puts it back)`
+        }\n`,
       )
-      // a second Ctrl-C means now: leave without waiting for the restore (its message says how to repair)
-      // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit
-      process.exit(130)
+      ac.abort()
     }
 
-    const sigs = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
-    for (const s of sigs) process.on(s, onSignal)
+    this.interruptSignal().addEventListener('abort', stopping, {once: true})
+    const sigs = ['SIGTERM', 'SIGHUP'] as const
+    for (const s of sigs) process.on(s, stopping)
+    // other libraries' task lists (register, load, up) run through the renderer: silent in local mode, whose set-up
+    // has its own lines; up's progress per iteration in cluster mode (none under --json)
+    const {runTasks} = await import('../render/tasks.js')
+    const runList =
+      (quiet: boolean) =>
+      <R>(list: TaskList<R>): Promise<R> =>
+        runTasks(list, {json: quiet, signal: ac.signal})
     try {
       if (inCluster) {
         const {runClusterDev} = await import('../lib/dev/cluster.js')
@@ -115,9 +117,9 @@ The relay image is made here from this machine's node binary (docker import; not
             cluster: this.flags.cluster,
             context: this.flags.context,
             dockerNetwork: this.flags['docker-network'],
-            json: this.jsonEnabled(),
             kubeconfig: this.flags.kubeconfig,
             namespace: this.flags.namespace,
+            runList: runList(this.jsonEnabled()),
             signal: ac.signal,
             timeoutMs,
           },
@@ -141,6 +143,7 @@ The relay image is made here from this machine's node binary (docker import; not
           namespace: this.flags.namespace,
           relayBaseImage: this.flags['relay-base-image'],
           relayImage: this.flags['relay-image'],
+          runList: runList(true),
           signal: ac.signal,
           streams: this.flags.streams,
           timeoutMs,
@@ -152,7 +155,7 @@ The relay image is made here from this machine's node binary (docker import; not
       )
       return r
     } finally {
-      for (const s of sigs) process.removeListener(s, onSignal)
+      for (const s of sigs) process.removeListener(s, stopping)
     }
   }
 }
@@ -169,13 +172,13 @@ function stamp(): string {
 async function setupRenderer(print: (e: DevEvent) => void): Promise<(e: DevEvent) => void> {
   const {SETUP_STEPS} = await import('../lib/dev/events.js')
   const {stepTitle} = await import('../lib/dev/view.js')
-  const {runTasks} = await import('../lib/ui/tasks.js')
+  const {runTasks} = await import('../render/tasks.js')
   type Step = (typeof SETUP_STEPS)[number]
   const waiters = new Map<Step, {reject: (e: Error) => void; resolve: (detail: string) => void; skip?: string}>()
   const titles = new Map<Step, (t: string) => void>()
   const settled = new Promise<void>((resolve) => {
     const tasks = SETUP_STEPS.map((step) => ({
-      task: (_ctx: object, task: {skip: (m: string) => void; title: string}) =>
+      run: (task: {skip: (m: string) => void; title: string}) =>
         new Promise<void>((res, rej) => {
           titles.set(step, (t) => {
             task.title = t
@@ -193,7 +196,8 @@ async function setupRenderer(print: (e: DevEvent) => void): Promise<(e: DevEvent
         }),
       title: stepTitle(step),
     }))
-    runTasks(tasks, {}, {concurrent: true})
+    // a failed step is printed as an event line once the list has closed; the list itself only draws
+    runTasks({concurrent: true, exitOnError: false, result() {}, tasks})
       .catch(() => {})
       .finally(resolve)
   })

@@ -4,6 +4,7 @@
  * report each iteration's step times. A failed iteration (say, a compile error in the image build) is reported
  * with the files and lines the compiler named, and the loop waits for the next save.
  */
+import type {TaskList} from '../tasks.js'
 import type {StepReport, UpOptions, UpResult} from '../up/up.js'
 import type {BuildError} from './local/events.js'
 
@@ -18,9 +19,9 @@ export type ClusterEvent =
   | {iteration: number; type: 'iteration-start'}
   | {state: 'building' | 'watching'; type: 'state'}
 
-export interface ClusterDevOptions extends Omit<UpOptions, 'json' | 'signal'> {
-  /** Quiet up's own progress (--json). */
-  json?: boolean
+export interface ClusterDevOptions extends Omit<UpOptions, 'signal'> {
+  /** Runs up's task list once per iteration: the command passes the renderer's runTasks (progress, or none). */
+  runList: <R>(list: TaskList<R>) => Promise<R>
   signal: AbortSignal
 }
 
@@ -49,7 +50,7 @@ export async function runClusterDev(
   emit: (e: ClusterEvent) => void,
 ): Promise<ClusterDevResult> {
   const started = process.hrtime.bigint()
-  const {up} = await import('../up/up.js')
+  const {upTasks} = await import('../up/up.js')
   const {watchTree} = await import('./local/watch.js')
   let iterations = 0
   let failed = 0
@@ -66,12 +67,14 @@ export async function runClusterDev(
       emit({state: 'building', type: 'state'})
       try {
         // the interrupt of one iteration is our own Ctrl-C: up sees it through the signal as usual
-        last = await up(project, {...opts, signal: opts.signal})
+        const {runList, ...upOpts} = opts
+        const r = await runList(upTasks(project, upOpts))
+        last = r
         emit({
-          image: last.image,
+          image: r.image,
           iteration: iterations,
           seconds: Math.round(Number(process.hrtime.bigint() - t) / 1e7) / 100,
-          steps: last.steps,
+          steps: r.steps,
           type: 'iteration',
         })
       } catch (error) {

@@ -14,6 +14,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {KubeClients, KubeOptions} from '../kube/client.js'
 import type {ProjectConfig} from '../project/schema.js'
+import type {TaskList} from '../tasks.js'
 import type {DevEvent, DevListener, SetupStep} from './events.js'
 import type {Runner} from './local/runner.js'
 import type {RestoreOutcome, RestorePlan} from './swap.js'
@@ -35,6 +36,11 @@ export interface LocalDevOptions extends KubeOptions {
   relayBaseImage?: string
   /** Use this relay image as it is (no build, no load): e.g. one pushed to the cluster's registry. */
   relayImage?: string
+  /**
+   * Runs another library's task list (register, load) for this session: the command passes the renderer's
+   * runTasks, silent (dev shows its own step lines). A library never draws.
+   */
+  runList: <R>(list: TaskList<R>) => Promise<R>
   /** Aborting ends the session (Ctrl-C): stop, then restore the Deployment. */
   signal: AbortSignal
   /** Idle tunnel streams kept open (default 3). */
@@ -164,11 +170,12 @@ export async function runLocalDev(
   }
 
   try {
-    const packageId = await step('package', 'computing the package ID', async () => {
-      const {buildPackage} = await import('../fabric/package.js')
-      const p = await buildPackage(project)
-      return {detail: `package ID ${p.packageId} (unchanged by code changes)`, value: p.packageId}
+    const pkg = await step('package', 'computing the package ID', async () => {
+      const {resolvePackage} = await import('../fabric/package-file.js')
+      const p = await resolvePackage(project)
+      return {detail: `package ID ${p.packageId} (unchanged by code changes)`, value: p}
     })
+    const {packageId} = pkg
 
     // the local chaincode builds while the relay is made and swapped in
     const {localEnv} = await import('./local/env.js')
@@ -194,8 +201,8 @@ export async function runLocalDev(
 
     if (project.network) {
       await step('register', 'checking the chaincode definition on the channel', async () => {
-        const {register, status} = await import('../fabric/ops.js')
-        const s = await status(project)
+        const {lifecycleStatus} = await import('../fabric/status.js')
+        const s = await lifecycleStatus(project, packageId)
         const needs = [
           ...s.peers.filter((p) => !p.hasPackage).map((p) => `install on ${p.address}`),
           ...s.orgs.filter((o) => !o.upToDate).map((o) => `approve for ${o.mspId}`),
@@ -204,7 +211,8 @@ export async function runLocalDev(
         if (needs.length === 0)
           return {detail: `sequence ${s.plan.sequence} committed on ${s.channel} with this package`, value: undefined}
         aborted()
-        const r = await register(project, {json: true})
+        const {registerTasks} = await import('../fabric/register.js')
+        const r = await opts.runList(registerTasks(project, pkg))
         return {detail: `sequence ${r.sequence}: ${needs.join(', ')}`, value: undefined}
       })
     } else skip('register', 'no network in fabk8s.yaml')
@@ -214,8 +222,8 @@ export async function runLocalDev(
       const {ensureRelayImage} = await import('./relay/image.js')
       const img = await ensureRelayImage({baseImage: opts.relayBaseImage, image: opts.relayImage})
       if (img.how === 'given') return {detail: `${img.image} (given; not loaded)`, value: img.image}
-      const {load} = await import('../image/load.js')
-      const r = await load({cluster, image: img.image, json: true})
+      const {loadTasks} = await import('../image/load.js')
+      const r = await opts.runList(await loadTasks({cluster, image: img.image}))
       const loaded = r.nodes.filter((n) => n.action === 'loaded').length
       const made = img.made ? `made (${img.how === 'import' ? "this machine's node" : 'from a base image'})` : 'reused'
       return {
@@ -296,7 +304,7 @@ export async function runLocalDev(
     const listening = await localReady
     if (project.network && listening) {
       await step('answers', 'asking the chaincode for its metadata through the peers', async () => {
-        const {callChaincodeFor} = await import('../fabric/ops.js')
+        const {callChaincodeFor} = await import('../fabric/call.js')
         const deadline = Date.now() + opts.timeoutMs
         for (let attempt = 1; ; attempt++) {
           aborted()

@@ -20,11 +20,11 @@ import {ensureRelayImage} from '../../../src/lib/dev/relay/image.js'
 import {LABEL_RELAY, tunnelPortFor} from '../../../src/lib/dev/relay/manifest.js'
 import {swapIn} from '../../../src/lib/dev/swap.js'
 import {connectWithRetry, type PeerClosed, TunnelPool} from '../../../src/lib/dev/tunnel.js'
-import {load} from '../../../src/lib/image/load.js'
 import {connect} from '../../../src/lib/kube/client.js'
 import {waitForRollout} from '../../../src/lib/kube/rollout.js'
 import {type BedNode, bedNodeOrSkip, NODE_SELECTOR_ANNOTATION} from '../../support/bed.js'
 import {requireDocker, uniq} from '../../support/docker.js'
+import {load} from '../../support/tasks.js'
 import {makeProject, project} from '../kube/support.js'
 
 describe('dev tunnel through port-forward to a relay pod on the real node @integration', function () {

@@ -15,10 +15,10 @@ import {extractApplied, extractFields} from '../../../src/lib/dev/extract.js'
 import {ANNOTATION_DEV, LABEL_RELAY, relayDeployment, tunnelPortFor} from '../../../src/lib/dev/relay/manifest.js'
 import {deploymentPath, getRaw, type RawObject, runsOf, swapIn, swapOut} from '../../../src/lib/dev/swap.js'
 import {connect} from '../../../src/lib/kube/client.js'
-import {deploy, planDeploy} from '../../../src/lib/kube/deploy.js'
 import {deployDrift} from '../../../src/lib/kube/drift.js'
 import {waitForRollout} from '../../../src/lib/kube/rollout.js'
 import {json, runCli} from '../../support/cli.js'
+import {deploy, planFor} from '../../support/tasks.js'
 import {cleanup, makeProject, project, pssRestrictedViolations, realTarget, type Target, tmp} from '../kube/support.js'
 
 type Any = any
@@ -176,7 +176,7 @@ describe('swap the chaincode Deployment for the relay and back, on the real kube
     timeoutMs: 60_000,
     wait: true,
   })
-  const packageId = async () => (await planDeploy(p, {namespace: target.namespace})).packageId
+  const packageId = async () => (await planFor(p, {namespace: target.namespace})).packageId
   const waitFor = async (image: string) =>
     waitForRollout(c, {
       image,
@@ -189,7 +189,7 @@ describe('swap the chaincode Deployment for the relay and back, on the real kube
 
   it('extractApplied of a deployed chaincode equals the manifest fabk8s applied', async () => {
     await deploy(p, opts())
-    const plan = await planDeploy(p, {namespace: target.namespace})
+    const plan = await planFor(p, {namespace: target.namespace})
     const applied = plan.manifests.find((m) => m.kind === 'Deployment')!
     expect(extractApplied(await live(), 'fabk8s')).to.deep.equal(structuredClone(applied))
   })
@@ -230,7 +230,7 @@ describe('swap the chaincode Deployment for the relay and back, on the real kube
 
     expect(ours(after)).to.deep.equal(ours(before))
     await waitFor(runsOf(plan.applied!).image)
-    expect(await deployDrift(c, (await planDeploy(p, {namespace: target.namespace})).manifests)).to.deep.equal([])
+    expect(await deployDrift(c, (await planFor(p, {namespace: target.namespace})).manifests)).to.deep.equal([])
   })
 
   it('a session that died is repaired by the next one: it restores from the annotation the dead one left', async () => {
@@ -263,7 +263,7 @@ describe('swap the chaincode Deployment for the relay and back, on the real kube
       packageId: await packageId(),
       session: 'dead pid 4',
     })
-    const drift = await deployDrift(c, (await planDeploy(p, {namespace: target.namespace})).manifests)
+    const drift = await deployDrift(c, (await planFor(p, {namespace: target.namespace})).manifests)
     expect(drift.join('; ')).to.match(/deployment\/kvdev differs from fabk8s\.yaml/)
     await deploy(p, opts())
     const after = await live()
