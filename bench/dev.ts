@@ -18,7 +18,7 @@ import path from 'node:path'
 import {performance} from 'node:perf_hooks'
 
 import {stateFile, stopLeftovers} from '../src/lib/dev/local/process.js'
-import {callChaincodeFor} from '../src/lib/fabric/ops.js'
+import {callChaincodeFor} from '../src/lib/fabric/call.js'
 import {loadProject} from '../src/lib/project/load.js'
 import {fabnet} from '../test/lib/fabric/fabnet.js'
 import {type BedProject, BedProjects, CONTRACT, type Language} from '../test/support/bed-project.js'
