@@ -234,7 +234,9 @@ export async function runLocalDev(
 
     aborted()
     const {connect} = await import('../kube/client.js')
-    c = await connect({...opts, namespace, project})
+    // the session's signal ends the session, not the kube requests: putting the Deployment back after Ctrl-C
+    // needs them (a second Ctrl-C leaves at once)
+    c = await connect({...opts, namespace, project, signal: undefined})
     const kube = c
     await step('swap', `swapping deployment/${project.name}'s pods for the relay`, async () => {
       const {applyManifest, ensureNamespace} = await import('../kube/apply.js')
