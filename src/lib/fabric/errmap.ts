@@ -15,6 +15,8 @@ export interface ErrContext {
   op: string
   /** The orderer of the network config (for submit failures). */
   orderer?: string
+  /** What `address` is: a peer (default) or the orderer; errors name it and point at its fabk8s.yaml field. */
+  role?: 'orderer' | 'peer'
   tlsCACert?: string
 }
 
@@ -61,15 +63,33 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
   const why = cause(text)
   const host = ctx.address.replace(/:\d+$/, '')
   const detail = {address: ctx.address, raw: text}
+  const orderer = ctx.role === 'orderer'
+  const what = orderer ? `orderer ${ctx.address}` : ctx.address
+
+  // the peer answered, but it could not run the chaincode: that is the chaincode's problem, not the peer's
+  const ccp = chaincodeProblem(text)
+  if (ccp) return new FabError('FABRIC', ccp.message, {detail: {...detail, chaincode: ccp.kind}, hint: ccp.hint})
+
+  // a Gateway that cannot find another org's peers: gossip discovery, not reachability
+  const disc = /failed to find any endorsing peers for org\(s\): ([\w.,\s-]+?)(?:$|[;:)])/.exec(text)
+  if (disc)
+    return new FabError(
+      'FABRIC',
+      `peer ${ctx.address}'s gateway sees no peer of ${disc[1].trim()} (gossip/anchor peers) during ${ctx.op}`,
+      {
+        detail,
+        hint: 'the Gateway finds other orgs through gossip discovery: the channel needs anchor peers, and a network that has just started needs up to peer.gossip.reconnectInterval (25 s)',
+      },
+    )
 
   // TLS: host name not in the certificate
   if (/altnames|does not match certificate|Hostname\/IP does not match|ERR_TLS_CERT_ALTNAME_INVALID/i.test(text))
     return new FabError(
       'FABRIC',
-      `TLS: host name "${ctx.hostnameOverride ?? host}" is not in the certificate of ${ctx.address} (${ctx.op})`,
+      `TLS: host name "${ctx.hostnameOverride ?? host}" is not in the certificate of ${what} (${ctx.op})`,
       {
         detail,
-        hint: 'set hostnameOverride on that peer/orderer in fabk8s.yaml to a name the certificate carries (e.g. peer0.org1.example.com)',
+        hint: `set hostnameOverride on ${orderer ? 'network.orderer' : 'that peer'} in fabk8s.yaml to a name the certificate carries (e.g. ${orderer ? 'orderer.example.com' : 'peer0.org1.example.com'})`,
       },
     )
   // TLS: certificate not trusted / handshake failure
@@ -81,7 +101,7 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
   )
     return new FabError(
       'FABRIC',
-      `TLS handshake with ${ctx.address} failed (${why}); check the CA file ${ctx.tlsCACert ?? '(none)'}`,
+      `TLS handshake with ${what} failed (${why}); check the CA file ${ctx.tlsCACert ?? '(none)'}`,
       {
         detail,
         hint: 'tlsCACert must be the TLS CA that signed the server certificate of that address (the tlsca/…-cert.pem of its org)',
@@ -95,11 +115,15 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
       text,
     )
   ) {
-    if (/orderer|broadcast/i.test(text) && ctx.orderer)
-      return new FabError('FABRIC', `orderer ${ctx.orderer} is unreachable (${why}) during ${ctx.op}`, {
-        detail,
-        hint: 'is the orderer running? check network.orderer in fabk8s.yaml',
-      })
+    if (orderer || (/orderer|broadcast/i.test(text) && ctx.orderer))
+      return new FabError(
+        'FABRIC',
+        `orderer ${orderer ? ctx.address : ctx.orderer} is unreachable (${why}) during ${ctx.op}`,
+        {
+          detail,
+          hint: 'is the orderer running? check network.orderer.address in fabk8s.yaml',
+        },
+      )
     return new FabError('FABRIC', `cannot reach ${ctx.address} (${why}) during ${ctx.op}`, {
       detail,
       hint: 'is the peer running and the address right? check network.orgs[].peers[].address in fabk8s.yaml',
@@ -154,6 +178,111 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
   }
 
   return new FabError('FABRIC', `${ctx.op} failed at ${ctx.address}: ${why}`, {detail})
+}
+
+export interface ChaincodeProblem {
+  /** The chaincode address the peer dialled, when its text names it. */
+  address?: string
+  hint: string
+  kind: 'id-mismatch' | 'no-such-host' | 'not-defined' | 'not-installed' | 'refused' | 'terminated' | 'timeout' | 'tls'
+  message: string
+}
+
+/**
+ * What a peer says when it cannot run the chaincode (every invoke and query goes through this), as one plain line.
+ * The texts are Fabric v2.5's (core/chaincode launch and the ccaas connection, Go's net and crypto/tls errors); the
+ * raw text stays in the error's detail. Undefined when the text is not about running the chaincode.
+ */
+export function chaincodeProblem(text: string): ChaincodeProblem | undefined {
+  const at = /grpc connection to (\S+):\s/.exec(text)?.[1]
+  const where = at ? `the chaincode at ${at}` : 'the chaincode'
+  const pkg = /(?:could not launch chaincode|starting chaincode|connection to) '?([\w.+-]+:[0-9a-f]{64})/.exec(
+    text,
+  )?.[1]
+  const status = 'is it running? `fabk8s status`; start it with `fabk8s up`'
+  const hint = {
+    address:
+      'chaincode.address in fabk8s.yaml is what the peers dial (it goes into connection.json): peers outside the cluster need a NodePort address they can reach',
+    tls: 'chaincode.tls in fabk8s.yaml must match the server: tls on or off on both sides, rootCert the CA of its certificate, whose names include the host of chaincode.address',
+  }
+  if (/could not launch chaincode|chaincode registration failed|error creating grpc connection to/.test(text)) {
+    if (/connect: connection refused/.test(text))
+      return {
+        address: at,
+        hint: hint.address,
+        kind: 'refused',
+        message: `the peers cannot reach ${where} (connection refused): ${status}`,
+      }
+    const dns =
+      /lookup (\S+?)(?: on \S+)?: (no such host|server misbehaving|Temporary failure in name resolution|i\/o timeout)/.exec(
+        text,
+      )
+    if (dns)
+      return {
+        address: at,
+        hint: hint.address,
+        kind: 'no-such-host',
+        message: `the peers cannot resolve ${dns[1]}, the host of ${where} (${dns[2]})`,
+      }
+    const tls = /(x509: [^"]*?|tls: [^"]*?|first record does not look like a TLS handshake)(?:"|$)/.exec(text)
+    if (tls || /authentication handshake failed/.test(text))
+      return {
+        address: at,
+        hint: hint.tls,
+        kind: 'tls',
+        message: `TLS between the peers and ${where} failed (${tls?.[1] ?? 'authentication handshake failed'})`,
+      }
+    if (/use of closed network connection|connection reset by peer|error reading server preface/.test(text))
+      return {
+        address: at,
+        hint: hint.tls,
+        kind: 'tls',
+        message: `${where} closed the connection while the peers set it up: TLS on one side only? (chaincode.tls in fabk8s.yaml against the server's TLS settings)`,
+      }
+    const expired = /timeout expired while starting chaincode ([\w.+-]+:[0-9a-f]{64})/.exec(text)
+    if (expired)
+      return {
+        address: at,
+        hint: 'the server must run with CHAINCODE_ID set to the package ID that was approved (`fabk8s status` compares them; `fabk8s up` redeploys)',
+        kind: 'id-mismatch',
+        message: `the chaincode never registered with the peers as ${expired[1]}: is the server running with another CHAINCODE_ID (package ID)?`,
+      }
+    if (/context deadline exceeded|i\/o timeout/.test(text))
+      return {
+        address: at,
+        hint: `${hint.address}; a TLS mismatch looks the same from here (the peer log says "Client TLS handshake failed")`,
+        kind: 'timeout',
+        message: `the peers timed out connecting to ${where} (chaincode.dialTimeout): an address they cannot route to, a firewall, or a TLS handshake failure`,
+      }
+    if (/chaincode registration failed: connection to \S+ terminated/.test(text))
+      return {
+        address: at,
+        hint: `${hint.tls}; the server's CHAINCODE_ID must be the package ID${pkg ? ` ${pkg}` : ''}`,
+        kind: 'terminated',
+        message: `the peers reached ${where} but the connection ended before it registered: is it a chaincode server for this package, with matching TLS settings?`,
+      }
+  }
+
+  const notDefined =
+    /make sure the chaincode (\S+) has been successfully (?:defined|instantiated)|chaincode definition for '([^']+)' (?:not found|exists, but chaincode is not installed)/.exec(
+      text,
+    )
+  if (notDefined && !/not installed/.test(text))
+    return {
+      hint: '`fabk8s register` installs, approves and commits it',
+      kind: 'not-defined',
+      message: `chaincode ${notDefined[1] ?? notDefined[2]} is not committed on the channel`,
+    }
+  if (
+    /cannot get package for chaincode|chaincode is not installed|is not installed/.test(text) &&
+    /chaincode/.test(text)
+  )
+    return {
+      hint: '`fabk8s register` (or `fabk8s lifecycle install`) installs the package on every peer in fabk8s.yaml',
+      kind: 'not-installed',
+      message: `the package ${pkg ?? 'of this chaincode'} is not installed on the peer`,
+    }
+  return undefined
 }
 
 /** "chaincode already successfully installed": success for install. */
