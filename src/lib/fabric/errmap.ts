@@ -7,6 +7,8 @@ import {FabError} from '../errors.js'
 export interface ErrContext {
   /** host:port that was called. */
   address: string
+  /** Set when calling a user chaincode (invoke/query): a peer response error is that chaincode's answer. */
+  chaincode?: string
   channel?: string
   hostnameOverride?: string
   mspId?: string
@@ -56,19 +58,39 @@ function cause(text: string): string {
     .trim()
 }
 
+/** What went wrong, as `detail.kind` of the mapped error (callers branch on it, --json shows it). */
+export type ErrKind =
+  | 'access'
+  | 'chaincode'
+  | 'chaincode-error'
+  | 'channel'
+  | 'discovery'
+  | 'no-answer'
+  | 'other'
+  | 'package'
+  | 'tls'
+  | 'tls-name'
+  | 'unreachable'
+
+export function errKind(err: unknown): ErrKind | undefined {
+  return (err as {detail?: {kind?: ErrKind}})?.detail?.kind
+}
+
 export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
   if (err instanceof FabError) return err
-  const e = (err ?? {}) as ErrLike
+  const e = (err ?? {}) as ErrLike & {status?: number}
   const text = errorText(err)
   const why = cause(text)
   const host = ctx.address.replace(/:\d+$/, '')
-  const detail = {address: ctx.address, raw: text}
+  const raw = {address: ctx.address, raw: text}
+  const k = (kind: ErrKind) => ({...raw, kind})
   const orderer = ctx.role === 'orderer'
   const what = orderer ? `orderer ${ctx.address}` : ctx.address
 
   // the peer answered, but it could not run the chaincode: that is the chaincode's problem, not the peer's
   const ccp = chaincodeProblem(text)
-  if (ccp) return new FabError('FABRIC', ccp.message, {detail: {...detail, chaincode: ccp.kind}, hint: ccp.hint})
+  if (ccp)
+    return new FabError('FABRIC', ccp.message, {detail: {...k('chaincode'), chaincode: ccp.kind}, hint: ccp.hint})
 
   // a Gateway that cannot find another org's peers: gossip discovery, not reachability
   const disc = /failed to find any endorsing peers for org\(s\): ([\w.,\s-]+?)(?:$|[;:)])/.exec(text)
@@ -77,7 +99,7 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
       'FABRIC',
       `peer ${ctx.address}'s gateway sees no peer of ${disc[1].trim()} (gossip/anchor peers) during ${ctx.op}`,
       {
-        detail,
+        detail: k('discovery'),
         hint: 'the Gateway finds other orgs through gossip discovery: the channel needs anchor peers, and a network that has just started needs up to peer.gossip.reconnectInterval (25 s)',
       },
     )
@@ -88,7 +110,7 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
       'FABRIC',
       `TLS: host name "${ctx.hostnameOverride ?? host}" is not in the certificate of ${what} (${ctx.op})`,
       {
-        detail,
+        detail: k('tls-name'),
         hint: `set hostnameOverride on ${orderer ? 'network.orderer' : 'that peer'} in fabk8s.yaml to a name the certificate carries (e.g. ${orderer ? 'orderer.example.com' : 'peer0.org1.example.com'})`,
       },
     )
@@ -103,8 +125,20 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
       'FABRIC',
       `TLS handshake with ${what} failed (${why}); check the CA file ${ctx.tlsCACert ?? '(none)'}`,
       {
-        detail,
+        detail: k('tls'),
         hint: 'tlsCACert must be the TLS CA that signed the server certificate of that address (the tlsca/…-cert.pem of its org)',
+      },
+    )
+  // connected, but no answer in time: a peer calling a chaincode waits for it to start (chaincode.startuptimeout)
+  if (e.code === DEADLINE_EXCEEDED && /remote_addr=/.test(text) && !orderer)
+    return new FabError(
+      'FABRIC',
+      `${ctx.address} did not answer within the deadline (${ctx.op})${ctx.chaincode ? ': a peer waits that long for a chaincode that does not register (a server whose CHAINCODE_ID is not the package ID)' : ''}`,
+      {
+        detail: k('no-answer'),
+        hint: ctx.chaincode
+          ? '`fabk8s status` compares the running CHAINCODE_ID with the approved package ID'
+          : 'see the peer log',
       },
     )
   // unreachable
@@ -120,12 +154,12 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
         'FABRIC',
         `orderer ${orderer ? ctx.address : ctx.orderer} is unreachable (${why}) during ${ctx.op}`,
         {
-          detail,
+          detail: k('unreachable'),
           hint: 'is the orderer running? check network.orderer.address in fabk8s.yaml',
         },
       )
     return new FabError('FABRIC', `cannot reach ${ctx.address} (${why}) during ${ctx.op}`, {
-      detail,
+      detail: k('unreachable'),
       hint: 'is the peer running and the address right? check network.orgs[].peers[].address in fabk8s.yaml',
     })
   }
@@ -140,7 +174,7 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
       'FABRIC',
       `access denied at ${ctx.address} for ${ctx.mspId ?? 'this identity'} (${ctx.op}): ${why}`,
       {
-        detail,
+        detail: k('access'),
         hint: `mspPath must be an ADMIN identity of ${ctx.mspId ?? 'the org'}${ctx.mspPath ? ` (now ${ctx.mspPath})` : ''}, e.g. users/Admin@…/msp`,
       },
     )
@@ -154,14 +188,14 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
       'FABRIC',
       `channel "${ctx.channel ?? '?'}" does not exist on ${ctx.address}, or the peer has not joined it (${ctx.op})`,
       {
-        detail,
+        detail: k('channel'),
         hint: 'check network.channel in fabk8s.yaml and that every peer joined the channel',
       },
     )
   // malformed package rejected by the peer
   if (/could not parse as a chaincode install package|malformed|not a regular file|metadata\.json/i.test(text))
     return new FabError('FABRIC', `${ctx.address} rejected the chaincode package: ${why}`, {
-      detail,
+      detail: k('package'),
       hint: 'rebuild it with `fabk8s lifecycle package`',
     })
 
@@ -173,11 +207,19 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
     return new FabError(
       'FABRIC',
       `${ctx.op}: the chaincode returned an error (status ${cc[1]}) at ${where}: ${cc[2]}`,
-      {detail},
+      {detail: k('chaincode-error')},
     )
   }
 
-  return new FabError('FABRIC', `${ctx.op} failed at ${ctx.address}: ${why}`, {detail})
+  // a user chaincode's own error response (the peer passes its status and message on)
+  if (ctx.chaincode && typeof e.status === 'number')
+    return new FabError(
+      'FABRIC',
+      `${ctx.op}: the chaincode returned an error (status ${e.status}) at ${ctx.mspId ? `${ctx.mspId} ` : ''}${ctx.address}: ${why}`,
+      {detail: k('chaincode-error')},
+    )
+
+  return new FabError('FABRIC', `${ctx.op} failed at ${what}: ${why}`, {detail: k('other')})
 }
 
 export interface ChaincodeProblem {

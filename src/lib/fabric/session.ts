@@ -12,6 +12,7 @@ import type {NetworkConfig, OrgConfig, PeerConfig} from '../project/schema.js'
 import type {ErrContext} from './errmap.js'
 
 import {FabError} from '../errors.js'
+import {CommitWatcher} from './deliver.js'
 import {loadIdentity, type SigningIdentity} from './identity.js'
 import {type ProposalInput, signProposal} from './proposal.js'
 
@@ -36,10 +37,11 @@ let grpcModule: typeof import('@grpc/grpc-js') | undefined
 
 export class FabricSession {
   readonly network: NetworkConfig
+  readonly timeoutMs: number
   private readonly clients = new Map<string, Client>()
   private readonly gateways = new Map<string, Gateway>()
   private readonly identities = new Map<string, Promise<SigningIdentity>>()
-  private readonly timeoutMs: number
+  private readonly watchers = new Map<string, Promise<CommitWatcher>>()
 
   constructor(network: NetworkConfig | undefined, opts: SessionOptions = {}) {
     if (!network)
@@ -98,10 +100,18 @@ export class FabricSession {
   }
 
   close(): void {
+    for (const w of this.watchers.values()) w.then((x) => x.close()).catch(() => {})
+    this.watchers.clear()
     for (const g of this.gateways.values()) g.close()
     for (const c of this.clients.values()) c.close()
     this.gateways.clear()
     this.clients.clear()
+  }
+
+  /** Start connecting to a peer or the orderer now, so the TLS handshake overlaps other work. */
+  async connect(p: PeerConfig): Promise<void> {
+    const client = await this.client(p)
+    client.getChannel().getConnectivityState(true)
   }
 
   ctx(org: OrgConfig, p: PeerConfig, op: string): ErrContext {
@@ -152,6 +162,19 @@ export class FabricSession {
     return id
   }
 
+  /** The error context for the orderer. */
+  ordererCtx(op: string): ErrContext {
+    const o = this.network.orderer
+    return {
+      address: o.address,
+      channel: this.network.channel,
+      hostnameOverride: o.hostnameOverride,
+      op,
+      role: 'orderer',
+      tlsCACert: o.tlsCACert,
+    }
+  }
+
   org(mspId?: string): OrgConfig {
     if (!mspId) return this.network.orgs[0]
     const org = this.network.orgs.find((o) => o.mspId === mspId)
@@ -163,14 +186,10 @@ export class FabricSession {
     return org
   }
 
-  /**
-   * Send a signed proposal to a peer's Endorser (ProcessProposal) and return the chaincode response payload.
-   * A response status ≥ 400 becomes a PeerResponseError (callers decide: "already installed", 404, or mapFabricError).
-   */
-  async propose(org: OrgConfig, p: PeerConfig, input: ProposalInput): Promise<Uint8Array> {
-    const [client, id] = await Promise.all([this.client(p), this.identity(org)])
-    const {signed} = await signProposal(id, input)
-    const response = await new Promise<peer.ProposalResponse>((resolve, reject) => {
+  /** Send a signed proposal to a peer's Endorser; the whole ProposalResponse, whatever its status (gRPC errors throw). */
+  async processProposal(p: PeerConfig, signed: peer.SignedProposal): Promise<peer.ProposalResponse> {
+    const client = await this.client(p)
+    return new Promise<peer.ProposalResponse>((resolve, reject) => {
       client.makeUnaryRequest(
         '/protos.Endorser/ProcessProposal',
         (m: peer.SignedProposal) => Buffer.from(m.serializeBinary()),
@@ -180,11 +199,51 @@ export class FabricSession {
         (err: null | ServiceError, value?: peer.ProposalResponse) => (err ? reject(err) : resolve(value!)),
       )
     })
+  }
+
+  /**
+   * Send a signed proposal to a peer's Endorser (ProcessProposal) and return the chaincode response payload.
+   * A response status ≥ 400 becomes a PeerResponseError (callers decide: "already installed", 404, or mapFabricError).
+   */
+  async propose(org: OrgConfig, p: PeerConfig, input: ProposalInput): Promise<Uint8Array> {
+    const id = await this.identity(org)
+    const {signed} = await signProposal(id, input)
+    const response = await this.processProposal(p, signed)
     const r = response.getResponse()
     const status = r?.getStatus() ?? 0
     if (status >= 400 || status < 200)
       throw new PeerResponseError(status, r?.getMessage() ?? `status ${status}`, p.address)
     return r!.getPayload_asU8()
+  }
+
+  /**
+   * A commit-status watcher on the org's first peer (one per org per run), signed by the org's admin. Resolves once
+   * the stream is positioned (the peer sent its newest block), so a transaction broadcast afterwards cannot be missed.
+   */
+  watcher(org: OrgConfig): Promise<CommitWatcher> {
+    let w = this.watchers.get(org.mspId)
+    if (!w) {
+      const p = firstPeer(org)
+      w = (async () => {
+        const [client, id] = await Promise.all([this.client(p), this.identity(org)])
+        const watcher = await CommitWatcher.open(client, id, this.network.channel, {
+          ...this.ctx(org, p, `watch commits on ${p.address}`),
+        })
+        try {
+          await watcher.ready
+        } catch (error) {
+          watcher.close()
+          throw error
+        }
+
+        return watcher
+      })()
+      // a failed watcher is not cached: the next caller tries again
+      w.catch(() => this.watchers.delete(org.mspId))
+      this.watchers.set(org.mspId, w)
+    }
+
+    return w
   }
 }
 

@@ -8,6 +8,8 @@ import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
+import type {NetworkConfig} from '../../../src/lib/project/schema.js'
+
 export interface Fabnet {
   channel: string
   env: Record<string, string>
@@ -116,4 +118,20 @@ export function tempProject(
     ].join('\n'),
   )
   return dir
+}
+
+/** The network as fabk8s.yaml's `network` section parses it (for lib tests that open a FabricSession). */
+export function networkConfig(
+  f: Fabnet,
+  o: {orderer?: Partial<{address: string; tlsCACert: string}>; orgs?: (Partial<{mspPath: string}> | undefined)[]} = {},
+): NetworkConfig {
+  return {
+    channel: f.channel,
+    orderer: {address: o.orderer?.address ?? f.ordererAddress, tlsCACert: o.orderer?.tlsCACert ?? f.ordererCA},
+    orgs: f.orgs.map((org, i) => ({
+      mspId: org.mspId,
+      mspPath: o.orgs?.[i]?.mspPath ?? org.adminMsp,
+      peers: [{address: org.peerAddress, tlsCACert: org.peerCA}],
+    })),
+  }
 }
