@@ -516,7 +516,7 @@ export interface CallResult {
   validation?: string
 }
 
-/** `invoke` / `query` through the Gateway of the chosen org. */
+/** `invoke` / `query` as the chosen org (see lifecycle.ts callChaincode). */
 export async function callChaincodeFor(
   project: ProjectConfig,
   o: {args: string[]; chaincode?: string; fn: string; org?: string; submit: boolean; transient?: string},

@@ -2,8 +2,8 @@ import {common, msp, peer} from '@hyperledger/fabric-protos'
 /**
  * Signed proposals for the peer's Endorser service, built the way Fabric's protoutil does: a Header (ChannelHeader of
  * type ENDORSER_TRANSACTION + SignatureHeader with the creator and a nonce), a ChaincodeProposalPayload with the
- * invocation spec, and a signature over the proposal bytes. Used for what the Gateway cannot do: InstallChaincode
- * and other channel-less (`""`) _lifecycle calls, and per-peer queries.
+ * invocation spec, and a signature over the proposal bytes. Every call to a peer starts so: installs and other
+ * channel-less (`""`) _lifecycle calls, queries, and the endorsements of a transaction (tx.ts).
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {createRequire} from 'node:module'

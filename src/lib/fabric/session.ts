@@ -1,10 +1,9 @@
 import type {Client, ServiceError} from '@grpc/grpc-js'
-import type {Gateway} from '@hyperledger/fabric-gateway'
 
 import {peer} from '@hyperledger/fabric-protos'
 /**
- * One run's connections to the network in fabk8s.yaml: one gRPC client per peer (cached), one signing identity per
- * org (cached), one Gateway per org. `close()` closes them all so the process exits.
+ * One run's connections to the network in fabk8s.yaml: one gRPC client per peer and for the orderer (cached), one
+ * signing identity per org (cached), one commit-status watcher per org. `close()` closes them all so the process exits.
  */
 import {readFileSync} from 'node:fs'
 
@@ -39,7 +38,6 @@ export class FabricSession {
   readonly network: NetworkConfig
   readonly timeoutMs: number
   private readonly clients = new Map<string, Client>()
-  private readonly gateways = new Map<string, Gateway>()
   private readonly identities = new Map<string, Promise<SigningIdentity>>()
   private readonly watchers = new Map<string, Promise<CommitWatcher>>()
 
@@ -102,9 +100,7 @@ export class FabricSession {
   close(): void {
     for (const w of this.watchers.values()) w.then((x) => x.close()).catch(() => {})
     this.watchers.clear()
-    for (const g of this.gateways.values()) g.close()
     for (const c of this.clients.values()) c.close()
-    this.gateways.clear()
     this.clients.clear()
   }
 
@@ -125,31 +121,6 @@ export class FabricSession {
       orderer: this.network.orderer.address,
       tlsCACert: p.tlsCACert,
     }
-  }
-
-  /** A Gateway on the org's first peer, signed by the org's admin. */
-  async gateway(org: OrgConfig): Promise<Gateway> {
-    const cached = this.gateways.get(org.mspId)
-    if (cached) return cached
-    const p = firstPeer(org)
-    const [client, id, {connect, hash}] = await Promise.all([
-      this.client(p),
-      this.identity(org),
-      import('@hyperledger/fabric-gateway'),
-    ])
-    const deadline = deadlineAfter(this.timeoutMs)
-    const gw = connect({
-      client,
-      commitStatusOptions: deadline,
-      endorseOptions: deadline,
-      evaluateOptions: deadline,
-      hash: hash.sha256,
-      identity: {credentials: id.certPem, mspId: id.mspId},
-      signer: id.signDigest,
-      submitOptions: deadline,
-    })
-    this.gateways.set(org.mspId, gw)
-    return gw
   }
 
   identity(org: OrgConfig): Promise<SigningIdentity> {
@@ -245,11 +216,6 @@ export class FabricSession {
 
     return w
   }
-}
-
-/** CallOptions with a deadline `ms` from each call. */
-function deadlineAfter(ms: number): () => {deadline: number} {
-  return () => ({deadline: Date.now() + ms})
 }
 
 export function firstPeer(org: OrgConfig): PeerConfig {

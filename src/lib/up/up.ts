@@ -235,7 +235,7 @@ export async function up(project: ProjectConfig, opts: UpOptions): Promise<UpRes
 
     step('ready', 'Chaincode answers', async (ctx, say) => {
       if (!project.network) return {action: 'skipped', detail: 'no network in fabk8s.yaml'}
-      if (dry) return {action: 'planned', detail: 'would query org.hyperledger.fabric:GetMetadata through the Gateway'}
+      if (dry) return {action: 'planned', detail: 'would query org.hyperledger.fabric:GetMetadata at a peer'}
       const {callChaincodeFor} = await import('../fabric/ops.js')
       const deadline = Date.now() + opts.timeoutMs
       let last = ''
