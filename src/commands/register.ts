@@ -4,6 +4,7 @@ import type {RegisterResult} from '../lib/fabric/ops.js'
 
 import {BaseCommand} from '../base-command.js'
 import {definitionFlags, overridesFrom} from '../lib/fabric/flags.js'
+import {timelineLines} from '../lib/timeline.js'
 
 export default class Register extends BaseCommand<typeof Register> {
   static override description = `Package, install, approve and commit the chaincode for every org in fabk8s.yaml network.
@@ -20,7 +21,10 @@ says there was nothing to do. The sequence is automatic (see \`fabk8s lifecycle 
     ...definitionFlags,
     label: Flags.string({description: 'package label (default: fabk8s.yaml label)'}),
     package: Flags.string({description: 'use this package file instead of building it from fabk8s.yaml'}),
-    verbose: Flags.boolean({default: false, description: 'keep every progress line'}),
+    verbose: Flags.boolean({
+      default: false,
+      description: 'keep every progress line, and show where the time went (ms since the process started)',
+    }),
   }
 
   protected async execute(): Promise<RegisterResult> {
@@ -39,6 +43,8 @@ says there was nothing to do. The sequence is automatic (see \`fabk8s lifecycle 
         `registered ${r.name} sequence ${r.sequence}: installed on ${r.installed.length}, approved by ${r.approved.join(', ') || 'none'}, ${r.committed ? 'committed' : 'commit not needed'}`,
       )
     this.say(`package ID ${r.packageId}`)
+    if (r.timings)
+      this.note(['where the time went (ms since the process started):', ...timelineLines(r.timings)].join('\n'))
     return r
   }
 }

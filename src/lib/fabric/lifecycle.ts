@@ -253,7 +253,7 @@ export async function commit(
 ): Promise<TxOutcome & {approvals: Record<string, boolean>}> {
   const {orgs} = s.network
   const op = `commit ${def.name} sequence ${sequence}`
-  const approvals = c.approvals ?? (await checkCommitReadiness(s, def, sequence))
+  const approvals = {...(c.approvals ?? (await checkCommitReadiness(s, def, sequence)))}
   const approving = orgs.filter((o) => approvals[o.mspId])
   const show = () =>
     Object.entries(approvals)
@@ -269,12 +269,16 @@ export async function commit(
     return {...out, approvals}
   } catch (error) {
     const text = errorText(error)
-    if (/ENDORSEMENT_POLICY_FAILURE|policy|not agreed|approv/i.test(text) || Object.values(approvals).includes(false))
+    if (/ENDORSEMENT_POLICY_FAILURE|policy|not agreed|approv/i.test(text) || Object.values(approvals).includes(false)) {
+      // approvals the caller passed in cover fabk8s.yaml's orgs only: the channel may have more, ask it
+      if (c.approvals) Object.assign(approvals, await checkCommitReadiness(s, def, sequence).catch(() => ({})))
       throw new FabError('FABRIC', `${op} failed: not enough approvals (${show()})`, {
         cause: error,
         detail: {approvals, raw: text},
         hint: 'approve the definition for the orgs marked NOT approved (`fabk8s lifecycle approve --org MSPID`), then commit again',
       })
+    }
+
     throw mapFabricError(error, s.ctx(approving[0], firstPeer(approving[0]), op))
   }
 }

@@ -9,6 +9,7 @@ import {readFile} from 'node:fs/promises'
 import type {OrgConfig, PeerConfig, ProjectConfig} from '../project/schema.js'
 
 import {FabError} from '../errors.js'
+import {type Mark, Timeline} from '../timeline.js'
 import {runTasks} from '../ui/tasks.js'
 import {
   approvalNeeded,
@@ -128,9 +129,11 @@ export async function planDefinition(
 
 export interface ApproveOutcome {
   approved: boolean
+  block?: number
   mspId: string
   reason: string
   sequence: number
+  submittedVia?: string
   txId?: string
   validation?: string
 }
@@ -201,6 +204,8 @@ export interface RegisterResult {
   name: string
   packageId: string
   sequence: number
+  /** With --verbose: milestones in ms since the process started (where the time goes). */
+  timings?: Mark[]
   /** Nothing was changed: everything was in place already. */
   upToDate: boolean
 }
@@ -210,23 +215,74 @@ interface Ctx {
   commit?: {txId?: string; validation?: string}
   installs: InstallResult[]
   pkg?: PackageRef
-  plan?: Plan
+  plan?: RegistrationPlan
 }
 
 const short = (id: string) => id.replace(/:(\w{12})\w+$/, ':$1…')
 
+export interface RegistrationPlan extends Plan {
+  /** Per org of fabk8s.yaml: why it must approve, or undefined when its approval is in place. */
+  orgs: {mspId: string; need?: string}[]
+}
+
+/**
+ * The sequence plan and what each org must approve, in one round of queries: the committed definition and each
+ * org's latest approval (sequence 0 asks _lifecycle for the latest) at once. Only when an org's latest approval is
+ * newer than the planned sequence is that sequence asked for again.
+ */
+export async function planRegistration(
+  s: FabricSession,
+  project: ProjectConfig,
+  packageId: string,
+  o: DefinitionOverrides & {sequence?: number} = {},
+): Promise<RegistrationPlan> {
+  const [def, committed, latest] = await Promise.all([
+    desiredDefinition(project, o),
+    queryCommitted(s, project.name),
+    Promise.all(s.network.orgs.map((org) => queryApproved(s, org, project.name, 0))),
+  ])
+  const plan = planSequence(committed, def)
+  if (o.sequence !== undefined && o.sequence !== plan.sequence) {
+    plan.reason = `--sequence ${o.sequence} (planned ${plan.sequence}: ${plan.reason})`
+    plan.sequence = o.sequence
+    plan.commit = !committed || o.sequence > committed.sequence
+  }
+
+  const orgs = await Promise.all(
+    s.network.orgs.map(async (org, i) => {
+      let approved = latest[i]
+      // the latest approval is the next sequence's: the planned one may still be approved as it should
+      if (approved && approved.sequence > plan.sequence)
+        approved = await queryApproved(s, org, project.name, plan.sequence)
+      return {mspId: org.mspId, need: approvalNeeded(approved, def, plan.sequence, packageId)}
+    }),
+  )
+  return {committed, def, orgs, plan}
+}
+
 /**
  * package → install (every peer) ∥ plan → approve (every org) → commit, as one task list. Installs and approvals
- * overlap: an approval needs only the package ID, known before any install. Idempotent: what is in place is left.
+ * overlap: an approval needs only the package ID, known before any install. The approvals of all orgs are broadcast
+ * before any is waited on, so they land in one block; the commit follows once every org's peer has committed them.
+ * Connections, identities and the commit-status streams start at once and overlap packaging and planning.
+ * Idempotent: what is in place is left.
  */
 export async function register(project: ProjectConfig, opts: RegisterOptions = {}): Promise<RegisterResult> {
+  const tl = new Timeline()
+  tl.mark('register: start')
   const s = new FabricSession(project.network)
   const {network} = s
+  // every later step needs these; started now, they overlap packaging and planning (a failure surfaces in the step
+  // that awaits it, with its own message)
+  const warm = Promise.all([...network.orgs.map((o) => s.watcher(o)), s.connect(network.orderer)])
+  warm.then(() => tl.mark('connected: peers, orderer, commit-status streams')).catch(() => {})
+  const trace = (what: string) => (step: string) => tl.mark(`${what}: ${step}`)
   try {
     const tasks: ListrTask<Ctx>[] = [
       {
         async task(ctx, task) {
           ctx.pkg = await resolvePackage(project, {file: opts.packageFile, label: opts.label})
+          tl.mark('package built')
           task.title = `Package ${short(ctx.pkg.packageId)}`
         },
         title: 'Package',
@@ -242,6 +298,7 @@ export async function register(project: ProjectConfig, opts: RegisterOptions = {
                       async task(ctx: Ctx, tt) {
                         const r = await installOnPeer(s, org, peer, ctx.pkg!)
                         ctx.installs.push(r)
+                        tl.mark(`install on ${peer.address}: ${r.installed ? 'installed' : 'already installed'}`)
                         tt.title = `${org.mspId} ${peer.address}: ${r.installed ? 'installed' : 'already installed'}`
                       },
                       title: `${org.mspId} ${peer.address}`,
@@ -256,7 +313,8 @@ export async function register(project: ProjectConfig, opts: RegisterOptions = {
                     [
                       {
                         async task(ctx: Ctx, tt) {
-                          ctx.plan = await planDefinition(s, project, opts)
+                          ctx.plan = await planRegistration(s, project, ctx.pkg!.packageId, opts)
+                          tl.mark('planned: committed definition and approvals queried')
                           tt.title = `Sequence ${ctx.plan.plan.sequence}: ${ctx.plan.plan.reason}`
                         },
                         title: 'Plan sequence',
@@ -266,8 +324,31 @@ export async function register(project: ProjectConfig, opts: RegisterOptions = {
                           t2.newListr(
                             network.orgs.map((org) => ({
                               async task(ctx: Ctx, tt) {
-                                const {def, plan} = ctx.plan!
-                                const r = await approveIfNeeded(s, org, def, plan.sequence, ctx.pkg!.packageId)
+                                const {def, orgs, plan} = ctx.plan!
+                                const {need} = orgs.find((o) => o.mspId === org.mspId)!
+                                let r: ApproveOutcome = {
+                                  approved: false,
+                                  mspId: org.mspId,
+                                  reason: 'already approved',
+                                  sequence: plan.sequence,
+                                }
+                                if (need) {
+                                  // waited on at every org's peer: each of them endorses the commit next
+                                  const tx = await approve(s, org, def, plan.sequence, ctx.pkg!.packageId, {
+                                    trace: trace(`approve ${org.mspId}`),
+                                    waitOn: network.orgs,
+                                  })
+                                  r = {
+                                    ...r,
+                                    approved: tx.changed,
+                                    block: tx.block,
+                                    reason: tx.changed ? need : r.reason,
+                                    submittedVia: tx.submittedVia,
+                                    txId: tx.txId,
+                                    validation: tx.validation,
+                                  }
+                                }
+
                                 ctx.approvals.push(r)
                                 tt.title = `${org.mspId}: ${r.approved ? `approved (${r.validation})` : 'already approved'}`
                               },
@@ -281,7 +362,9 @@ export async function register(project: ProjectConfig, opts: RegisterOptions = {
                         skip: (ctx: Ctx) => (ctx.plan!.plan.commit ? false : 'Commit: already committed'),
                         async task(ctx: Ctx, tt) {
                           const {def, plan} = ctx.plan!
-                          const r = await commit(s, def, plan.sequence)
+                          // every org of fabk8s.yaml has approved by now (it had, or its approval committed VALID)
+                          const approvals = Object.fromEntries(network.orgs.map((o) => [o.mspId, true]))
+                          const r = await commit(s, def, plan.sequence, {approvals, trace: trace('commit')})
                           ctx.commit = {txId: r.txId, validation: r.validation}
                           tt.title = `Commit sequence ${plan.sequence}: ${r.validation}`
                         },
@@ -299,6 +382,7 @@ export async function register(project: ProjectConfig, opts: RegisterOptions = {
       },
     ]
     const ctx = await runTasks<Ctx>(tasks, {approvals: [], installs: []}, {json: opts.json, verbose: opts.verbose})
+    tl.mark('register: done')
     const installed = ctx.installs.filter((i) => i.installed).map((i) => i.address)
     const approved = ctx.approvals.filter((a) => a.approved).map((a) => a.mspId)
     const committed = Boolean(ctx.commit)
@@ -311,6 +395,7 @@ export async function register(project: ProjectConfig, opts: RegisterOptions = {
       name: project.name,
       packageId: ctx.pkg!.packageId,
       sequence: ctx.plan!.plan.sequence,
+      ...(opts.verbose ? {timings: tl.marks} : {}),
       upToDate: installed.length === 0 && approved.length === 0 && !committed,
     }
   } catch (error) {

@@ -1,0 +1,25 @@
+/**
+ * Where a run's time goes: milestones in milliseconds since the process started (performance.now() counts from the
+ * process's time origin, so process start and module loading are included). `register --verbose` prints them and
+ * `--json --verbose` returns them; bench/lifecycle.js shows them as its breakdown.
+ */
+export interface Mark {
+  ms: number
+  step: string
+}
+
+/** One line per mark, with the time since the previous one. */
+export function timelineLines(marks: Mark[]): string[] {
+  return marks.map(
+    (m, i) =>
+      `${m.ms.toFixed(0).padStart(6)} ms  (+${(m.ms - (marks[i - 1]?.ms ?? 0)).toFixed(0).padStart(4)})  ${m.step}`,
+  )
+}
+
+export class Timeline {
+  readonly marks: Mark[] = []
+
+  mark(step: string): void {
+    this.marks.push({ms: Math.round(performance.now() * 10) / 10, step})
+  }
+}
