@@ -6,14 +6,13 @@
  */
 import type {Client, ClientDuplexStream, ServiceError} from '@grpc/grpc-js'
 
-import {common, orderer, peer} from '@hyperledger/fabric-protos'
-
 import type {SigningIdentity} from './identity.js'
 
 import {FabError} from '../errors.js'
 import {type ErrContext, mapFabricError} from './errmap.js'
 import {statusName} from './orderer.js'
 import {buildHeader} from './proposal.js'
+import {common, orderer, peer} from './protos.js'
 
 export interface TxStatus {
   block: number

@@ -1,9 +1,3 @@
-/**
- * _lifecycle operations over a FabricSession: install (Endorser proposals, channel ""), the queries, and approve and
- * commit (endorsed on the peers fabk8s.yaml names, ordered and waited on without the Gateway: submit.ts).
- */
-import {peer} from '@hyperledger/fabric-protos'
-
 import type {OrgConfig, PeerConfig} from '../project/schema.js'
 
 import {FabError} from '../errors.js'
@@ -20,6 +14,11 @@ import {
 } from './definition.js'
 import {errorText, isAlreadyApproved, isAlreadyInstalled, isNotFound, mapFabricError} from './errmap.js'
 import {endorsingOrgs} from './policy.js'
+/**
+ * _lifecycle operations over a FabricSession: install (Endorser proposals, channel ""), the queries, and approve and
+ * commit (endorsed on the peers fabk8s.yaml names, ordered and waited on without the Gateway: submit.ts).
+ */
+import {peer} from './protos.js'
 import {type FabricSession, firstPeer} from './session.js'
 import {evaluate, submit} from './submit.js'
 

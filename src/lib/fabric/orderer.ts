@@ -6,10 +6,9 @@
  */
 import type {Client, ServiceError} from '@grpc/grpc-js'
 
-import {common, orderer} from '@hyperledger/fabric-protos'
-
 import {FabError} from '../errors.js'
 import {type ErrContext, mapFabricError} from './errmap.js'
+import {common, orderer} from './protos.js'
 
 const STATUS_HINT: Record<number, string> = {
   [common.Status.BAD_REQUEST]:

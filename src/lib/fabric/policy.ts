@@ -1,4 +1,3 @@
-import {common, msp, peer} from '@hyperledger/fabric-protos'
 /**
  * Endorsement policies and collection configs, encoded exactly as the peer CLI does (internal/peer/lifecycle and
  * common/policydsl in Fabric), so an approval made by fabk8s and one made by `peer lifecycle chaincode
@@ -7,6 +6,7 @@ import {common, msp, peer} from '@hyperledger/fabric-protos'
 import {readFile} from 'node:fs/promises'
 
 import {FabError} from '../errors.js'
+import {common, msp, peer} from './protos.js'
 
 /** What _lifecycle writes when a definition has no policy: the channel's /Channel/Application/Endorsement. */
 export const DEFAULT_ENDORSEMENT_POLICY_REF = '/Channel/Application/Endorsement'
@@ -139,7 +139,7 @@ export function signaturePolicyFromString(policy: string): common.SignaturePolic
         )
       const role = new msp.MSPRole()
       role.setMspIdentifier(m[1])
-      role.setRole(ROLES[m[2]] as msp.MSPRole.MSPRoleTypeMap[keyof msp.MSPRole.MSPRoleTypeMap])
+      role.setRole(ROLES[m[2]] as Parameters<msp.MSPRole['setRole']>[0])
       const principal = new msp.MSPPrincipal()
       principal.setPrincipalClassification(msp.MSPPrincipal.Classification.ROLE)
       principal.setPrincipal(role.serializeBinary())

@@ -1,4 +1,3 @@
-import {common, msp, peer} from '@hyperledger/fabric-protos'
 /**
  * Signed proposals for the peer's Endorser service, built the way Fabric's protoutil does: a Header (ChannelHeader of
  * type ENDORSER_TRANSACTION + SignatureHeader with the creator and a nonce), a ChaincodeProposalPayload with the
@@ -9,6 +8,8 @@ import {createHash, randomBytes} from 'node:crypto'
 import {createRequire} from 'node:module'
 
 import type {SigningIdentity} from './identity.js'
+
+import {common, msp, peer} from './protos.js'
 
 interface TimestampCtor {
   fromDate(d: Date): unknown

@@ -1,6 +1,5 @@
 import type {Client, ServiceError} from '@grpc/grpc-js'
 
-import {peer} from '@hyperledger/fabric-protos'
 /**
  * One run's connections to the network in fabk8s.yaml: one gRPC client per peer and for the orderer (cached), one
  * signing identity per org (cached), one commit-status watcher per org. `close()` closes them all so the process exits.
@@ -14,6 +13,7 @@ import {FabError} from '../errors.js'
 import {CommitWatcher} from './deliver.js'
 import {loadIdentity, type SigningIdentity} from './identity.js'
 import {type ProposalInput, signProposal} from './proposal.js'
+import {peer} from './protos.js'
 
 export interface SessionOptions {
   /** Per-call deadline in ms (default 60 s). */

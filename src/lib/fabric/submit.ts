@@ -12,8 +12,6 @@
  */
 import type {ServiceError} from '@grpc/grpc-js'
 
-import {common, gateway} from '@hyperledger/fabric-protos'
-
 import type {OrgConfig} from '../project/schema.js'
 import type {TxStatus} from './deliver.js'
 import type {ProposalInput} from './proposal.js'
@@ -21,6 +19,7 @@ import type {ProposalInput} from './proposal.js'
 import {FabError} from '../errors.js'
 import {errKind, errorText, mapFabricError} from './errmap.js'
 import {broadcast} from './orderer.js'
+import {common, gatewayProtos} from './protos.js'
 import {type FabricSession, firstPeer} from './session.js'
 import {endorse, type Endorsed, resultOf, signedTransaction, type Target} from './tx.js'
 
@@ -137,6 +136,7 @@ async function order(s: FabricSession, envelope: Uint8Array, e: Endorsed, o: Sub
 /** Gateway.Submit: the peer forwards a prepared (endorsed, signed) transaction to the channel's orderers. */
 async function gatewaySubmit(s: FabricSession, org: OrgConfig, envelope: Uint8Array, txId: string): Promise<void> {
   const client = await s.client(firstPeer(org))
+  const gateway = gatewayProtos()
   const req = new gateway.SubmitRequest()
   req.setTransactionId(txId)
   req.setChannelId(s.network.channel)
@@ -144,7 +144,7 @@ async function gatewaySubmit(s: FabricSession, org: OrgConfig, envelope: Uint8Ar
   await new Promise<void>((resolve, reject) => {
     client.makeUnaryRequest(
       '/gateway.Gateway/Submit',
-      (m: gateway.SubmitRequest) => Buffer.from(m.serializeBinary()),
+      (m: InstanceType<typeof gateway.SubmitRequest>) => Buffer.from(m.serializeBinary()),
       (b: Buffer) => gateway.SubmitResponse.deserializeBinary(b),
       req,
       {deadline: Date.now() + s.timeoutMs},

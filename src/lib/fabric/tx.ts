@@ -1,17 +1,16 @@
-/**
- * A transaction the way the peer CLI makes one, without the Gateway: one signed proposal sent to a peer of each org
- * that must endorse (the peers named in fabk8s.yaml, so no gossip discovery is involved), the endorsements checked
- * (every peer said yes, and all computed the same result), then the signed transaction Envelope: the proposal's
- * header, the proposal payload without its transient data, and the endorsed action (Fabric's protoutil.CreateSignedTx).
- */
-import {common, peer} from '@hyperledger/fabric-protos'
-
 import type {OrgConfig, PeerConfig} from '../project/schema.js'
 import type {SigningIdentity} from './identity.js'
 
 import {FabError} from '../errors.js'
 import {type ErrContext, mapFabricError} from './errmap.js'
 import {type ProposalInput, signProposal} from './proposal.js'
+/**
+ * A transaction the way the peer CLI makes one, without the Gateway: one signed proposal sent to a peer of each org
+ * that must endorse (the peers named in fabk8s.yaml, so no gossip discovery is involved), the endorsements checked
+ * (every peer said yes, and all computed the same result), then the signed transaction Envelope: the proposal's
+ * header, the proposal payload without its transient data, and the endorsed action (Fabric's protoutil.CreateSignedTx).
+ */
+import {common, peer} from './protos.js'
 import {type FabricSession, PeerResponseError} from './session.js'
 
 export interface Target {
