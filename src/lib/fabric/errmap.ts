@@ -164,6 +164,15 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
     })
   }
 
+  // a peer of another org: its admin check names both MSP IDs
+  const other =
+    /expected MSP ID (\S+?),? received (\S+?)\]?$/.exec(text) ?? /expected MSP ID (\S+?), received (\S+?)\]/.exec(text)
+  if (other)
+    return new FabError(
+      'PROJECT',
+      `peer ${ctx.address} is a peer of ${other[1]}, but fabk8s.yaml lists it under ${other[2]}: it refuses ${other[2]}'s admin (${ctx.op})`,
+      {detail: k('access'), hint: `list it under the org whose mspId is ${other[1]} (network.orgs[].peers)`},
+    )
   // identity not an admin / access denied
   if (
     /access denied|failed ACL|not an admin|does not contain OU \[ADMIN\]|signature set did not satisfy policy|creator .* (not|isn't) valid|authentication handshake failed|Admins/i.test(

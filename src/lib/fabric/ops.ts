@@ -29,6 +29,7 @@ import {
   queryApproved,
   queryCommitted,
   queryInstalled,
+  type SubmitControl,
 } from './lifecycle.js'
 import {buildPackage, parsePackage} from './package.js'
 import {FabricSession} from './session.js'
@@ -147,17 +148,56 @@ export async function approveIfNeeded(
   packageId: string,
 ): Promise<ApproveOutcome> {
   const current = await queryApproved(s, org, def.name, sequence)
-  const need = approvalNeeded(current, def, sequence, packageId)
-  if (!need) return {approved: false, mspId: org.mspId, reason: 'already approved', sequence}
-  const r = await approve(s, org, def, sequence, packageId)
+  return approveOrg(s, org, {def, need: approvalNeeded(current, def, sequence, packageId), packageId, sequence})
+}
+
+/** One org's approval when the plan says it is needed (`need`: why), else "already approved". */
+export async function approveOrg(
+  s: FabricSession,
+  org: OrgConfig,
+  {def, need, packageId, sequence}: {def: Definition; need?: string; packageId: string; sequence: number},
+  c: SubmitControl = {},
+): Promise<ApproveOutcome> {
+  const base = {approved: false, mspId: org.mspId, reason: 'already approved', sequence}
+  if (!need) return base
+  const tx = await approve(s, org, def, sequence, packageId, c)
   return {
-    approved: r.changed,
-    mspId: org.mspId,
-    reason: r.changed ? need : 'already approved',
-    sequence,
-    txId: r.txId,
-    validation: r.validation,
+    ...base,
+    approved: tx.changed,
+    block: tx.block,
+    reason: tx.changed ? need : base.reason,
+    submittedVia: tx.submittedVia,
+    txId: tx.txId,
+    validation: tx.validation,
   }
+}
+
+/**
+ * The approvals of several orgs run side by side; when some fail (refused, or committed INVALID), one error says which
+ * org failed and why, and which were approved.
+ */
+export function approvalsFailed(done: ApproveOutcome[], failed: {error: unknown; mspId: string}[]): FabError {
+  const ok = done.map((d) => `${d.mspId} ${d.approved ? `approved (${d.validation})` : 'already approved'}`)
+  const messages = failed.map((f) => (f.error instanceof Error ? f.error.message : String(f.error)))
+  const first = failed[0].error as Partial<FabError>
+  const detail = {
+    approvals: Object.fromEntries([
+      ...done.map((d) => [d.mspId, d.validation ?? 'already approved']),
+      ...failed.map((f, i) => [f.mspId, (f.error as FabError).detail?.validation ?? messages[i]]),
+    ]),
+  }
+  const also = ok.length > 0 ? ` (${ok.join(', ')})` : ''
+  if (failed.length === 1)
+    return new FabError('FABRIC', `the approval of ${failed[0].mspId} failed${also}: ${messages[0]}`, {
+      cause: first,
+      detail,
+      hint: first.hint,
+    })
+  return new FabError(
+    'FABRIC',
+    `the approvals of ${failed.map((f) => f.mspId).join(', ')} failed${also}: ${failed.map((f, i) => `${f.mspId}: ${messages[i]}`).join('; ')}`,
+    {cause: first, detail, hint: first.hint},
+  )
 }
 
 export function allPeers(
@@ -211,6 +251,7 @@ export interface RegisterResult {
 }
 
 interface Ctx {
+  approvalErrors: {error: unknown; mspId: string}[]
   approvals: ApproveOutcome[]
   commit?: {txId?: string; validation?: string}
   installs: InstallResult[]
@@ -326,37 +367,34 @@ export async function register(project: ProjectConfig, opts: RegisterOptions = {
                               async task(ctx: Ctx, tt) {
                                 const {def, orgs, plan} = ctx.plan!
                                 const {need} = orgs.find((o) => o.mspId === org.mspId)!
-                                let r: ApproveOutcome = {
-                                  approved: false,
-                                  mspId: org.mspId,
-                                  reason: 'already approved',
-                                  sequence: plan.sequence,
-                                }
-                                if (need) {
+                                try {
                                   // waited on at every org's peer: each of them endorses the commit next
-                                  const tx = await approve(s, org, def, plan.sequence, ctx.pkg!.packageId, {
-                                    trace: trace(`approve ${org.mspId}`),
-                                    waitOn: network.orgs,
-                                  })
-                                  r = {
-                                    ...r,
-                                    approved: tx.changed,
-                                    block: tx.block,
-                                    reason: tx.changed ? need : r.reason,
-                                    submittedVia: tx.submittedVia,
-                                    txId: tx.txId,
-                                    validation: tx.validation,
-                                  }
+                                  const r = await approveOrg(
+                                    s,
+                                    org,
+                                    {def, need, packageId: ctx.pkg!.packageId, sequence: plan.sequence},
+                                    {trace: trace(`approve ${org.mspId}`), waitOn: network.orgs},
+                                  )
+                                  ctx.approvals.push(r)
+                                  tt.title = `${org.mspId}: ${r.approved ? `approved (${r.validation})` : 'already approved'}`
+                                } catch (error) {
+                                  ctx.approvalErrors.push({error, mspId: org.mspId})
+                                  throw error
                                 }
-
-                                ctx.approvals.push(r)
-                                tt.title = `${org.mspId}: ${r.approved ? `approved (${r.validation})` : 'already approved'}`
                               },
                               title: org.mspId,
                             })),
-                            {concurrent: true, exitOnError: true},
+                            // every org's approval runs to its end, so that each is reported
+                            {concurrent: true, exitOnError: false},
                           ),
                         title: 'Approve',
+                      },
+                      {
+                        enabled: (ctx: Ctx) => ctx.approvalErrors.length > 0,
+                        task(ctx: Ctx) {
+                          throw approvalsFailed(ctx.approvals, ctx.approvalErrors)
+                        },
+                        title: 'Approvals',
                       },
                       {
                         skip: (ctx: Ctx) => (ctx.plan!.plan.commit ? false : 'Commit: already committed'),
@@ -381,7 +419,11 @@ export async function register(project: ProjectConfig, opts: RegisterOptions = {
         title: `Install and define ${project.name} on ${network.channel}`,
       },
     ]
-    const ctx = await runTasks<Ctx>(tasks, {approvals: [], installs: []}, {json: opts.json, verbose: opts.verbose})
+    const ctx = await runTasks<Ctx>(
+      tasks,
+      {approvalErrors: [], approvals: [], installs: []},
+      {json: opts.json, verbose: opts.verbose},
+    )
     tl.mark('register: done')
     const installed = ctx.installs.filter((i) => i.installed).map((i) => i.address)
     const approved = ctx.approvals.filter((a) => a.approved).map((a) => a.mspId)
@@ -553,9 +595,16 @@ export async function approveAll(
   try {
     const packageId = o.packageId ?? (await resolvePackage(project, {file: o.packageFile, label: o.label})).packageId
     const {def, plan} = await planDefinition(s, project, o)
-    const orgs = await Promise.all(
-      selectOrgs(s, o.orgs).map((org) => approveIfNeeded(s, org, def, plan.sequence, packageId)),
+    const selected = selectOrgs(s, o.orgs)
+    // side by side, each to its end: every org's outcome is reported
+    const settled = await Promise.allSettled(
+      selected.map((org) => approveIfNeeded(s, org, def, plan.sequence, packageId)),
     )
+    const orgs = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+    const failed = settled.flatMap((r, i) =>
+      r.status === 'rejected' ? [{error: r.reason as unknown, mspId: selected[i].mspId}] : [],
+    )
+    if (failed.length > 0) throw approvalsFailed(orgs, failed)
     return {orgs, packageId, plan: {commit: plan.commit, reason: plan.reason, sequence: plan.sequence}}
   } finally {
     s.close()

@@ -10,7 +10,7 @@ import {type ProposalInput, signProposal} from './proposal.js'
  * (every peer said yes, and all computed the same result), then the signed transaction Envelope: the proposal's
  * header, the proposal payload without its transient data, and the endorsed action (Fabric's protoutil.CreateSignedTx).
  */
-import {common, peer} from './protos.js'
+import {common, msp, peer} from './protos.js'
 import {type FabricSession, PeerResponseError} from './session.js'
 
 export interface Target {
@@ -67,12 +67,43 @@ export async function endorse(
       continue
     }
 
+    const wrongOrg = endorserMismatch(r.value, t)
+    if (wrongOrg) {
+      failures.push({error: wrongOrg, target: t})
+      continue
+    }
+
     endorsements.push({address: t.peer.address, mspId: t.org.mspId, response: r.value})
   }
 
   if (failures.length > 0) throw combine(failures, targets.length)
   compareEndorsements(endorsements, ctx.op)
   return {endorsements, proposal: signed.getProposalBytes_asU8(), signer, txId}
+}
+
+/**
+ * A peer listed under the wrong org in fabk8s.yaml still endorses, as its own org: an approval would then be recorded
+ * for that org, and a policy count the wrong org. The endorser's identity in the response says which org it is.
+ */
+export function endorserMismatch(response: peer.ProposalResponse, t: Target): FabError | undefined {
+  const bytes = response.getEndorsement()?.getEndorser_asU8()
+  if (!bytes || bytes.length === 0) return undefined
+  let mspId: string
+  try {
+    mspId = msp.SerializedIdentity.deserializeBinary(bytes).getMspid()
+  } catch {
+    return undefined
+  }
+
+  if (mspId === t.org.mspId) return undefined
+  return new FabError(
+    'PROJECT',
+    `peer ${t.peer.address} is listed under ${t.org.mspId} in fabk8s.yaml, but it is a peer of ${mspId}`,
+    {
+      detail: {address: t.peer.address, endorserMspId: mspId, listedUnder: t.org.mspId},
+      hint: `list it under the org whose mspId is ${mspId} (network.orgs[].peers)`,
+    },
+  )
 }
 
 /** One error for the peers that did not endorse: the message once when they all say the same, else each. */

@@ -5,7 +5,13 @@ import {fileURLToPath} from 'node:url'
 
 import type {NetworkConfig, OrgConfig} from '../../../src/lib/project/schema.js'
 
-import {approveArgs, commitArgs, type Definition, desiredDefinition} from '../../../src/lib/fabric/definition.js'
+import {
+  approveArgs,
+  checkCommitReadinessArgs,
+  commitArgs,
+  type Definition,
+  desiredDefinition,
+} from '../../../src/lib/fabric/definition.js'
 import {loadIdentity} from '../../../src/lib/fabric/identity.js'
 import {queryApproved} from '../../../src/lib/fabric/lifecycle.js'
 import {broadcast} from '../../../src/lib/fabric/orderer.js'
@@ -194,5 +200,34 @@ describe('submit without the gateway @integration (real Fabric network)', functi
     const e2 = await caught(nochannel.watcher(nochannel.network.orgs[0]))
     expect(e2.message).to.match(/refused the commit-status stream for Org1MSP: NOT_FOUND/)
     expect((e2 as {hint?: string}).hint).to.match(/has not joined the channel/)
+  })
+
+  it('a peer listed under the wrong org: its admin check refuses an approval, its endorsement gives it away', async () => {
+    const [org1, org2] = net.orgs
+    const misplaced = {...org2, peers: [org1.peers[0]]}
+    const x = session({...net, orgs: [org1, misplaced]})
+    const def = await definition(uniq())
+    const refused = await caught(submit(x, approval(misplaced, def, '', net.channel)))
+    expect(refused.message).to.equal(
+      `peer ${org1.peers[0].address} is a peer of ${org1.mspId}, but fabk8s.yaml lists it under ${org2.mspId}: it refuses ${org2.mspId}'s admin (approve ${def.name} for ${org2.mspId})`,
+    )
+    // a channel call (what an invoke is) has no admin check: the endorser's identity says which org answered
+    const err = await caught(
+      endorse(
+        x,
+        misplaced,
+        [{org: misplaced, peer: misplaced.peers[0]}],
+        {
+          args: [checkCommitReadinessArgs(def, 1)],
+          chaincode: '_lifecycle',
+          channel: net.channel,
+          fn: 'CheckCommitReadiness',
+        },
+        {op: 'check'},
+      ),
+    )
+    expect(err.message).to.equal(
+      `peer ${org1.peers[0].address} is listed under ${org2.mspId} in fabk8s.yaml, but it is a peer of ${org1.mspId}`,
+    )
   })
 })

@@ -1,4 +1,4 @@
-import {common, peer} from '@hyperledger/fabric-protos'
+import {common, msp, peer} from '@hyperledger/fabric-protos'
 import {expect} from 'chai'
 import {createPublicKey, verify, X509Certificate} from 'node:crypto'
 import path from 'node:path'
@@ -9,6 +9,7 @@ import {buildProposal} from '../../../src/lib/fabric/proposal.js'
 import {
   compareEndorsements,
   type Endorsement,
+  endorserMismatch,
   signedTransaction,
   transactionPayload,
 } from '../../../src/lib/fabric/tx.js'
@@ -20,6 +21,7 @@ function response(o: {
   address?: string
   ccVersion?: string
   endorser?: string
+  endorserMsp?: string
   payload?: string
   results?: string
   status?: number
@@ -38,7 +40,12 @@ function response(o: {
   prp.setProposalHash(Buffer.alloc(32, 1))
   prp.setExtension$(action.serializeBinary())
   const endorsement = new peer.Endorsement()
-  endorsement.setEndorser(Buffer.from(o.endorser ?? 'peer0'))
+  if (o.endorserMsp) {
+    const si = new msp.SerializedIdentity()
+    si.setMspid(o.endorserMsp)
+    si.setIdBytes(Buffer.from('-----BEGIN CERTIFICATE-----'))
+    endorsement.setEndorser(si.serializeBinary())
+  } else endorsement.setEndorser(Buffer.from(o.endorser ?? 'peer0'))
   endorsement.setSignature(Buffer.from('sig'))
   const r = new peer.ProposalResponse()
   r.setVersion(1)
@@ -135,5 +142,18 @@ describe('fabric transaction assembly', () => {
       )
       expect(err!.message).to.match(re)
     }
+  })
+
+  it('a peer listed under another org than the one it endorses as is a fabk8s.yaml error naming both', () => {
+    const target = {
+      org: {mspId: 'Org2MSP', mspPath: '/msp', peers: []},
+      peer: {address: 'localhost:7051', tlsCACert: '/ca.pem'},
+    }
+    expect(endorserMismatch(response({endorserMsp: 'Org2MSP'}), target)).to.equal(undefined)
+    const err = endorserMismatch(response({endorserMsp: 'Org1MSP'}), target)!
+    expect(err.exitCode).to.equal(3)
+    expect(err.message).to.equal(
+      'peer localhost:7051 is listed under Org2MSP in fabk8s.yaml, but it is a peer of Org1MSP',
+    )
   })
 })
