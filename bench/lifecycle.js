@@ -152,13 +152,16 @@ const PHASES = [
 
 function phases(timings) {
   let prev = 0
+  let prevCpu = 0
   const out = []
   for (const [label, re] of PHASES) {
     const hits = timings.filter((t) => re.test(t.step))
     if (hits.length === 0) continue
     const at = Math.max(...hits.map((h) => h.ms))
-    out.push([label, at - prev, at])
+    const cpu = Math.max(...hits.map((h) => h.cpu ?? 0))
+    out.push([label, at - prev, at, cpu - prevCpu])
     prev = at
+    prevCpu = cpu
   }
 
   return out
@@ -176,8 +179,8 @@ function main() {
     const r = fabk8s(true)
     reg.push(r.first.ms)
     noop.push(r.noop.ms)
-    for (const [label, ms, at] of phases(r.first.out.timings ?? []))
-      breakdown.set(label, [...(breakdown.get(label) ?? []), [ms, at]])
+    for (const [label, ms, at, cpu] of phases(r.first.out.timings ?? []))
+      breakdown.set(label, [...(breakdown.get(label) ?? []), [ms, at, cpu]])
     cli.push(peerCli())
   }
 
@@ -196,10 +199,12 @@ function main() {
   console.log(
     `  register (no-op)   ${f0(fn).padStart(5)} ms   vs node -e 0 ${f0(fnode)} ms: ${(fn / fnode).toFixed(2)}x (queries only, nothing sent)`,
   )
-  console.log('  where register (fresh) spends its time (medians; ms since process start at the end of each phase):')
+  console.log(
+    '  where register (fresh) spends its time (medians: wall ms of each phase, ms since process start at its end, and the CPU ms the process used in it):',
+  )
   for (const [label, xs] of breakdown)
     console.log(
-      `    ${label.padEnd(46)} +${f0(median(xs.map((x) => x[0]))).padStart(5)} ms  (at ${f0(median(xs.map((x) => x[1])))} ms)`,
+      `    ${label.padEnd(46)} +${f0(median(xs.map((x) => x[0]))).padStart(5)} ms  (at ${f0(median(xs.map((x) => x[1]))).padStart(5)} ms; cpu ${f0(median(xs.map((x) => x[2]))).padStart(4)} ms)`,
     )
 }
 
