@@ -323,6 +323,9 @@ export async function callChaincode(
   }
   try {
     if (!opts.submit) return await evaluate(s, org, input, {chaincode: opts.chaincode, op})
+    // the commit-status stream and the orderer connection start now, overlapping the policy query
+    s.watcher(org).catch(() => {})
+    s.connect(s.network.orderer).catch(() => {})
     const endorsers = await endorsersFor(s, org, opts.chaincode)
     const r = await submit(s, {
       chaincode: opts.chaincode,
