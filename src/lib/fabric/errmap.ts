@@ -271,7 +271,7 @@ export function chaincodeProblem(text: string): ChaincodeProblem | undefined {
     if (dns)
       return {
         address: at,
-        hint: hint.address,
+        hint: `the peers must reach the chaincode Service at that name (<name>.<namespace>.svc.cluster.local resolves only inside the cluster); ${hint.address}`,
         kind: 'no-such-host',
         message: `the peers cannot resolve ${dns[1]}, the host of ${where} (${dns[2]})`,
       }
