@@ -301,9 +301,9 @@ export function chaincodeProblem(text: string): ChaincodeProblem | undefined {
     if (/context deadline exceeded|i\/o timeout/.test(text))
       return {
         address: at,
-        hint: `${hint.address}; a TLS mismatch looks the same from here (the peer log says "Client TLS handshake failed")`,
+        hint: hint.address,
         kind: 'timeout',
-        message: `the peers timed out connecting to ${where} (chaincode.dialTimeout): an address they cannot route to, a firewall, or a TLS handshake failure`,
+        message: `the peers cannot reach ${where} (no answer within chaincode.dialTimeout): ${status}; a route or firewall problem and a TLS handshake failure look the same`,
       }
     if (/chaincode registration failed: connection to \S+ terminated/.test(text))
       return {

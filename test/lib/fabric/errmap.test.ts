@@ -180,7 +180,7 @@ describe('chaincode problems reported by the peers', () => {
   it('a dial that times out (which is also how a TLS handshake failure looks from the peer)', () => {
     const p = chaincodeProblem(PEER_TEXT.tlsTimeout)!
     expect(p.kind).to.equal('timeout')
-    expect(p.message).to.match(/^the peers timed out connecting to the chaincode at localhost:7050 .*TLS handshake/)
+    expect(p.message).to.match(/^the peers cannot reach the chaincode at localhost:7050 \(no answer within chaincode\.dialTimeout\).*TLS handshake/)
   })
 
   // the x509 text is the form Go's grpc gives when a dial does not block (v2.5's ccaas dial blocks: see tlsTimeout)

@@ -36,8 +36,8 @@ describe('fabric: why the peers cannot run the chaincode (real Fabric v2.5 peer 
   it('no answer, TLS to a plain server, a connection closed: timeout or TLS, never "is the peer running?"', () => {
     for (const name of ['dial-timeout', 'tls-to-plain-server']) {
       const e = mapped(name)
-      expect(e.message, name).to.match(/^the peers timed out connecting to the chaincode at 127\.0\.0\.1:\d+/)
-      expect(e.hint, name).to.match(/TLS/)
+      expect(e.message, name).to.match(/^the peers cannot reach the chaincode at 127\.0\.0\.1:\d+ \(no answer within chaincode\.dialTimeout\): is it running\? `fabk8s status`/)
+      expect(e.message, name).to.match(/TLS handshake failure/)
     }
 
     const closed = mapped('closed-connection')
