@@ -23,5 +23,12 @@ if (
   }
 }
 
+// oclif checks the Node version against package.json engines with semver (47 files) on every start: the same check
+// here, without it (engines: >=20.19.0), and oclif's switched off
+const [major, minor] = process.versions.node.split('.').map(Number)
+if (major < 20 || (major === 20 && minor < 19))
+  process.emitWarning(`Node version must be >=20.19.0 to use this CLI. Current node version: ${process.versions.node}`)
+process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'
+
 const {execute} = await import('@oclif/core')
 await execute({dir: import.meta.url})

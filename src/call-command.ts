@@ -5,7 +5,7 @@ import type {CallResult} from './lib/fabric/call.js'
 import {BaseCommand} from './base-command.js'
 import {transient} from './flags/transient.js'
 
-/** `fabk8s invoke` and `fabk8s query`: the same Gateway call, submitted (and waited on) or only evaluated. */
+/** `fabk8s invoke` and `fabk8s query`: the same chaincode call, submitted (and waited on) or only evaluated. */
 export abstract class CallCommand extends BaseCommand<typeof CallCommand> {
   static override args = {
     fn: Args.string({description: 'function name (contract:function for a named contract)', required: true}),
@@ -13,7 +13,9 @@ export abstract class CallCommand extends BaseCommand<typeof CallCommand> {
 
   static override flags = {
     chaincode: Flags.string({char: 'c', description: 'chaincode name (default: fabk8s.yaml name)'}),
-    org: Flags.string({description: 'MSP ID whose admin identity and peer Gateway to use (default: the first org)'}),
+    org: Flags.string({
+      description: 'MSP ID whose admin identity signs and whose peer answers (default: the first org)',
+    }),
     transient: transient({description: 'transient data as a JSON object of strings, e.g. {"secret":"x"}'}),
   }
 

@@ -1,7 +1,7 @@
 import {CallCommand} from '../call-command.js'
 
 export default class Query extends CallCommand {
-  static override description = `Evaluate a transaction (read only) on the chaincode through the peer's Gateway; nothing is committed.
+  static override description = `Evaluate a transaction (read only) on the chaincode at a peer of --org; nothing is committed.
 
 Arguments after FN are passed as strings. The admin identity of --org (default: the first org in fabk8s.yaml
 network) signs; the result is printed as text.`

@@ -4,6 +4,7 @@ import type {RegisterResult} from '../lib/fabric/register.js'
 
 import {BaseCommand} from '../base-command.js'
 import {definitionFlags, overridesFrom} from '../flags/definition.js'
+import {timelineLines} from '../lib/timeline.js'
 
 export default class Register extends BaseCommand<typeof Register> {
   static override description = `Package, install, approve and commit the chaincode for every org in fabk8s.yaml network.
@@ -20,23 +21,31 @@ says there was nothing to do. The sequence is automatic (see \`fabk8s lifecycle 
     ...definitionFlags,
     label: Flags.string({description: 'package label (default: fabk8s.yaml label)'}),
     package: Flags.string({description: 'use this package file instead of building it from fabk8s.yaml'}),
-    verbose: Flags.boolean({default: false, description: 'keep every progress line'}),
+    verbose: Flags.boolean({
+      default: false,
+      description: 'keep every progress line, and show where the time went (ms since the process started)',
+    }),
   }
 
   protected async execute(): Promise<RegisterResult> {
     const project = await this.project()
     const {registerTasks} = await import('../lib/fabric/register.js')
     const {resolvePackage} = await import('../lib/fabric/package-file.js')
-    const pkg = await resolvePackage(project, {file: this.flags.package, label: this.flags.label})
-    const r = await this.runTasks(registerTasks(project, pkg, overridesFrom(this.flags)), {
-      verbose: this.flags.verbose,
-    })
+    // the connections start while the package is built (registerTasks awaits it in its first step)
+    const pkg = resolvePackage(project, {file: this.flags.package, label: this.flags.label})
+    pkg.catch(() => {})
+    const r = await this.runTasks(
+      registerTasks(project, pkg, overridesFrom(this.flags), {verbose: this.flags.verbose}),
+      {verbose: this.flags.verbose},
+    )
     if (r.upToDate) this.say(`nothing to do: ${r.name} is installed, approved and committed (sequence ${r.sequence})`)
     else
       this.say(
         `registered ${r.name} sequence ${r.sequence}: installed on ${r.installed.length}, approved by ${r.approved.join(', ') || 'none'}, ${r.committed ? 'committed' : 'commit not needed'}`,
       )
     this.say(`package ID ${r.packageId}`)
+    if (r.timings)
+      this.note(['where the time went (ms since the process started):', ...timelineLines(r.timings)].join('\n'))
     return r
   }
 }

@@ -1,14 +1,21 @@
 import type {Context} from 'mocha'
 
 import {expect} from 'chai'
-import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
+import {execFileSync, spawn} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {type Fabnet, fabnetOrSkip, networkYaml, tempProject} from '../lib/fabric/fabnet.js'
+import {
+  type Fabnet,
+  fabnetOrSkip,
+  networkYaml,
+  type OwnFabnet,
+  startOwnFabnet,
+  tempProject,
+} from '../lib/fabric/fabnet.js'
 import {json, runCli} from '../support/cli.js'
 
 const FIXTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/fabric/kvcc')
@@ -48,6 +55,45 @@ function peerCli(f: Fabnet, org: 0 | 1, args: string[]): string {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+}
+
+let kvcc: string | undefined
+/** The kvcc fixture with its node_modules, installed once per run (or why it cannot be). */
+function kvccDir(ctx: Context): string {
+  if (kvcc) return kvcc
+  const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-kvcc-'))
+  execFileSync('cp', ['-R', `${FIXTURE}/.`, dir])
+  try {
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {cwd: dir, stdio: 'pipe'})
+  } catch (error) {
+    console.log(`      skipped: npm install of fabric-shim failed (${String((error as Error).message).split('\n')[0]})`)
+    ctx.skip()
+  }
+
+  kvcc = dir
+  return dir
+}
+
+/** Start the kvcc chaincode server as `packageId` on `port`; resolves once it listens. */
+async function startKvcc(ctx: Context, packageId: string, port: number): Promise<{kill(): void; log(): string}> {
+  let log = ''
+  const server = spawn(process.execPath, ['index.js'], {
+    cwd: kvccDir(ctx),
+    env: {...process.env, CHAINCODE_ID: packageId, CHAINCODE_SERVER_ADDRESS: `127.0.0.1:${port}`},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const collect = (d: Buffer) => {
+    log += d
+  }
+
+  server.stdout!.on('data', collect)
+  server.stderr!.on('data', collect)
+  for (let i = 0; i < 100 && !log.includes('listening'); i++)
+    await new Promise((r) => {
+      setTimeout(r, 100)
+    })
+  expect(log).to.contain('listening')
+  return {kill: () => server.kill('SIGKILL'), log: () => log}
 }
 
 function needPeerCli(ctx: Context): void {
@@ -185,52 +231,25 @@ describe('fabk8s invoke/query @integration (chaincode server as a local process)
   this.timeout(300_000)
   let f: Fabnet
   let dir: string
-  let server: ChildProcess | undefined
-  let serverLog = ''
+  let server: undefined | {kill(): void; log(): string}
 
   before(async function () {
     f = fabnetOrSkip(this)
-    const ccDir = mkdtempSync(path.join(tmpdir(), 'fabk8s-kvcc-'))
-    execFileSync('cp', ['-R', `${FIXTURE}/.`, ccDir])
-    try {
-      execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {cwd: ccDir, stdio: 'pipe'})
-    } catch (error) {
-      console.log(
-        `      skipped: npm install of fabric-shim failed (${String((error as Error).message).split('\n')[0]})`,
-      )
-      this.skip()
-    }
-
+    kvccDir(this)
     const port = await freePort()
     dir = tempProject(f, {address: `127.0.0.1:${port}`, name: uniq()})
     const reg = await runCli(['register', '--json'], {cwd: dir})
     expect(reg.code, reg.stdout + reg.stderr).to.equal(0)
-    const {packageId} = json<RegisterOut>(reg)
-    server = spawn(process.execPath, ['index.js'], {
-      cwd: ccDir,
-      env: {...process.env, CHAINCODE_ID: packageId, CHAINCODE_SERVER_ADDRESS: `127.0.0.1:${port}`},
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    const collect = (d: Buffer) => {
-      serverLog += d
-    }
-
-    server.stdout!.on('data', collect)
-    server.stderr!.on('data', collect)
-    for (let i = 0; i < 100 && !serverLog.includes('listening'); i++)
-      await new Promise((r) => {
-        setTimeout(r, 100)
-      })
-    expect(serverLog).to.contain('listening')
+    server = await startKvcc(this, json<RegisterOut>(reg).packageId, port)
   })
 
   after(() => {
-    server?.kill('SIGKILL')
+    server?.kill()
   })
 
   it('invoke Put commits (VALID) and query Get reads it back, through either org', async () => {
     const inv = await runCli(['invoke', 'Put', 'k1', 'hello', '--json'], {cwd: dir})
-    expect(inv.code, inv.stdout + inv.stderr + serverLog).to.equal(0)
+    expect(inv.code, inv.stdout + inv.stderr + server!.log()).to.equal(0)
     expect(json(inv)).to.include({result: 'hello', validation: 'VALID'})
     const q = await runCli(['query', 'Get', 'k1'], {cwd: dir})
     expect(q.code, q.stderr).to.equal(0)
@@ -244,5 +263,71 @@ describe('fabk8s invoke/query @integration (chaincode server as a local process)
     expect(q.code).to.equal(9)
     expect(q.stderr).to.match(/the chaincode returned an error \(status 500\) at Org1MSP .*: key missing not found/)
     expect(readFileSync(path.join(dir, 'fabk8s.yaml'), 'utf8')).to.contain('127.0.0.1:')
+  })
+
+  it('with the chaincode stopped, query and invoke say once that the peers cannot reach it (raw text under --json)', async () => {
+    server!.kill()
+    const address = /address: (\S+)/.exec(readFileSync(path.join(dir, 'fabk8s.yaml'), 'utf8'))![1]
+    const expected = `the peers cannot reach the chaincode at ${address} (connection refused): is it running? \`fabk8s status\`; start it with \`fabk8s up\``
+    for (const cmd of ['query', 'invoke']) {
+      const r = await runCli([cmd, 'Get', 'k1'], {cwd: dir})
+      expect(r.code, r.stderr).to.equal(9)
+      expect(r.stderr.split('\n')[0]).to.equal(`Error: ${expected}`)
+      expect(r.stderr.match(/cannot reach/g), r.stderr).to.have.length(1)
+      expect(r.stderr.length, r.stderr).to.be.below(600)
+    }
+
+    const j = await runCli(['query', 'Get', 'k1', '--json'], {cwd: dir})
+    const err = json<{error: {detail: {chaincode: string; raw: string}; message: string}}>(j).error
+    expect(err.message).to.equal(expected)
+    expect(err.detail.chaincode).to.equal('refused')
+    expect(err.detail.raw).to.match(/could not launch chaincode .*connect: connection refused/)
+  })
+})
+
+describe('fabk8s register on a network that has just started, without anchor peers @integration (own fabnet)', function () {
+  this.timeout(300_000)
+  let own: OwnFabnet | undefined
+  let f: Fabnet
+
+  before(async function () {
+    // Fabric's gossip defaults (25 s reconnect) and no anchor peers: no peer ever learns of the other org, so the
+    // Gateway could never endorse for it; fabk8s asks the peers fabk8s.yaml lists and must not care
+    own = await startOwnFabnet(this, {anchorPeers: false, gossipSettle: false})
+    f = own.fabnet
+  })
+
+  after(() => own?.down())
+
+  it('registers at once: installs, approves for both orgs and commits', async () => {
+    const d = tempProject(f, {name: uniq()})
+    const r = await runCli(['register', '--json'], {cwd: d})
+    expect(r.code, r.stdout + r.stderr).to.equal(0)
+    const out = json<RegisterOut>(r)
+    expect(out).to.include({committed: true, sequence: 1})
+    expect(out.approved.sort()).to.deep.equal(['Org1MSP', 'Org2MSP'])
+    const again = json<RegisterOut>(await runCli(['register', '--json'], {cwd: d}))
+    expect(again).to.include({upToDate: true})
+  })
+
+  it('invoke with a policy that needs both orgs is endorsed by both peers and commits VALID; query reads it', async function () {
+    const port = await freePort()
+    const d = tempProject(f, {
+      address: `127.0.0.1:${port}`,
+      extra: `definition:\n  signaturePolicy: "AND('Org1MSP.peer','Org2MSP.peer')"\n`,
+      name: uniq(),
+    })
+    const reg = await runCli(['register', '--json'], {cwd: d})
+    expect(reg.code, reg.stdout + reg.stderr).to.equal(0)
+    const cc = await startKvcc(this, json<RegisterOut>(reg).packageId, port)
+    try {
+      const inv = await runCli(['invoke', 'Put', 'k1', 'v1', '--json', '--org', 'Org2MSP'], {cwd: d})
+      expect(inv.code, inv.stdout + inv.stderr + cc.log()).to.equal(0)
+      expect(json(inv)).to.include({result: 'v1', validation: 'VALID'})
+      const q = await runCli(['query', 'Get', 'k1'], {cwd: d})
+      expect(q.stdout, q.stderr).to.equal('v1\n')
+    } finally {
+      cc.kill()
+    }
   })
 })

@@ -426,12 +426,12 @@ describe('fabk8s up: the peers cannot reach the chaincode @integration (real Fab
     expect(r.code, r.stderr).to.equal(8)
     const said = r.stderr.match(/waiting: .*/g) ?? []
     expect(said).to.deep.equal([
-      'waiting: the peers cannot reach the chaincode at rn.fabk8s.svc.cluster.local:9999 (the name rn.fabk8s.svc.cluster.local does not resolve on the peer)',
+      'waiting: the peers cannot resolve rn.fabk8s.svc.cluster.local, the host of the chaincode at rn.fabk8s.svc.cluster.local:9999 (no such host)',
     ])
     expect(r.stderr).to.contain(
-      'Error: the chaincode did not answer within 8s: the peers cannot reach the chaincode at rn.fabk8s.svc.cluster.local:9999 (the name rn.fabk8s.svc.cluster.local does not resolve on the peer)',
+      'Error: the chaincode did not answer within 8s: the peers cannot resolve rn.fabk8s.svc.cluster.local, the host of the chaincode at rn.fabk8s.svc.cluster.local:9999 (no such host)',
     )
-    expect(r.stderr).to.match(/Hint: peers must reach the chaincode Service at that address.*NodePort/)
+    expect(r.stderr).to.match(/Hint: the peers must reach the chaincode Service at that name.*NodePort/)
     expect(r.stderr).to.not.contain('could not launch chaincode')
     const v = await runCli([...args, '--verbose'])
     expect(v.code).to.equal(8)

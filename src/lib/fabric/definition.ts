@@ -1,12 +1,11 @@
+import type {ProjectConfig} from '../project/schema.js'
+
+import {applicationPolicy, describeApplicationPolicy, readCollections} from './policy.js'
 /**
  * A chaincode definition as _lifecycle stores it, how fabk8s derives it from fabk8s.yaml and flags, how two
  * definitions compare, and the sequence plan (pure functions: unit tested without a network).
  */
-import {peer} from '@hyperledger/fabric-protos'
-
-import type {ProjectConfig} from '../project/schema.js'
-
-import {applicationPolicy, describeApplicationPolicy, readCollections} from './policy.js'
+import {peer} from './protos.js'
 
 const lc = peer.lifecycle
 

@@ -3,11 +3,12 @@
  * which file, which org, what to do next. Pure: tested with the messages Fabric v2.5 and grpc-js produce.
  */
 import {FabError} from '../errors.js'
-import {chaincodeReach} from './reach.js'
 
 export interface ErrContext {
   /** host:port that was called. */
   address: string
+  /** Set when calling a user chaincode (invoke/query): a peer response error is that chaincode's answer. */
+  chaincode?: string
   channel?: string
   hostnameOverride?: string
   mspId?: string
@@ -16,6 +17,8 @@ export interface ErrContext {
   op: string
   /** The orderer of the network config (for submit failures). */
   orderer?: string
+  /** What `address` is: a peer (default) or the orderer; errors name it and point at its fabk8s.yaml field. */
+  role?: 'orderer' | 'peer'
   tlsCACert?: string
 }
 
@@ -55,29 +58,60 @@ function cause(text: string): string {
     .trim()
 }
 
+/** What went wrong, as `detail.kind` of the mapped error (callers branch on it, --json shows it). */
+export type ErrKind =
+  | 'access'
+  | 'chaincode'
+  | 'chaincode-error'
+  | 'channel'
+  | 'discovery'
+  | 'no-answer'
+  | 'other'
+  | 'package'
+  | 'tls'
+  | 'tls-name'
+  | 'unreachable'
+
+export function errKind(err: unknown): ErrKind | undefined {
+  return (err as {detail?: {kind?: ErrKind}})?.detail?.kind
+}
+
 export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
   if (err instanceof FabError) return err
-  const e = (err ?? {}) as ErrLike
+  const e = (err ?? {}) as ErrLike & {status?: number}
   const text = errorText(err)
   const why = cause(text)
   const host = ctx.address.replace(/:\d+$/, '')
-  const detail = {address: ctx.address, raw: text}
+  const raw = {address: ctx.address, raw: text}
+  const k = (kind: ErrKind) => ({...raw, kind})
+  const orderer = ctx.role === 'orderer'
+  const what = orderer ? `orderer ${ctx.address}` : ctx.address
 
-  // the peers could not reach the chaincode server (CCaaS): say that, not the peer's 1.5 KB per peer
-  const reach = chaincodeReach(text)
-  if (reach && reach.kind !== 'peer-timeout')
-    return new FabError('FABRIC', `${ctx.op}: ${reach.message}`, {
-      detail: {...detail, chaincodeAddress: reach.address, peers: reach.peers},
-      hint: reach.hint,
-    })
+  // the peer answered, but it could not run the chaincode: that is the chaincode's problem, not the peer's
+  const ccp = chaincodeProblem(text)
+  if (ccp)
+    return new FabError('FABRIC', ccp.message, {detail: {...k('chaincode'), chaincode: ccp.kind}, hint: ccp.hint})
+
+  // a Gateway that cannot find another org's peers: gossip discovery, not reachability
+  const disc = /failed to find any endorsing peers for org\(s\): ([\w.,\s-]+?)(?:$|[;:)])/.exec(text)
+  if (disc)
+    return new FabError(
+      'FABRIC',
+      `peer ${ctx.address}'s gateway sees no peer of ${disc[1].trim()} (gossip/anchor peers) during ${ctx.op}`,
+      {
+        detail: k('discovery'),
+        hint: 'the Gateway finds other orgs through gossip discovery: the channel needs anchor peers, and a network that has just started needs up to peer.gossip.reconnectInterval (25 s)',
+      },
+    )
+
   // TLS: host name not in the certificate
   if (/altnames|does not match certificate|Hostname\/IP does not match|ERR_TLS_CERT_ALTNAME_INVALID/i.test(text))
     return new FabError(
       'FABRIC',
-      `TLS: host name "${ctx.hostnameOverride ?? host}" is not in the certificate of ${ctx.address} (${ctx.op})`,
+      `TLS: host name "${ctx.hostnameOverride ?? host}" is not in the certificate of ${what} (${ctx.op})`,
       {
-        detail,
-        hint: 'set hostnameOverride on that peer/orderer in fabk8s.yaml to a name the certificate carries (e.g. peer0.org1.example.com)',
+        detail: k('tls-name'),
+        hint: `set hostnameOverride on ${orderer ? 'network.orderer' : 'that peer'} in fabk8s.yaml to a name the certificate carries (e.g. ${orderer ? 'orderer.example.com' : 'peer0.org1.example.com'})`,
       },
     )
   // TLS: certificate not trusted / handshake failure
@@ -89,10 +123,22 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
   )
     return new FabError(
       'FABRIC',
-      `TLS handshake with ${ctx.address} failed (${why}); check the CA file ${ctx.tlsCACert ?? '(none)'}`,
+      `TLS handshake with ${what} failed (${why}); check the CA file ${ctx.tlsCACert ?? '(none)'}`,
       {
-        detail,
+        detail: k('tls'),
         hint: 'tlsCACert must be the TLS CA that signed the server certificate of that address (the tlsca/…-cert.pem of its org)',
+      },
+    )
+  // connected, but no answer in time: a peer calling a chaincode waits for it to start (chaincode.startuptimeout)
+  if (e.code === DEADLINE_EXCEEDED && /remote_addr=/.test(text) && !orderer)
+    return new FabError(
+      'FABRIC',
+      `${ctx.address} did not answer within the deadline (${ctx.op})${ctx.chaincode ? ': a peer waits that long for a chaincode that does not register (a server whose CHAINCODE_ID is not the package ID)' : ''}`,
+      {
+        detail: k('no-answer'),
+        hint: ctx.chaincode
+          ? '`fabk8s status` compares the running CHAINCODE_ID with the approved package ID'
+          : 'see the peer log',
       },
     )
   // unreachable
@@ -103,17 +149,30 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
       text,
     )
   ) {
-    if (/orderer|broadcast/i.test(text) && ctx.orderer)
-      return new FabError('FABRIC', `orderer ${ctx.orderer} is unreachable (${why}) during ${ctx.op}`, {
-        detail,
-        hint: 'is the orderer running? check network.orderer in fabk8s.yaml',
-      })
+    if (orderer || (/orderer|broadcast/i.test(text) && ctx.orderer))
+      return new FabError(
+        'FABRIC',
+        `orderer ${orderer ? ctx.address : ctx.orderer} is unreachable (${why}) during ${ctx.op}`,
+        {
+          detail: k('unreachable'),
+          hint: 'is the orderer running? check network.orderer.address in fabk8s.yaml',
+        },
+      )
     return new FabError('FABRIC', `cannot reach ${ctx.address} (${why}) during ${ctx.op}`, {
-      detail,
+      detail: k('unreachable'),
       hint: 'is the peer running and the address right? check network.orgs[].peers[].address in fabk8s.yaml',
     })
   }
 
+  // a peer of another org: its admin check names both MSP IDs
+  const other =
+    /expected MSP ID (\S+?),? received (\S+?)\]?$/.exec(text) ?? /expected MSP ID (\S+?), received (\S+?)\]/.exec(text)
+  if (other)
+    return new FabError(
+      'PROJECT',
+      `peer ${ctx.address} is a peer of ${other[1]}, but fabk8s.yaml lists it under ${other[2]}: it refuses ${other[2]}'s admin (${ctx.op})`,
+      {detail: k('access'), hint: `list it under the org whose mspId is ${other[1]} (network.orgs[].peers)`},
+    )
   // identity not an admin / access denied
   if (
     /access denied|failed ACL|not an admin|does not contain OU \[ADMIN\]|signature set did not satisfy policy|creator .* (not|isn't) valid|authentication handshake failed|Admins/i.test(
@@ -124,7 +183,7 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
       'FABRIC',
       `access denied at ${ctx.address} for ${ctx.mspId ?? 'this identity'} (${ctx.op}): ${why}`,
       {
-        detail,
+        detail: k('access'),
         hint: `mspPath must be an ADMIN identity of ${ctx.mspId ?? 'the org'}${ctx.mspPath ? ` (now ${ctx.mspPath})` : ''}, e.g. users/Admin@…/msp`,
       },
     )
@@ -138,14 +197,14 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
       'FABRIC',
       `channel "${ctx.channel ?? '?'}" does not exist on ${ctx.address}, or the peer has not joined it (${ctx.op})`,
       {
-        detail,
+        detail: k('channel'),
         hint: 'check network.channel in fabk8s.yaml and that every peer joined the channel',
       },
     )
   // malformed package rejected by the peer
   if (/could not parse as a chaincode install package|malformed|not a regular file|metadata\.json/i.test(text))
     return new FabError('FABRIC', `${ctx.address} rejected the chaincode package: ${why}`, {
-      detail,
+      detail: k('package'),
       hint: 'rebuild it with `fabk8s lifecycle package`',
     })
 
@@ -157,11 +216,124 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
     return new FabError(
       'FABRIC',
       `${ctx.op}: the chaincode returned an error (status ${cc[1]}) at ${where}: ${cc[2]}`,
-      {detail},
+      {detail: k('chaincode-error')},
     )
   }
 
-  return new FabError('FABRIC', `${ctx.op} failed at ${ctx.address}: ${why}`, {detail})
+  // a user chaincode's own error response (the peer passes its status and message on)
+  if (ctx.chaincode && typeof e.status === 'number')
+    return new FabError(
+      'FABRIC',
+      `${ctx.op}: the chaincode returned an error (status ${e.status}) at ${ctx.mspId ? `${ctx.mspId} ` : ''}${ctx.address}: ${why}`,
+      {detail: k('chaincode-error')},
+    )
+
+  return new FabError('FABRIC', `${ctx.op} failed at ${what}: ${why}`, {detail: k('other')})
+}
+
+export interface ChaincodeProblem {
+  /** The chaincode address the peer dialled, when its text names it. */
+  address?: string
+  hint: string
+  kind: 'id-mismatch' | 'no-such-host' | 'not-defined' | 'not-installed' | 'refused' | 'terminated' | 'timeout' | 'tls'
+  message: string
+}
+
+/**
+ * What a peer says when it cannot run the chaincode (every invoke and query goes through this), as one plain line.
+ * The texts are Fabric v2.5's (core/chaincode launch and the ccaas connection, Go's net and crypto/tls errors); the
+ * raw text stays in the error's detail. Undefined when the text is not about running the chaincode.
+ */
+export function chaincodeProblem(text: string): ChaincodeProblem | undefined {
+  const at = /grpc connection to (\S+):\s/.exec(text)?.[1]
+  const where = at ? `the chaincode at ${at}` : 'the chaincode'
+  const pkg = /(?:could not launch chaincode|starting chaincode|connection to) '?([\w.+-]+:[0-9a-f]{64})/.exec(
+    text,
+  )?.[1]
+  const status = 'is it running? `fabk8s status`; start it with `fabk8s up`'
+  const hint = {
+    address:
+      'chaincode.address in fabk8s.yaml is what the peers dial (it goes into connection.json): peers outside the cluster need a NodePort address they can reach',
+    tls: 'chaincode.tls in fabk8s.yaml must match the server: tls on or off on both sides, rootCert the CA of its certificate, whose names include the host of chaincode.address',
+  }
+  if (/could not launch chaincode|chaincode registration failed|error creating grpc connection to/.test(text)) {
+    if (/connect: connection refused/.test(text))
+      return {
+        address: at,
+        hint: hint.address,
+        kind: 'refused',
+        message: `the peers cannot reach ${where} (connection refused): ${status}`,
+      }
+    const dns =
+      /lookup (\S+?)(?: on \S+)?: (no such host|server misbehaving|Temporary failure in name resolution|i\/o timeout)/.exec(
+        text,
+      )
+    if (dns)
+      return {
+        address: at,
+        hint: `the peers must reach the chaincode Service at that name (<name>.<namespace>.svc.cluster.local resolves only inside the cluster); ${hint.address}`,
+        kind: 'no-such-host',
+        message: `the peers cannot resolve ${dns[1]}, the host of ${where} (${dns[2]})`,
+      }
+    const tls = /(x509: [^"]*?|tls: [^"]*?|first record does not look like a TLS handshake)(?:"|$)/.exec(text)
+    if (tls || /authentication handshake failed/.test(text))
+      return {
+        address: at,
+        hint: hint.tls,
+        kind: 'tls',
+        message: `TLS between the peers and ${where} failed (${tls?.[1] ?? 'authentication handshake failed'})`,
+      }
+    if (/use of closed network connection|connection reset by peer|error reading server preface/.test(text))
+      return {
+        address: at,
+        hint: hint.tls,
+        kind: 'tls',
+        message: `${where} closed the connection while the peers set it up: TLS on one side only? (chaincode.tls in fabk8s.yaml against the server's TLS settings)`,
+      }
+    const expired = /timeout expired while starting chaincode ([\w.+-]+:[0-9a-f]{64})/.exec(text)
+    if (expired)
+      return {
+        address: at,
+        hint: 'the server must run with CHAINCODE_ID set to the package ID that was approved (`fabk8s status` compares them; `fabk8s up` redeploys)',
+        kind: 'id-mismatch',
+        message: `the chaincode never registered with the peers as ${expired[1]}: is the server running with another CHAINCODE_ID (package ID)?`,
+      }
+    if (/context deadline exceeded|i\/o timeout/.test(text))
+      return {
+        address: at,
+        hint: hint.address,
+        kind: 'timeout',
+        message: `the peers cannot reach ${where} (no answer within chaincode.dialTimeout): ${status}; a route or firewall problem and a TLS handshake failure look the same`,
+      }
+    if (/chaincode registration failed: connection to \S+ terminated/.test(text))
+      return {
+        address: at,
+        hint: `${hint.tls}; the server's CHAINCODE_ID must be the package ID${pkg ? ` ${pkg}` : ''}`,
+        kind: 'terminated',
+        message: `the peers reached ${where} but the connection ended before it registered: is it a chaincode server for this package, with matching TLS settings?`,
+      }
+  }
+
+  const notDefined =
+    /make sure the chaincode (\S+) has been successfully (?:defined|instantiated)|chaincode definition for '([^']+)' (?:not found|exists, but chaincode is not installed)/.exec(
+      text,
+    )
+  if (notDefined && !/not installed/.test(text))
+    return {
+      hint: '`fabk8s register` installs, approves and commits it',
+      kind: 'not-defined',
+      message: `chaincode ${notDefined[1] ?? notDefined[2]} is not committed on the channel`,
+    }
+  if (
+    /cannot get package for chaincode|chaincode is not installed|is not installed/.test(text) &&
+    /chaincode/.test(text)
+  )
+    return {
+      hint: '`fabk8s register` (or `fabk8s lifecycle install`) installs the package on every peer in fabk8s.yaml',
+      kind: 'not-installed',
+      message: `the package ${pkg ?? 'of this chaincode'} is not installed on the peer`,
+    }
+  return undefined
 }
 
 /** "chaincode already successfully installed": success for install. */

@@ -1,4 +1,4 @@
-import {createPrivateKey, type KeyObject, X509Certificate} from 'node:crypto'
+import {createPrivateKey, sign as cryptoSign, type KeyObject, X509Certificate} from 'node:crypto'
 import {readdir, readFile} from 'node:fs/promises'
 import path from 'node:path'
 
@@ -16,10 +16,8 @@ export interface SigningIdentity {
   mspPath: string
   /** OU values of the certificate subject (NodeOUs: admin, client, peer, orderer). */
   ous: string[]
-  /** ECDSA P-256 over SHA-256, low-S (what Fabric requires). Takes the message, not a digest. */
+  /** ECDSA over SHA-256, DER, low-S (what Fabric's MSP accepts). Takes the message, not a digest. */
   sign(message: Uint8Array): Promise<Uint8Array>
-  /** The same signer, given a SHA-256 digest (what the Gateway hands over). */
-  signDigest(digest: Uint8Array): Promise<Uint8Array>
   /** Subject CN, for messages. */
   subject: string
 }
@@ -77,15 +75,7 @@ export async function loadIdentity(org: OrgConfig): Promise<SigningIdentity> {
     throw new FabError('PROJECT', `${keyFile}: not a PEM private key (${(error as Error).message})`)
   }
 
-  const {signers} = await import('@hyperledger/fabric-gateway')
-  const {createHash} = await import('node:crypto')
-  let signDigest: (digest: Uint8Array) => Promise<Uint8Array>
-  try {
-    signDigest = signers.newPrivateKeySigner(key)
-  } catch (error) {
-    throw new FabError('PROJECT', `${keyFile}: unsupported private key (${(error as Error).message})`)
-  }
-
+  const sign = ecdsaSigner(key, keyFile)
   const subjectLines = cert.subject.split('\n')
   return {
     certPem,
@@ -93,8 +83,52 @@ export async function loadIdentity(org: OrgConfig): Promise<SigningIdentity> {
     mspId: org.mspId,
     mspPath: org.mspPath,
     ous: subjectLines.filter((l) => l.startsWith('OU=')).map((l) => l.slice(3)),
-    sign: (message) => signDigest(createHash('sha256').update(message).digest()),
-    signDigest,
+    sign: async (message) => sign(message),
     subject: subjectLines.find((l) => l.startsWith('CN='))?.slice(3) ?? cert.subject,
   }
+}
+
+/** Orders of the curves Fabric's MSP accepts (P-256, P-384): a signature's s must be at most half of it. */
+const CURVE_ORDER: Record<string, bigint> = {
+  prime256v1: BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551'),
+  secp384r1: BigInt(
+    '0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973',
+  ),
+}
+
+/**
+ * Fabric verifies ECDSA signatures over the SHA-256 of the message and rejects a high S (s > n/2: the malleable twin
+ * of a valid signature). node:crypto signs with either S, so S is folded into the lower half and DER encoded here.
+ */
+export function ecdsaSigner(key: KeyObject, file = 'key'): (message: Uint8Array) => Uint8Array {
+  const curve = key.asymmetricKeyType === 'ec' ? key.asymmetricKeyDetails?.namedCurve : undefined
+  const n = curve ? CURVE_ORDER[curve] : undefined
+  if (!n)
+    throw new FabError(
+      'PROJECT',
+      `${file}: unsupported private key (${key.asymmetricKeyType}${curve ? ` ${curve}` : ''}); Fabric identities use ECDSA P-256 or P-384`,
+    )
+  const size = curve === 'secp384r1' ? 48 : 32
+  return (message) => {
+    const raw = cryptoSign('sha256', message, {dsaEncoding: 'ieee-p1363', key})
+    const r = BigInt('0x' + raw.subarray(0, size).toString('hex'))
+    let s = BigInt('0x' + raw.subarray(size).toString('hex'))
+    if (s > n / 2n) s = n - s
+    return derSignature(r, s)
+  }
+}
+
+/** ASN.1 DER SEQUENCE { INTEGER r, INTEGER s }. */
+function derSignature(r: bigint, s: bigint): Uint8Array {
+  const int = (v: bigint): Buffer => {
+    let hex = v.toString(16)
+    if (hex.length % 2) hex = '0' + hex
+    let b = Buffer.from(hex, 'hex')
+    if (b[0] & 0x80) b = Buffer.concat([Buffer.from([0]), b])
+    return Buffer.concat([Buffer.from([0x02, b.length]), b])
+  }
+
+  const body = Buffer.concat([int(r), int(s)])
+  // P-384 signatures stay below 128 bytes of content, so the length fits in one byte
+  return new Uint8Array(Buffer.concat([Buffer.from([0x30, body.length]), body]))
 }

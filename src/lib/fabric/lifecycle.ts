@@ -1,9 +1,3 @@
-/**
- * _lifecycle operations over a FabricSession: install (Endorser proposals, channel ""), approve and commit (through
- * the peer's Gateway, which endorses, submits to the orderer and waits for the commit), and the queries.
- */
-import {peer} from '@hyperledger/fabric-protos'
-
 import type {OrgConfig, PeerConfig} from '../project/schema.js'
 
 import {FabError} from '../errors.js'
@@ -19,7 +13,14 @@ import {
   type Definition,
 } from './definition.js'
 import {errorText, isAlreadyApproved, isAlreadyInstalled, isNotFound, mapFabricError} from './errmap.js'
+import {endorsingOrgs} from './policy.js'
+/**
+ * _lifecycle operations over a FabricSession: install (Endorser proposals, channel ""), the queries, and approve and
+ * commit (endorsed on the peers fabk8s.yaml names, ordered and waited on without the Gateway: submit.ts).
+ */
+import {peer} from './protos.js'
 import {type FabricSession, firstPeer} from './session.js'
+import {evaluate, submit} from './submit.js'
 
 const lc = peer.lifecycle
 const LIFECYCLE = '_lifecycle'
@@ -172,72 +173,65 @@ export async function checkCommitReadiness(
 }
 
 export interface TxOutcome {
+  /** Block that carries the transaction. */
+  block?: number
   /** false: nothing was sent (already in place). */
   changed: boolean
+  /** Where the envelope went (the orderer, or a peer's Gateway when the orderer is unreachable from here). */
+  submittedVia?: string
   txId?: string
   /** Validation code name, e.g. VALID. */
   validation?: string
 }
 
-function codeName(code: number): string {
-  return Object.entries(peer.TxValidationCode).find(([, v]) => v === code)?.[0] ?? String(code)
+export interface SubmitControl {
+  /** Step timings (endorsed, ordered, committed), for --verbose and the bench. */
+  trace?: (step: string, ms: number) => void
+  /** Orgs whose peer must have committed the transaction before this returns (default: the endorsing orgs). */
+  waitOn?: OrgConfig[]
 }
 
+/** A _lifecycle transaction endorsed by the first peer of each org in `endorsers`, signed by the first org's admin. */
 async function submitLifecycle(
   s: FabricSession,
-  org: OrgConfig,
+  endorsers: OrgConfig[],
   fn: string,
   args: Uint8Array,
-  endorsingOrganizations: string[],
   op: string,
+  c: SubmitControl,
 ): Promise<TxOutcome> {
-  const gw = await s.gateway(org)
-  const contract = gw.getNetwork(s.network.channel).getContract(LIFECYCLE)
-  let submitted
-  try {
-    submitted = await contract.submitAsync(fn, {arguments: [args], endorsingOrganizations})
-  } catch (error) {
-    throw error instanceof FabError ? error : Object.assign(error as Error, {fabkOp: op})
-  }
-
-  return {changed: true, ...(await committed(submitted, op))}
+  const r = await submit(s, {
+    endorsers: endorsers.map((org) => ({org, peer: firstPeer(org)})),
+    input: {args: [args], chaincode: LIFECYCLE, channel: s.network.channel, fn},
+    op,
+    org: endorsers[0],
+    trace: c.trace,
+    waitOn: c.waitOn,
+  })
+  return {block: r.block, changed: true, submittedVia: r.submittedVia, txId: r.txId, validation: r.validation}
 }
 
-/** Wait until a submitted transaction is committed; a transaction committed as invalid is a FABRIC error. */
-async function committed(
-  submitted: {getStatus(): Promise<{code: number; successful: boolean; transactionId: string}>},
-  op: string,
-): Promise<{txId: string; validation: string}> {
-  const status = await submitted.getStatus()
-  const validation = codeName(status.code)
-  if (!status.successful)
-    throw new FabError(
-      'FABRIC',
-      `${op}: transaction ${status.transactionId} was committed as invalid (${validation})`,
-      {
-        detail: {transactionId: status.transactionId, validation},
-      },
-    )
-  return {txId: status.transactionId, validation}
-}
-
-/** Approve the definition for the org (through its own peer's Gateway); "unchanged content" counts as done. */
+/**
+ * Approve the definition for the org: endorsed by the org's own peer, ordered, and committed (VALID) on its peer and
+ * on those of `waitOn`. "Unchanged content" counts as done.
+ */
 export async function approve(
   s: FabricSession,
   org: OrgConfig,
   def: Definition,
   sequence: number,
   packageId: string,
+  c: SubmitControl = {},
 ): Promise<TxOutcome> {
   const op = `approve ${def.name} sequence ${sequence} for ${org.mspId}`
   try {
     return await submitLifecycle(
       s,
-      org,
+      [org],
       'ApproveChaincodeDefinitionForMyOrg',
       approveArgs(def, sequence, packageId),
-      [org.mspId],
       op,
+      c,
     )
   } catch (error) {
     if (isAlreadyApproved(error)) return {changed: false}
@@ -246,17 +240,19 @@ export async function approve(
 }
 
 /**
- * Commit the definition, endorsed by every org of the network config. When the commit cannot succeed, the error
- * shows CheckCommitReadiness approvals per org.
+ * Commit the definition, endorsed by a peer of every org of the network config that approved it. `approvals` (org →
+ * approved), when the caller knows them, saves the CheckCommitReadiness query. When the commit cannot succeed, the
+ * error shows the approvals per org.
  */
 export async function commit(
   s: FabricSession,
   def: Definition,
   sequence: number,
+  c: SubmitControl & {approvals?: Record<string, boolean>} = {},
 ): Promise<TxOutcome & {approvals: Record<string, boolean>}> {
   const {orgs} = s.network
   const op = `commit ${def.name} sequence ${sequence}`
-  const approvals = await checkCommitReadiness(s, def, sequence)
+  const approvals = {...(c.approvals ?? (await checkCommitReadiness(s, def, sequence)))}
   const approving = orgs.filter((o) => approvals[o.mspId])
   const show = () =>
     Object.entries(approvals)
@@ -268,43 +264,79 @@ export async function commit(
       hint: 'run `fabk8s lifecycle approve` (or `fabk8s register`) first',
     })
   try {
-    const out = await submitLifecycle(
-      s,
-      approving[0],
-      'CommitChaincodeDefinition',
-      commitArgs(def, sequence),
-      approving.map((o) => o.mspId),
-      op,
-    )
+    const out = await submitLifecycle(s, approving, 'CommitChaincodeDefinition', commitArgs(def, sequence), op, c)
     return {...out, approvals}
   } catch (error) {
     const text = errorText(error)
-    if (/ENDORSEMENT_POLICY_FAILURE|policy|not agreed|approv/i.test(text) || Object.values(approvals).includes(false))
+    if (/ENDORSEMENT_POLICY_FAILURE|policy|not agreed|approv/i.test(text) || Object.values(approvals).includes(false)) {
+      // approvals the caller passed in cover fabk8s.yaml's orgs only: the channel may have more, ask it
+      if (c.approvals) Object.assign(approvals, await checkCommitReadiness(s, def, sequence).catch(() => ({})))
       throw new FabError('FABRIC', `${op} failed: not enough approvals (${show()})`, {
         cause: error,
         detail: {approvals, raw: text},
         hint: 'approve the definition for the orgs marked NOT approved (`fabk8s lifecycle approve --org MSPID`), then commit again',
       })
+    }
+
     throw mapFabricError(error, s.ctx(approving[0], firstPeer(approving[0]), op))
   }
 }
 
-/** Evaluate (query) or submit (invoke) a transaction through the org's Gateway. */
+/**
+ * The orgs whose peers endorse an invoke: the fewest that satisfy the chaincode's committed signature policy (the
+ * calling org first), or every org in fabk8s.yaml when the policy refers to the channel config (e.g. the default
+ * MAJORITY Endorsement) or is not satisfiable by the listed orgs alone (the commit then reports the policy failure).
+ */
+export async function endorsersFor(s: FabricSession, org: OrgConfig, chaincode: string): Promise<OrgConfig[]> {
+  const committed = await queryCommitted(s, chaincode, org)
+  if (!committed)
+    throw new FabError('FABRIC', `chaincode ${chaincode} is not committed on channel ${s.network.channel}`, {
+      hint: '`fabk8s register` installs, approves and commits it',
+    })
+  const {orgs} = s.network
+  const chosen = endorsingOrgs(
+    committed.validationParameter,
+    orgs.map((o) => o.mspId),
+    org.mspId,
+  )
+  return chosen ? chosen.map((m) => s.org(m)) : [org, ...orgs.filter((o) => o !== org)]
+}
+
+/**
+ * Evaluate (query: the org's first peer, nothing ordered) or submit (invoke: endorsed by the peers the policy needs,
+ * ordered, committed VALID on those peers) a chaincode transaction, signed by the org's admin.
+ */
 export async function callChaincode(
   s: FabricSession,
   org: OrgConfig,
   opts: {args: string[]; chaincode: string; fn: string; submit: boolean; transient?: Record<string, string>},
 ): Promise<{result: Uint8Array; txId?: string; validation?: string}> {
   const op = `${opts.submit ? 'invoke' : 'query'} ${opts.chaincode} ${opts.fn}`
-  const gw = await s.gateway(org)
-  const contract = gw.getNetwork(s.network.channel).getContract(opts.chaincode)
-  const transientData = opts.transient
-    ? Object.fromEntries(Object.entries(opts.transient).map(([k, v]) => [k, Buffer.from(v)]))
-    : undefined
+  const input = {
+    args: opts.args,
+    chaincode: opts.chaincode,
+    channel: s.network.channel,
+    fn: opts.fn,
+    transient: opts.transient
+      ? Object.fromEntries(Object.entries(opts.transient).map(([k, v]) => [k, Buffer.from(v)]))
+      : undefined,
+  }
   try {
-    if (!opts.submit) return {result: await contract.evaluate(opts.fn, {arguments: opts.args, transientData})}
-    const submitted = await contract.submitAsync(opts.fn, {arguments: opts.args, transientData})
-    return {result: submitted.getResult(), ...(await committed(submitted, op))}
+    if (!opts.submit) return await evaluate(s, org, input, {chaincode: opts.chaincode, op})
+    // the commit-status stream and the orderer connection start now, overlapping the policy query
+    s.watcher(org).catch(() => {})
+    s.connect(s.network.orderer).catch(() => {})
+    const endorsers = await endorsersFor(s, org, opts.chaincode)
+    const r = await submit(s, {
+      chaincode: opts.chaincode,
+      endorsers: endorsers.map((o) => ({org: o, peer: firstPeer(o)})),
+      input,
+      op,
+      // the signer is the calling org; its peer reports the commit even when another org's peers endorse
+      org,
+      waitOn: [org, ...endorsers.filter((o) => o !== org)],
+    })
+    return {result: r.result, txId: r.txId, validation: r.validation}
   } catch (error) {
     throw mapFabricError(error, s.ctx(org, firstPeer(org), op))
   }

@@ -1,4 +1,3 @@
-import {common, msp, peer} from '@hyperledger/fabric-protos'
 /**
  * Endorsement policies and collection configs, encoded exactly as the peer CLI does (internal/peer/lifecycle and
  * common/policydsl in Fabric), so an approval made by fabk8s and one made by `peer lifecycle chaincode
@@ -7,6 +6,7 @@ import {common, msp, peer} from '@hyperledger/fabric-protos'
 import {readFile} from 'node:fs/promises'
 
 import {FabError} from '../errors.js'
+import {common, msp, peer} from './protos.js'
 
 /** What _lifecycle writes when a definition has no policy: the channel's /Channel/Application/Endorsement. */
 export const DEFAULT_ENDORSEMENT_POLICY_REF = '/Channel/Application/Endorsement'
@@ -139,7 +139,7 @@ export function signaturePolicyFromString(policy: string): common.SignaturePolic
         )
       const role = new msp.MSPRole()
       role.setMspIdentifier(m[1])
-      role.setRole(ROLES[m[2]] as msp.MSPRole.MSPRoleTypeMap[keyof msp.MSPRole.MSPRoleTypeMap])
+      role.setRole(ROLES[m[2]] as Parameters<msp.MSPRole['setRole']>[0])
       const principal = new msp.MSPPrincipal()
       principal.setPrincipalClassification(msp.MSPPrincipal.Classification.ROLE)
       principal.setPrincipal(role.serializeBinary())
@@ -191,6 +191,68 @@ export function describeApplicationPolicy(bytes: Uint8Array): string {
 
   if (ap.hasSignaturePolicy()) return signaturePolicyToString(ap.getSignaturePolicy()!)
   return ap.getChannelConfigPolicyReference()
+}
+
+/**
+ * The fewest orgs, among `mspIds`, whose peers' endorsements (one per org) satisfy the ApplicationPolicy; sets that
+ * hold `prefer` first. Evaluated the way Fabric's cauthdsl does: each signature satisfies at most one principal.
+ * Undefined when the policy is a channel config policy reference (e.g. /Channel/Application/Endorsement, whose
+ * members we do not know), uses principals other than MSP roles, or cannot be satisfied by these orgs.
+ */
+export function endorsingOrgs(
+  validationParameter: Uint8Array,
+  mspIds: string[],
+  prefer?: string,
+): string[] | undefined {
+  let ap: peer.ApplicationPolicy
+  try {
+    ap = peer.ApplicationPolicy.deserializeBinary(validationParameter)
+  } catch {
+    return undefined
+  }
+
+  const env = ap.getSignaturePolicy()
+  const rule = env?.getRule()
+  if (!env || !rule) return undefined
+  const principals: string[] = []
+  for (const p of env.getIdentitiesList()) {
+    if (p.getPrincipalClassification() !== msp.MSPPrincipal.Classification.ROLE) return undefined
+    principals.push(msp.MSPRole.deserializeBinary(p.getPrincipal_asU8()).getMspIdentifier())
+  }
+
+  const satisfied = (orgs: string[]): boolean => {
+    const walk = (r: common.SignaturePolicy, used: boolean[]): boolean => {
+      if (r.hasSignedBy()) {
+        const i = orgs.findIndex((o, k) => !used[k] && o === principals[r.getSignedBy()])
+        if (i === -1) return false
+        used[i] = true
+        return true
+      }
+
+      const n = r.getNOutOf()!
+      let verified = 0
+      for (const sub of n.getRulesList()) {
+        const trial = [...used]
+        if (walk(sub, trial)) {
+          verified++
+          for (const [k, u] of trial.entries()) used[k] = u
+        }
+      }
+
+      return verified >= n.getN()
+    }
+
+    return walk(
+      rule,
+      orgs.map(() => false),
+    )
+  }
+
+  const ordered = prefer && mspIds.includes(prefer) ? [prefer, ...mspIds.filter((m) => m !== prefer)] : mspIds
+  // subsets by size, then in the order above (the preferred org first): at most 2^orgs, and networks are small
+  const subsets = Array.from({length: 2 ** ordered.length}, (_, mask) => ordered.filter((_o, i) => mask & (1 << i)))
+  subsets.sort((a, b) => a.length - b.length)
+  return subsets.find((set) => set.length > 0 && satisfied(set))
 }
 
 /** SignaturePolicyEnvelope → DSL text (AND/OR/OutOf), the inverse of signaturePolicyFromString. */

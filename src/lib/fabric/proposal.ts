@@ -1,14 +1,15 @@
-import {common, msp, peer} from '@hyperledger/fabric-protos'
 /**
  * Signed proposals for the peer's Endorser service, built the way Fabric's protoutil does: a Header (ChannelHeader of
  * type ENDORSER_TRANSACTION + SignatureHeader with the creator and a nonce), a ChaincodeProposalPayload with the
- * invocation spec, and a signature over the proposal bytes. Used for what the Gateway cannot do: InstallChaincode
- * and other channel-less (`""`) _lifecycle calls, and per-peer queries.
+ * invocation spec, and a signature over the proposal bytes. Every call to a peer starts so: installs and other
+ * channel-less (`""`) _lifecycle calls, queries, and the endorsements of a transaction (tx.ts).
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {createRequire} from 'node:module'
 
 import type {SigningIdentity} from './identity.js'
+
+import {common, msp, peer} from './protos.js'
 
 interface TimestampCtor {
   fromDate(d: Date): unknown
@@ -28,6 +29,8 @@ export interface ProposalInput {
   /** For tests: fixed nonce and time. */
   nonce?: Uint8Array
   now?: Date
+  /** Private inputs: seen by the endorsers, kept out of the transaction (ChaincodeProposalPayload.TransientMap). */
+  transient?: Record<string, Uint8Array>
 }
 
 export interface UnsignedProposal {
@@ -48,32 +51,43 @@ export function computeTxId(nonce: Uint8Array, creator: Uint8Array): string {
   return createHash('sha256').update(nonce).update(creator).digest('hex')
 }
 
-export function buildProposal(id: Pick<SigningIdentity, 'certPem' | 'mspId'>, input: ProposalInput): UnsignedProposal {
+/** A Header of `type` on `channel`: ChannelHeader (with a timestamp, which the deliver service checks) and SignatureHeader. */
+export function buildHeader(
+  id: Pick<SigningIdentity, 'certPem' | 'mspId'>,
+  o: {channel: string; extension?: Uint8Array; nonce?: Uint8Array; now?: Date; type: number},
+): {header: common.Header; txId: string} {
   const creator = serializedIdentity(id)
-  const nonce = input.nonce ?? randomBytes(24)
+  const nonce = o.nonce ?? randomBytes(24)
   const txId = computeTxId(nonce, creator)
+  const ch = new common.ChannelHeader()
+  ch.setType(o.type)
+  ch.setVersion(0)
+  ch.setTimestamp(Timestamp.fromDate(o.now ?? new Date()) as never)
+  ch.setChannelId(o.channel)
+  ch.setTxId(txId)
+  ch.setEpoch(0)
+  if (o.extension) ch.setExtension$(o.extension)
+  const sh = new common.SignatureHeader()
+  sh.setCreator(creator)
+  sh.setNonce(nonce)
+  const header = new common.Header()
+  header.setChannelHeader(ch.serializeBinary())
+  header.setSignatureHeader(sh.serializeBinary())
+  return {header, txId}
+}
 
+export function buildProposal(id: Pick<SigningIdentity, 'certPem' | 'mspId'>, input: ProposalInput): UnsignedProposal {
   const ccId = new peer.ChaincodeID()
   ccId.setName(input.chaincode)
   const ext = new peer.ChaincodeHeaderExtension()
   ext.setChaincodeId(ccId)
-
-  const ch = new common.ChannelHeader()
-  ch.setType(common.HeaderType.ENDORSER_TRANSACTION)
-  ch.setVersion(0)
-  ch.setTimestamp(Timestamp.fromDate(input.now ?? new Date()) as never)
-  ch.setChannelId(input.channel)
-  ch.setTxId(txId)
-  ch.setEpoch(0)
-  ch.setExtension$(ext.serializeBinary())
-
-  const sh = new common.SignatureHeader()
-  sh.setCreator(creator)
-  sh.setNonce(nonce)
-
-  const header = new common.Header()
-  header.setChannelHeader(ch.serializeBinary())
-  header.setSignatureHeader(sh.serializeBinary())
+  const {header, txId} = buildHeader(id, {
+    channel: input.channel,
+    extension: ext.serializeBinary(),
+    nonce: input.nonce,
+    now: input.now,
+    type: common.HeaderType.ENDORSER_TRANSACTION,
+  })
 
   const ccInput = new peer.ChaincodeInput()
   const enc = new TextEncoder()
@@ -89,6 +103,7 @@ export function buildProposal(id: Pick<SigningIdentity, 'certPem' | 'mspId'>, in
   cis.setChaincodeSpec(spec)
   const payload = new peer.ChaincodeProposalPayload()
   payload.setInput(cis.serializeBinary())
+  for (const [k, v] of Object.entries(input.transient ?? {})) payload.getTransientmapMap().set(k, v)
 
   const proposal = new peer.Proposal()
   proposal.setHeader(header.serializeBinary())

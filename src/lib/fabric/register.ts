@@ -1,17 +1,22 @@
 /**
  * `fabk8s register` as a task list: install (every peer) ∥ plan → approve (every org) → commit. Installs and
- * approvals overlap: an approval needs only the package ID, known before any install. Idempotent: what is in
- * place is left alone. The caller passes the package in (built once per run).
+ * approvals overlap: an approval needs only the package ID, known before any install. The approvals of all orgs are
+ * broadcast before any is waited on, so they land in one block; the commit follows once every org's peer has
+ * committed them. Connections, identities and the commit-status streams start at once and overlap packaging and
+ * planning. Idempotent: what is in place is left alone. The caller passes the package in (built once per run; a
+ * promise of it lets the connections start while it is built).
  */
 import type {ProjectConfig} from '../project/schema.js'
 import type {TaskList} from '../tasks.js'
 import type {DefinitionOverrides} from './definition.js'
 import type {PackageRef} from './package-file.js'
 
-import {approveIfNeeded, type ApproveOutcome} from './approve.js'
-import {commit, installOnPeer, type InstallResult} from './lifecycle.js'
+import {type Mark, Timeline} from '../timeline.js'
+import {approvalsFailed, approveOrg, type ApproveOutcome} from './approve.js'
+import {approvalNeeded} from './definition.js'
+import {commit, installOnPeer, type InstallResult, queryApproved} from './lifecycle.js'
 import {allPeers, type Plan, planDefinition} from './plan.js'
-import {withSessionTasks} from './session.js'
+import {type FabricSession, withSessionTasks} from './session.js'
 
 export interface RegisterResult {
   /** Orgs whose approval was sent in this run. */
@@ -25,23 +30,68 @@ export interface RegisterResult {
   name: string
   packageId: string
   sequence: number
+  /** With --verbose: milestones in ms since the process started (where the time goes). */
+  timings?: Mark[]
   /** Nothing was changed: everything was in place already. */
   upToDate: boolean
 }
 
 const short = (id: string) => id.replace(/:(\w{12})\w+$/, ':$1…')
 
+export interface RegistrationPlan extends Plan {
+  /** Per org of fabk8s.yaml: why it must approve, or undefined when its approval is in place. */
+  orgs: {mspId: string; need?: string}[]
+}
+
+/**
+ * The sequence plan and what each org must approve, in one round of queries: the committed definition and each
+ * org's latest approval (sequence 0 asks _lifecycle for the latest) at once. Only when an org's latest approval is
+ * newer than the planned sequence is that sequence asked for again.
+ */
+export async function planRegistration(
+  s: FabricSession,
+  project: ProjectConfig,
+  packageId: string,
+  o: DefinitionOverrides & {sequence?: number} = {},
+): Promise<RegistrationPlan> {
+  const [base, latest] = await Promise.all([
+    planDefinition(s, project, o),
+    Promise.all(s.network.orgs.map((org) => queryApproved(s, org, project.name, 0))),
+  ])
+  const {def, plan} = base
+  const orgs = await Promise.all(
+    s.network.orgs.map(async (org, i) => {
+      let approved = latest[i]
+      // the latest approval is the next sequence's: the planned one may still be approved as it should
+      if (approved && approved.sequence > plan.sequence)
+        approved = await queryApproved(s, org, project.name, plan.sequence)
+      return {mspId: org.mspId, need: approvalNeeded(approved, def, plan.sequence, packageId)}
+    }),
+  )
+  return {...base, orgs}
+}
+
 export function registerTasks(
   project: ProjectConfig,
-  pkg: PackageRef,
+  pkgIn: PackageRef | Promise<PackageRef>,
   overrides: DefinitionOverrides = {},
+  opts: {verbose?: boolean} = {},
 ): TaskList<RegisterResult> {
+  const tl = new Timeline()
+  tl.mark('register: start')
+  const trace = (what: string) => (step: string) => tl.mark(`${what}: ${step}`)
   return withSessionTasks(project.network, (s) => {
     const {network} = s
     const approvals: ApproveOutcome[] = []
+    const approvalErrors: {error: unknown; mspId: string}[] = []
     const installs: InstallResult[] = []
     let commitTx: undefined | {txId?: string; validation?: string}
-    let plan: Plan | undefined
+    let plan: RegistrationPlan | undefined
+    let pkg: PackageRef | undefined
+    // every later step needs these; started now, they overlap packaging and planning (a failure surfaces in the
+    // step that awaits it, with its own message)
+    const warm = Promise.all([...network.orgs.map((o) => s.watcher(o)), s.connect(network.orderer)])
+    warm.then(() => tl.mark('connected: peers, orderer, commit-status streams')).catch(() => {})
     return {
       interrupted() {
         const installed = installs.filter((i) => i.installed).length
@@ -57,6 +107,7 @@ export function registerTasks(
           : 'nothing was confirmed sent'
       },
       result() {
+        tl.mark('register: done')
         const installed = installs.filter((i) => i.installed).map((i) => i.address)
         const approved = approvals.filter((a) => a.approved).map((a) => a.mspId)
         return {
@@ -64,16 +115,19 @@ export function registerTasks(
           channel: network.channel,
           committed: Boolean(commitTx),
           installed,
-          label: pkg.label,
+          label: pkg!.label,
           name: project.name,
-          packageId: pkg.packageId,
+          packageId: pkg!.packageId,
           sequence: plan!.plan.sequence,
+          ...(opts.verbose ? {timings: tl.marks} : {}),
           upToDate: installed.length === 0 && approved.length === 0 && !commitTx,
         }
       },
       tasks: [
         {
           async run(t) {
+            pkg = await pkgIn
+            tl.mark('package built')
             t.title = `Package ${short(pkg.packageId)}`
           },
           title: 'Package',
@@ -91,8 +145,9 @@ export function registerTasks(
                       result() {},
                       tasks: allPeers(s).map(({org, peer}) => ({
                         async run(tt) {
-                          const r = await installOnPeer(s, org, peer, pkg)
+                          const r = await installOnPeer(s, org, peer, pkg!)
                           installs.push(r)
+                          tl.mark(`install on ${peer.address}: ${r.installed ? 'installed' : 'already installed'}`)
                           tt.title = `${org.mspId} ${peer.address}: ${r.installed ? 'installed' : 'already installed'}`
                         },
                         title: `${org.mspId} ${peer.address}`,
@@ -108,7 +163,8 @@ export function registerTasks(
                       tasks: [
                         {
                           async run(tt) {
-                            plan = await planDefinition(s, project, overrides)
+                            plan = await planRegistration(s, project, pkg!.packageId, overrides)
+                            tl.mark('planned: committed definition and approvals queried')
                             tt.title = `Sequence ${plan.plan.sequence}: ${plan.plan.reason}`
                           },
                           title: 'Plan sequence',
@@ -117,17 +173,32 @@ export function registerTasks(
                           async run(t2) {
                             await t2.run({
                               concurrent: true,
+                              // every org's approval runs to its end, so that each is reported
+                              exitOnError: false,
                               result() {},
                               tasks: network.orgs.map((org) => ({
                                 async run(tt) {
-                                  const {def, plan: p} = plan!
-                                  const r = await approveIfNeeded(s, org, def, p.sequence, pkg.packageId)
-                                  approvals.push(r)
-                                  tt.title = `${org.mspId}: ${r.approved ? `approved (${r.validation})` : 'already approved'}`
+                                  const {def, orgs, plan: p} = plan!
+                                  const {need} = orgs.find((o) => o.mspId === org.mspId)!
+                                  try {
+                                    // waited on at every org's peer: each of them endorses the commit next
+                                    const r = await approveOrg(
+                                      s,
+                                      org,
+                                      {def, need, packageId: pkg!.packageId, sequence: p.sequence},
+                                      {trace: trace(`approve ${org.mspId}`), waitOn: network.orgs},
+                                    )
+                                    approvals.push(r)
+                                    tt.title = `${org.mspId}: ${r.approved ? `approved (${r.validation})` : 'already approved'}`
+                                  } catch (error) {
+                                    approvalErrors.push({error, mspId: org.mspId})
+                                    throw error
+                                  }
                                 },
                                 title: org.mspId,
                               })),
                             })
+                            if (approvalErrors.length > 0) throw approvalsFailed(approvals, approvalErrors)
                           },
                           title: 'Approve',
                         },
@@ -139,7 +210,9 @@ export function registerTasks(
                               return
                             }
 
-                            const r = await commit(s, def, p.sequence)
+                            // every org of fabk8s.yaml has approved by now (it had, or its approval committed VALID)
+                            const approved = Object.fromEntries(network.orgs.map((o) => [o.mspId, true]))
+                            const r = await commit(s, def, p.sequence, {approvals: approved, trace: trace('commit')})
                             commitTx = {txId: r.txId, validation: r.validation}
                             tt.title = `Commit sequence ${p.sequence}: ${r.validation}`
                           },

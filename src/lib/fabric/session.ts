@@ -1,10 +1,8 @@
 import type {Client, ServiceError} from '@grpc/grpc-js'
-import type {Gateway} from '@hyperledger/fabric-gateway'
 
-import {peer} from '@hyperledger/fabric-protos'
 /**
- * One run's connections to the network in fabk8s.yaml: one gRPC client per peer (cached), one signing identity per
- * org (cached), one Gateway per org. `close()` closes them all so the process exits.
+ * One run's connections to the network in fabk8s.yaml: one gRPC client per peer and for the orderer (cached), one
+ * signing identity per org (cached), one commit-status watcher per org. `close()` closes them all so the process exits.
  */
 import {readFileSync} from 'node:fs'
 
@@ -13,8 +11,10 @@ import type {TaskList} from '../tasks.js'
 import type {ErrContext} from './errmap.js'
 
 import {FabError} from '../errors.js'
+import {CommitWatcher} from './deliver.js'
 import {loadIdentity, type SigningIdentity} from './identity.js'
 import {type ProposalInput, signProposal} from './proposal.js'
+import {peer} from './protos.js'
 
 export interface SessionOptions {
   /** Per-call deadline in ms (default 60 s). */
@@ -37,10 +37,10 @@ let grpcModule: typeof import('@grpc/grpc-js') | undefined
 
 export class FabricSession {
   readonly network: NetworkConfig
+  readonly timeoutMs: number
   private readonly clients = new Map<string, Client>()
-  private readonly gateways = new Map<string, Gateway>()
   private readonly identities = new Map<string, Promise<SigningIdentity>>()
-  private readonly timeoutMs: number
+  private readonly watchers = new Map<string, Promise<CommitWatcher>>()
 
   constructor(network: NetworkConfig | undefined, opts: SessionOptions = {}) {
     if (!network)
@@ -99,10 +99,16 @@ export class FabricSession {
   }
 
   close(): void {
-    for (const g of this.gateways.values()) g.close()
+    for (const w of this.watchers.values()) w.then((x) => x.close()).catch(() => {})
+    this.watchers.clear()
     for (const c of this.clients.values()) c.close()
-    this.gateways.clear()
     this.clients.clear()
+  }
+
+  /** Start connecting to a peer or the orderer now, so the TLS handshake overlaps other work. */
+  async connect(p: PeerConfig): Promise<void> {
+    const client = await this.client(p)
+    client.getChannel().getConnectivityState(true)
   }
 
   ctx(org: OrgConfig, p: PeerConfig, op: string): ErrContext {
@@ -118,31 +124,6 @@ export class FabricSession {
     }
   }
 
-  /** A Gateway on the org's first peer, signed by the org's admin. */
-  async gateway(org: OrgConfig): Promise<Gateway> {
-    const cached = this.gateways.get(org.mspId)
-    if (cached) return cached
-    const p = firstPeer(org)
-    const [client, id, {connect, hash}] = await Promise.all([
-      this.client(p),
-      this.identity(org),
-      import('@hyperledger/fabric-gateway'),
-    ])
-    const deadline = deadlineAfter(this.timeoutMs)
-    const gw = connect({
-      client,
-      commitStatusOptions: deadline,
-      endorseOptions: deadline,
-      evaluateOptions: deadline,
-      hash: hash.sha256,
-      identity: {credentials: id.certPem, mspId: id.mspId},
-      signer: id.signDigest,
-      submitOptions: deadline,
-    })
-    this.gateways.set(org.mspId, gw)
-    return gw
-  }
-
   identity(org: OrgConfig): Promise<SigningIdentity> {
     let id = this.identities.get(org.mspId)
     if (!id) {
@@ -151,6 +132,19 @@ export class FabricSession {
     }
 
     return id
+  }
+
+  /** The error context for the orderer. */
+  ordererCtx(op: string): ErrContext {
+    const o = this.network.orderer
+    return {
+      address: o.address,
+      channel: this.network.channel,
+      hostnameOverride: o.hostnameOverride,
+      op,
+      role: 'orderer',
+      tlsCACert: o.tlsCACert,
+    }
   }
 
   org(mspId?: string): OrgConfig {
@@ -164,14 +158,10 @@ export class FabricSession {
     return org
   }
 
-  /**
-   * Send a signed proposal to a peer's Endorser (ProcessProposal) and return the chaincode response payload.
-   * A response status ≥ 400 becomes a PeerResponseError (callers decide: "already installed", 404, or mapFabricError).
-   */
-  async propose(org: OrgConfig, p: PeerConfig, input: ProposalInput): Promise<Uint8Array> {
-    const [client, id] = await Promise.all([this.client(p), this.identity(org)])
-    const {signed} = await signProposal(id, input)
-    const response = await new Promise<peer.ProposalResponse>((resolve, reject) => {
+  /** Send a signed proposal to a peer's Endorser; the whole ProposalResponse, whatever its status (gRPC errors throw). */
+  async processProposal(p: PeerConfig, signed: peer.SignedProposal): Promise<peer.ProposalResponse> {
+    const client = await this.client(p)
+    return new Promise<peer.ProposalResponse>((resolve, reject) => {
       client.makeUnaryRequest(
         '/protos.Endorser/ProcessProposal',
         (m: peer.SignedProposal) => Buffer.from(m.serializeBinary()),
@@ -181,17 +171,52 @@ export class FabricSession {
         (err: null | ServiceError, value?: peer.ProposalResponse) => (err ? reject(err) : resolve(value!)),
       )
     })
+  }
+
+  /**
+   * Send a signed proposal to a peer's Endorser (ProcessProposal) and return the chaincode response payload.
+   * A response status ≥ 400 becomes a PeerResponseError (callers decide: "already installed", 404, or mapFabricError).
+   */
+  async propose(org: OrgConfig, p: PeerConfig, input: ProposalInput): Promise<Uint8Array> {
+    const id = await this.identity(org)
+    const {signed} = await signProposal(id, input)
+    const response = await this.processProposal(p, signed)
     const r = response.getResponse()
     const status = r?.getStatus() ?? 0
     if (status >= 400 || status < 200)
       throw new PeerResponseError(status, r?.getMessage() ?? `status ${status}`, p.address)
     return r!.getPayload_asU8()
   }
-}
 
-/** CallOptions with a deadline `ms` from each call. */
-function deadlineAfter(ms: number): () => {deadline: number} {
-  return () => ({deadline: Date.now() + ms})
+  /**
+   * A commit-status watcher on the org's first peer (one per org per run), signed by the org's admin. Resolves once
+   * the stream is positioned (the peer sent its newest block), so a transaction broadcast afterwards cannot be missed.
+   */
+  watcher(org: OrgConfig): Promise<CommitWatcher> {
+    let w = this.watchers.get(org.mspId)
+    if (!w) {
+      const p = firstPeer(org)
+      w = (async () => {
+        const [client, id] = await Promise.all([this.client(p), this.identity(org)])
+        const watcher = await CommitWatcher.open(client, id, this.network.channel, {
+          ...this.ctx(org, p, `watch commits on ${p.address}`),
+        })
+        try {
+          await watcher.ready
+        } catch (error) {
+          watcher.close()
+          throw error
+        }
+
+        return watcher
+      })()
+      // a failed watcher is not cached: the next caller tries again
+      w.catch(() => this.watchers.delete(org.mspId))
+      this.watchers.set(org.mspId, w)
+    }
+
+    return w
+  }
 }
 
 export function firstPeer(org: OrgConfig): PeerConfig {

@@ -251,9 +251,8 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
 
     step('ready', 'Chaincode answers', async (t) => {
       if (!project.network) return {action: 'skipped', detail: 'no network in fabk8s.yaml'}
-      if (dry) return {action: 'planned', detail: 'would query org.hyperledger.fabric:GetMetadata through the Gateway'}
+      if (dry) return {action: 'planned', detail: 'would query org.hyperledger.fabric:GetMetadata at a peer'}
       const {callChaincodeFor} = await import('../fabric/call.js')
-      const {chaincodeReach} = await import('../fabric/reach.js')
       const deadline = Date.now() + opts.timeoutMs
       let said = ''
       for (let attempt = 1; ; attempt++) {
@@ -268,11 +267,11 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
           ready = true
           return {action: 'unchanged', detail: `answered a query${attempt > 1 ? ` (attempt ${attempt})` : ''}`}
         } catch (error) {
-          // the peers' error is ≈ 1.5 KB per peer and the same on every retry: say once, plainly, what is wrong
+          // the peers' error is ≈ 1.5 KB per peer and the same on every retry: errmap says it in one plain line
+          // (the raw text in detail.raw); say it once, and the raw text only with --verbose
           const e = error as FabError
           const raw = (e.detail?.raw as string | undefined) ?? e.message
-          const reach = chaincodeReach(raw)
-          const why = reach?.message ?? e.message.split('\n')[0]
+          const why = e.message.split('\n')[0]
           if (why !== said) {
             t.output(`waiting: ${why}`)
             if (opts.verbose) t.output(raw)
@@ -285,9 +284,8 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
               `the chaincode did not answer within ${Math.round(opts.timeoutMs / 1000)}s: ${why}`,
               {
                 cause: error,
-                detail: {raw, ...(reach ? {chaincodeAddress: reach.address, peers: reach.peers} : {})},
+                detail: e.detail ?? {raw},
                 hint:
-                  reach?.hint ??
                   e.hint ??
                   'check `fabk8s status` and the chaincode logs; the address in connection.json must reach the chaincode Service',
               },

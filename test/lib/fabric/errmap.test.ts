@@ -1,6 +1,12 @@
 import {expect} from 'chai'
 
-import {isAlreadyApproved, isAlreadyInstalled, isNotFound, mapFabricError} from '../../../src/lib/fabric/errmap.js'
+import {
+  chaincodeProblem,
+  isAlreadyApproved,
+  isAlreadyInstalled,
+  isNotFound,
+  mapFabricError,
+} from '../../../src/lib/fabric/errmap.js'
 
 const ctx = {
   address: 'localhost:7051',
@@ -103,5 +109,136 @@ describe('fabric error mapping', () => {
     ).to.equal(true)
     expect(isNotFound(Object.assign(new Error('namespace kv is not defined'), {status: 404}))).to.equal(true)
     expect(isNotFound(new Error("channel 'x' not found"))).to.equal(false)
+  })
+})
+
+// What Fabric v2.5.16 peers answered (ProposalResponse.response.message) when they could not run a CCaaS chaincode,
+// captured on the fabnet network with chaincode.address set to each case
+const PKG = 'kv_1.0:91d4106f808da036870c7340d95c1a5902ffbab256d7c01ce7f0732d18ff122a'
+const TX = 'a95417de201d190a03aca4128e97f6c0bc1664969166fc8f0618ab1aafe3294e'
+const launch = (rest: string) =>
+  `error in simulation: failed to execute transaction ${TX}: could not launch chaincode ${PKG}: ${rest}`
+const dial = (address: string, rest: string) =>
+  launch(
+    `connection to ${PKG} failed: error cannot create connection for ${PKG}: error creating grpc connection to ${address}: ${rest}`,
+  )
+const PEER_TEXT = {
+  closed: dial(
+    'localhost:7050',
+    'failed to create new connection: write tcp 127.0.0.1:35782->127.0.0.1:7050: use of closed network connection',
+  ),
+  noSuchHost: dial(
+    'nosuchhost.invalid:9999',
+    'failed to create new connection: connection error: desc = "transport: error while dialing: dial tcp: lookup nosuchhost.invalid on 10.255.255.53:53: no such host"',
+  ),
+  refused: dial(
+    '192.0.2.2:30117',
+    'failed to create new connection: connection error: desc = "transport: error while dialing: dial tcp 192.0.2.2:30117: connect: connection refused"',
+  ),
+  terminated: launch(`chaincode registration failed: connection to ${PKG} terminated`),
+  // a TLS server whose certificate the peer does not trust: Go's blocking dial hides the x509 error behind the deadline
+  tlsTimeout: launch(
+    `chaincode registration failed: connection to ${PKG} failed: error cannot create connection for ${PKG}: error creating grpc connection to localhost:7050: failed to create new connection: context deadline exceeded`,
+  ),
+}
+
+describe('chaincode problems reported by the peers', () => {
+  it('connection refused: says once that the peers cannot reach the chaincode, and what to run', () => {
+    const e = mapFabricError(Object.assign(new Error(PEER_TEXT.refused), {status: 500}), {
+      ...ctx,
+      op: 'query kv Get',
+    })
+    expect(e.exitCode).to.equal(9)
+    expect(e.message).to.equal(
+      'the peers cannot reach the chaincode at 192.0.2.2:30117 (connection refused): is it running? `fabk8s status`; start it with `fabk8s up`',
+    )
+    expect(e.detail).to.include({chaincode: 'refused', raw: PEER_TEXT.refused})
+  })
+
+  it('the Gateway form (both peers, each with the same text) gives the same single line', () => {
+    const both = Object.assign(new Error('10 ABORTED: failed to evaluate transaction, see attached details'), {
+      code: 10,
+      details: [
+        {address: 'localhost:7051', message: PEER_TEXT.refused, mspId: 'Org1MSP'},
+        {address: 'localhost:9051', message: PEER_TEXT.refused, mspId: 'Org2MSP'},
+      ],
+    })
+    const e = mapFabricError(both, ctx)
+    expect(e.message).to.match(/^the peers cannot reach the chaincode at 192\.0\.2\.2:30117 \(connection refused\)/)
+    expect(e.message.match(/cannot reach/g)).to.have.length(1)
+  })
+
+  it('a host the peers cannot resolve', () => {
+    const p = chaincodeProblem(PEER_TEXT.noSuchHost)!
+    expect(p.kind).to.equal('no-such-host')
+    expect(p.message).to.equal(
+      'the peers cannot resolve nosuchhost.invalid, the host of the chaincode at nosuchhost.invalid:9999 (no such host)',
+    )
+    expect(p.hint).to.match(/chaincode\.address/)
+  })
+
+  it('a dial that times out (which is also how a TLS handshake failure looks from the peer)', () => {
+    const p = chaincodeProblem(PEER_TEXT.tlsTimeout)!
+    expect(p.kind).to.equal('timeout')
+    expect(p.message).to.match(/^the peers cannot reach the chaincode at localhost:7050 \(no answer within chaincode\.dialTimeout\).*TLS handshake/)
+  })
+
+  // the x509 text is the form Go's grpc gives when a dial does not block (v2.5's ccaas dial blocks: see tlsTimeout)
+  it('TLS errors the peer does report, and a connection closed while setting up', () => {
+    const x509 = chaincodeProblem(
+      dial(
+        'kv.fabk8s.svc.cluster.local:9999',
+        'failed to create new connection: connection error: desc = "transport: authentication handshake failed: tls: failed to verify certificate: x509: certificate is valid for kv, not kv.fabk8s.svc.cluster.local"',
+      ),
+    )!
+    expect(x509.kind).to.equal('tls')
+    expect(x509.message).to.equal(
+      'TLS between the peers and the chaincode at kv.fabk8s.svc.cluster.local:9999 failed (tls: failed to verify certificate: x509: certificate is valid for kv, not kv.fabk8s.svc.cluster.local)',
+    )
+    const closed = chaincodeProblem(PEER_TEXT.closed)!
+    expect(closed.kind).to.equal('tls')
+    expect(closed.message).to.match(/^the chaincode at localhost:7050 closed the connection .*TLS on one side only/)
+  })
+
+  it('a server that connects but does not register, and one that registers under another package ID', () => {
+    const t = chaincodeProblem(PEER_TEXT.terminated)!
+    expect(t.kind).to.equal('terminated')
+    expect(t.hint).to.contain(PKG)
+    // a server running with another CHAINCODE_ID: the peer waits chaincode.startuptimeout (here 5 s) for it
+    const id = chaincodeProblem(launch(`timeout expired while starting chaincode ${PKG} for transaction`))!
+    expect(id.kind).to.equal('id-mismatch')
+    expect(id.message).to.equal(
+      `the chaincode never registered with the peers as ${PKG}: is the server running with another CHAINCODE_ID (package ID)?`,
+    )
+  })
+
+  it('leaves other errors alone (a chaincode error, an unreachable peer)', () => {
+    expect(chaincodeProblem('chaincode response 500, key k not found')).to.equal(undefined)
+    expect(chaincodeProblem('No connection established. Last error: connect ECONNREFUSED 127.0.0.1:7051')).to.equal(
+      undefined,
+    )
+  })
+})
+
+describe('orderer and gateway errors name what failed', () => {
+  it('an unreachable orderer is named as the orderer', () => {
+    const e = mapFabricError(
+      grpc(14, 'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:7050. Resolution note: '),
+      {...ctx, address: 'localhost:7050', op: 'broadcast', role: 'orderer'},
+    )
+    expect(e.message).to.equal(
+      'orderer localhost:7050 is unreachable (connect ECONNREFUSED 127.0.0.1:7050) during broadcast',
+    )
+    expect(e.hint).to.match(/network\.orderer/)
+  })
+
+  it("a gateway that sees no peer of another org is not 'cannot reach'", () => {
+    const e = mapFabricError(grpc(14, 'failed to find any endorsing peers for org(s): Org2MSP'), {
+      ...ctx,
+      op: 'commit kv sequence 1',
+    })
+    expect(e.message).to.equal(
+      "peer localhost:7051's gateway sees no peer of Org2MSP (gossip/anchor peers) during commit kv sequence 1",
+    )
   })
 })

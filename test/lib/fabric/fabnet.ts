@@ -4,9 +4,13 @@ import type {Context} from 'mocha'
  * The real network for integration tests: FABNET_* variables (from `source "$(bash test/bed/bed.sh env)"`, or
  * FABNET_ENV naming fabnet's env file) → a fabk8s.yaml `network` section. `fabnetOrSkip` prints why it skips.
  */
-import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
+
+import type {NetworkConfig} from '../../../src/lib/project/schema.js'
 
 export interface Fabnet {
   channel: string
@@ -36,6 +40,11 @@ export function fabnet(): Fabnet | string {
     env = {...env, ...readEnvFile(env.FABNET_ENV)}
   }
 
+  return fabnetFrom(env)
+}
+
+/** FABNET_* variables → the network, or what is missing. */
+function fabnetFrom(env: Record<string, string>): Fabnet | string {
   if (!env.FABNET_ORG1_PEER_ADDRESS || !env.FABNET_ORG2_PEER_ADDRESS)
     return 'no Fabric network: FABNET_ORG1_PEER_ADDRESS / FABNET_ENV not set (run `bash test/bed/bed.sh up fabric` and `source "$(bash test/bed/bed.sh env)"`)'
   if (!existsSync(env.FABNET_ORG1_ADMIN_MSP ?? ''))
@@ -116,4 +125,101 @@ export function tempProject(
     ].join('\n'),
   )
   return dir
+}
+
+/** The network as fabk8s.yaml's `network` section parses it (for lib tests that open a FabricSession). */
+export function networkConfig(
+  f: Fabnet,
+  o: {orderer?: Partial<{address: string; tlsCACert: string}>; orgs?: (Partial<{mspPath: string}> | undefined)[]} = {},
+): NetworkConfig {
+  return {
+    channel: f.channel,
+    orderer: {address: o.orderer?.address ?? f.ordererAddress, tlsCACert: o.orderer?.tlsCACert ?? f.ordererCA},
+    orgs: f.orgs.map((org, i) => ({
+      mspId: org.mspId,
+      mspPath: o.orgs?.[i]?.mspPath ?? org.adminMsp,
+      peers: [{address: org.peerAddress, tlsCACert: org.peerCA}],
+    })),
+  }
+}
+
+/** Ports a fabnet instance at `base` listens on (see the fabnet script's header). */
+function fabnetPorts(base: number): number[] {
+  return [50, 51, 52, 53, 443, 444, 445, 2051, 2052].map((o) => base + o)
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer()
+    srv.once('error', () => resolve(false))
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)))
+  })
+}
+
+export interface OwnFabnet {
+  down(): void
+  fabnet: Fabnet
+}
+
+/**
+ * A fabnet network of our own (not the bed's), started fresh: for tests that need a network that has just started
+ * or one without anchor peers. Needs FABNET_SCRIPT, FABRIC_BIN, FABRIC_CFG and CCAAS_BUILDER (the bed's env file).
+ * Picks a port base whose ports are all free. `down()` stops it and deletes its folder.
+ */
+export async function startOwnFabnet(
+  ctx: Context,
+  o: {anchorPeers: boolean; env?: Record<string, string>; gossipSettle: boolean},
+): Promise<OwnFabnet> {
+  const script = process.env.FABNET_SCRIPT
+  const missing = ['FABNET_SCRIPT', 'FABRIC_BIN', 'FABRIC_CFG', 'CCAAS_BUILDER'].filter((k) => !process.env[k])
+  if (missing.length > 0 || !existsSync(script ?? '')) {
+    console.log(
+      `      skipped: cannot start a fabnet of our own (${missing.join(', ') || script} missing; source the bed env file)`,
+    )
+    ctx.skip()
+  }
+
+  let base: number | undefined
+  for (const candidate of [27_000, 28_000, 26_000, 25_000, 24_000]) {
+    const free = await Promise.all(fabnetPorts(candidate).map((p) => portFree(p)))
+    if (free.every(Boolean)) {
+      base = candidate
+      break
+    }
+  }
+
+  if (base === undefined) {
+    console.log(
+      '      skipped: no free port base for a fabnet of our own (27000, 28000, 26000, 25000, 24000 all in use)',
+    )
+    ctx.skip()
+  }
+
+  const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-fabnet-'))
+  const env = {
+    ...process.env,
+    FABNET_ANCHOR_PEERS: o.anchorPeers ? '1' : '0',
+    FABNET_DIR: path.join(dir, 'net'),
+    FABNET_GOSSIP_SETTLE: o.gossipSettle ? '1' : '0',
+    FABNET_PORT_BASE: String(base),
+    ...o.env,
+  }
+  const down = () => {
+    try {
+      execFileSync(script!, ['down'], {env, stdio: 'ignore'})
+    } catch {}
+
+    rmSync(dir, {force: true, recursive: true})
+  }
+
+  try {
+    const file = execFileSync(script!, ['up'], {encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe']}).trim()
+    const vars = readEnvFile(file.split('\n').at(-1)!)
+    const f = fabnetFrom(vars)
+    if (typeof f === 'string') throw new Error(f)
+    return {down, fabnet: f}
+  } catch (error) {
+    down()
+    throw error
+  }
 }

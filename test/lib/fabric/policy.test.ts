@@ -5,6 +5,7 @@ import {
   applicationPolicy,
   collectionsFromJson,
   describeApplicationPolicy,
+  endorsingOrgs,
   signaturePolicyFromString,
   signaturePolicyToString,
 } from '../../../src/lib/fabric/policy.js'
@@ -85,5 +86,33 @@ describe('fabric policy DSL', () => {
       /c\.json: collection \[0\] \(x\): "policy" is required/,
     )
     expect(() => collectionsFromJson('{', 'c.json')).to.throw(/c\.json: not JSON/)
+  })
+})
+
+describe('endorsing orgs for a policy', () => {
+  const orgs = ['Org1MSP', 'Org2MSP', 'Org3MSP']
+  const sig = (dsl: string) => applicationPolicy({signaturePolicy: dsl}).serializeBinary()
+
+  it('picks the fewest orgs that satisfy the policy, the submitting org first', () => {
+    expect(endorsingOrgs(sig("OR('Org1MSP.peer','Org2MSP.peer')"), orgs, 'Org2MSP')).to.deep.equal(['Org2MSP'])
+    expect(endorsingOrgs(sig("OR('Org1MSP.peer','Org2MSP.peer')"), orgs, 'Org3MSP')).to.deep.equal(['Org1MSP'])
+    expect(endorsingOrgs(sig("AND('Org1MSP.peer','Org2MSP.peer')"), orgs, 'Org1MSP')).to.deep.equal([
+      'Org1MSP',
+      'Org2MSP',
+    ])
+    expect(
+      endorsingOrgs(sig("OutOf(2, 'Org1MSP.member', 'Org2MSP.member', 'Org3MSP.member')"), orgs, 'Org3MSP'),
+    ).to.deep.equal(['Org3MSP', 'Org1MSP'])
+    expect(endorsingOrgs(sig("AND('Org1MSP.peer', OR('Org2MSP.peer','Org3MSP.peer'))"), orgs, 'Org3MSP')).to.deep.equal(
+      ['Org3MSP', 'Org1MSP'],
+    )
+  })
+
+  it('undefined where it cannot know or cannot satisfy: channel policy reference, org not listed, one org twice', () => {
+    const ref = applicationPolicy({channelConfigPolicy: '/Channel/Application/Endorsement'}).serializeBinary()
+    expect(endorsingOrgs(ref, orgs)).to.equal(undefined)
+    expect(endorsingOrgs(sig("AND('Org1MSP.peer','Org9MSP.peer')"), orgs)).to.equal(undefined)
+    // each signature counts once (Fabric's cauthdsl): one peer of Org1MSP cannot sign twice
+    expect(endorsingOrgs(sig("AND('Org1MSP.peer','Org1MSP.member')"), orgs)).to.equal(undefined)
   })
 })

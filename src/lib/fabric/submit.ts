@@ -1,0 +1,158 @@
+/**
+ * Submit and evaluate without gateway discovery. A submit endorses on the peers named in fabk8s.yaml (tx.ts), opens
+ * the commit-status streams first (deliver.ts), broadcasts the signed transaction to network.orderer (orderer.ts),
+ * and waits until the peers have committed it, checking its validation code.
+ *
+ * Why not the peer's Gateway: its Endorse finds the other orgs' peers through gossip discovery, which needs anchor
+ * peers and, on a network that has just started, up to peer.gossip.reconnectInterval (25 s) before it sees them
+ * ("failed to find any endorsing peers for org(s)"). The peers in fabk8s.yaml are known, so we ask them directly.
+ * Where the Gateway is the better tool it is used: its Submit (no endorsement, hence no discovery) when
+ * network.orderer cannot be reached from this machine, as orderers often sit inside a cluster that only exposes its
+ * peers; the peer then hands our signed envelope to the orderers it knows from the channel configuration.
+ */
+import type {ServiceError} from '@grpc/grpc-js'
+
+import type {OrgConfig} from '../project/schema.js'
+import type {TxStatus} from './deliver.js'
+import type {ProposalInput} from './proposal.js'
+
+import {FabError} from '../errors.js'
+import {errKind, errorText, mapFabricError} from './errmap.js'
+import {broadcast} from './orderer.js'
+import {common, gatewayProtos} from './protos.js'
+import {type FabricSession, firstPeer} from './session.js'
+import {endorse, type Endorsed, resultOf, signedTransaction, type Target} from './tx.js'
+
+export interface SubmitOptions {
+  /** A user chaincode's name (invoke): a peer's error response is that chaincode's answer. */
+  chaincode?: string
+  /** One peer per org that must endorse. */
+  endorsers: Target[]
+  input: ProposalInput
+  /** What this is, for messages, e.g. "approve kv sequence 1 for Org1MSP". */
+  op: string
+  /** The org whose admin signs the proposal and the transaction. */
+  org: OrgConfig
+  /** Called at each step (endorsed, ordered, committed) with the time since the submit started. */
+  trace?: (step: string, ms: number) => void
+  /** Orgs whose first peer must have committed the transaction before this returns (default: the endorsers'). */
+  waitOn?: OrgConfig[]
+}
+
+export interface Submitted {
+  block: number
+  /** The chaincode's answer. */
+  result: Uint8Array
+  /** Where the envelope went: the orderer, or (fallback) a peer's Gateway. */
+  submittedVia: string
+  txId: string
+  validation: string
+}
+
+/** Endorse, order and wait for the commit; a transaction committed invalid is an error naming its validation code. */
+export async function submit(s: FabricSession, o: SubmitOptions): Promise<Submitted> {
+  const t0 = performance.now()
+  const trace = (step: string) => o.trace?.(step, performance.now() - t0)
+  const waitOn = unique(o.waitOn ?? o.endorsers.map((t) => t.org))
+  // positioned before the broadcast: started now, they overlap the endorsement
+  const watchers = Promise.all(waitOn.map((org) => s.watcher(org)))
+  watchers.catch(() => {})
+  s.connect(s.network.orderer).catch(() => {})
+  const endorsed = await endorse(s, o.org, o.endorsers, o.input, {chaincode: o.chaincode, op: o.op})
+  trace('endorsed')
+  const envelope = await signedTransaction(endorsed)
+  const ready = await watchers
+  const submittedVia = await order(s, envelope, endorsed, o)
+  trace(`ordered via ${submittedVia}`)
+  const statuses = await Promise.all(ready.map((w) => w.wait(endorsed.txId, s.timeoutMs)))
+  trace('committed')
+  const bad = statuses.find((st) => st.code !== 0)
+  if (bad) throw invalid(bad, o.op, ready[statuses.indexOf(bad)].ctx.address)
+  return {
+    block: statuses[0].block,
+    result: resultOf(endorsed.endorsements[0]),
+    submittedVia,
+    txId: endorsed.txId,
+    validation: statuses[0].validation,
+  }
+}
+
+/** A query: endorse on one peer (the org's first), nothing is ordered. */
+export async function evaluate(
+  s: FabricSession,
+  org: OrgConfig,
+  input: ProposalInput,
+  ctx: {chaincode?: string; op: string},
+): Promise<{result: Uint8Array; txId: string}> {
+  const e = await endorse(s, org, [{org, peer: firstPeer(org)}], input, ctx)
+  return {result: resultOf(e.endorsements[0]), txId: e.txId}
+}
+
+const VALIDATION_HINT: Record<string, string> = {
+  DUPLICATE_TXID: 'the same transaction was submitted twice',
+  ENDORSEMENT_POLICY_FAILURE:
+    "the endorsements do not satisfy the endorsement policy: endorse on a peer of each org it needs (is each org's peer listed in fabk8s.yaml?)",
+  MVCC_READ_CONFLICT: 'another transaction changed what this one read, in the same or an earlier block: run it again',
+  PHANTOM_READ_CONFLICT: 'another transaction changed a range this one read: run it again',
+}
+
+function invalid(st: TxStatus, op: string, address: string): FabError {
+  return new FabError(
+    'FABRIC',
+    `${op}: transaction ${st.txId} was committed INVALID (${st.validation}) in block ${st.block} (seen on ${address})`,
+    {
+      detail: {block: st.block, transactionId: st.txId, validation: st.validation},
+      hint: VALIDATION_HINT[st.validation],
+    },
+  )
+}
+
+/** Broadcast to network.orderer; when it cannot be reached from here, submit the same envelope through the Gateway. */
+async function order(s: FabricSession, envelope: Uint8Array, e: Endorsed, o: SubmitOptions): Promise<string> {
+  const orderer = s.network.orderer.address
+  try {
+    await broadcast(await s.client(s.network.orderer), envelope, {
+      ...s.ordererCtx(o.op),
+      timeoutMs: s.timeoutMs,
+      txId: e.txId,
+    })
+    return `orderer ${orderer}`
+  } catch (error) {
+    if (errKind(error) !== 'unreachable') throw error
+    const p = firstPeer(o.org)
+    try {
+      await gatewaySubmit(s, o.org, envelope, e.txId)
+      return `peer ${p.address}'s gateway (orderer ${orderer} unreachable from here)`
+    } catch (gwError) {
+      throw new FabError(
+        'FABRIC',
+        `${(error as Error).message}; submitting through peer ${p.address}'s gateway failed too (${mapFabricError(gwError, s.ctx(o.org, p, o.op)).message})`,
+        {cause: error, detail: (error as FabError).detail, hint: (error as FabError).hint},
+      )
+    }
+  }
+}
+
+/** Gateway.Submit: the peer forwards a prepared (endorsed, signed) transaction to the channel's orderers. */
+async function gatewaySubmit(s: FabricSession, org: OrgConfig, envelope: Uint8Array, txId: string): Promise<void> {
+  const client = await s.client(firstPeer(org))
+  const gateway = gatewayProtos()
+  const req = new gateway.SubmitRequest()
+  req.setTransactionId(txId)
+  req.setChannelId(s.network.channel)
+  req.setPreparedTransaction(common.Envelope.deserializeBinary(envelope))
+  await new Promise<void>((resolve, reject) => {
+    client.makeUnaryRequest(
+      '/gateway.Gateway/Submit',
+      (m: InstanceType<typeof gateway.SubmitRequest>) => Buffer.from(m.serializeBinary()),
+      (b: Buffer) => gateway.SubmitResponse.deserializeBinary(b),
+      req,
+      {deadline: Date.now() + s.timeoutMs},
+      (err: null | ServiceError) => (err ? reject(Object.assign(err, {message: errorText(err)})) : resolve()),
+    )
+  })
+}
+
+function unique(orgs: OrgConfig[]): OrgConfig[] {
+  return [...new Map(orgs.map((o) => [o.mspId, o])).values()]
+}

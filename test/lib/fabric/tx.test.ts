@@ -1,0 +1,159 @@
+import {common, msp, peer} from '@hyperledger/fabric-protos'
+import {expect} from 'chai'
+import {createPublicKey, verify, X509Certificate} from 'node:crypto'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {loadIdentity, type SigningIdentity} from '../../../src/lib/fabric/identity.js'
+import {buildProposal} from '../../../src/lib/fabric/proposal.js'
+import {
+  compareEndorsements,
+  type Endorsement,
+  endorserMismatch,
+  signedTransaction,
+  transactionPayload,
+} from '../../../src/lib/fabric/tx.js'
+
+const MSP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/fabric/msp/admin')
+
+/** A ProposalResponse as a peer builds it: payload = ProposalResponsePayload{proposal hash, ChaincodeAction}. */
+function response(o: {
+  address?: string
+  ccVersion?: string
+  endorser?: string
+  endorserMsp?: string
+  payload?: string
+  results?: string
+  status?: number
+}): peer.ProposalResponse {
+  const ccResponse = new peer.Response()
+  ccResponse.setStatus(o.status ?? 200)
+  ccResponse.setPayload(Buffer.from(o.payload ?? 'ok'))
+  const id = new peer.ChaincodeID()
+  id.setName('kv')
+  id.setVersion(o.ccVersion ?? 'kv_1.0:aa')
+  const action = new peer.ChaincodeAction()
+  action.setResults(Buffer.from(o.results ?? 'rwset'))
+  action.setResponse(ccResponse)
+  action.setChaincodeId(id)
+  const prp = new peer.ProposalResponsePayload()
+  prp.setProposalHash(Buffer.alloc(32, 1))
+  prp.setExtension$(action.serializeBinary())
+  const endorsement = new peer.Endorsement()
+  if (o.endorserMsp) {
+    const si = new msp.SerializedIdentity()
+    si.setMspid(o.endorserMsp)
+    si.setIdBytes(Buffer.from('-----BEGIN CERTIFICATE-----'))
+    endorsement.setEndorser(si.serializeBinary())
+  } else endorsement.setEndorser(Buffer.from(o.endorser ?? 'peer0'))
+  endorsement.setSignature(Buffer.from('sig'))
+  const r = new peer.ProposalResponse()
+  r.setVersion(1)
+  r.setResponse(ccResponse)
+  r.setPayload(prp.serializeBinary())
+  r.setEndorsement(endorsement)
+  return r
+}
+
+const e = (mspId: string, address: string, r: peer.ProposalResponse): Endorsement => ({address, mspId, response: r})
+
+describe('fabric transaction assembly', () => {
+  let id: SigningIdentity
+
+  before(async () => {
+    id = await loadIdentity({mspId: 'Org1MSP', mspPath: MSP, peers: []})
+  })
+
+  it('builds the Envelope the way Fabric does: proposal header, payload without transient data, every endorsement', async () => {
+    const {bytes, txId} = buildProposal(id, {
+      args: ['k1', 'v1'],
+      chaincode: 'kv',
+      channel: 'mychannel',
+      fn: 'Put',
+      transient: {secret: Buffer.from('hidden')},
+    })
+    const endorsements = [
+      e('Org1MSP', 'p1:7051', response({endorser: 'peer0.org1'})),
+      e('Org2MSP', 'p2:9051', response({endorser: 'peer0.org2'})),
+    ]
+    const envBytes = await signedTransaction({endorsements, proposal: bytes, signer: id, txId})
+    const env = common.Envelope.deserializeBinary(envBytes)
+    // signed by the proposal's creator, over the payload bytes, low-S DER (verify accepts it)
+    const pub = createPublicKey(new X509Certificate(id.certPem).publicKey.export({format: 'pem', type: 'spki'}))
+    expect(verify('sha256', env.getPayload_asU8(), pub, env.getSignature_asU8())).to.equal(true)
+
+    const proposal = peer.Proposal.deserializeBinary(bytes)
+    const payload = common.Payload.deserializeBinary(env.getPayload_asU8())
+    // the header is the proposal's own (same channel header bytes → same tx ID, same signature header)
+    expect(Buffer.from(payload.getHeader()!.serializeBinary())).to.deep.equal(Buffer.from(proposal.getHeader_asU8()))
+    const ch = common.ChannelHeader.deserializeBinary(payload.getHeader()!.getChannelHeader_asU8())
+    expect(ch.getTxId()).to.equal(txId)
+    expect(ch.getType()).to.equal(common.HeaderType.ENDORSER_TRANSACTION)
+
+    const tx = peer.Transaction.deserializeBinary(payload.getData_asU8())
+    expect(tx.getActionsList()).to.have.length(1)
+    const action = tx.getActionsList()[0]
+    expect(Buffer.from(action.getHeader_asU8())).to.deep.equal(
+      Buffer.from(payload.getHeader()!.getSignatureHeader_asU8()),
+    )
+    const cap = peer.ChaincodeActionPayload.deserializeBinary(action.getPayload_asU8())
+    const cpp = peer.ChaincodeProposalPayload.deserializeBinary(cap.getChaincodeProposalPayload_asU8())
+    expect(cpp.getTransientmapMap().getLength()).to.equal(0)
+    const original = peer.ChaincodeProposalPayload.deserializeBinary(proposal.getPayload_asU8())
+    expect(original.getTransientmapMap().getLength()).to.equal(1)
+    expect(Buffer.from(cpp.getInput_asU8())).to.deep.equal(Buffer.from(original.getInput_asU8()))
+    const endorsed = cap.getAction()!
+    expect(Buffer.from(endorsed.getProposalResponsePayload_asU8())).to.deep.equal(
+      Buffer.from(endorsements[0].response.getPayload_asU8()),
+    )
+    expect(endorsed.getEndorsementsList().map((x) => Buffer.from(x.getEndorser_asU8()).toString())).to.deep.equal([
+      'peer0.org1',
+      'peer0.org2',
+    ])
+  })
+
+  it('a transaction needs an endorsement', () => {
+    const {bytes} = buildProposal(id, {chaincode: 'kv', channel: 'mychannel', fn: 'Put'})
+    expect(() => transactionPayload(bytes, [])).to.throw(/at least one endorsement/)
+  })
+
+  it('equal endorsements pass; different ones say between which peers and what differs', () => {
+    compareEndorsements([e('Org1MSP', 'p1:7051', response({})), e('Org2MSP', 'p2:9051', response({}))], 'invoke kv Put')
+    const cases: [Parameters<typeof response>[0], RegExp][] = [
+      [{payload: 'other'}, /\(the chaincode results\)$/],
+      [{results: 'other rwset'}, /\(the read\/write sets\)$/],
+      [{ccVersion: 'kv_1.0:bb'}, /\(the chaincode package\)$/],
+    ]
+    for (const [diff, re] of cases) {
+      const err = (() => {
+        try {
+          compareEndorsements(
+            [e('Org1MSP', 'p1:7051', response({})), e('Org2MSP', 'p2:9051', response(diff))],
+            'invoke kv Put',
+          )
+        } catch (error) {
+          return error as Error & {exitCode: number; hint: string}
+        }
+      })()
+      expect(err, JSON.stringify(diff)).to.not.equal(undefined)
+      expect(err!.exitCode).to.equal(9)
+      expect(err!.message).to.match(
+        /^invoke kv Put: the endorsements differ between Org1MSP p1:7051 and Org2MSP p2:9051 /,
+      )
+      expect(err!.message).to.match(re)
+    }
+  })
+
+  it('a peer listed under another org than the one it endorses as is a fabk8s.yaml error naming both', () => {
+    const target = {
+      org: {mspId: 'Org2MSP', mspPath: '/msp', peers: []},
+      peer: {address: 'localhost:7051', tlsCACert: '/ca.pem'},
+    }
+    expect(endorserMismatch(response({endorserMsp: 'Org2MSP'}), target)).to.equal(undefined)
+    const err = endorserMismatch(response({endorserMsp: 'Org1MSP'}), target)!
+    expect(err.exitCode).to.equal(3)
+    expect(err.message).to.equal(
+      'peer localhost:7051 is listed under Org2MSP in fabk8s.yaml, but it is a peer of Org1MSP',
+    )
+  })
+})
