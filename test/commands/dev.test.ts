@@ -112,7 +112,7 @@ describe('fabk8s dev on the real node with the bed’s peers @integration', func
 
   async function invoke(p: BedProject, ...args: string[]) {
     const r = await p.fabk8s('invoke', ...args, '--json')
-    expect(r.code, r.stderr).to.equal(0)
+    expect(r.code, `${r.stdout}${r.stderr}`).to.equal(0)
     expect(json<{validation: string}>(r).validation).to.equal('VALID')
   }
 

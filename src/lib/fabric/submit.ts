@@ -18,7 +18,7 @@ import type {ProposalInput} from './proposal.js'
 
 import {FabError} from '../errors.js'
 import {errKind, errorText, mapFabricError} from './errmap.js'
-import {broadcast} from './orderer.js'
+import {broadcast, OrdererRejected} from './orderer.js'
 import {common, gatewayProtos} from './protos.js'
 import {type FabricSession, firstPeer} from './session.js'
 import {endorse, type Endorsed, resultOf, signedTransaction, type Target} from './tx.js'
@@ -107,15 +107,32 @@ function invalid(st: TxStatus, op: string, address: string): FabError {
   )
 }
 
+/**
+ * A Raft orderer that has just started has no leader for a few seconds and answers SERVICE_UNAVAILABLE: it did not
+ * take the envelope, so sending the same envelope again is safe. Retried for up to 20 s (never past the session's
+ * deadline); any other answer is final.
+ */
+async function broadcastWhileElecting(s: FabricSession, envelope: Uint8Array, txId: string, op: string): Promise<void> {
+  const until = Date.now() + Math.min(20_000, s.timeoutMs)
+  for (let wait = 100; ; wait = Math.min(wait * 2, 1000)) {
+    try {
+      await broadcast(await s.client(s.network.orderer), envelope, {...s.ordererCtx(op), timeoutMs: s.timeoutMs, txId})
+      return
+    } catch (error) {
+      const electing = error instanceof OrdererRejected && error.status === common.Status.SERVICE_UNAVAILABLE
+      if (!electing || Date.now() + wait > until) throw error
+      await new Promise((r) => {
+        setTimeout(r, wait)
+      })
+    }
+  }
+}
+
 /** Broadcast to network.orderer; when it cannot be reached from here, submit the same envelope through the Gateway. */
 async function order(s: FabricSession, envelope: Uint8Array, e: Endorsed, o: SubmitOptions): Promise<string> {
   const orderer = s.network.orderer.address
   try {
-    await broadcast(await s.client(s.network.orderer), envelope, {
-      ...s.ordererCtx(o.op),
-      timeoutMs: s.timeoutMs,
-      txId: e.txId,
-    })
+    await broadcastWhileElecting(s, envelope, e.txId, o.op)
     return `orderer ${orderer}`
   } catch (error) {
     if (errKind(error) !== 'unreachable') throw error
