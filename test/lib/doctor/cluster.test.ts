@@ -8,6 +8,7 @@ import {applyable, clusterFix} from '../../../src/lib/doctor/fix/cluster.js'
 import {FIXED_RULES} from '../../../src/lib/doctor/fix/plan.js'
 import {ownedByScanned} from '../../../src/lib/doctor/input/cluster.js'
 import {runDoctor} from '../../../src/lib/doctor/run.js'
+import {runCli} from '../../support/cli.js'
 import {FakeKubeApiServer, type Obj} from '../../support/kube-api-server.js'
 import {ids} from './helpers.js'
 
@@ -305,5 +306,19 @@ describe('doctor --fix --cluster @integration (real kube-apiserver of the test b
     // never applied: the cluster reads as before
     const again = await runDoctor({cluster: {kubeconfig, namespace: ns}, noDefaultIgnoreFile: true})
     expect(ids(again.findings)).to.deep.equal(ids(before.findings))
+  })
+
+  it('the command prints the objects as one YAML stream on stdout and the summary on stderr; --in-place is refused', async () => {
+    const r = await runCli(['doctor', '--cluster', '-n', ns, '--fix', '--kubeconfig', kubeconfig!])
+    expect(r.code, r.stderr).to.equal(1) // the DinD StatefulSet stays: not fixed, and critical
+    const docs = parseAllDocuments(r.stdout)
+    expect(Array.isArray(docs) ? docs.map((d) => d.errors.length) : []).to.deep.equal([0, 0])
+    expect(r.stdout).to.match(/^# .*: review, then kubectl apply --server-side/)
+    expect(r.stderr)
+      .to.match(/doctor --fix: \d+ fix\(es\)/)
+      .and.contain('not fixed')
+    const refused = await runCli(['doctor', '--cluster', '--fix', '--in-place', '--kubeconfig', kubeconfig!])
+    expect(refused.code).to.equal(2)
+    expect(refused.stderr).to.contain('--in-place does not apply with --cluster')
   })
 })
