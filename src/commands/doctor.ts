@@ -120,8 +120,8 @@ Reads files and directories (-f, recursive: Kubernetes manifests as multi-docume
   /** --fix: plan, apply and write (or diff) the migration; the exit code is doctor's on the fixed output. */
   private async fix(): Promise<undefined> {
     const f = this.flags
-    if (f.cluster) throw usageError('--fix works on files (-f); for --cluster, fix the manifests the objects come from')
     if (f.output) throw usageError('--output does not apply with --fix (use --json for the result)')
+    if (f.cluster) return this.fixCluster()
     const mode = f.diff ? 'diff' : f['in-place'] ? 'in-place' : 'beside'
     if (mode !== 'diff' && f.file!.includes('-'))
       throw usageError('--fix cannot write back to stdin', 'add --diff to print the changes')
@@ -144,6 +144,40 @@ Reads files and directories (-f, recursive: Kubernetes manifests as multi-docume
     else {
       const {renderFix} = await import('../lib/doctor/report/fix.js')
       await write(renderFix(r))
+    }
+
+    if (r.summary.exitCode !== 0) throw new Errors.ExitError(r.summary.exitCode)
+    return undefined
+  }
+
+  /**
+   * --fix --cluster: print, never apply. stdout gets each changed object whole (a YAML stream to review and pass to
+   * `kubectl apply --server-side`), or with --diff the diffs; stderr the summary. --json: the result with `patches`.
+   */
+  private async fixCluster(): Promise<undefined> {
+    const f = this.flags
+    if (f['in-place']) throw usageError('--in-place does not apply with --cluster: doctor never changes the cluster')
+    if (f.file?.length) throw usageError('--fix takes either -f or --cluster, not both')
+    const {clusterFix} = await import('../lib/doctor/fix/cluster.js')
+    const r = await clusterFix(
+      {context: f.context, kubeconfig: f.kubeconfig, namespace: f.namespace},
+      {failOn: f['fail-on'] as (typeof FAIL_ON)[number], ignoreFile: f['ignore-file']},
+    )
+    if (this.jsonEnabled()) await write(JSON.stringify(r, null, 2) + '\n')
+    else {
+      const {renderFix} = await import('../lib/doctor/report/fix.js')
+      const {visible} = await import('../lib/doctor/report/text.js')
+      await write(
+        f.diff
+          ? r.patches.map((p) => p.diff).join('')
+          : r.patches
+              .map(
+                (p) =>
+                  `# ${visible(p.object)}: review, then kubectl apply --server-side --force-conflicts -f <this file>\n${p.manifest}`,
+              )
+              .join('---\n'),
+      )
+      process.stderr.write(renderFix({...r, files: [], summary: {...r.summary, mode: 'diff'}}))
     }
 
     if (r.summary.exitCode !== 0) throw new Errors.ExitError(r.summary.exitCode)

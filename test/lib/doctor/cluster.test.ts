@@ -1,10 +1,14 @@
 import {expect} from 'chai'
-import {mkdtemp} from 'node:fs/promises'
+import {mkdtemp, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import {parseAllDocuments} from 'yaml'
 
+import {applyable, clusterFix} from '../../../src/lib/doctor/fix/cluster.js'
+import {FIXED_RULES} from '../../../src/lib/doctor/fix/plan.js'
 import {ownedByScanned} from '../../../src/lib/doctor/input/cluster.js'
 import {runDoctor} from '../../../src/lib/doctor/run.js'
+import {runCli} from '../../support/cli.js'
 import {FakeKubeApiServer, type Obj} from '../../support/kube-api-server.js'
 import {ids} from './helpers.js'
 
@@ -209,5 +213,112 @@ describe('doctor --cluster @integration (real kube-apiserver of the test bed)', 
     expect(r.findings.filter((f) => f.kind === 'ReplicaSet' || (f.kind === 'Pod' && f.name !== 'clean'))).to.deep.equal(
       [],
     )
+  })
+})
+
+describe('doctor --fix --cluster: what a user would apply', () => {
+  it('drops what the API server owns (status, managedFields, uid, resourceVersion, last-applied) and keeps the rest', () => {
+    const o = applyable({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {
+        annotations: {'a/b': 'c', 'kubectl.kubernetes.io/last-applied-configuration': '{}'},
+        creationTimestamp: 'x',
+        generation: 3,
+        labels: {app: 'p'},
+        managedFields: [{}],
+        name: 'p',
+        namespace: 'n',
+        resourceVersion: '9',
+        uid: 'u',
+      },
+      spec: {replicas: 1},
+      status: {readyReplicas: 1},
+    })
+    expect(o).to.deep.equal({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {annotations: {'a/b': 'c'}, labels: {app: 'p'}, name: 'p', namespace: 'n'},
+      spec: {replicas: 1},
+    })
+  })
+})
+
+describe('doctor --fix --cluster @integration (real kube-apiserver of the test bed)', function () {
+  this.timeout(120_000)
+  const kubeconfig = process.env.FABK8S_TEST_KUBECONFIG
+  const ns = `doctor-fix-${process.pid}`
+  let created = false
+
+  before(async function () {
+    if (!kubeconfig) {
+      console.log(
+        '    skipped: FABK8S_TEST_KUBECONFIG is not set (start the bed: bash test/bed/bed.sh up kube; source "$(bash test/bed/bed.sh env)")',
+      )
+      this.skip()
+    }
+
+    const {KubeConfig, KubernetesObjectApi} = await import('@kubernetes/client-node')
+    const kc = new KubeConfig()
+    kc.loadFromFile(kubeconfig!)
+    const api = KubernetesObjectApi.makeApiClient(kc)
+    await api.create({apiVersion: 'v1', kind: 'Namespace', metadata: {name: ns}})
+    created = true
+    for (const o of objects(ns)) await api.create(o as never)
+  })
+
+  after(async () => {
+    if (!created) return
+    const {KubeConfig, KubernetesObjectApi} = await import('@kubernetes/client-node')
+    const kc = new KubeConfig()
+    kc.loadFromFile(kubeconfig!)
+    await KubernetesObjectApi.makeApiClient(kc)
+      .delete({apiVersion: 'v1', kind: 'Namespace', metadata: {name: ns}})
+      .catch(() => {})
+  })
+
+  it('prints each changed object whole; doctor on them shows only what it listed as not fixed; the cluster is untouched', async () => {
+    const before = await runDoctor({cluster: {kubeconfig, namespace: ns}, noDefaultIgnoreFile: true})
+    const r = await clusterFix({kubeconfig, namespace: ns}, {})
+    expect(r.errors).to.deep.equal([])
+    expect(r.patches.map((p) => p.object).sort()).to.deep.equal([`${ns}/ConfigMap/peer0-env`, `${ns}/Deployment/peer0`])
+    for (const p of r.patches) {
+      const docs = parseAllDocuments(p.manifest)
+      expect(Array.isArray(docs) && docs.length === 1 && docs[0].errors.length === 0, p.object).to.equal(true)
+      const o = (docs as {toJS(): Record<string, {uid?: string}>}[])[0].toJS()
+      expect(o.metadata.uid, p.object).to.equal(undefined)
+      expect(o.status, p.object).to.equal(undefined)
+      expect(p.diff).to.match(/^--- a\//)
+    }
+
+    const cm = parseAllDocuments(r.patches.find((p) => p.object.includes('ConfigMap'))!.manifest)
+    expect((cm as {toJS(): {data: Record<string, string>}}[])[0].toJS().data.CORE_VM_ENDPOINT).to.equal('')
+
+    // doctor on the printed objects (and the unchanged ones beside them): of the fixed rules only what was listed
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'doctor-fix-cluster-'))
+    const file = path.join(dir, 'fixed.yaml')
+    await writeFile(file, r.patches.map((p) => p.manifest).join('---\n'))
+    const after = await runDoctor({files: [file], noDefaultIgnoreFile: true})
+    const fixedRules = new Set<string>(FIXED_RULES)
+    expect(after.findings.filter((f) => fixedRules.has(f.rule) && f.name === 'peer0')).to.deep.equal([])
+    expect(r.notFixed.map((n) => `${n.rule}@${n.name}`).sort()).to.include('dind-sidecar@dind')
+
+    // never applied: the cluster reads as before
+    const again = await runDoctor({cluster: {kubeconfig, namespace: ns}, noDefaultIgnoreFile: true})
+    expect(ids(again.findings)).to.deep.equal(ids(before.findings))
+  })
+
+  it('the command prints the objects as one YAML stream on stdout and the summary on stderr; --in-place is refused', async () => {
+    const r = await runCli(['doctor', '--cluster', '-n', ns, '--fix', '--kubeconfig', kubeconfig!])
+    expect(r.code, r.stderr).to.equal(1) // the DinD StatefulSet stays: not fixed, and critical
+    const docs = parseAllDocuments(r.stdout)
+    expect(Array.isArray(docs) ? docs.map((d) => d.errors.length) : []).to.deep.equal([0, 0])
+    expect(r.stdout).to.match(/^# .*: review, then kubectl apply --server-side/)
+    expect(r.stderr)
+      .to.match(/doctor --fix: \d+ fix\(es\)/)
+      .and.contain('not fixed')
+    const refused = await runCli(['doctor', '--cluster', '--fix', '--in-place', '--kubeconfig', kubeconfig!])
+    expect(refused.code).to.equal(2)
+    expect(refused.stderr).to.contain('--in-place does not apply with --cluster')
   })
 })

@@ -26,8 +26,12 @@ export interface FixOptions {
   failOn?: FailOn
   files: string[]
   ignoreFile?: string
+  /** Keep the fixed text of each changed source in the result (--cluster prints it as the object to apply). */
+  keepText?: boolean
   mode: FixMode
   noDefaultIgnoreFile?: boolean
+  /** Sources already read (the live cluster's objects as YAML): used instead of `files`. */
+  sources?: Source[]
   stdin?: NodeJS.ReadableStream
 }
 
@@ -38,6 +42,8 @@ export interface FixedFile {
   fixes: number
   /** Where the fixed text went: NAME.fixed.EXT, the file itself, or null with --diff. */
   output: null | string
+  /** The fixed text, with keepText. */
+  text?: string
 }
 
 export interface FixResult {
@@ -81,7 +87,7 @@ export async function runFix(opts: FixOptions): Promise<FixResult> {
     if (r.error) errors.push(r.error)
   }
 
-  const read = await readSources(opts.files, {stdin: opts.stdin})
+  const read = opts.sources ? {errors: [], sources: opts.sources} : await readSources(opts.files, {stdin: opts.stdin})
   errors.push(...read.errors)
   const before = await check(read.sources, ignore)
   errors.push(...before.errors)
@@ -136,6 +142,7 @@ export async function runFix(opts: FixOptions): Promise<FixResult> {
       file: src.file,
       fixes: fixes.filter((f) => f.file === src.file).length,
       output: opts.mode === 'diff' ? null : opts.mode === 'in-place' ? src.file : besidePath(src.file),
+      ...(opts.keepText ? {text} : {}),
     })
   }
 
