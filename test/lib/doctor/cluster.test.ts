@@ -79,6 +79,42 @@ function objects(ns: string): Obj[] {
   ]
 }
 
+/**
+ * A namespace of its own on the bed's kube-apiserver holding objects(ns), made before the describe's tests and deleted
+ * after them; without the bed the tests skip, saying why.
+ */
+function bedNamespace(prefix: string): {kubeconfig: string; ns: string} {
+  const kubeconfig = process.env.FABK8S_TEST_KUBECONFIG ?? ''
+  const ns = `${prefix}-${process.pid}`
+  let created = false
+  const api = async () => {
+    const {KubeConfig, KubernetesObjectApi} = await import('@kubernetes/client-node')
+    const kc = new KubeConfig()
+    kc.loadFromFile(kubeconfig)
+    return KubernetesObjectApi.makeApiClient(kc)
+  }
+
+  before(async function () {
+    if (!kubeconfig) {
+      console.log(
+        '    skipped: FABK8S_TEST_KUBECONFIG is not set (start the bed: bash test/bed/bed.sh up kube; source "$(bash test/bed/bed.sh env)")',
+      )
+      this.skip()
+    }
+
+    const k = await api()
+    await k.create({apiVersion: 'v1', kind: 'Namespace', metadata: {name: ns}})
+    created = true
+    for (const o of objects(ns)) await k.create(o as never)
+  })
+
+  after(async () => {
+    if (!created) return
+    await (await api()).delete({apiVersion: 'v1', kind: 'Namespace', metadata: {name: ns}}).catch(() => {})
+  })
+  return {kubeconfig, ns}
+}
+
 function expectFindings(findings: Awaited<ReturnType<typeof runDoctor>>['findings']): void {
   const mine = findings.filter((f) => ['clean', 'dind', 'peer0'].includes(f.name ?? ''))
   expect(ids(mine)).to.deep.equal([
@@ -172,36 +208,7 @@ describe('doctor --cluster (fake kube-apiserver from test/support)', () => {
 
 describe('doctor --cluster @integration (real kube-apiserver of the test bed)', function () {
   this.timeout(120_000)
-  const kubeconfig = process.env.FABK8S_TEST_KUBECONFIG
-  const ns = `doctor-${process.pid}`
-  let created = false
-
-  before(async function () {
-    if (!kubeconfig) {
-      console.log(
-        '    skipped: FABK8S_TEST_KUBECONFIG is not set (start the bed: bash test/bed/bed.sh up kube; source "$(bash test/bed/bed.sh env)")',
-      )
-      this.skip()
-    }
-
-    const {KubeConfig, KubernetesObjectApi} = await import('@kubernetes/client-node')
-    const kc = new KubeConfig()
-    kc.loadFromFile(kubeconfig!)
-    const api = KubernetesObjectApi.makeApiClient(kc)
-    await api.create({apiVersion: 'v1', kind: 'Namespace', metadata: {name: ns}})
-    created = true
-    for (const o of objects(ns)) await api.create(o as never)
-  })
-
-  after(async () => {
-    if (!created) return
-    const {KubeConfig, KubernetesObjectApi} = await import('@kubernetes/client-node')
-    const kc = new KubeConfig()
-    kc.loadFromFile(kubeconfig!)
-    await KubernetesObjectApi.makeApiClient(kc)
-      .delete({apiVersion: 'v1', kind: 'Namespace', metadata: {name: ns}})
-      .catch(() => {})
-  })
+  const {kubeconfig, ns} = bedNamespace('doctor')
 
   it("finds the applied objects' problems in the namespace, skipping controller-owned ReplicaSets and Pods", async () => {
     // the controller-manager creates ReplicaSets/Pods; give it a moment so the owner filter is exercised
@@ -246,36 +253,7 @@ describe('doctor --fix --cluster: what a user would apply', () => {
 
 describe('doctor --fix --cluster @integration (real kube-apiserver of the test bed)', function () {
   this.timeout(120_000)
-  const kubeconfig = process.env.FABK8S_TEST_KUBECONFIG
-  const ns = `doctor-fix-${process.pid}`
-  let created = false
-
-  before(async function () {
-    if (!kubeconfig) {
-      console.log(
-        '    skipped: FABK8S_TEST_KUBECONFIG is not set (start the bed: bash test/bed/bed.sh up kube; source "$(bash test/bed/bed.sh env)")',
-      )
-      this.skip()
-    }
-
-    const {KubeConfig, KubernetesObjectApi} = await import('@kubernetes/client-node')
-    const kc = new KubeConfig()
-    kc.loadFromFile(kubeconfig!)
-    const api = KubernetesObjectApi.makeApiClient(kc)
-    await api.create({apiVersion: 'v1', kind: 'Namespace', metadata: {name: ns}})
-    created = true
-    for (const o of objects(ns)) await api.create(o as never)
-  })
-
-  after(async () => {
-    if (!created) return
-    const {KubeConfig, KubernetesObjectApi} = await import('@kubernetes/client-node')
-    const kc = new KubeConfig()
-    kc.loadFromFile(kubeconfig!)
-    await KubernetesObjectApi.makeApiClient(kc)
-      .delete({apiVersion: 'v1', kind: 'Namespace', metadata: {name: ns}})
-      .catch(() => {})
-  })
+  const {kubeconfig, ns} = bedNamespace('doctor-fix')
 
   it('prints each changed object whole; doctor on them shows only what it listed as not fixed; the cluster is untouched', async () => {
     const before = await runDoctor({cluster: {kubeconfig, namespace: ns}, noDefaultIgnoreFile: true})
@@ -309,7 +287,7 @@ describe('doctor --fix --cluster @integration (real kube-apiserver of the test b
   })
 
   it('the command prints the objects as one YAML stream on stdout and the summary on stderr; --in-place is refused', async () => {
-    const r = await runCli(['doctor', '--cluster', '-n', ns, '--fix', '--kubeconfig', kubeconfig!])
+    const r = await runCli(['doctor', '--cluster', '-n', ns, '--fix', '--kubeconfig', kubeconfig])
     expect(r.code, r.stderr).to.equal(1) // the DinD StatefulSet stays: not fixed, and critical
     const docs = parseAllDocuments(r.stdout)
     expect(Array.isArray(docs) ? docs.map((d) => d.errors.length) : []).to.deep.equal([0, 0])
@@ -317,7 +295,7 @@ describe('doctor --fix --cluster @integration (real kube-apiserver of the test b
     expect(r.stderr)
       .to.match(/doctor --fix: \d+ fix\(es\)/)
       .and.contain('not fixed')
-    const refused = await runCli(['doctor', '--cluster', '--fix', '--in-place', '--kubeconfig', kubeconfig!])
+    const refused = await runCli(['doctor', '--cluster', '--fix', '--in-place', '--kubeconfig', kubeconfig])
     expect(refused.code).to.equal(2)
     expect(refused.stderr).to.contain('--in-place does not apply with --cluster')
   })
