@@ -52,14 +52,14 @@ export interface NotFixed {
   container: null | string
   file: string
   kind: null | string
+  name: null | string
+  reason: string
+  rule: string
   /**
    * Set for what doctor itself cannot see (a compose `env_file`, a `docker run` in a CI step): no finding carries the
    * reason, so --fix lists this entry on its own, at this line with this message.
    */
   unseen?: {line: number; message: string}
-  name: null | string
-  reason: string
-  rule: string
 }
 
 export interface FixPlan {
@@ -118,7 +118,7 @@ export function own(map: YAMLMap, key: string, what: string): Node | undefined {
   return p.value ?? undefined
 }
 
-export function asMap(n: unknown): YAMLMap | undefined {
+export function asMap(n: unknown): undefined | YAMLMap {
   return isMap(n) ? n : undefined
 }
 

@@ -14,10 +14,10 @@
  */
 import {isMap, isScalar, isSeq, type Node, type YAMLMap} from 'yaml'
 
-import {dindReasons} from '../model/dind.js'
 import {composeWorkload} from '../model/compose.js'
+import {dindReasons} from '../model/dind.js'
 import {externalBuilderEvidence, isPeer} from '../model/fabric.js'
-import {type Analyzed, type ContainerInfo, type Obj, str} from '../model/types.js'
+import {type Analyzed, type ContainerInfo, type Obj, str, type VolumeInfo} from '../model/types.js'
 import {
   addEnv,
   asMap,
@@ -63,6 +63,12 @@ function volumeName(v: unknown): null | string {
   return null
 }
 
+/** A `volumes:` entry that mounts a runtime socket (or a directory holding one) from the host. */
+function isSocket(volumes: Map<string, VolumeInfo>, v: unknown): boolean {
+  const n = volumeName(v)
+  return n !== null && Boolean(volumes.get(n)?.hostPathClass)
+}
+
 /** Named volumes (not host paths) a service's `volumes:` use. */
 function namedVolumes(js: Obj): string[] {
   if (!Array.isArray(js.volumes)) return []
@@ -99,7 +105,7 @@ class ComposeFix extends FileFix {
   /** Indexes of `volumes:` items removed, per service. */
   private readonly removedMounts = new Map<Service, Set<number>>()
   private readonly services: Service[] = []
-  private readonly servicesNode: YAMLMap | undefined
+  private readonly servicesNode: undefined | YAMLMap
 
   constructor(
     plan: FixPlan,
@@ -128,24 +134,22 @@ class ComposeFix extends FileFix {
     this.privileged()
   }
 
-  /** The services that use a DinD service: through env (DOCKER_HOST, CORE_VM_ENDPOINT…), depends_on, links or volumes. */
-  private usersOf(d: Service): {how: string; s: Service}[] {
-    const hosts = hostNames(d)
-    const vols = new Set(namedVolumes(d.js))
-    const out: {how: string; s: Service}[] = []
+  private builders(): void {
     for (const s of this.services) {
-      if (s === d) continue
-      const env = [...s.c.env].find(([, e]) => mentions(e.value, hosts))
-      if (env) out.push({how: `${env[0]}=${env[1].value}`, s})
-      else if (dependsOn(s.js).includes(d.name)) out.push({how: `depends_on ${d.name}`, s})
-      else if (links(s.js).includes(d.name)) out.push({how: `links ${d.name}`, s})
-      else {
-        const shared = namedVolumes(s.js).find((v) => vols.has(v))
-        if (shared) out.push({how: `shares volume ${shared}`, s})
-      }
+      if (this.removed.has(s) || !isPeer(s.c) || !this.touched.has(s.c)) continue
+      if (this.envFile(s)) continue
+      if (externalBuilderEvidence(this.a, s.c) || this.isSuppressed('peer-no-external-builder', s.c)) continue
+      const name = peerName(s.c, s.js.container_name, s.name)
+      this.attempt('peer-no-external-builder', s.c, () => {
+        const edit = addEnv(this.text, s.node, 'environment', builderVars(s.c, name))
+        this.add(
+          'peer-no-external-builder',
+          s.c,
+          `ccaas_builder external builder added to service "${s.name}" (peername ${name})`,
+          [edit],
+        )
+      })
     }
-
-    return out
   }
 
   private dind(): void {
@@ -205,16 +209,10 @@ class ComposeFix extends FileFix {
   private dropTopVolumes(): void {
     const top = asMap(this.input.node.get('volumes', true))
     if (!top) return
-    const named = (s: Service, removed: boolean) =>
-      Array.isArray(s.js.volumes)
-        ? s.js.volumes.flatMap((v: unknown, i: number) => {
-            const n = volumeName(v)
-            const gone = this.removed.has(s) || Boolean(this.removedMounts.get(s)?.has(i))
-            return n && !PATHLIKE.test(n) && gone === removed ? [n] : []
-          })
-        : []
-    const kept = new Set(this.services.flatMap((s) => named(s, false)))
-    const drop = new Set(this.services.flatMap((s) => named(s, true)).filter((n) => !kept.has(n) && pairOf(top, n)))
+    const kept = new Set(this.services.flatMap((s) => this.namedOf(s, false)))
+    const drop = new Set(
+      this.services.flatMap((s) => this.namedOf(s, true)).filter((n) => !kept.has(n) && pairOf(top, n)),
+    )
     if (drop.size === 0) return
     try {
       this.also(
@@ -225,43 +223,6 @@ class ComposeFix extends FileFix {
     } catch (error) {
       if (!(error instanceof CannotEdit)) throw error // the volumes stay declared: harmless
     }
-  }
-
-  private sockets(): void {
-    const {volumes} = this.a.workload!
-    for (const s of this.services) {
-      if (this.removed.has(s) || !Array.isArray(s.js.volumes)) continue
-      const socket = (v: unknown) => {
-        const n = volumeName(v)
-        return n !== null && Boolean(volumes.get(n)?.hostPathClass)
-      }
-
-      if (!s.js.volumes.some((v: unknown) => socket(v))) continue
-      if (this.isSuppressed('docker-socket-mount', s.c)) continue
-      if (!isFabric(s.c)) {
-        this.notFixed(
-          'docker-socket-mount',
-          s.c,
-          `service "${s.name}" (${s.c.image || 'no image'}) is not a Fabric container: it may need the socket`,
-        )
-        continue
-      }
-
-      this.attempt('docker-socket-mount', s.c, () => {
-        const seq = own(s.node, 'volumes', `volumes of service "${s.name}"`)
-        if (!isSeq(seq)) throw new CannotEdit(`volumes of service "${s.name}" is not a list`)
-        const idx = matching(seq, (v) => socket(v))
-        const what = idx.map((i) => {
-          const n = volumeName(s.js.volumes[i])!
-          const target = typeof s.js.volumes[i] === 'string' ? s.js.volumes[i].split(':')[1] : s.js.volumes[i].target
-          return `${volumes.get(n)?.hostPath ?? n} at ${target}`
-        })
-        const edits = removeFromList(this.text, s.node, 'volumes', seq, idx)
-        this.add('docker-socket-mount', s.c, `removed the bind mount of ${what.join(', ')} from service "${s.name}"`, edits)
-        this.removedMounts.set(s, new Set(idx))
-      })
-    }
-
   }
 
   private endpoints(): void {
@@ -277,24 +238,6 @@ class ComposeFix extends FileFix {
         if (env === undefined) throw new CannotEdit(`CORE_VM_ENDPOINT of service "${s.name}" is not written in it`)
         const edit = emptyEnv(this.text, env, 'CORE_VM_ENDPOINT')
         this.add(rule, s.c, `CORE_VM_ENDPOINT set to empty in service "${s.name}"`, [edit])
-      })
-    }
-  }
-
-  private builders(): void {
-    for (const s of this.services) {
-      if (this.removed.has(s) || !isPeer(s.c) || !this.touched.has(s.c)) continue
-      if (this.envFile(s)) continue
-      if (externalBuilderEvidence(this.a, s.c) || this.isSuppressed('peer-no-external-builder', s.c)) continue
-      const name = peerName(s.c, s.js.container_name, s.name)
-      this.attempt('peer-no-external-builder', s.c, () => {
-        const edit = addEnv(this.text, s.node, 'environment', builderVars(s.c, name))
-        this.add(
-          'peer-no-external-builder',
-          s.c,
-          `ccaas_builder external builder added to service "${s.name}" (peername ${name})`,
-          [edit],
-        )
       })
     }
   }
@@ -318,6 +261,16 @@ class ComposeFix extends FileFix {
     return true
   }
 
+  /** Named volumes of a service's mounts that were removed (or kept). */
+  private namedOf(s: Service, removed: boolean): string[] {
+    if (!Array.isArray(s.js.volumes)) return []
+    return s.js.volumes.flatMap((v: unknown, i: number) => {
+      const n = volumeName(v)
+      const gone = this.removed.has(s) || Boolean(this.removedMounts.get(s)?.has(i))
+      return n && !PATHLIKE.test(n) && gone === removed ? [n] : []
+    })
+  }
+
   private privileged(): void {
     for (const s of this.services) {
       if (this.removed.has(s) || !s.c.sc.privileged || !isFabric(s.c) || !this.touched.has(s.c)) continue
@@ -334,6 +287,58 @@ class ComposeFix extends FileFix {
         )
       })
     }
+  }
+
+  private sockets(): void {
+    const {volumes} = this.a.workload!
+    for (const s of this.services) {
+      if (this.removed.has(s) || !Array.isArray(s.js.volumes)) continue
+      if (!s.js.volumes.some((v: unknown) => isSocket(volumes, v))) continue
+      if (this.isSuppressed('docker-socket-mount', s.c)) continue
+      if (!isFabric(s.c)) {
+        this.notFixed(
+          'docker-socket-mount',
+          s.c,
+          `service "${s.name}" (${s.c.image || 'no image'}) is not a Fabric container: it may need the socket`,
+        )
+        continue
+      }
+
+      this.attempt('docker-socket-mount', s.c, () => {
+        const seq = own(s.node, 'volumes', `volumes of service "${s.name}"`)
+        if (!isSeq(seq)) throw new CannotEdit(`volumes of service "${s.name}" is not a list`)
+        const idx = matching(seq, (v) => isSocket(volumes, v))
+        const what = idx.map((i) => {
+          const n = volumeName(s.js.volumes[i])!
+          const target = typeof s.js.volumes[i] === 'string' ? s.js.volumes[i].split(':')[1] : s.js.volumes[i].target
+          return `${volumes.get(n)?.hostPath ?? n} at ${target}`
+        })
+        const edits = removeFromList(this.text, s.node, 'volumes', seq, idx)
+        this.add('docker-socket-mount', s.c, `removed the bind mount of ${what.join(', ')} from service "${s.name}"`, edits)
+        this.removedMounts.set(s, new Set(idx))
+      })
+    }
+
+  }
+
+  /** The services that use a DinD service: through env (DOCKER_HOST, CORE_VM_ENDPOINT…), depends_on, links or volumes. */
+  private usersOf(d: Service): {how: string; s: Service}[] {
+    const hosts = hostNames(d)
+    const vols = new Set(namedVolumes(d.js))
+    const out: {how: string; s: Service}[] = []
+    for (const s of this.services) {
+      if (s === d) continue
+      const env = [...s.c.env].find(([, e]) => mentions(e.value, hosts))
+      if (env) out.push({how: `${env[0]}=${env[1].value}`, s})
+      else if (dependsOn(s.js).includes(d.name)) out.push({how: `depends_on ${d.name}`, s})
+      else if (links(s.js).includes(d.name)) out.push({how: `links ${d.name}`, s})
+      else {
+        const shared = namedVolumes(s.js).find((v) => vols.has(v))
+        if (shared) out.push({how: `shares volume ${shared}`, s})
+      }
+    }
+
+    return out
   }
 }
 

@@ -12,10 +12,10 @@
  */
 import {isMap, isScalar, isSeq, type Node, type Scalar, type YAMLMap} from 'yaml'
 
-import {classifyHostPath} from '../model/sockets.js'
 import {dindReasons} from '../model/dind.js'
 import {externalBuilderEvidence, isPeer} from '../model/fabric.js'
 import {githubWorkloads} from '../model/github.js'
+import {classifyHostPath} from '../model/sockets.js'
 import {type Analyzed, type ContainerInfo} from '../model/types.js'
 import {
   addEnv,
@@ -80,6 +80,8 @@ class JobFix extends FileFix {
   private readonly removed = new Set<Box>()
   private readonly servicesNode: undefined | YAMLMap
   private readonly steps: string
+  /** Boxes whose `--privileged` went with the socket options (one rewrite of `options:`). */
+  private readonly unprivileged = new Set<Box>()
 
   constructor(
     plan: FixPlan,
@@ -107,7 +109,7 @@ class JobFix extends FileFix {
 
   private builders(): void {
     for (const b of this.boxes) {
-      if (this.removed.has(b) || !isPeer(b.c) || !this.touched.has(b.c)) continue
+      if (!b.service || this.removed.has(b) || !isPeer(b.c) || !this.touched.has(b.c)) continue // the job container runs steps
       if (externalBuilderEvidence(this.a, b.c) || this.isSuppressed('peer-no-external-builder', b.c)) continue
       const name = peerName(b.c, b.c.name)
       this.attempt('peer-no-external-builder', b.c, () => {
@@ -189,7 +191,7 @@ class JobFix extends FileFix {
   private privileged(): void {
     for (const b of this.boxes) {
       if (this.removed.has(b) || !b.c.sc.privileged || !isFabric(b.c) || !this.touched.has(b.c) || !b.node) continue
-      if (!b.service && STEP_DOCKER.test(this.steps)) continue // the steps may need it
+      if ((!b.service && STEP_DOCKER.test(this.steps)) || this.unprivileged.has(b)) continue // the steps may need it
       if (this.isSuppressed('privileged-container', b.c)) continue
       this.attempt('privileged-container', b.c, () => {
         const edits = this.options(b, (f, v) => (f === '--privileged' ? (v === 'true' || v === 'false' ? 2 : 1) : 0))
@@ -228,8 +230,9 @@ class JobFix extends FileFix {
           edits.push(...removeFromList(this.text, b.node, 'volumes', seq, idx))
         }
 
-        edits.push(
-          ...this.options(b, (f, v) => {
+        const priv = b.c.sc.privileged && !this.isSuppressed('privileged-container', b.c)
+        const optionEdits = this.options(b, (f, v) => {
+            if (priv && f === '--privileged') return v === 'true' || v === 'false' ? 2 : 1
             if (f === '-v' || f === '--volume') return isSocketBind(v ?? '') ? 2 : 0
             if (f === '--mount') {
               const kv = Object.fromEntries((v ?? '').split(',').map((x) => x.split('=')))
@@ -237,10 +240,14 @@ class JobFix extends FileFix {
             }
 
             return 0
-          }),
-        )
+          })
+        edits.push(...optionEdits)
         const where = socket.map((m) => `${volumes.get(m.name)?.hostPath} at ${m.mountPath}`).join(', ')
         this.add('docker-socket-mount', b.c, `removed the mount of ${where} from "${b.c.name}"`, edits)
+        if (priv && optionEdits.length > 0) {
+          this.unprivileged.add(b)
+          this.add('privileged-container', b.c, `--privileged removed from the options of "${b.c.name}"`, optionEdits)
+        }
       })
     }
   }
@@ -264,7 +271,7 @@ class JobFix extends FileFix {
       if (!isMap(s)) continue
       const run = s.get('run', true) as Node | undefined
       const text = isScalar(run) ? String(run.value) : ''
-      const cmds = text.replaceAll(/\\\n/g, ' ').split(/\n|&&|;/)
+      const cmds = text.replaceAll('\\\n', ' ').split(/\n|&&|;/)
       for (const cmd of cmds) {
         if (!/\bdocker\s+(run|create|container\s+(run|create))\b/.test(cmd)) continue
         if (!/fabric-peer|peer\s+node\s+start/.test(cmd)) continue

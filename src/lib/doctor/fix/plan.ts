@@ -29,17 +29,8 @@ import {ConfigMapIndex} from '../model/configmaps.js'
 import {dindReasons} from '../model/dind.js'
 import {analyze, CONTAINER_LIST_KEYS, podSpecPath} from '../model/extract.js'
 import {externalBuilderEvidence, isPeer, vmEndpoint} from '../model/fabric.js'
+import {Positions} from '../model/positions.js'
 import {type Analyzed, type ContainerInfo, describeObject, type Obj} from '../model/types.js'
-import {
-  appendItems,
-  appendPair,
-  CannotEdit,
-  type Edit,
-  pairOf,
-  removeItems,
-  removePair,
-  replaceScalar,
-} from './edits.js'
 import {
   CCAAS_BUILDERS,
   type FixPlan,
@@ -51,9 +42,18 @@ import {
   yamlSingle,
 } from './common.js'
 import {fixCompose} from './compose.js'
+import {
+  appendItems,
+  appendPair,
+  CannotEdit,
+  type Edit,
+  pairOf,
+  removeItems,
+  removePair,
+  replaceScalar,
+} from './edits.js'
 import {fixGithub} from './github.js'
 import {fixGitlab} from './gitlab.js'
-import {Positions} from '../model/positions.js'
 
 export type {Fix, FixPlan, FixSource, NotFixed, Suppressed} from './common.js'
 export {CCAAS_BUILDERS} from './common.js'

@@ -163,6 +163,7 @@ export async function runFix(opts: FixOptions): Promise<FixResult> {
       reason:
         reasons.find(
           (r) =>
+            !r.unseen &&
             r.file === f.file &&
             (r.rule === f.rule || r.rule === '*') &&
             (r.name === null || r.name === f.name) &&
