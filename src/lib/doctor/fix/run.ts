@@ -196,7 +196,7 @@ export async function runFix(opts: FixOptions): Promise<FixResult> {
     files,
     fixes,
     notFixed,
-    otherFindings: after.findings.length - notFixed.length,
+    otherFindings: after.findings.length - notFixed.filter((n) => !n.unseen).length,
     summary: {
       errors: errors.length,
       exitCode,

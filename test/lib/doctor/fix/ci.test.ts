@@ -1,7 +1,10 @@
 import {expect} from 'chai'
-import {readFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 
+import {besidePath, runFix} from '../../../../src/lib/doctor/fix/run.js'
+import {runDoctor} from '../../../../src/lib/doctor/run.js'
 import {ROOT} from '../helpers.js'
 import {fixAndCheck} from './helpers.js'
 
@@ -52,5 +55,16 @@ describe('doctor --fix on GitHub Actions and GitLab CI files (issue 14 #3)', () 
       'build-chaincode the job\'s script may use Docker through it (`docker build -t asset-cc',
       'integration the job\'s script may use Docker through it (`./scripts/network.sh up`)',
     ])
+  })
+
+  it('GitLab: the output written beside (.gitlab-ci.fixed.yml) is still read as GitLab CI by doctor', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'doctor-fix-gitlab-')), '.gitlab-ci.yml')
+    writeFileSync(file, 'chaincode-install:\n  variables:\n    CORE_VM_ENDPOINT: unix:///var/run/docker.sock\n  script:\n    - peer lifecycle chaincode install cc.tgz\n')
+    const r = await runFix({files: [file], mode: 'beside', noDefaultIgnoreFile: true})
+    expect(r.fixes.map((f) => f.rule)).to.deep.equal(['vm-endpoint-non-peer'])
+    const again = await runDoctor({failOn: 'none', files: [besidePath(file)], noDefaultIgnoreFile: true})
+    expect(again.errors).to.deep.equal([])
+    expect(again.summary.objects).to.equal(1)
+    expect(again.findings).to.deep.equal([])
   })
 })

@@ -57,6 +57,7 @@ export async function fixAndCheck(src: string): Promise<{copy: string; r: FixRes
   const remaining = again.findings.filter((f) => fixedRules.has(f.rule)).map((f) => `${f.file}:${f.line} ${f.rule}`)
   const listed = r.notFixed.filter((n) => !n.unseen)
   expect(remaining.sort()).to.deep.equal(listed.map((f) => `${f.file}:${f.line} ${f.rule}`).sort())
+  expect(r.otherFindings).to.equal(again.findings.length - remaining.length)
   for (const n of r.notFixed) expect(n.reason, `${n.file}:${n.line}`).to.be.a('string').and.not.equal('')
   const changed = new Set(r.files.map((f) => f.file))
   for (const f of [...diffRun.files.map((x) => x.file), ...again.sources])
