@@ -9,6 +9,9 @@
  *    fabric-peer images since 2.4) and CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG with its peer name;
  *  - privileged: true becomes false on the Fabric containers of a workload whose Docker set-up was removed.
  * What it cannot change safely is recorded with the reason (see NotFixed); the caller lists it.
+ * planFixes() reads every document once and dispatches by what it is: Kubernetes objects to WorkloadFix below,
+ * docker-compose, GitHub Actions and GitLab CI documents (input/detect.ts) to compose.ts, github.ts and gitlab.ts,
+ * which make the same migration with the same edit primitives (edits.ts) and the pieces in common.ts.
  */
 import * as yaml from 'yaml'
 import {
