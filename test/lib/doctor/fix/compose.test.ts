@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
-import {readFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 
 import {CCAAS_BUILDERS} from '../../../../src/lib/doctor/fix/plan.js'
@@ -79,4 +80,51 @@ describe('doctor --fix on docker-compose files (issue 14 #3)', () => {
     expect(r.notFixed).to.deep.equal([])
     expect(r.summary.exitCode).to.equal(0)
   })
+
+  it('depends_on as a mapping, a named volume bound to /var/run, a flow-style list; an anchored environment is listed', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'doctor-fix-compose-')), 'compose.yaml')
+    writeFileSync(file, EDGE)
+    const {copy, r} = await fixAndCheck(file)
+    const out = readFileSync(copy, 'utf8')
+    expect(out).to.include('    depends_on:\n      couchdb:\n        condition: service_healthy\n')
+    expect(out).to.not.match(/dind|volumes: \[|\n {2}run:|^volumes:/m)
+    expect(out).to.include('    environment: *peer-env\n  couchdb:\n')
+    expect(out).to.include('x-env: &peer-env\n  CORE_PEER_ID: peer1\n  CORE_VM_ENDPOINT: unix:///host/var/run/docker.sock\n')
+    expect(r.notFixed.map((n) => `${n.rule} ${n.container}`).sort()).to.deep.equal([
+      'peer-no-external-builder peer1',
+      'peer-vm-endpoint peer1',
+    ])
+    for (const n of r.notFixed) expect(n.reason).to.match(/alias \(\*peer-env\) shared with other entries/)
+  })
 })
+
+const EDGE = `x-env: &peer-env
+  CORE_PEER_ID: peer1
+  CORE_VM_ENDPOINT: unix:///host/var/run/docker.sock
+services:
+  peer0:
+    image: hyperledger/fabric-peer:2.5
+    depends_on:
+      dind:
+        condition: service_started
+      couchdb:
+        condition: service_healthy
+    environment:
+      CORE_PEER_ID: peer0
+      CORE_VM_ENDPOINT: tcp://dind:2375
+    volumes:
+      - run:/host/var/run
+  peer1:
+    image: hyperledger/fabric-peer:2.5
+    environment: *peer-env
+    volumes: ["/var/run/docker.sock:/host/var/run/docker.sock"]
+  couchdb:
+    image: couchdb:3
+  dind:
+    image: docker:dind
+    privileged: true
+volumes:
+  run:
+    driver: local
+    driver_opts: {type: none, o: bind, device: /var/run}
+`
