@@ -1,5 +1,4 @@
 import {expect} from 'chai'
-import {spawnSync} from 'node:child_process'
 import {cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -8,23 +7,8 @@ import {parseAllDocuments} from 'yaml'
 import {FIXED_RULES} from '../../../src/lib/doctor/fix/plan.js'
 import {besidePath, runFix} from '../../../src/lib/doctor/fix/run.js'
 import {runDoctor} from '../../../src/lib/doctor/run.js'
+import {onlyDiffLinesChanged, patched} from './fix/helpers.js'
 import {CORPUS, ROOT} from './helpers.js'
-
-/** Every line of `before` that the diff does not mark as removed is in `after`, in order (nothing else changed). */
-function onlyDiffLinesChanged(before: string, after: string, diff: string): void {
-  const removed = diff.split('\n').filter((l) => l.startsWith('-') && !l.startsWith('---')).length
-  const added = diff.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++')).length
-  const lines = (s: string) => s.split('\n').length - (s.endsWith('\n') ? 1 : 0)
-  expect(lines(after) - lines(before)).to.equal(added - removed)
-}
-
-function patched(dir: string, file: string, diff: string): string {
-  const copy = path.join(dir, 'patched-' + path.basename(file))
-  cpSync(file, copy)
-  const r = spawnSync('patch', ['-s', '-o', '-', copy], {cwd: dir, encoding: 'utf8', input: diff})
-  expect(r.status, r.stderr).to.equal(0)
-  return r.stdout
-}
 
 const PEER = `# peer of org1 — comments, key order and quoting stay
 apiVersion: apps/v1

@@ -9,15 +9,42 @@
  *    fabric-peer images since 2.4) and CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG with its peer name;
  *  - privileged: true becomes false on the Fabric containers of a workload whose Docker set-up was removed.
  * What it cannot change safely is recorded with the reason (see NotFixed); the caller lists it.
+ * planFixes() reads every document once and dispatches by what it is: Kubernetes objects to WorkloadFix below,
+ * docker-compose, GitHub Actions and GitLab CI documents (input/detect.ts) to compose.ts, github.ts and gitlab.ts,
+ * which make the same migration with the same edit primitives (edits.ts) and the pieces in common.ts.
  */
-import {type Document, isMap, isScalar, isSeq, type Node, parseAllDocuments, type YAMLMap, type YAMLSeq} from 'yaml'
+import * as yaml from 'yaml'
+import {
+  type Document,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseAllDocuments,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml'
 
 import {MAX_ALIAS_COUNT} from '../input/bounds.js'
+import {detectFormat, type Format} from '../input/detect.js'
 import {ConfigMapIndex} from '../model/configmaps.js'
 import {dindReasons} from '../model/dind.js'
 import {analyze, CONTAINER_LIST_KEYS, podSpecPath} from '../model/extract.js'
 import {externalBuilderEvidence, isPeer, vmEndpoint} from '../model/fabric.js'
+import {Positions} from '../model/positions.js'
 import {type Analyzed, type ContainerInfo, describeObject, type Obj} from '../model/types.js'
+import {
+  CCAAS_BUILDERS,
+  type FixPlan,
+  type FixSource,
+  type FormatInput,
+  isFabric,
+  line,
+  type Suppressed,
+  yamlSingle,
+} from './common.js'
+import {fixCompose} from './compose.js'
 import {
   appendItems,
   appendPair,
@@ -28,9 +55,11 @@ import {
   removePair,
   replaceScalar,
 } from './edits.js'
+import {fixGithub} from './github.js'
+import {fixGitlab} from './gitlab.js'
 
-export const CCAAS_BUILDERS =
-  '[{"name":"ccaas_builder","path":"/opt/hyperledger/ccaas_builder","propagateEnvironment":["CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG"]}]'
+export type {Fix, FixPlan, FixSource, NotFixed, Suppressed} from './common.js'
+export {CCAAS_BUILDERS} from './common.js'
 
 /** The rules whose findings `--fix` addresses. */
 export const FIXED_RULES = [
@@ -43,42 +72,6 @@ export const FIXED_RULES = [
   'privileged-container',
 ] as const
 
-export interface FixSource {
-  file: string
-  text: string
-}
-
-export interface Fix {
-  change: string
-  container: null | string
-  file: string
-  kind: null | string
-  /** Line in the original file where the change starts. */
-  line: number
-  name: null | string
-  namespace: null | string
-  rule: string
-}
-
-/** Why a finding was left as it is (keyed by file, object, container and rule). */
-export interface NotFixed {
-  container: null | string
-  file: string
-  kind: null | string
-  name: null | string
-  reason: string
-  rule: string
-}
-
-export interface FixPlan {
-  edits: Map<string, Edit[]>
-  fixes: Fix[]
-  notFixed: NotFixed[]
-}
-
-/** Whether a finding of `rule` on this object/container is suppressed (annotation or ignore file). */
-export type Suppressed = (a: Analyzed, rule: string, container: null | string) => boolean
-
 interface Located {
   file: string
   node: YAMLMap
@@ -86,15 +79,21 @@ interface Located {
   text: string
 }
 
-function objectsOf(file: string, text: string, doc: Document): Located[] {
-  if (doc.errors.length > 0) return []
-  let value: unknown
-  try {
-    value = doc.toJS({maxAliasCount: MAX_ALIAS_COUNT})
-  } catch {
-    return []
-  }
+function envItem(name: string, value: string): string {
+  return `- name: ${name}\n  value: ${value}`
+}
 
+/** The JS value of a document (null when it does not read: errors, too many aliases). */
+function valueOf(doc: Document): unknown {
+  if (doc.errors.length > 0) return null
+  try {
+    return doc.toJS({maxAliasCount: MAX_ALIAS_COUNT})
+  } catch {
+    return null
+  }
+}
+
+function objectsOf(file: string, text: string, doc: Document, value: unknown): Located[] {
   const out: Located[] = []
   const visit = (v: unknown, node: unknown, depth: number): void => {
     if (depth > 8 || !v || typeof v !== 'object') return
@@ -116,35 +115,30 @@ function objectsOf(file: string, text: string, doc: Document): Located[] {
   return out
 }
 
-function line(text: string, at: number): number {
-  let n = 1
-  for (let i = text.indexOf('\n'); i !== -1 && i < at; i = text.indexOf('\n', i + 1)) n++
-  return n
-}
-
-const FABRIC_IMAGE = /hyperledger\/fabric-|fabric-(peer|tools|ccenv|orderer)/i
-
-/** A container of Fabric's own (peer, tools, CLI) whose use of Docker was for chaincode. */
-function isFabric(c: ContainerInfo): boolean {
-  if (isPeer(c) || FABRIC_IMAGE.test(c.image)) return true
-  for (const k of c.env.keys()) if (k.startsWith('CORE_PEER_') || k === 'CORE_VM_ENDPOINT') return true
-  return false
-}
-
-function yamlSingle(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`
-}
-
-function envItem(name: string, value: string): string {
-  return `- name: ${name}\n  value: ${value}`
+/** Each format's fixer: Kubernetes objects below (WorkloadFix), compose and CI files in their own files. */
+const FORMAT_FIXERS: Record<Format, (plan: FixPlan, input: FormatInput, suppressed: Suppressed) => void> = {
+  compose: fixCompose,
+  'github-actions': fixGithub,
+  'gitlab-ci': fixGitlab,
 }
 
 export function planFixes(sources: FixSource[], suppressed: Suppressed = () => false): FixPlan {
   const plan: FixPlan = {edits: new Map(), fixes: [], notFixed: []}
   const objects: Located[] = []
   for (const s of sources) {
-    const docs = parseAllDocuments(s.text, {uniqueKeys: false})
-    for (const d of Array.isArray(docs) ? docs : [docs]) objects.push(...objectsOf(s.file, s.text, d))
+    const lc = new LineCounter()
+    const docs = parseAllDocuments(s.text, {lineCounter: lc, merge: true, uniqueKeys: false})
+    for (const d of Array.isArray(docs) ? docs : [docs]) {
+      const value = valueOf(d)
+      const format = detectFormat(value, s.file)
+      if (format && isMap(d.contents))
+        FORMAT_FIXERS[format](
+          plan,
+          {doc: d, file: s.file, node: d.contents, pos: new Positions(yaml, d, lc, 1), text: s.text, value: value as Obj},
+          suppressed,
+        )
+      else if (value) objects.push(...objectsOf(s.file, s.text, d, value))
+    }
   }
 
   const index = new ConfigMapIndex()

@@ -13,6 +13,7 @@ import type {Analyzed} from '../model/types.js'
 
 import {readSources, type Source} from '../input/files.js'
 import {parseSources} from '../input/parse.js'
+import {RULES_BY_ID} from '../rules/index.js'
 import {Checker, exitCodeOf} from '../run.js'
 import {annotatedIgnores, DEFAULT_IGNORE_FILE, type IgnoreEntry, loadIgnoreFile, matchesEntry} from '../suppress.js'
 import {type FailOn, type Finding, type InputError} from '../types.js'
@@ -50,8 +51,11 @@ export interface FixResult {
   errors: InputError[]
   files: FixedFile[]
   fixes: Fix[]
-  /** Findings of the rules --fix addresses that remain in the fixed output, each with why it was not fixed. */
-  notFixed: (Finding & {reason: string})[]
+  /**
+   * Findings of the rules --fix addresses that remain in the fixed output, each with why it was not fixed; `unseen`
+   * marks what doctor cannot check itself (a compose env_file), listed by --fix alone.
+   */
+  notFixed: (Finding & {reason: string; unseen?: true})[]
   /** Findings of other rules in the fixed output (not in --fix's scope). */
   otherFindings: number
   summary: {
@@ -152,19 +156,39 @@ export async function runFix(opts: FixOptions): Promise<FixResult> {
     ignore,
   )
   const scope = new Set<string>(FIXED_RULES)
-  const notFixed = after.findings
+  const notFixed: FixResult['notFixed'] = after.findings
     .filter((f) => scope.has(f.rule))
     .map((f) => ({
       ...f,
       reason:
         reasons.find(
           (r) =>
+            !r.unseen &&
             r.file === f.file &&
             (r.rule === f.rule || r.rule === '*') &&
             (r.name === null || r.name === f.name) &&
             (r.container === null || r.container === f.container),
         )?.reason ?? notFixedReason(f, broken),
     }))
+  for (const r of reasons) {
+    const rule = r.unseen && RULES_BY_ID.get(r.rule)
+    if (!rule || !r.unseen) continue
+    notFixed.push({
+      container: r.container,
+      file: r.file,
+      kind: r.kind,
+      line: r.unseen.line,
+      message: r.unseen.message,
+      name: r.name,
+      namespace: null,
+      reason: r.reason,
+      remediation: rule.remediation,
+      rule: r.rule,
+      severity: rule.severity,
+      unseen: true,
+    })
+  }
+
   if (opts.mode !== 'diff') await writeAll(files, fixedText)
   const exitCode = exitCodeOf(after.findings, errors, failOn)
   return {
@@ -172,7 +196,7 @@ export async function runFix(opts: FixOptions): Promise<FixResult> {
     files,
     fixes,
     notFixed,
-    otherFindings: after.findings.length - notFixed.length,
+    otherFindings: after.findings.length - notFixed.filter((n) => !n.unseen).length,
     summary: {
       errors: errors.length,
       exitCode,

@@ -41,7 +41,8 @@ export function detectFormat(value: unknown, file: null | string): Format | null
       return 'github-actions'
   }
 
-  const named = file !== null && /(^|[.-])gitlab-ci\.ya?ml$/i.test(path.basename(file))
+  // `.fixed`: what doctor --fix writes beside the file
+  const named = file !== null && /(^|[.-])gitlab-ci(\.fixed)?\.ya?ml$/i.test(path.basename(file))
   const jobs = Object.entries(value).filter(([k, v]) => !GITLAB_RESERVED.has(k) && isMap(v))
   if (named && jobs.length > 0) return 'gitlab-ci'
   if (
