@@ -24,6 +24,8 @@ export const ExitCode = {
   ROLLOUT: 8,
   /** Fabric peer/orderer unreachable, TLS failure, access denied, endorsement or policy failure, bad package. */
   FABRIC: 9,
+  /** Image registry unreachable, authentication needed, or push refused (`up`/`deploy --registry`, `build --push`). */
+  REGISTRY: 10,
   /** Interrupted (Ctrl-C) or declined at a confirmation prompt. */
   ABORTED: 130,
 } as const
@@ -41,6 +43,7 @@ export const EXIT_CODE_DESCRIPTIONS: Record<ExitCodeName, string> = {
   KUBERNETES: 'Kubernetes API unreachable, forbidden, or request failed',
   OK: 'success',
   PROJECT: 'fabk8s.yaml missing or invalid',
+  REGISTRY: 'image registry unreachable, login needed, or push refused',
   ROLLOUT: 'chaincode rollout failed or timed out',
   USAGE: 'bad flag, argument or input; doctor: an input could not be read or parsed',
 }

@@ -14,7 +14,8 @@ import type {Task, TaskHandle, TaskList} from '../tasks.js'
 import {secondsSince} from '../duration.js'
 import {FabError} from '../errors.js'
 
-export const STEPS = ['build', 'load', 'package', 'deploy', 'register', 'ready'] as const
+/** `load` (local clusters) and `push` (registry mode) are alternatives: a run has one of them. */
+export const STEPS = ['build', 'load', 'push', 'package', 'deploy', 'register', 'ready'] as const
 export type StepName = (typeof STEPS)[number]
 
 /** changed: the step did work; unchanged: checked, nothing to do; skipped: --skip or not applicable; planned: --dry-run. */
@@ -36,6 +37,8 @@ export interface UpOptions extends KubeOptions {
   dockerNetwork?: string
   dryRun?: boolean
   namespace?: string
+  /** Registry mode (--registry, default fabk8s.yaml image.registry): push there, deploy by digest. */
+  registry?: string
   skip?: StepName[]
   /** Rollout and readiness timeout. */
   timeoutMs: number
@@ -45,11 +48,13 @@ export interface UpOptions extends KubeOptions {
 
 export interface UpResult {
   dryRun: boolean
-  /** The immutable tag deployed: <repository>:<tag>-<12 hex of the image ID>. */
+  /** What the pods run: the immutable tag <repository>:<tag>-<12 hex of the image ID>, or in registry mode the pushed repository@sha256:… */
   image?: string
   namespace: string
   packageId: string
   ready: boolean
+  /** Registry mode: the registry pushed to. */
+  registry?: string
   seconds: number
   sequence?: number
   steps: StepReport[]
@@ -92,6 +97,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
   const namespace = opts.namespace ?? project.kubernetes.namespace
   const cluster = opts.cluster ?? project.kind.cluster
   const dry = Boolean(opts.dryRun)
+  const registry = opts.registry ?? project.imagePull?.registry
   const kube = async () => {
     const {requestTimeoutFor} = await import('../kube/client.js')
     return {...opts, namespace, project, requestTimeoutMs: opts.requestTimeoutMs ?? requestTimeoutFor(opts.timeoutMs)}
@@ -99,6 +105,8 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
 
   let image: string | undefined
   let imageId: string | undefined
+  /** What deploy runs: `image`, or in registry mode the pushed digest. */
+  let runs: string | undefined
   let pkg: PackageRef | undefined
   let ready = false
   let sequence: number | undefined
@@ -119,7 +127,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
     name: StepName,
     title: string,
     body: (t: TaskHandle) => Promise<{action: StepAction; detail: string}>,
-  ): Task => ({
+  ): Task & {step: StepName} => ({
     async run(t) {
       const t0 = process.hrtime.bigint()
       if (skip.has(name)) {
@@ -135,10 +143,11 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       t.title = `${title}: ${r.detail}`
       if (r.action === 'skipped') t.skip(t.title)
     },
+    step: name,
     title,
   })
 
-  const tasks: Task[] = [
+  const all = [
     step('build', 'Build', async (t) => {
       const {contextHash} = await import('./context.js')
       const {ensureEngine, inspectImage} = await import('../image/docker.js')
@@ -195,6 +204,38 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       }
     }),
 
+    step('push', `Push to ${registry}`, async (t) => {
+      if (!image || !imageId) {
+        if (skip.has('build'))
+          throw new FabError('USAGE', '--skip build: the image to push is unknown; build it once first')
+        return {action: 'planned', detail: `would push the new image to ${registry}`}
+      }
+
+      const {inspectImage} = await import('../image/docker.js')
+      const {knownDigest, manifestExists, pushTasks, remoteRef} = await import('../image/registry.js')
+      const ref = remoteRef(image, registry!)
+      const info = await inspectImage(imageId)
+      const known = info && knownDigest(info, ref)
+      let why = `${registry} does not have this image yet`
+      if (known) {
+        const has = await manifestExists(known, {signal: t.signal})
+        if ('exists' in has && has.exists) {
+          runs = known
+          return {action: 'unchanged', detail: `${registry} has ${known}`}
+        }
+
+        if ('reason' in has) {
+          why = `cannot check ${known}: ${has.reason}`
+          t.output(why)
+        } else why = `${registry} no longer has ${known}`
+      }
+
+      if (dry) return {action: 'planned', detail: `would push ${ref} (${why})`}
+      const r = await nest(t, pushTasks(imageId, ref, {verbose: opts.verbose}))
+      runs = r.digest
+      return {action: 'changed', detail: `pushed ${r.digest} (${why})`}
+    }),
+
     step('package', 'Package', async () => {
       const {resolvePackage} = await import('../fabric/package-file.js')
       pkg = await resolvePackage(project)
@@ -202,7 +243,8 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
     }),
 
     step('deploy', `Deploy to namespace ${namespace}`, async (t) => {
-      if (!image) {
+      const target = registry ? runs : image
+      if (!target) {
         if (skip.has('build'))
           throw new FabError('USAGE', '--skip build: the image to deploy is unknown; build it once first')
         return {action: 'planned', detail: 'would deploy the new image'}
@@ -212,20 +254,20 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       const {connect} = await import('../kube/client.js')
       const {deployDrift} = await import('../kube/drift.js')
       const k = await kube()
-      const plan = await planDeploy(project, {image, namespace, packageId: pkg!.packageId})
+      const plan = await planDeploy(project, {image: target, namespace, packageId: pkg!.packageId})
       const c = await connect(k)
       const drift = await deployDrift(c, plan.manifests)
       if (drift.length === 0)
-        return {action: 'unchanged', detail: `deployment/${project.name} runs ${image} with this package ID`}
+        return {action: 'unchanged', detail: `deployment/${project.name} runs ${target} with this package ID`}
       if (dry) return {action: 'planned', detail: `would apply: ${drift.join('; ')}`}
       t.output(drift.join('; '))
       const r = await nest(
         t,
-        await deployTasks(project, {...k, image, packageId: pkg!.packageId, timeoutMs: opts.timeoutMs, wait: true}),
+        await deployTasks(project, {...k, image: target, packageId: pkg!.packageId, timeoutMs: opts.timeoutMs, wait: true}),
       )
       return {
         action: 'changed',
-        detail: `${r.rolledOut ? 'rolled out' : 'applied'} ${image}; ${r.ready ? 'ready' : 'not ready'}`,
+        detail: `${r.rolledOut ? 'rolled out' : 'applied'} ${target}; ${r.ready ? 'ready' : 'not ready'}`,
       }
     }),
 
@@ -296,6 +338,8 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
     }),
   ]
 
+  // the image reaches the cluster one way: loaded into the nodes, or pushed to the registry
+  const tasks: Task[] = all.filter((x) => x.step !== (registry ? 'load' : 'push'))
   return {
     interrupted() {
       const done = steps.filter((s) => s.action !== 'skipped').map((s) => s.step)
@@ -306,7 +350,8 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
     },
     result: () => ({
       dryRun: dry,
-      image,
+      image: registry ? runs : image,
+      ...(registry ? {registry} : {}),
       namespace,
       packageId: pkg?.packageId ?? '',
       ready,
