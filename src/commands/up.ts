@@ -64,6 +64,8 @@ Interrupt with Ctrl-C at any time; running "fabk8s up" again resumes.`
     const {c} = await import('../lib/ui/colors.js')
     const mark = {changed: c.good('✔'), planned: c.info('→'), skipped: c.dim('-'), unchanged: c.dim('=')}
     if (r.dryRun) this.say('Plan (nothing was changed):')
+    if (r.cluster) this.say(`${c.dim('cluster')}  ${(await import('../lib/kube/cluster.js')).describeCluster(r.cluster)}`)
+    else if (r.registry) this.say(`${c.dim('registry')} ${r.registry}: pushed there, deployed by digest`)
     for (const s of r.steps)
       this.say(`${mark[s.action]} ${s.step.padEnd(8)} ${s.detail}${r.dryRun ? '' : c.dim(` (${s.seconds}s)`)}`)
     const changed = r.steps.filter((s) => s.action === 'changed').length

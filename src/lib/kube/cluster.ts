@@ -101,6 +101,11 @@ export function detectCluster(shape: ClusterShape): DetectedCluster {
   )
 }
 
+/** The parts of a Node that tell which tool made it. */
+export function nodeShape(n: {metadata?: {labels?: Record<string, string>; name?: string}; spec?: {providerID?: string}}): NodeShape {
+  return {labels: n.metadata?.labels ?? {}, name: n.metadata?.name ?? '', providerID: n.spec?.providerID}
+}
+
 /** One line for `up`: what the cluster is and how images reach it. */
 export function describeCluster(d: DetectedCluster): string {
   const name = d.kind === 'remote' ? 'a remote cluster' : `${d.kind}${d.cluster ? ` cluster ${d.cluster}` : ''}`
@@ -120,12 +125,7 @@ export function describeCluster(d: DetectedCluster): string {
 export async function readCluster(c: KubeClients, kindCluster?: string): Promise<DetectedCluster> {
   let nodes: NodeShape[] = []
   try {
-    const list = await c.core.listNode()
-    nodes = list.items.map((n) => ({
-      labels: n.metadata?.labels ?? {},
-      name: n.metadata?.name ?? '',
-      providerID: n.spec?.providerID,
-    }))
+    nodes = (await c.core.listNode()).items.map((n) => nodeShape(n))
   } catch {
     nodes = []
   }

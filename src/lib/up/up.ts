@@ -8,6 +8,7 @@
  */
 import type {PackageRef} from '../fabric/package-file.js'
 import type {KubeOptions} from '../kube/client.js'
+import type {DetectedCluster} from '../kube/cluster.js'
 import type {ProjectConfig} from '../project/schema.js'
 import type {Task, TaskHandle, TaskList} from '../tasks.js'
 
@@ -47,6 +48,8 @@ export interface UpOptions extends KubeOptions {
 }
 
 export interface UpResult {
+  /** What the cluster is and how images reach it (detected in the load step). */
+  cluster?: DetectedCluster
   dryRun: boolean
   /** What the pods run: the immutable tag <repository>:<tag>-<12 hex of the image ID>, or in registry mode the pushed repository@sha256:… */
   image?: string
@@ -95,7 +98,6 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
     warm.push(import('../fabric/status.js'), import('../fabric/register.js'), import('../fabric/call.js'))
   for (const w of warm) w.catch(() => {})
   const namespace = opts.namespace ?? project.kubernetes.namespace
-  const cluster = opts.cluster ?? project.kind.cluster
   const dry = Boolean(opts.dryRun)
   const registry = opts.registry ?? project.imagePull?.registry
   const kube = async () => {
@@ -107,6 +109,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
   let imageId: string | undefined
   /** What deploy runs: `image`, or in registry mode the pushed digest. */
   let runs: string | undefined
+  let detected: DetectedCluster | undefined
   let pkg: PackageRef | undefined
   let ready = false
   let sequence: number | undefined
@@ -183,11 +186,38 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       return {action: 'changed', detail: `built ${image} in ${r.seconds}s (${why})`}
     }),
 
-    step('load', `Load into kind cluster ${cluster}`, async (t) => {
+    step('load', opts.cluster ? `Load into kind cluster ${opts.cluster}` : "Load into the cluster's nodes", async (t) => {
+      // which cluster this is decides how the image arrives (read-only: context, node list, Docker's kind clusters)
+      const {describeCluster, readCluster} = await import('../kube/cluster.js')
+      const {connect} = await import('../kube/client.js')
+      detected = opts.cluster
+        ? {cluster: opts.cluster, images: 'load', kind: 'kind', why: '--cluster'}
+        : await readCluster(await connect(await kube()), project.kind.cluster)
+      const what = describeCluster(detected)
+      t.output(what)
+      if (detected.images === 'shared') return {action: 'skipped', detail: what}
+      if (detected.images === 'registry')
+        throw new FabError(
+          'CLUSTER',
+          `context ${detected.context ?? '(current)'} is a remote cluster: its nodes cannot see images built here, and no registry is set`,
+          {
+            detail: {cluster: detected},
+            hint: 'push through a registry: `fabk8s up --registry REGISTRY[/PATH]` or image.registry in fabk8s.yaml (and `docker login REGISTRY`)',
+          },
+        )
+      if (detected.kind !== 'kind')
+        throw new FabError('CLUSTER', `loading into ${detected.kind} cluster ${detected.cluster} is not supported yet`, {
+          detail: {cluster: detected},
+          hint:
+            detected.kind === 'k3d'
+              ? `run \`k3d image import ${image ?? project.image} -c ${detected.cluster}\` and \`fabk8s up --skip load\`, or use --registry`
+              : `run \`minikube image load ${image ?? project.image} -p ${detected.cluster}\` and \`fabk8s up --skip load\`, or use --registry`,
+        })
+      const cluster = detected.cluster ?? project.kind.cluster
       if (!image || !imageId) {
         if (skip.has('build'))
           throw new FabError('USAGE', '--skip build: the image to load is unknown; build it once first')
-        return {action: 'planned', detail: `would load the new image into the nodes of ${cluster}`}
+        return {action: 'planned', detail: `would load the new image into the nodes of kind cluster ${cluster}`}
       }
 
       const {clusterNodes} = await import('../image/kind.js')
@@ -349,6 +379,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       return `${done.length > 0 ? `${done.join(', ')} done; ` : ''}${now}`
     },
     result: () => ({
+      ...(detected ? {cluster: detected} : {}),
       dryRun: dry,
       image: registry ? runs : image,
       ...(registry ? {registry} : {}),
