@@ -16,7 +16,7 @@ export const ExitCode = {
   FILESYSTEM: 4,
   /** Docker engine unreachable, Dockerfile missing, image build failed. */
   DOCKER: 5,
-  /** kind cluster or node not found, image load failed. */
+  /** kind cluster or node not found, image load failed, or a remote cluster and no registry set. */
   CLUSTER: 6,
   /** Kubernetes API unreachable, unauthorised/forbidden, or a request failed. */
   KUBERNETES: 7,
@@ -35,7 +35,7 @@ export type ExitCodeName = keyof typeof ExitCode
 
 export const EXIT_CODE_DESCRIPTIONS: Record<ExitCodeName, string> = {
   ABORTED: 'interrupted or declined',
-  CLUSTER: 'kind cluster or nodes not found, image load failed',
+  CLUSTER: 'kind cluster or nodes not found, image load failed, remote cluster without a registry',
   DOCKER: 'Docker engine unreachable or image build failed',
   FABRIC: 'Fabric peer/orderer error (unreachable, TLS, access, policy, package)',
   FAILURE: 'unexpected failure; doctor: findings at or above --fail-on',
