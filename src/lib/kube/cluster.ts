@@ -21,6 +21,8 @@ export interface NodeShape {
   labels?: Record<string, string>
   name: string
   providerID?: string
+  /** status.nodeInfo.containerRuntimeVersion, e.g. containerd://1.7.22 or docker://27.2.0. */
+  runtime?: string
 }
 
 export interface ClusterShape {
@@ -38,6 +40,8 @@ export interface DetectedCluster {
   context?: string
   images: ImageDelivery
   kind: ClusterKind
+  /** The first node's container runtime (containerd://…, docker://…), when the nodes could be read. */
+  runtime?: string
   /** The evidence, in a few words. */
   why: string
 }
@@ -66,6 +70,12 @@ const found = (
 
 /** Decide from the shape alone (pure; the tests feed each tool's shapes). */
 export function detectCluster(shape: ClusterShape): DetectedCluster {
+  const d = detect(shape)
+  const runtime = shape.nodes.find((n) => n.runtime)?.runtime
+  return runtime ? {...d, runtime} : d
+}
+
+function detect(shape: ClusterShape): DetectedCluster {
   const {context, nodes} = shape
   for (const n of nodes) {
     const pid = n.providerID ?? ''
@@ -102,8 +112,18 @@ export function detectCluster(shape: ClusterShape): DetectedCluster {
 }
 
 /** The parts of a Node that tell which tool made it. */
-export function nodeShape(n: {metadata?: {labels?: Record<string, string>; name?: string}; spec?: {providerID?: string}}): NodeShape {
-  return {labels: n.metadata?.labels ?? {}, name: n.metadata?.name ?? '', providerID: n.spec?.providerID}
+export function nodeShape(n: {
+  metadata?: {labels?: Record<string, string>; name?: string}
+  spec?: {providerID?: string}
+  status?: {nodeInfo?: {containerRuntimeVersion?: string}}
+}): NodeShape {
+  const runtime = n.status?.nodeInfo?.containerRuntimeVersion
+  return {
+    labels: n.metadata?.labels ?? {},
+    name: n.metadata?.name ?? '',
+    providerID: n.spec?.providerID,
+    ...(runtime ? {runtime} : {}),
+  }
 }
 
 /** One line for `up`: what the cluster is and how images reach it. */

@@ -205,29 +205,29 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
             hint: 'push through a registry: `fabk8s up --registry REGISTRY[/PATH]` or image.registry in fabk8s.yaml (and `docker login REGISTRY`)',
           },
         )
-      if (detected.kind !== 'kind')
-        throw new FabError('CLUSTER', `loading into ${detected.kind} cluster ${detected.cluster} is not supported yet`, {
+      if (detected.kind === 'minikube' && detected.runtime?.startsWith('docker'))
+        throw new FabError('CLUSTER', `minikube cluster ${detected.cluster} runs the docker runtime: fabk8s loads into containerd`, {
           detail: {cluster: detected},
-          hint:
-            detected.kind === 'k3d'
-              ? `run \`k3d image import ${image ?? project.image} -c ${detected.cluster}\` and \`fabk8s up --skip load\`, or use --registry`
-              : `run \`minikube image load ${image ?? project.image} -p ${detected.cluster}\` and \`fabk8s up --skip load\`, or use --registry`,
+          hint: `run \`minikube image load ${image ?? project.image} -p ${detected.cluster}\` and \`fabk8s up --skip load\`, start minikube with --container-runtime=containerd, or use --registry`,
         })
       const cluster = detected.cluster ?? project.kind.cluster
       if (!image || !imageId) {
         if (skip.has('build'))
           throw new FabError('USAGE', '--skip build: the image to load is unknown; build it once first')
-        return {action: 'planned', detail: `would load the new image into the nodes of kind cluster ${cluster}`}
+        return {action: 'planned', detail: `would load the new image into the nodes of ${detected.kind} cluster ${cluster}`}
       }
 
-      const {clusterNodes} = await import('../image/kind.js')
+      const {clusterNodes, FLAVORS} = await import('../image/kind.js')
       const {loadTasks, nodeImage, sameImage} = await import('../image/load.js')
-      const nodes = await clusterNodes(cluster)
-      const have = await Promise.all(nodes.map(async (n) => sameImage(imageId!, await nodeImage(n.name, image!))))
+      const flavor = FLAVORS[detected.kind as 'k3d' | 'kind' | 'minikube']
+      const nodes = await clusterNodes(cluster, undefined, flavor)
+      const have = await Promise.all(
+        nodes.map(async (n) => sameImage(imageId!, await nodeImage(n.name, image!, flavor))),
+      )
       const missing = nodes.filter((_, i) => !have[i]).map((n) => n.name)
       if (missing.length === 0) return {action: 'unchanged', detail: `all ${nodes.length} node(s) have ${image}`}
       if (dry) return {action: 'planned', detail: `would load ${image} into ${missing.join(', ')}`}
-      const r = await nest(t, await loadTasks({cluster, image, nodes: missing}))
+      const r = await nest(t, await loadTasks({cluster, flavor, image, nodes: missing}))
       return {
         action: 'changed',
         detail: `loaded into ${r.nodes.filter((n) => n.action === 'loaded').length} of ${nodes.length} node(s)`,

@@ -9,7 +9,7 @@ const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'cluster')
 
 interface Fixture {
   context: string
-  expect: {cluster?: string; images: string; kind: string}
+  expect: {cluster?: string; images: string; kind: string; runtime?: string}
   nodes: {items: Parameters<typeof nodeShape>[0][]}
 }
 
