@@ -147,6 +147,18 @@ describe('up --registry on the real node: push → deploy by digest → pull fro
     expect(await (await fetch(`http://${registry}/v2/${p.name}/tags/list`)).json()).to.deep.equal(tags)
   })
 
+  it('deploy --registry runs the digest the push recorded (no change); an image never pushed there is exit 10', async function () {
+    if (!first) this.skip()
+    const d = await p.fabk8s('deploy', '--registry', registry, '--json')
+    expect(d.code, d.stderr).to.equal(0)
+    expect(json<{changed: boolean; image: string}>(d)).to.include({changed: false, image: first!.image})
+    const never = await p.fabk8s('deploy', '--registry', `${registry}/elsewhere`, '--json')
+    expect(never.code, never.stdout).to.equal(10)
+    const err = json<{error: {hint: string; message: string}}>(never).error
+    expect(err.message).to.match(new RegExp(`was never pushed to ${registry}/elsewhere/${p.name}$`))
+    expect(err.hint).to.include(`fabk8s up --registry ${registry}/elsewhere`)
+  })
+
   it('status says the running image came from the registry, by digest', async function () {
     if (!first) this.skip()
     const st = await p.fabk8s('status', '--json')
