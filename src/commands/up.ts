@@ -14,6 +14,8 @@ export default class Up extends BaseCommand<typeof Up> {
 
 Each step first checks, read-only, whether its inputs changed, and does nothing when they did not: the image is rebuilt only when the build context (minus .dockerignore) or the build settings change; the nodes that already hold the image are left alone; the Deployment is applied only when what fabk8s would render differs from what runs; install/approve/commit run only for what the committed definition and the approvals lack. So a second "fabk8s up" with no change makes no Docker, Kubernetes or Fabric writes. A source change rebuilds, reloads and rolls out under a new immutable tag (<image>-<12 hex of the image ID>) without a new lifecycle round: the package ID does not depend on the image. A definition change (policy, collections, version) bumps the sequence.
 
+The load step first finds out from the kube context and its nodes what the cluster is: kind, k3d or minikube (the image is loaded into the node containers' containerd), Docker Desktop or Rancher Desktop (they run on Docker's image store: nothing to load), or remote (then a registry is required). --dry-run shows it.
+
 Registry mode (--registry or fabk8s.yaml image.registry), for shared and remote clusters: the push step replaces load: the image is pushed with your docker CLI (its \`docker login\` credentials) and the Deployment runs it by digest (repository@sha256:…); the push is skipped when the registry already has that digest.
 
 Interrupt with Ctrl-C at any time; running "fabk8s up" again resumes.`

@@ -125,6 +125,7 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
         register: 'skipped',
       })
       expect(plan.registry).to.equal('localhost:1')
+      expect(plan.cluster).to.include({images: 'registry', kind: 'remote'})
       expect(fx.writes(before)).to.deep.equal([])
     } finally {
       writeFileSync(file, orig)

@@ -235,6 +235,10 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
     }),
 
     step('push', `Push to ${registry}`, async (t) => {
+      // say what the cluster is here too (read-only; any cluster pulls from a registry, so nothing depends on it)
+      const {readCluster} = await import('../kube/cluster.js')
+      const {connect} = await import('../kube/client.js')
+      detected = await readCluster(await connect(await kube()), project.kind.cluster).catch(() => undefined)
       if (!image || !imageId) {
         if (skip.has('build'))
           throw new FabError('USAGE', '--skip build: the image to push is unknown; build it once first')
