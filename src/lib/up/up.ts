@@ -238,7 +238,12 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       // say what the cluster is here too (read-only; any cluster pulls from a registry, so nothing depends on it)
       const {readCluster} = await import('../kube/cluster.js')
       const {connect} = await import('../kube/client.js')
-      detected = await readCluster(await connect(await kube()), project.kind.cluster).catch(() => undefined)
+      try {
+        detected = await readCluster(await connect(await kube()), project.kind.cluster)
+      } catch {
+        detected = undefined // a kubeconfig problem shows in the deploy step, where it matters
+      }
+
       if (!image || !imageId) {
         if (skip.has('build'))
           throw new FabError('USAGE', '--skip build: the image to push is unknown; build it once first')
