@@ -110,9 +110,10 @@ describe('fabk8s dev on the real node with the bed’s peers @integration', func
     throw new Error(`query ${args.join(' ')} never matched ${re}; last answer:\n${last}`)
   }
 
-  async function invoke(p: BedProject, ...args: string[]) {
+  /** Invoke; a failure shows the dev session's output too (its peer connections, restarts and chaincode log). */
+  async function invoke(p: BedProject, s: CliSession, ...args: string[]) {
     const r = await p.fabk8s('invoke', ...args, '--json')
-    expect(r.code, `${r.stdout}${r.stderr}`).to.equal(0)
+    expect(r.code, `${r.stdout}${r.stderr}\n--- fabk8s dev so far:\n${s.stderr().slice(-6000)}`).to.equal(0)
     expect(json<{validation: string}>(r).validation).to.equal('VALID')
   }
 
@@ -177,7 +178,7 @@ describe('fabk8s dev on the real node with the bed’s peers @integration', func
       const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {type: string}[]
       expect(targets[0].type).to.equal('node')
 
-      await invoke(p, 'CreateAsset', 'a1', 'blue', 'alice')
+      await invoke(p, s, 'CreateAsset', 'a1', 'blue', 'alice')
       await queryUntil(p, ['ReadAsset', 'nope'], /asset nope does not exist/)
       expect(s.stderr()).to.match(/peer connection \d+ from \d+\.\d+\.\d+\.\d+:\d+/)
 
@@ -263,7 +264,7 @@ describe('fabk8s dev on the real node with the bed’s peers @integration', func
       await s.waitFor(/ready: peers reach/, {timeoutMs: 600_000})
       expect(s.stderr()).to.match(/Register with Fabric: sequence 1: install on/)
       expect(s.stderr()).to.match(/there was no Deployment before/)
-      await invoke(p, 'CreateAsset', 'm1', 'green', 'bob')
+      await invoke(p, s, 'CreateAsset', 'm1', 'green', 'bob')
       await queryUntil(p, ['ReadAsset', 'nope'], /asset nope does not exist/)
 
       const mark = s.mark()
@@ -291,7 +292,7 @@ describe('fabk8s dev on the real node with the bed’s peers @integration', func
       const p = await create('go')
       const s = dev(p)
       await s.waitFor(/ready: peers reach/, {timeoutMs: 900_000})
-      await invoke(p, 'CreateAsset', 'g1', 'red', 'carol')
+      await invoke(p, s, 'CreateAsset', 'g1', 'red', 'carol')
       await queryUntil(p, ['ReadAsset', 'nope'], /asset nope does not exist/)
 
       const dlv = ['dlv', path.join(process.env.GOPATH || path.join(homedir(), 'go'), 'bin', 'dlv')].some((d) =>
@@ -326,7 +327,7 @@ describe('fabk8s dev on the real node with the bed’s peers @integration', func
       const p = await create('java')
       const s = dev(p)
       await s.waitFor(/ready: peers reach/, {timeoutMs: 900_000})
-      await invoke(p, 'CreateAsset', 'j1', 'white', 'dave')
+      await invoke(p, s, 'CreateAsset', 'j1', 'white', 'dave')
       await queryUntil(p, ['ReadAsset', 'nope'], /asset nope does not exist/)
       const port = Number(/debugger on 127\.0\.0\.1:(\d+)/.exec(s.stderr())![1])
       expect(await jdwpHandshake(port)).to.equal('JDWP-Handshake')

@@ -29,7 +29,7 @@ export interface PortForwardTarget {
 
 /** Open a stream; rejects when the API server refuses the WebSocket (RBAC, no such pod). */
 export async function openPortForward(t: PortForwardTarget): Promise<Duplex> {
-  const {PortForward} = await import('@kubernetes/client-node')
+  const {PortForward} = await (await import('../kube/lib.js')).kubeLib()
   const input = new PassThrough()
   let ws: Socket | undefined
   let errorText = ''

@@ -305,14 +305,24 @@ export async function runLocalDev(
 
     const listening = await localReady
     if (project.network && listening) {
-      await step('answers', 'asking the chaincode for its metadata through the peers', async () => {
+      await step('answers', 'asking the chaincode for its metadata through each org’s peer', async () => {
         const {callChaincodeFor} = await import('../fabric/call.js')
         const deadline = Date.now() + opts.timeoutMs
+        // every org's peer, so each has its connection to the chaincode before the first invoke needs it
+        const waiting = new Set(project.network!.orgs.map((o) => o.mspId))
         for (let attempt = 1; ; attempt++) {
           aborted()
           try {
-            await callChaincodeFor(project, {args: [], fn: 'org.hyperledger.fabric:GetMetadata', submit: false})
-            return {detail: `answered through the peers${attempt > 1 ? ` (attempt ${attempt})` : ''}`, value: undefined}
+            await Promise.all(
+              [...waiting].map(async (org) => {
+                await callChaincodeFor(project, {args: [], fn: 'org.hyperledger.fabric:GetMetadata', org, submit: false})
+                waiting.delete(org)
+              }),
+            )
+            return {
+              detail: `answered through the peers of ${project.network!.orgs.map((o) => o.mspId).join(', ')}${attempt > 1 ? ` (attempt ${attempt})` : ''}`,
+              value: undefined,
+            }
           } catch (error) {
             if (Date.now() > deadline)
               throw new FabError(

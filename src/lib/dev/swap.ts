@@ -106,7 +106,7 @@ export function runsOf(applied: Record<string, unknown>): {image: string; packag
 }
 
 async function applyDeployment(c: KubeClients, m: Manifest | Record<string, unknown>, what: string): Promise<void> {
-  const {PatchStrategy, setHeaderOptions} = await import('@kubernetes/client-node')
+  const {PatchStrategy, setHeaderOptions} = await (await import('../kube/lib.js')).kubeLib()
   const meta = (m as Manifest).metadata
   await kube(what, {...c.target, namespace: meta.namespace}, () =>
     c.apps.patchNamespacedDeployment(

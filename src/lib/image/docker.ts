@@ -2,7 +2,9 @@ import type {Readable} from 'node:stream'
 
 /**
  * Docker access through the user's own `docker` CLI: it already honours DOCKER_HOST, DOCKER_CONTEXT, the current
- * context, TLS settings and credential helpers, so fabk8s talks to exactly the engine `docker ps` shows.
+ * context, TLS settings and credential helpers, so fabk8s talks to exactly the engine `docker ps` shows. The quick
+ * read-only questions (engine version, image inspect) go straight to the Engine API when its Unix socket is
+ * unambiguous (engine.ts), and to the CLI otherwise.
  */
 import {type ChildProcess, spawn} from 'node:child_process'
 
@@ -96,25 +98,50 @@ export interface EngineInfo {
   serverVersion: string
 }
 
-let engineCache: Promise<EngineInfo> | undefined
+export interface ServerInfo {
+  /** The server's OS/arch, e.g. linux/amd64. */
+  platform: string
+  serverVersion: string
+}
 
-/** Check that a Docker engine answers; one clear error if not. Cached per process. */
+let engineCache: Promise<EngineInfo> | undefined
+let serverCache: Promise<ServerInfo> | undefined
+
+/** Check that a Docker engine answers, and whether buildx is there (for builds); one clear error if not. Cached. */
 export function ensureEngine(): Promise<EngineInfo> {
-  engineCache ??= probeEngine().catch((error) => {
-    engineCache = undefined
+  engineCache ??= Promise.all([
+    engineAnswers(),
+    docker(['buildx', 'version']).catch(() => ({code: 1, stderr: '', stdout: ''})),
+  ]).then(
+    ([server, bx]) => ({...server, buildx: bx.code === 0}),
+    (error) => {
+      engineCache = undefined
+      throw error
+    },
+  )
+  return engineCache
+}
+
+/** Check that a Docker engine answers (the server only: what a change check needs). Cached per process. */
+export function engineAnswers(): Promise<ServerInfo> {
+  serverCache ??= probeServer().catch((error) => {
+    serverCache = undefined
     throw error
   })
-  return engineCache
+  return serverCache
 }
 
 const START_HINT =
   'start Docker (Docker Desktop, `sudo systemctl start docker`, `colima start`), or point DOCKER_HOST / `docker context use` at a running engine'
 
-async function probeEngine(): Promise<EngineInfo> {
-  const [v, bx] = await Promise.all([
-    docker(['version', '--format', '{{.Server.Version}} {{.Server.Os}}/{{.Server.Arch}}']),
-    docker(['buildx', 'version']).catch(() => ({code: 1, stderr: '', stdout: ''})),
-  ])
+async function probeServer(): Promise<ServerInfo> {
+  const api = await viaApi('GET', '/version')
+  if (api?.status === 200) {
+    const j = JSON.parse(api.body.toString('utf8')) as {Arch?: string; Os?: string; Version?: string}
+    if (j.Version) return {platform: `${j.Os ?? 'linux'}/${j.Arch ?? 'amd64'}`, serverVersion: j.Version}
+  }
+
+  const v = await docker(['version', '--format', '{{.Server.Version}} {{.Server.Os}}/{{.Server.Arch}}'])
   const [serverVersion, platform] = v.stdout.trim().split(' ')
   if (v.code !== 0 || !serverVersion) {
     const why = dockerError(v)
@@ -127,12 +154,31 @@ async function probeEngine(): Promise<EngineInfo> {
     })
   }
 
-  return {buildx: bx.code === 0, platform: platform ?? 'linux/amd64', serverVersion}
+  return {platform: platform ?? 'linux/amd64', serverVersion}
+}
+
+/**
+ * A request through the Engine API when its socket is unambiguous (engine.ts), else undefined: the caller asks the
+ * CLI instead, which also covers every way the socket can fail (the CLI then says why in its own words).
+ */
+export async function viaApi(
+  method: 'GET' | 'POST',
+  urlPath: string,
+): Promise<undefined | {body: Buffer; status: number}> {
+  const {engineRequest, engineSocket} = await import('./engine.js')
+  const socket = engineSocket()
+  if (!socket) return undefined
+  try {
+    return await engineRequest(socket, method, urlPath)
+  } catch {
+    return undefined
+  }
 }
 
 /** For tests: forget the cached engine probe. */
 export function resetEngineCache(): void {
   engineCache = undefined
+  serverCache = undefined
 }
 
 export interface ImageInfo {
@@ -147,17 +193,24 @@ export interface ImageInfo {
 
 /** `docker image inspect`; undefined when the image does not exist. */
 export async function inspectImage(ref: string): Promise<ImageInfo | undefined> {
+  const api = await viaApi('GET', `/images/${encodeURI(ref)}/json`)
+  if (api?.status === 404) return undefined
+  if (api?.status === 200) return imageInfo(api.body.toString('utf8'))
   const r = await docker(['image', 'inspect', '--format', '{{json .}}', ref])
   if (r.code !== 0) {
     if (/no such image|not found/i.test(r.stderr)) return undefined
     throw new FabError('DOCKER', `docker image inspect ${ref}: ${dockerError(r)}`)
   }
 
-  const j = JSON.parse(r.stdout) as {
+  return imageInfo(r.stdout)
+}
+
+function imageInfo(text: string): ImageInfo {
+  const j = JSON.parse(text) as {
     Config?: {Labels?: null | Record<string, string>}
     Id: string
-    RepoDigests?: string[]
-    RepoTags?: string[]
+    RepoDigests?: null | string[]
+    RepoTags?: null | string[]
     Size?: number
   }
   return {

@@ -3,7 +3,7 @@
  * io.x-k8s.kind.role (control-plane, worker, external-load-balancer). No kind binary needed.
  */
 import {FabError} from '../errors.js'
-import {docker, dockerError} from './docker.js'
+import {docker, dockerError, viaApi} from './docker.js'
 
 export const CLUSTER_LABEL = 'io.x-k8s.kind.cluster'
 export const ROLE_LABEL = 'io.x-k8s.kind.role'
@@ -58,44 +58,52 @@ export const FLAVORS: Record<NodeFlavor['tool'], NodeFlavor> = {
 
 /** The names of all kind clusters on this engine (sorted, unique). */
 export async function listClusters(): Promise<string[]> {
-  const r = await docker([
-    'ps',
-    '-a',
-    '--filter',
-    `label=${CLUSTER_LABEL}`,
-    '--format',
-    `{{.Label "${CLUSTER_LABEL}"}}`,
-  ])
-  if (r.code !== 0) throw new FabError('DOCKER', `docker ps: ${dockerError(r)}`)
-  return [
-    ...new Set(
-      r.stdout
-        .split('\n')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
-  ].sort()
+  const rows = await labelled(CLUSTER_LABEL)
+  return [...new Set(rows.map((r) => r.labels[CLUSTER_LABEL] ?? '').filter(Boolean))].sort()
 }
 
 /** Every container of the cluster (running or not), sorted by name. */
 export async function listClusterContainers(cluster: string, flavor: NodeFlavor = FLAVORS.kind): Promise<KindNode[]> {
+  const rows = await labelled(`${flavor.clusterLabel}=${cluster}`, flavor)
+  return rows
+    .map((r) => ({name: r.name, role: r.labels[flavor.roleLabel] ?? '', running: r.state === 'running'}))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+}
+
+interface ContainerRow {
+  labels: Record<string, string>
+  name: string
+  state: string
+}
+
+/** `docker ps -a --filter label=FILTER`: through the Engine API when it is at hand, else the CLI. */
+async function labelled(filter: string, flavor: NodeFlavor = FLAVORS.kind): Promise<ContainerRow[]> {
+  const api = await viaApi('GET', `/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({label: [filter]}))}`)
+  if (api?.status === 200) {
+    const list = JSON.parse(api.body.toString('utf8')) as {Labels?: null | Record<string, string>; Names?: string[]; State?: string}[]
+    return list.map((c) => ({
+      labels: c.Labels ?? {},
+      name: (c.Names?.[0] ?? '').replace(/^\//, ''),
+      state: c.State ?? '',
+    }))
+  }
+
   const r = await docker([
     'ps',
     '-a',
     '--filter',
-    `label=${flavor.clusterLabel}=${cluster}`,
+    `label=${filter}`,
     '--format',
-    `{{.Names}}\t{{.Label "${flavor.roleLabel}"}}\t{{.State}}`,
+    `{{.Names}}\t{{.State}}\t{{.Label "${flavor.clusterLabel}"}}\t{{.Label "${flavor.roleLabel}"}}`,
   ])
   if (r.code !== 0) throw new FabError('DOCKER', `docker ps: ${dockerError(r)}`)
   return r.stdout
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => {
-      const [name, role, state] = l.split('\t')
-      return {name, role: role ?? '', running: state === 'running'}
+      const [name, state, cluster, role] = l.split('\t')
+      return {labels: {[flavor.clusterLabel]: cluster ?? '', [flavor.roleLabel]: role ?? ''}, name, state}
     })
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
 }
 
 /**

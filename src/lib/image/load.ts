@@ -8,13 +8,19 @@
  * store, of the manifest/index). The node's containerd lists the image by the digest of its manifest, which
  * `ctr import` writes itself, so we read that manifest (`ctr content get`) and compare Docker's ID with the
  * target digest, the manifests of an index, and their config digests. That is what kind compares too
- * (`crictl inspecti` .status.id = config digest), without needing crictl.
+ * (`crictl inspecti` .status.id = config digest), without needing crictl. What a digest leads to never changes, so
+ * it is read once and cached (image-digests.json in the user's cache folder): a check that finds the image already
+ * there costs one `ctr images ls` per node.
  */
+import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
+import {homedir} from 'node:os'
+import path from 'node:path'
+
 import type {TaskList} from '../tasks.js'
 
 import {secondsSince} from '../duration.js'
 import {FabError} from '../errors.js'
-import {docker, dockerError, ensureEngine, inspectImage, spawnDocker} from './docker.js'
+import {docker, dockerError, engineAnswers, inspectImage, spawnDocker} from './docker.js'
 import {clusterNodes, FLAVORS, type KindNode, type NodeFlavor} from './kind.js'
 import {isLatest, normalizeRef} from './ref.js'
 
@@ -85,7 +91,16 @@ export function criSnapshotter(configDump: string): string | undefined {
   return undefined
 }
 
+/** `docker exec NODE ARGS…`: through the Engine API when it is at hand (a few ms instead of a CLI process). */
 async function nodeExec(node: string, args: string[]): Promise<{code: number; stderr: string; stdout: string}> {
+  const {engineExec, engineSocket} = await import('./engine.js')
+  const socket = engineSocket()
+  if (socket) {
+    try {
+      return await engineExec(socket, node, args)
+    } catch {}
+  }
+
   return docker(['exec', node, ...args])
 }
 
@@ -118,6 +133,9 @@ export async function nodeImage(
     })
   const row = parseCtrImages(r.stdout).find((x) => x.ref === ref)
   if (!row) return undefined
+  // what a digest names never changes: what an earlier run read for this one holds on every node and every run
+  const known = await knownDigests(row.digest)
+  if (known) return {digests: [row.digest, ...known], ref}
   const digests = new Set([row.digest])
   const top = await ctrContent(node, row.digest, ctr)
   const manifests = Array.isArray(top?.manifests) ? (top.manifests as {digest?: string}[]) : []
@@ -134,7 +152,51 @@ export async function nodeImage(
     if (cfg) digests.add(cfg)
   }
 
+  const complete = top !== undefined && docs.length === 1 + manifests.filter((m) => m.digest).length
+  if (complete) await rememberDigests(row.digest, [...digests].slice(1))
   return {digests: [...digests], ref}
+}
+
+/**
+ * The digests a manifest or index digest leads to (its children and configs), as read from a node before:
+ * content-addressed, so a cache of them is never stale. Kept in the user's cache folder, newest 500.
+ */
+function digestCacheFile(): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache')
+  return path.join(base, 'fabk8s', 'image-digests.json')
+}
+
+let digestCache: Promise<Record<string, string[]>> | undefined
+
+function readDigestCache(): Promise<Record<string, string[]>> {
+  digestCache ??= readFile(digestCacheFile(), 'utf8')
+    .then((t) => JSON.parse(t) as Record<string, string[]>)
+    .catch(() => ({}))
+  return digestCache
+}
+
+async function knownDigests(digest: string): Promise<string[] | undefined> {
+  const all = await readDigestCache()
+  const hit = all[digest]
+  return Array.isArray(hit) && hit.every((d) => typeof d === 'string' && /^sha256:[0-9a-f]{64}$/.test(d)) ? hit : undefined
+}
+
+async function rememberDigests(digest: string, leadsTo: string[]): Promise<void> {
+  try {
+    const all = await readDigestCache()
+    if (JSON.stringify(all[digest]) === JSON.stringify(leadsTo)) return
+    delete all[digest]
+    all[digest] = leadsTo
+    const keys = Object.keys(all)
+    for (const k of keys.slice(0, Math.max(0, keys.length - 500))) delete all[k]
+    const file = digestCacheFile()
+    await mkdir(path.dirname(file), {recursive: true})
+    const tmp = `${file}.${process.pid}.tmp`
+    await writeFile(tmp, JSON.stringify(all))
+    await rename(tmp, file)
+  } catch {
+    // a cache that cannot be written only costs the next run a few more reads
+  }
 }
 
 export function sameImage(dockerId: string, onNode?: NodeImage): boolean {
@@ -216,7 +278,7 @@ export interface LoadHooks {
  */
 export async function loadTasks(opts: LoadOptions, hooks: LoadHooks = {}): Promise<TaskList<LoadResult>> {
   const started = process.hrtime.bigint()
-  await ensureEngine()
+  await engineAnswers()
   const info = await inspectImage(opts.image)
   if (!info)
     throw new FabError('DOCKER', `image ${opts.image} not found in the local Docker engine`, {

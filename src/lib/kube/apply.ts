@@ -3,6 +3,7 @@
  * detection: the API server does not bump resourceVersion when an apply changes nothing.
  */
 import {isNotFound, kube, type KubeClients, kubeError} from './client.js'
+import {kubeLib} from './lib.js'
 import {FIELD_MANAGER, type Manifest} from './manifests.js'
 
 export type ApplyAction = 'configured' | 'created' | 'exists' | 'unchanged'
@@ -73,7 +74,7 @@ const describe = (m: Manifest) =>
 
 /** Server-side apply one manifest; says whether it was created, changed, or left as it was. */
 export async function applyManifest(c: KubeClients, m: Manifest): Promise<Applied> {
-  const {PatchStrategy, setHeaderOptions} = await import('@kubernetes/client-node')
+  const {PatchStrategy, setHeaderOptions} = await kubeLib()
   const ops = await opsFor(c, m)
   const at = {...c.target, namespace: m.metadata.namespace ?? c.target.namespace}
   let before: Meta | undefined

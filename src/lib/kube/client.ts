@@ -13,6 +13,7 @@ import path from 'node:path'
 
 import {parseDuration} from '../duration.js'
 import {FabError} from '../errors.js'
+import {type KubeLib, kubeLib} from './lib.js'
 
 export interface KubeOptions {
   /** --context; wins over the project's kubernetes.context and kind-<cluster>. */
@@ -69,7 +70,7 @@ export function kubeconfigFiles(
  * Several files merge the way kubectl does (the first occurrence of a name wins, the first current-context wins).
  */
 export async function loadKubeConfig(opts: KubeOptions = {}): Promise<KubeConfig> {
-  const {KubeConfig} = await import('@kubernetes/client-node')
+  const {KubeConfig} = await kubeLib()
   const {files, from} = kubeconfigFiles(opts.kubeconfig)
   const present = files.filter((f) => existsSync(f))
   if (present.length === 0) {
@@ -136,7 +137,7 @@ export async function loadKubeConfig(opts: KubeOptions = {}): Promise<KubeConfig
  * own helpers (KubernetesObjectApi.makeApiClient) call too.
  */
 async function guardClients(kc: KubeConfig, opts: KubeOptions): Promise<void> {
-  const lib = await import('@kubernetes/client-node')
+  const lib = await kubeLib()
   const timeoutMs = opts.requestTimeoutMs ?? defaultRequestTimeoutMs()
   const at = targetOf(kc)
   const httpApi = guardedHttp(lib, at, timeoutMs, opts.signal)
@@ -158,7 +159,7 @@ async function guardClients(kc: KubeConfig, opts: KubeOptions): Promise<void> {
  * Kubernetes API's: JSON with a `kind` (every object, list and Status has one), or the text of a pod log.
  */
 function guardedHttp(
-  lib: typeof import('@kubernetes/client-node'),
+  lib: KubeLib,
   at: KubeTarget,
   timeoutMs: number,
   signal?: AbortSignal,
@@ -264,7 +265,7 @@ export interface KubeClients {
 /** loadKubeConfig + the typed API clients fabk8s uses. */
 export async function connect(opts: KubeOptions & {namespace?: string} = {}): Promise<KubeClients> {
   const kc = await loadKubeConfig(opts)
-  const {AppsV1Api, CoreV1Api} = await import('@kubernetes/client-node')
+  const {AppsV1Api, CoreV1Api} = await kubeLib()
   return {
     apps: kc.makeApiClient(AppsV1Api),
     core: kc.makeApiClient(CoreV1Api),

@@ -93,7 +93,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
   // docker; an import error surfaces again, in context, in the step that needs the module.
   const warm: Promise<unknown>[] = []
   if (!skip.has('deploy'))
-    warm.push(import('@kubernetes/client-node'), import('../kube/drift.js'), import('../kube/deploy.js'))
+    warm.push(import('../kube/lib.js').then((m) => m.kubeLib()), import('../kube/drift.js'), import('../kube/deploy.js'))
   if (project.network && !(skip.has('register') && skip.has('ready')))
     warm.push(import('../fabric/status.js'), import('../fabric/register.js'), import('../fabric/call.js'))
   for (const w of warm) w.catch(() => {})
@@ -153,8 +153,8 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
   const all = [
     step('build', 'Build', async (t) => {
       const {contextHash} = await import('./context.js')
-      const {ensureEngine, inspectImage} = await import('../image/docker.js')
-      await ensureEngine()
+      const {engineAnswers, inspectImage} = await import('../image/docker.js')
+      await engineAnswers()
       const hash = await contextHash(project.dir, {
         baseImage: opts.baseImage,
         buildArgs: (opts.buildArgs ?? []).join('\n'),

@@ -1,5 +1,7 @@
 import {expect} from 'chai'
 import {execFile} from 'node:child_process'
+import {mkdtempSync, readFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {promisify} from 'node:util'
 
@@ -68,9 +70,12 @@ describe('image load @integration (real Docker engine, containerd stand-in kind 
   const nodes = [`${cluster}-control-plane`, `${cluster}-worker`]
   let image: string
   let id: string
+  const cacheHome = mkdtempSync(path.join(tmpdir(), 'fabk8s-cache-'))
+  const cacheBefore = process.env.XDG_CACHE_HOME
 
   before(async function () {
     await requireDocker(this)
+    process.env.XDG_CACHE_HOME = cacheHome
     const [nodeImg, base, network] = await Promise.all([kindNodeImage(), nodeBaseImage(), buildNetwork()])
     await Promise.all([startKindNode(nodeImg, cluster, nodes[0]), startKindNode(nodeImg, cluster, nodes[1], 'worker')])
     image = `fabk8s-test/imgfix-${uniq()}:0.1.0`
@@ -84,6 +89,8 @@ describe('image load @integration (real Docker engine, containerd stand-in kind 
   })
 
   after(async () => {
+    if (cacheBefore === undefined) delete process.env.XDG_CACHE_HOME
+    else process.env.XDG_CACHE_HOME = cacheBefore
     await cleanup({containers: nodes, images: image ? [image] : []})
   })
 
@@ -108,6 +115,14 @@ describe('image load @integration (real Docker engine, containerd stand-in kind 
 
     const second = await load({cluster, image, json: true})
     expect(second.nodes.map((n) => n.action)).to.deep.equal(['skipped', 'skipped'])
+
+    // what the node's manifest digest leads to was cached (content-addressed): it names Docker's image ID
+    const cache = JSON.parse(readFileSync(path.join(cacheHome, 'fabk8s', 'image-digests.json'), 'utf8')) as Record<
+      string,
+      string[]
+    >
+    const onNode = await nodeImage(nodes[0], image)
+    expect(cache[onNode!.digests[0]]).to.include(id)
   })
 
   it('reloads a node whose image under the same name differs', async () => {
@@ -126,6 +141,38 @@ describe('image load @integration (real Docker engine, containerd stand-in kind 
     const r = await load({cluster, image, json: true})
     expect(r.nodes.map((n) => n.action)).to.deep.equal(['skipped', 'loaded'])
     expect(sameImage(id, await nodeImage(nodes[1], image))).to.equal(true)
+  })
+
+  it('answers the same through the Engine API and through the docker CLI', async function () {
+    const {engineSocket} = await import('../../../src/lib/image/engine.js')
+    if (!engineSocket()) {
+      console.log('      skipped: DOCKER_HOST is not a unix:// socket here, so only the CLI path runs')
+      this.skip()
+    }
+
+    const {inspectImage} = await import('../../../src/lib/image/docker.js')
+    const ask = async () => ({
+      clusters: (await listClusters()).includes(cluster),
+      image: await inspectImage(image),
+      missing: await inspectImage(`fabk8s-test/none-${uniq()}:1`),
+      nodes: await clusterNodes(cluster),
+      onNode: await Promise.all(nodes.map((n) => nodeImage(n, image))),
+    })
+    const api = await ask()
+    const before = process.env.FABK8S_DOCKER_API
+    process.env.FABK8S_DOCKER_API = '0'
+    try {
+      expect(await ask()).to.deep.equal(api)
+    } finally {
+      if (before === undefined) delete process.env.FABK8S_DOCKER_API
+      else process.env.FABK8S_DOCKER_API = before
+    }
+
+    expect(api.clusters).to.equal(true)
+    expect(api.image?.id).to.equal(id)
+    expect(api.missing).to.equal(undefined)
+    expect(api.nodes.map((n) => [n.name, n.running])).to.deep.equal(nodes.map((n) => [n, true]))
+    for (const n of api.onNode) expect(sameImage(id, n)).to.equal(true)
   })
 
   it('says the image is not built (exit 5) and a stopped node is not running (exit 6)', async () => {

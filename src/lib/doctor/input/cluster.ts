@@ -65,7 +65,7 @@ export async function readCluster(opts: ClusterOptions): Promise<{errors: InputE
   }
 
   const target = targetOf(kc, opts.namespace)
-  const {KubernetesObjectApi} = await import('@kubernetes/client-node')
+  const {KubernetesObjectApi} = await (await import('../../kube/lib.js')).kubeLib()
   const api = KubernetesObjectApi.makeApiClient(kc)
   const where = opts.namespace ? `in namespace ${opts.namespace}` : 'in all namespaces'
 
