@@ -166,13 +166,19 @@ function digestCacheFile(): string {
   return path.join(base, 'fabk8s', 'image-digests.json')
 }
 
-let digestCache: Promise<Record<string, string[]>> | undefined
+let digestCache: undefined | {data: Promise<Record<string, string[]>>; file: string}
 
+/** Read once per process and cache file (a changed XDG_CACHE_HOME, as in tests, reads that file). */
 function readDigestCache(): Promise<Record<string, string[]>> {
-  digestCache ??= readFile(digestCacheFile(), 'utf8')
-    .then((t) => JSON.parse(t) as Record<string, string[]>)
-    .catch(() => ({}))
-  return digestCache
+  const file = digestCacheFile()
+  if (digestCache?.file !== file)
+    digestCache = {
+      data: readFile(file, 'utf8')
+        .then((t) => JSON.parse(t) as Record<string, string[]>)
+        .catch(() => ({})),
+      file,
+    }
+  return digestCache.data
 }
 
 async function knownDigests(digest: string): Promise<string[] | undefined> {
