@@ -72,7 +72,11 @@ const found = (
 export function detectCluster(shape: ClusterShape): DetectedCluster {
   const d = detect(shape)
   const runtime = shape.nodes.find((n) => n.runtime)?.runtime
-  return runtime ? {...d, runtime} : d
+  if (!runtime) return d
+  // Rancher Desktop's containerd engine keeps its own image store: Docker's images are not there
+  if (d.kind === 'rancher-desktop' && runtime.startsWith('containerd'))
+    return {...d, images: 'registry', runtime, why: `${d.why}, containerd engine (not Docker's image store)`}
+  return {...d, runtime}
 }
 
 function detect(shape: ClusterShape): DetectedCluster {

@@ -199,7 +199,9 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       if (detected.images === 'registry')
         throw new FabError(
           'CLUSTER',
-          `context ${detected.context ?? '(current)'} is a remote cluster: its nodes cannot see images built here, and no registry is set`,
+          detected.kind === 'remote'
+            ? `context ${detected.context ?? '(current)'} is a remote cluster: its nodes cannot see images built here, and no registry is set`
+            : `${detected.kind} (${detected.why}) cannot see images built here, and no registry is set`,
           {
             detail: {cluster: detected},
             hint: 'push through a registry: `fabk8s up --registry REGISTRY[/PATH]` or image.registry in fabk8s.yaml (and `docker login REGISTRY`)',

@@ -68,6 +68,17 @@ describe('cluster detection: which cluster, and how images reach it', () => {
     expect(remote.why).to.include('context fake').and.include('node-a')
   })
 
+  it("Rancher Desktop: dockerd (moby) shares Docker's images; its containerd engine does not, so a registry is needed", () => {
+    const node = (runtime: string) => [{name: 'lima-rancher-desktop', providerID: 'k3s://lima-rancher-desktop', runtime}]
+    expect(detectCluster({context: 'rancher-desktop', nodes: node('docker://24.0.7')})).to.include({
+      images: 'shared',
+      kind: 'rancher-desktop',
+    })
+    const ctrd = detectCluster({context: 'rancher-desktop', nodes: node('containerd://1.7.17')})
+    expect(ctrd).to.include({images: 'registry', kind: 'rancher-desktop'})
+    expect(ctrd.why).to.include('containerd engine')
+  })
+
   it('node evidence wins over a misleading context name', () => {
     const d = detectCluster({context: 'kind-old', nodes: [{name: 'k3d-x-server-0', providerID: 'k3s://k3d-x-server-0'}]})
     expect(d).to.include({cluster: 'x', kind: 'k3d'})
