@@ -1,7 +1,7 @@
 /**
  * `fabk8s up` on the other local clusters: the kube context says k3d (the image is loaded into the k3d node
- * containers' containerd) or Docker Desktop (nothing to load). Real Docker engine and build, stand-in k3d node
- * containers, the in-repo kube API server.
+ * containers' containerd) or Docker Desktop while the Docker engine is another one (a registry is needed).
+ * Real Docker engine and build, stand-in k3d node containers, the in-repo kube API server.
  */
 import {expect} from 'chai'
 import path from 'node:path'
@@ -9,13 +9,13 @@ import path from 'node:path'
 import type {UpResult} from '../../src/lib/up/up.js'
 
 import {json, runCli} from '../support/cli.js'
-import {cleanup, kindNodeImage, nodeImages, requireDocker, startNodeContainer, uniq} from '../support/docker.js'
+import {cleanup, dockerCmd, kindNodeImage, nodeImages, requireDocker, startNodeContainer, uniq} from '../support/docker.js'
 import {startUpFixture, type UpFixture} from '../support/up-fixture.js'
 
 const actions = (r: UpResult) => Object.fromEntries(r.steps.map((s) => [s.step, s.action]))
 const K3S_SOCK = '/run/k3s/containerd/containerd.sock'
 
-describe('fabk8s up on k3d and Docker Desktop @integration (real Docker engine, stand-in k3d nodes, kube API server)', function () {
+describe('fabk8s up on k3d and Docker Desktop contexts @integration (real Docker engine, stand-in k3d nodes, kube API server)', function () {
   this.timeout(900_000)
   let fx: UpFixture
   const k3d = `k${uniq()}`
@@ -66,14 +66,16 @@ describe('fabk8s up on k3d and Docker Desktop @integration (real Docker engine, 
     expect(actions(again)).to.include({build: 'unchanged', deploy: 'unchanged', load: 'unchanged'})
   })
 
-  it('context docker-desktop: the cluster runs on Docker’s image store, so load is skipped and saying why', async () => {
-    const r = await up('docker-desktop', '--skip', 'build', '--dry-run').catch(() => {})
-    // --skip build leaves the image unknown for deploy; the plan still says what the cluster is
-    if (r) expect(r.cluster).to.include({images: 'shared', kind: 'docker-desktop'})
-    const run = await up('docker-desktop')
-    expect(run.cluster).to.include({images: 'shared', kind: 'docker-desktop'})
-    const load = run.steps.find((s) => s.step === 'load')!
-    expect(load.action).to.equal('skipped')
-    expect(load.detail).to.match(/^docker-desktop \(context docker-desktop\): .*nothing to load$/)
+  it('context docker-desktop on another Docker engine: its images are not shared, so up stops and asks for a registry (exit 6)', async () => {
+    // this machine's engine is not Docker Desktop's: `docker info` .Name says which one it is
+    const engine = (await dockerCmd(['info', '--format', '{{.Name}}'])).stdout.trim()
+    expect(engine).to.not.equal('docker-desktop')
+    const kubeconfig = fx.fake.kubeconfig(path.join(fx.dir, 'dd.kubeconfig'), {context: 'docker-desktop'})
+    const r = await runCli(['up', '-p', fx.dir, '--kubeconfig', kubeconfig, '--dry-run', '--json'])
+    expect(r.code, r.stderr).to.equal(6)
+    const e = json<{error: {detail: {cluster: {images: string; kind: string}}; hint: string; message: string}}>(r).error
+    expect(e.detail.cluster).to.include({images: 'registry', kind: 'docker-desktop'})
+    expect(e.message).to.include(`the Docker engine here is ${engine}, not docker-desktop's`)
+    expect(e.hint).to.include('--registry')
   })
 })

@@ -29,6 +29,8 @@ export interface ClusterShape {
   context?: string
   /** kind clusters whose node containers the Docker engine runs. */
   engineKindClusters?: string[]
+  /** The Docker engine's name (`docker info` .Name): Docker Desktop's is docker-desktop, Rancher Desktop's lima-rancher-desktop. */
+  engineName?: string
   /** The cluster fabk8s.yaml names (kind.cluster), tried on the Docker engine. */
   kindCluster?: string
   nodes: NodeShape[]
@@ -71,6 +73,14 @@ const found = (
 /** Decide from the shape alone (pure; the tests feed each tool's shapes). */
 export function detectCluster(shape: ClusterShape): DetectedCluster {
   const d = detect(shape)
+  // a Desktop cluster shares images only with its own Docker engine, not with one DOCKER_HOST points elsewhere
+  const own = d.kind === 'docker-desktop' ? 'docker-desktop' : 'lima-rancher-desktop'
+  if ((d.kind === 'docker-desktop' || d.kind === 'rancher-desktop') && shape.engineName && shape.engineName !== own)
+    return {
+      ...d,
+      images: 'registry',
+      why: `${d.why}, but the Docker engine here is ${shape.engineName}, not ${d.kind}'s`,
+    }
   const runtime = shape.nodes.find((n) => n.runtime)?.runtime
   if (!runtime) return d
   // Rancher Desktop's containerd engine keeps its own image store: Docker's images are not there
@@ -166,5 +176,18 @@ export async function readCluster(c: KubeClients, kindCluster?: string): Promise
     }
   }
 
-  return detectCluster({context, engineKindClusters, kindCluster, nodes})
+  let engineName: string | undefined
+  if (quick.kind === 'docker-desktop' || quick.kind === 'rancher-desktop') engineName = await dockerEngineName()
+  return detectCluster({context, engineKindClusters, engineName, kindCluster, nodes})
+}
+
+/** `docker info` .Name, or undefined when the engine does not answer (then the context alone decides). */
+async function dockerEngineName(): Promise<string | undefined> {
+  try {
+    const {docker} = await import('../image/docker.js')
+    const r = await docker(['info', '--format', '{{.Name}}'])
+    return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : undefined
+  } catch {
+    return undefined
+  }
 }

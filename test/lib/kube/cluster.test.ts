@@ -79,6 +79,17 @@ describe('cluster detection: which cluster, and how images reach it', () => {
     expect(ctrd.why).to.include('containerd engine')
   })
 
+  it("Docker/Rancher Desktop share images only with their own Docker engine (docker info .Name)", () => {
+    const dd = {context: 'docker-desktop', nodes: [{name: 'docker-desktop'}]}
+    expect(detectCluster({...dd, engineName: 'docker-desktop'})).to.include({images: 'shared'})
+    const other = detectCluster({...dd, engineName: 'build-box'})
+    expect(other).to.include({images: 'registry', kind: 'docker-desktop'})
+    expect(other.why).to.include("the Docker engine here is build-box, not docker-desktop's")
+    const rd = {context: 'rancher-desktop', nodes: [{name: 'lima-rancher-desktop'}]}
+    expect(detectCluster({...rd, engineName: 'lima-rancher-desktop'})).to.include({images: 'shared'})
+    expect(detectCluster({...rd, engineName: 'docker-desktop'})).to.include({images: 'registry'})
+  })
+
   it('node evidence wins over a misleading context name', () => {
     const d = detectCluster({context: 'kind-old', nodes: [{name: 'k3d-x-server-0', providerID: 'k3s://k3d-x-server-0'}]})
     expect(d).to.include({cluster: 'x', kind: 'k3d'})
