@@ -5,6 +5,7 @@ import type {Manifest} from '../lib/kube/manifests.js'
 
 import {BaseCommand, kubeFlags} from '../base-command.js'
 import {duration} from '../flags/duration.js'
+import {registry} from '../flags/registry.js'
 import {FabError} from '../lib/errors.js'
 
 export interface DryRunResult {
@@ -24,6 +25,7 @@ Server-side apply (field manager "fabk8s") of a Deployment, a Service and, with 
     '<%= config.bin %> deploy --dry-run -o yaml | <%= config.bin %> doctor -f -',
     '<%= config.bin %> deploy --image kv:0.2.0 --timeout 5m',
     '<%= config.bin %> deploy --no-wait --json',
+    '<%= config.bin %> deploy --registry ghcr.io/acme',
   ]
   static override flags = {
     ...kubeFlags,
@@ -36,6 +38,10 @@ Server-side apply (field manager "fabk8s") of a Deployment, a Service and, with 
       char: 'o',
       description: 'format of --dry-run output (default: yaml)',
       options: ['yaml', 'json'],
+    }),
+    registry: registry({
+      description:
+        'run the image by its digest in this registry (pushed by `up --registry` or `build --push`), host[:port][/path] (default: fabk8s.yaml image.registry)',
     }),
     timeout: duration('2m', {description: 'how long to wait for the rollout (90s, 5m, or seconds)'}),
     verbose: Flags.boolean({char: 'v', default: false, description: 'show every progress line'}),
@@ -51,8 +57,15 @@ Server-side apply (field manager "fabk8s") of a Deployment, a Service and, with 
     const {buildPackage} = await import('../lib/fabric/package.js')
     const {packageId} = await buildPackage(project)
     const {deployTasks, planDeploy} = await import('../lib/kube/deploy.js')
+    let {image} = this.flags
+    const reg = this.flags.registry ?? project.imagePull?.registry
+    if (reg) {
+      const {pushedDigest} = await import('../lib/image/registry.js')
+      image = await pushedDigest(image ?? project.image, reg, {signal: this.interruptSignal()})
+    }
+
     if (this.flags['dry-run']) {
-      const plan = await planDeploy(project, {image: this.flags.image, namespace: this.flags.namespace, packageId})
+      const plan = await planDeploy(project, {image, namespace: this.flags.namespace, packageId})
       if (!this.jsonEnabled()) {
         const {formatManifests} = await import('../lib/kube/manifests.js')
         process.stdout.write(await formatManifests(plan.manifests, (this.flags.output ?? 'yaml') as 'json' | 'yaml'))
@@ -63,7 +76,7 @@ Server-side apply (field manager "fabk8s") of a Deployment, a Service and, with 
 
     const list = await deployTasks(project, {
       context: this.flags.context,
-      image: this.flags.image,
+      image,
       kubeconfig: this.flags.kubeconfig,
       namespace: this.flags.namespace,
       packageId,

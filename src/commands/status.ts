@@ -72,6 +72,7 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
           : c.bad('not ready')
       row('deployment', `${state} ${s.available}/${s.replicas} available (${s.summary})`)
       row('image', s.image ?? '?')
+      if (s.image) row('from', (await import('../lib/image/registry.js')).describeImageSource(s.image))
       row('package ID', s.packageId ?? '? (no CHAINCODE_ID in the pod template)')
       row(
         'service',

@@ -5,13 +5,18 @@ import type {UpResult} from '../lib/up/up.js'
 import {BaseCommand, kubeFlags} from '../base-command.js'
 import {buildArg} from '../flags/build-arg.js'
 import {duration} from '../flags/duration.js'
+import {registry} from '../flags/registry.js'
 
-const STEP_NAMES = ['build', 'load', 'package', 'deploy', 'register', 'ready']
+const STEP_NAMES = ['build', 'load', 'push', 'package', 'deploy', 'register', 'ready']
 
 export default class Up extends BaseCommand<typeof Up> {
   static override description = `The whole developer loop in one command: build → load → package → deploy → register → wait until the chaincode answers.
 
 Each step first checks, read-only, whether its inputs changed, and does nothing when they did not: the image is rebuilt only when the build context (minus .dockerignore) or the build settings change; the nodes that already hold the image are left alone; the Deployment is applied only when what fabk8s would render differs from what runs; install/approve/commit run only for what the committed definition and the approvals lack. So a second "fabk8s up" with no change makes no Docker, Kubernetes or Fabric writes. A source change rebuilds, reloads and rolls out under a new immutable tag (<image>-<12 hex of the image ID>) without a new lifecycle round: the package ID does not depend on the image. A definition change (policy, collections, version) bumps the sequence.
+
+The load step first finds out from the kube context and its nodes what the cluster is: kind, k3d or minikube (the image is loaded into the node containers' containerd), Docker Desktop or Rancher Desktop (they run on Docker's image store: nothing to load), or remote (then a registry is required). --dry-run shows it.
+
+Registry mode (--registry or fabk8s.yaml image.registry), for shared and remote clusters: the push step replaces load: the image is pushed with your docker CLI (its \`docker login\` credentials) and the Deployment runs it by digest (repository@sha256:…); the push is skipped when the registry already has that digest.
 
 Interrupt with Ctrl-C at any time; running "fabk8s up" again resumes.`
   static override examples = [
@@ -19,6 +24,7 @@ Interrupt with Ctrl-C at any time; running "fabk8s up" again resumes.`
     '<%= config.bin %> up --dry-run',
     '<%= config.bin %> up --base-image node:20-bookworm-slim --json',
     '<%= config.bin %> up --skip register --skip ready',
+    '<%= config.bin %> up --registry ghcr.io/acme',
   ]
   static override flags = {
     ...kubeFlags,
@@ -30,6 +36,7 @@ Interrupt with Ctrl-C at any time; running "fabk8s up" again resumes.`
       env: 'FABK8S_DOCKER_NETWORK',
     }),
     'dry-run': Flags.boolean({default: false, description: 'print the plan: what would run and why; change nothing'}),
+    registry: registry(),
     skip: Flags.string({description: 'leave out a step (repeatable)', multiple: true, options: STEP_NAMES}),
     timeout: duration('3m', {
       description: 'how long to wait for the rollout and for the chaincode to answer (90s, 5m, or seconds)',
@@ -49,6 +56,7 @@ Interrupt with Ctrl-C at any time; running "fabk8s up" again resumes.`
       dryRun: this.flags['dry-run'],
       kubeconfig: this.flags.kubeconfig,
       namespace: this.flags.namespace,
+      registry: this.flags.registry,
       signal: this.interruptSignal(),
       skip: this.flags.skip as undefined | UpResult['steps'][number]['step'][],
       timeoutMs: this.flags.timeout,
@@ -58,6 +66,8 @@ Interrupt with Ctrl-C at any time; running "fabk8s up" again resumes.`
     const {c} = await import('../lib/ui/colors.js')
     const mark = {changed: c.good('✔'), planned: c.info('→'), skipped: c.dim('-'), unchanged: c.dim('=')}
     if (r.dryRun) this.say('Plan (nothing was changed):')
+    if (r.cluster) this.say(`${c.dim('cluster')}  ${(await import('../lib/kube/cluster.js')).describeCluster(r.cluster)}`)
+    else if (r.registry) this.say(`${c.dim('registry')} ${r.registry}: pushed there, deployed by digest`)
     for (const s of r.steps)
       this.say(`${mark[s.action]} ${s.step.padEnd(8)} ${s.detail}${r.dryRun ? '' : c.dim(` (${s.seconds}s)`)}`)
     const changed = r.steps.filter((s) => s.action === 'changed').length

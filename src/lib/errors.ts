@@ -16,7 +16,7 @@ export const ExitCode = {
   FILESYSTEM: 4,
   /** Docker engine unreachable, Dockerfile missing, image build failed. */
   DOCKER: 5,
-  /** kind cluster or node not found, image load failed. */
+  /** kind cluster or node not found, image load failed, or a remote cluster and no registry set. */
   CLUSTER: 6,
   /** Kubernetes API unreachable, unauthorised/forbidden, or a request failed. */
   KUBERNETES: 7,
@@ -24,6 +24,8 @@ export const ExitCode = {
   ROLLOUT: 8,
   /** Fabric peer/orderer unreachable, TLS failure, access denied, endorsement or policy failure, bad package. */
   FABRIC: 9,
+  /** Image registry unreachable, authentication needed, or push refused (`up`/`deploy --registry`, `build --push`). */
+  REGISTRY: 10,
   /** Interrupted (Ctrl-C) or declined at a confirmation prompt. */
   ABORTED: 130,
 } as const
@@ -33,7 +35,7 @@ export type ExitCodeName = keyof typeof ExitCode
 
 export const EXIT_CODE_DESCRIPTIONS: Record<ExitCodeName, string> = {
   ABORTED: 'interrupted or declined',
-  CLUSTER: 'kind cluster or nodes not found, image load failed',
+  CLUSTER: 'kind cluster or nodes not found, image load failed, remote cluster without a registry',
   DOCKER: 'Docker engine unreachable or image build failed',
   FABRIC: 'Fabric peer/orderer error (unreachable, TLS, access, policy, package)',
   FAILURE: 'unexpected failure; doctor: findings at or above --fail-on',
@@ -41,6 +43,7 @@ export const EXIT_CODE_DESCRIPTIONS: Record<ExitCodeName, string> = {
   KUBERNETES: 'Kubernetes API unreachable, forbidden, or request failed',
   OK: 'success',
   PROJECT: 'fabk8s.yaml missing or invalid',
+  REGISTRY: 'image registry unreachable, login needed, or push refused',
   ROLLOUT: 'chaincode rollout failed or timed out',
   USAGE: 'bad flag, argument or input; doctor: an input could not be read or parsed',
 }

@@ -6,6 +6,7 @@ import path from 'node:path'
 import {loadProject} from '../../src/lib/project/load.js'
 import {json, runCli} from '../support/cli.js'
 import {buildNetwork, cleanup, dockerCmd, nodeBaseImage, requireDocker, uniq} from '../support/docker.js'
+import {freePort} from '../support/net.js'
 
 const FIXTURE = path.resolve(import.meta.dirname, '..', 'fixtures', 'image')
 
@@ -133,5 +134,60 @@ describe('fabk8s init + build + run @integration (real Docker engine, npm regist
     const uid = /^Uid:\s+(\d+)/m.exec(status.stdout)?.[1]
     expect(uid, status.stdout).to.not.equal(undefined)
     expect(Number(uid)).to.not.equal(0)
+  })
+})
+
+describe('fabk8s build --push @integration (real Docker engine; the bed registry for a real push)', function () {
+  this.timeout(600_000)
+  let dir: string
+  let base: string
+  let network: string | undefined
+  const tags: string[] = []
+
+  before(async function () {
+    await requireDocker(this)
+    dir = await mkdtemp(path.join(os.tmpdir(), 'fabk8s-push-'))
+    await cp(FIXTURE, dir, {recursive: true})
+    ;[base, network] = await Promise.all([nodeBaseImage(), buildNetwork()])
+  })
+
+  after(async () => {
+    await cleanup({images: tags})
+    if (dir) await rm(dir, {force: true, recursive: true})
+  })
+
+  const buildPush = (tag: string) => {
+    tags.push(tag)
+    return runCli(['build', '-p', dir, '--base-image', base, ...(network ? ['--network', network] : []), '--tag', tag, '--push', '--json'])
+  }
+
+  it('a registry that does not answer: exit 10, one line naming it, and what to check', async () => {
+    const port = await freePort()
+    const r = await buildPush(`127.0.0.1:${port}/fabk8s-test/push-${uniq()}:0.1.0`)
+    expect(r.code, r.stderr).to.equal(10)
+    const e = json<{error: {code: string; hint: string; message: string}}>(r).error
+    expect(e.code).to.equal('REGISTRY')
+    expect(e.message).to.match(new RegExp(`registry 127\\.0\\.0\\.1:${port} unreachable`))
+    expect(e.message).to.not.include('\n')
+    expect(e.hint).to.include('--registry')
+  })
+
+  it('pushes to a real registry and reports the digest it got', async function () {
+    const reg = process.env.FABK8S_BED_REGISTRY
+    if (!reg) {
+      console.log('      skipped: no registry: FABK8S_BED_REGISTRY is not set (source the bed env file)')
+      this.skip()
+    }
+
+    const repo = `${reg}/fabk8s-test/push-${uniq()}`
+    const r = await buildPush(`${repo}:0.1.0`)
+    expect(r.code, r.stderr).to.equal(0)
+    const out = json<{digest: string}>(r)
+    expect(out.digest).to.match(new RegExp(`^${repo.replaceAll('.', String.raw`\.`)}@sha256:[0-9a-f]{64}$`))
+    const head = await fetch(`http://${reg}/v2/${repo.slice(reg!.length + 1)}/manifests/${out.digest.split('@')[1]}`, {
+      headers: {accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json'},
+      method: 'HEAD',
+    })
+    expect(head.status).to.equal(200)
   })
 })

@@ -97,7 +97,45 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
     expect(plan.dryRun).to.equal(true)
     expect(actions(plan)).to.include({build: 'planned', deploy: 'planned', load: 'planned'})
     expect(plan.steps.find((s) => s.step === 'build')!.detail).to.match(/sources changed/)
+    // the context (fake) names no tool; the Docker engine runs the kind cluster fabk8s.yaml names
+    expect(plan.cluster).to.include({cluster: fx.cluster, images: 'load', kind: 'kind'})
+    expect(plan.cluster!.why).to.equal(`the Docker engine runs kind cluster ${fx.cluster}`)
     expect(fx.writes(before)).to.deep.equal([])
+  })
+
+  it('a remote cluster and no registry: exit 6 naming --registry and image.registry; with --registry the plan pushes instead of loading', async () => {
+    const file = path.join(dir, 'fabk8s.yaml')
+    const orig = readFileSync(file, 'utf8')
+    writeFileSync(file, orig.replace(/kind: \{cluster: .*\}/, 'kind: {cluster: no-such-cluster}'))
+    try {
+      const before = fake.requests.length
+      const r = await runCli(fx.upArgs('--dry-run'))
+      expect(r.code, r.stderr).to.equal(6)
+      expect(r.stderr).to.match(/context fake is a remote cluster: its nodes cannot see images built here/)
+      expect(r.stderr).to.include('--registry').and.include('image.registry')
+      const j = await runCli(fx.upArgs('--dry-run', '--json', '--registry', 'localhost:1'))
+      expect(j.code, j.stderr).to.equal(0)
+      const plan = json<UpResult>(j)
+      expect(actions(plan)).to.deep.equal({
+        build: 'planned',
+        deploy: 'planned',
+        package: 'unchanged',
+        push: 'planned',
+        ready: 'skipped',
+        register: 'skipped',
+      })
+      expect(plan.registry).to.equal('localhost:1')
+      expect(plan.cluster).to.include({images: 'registry', kind: 'remote'})
+      expect(fx.writes(before)).to.deep.equal([])
+    } finally {
+      writeFileSync(file, orig)
+    }
+  })
+
+  it('bad input: a --registry with a scheme is a usage error naming the flag', async () => {
+    const r = await runCli(fx.upArgs('--registry', 'https://ghcr.io/acme'))
+    expect(r.code).to.equal(2)
+    expect(r.stderr).to.match(/--registry "https:\/\/ghcr.io\/acme": expected a registry host\[:port\]\[\/path\]/)
   })
 
   it('a source change rebuilds, reloads and rolls out under a new tag, with the same package ID', async () => {

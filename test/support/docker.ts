@@ -458,7 +458,21 @@ export async function startKindNode(
   name: string,
   role = 'control-plane',
 ): Promise<void> {
+  await startNodeContainer(image, name, {'io.x-k8s.kind.cluster': cluster, 'io.x-k8s.kind.role': role})
+}
+
+/**
+ * Start a stand-in node container of any local-cluster tool: containerd inside (listening on `address`, default
+ * /run/containerd/containerd.sock), the tool's labels; waits until ctr answers.
+ */
+export async function startNodeContainer(
+  image: string,
+  name: string,
+  labels: Record<string, string>,
+  address?: string,
+): Promise<void> {
   await dockerCmd(['rm', '-f', name])
+  const addr = address ? ['--address', address] : []
   await mustDocker([
     'run',
     '-d',
@@ -466,10 +480,7 @@ export async function startKindNode(
     name,
     '--hostname',
     name,
-    '--label',
-    `io.x-k8s.kind.cluster=${cluster}`,
-    '--label',
-    `io.x-k8s.kind.role=${role}`,
+    ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
     '--cap-add',
     'SYS_ADMIN',
     '--network',
@@ -480,20 +491,21 @@ export async function startKindNode(
     '/run',
     image,
     'containerd',
+    ...addr,
   ])
   for (let i = 0; i < 100; i++) {
-    const r = await dockerCmd(['exec', name, 'ctr', 'version'])
+    const r = await dockerCmd(['exec', name, 'ctr', ...addr, 'version'])
     if (r.code === 0) return
     await new Promise((res) => setTimeout(res, 200))
   }
 
   const logs = await dockerCmd(['logs', '--tail', '20', name])
-  throw new Error(`fake kind node ${name} did not start containerd:\n${logs.stdout}${logs.stderr}`)
+  throw new Error(`stand-in node ${name} did not start containerd:\n${logs.stdout}${logs.stderr}`)
 }
 
 /** Image refs the node's containerd holds in k8s.io. */
-export async function nodeImages(node: string): Promise<string[]> {
-  const out = await mustDocker(['exec', node, 'ctr', '-n', 'k8s.io', 'images', 'ls', '-q'])
+export async function nodeImages(node: string, ctr: string[] = ['ctr']): Promise<string[]> {
+  const out = await mustDocker(['exec', node, ...ctr, '-n', 'k8s.io', 'images', 'ls', '-q'])
   return out
     .split('\n')
     .map((s) => s.trim())

@@ -14,8 +14,9 @@ import type {TaskList} from '../tasks.js'
 import {secondsSince} from '../duration.js'
 import {FabError, usageError} from '../errors.js'
 import {stripAnsi} from '../ui/text.js'
-import {docker, dockerError, type EngineInfo, ensureEngine, type ImageInfo, inspectImage} from './docker.js'
+import {docker, type EngineInfo, ensureEngine, type ImageInfo, inspectImage} from './docker.js'
 import {isLatest, parseRef, tagProblem} from './ref.js'
+import {pushTask} from './registry.js'
 
 export type Builder = 'buildkit' | 'classic'
 
@@ -225,27 +226,7 @@ export function buildTasks(
         },
         title: `Building ${tag}`,
       },
-      {
-        enabled: () => Boolean(opts.push),
-        async run(t) {
-          const r = await docker(['push', tag], {
-            onLine(raw) {
-              const line = stripAnsi(raw)
-              if (opts.verbose || /digest: sha256:/.test(line)) t.output(line)
-            },
-            signal: t.signal,
-          })
-          if (r.code !== 0)
-            throw new FabError('DOCKER', `docker push ${tag} failed: ${dockerError(r)}`, {
-              hint: parseRef(tag).domain
-                ? `log in with \`docker login ${parseRef(tag).domain}\` and check that you may push to this repository`
-                : 'the tag names Docker Hub; use --tag REGISTRY/REPO:TAG for your registry (and `docker login`)',
-            })
-          await inspect()
-          t.title = `Pushed ${tag}`
-        },
-        title: `Pushing ${tag}`,
-      },
+      pushTask(tag, {after: inspect, enabled: () => Boolean(opts.push), verbose: opts.verbose}),
     ],
   }
 }

@@ -21,11 +21,13 @@ import type {TaskList} from '../tasks.js'
 import {secondsSince} from '../duration.js'
 import {FabError} from '../errors.js'
 import {docker, dockerError, engineAnswers, inspectImage, spawnDocker} from './docker.js'
-import {clusterNodes, type KindNode} from './kind.js'
+import {clusterNodes, FLAVORS, type KindNode, type NodeFlavor} from './kind.js'
 import {isLatest, normalizeRef} from './ref.js'
 
 export interface LoadOptions {
   cluster: string
+  /** Which tool's node containers (default kind). */
+  flavor?: NodeFlavor
   /** Import even where the node already has the image. */
   force?: boolean
   image: string
@@ -102,8 +104,12 @@ async function nodeExec(node: string, args: string[]): Promise<{code: number; st
   return docker(['exec', node, ...args])
 }
 
-async function ctrContent(node: string, digest: string): Promise<Record<string, unknown> | undefined> {
-  const r = await nodeExec(node, ['ctr', '-n', 'k8s.io', 'content', 'get', digest])
+async function ctrContent(
+  node: string,
+  digest: string,
+  ctr: string[],
+): Promise<Record<string, unknown> | undefined> {
+  const r = await nodeExec(node, [...ctr, '-n', 'k8s.io', 'content', 'get', digest])
   if (r.code !== 0) return undefined
   try {
     return JSON.parse(r.stdout) as Record<string, unknown>
@@ -113,12 +119,17 @@ async function ctrContent(node: string, digest: string): Promise<Record<string, 
 }
 
 /** What the node's containerd holds under the image's name, or undefined. */
-export async function nodeImage(node: string, image: string): Promise<NodeImage | undefined> {
+export async function nodeImage(
+  node: string,
+  image: string,
+  flavor: NodeFlavor = FLAVORS.kind,
+): Promise<NodeImage | undefined> {
   const ref = normalizeRef(image)
-  const r = await nodeExec(node, ['ctr', '-n', 'k8s.io', 'images', 'ls'])
+  const {ctr} = flavor
+  const r = await nodeExec(node, [...ctr, '-n', 'k8s.io', 'images', 'ls'])
   if (r.code !== 0)
     throw new FabError('CLUSTER', `node ${node}: ctr images ls failed: ${dockerError(r)}`, {
-      hint: 'is this a kind node (containerd and ctr inside)? `docker exec NODE ctr version` should answer',
+      hint: `is this a ${flavor.tool} node (containerd and ctr inside)? \`docker exec NODE ${ctr.join(' ')} version\` should answer`,
     })
   const row = parseCtrImages(r.stdout).find((x) => x.ref === ref)
   if (!row) return undefined
@@ -126,13 +137,13 @@ export async function nodeImage(node: string, image: string): Promise<NodeImage 
   const known = await knownDigests(row.digest)
   if (known) return {digests: [row.digest, ...known], ref}
   const digests = new Set([row.digest])
-  const top = await ctrContent(node, row.digest)
+  const top = await ctrContent(node, row.digest, ctr)
   const manifests = Array.isArray(top?.manifests) ? (top.manifests as {digest?: string}[]) : []
   const docs = top ? [top] : []
   for (const m of manifests.slice(0, 16)) {
     if (!m.digest) continue
     digests.add(m.digest)
-    const doc = await ctrContent(node, m.digest)
+    const doc = await ctrContent(node, m.digest, ctr)
     if (doc) docs.push(doc)
   }
 
@@ -155,13 +166,19 @@ function digestCacheFile(): string {
   return path.join(base, 'fabk8s', 'image-digests.json')
 }
 
-let digestCache: Promise<Record<string, string[]>> | undefined
+let digestCache: undefined | {data: Promise<Record<string, string[]>>; file: string}
 
+/** Read once per process and cache file (a changed XDG_CACHE_HOME, as in tests, reads that file). */
 function readDigestCache(): Promise<Record<string, string[]>> {
-  digestCache ??= readFile(digestCacheFile(), 'utf8')
-    .then((t) => JSON.parse(t) as Record<string, string[]>)
-    .catch(() => ({}))
-  return digestCache
+  const file = digestCacheFile()
+  if (digestCache?.file !== file)
+    digestCache = {
+      data: readFile(file, 'utf8')
+        .then((t) => JSON.parse(t) as Record<string, string[]>)
+        .catch(() => ({})),
+      file,
+    }
+  return digestCache.data
 }
 
 async function knownDigests(digest: string): Promise<string[] | undefined> {
@@ -201,8 +218,8 @@ interface ImportOutcome {
   error?: string
 }
 
-function importArgv(node: string, snapshotter: string | undefined, allPlatforms: boolean): string[] {
-  const argv = ['exec', '-i', node, 'ctr', '-n', 'k8s.io', 'images', 'import', '--digests']
+function importArgv(node: string, snapshotter: string | undefined, allPlatforms: boolean, ctr: string[]): string[] {
+  const argv = ['exec', '-i', node, ...ctr, '-n', 'k8s.io', 'images', 'import', '--digests']
   if (allPlatforms) argv.push('--all-platforms')
   if (snapshotter) argv.push(`--snapshotter=${snapshotter}`)
   argv.push('-')
@@ -216,6 +233,7 @@ function importArgv(node: string, snapshotter: string | undefined, allPlatforms:
 export function fanOutImport(
   image: string,
   targets: {allPlatforms: boolean; name: string; snapshotter?: string}[],
+  ctr: string[] = FLAVORS.kind.ctr,
 ): Map<string, Promise<ImportOutcome>> {
   const save = spawnDocker(['save', image])
   let saveErr = ''
@@ -228,7 +246,7 @@ export function fanOutImport(
   })
   const out = new Map<string, Promise<ImportOutcome>>()
   for (const t of targets) {
-    const child = spawnDocker(importArgv(t.name, t.snapshotter, t.allPlatforms))
+    const child = spawnDocker(importArgv(t.name, t.snapshotter, t.allPlatforms, ctr))
     let stderr = ''
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       stderr += d
@@ -276,7 +294,8 @@ export async function loadTasks(opts: LoadOptions, hooks: LoadHooks = {}): Promi
     hooks.warn?.(
       `warning: ${opts.image} is a :latest tag; kubelet pulls it with imagePullPolicy Always, which fails for a loaded-only image. Use an immutable tag (fabk8s build tags name:version).`,
     )
-  const nodes = await clusterNodes(opts.cluster, opts.nodes)
+  const flavor = opts.flavor ?? FLAVORS.kind
+  const nodes = await clusterNodes(opts.cluster, opts.nodes, flavor)
 
   interface NodeState {
     error?: FabError
@@ -316,7 +335,7 @@ export async function loadTasks(opts: LoadOptions, hooks: LoadHooks = {}): Promi
             tasks: nodes.map((n) => ({
               async run(sub) {
                 const s = state.get(n.name)!
-                const [have, snap] = await Promise.all([nodeImage(n.name, opts.image), snapshotterOf(n.name)])
+                const [have, snap] = await Promise.all([nodeImage(n.name, opts.image, flavor), snapshotterOf(n.name)])
                 s.snapshotter = snap
                 s.present = !opts.force && sameImage(info.id, have)
                 sub.title = `${n.name}: ${s.present ? 'has it already, skipping' : have ? 'has an older image under this name' : 'needs the image'}`
@@ -325,7 +344,7 @@ export async function loadTasks(opts: LoadOptions, hooks: LoadHooks = {}): Promi
             })),
           })
         },
-        title: `Checking ${nodes.length} node${nodes.length === 1 ? '' : 's'} of kind cluster "${opts.cluster}"`,
+        title: `Checking ${nodes.length} node${nodes.length === 1 ? '' : 's'} of ${flavor.tool} cluster "${opts.cluster}"`,
       },
       {
         enabled: () => [...state.values()].some((s) => !s.present),
@@ -335,6 +354,7 @@ export async function loadTasks(opts: LoadOptions, hooks: LoadHooks = {}): Promi
           const imports = fanOutImport(
             opts.image,
             targets.map((s) => ({allPlatforms: true, name: s.node.name, snapshotter: s.snapshotter})),
+            flavor.ctr,
           )
           await t.run({
             concurrent: true,
@@ -348,9 +368,9 @@ export async function loadTasks(opts: LoadOptions, hooks: LoadHooks = {}): Promi
                 if (r.error && /content digest \S+ not found/i.test(r.error))
                   r = await fanOutImport(opts.image, [
                     {allPlatforms: false, name: s.node.name, snapshotter: s.snapshotter},
-                  ]).get(s.node.name)!
+                  ], flavor.ctr).get(s.node.name)!
                 if (r.error) throw (s.error = new FabError('CLUSTER', `node ${s.node.name}: ${r.error}`))
-                const after = await nodeImage(s.node.name, opts.image)
+                const after = await nodeImage(s.node.name, opts.image, flavor)
                 if (!sameImage(info.id, after))
                   throw (s.error = new FabError(
                     'CLUSTER',

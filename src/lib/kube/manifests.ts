@@ -7,6 +7,7 @@ import {createHash} from 'node:crypto'
 
 import type {ProjectConfig} from '../project/schema.js'
 
+import {podImage} from '../image/registry.js'
 import {readTlsPem} from '../project/tls.js'
 
 export const FIELD_MANAGER = 'fabk8s'
@@ -178,6 +179,7 @@ export function renderManifests(project: ProjectConfig, opts: RenderOptions): Ma
     },
   })
 
+  const pull = podImage(project, image)
   const volumeMounts: Record<string, unknown>[] = [{mountPath: '/tmp', name: 'tmp'}]
   const volumes: Record<string, unknown>[] = [{emptyDir: {sizeLimit: '64Mi'}, name: 'tmp'}]
   if (tls.enabled) {
@@ -200,8 +202,8 @@ export function renderManifests(project: ProjectConfig, opts: RenderOptions): Ma
           containers: [
             {
               env: chaincodeEnv(project, packageId),
-              image,
-              imagePullPolicy: 'IfNotPresent',
+              image: pull.image,
+              imagePullPolicy: pull.imagePullPolicy,
               livenessProbe: probe(10, 10),
               name: CONTAINER,
               ports: [{containerPort: port, name: 'chaincode', protocol: 'TCP'}],
@@ -223,6 +225,7 @@ export function renderManifests(project: ProjectConfig, opts: RenderOptions): Ma
             },
           ],
           enableServiceLinks: false,
+          ...(pull.imagePullSecrets ? {imagePullSecrets: pull.imagePullSecrets} : {}),
           securityContext: {
             fsGroup: 10_001,
             runAsGroup: 10_001,

@@ -6,6 +6,7 @@
  */
 import type {V1Container, V1Deployment, V1Pod} from '@kubernetes/client-node'
 
+import {imageSource} from '../image/registry.js'
 import {connect, isNotFound, kube, type KubeClients, kubeError, type KubeOptions} from './client.js'
 import {ANNOTATION_PACKAGE, CONTAINER, LABEL_CHAINCODE, LABEL_NAME} from './manifests.js'
 import {deploymentProgress, diagnosePods, type PodProblem} from './rollout.js'
@@ -30,6 +31,8 @@ export interface ChaincodeStatus {
   /** The Deployment exists. */
   found: boolean
   image?: string
+  /** Where the image came from: a registry (the pods run repo@sha256:…) or a tag loaded into the nodes. */
+  imageSource?: 'loaded' | 'registry'
   namespace: string
   /** CHAINCODE_ID of the Deployment's pod template: what the pods run (or roll out to). */
   packageId?: string
@@ -117,6 +120,7 @@ export async function chaincodeStatus(target: KubeClients | KubeOptions, q: Stat
   out.found = true
   const container = containerOf(d.spec?.template?.spec)
   out.image = container?.image
+  out.imageSource = imageSource(out.image)
   out.packageId = runningPackageId(d.spec?.template?.spec)
   out.replicas = d.spec?.replicas ?? 1
   out.available = d.status?.availableReplicas ?? 0

@@ -14,6 +14,8 @@ export const DNS1123_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 /** repository[:tag][@digest], the way docker accepts a reference (lower-case repository). */
 export const IMAGE_RE =
   /^(?:[a-zA-Z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/
+/** A Kubernetes object name (DNS-1123 subdomain): Secret names. */
+export const DNS1123_SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 export const ADDRESS_RE = /^[^\s:]+:\d{1,5}$/
 /** A docker image tag (the default image is <name>:<version>, so the version must be one). */
 export const TAG_RE = /^\w[\w.-]{0,127}$/
@@ -70,6 +72,17 @@ export interface ServiceConfig {
   type: 'ClusterIP' | 'NodePort'
 }
 
+/** fabk8s.yaml image.registry / image.pullSecrets. */
+export interface ImagePullConfig {
+  /** Secret names (kubernetes.io/dockerconfigjson) the pods pull with; created by you, never by fabk8s. */
+  pullSecrets: string[]
+  /** host[:port][/path] to push to (registry mode), e.g. ghcr.io/acme or localhost:5000. */
+  registry?: string
+}
+
+/** A registry to push to: host[:port] with optional /path, no scheme, tag or digest. */
+export const REGISTRY_RE = /^[a-zA-Z0-9.-]+(?::\d{1,5})?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/
+
 export const SERVICE_TYPES = ['ClusterIP', 'NodePort'] as const
 export const NODE_PORT_RANGE = [30_000, 32_767] as const
 
@@ -87,7 +100,10 @@ export interface ProjectConfig {
   dir: string
   /** Absolute path of fabk8s.yaml. */
   file: string
+  /** The local image tag to build (image, or image.name): repository:tag. */
   image: string
+  /** Registry mode (image.registry): push there and deploy by digest; imagePullSecrets for the pods. */
+  imagePull?: ImagePullConfig
   kind: {cluster: string}
   kubernetes: {context?: string; namespace: string}
   label: string
@@ -119,6 +135,7 @@ export const KEYS = {
     'endorsementPlugin',
     'validationPlugin',
   ],
+  image: ['name', 'registry', 'pullSecrets'],
   kind: ['cluster'],
   kubernetes: ['namespace', 'context'],
   network: ['channel', 'orderer', 'orgs'],
@@ -321,11 +338,31 @@ export function validateProject(
   const language = (str(raw, 'language', []) ?? 'typescript') as Language
   if (!LANGUAGES.includes(language)) bad(['language'], `must be one of ${LANGUAGES.join(', ')}, got ${show(language)}`)
 
-  let image = str(raw, 'image', [], {
+  // image: repository:tag, or a mapping {name, registry, pullSecrets}
+  const imageMap = isObj(raw.image) ? section(raw, 'image', [], KEYS.image) : undefined
+  const imageRe = {
     re: IMAGE_RE,
-    reMsg: `must be an image reference like repository:tag, got ${show(raw.image)}`,
-  })
-  if (absent(raw.image) && name && version) {
+    reMsg: `must be an image reference like repository:tag, got ${show(imageMap ? imageMap.name : raw.image)}`,
+  }
+  let image = imageMap ? str(imageMap, 'name', ['image'], imageRe) : str(raw, 'image', [], imageRe)
+  const imagePull: ImagePullConfig = {pullSecrets: []}
+  if (imageMap) {
+    imagePull.registry = str(imageMap, 'registry', ['image'], {
+      re: REGISTRY_RE,
+      reMsg: `must be a registry host[:port][/path] without scheme or tag (e.g. ghcr.io/acme, localhost:5000), got ${show(imageMap.registry)}`,
+    })
+    const ps = imageMap.pullSecrets
+    if (ps !== undefined && ps !== null) {
+      if (Array.isArray(ps))
+        for (const [i, v] of ps.entries()) {
+          if (typeof v === 'string' && DNS1123_SUBDOMAIN_RE.test(v)) imagePull.pullSecrets.push(v)
+          else bad(['image', 'pullSecrets', i], `must be the name of a Secret in the namespace (DNS-1123), got ${show(v)}`)
+        }
+      else bad(['image', 'pullSecrets'], `must be a list of Secret names, got ${kindOf(ps)}`)
+    }
+  }
+
+  if (absent(imageMap ? imageMap.name : raw.image) && name && version) {
     if (TAG_RE.test(version)) image = `${name}:${version}`.toLowerCase()
     else
       bad(
@@ -502,6 +539,7 @@ export function validateProject(
       chaincode: {address, dialTimeout, port, service: {nodePort, type: serviceType}, tls},
       definition,
       image: image!,
+      imagePull,
       kind: {cluster},
       kubernetes: {context, namespace},
       label: label!,

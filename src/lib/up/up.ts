@@ -8,13 +8,15 @@
  */
 import type {PackageRef} from '../fabric/package-file.js'
 import type {KubeOptions} from '../kube/client.js'
+import type {DetectedCluster} from '../kube/cluster.js'
 import type {ProjectConfig} from '../project/schema.js'
 import type {Task, TaskHandle, TaskList} from '../tasks.js'
 
 import {secondsSince} from '../duration.js'
 import {FabError} from '../errors.js'
 
-export const STEPS = ['build', 'load', 'package', 'deploy', 'register', 'ready'] as const
+/** `load` (local clusters) and `push` (registry mode) are alternatives: a run has one of them. */
+export const STEPS = ['build', 'load', 'push', 'package', 'deploy', 'register', 'ready'] as const
 export type StepName = (typeof STEPS)[number]
 
 /** changed: the step did work; unchanged: checked, nothing to do; skipped: --skip or not applicable; planned: --dry-run. */
@@ -36,6 +38,8 @@ export interface UpOptions extends KubeOptions {
   dockerNetwork?: string
   dryRun?: boolean
   namespace?: string
+  /** Registry mode (--registry, default fabk8s.yaml image.registry): push there, deploy by digest. */
+  registry?: string
   skip?: StepName[]
   /** Rollout and readiness timeout. */
   timeoutMs: number
@@ -44,12 +48,16 @@ export interface UpOptions extends KubeOptions {
 }
 
 export interface UpResult {
+  /** What the cluster is and how images reach it (detected in the load step). */
+  cluster?: DetectedCluster
   dryRun: boolean
-  /** The immutable tag deployed: <repository>:<tag>-<12 hex of the image ID>. */
+  /** What the pods run: the immutable tag <repository>:<tag>-<12 hex of the image ID>, or in registry mode the pushed repository@sha256:… */
   image?: string
   namespace: string
   packageId: string
   ready: boolean
+  /** Registry mode: the registry pushed to. */
+  registry?: string
   seconds: number
   sequence?: number
   steps: StepReport[]
@@ -90,8 +98,8 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
     warm.push(import('../fabric/status.js'), import('../fabric/register.js'), import('../fabric/call.js'))
   for (const w of warm) w.catch(() => {})
   const namespace = opts.namespace ?? project.kubernetes.namespace
-  const cluster = opts.cluster ?? project.kind.cluster
   const dry = Boolean(opts.dryRun)
+  const registry = opts.registry ?? project.imagePull?.registry
   const kube = async () => {
     const {requestTimeoutFor} = await import('../kube/client.js')
     return {...opts, namespace, project, requestTimeoutMs: opts.requestTimeoutMs ?? requestTimeoutFor(opts.timeoutMs)}
@@ -99,6 +107,9 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
 
   let image: string | undefined
   let imageId: string | undefined
+  /** What deploy runs: `image`, or in registry mode the pushed digest. */
+  let runs: string | undefined
+  let detected: DetectedCluster | undefined
   let pkg: PackageRef | undefined
   let ready = false
   let sequence: number | undefined
@@ -119,7 +130,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
     name: StepName,
     title: string,
     body: (t: TaskHandle) => Promise<{action: StepAction; detail: string}>,
-  ): Task => ({
+  ): Task & {step: StepName} => ({
     async run(t) {
       const t0 = process.hrtime.bigint()
       if (skip.has(name)) {
@@ -135,10 +146,11 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       t.title = `${title}: ${r.detail}`
       if (r.action === 'skipped') t.skip(t.title)
     },
+    step: name,
     title,
   })
 
-  const tasks: Task[] = [
+  const all = [
     step('build', 'Build', async (t) => {
       const {contextHash} = await import('./context.js')
       const {engineAnswers, inspectImage} = await import('../image/docker.js')
@@ -174,25 +186,95 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       return {action: 'changed', detail: `built ${image} in ${r.seconds}s (${why})`}
     }),
 
-    step('load', `Load into kind cluster ${cluster}`, async (t) => {
+    step('load', opts.cluster ? `Load into kind cluster ${opts.cluster}` : "Load into the cluster's nodes", async (t) => {
+      // which cluster this is decides how the image arrives (read-only: context, node list, Docker's kind clusters)
+      const {describeCluster, readCluster} = await import('../kube/cluster.js')
+      const {connect} = await import('../kube/client.js')
+      detected = opts.cluster
+        ? {cluster: opts.cluster, images: 'load', kind: 'kind', why: '--cluster'}
+        : await readCluster(await connect(await kube()), project.kind.cluster)
+      const what = describeCluster(detected)
+      t.output(what)
+      if (detected.images === 'shared') return {action: 'skipped', detail: what}
+      if (detected.images === 'registry')
+        throw new FabError(
+          'CLUSTER',
+          detected.kind === 'remote'
+            ? `context ${detected.context ?? '(current)'} is a remote cluster: its nodes cannot see images built here, and no registry is set`
+            : `${detected.kind} (${detected.why}) cannot see images built here, and no registry is set`,
+          {
+            detail: {cluster: detected},
+            hint: 'push through a registry: `fabk8s up --registry REGISTRY[/PATH]` or image.registry in fabk8s.yaml (and `docker login REGISTRY`)',
+          },
+        )
+      if (detected.kind === 'minikube' && detected.runtime?.startsWith('docker'))
+        throw new FabError('CLUSTER', `minikube cluster ${detected.cluster} runs the docker runtime: fabk8s loads into containerd`, {
+          detail: {cluster: detected},
+          hint: `run \`minikube image load ${image ?? project.image} -p ${detected.cluster}\` and \`fabk8s up --skip load\`, start minikube with --container-runtime=containerd, or use --registry`,
+        })
+      const cluster = detected.cluster ?? project.kind.cluster
       if (!image || !imageId) {
         if (skip.has('build'))
           throw new FabError('USAGE', '--skip build: the image to load is unknown; build it once first')
-        return {action: 'planned', detail: `would load the new image into the nodes of ${cluster}`}
+        return {action: 'planned', detail: `would load the new image into the nodes of ${detected.kind} cluster ${cluster}`}
       }
 
-      const {clusterNodes} = await import('../image/kind.js')
+      const {clusterNodes, FLAVORS} = await import('../image/kind.js')
       const {loadTasks, nodeImage, sameImage} = await import('../image/load.js')
-      const nodes = await clusterNodes(cluster)
-      const have = await Promise.all(nodes.map(async (n) => sameImage(imageId!, await nodeImage(n.name, image!))))
+      const flavor = FLAVORS[detected.kind as 'k3d' | 'kind' | 'minikube']
+      const nodes = await clusterNodes(cluster, undefined, flavor)
+      const have = await Promise.all(
+        nodes.map(async (n) => sameImage(imageId!, await nodeImage(n.name, image!, flavor))),
+      )
       const missing = nodes.filter((_, i) => !have[i]).map((n) => n.name)
       if (missing.length === 0) return {action: 'unchanged', detail: `all ${nodes.length} node(s) have ${image}`}
       if (dry) return {action: 'planned', detail: `would load ${image} into ${missing.join(', ')}`}
-      const r = await nest(t, await loadTasks({cluster, image, nodes: missing}))
+      const r = await nest(t, await loadTasks({cluster, flavor, image, nodes: missing}))
       return {
         action: 'changed',
         detail: `loaded into ${r.nodes.filter((n) => n.action === 'loaded').length} of ${nodes.length} node(s)`,
       }
+    }),
+
+    step('push', `Push to ${registry}`, async (t) => {
+      // say what the cluster is here too (read-only; any cluster pulls from a registry, so nothing depends on it)
+      const {readCluster} = await import('../kube/cluster.js')
+      const {connect} = await import('../kube/client.js')
+      try {
+        detected = await readCluster(await connect(await kube()), project.kind.cluster)
+      } catch {
+        detected = undefined // a kubeconfig problem shows in the deploy step, where it matters
+      }
+
+      if (!image || !imageId) {
+        if (skip.has('build'))
+          throw new FabError('USAGE', '--skip build: the image to push is unknown; build it once first')
+        return {action: 'planned', detail: `would push the new image to ${registry}`}
+      }
+
+      const {inspectImage} = await import('../image/docker.js')
+      const {knownDigest, manifestExists, pushTasks, remoteRef} = await import('../image/registry.js')
+      const ref = remoteRef(image, registry!)
+      const info = await inspectImage(imageId)
+      const known = info && knownDigest(info, ref)
+      let why = `${registry} does not have this image yet`
+      if (known) {
+        const has = await manifestExists(known, {signal: t.signal})
+        if ('exists' in has && has.exists) {
+          runs = known
+          return {action: 'unchanged', detail: `${registry} has ${known}`}
+        }
+
+        if ('reason' in has) {
+          why = `cannot check ${known}: ${has.reason}`
+          t.output(why)
+        } else why = `${registry} no longer has ${known}`
+      }
+
+      if (dry) return {action: 'planned', detail: `would push ${ref} (${why})`}
+      const r = await nest(t, pushTasks(imageId, ref, {verbose: opts.verbose}))
+      runs = r.digest
+      return {action: 'changed', detail: `pushed ${r.digest} (${why})`}
     }),
 
     step('package', 'Package', async () => {
@@ -202,7 +284,8 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
     }),
 
     step('deploy', `Deploy to namespace ${namespace}`, async (t) => {
-      if (!image) {
+      const target = registry ? runs : image
+      if (!target) {
         if (skip.has('build'))
           throw new FabError('USAGE', '--skip build: the image to deploy is unknown; build it once first')
         return {action: 'planned', detail: 'would deploy the new image'}
@@ -212,20 +295,20 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       const {connect} = await import('../kube/client.js')
       const {deployDrift} = await import('../kube/drift.js')
       const k = await kube()
-      const plan = await planDeploy(project, {image, namespace, packageId: pkg!.packageId})
+      const plan = await planDeploy(project, {image: target, namespace, packageId: pkg!.packageId})
       const c = await connect(k)
       const drift = await deployDrift(c, plan.manifests)
       if (drift.length === 0)
-        return {action: 'unchanged', detail: `deployment/${project.name} runs ${image} with this package ID`}
+        return {action: 'unchanged', detail: `deployment/${project.name} runs ${target} with this package ID`}
       if (dry) return {action: 'planned', detail: `would apply: ${drift.join('; ')}`}
       t.output(drift.join('; '))
       const r = await nest(
         t,
-        await deployTasks(project, {...k, image, packageId: pkg!.packageId, timeoutMs: opts.timeoutMs, wait: true}),
+        await deployTasks(project, {...k, image: target, packageId: pkg!.packageId, timeoutMs: opts.timeoutMs, wait: true}),
       )
       return {
         action: 'changed',
-        detail: `${r.rolledOut ? 'rolled out' : 'applied'} ${image}; ${r.ready ? 'ready' : 'not ready'}`,
+        detail: `${r.rolledOut ? 'rolled out' : 'applied'} ${target}; ${r.ready ? 'ready' : 'not ready'}`,
       }
     }),
 
@@ -296,6 +379,8 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
     }),
   ]
 
+  // the image reaches the cluster one way: loaded into the nodes, or pushed to the registry
+  const tasks: Task[] = all.filter((x) => x.step !== (registry ? 'load' : 'push'))
   return {
     interrupted() {
       const done = steps.filter((s) => s.action !== 'skipped').map((s) => s.step)
@@ -305,8 +390,10 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       return `${done.length > 0 ? `${done.join(', ')} done; ` : ''}${now}`
     },
     result: () => ({
+      ...(detected ? {cluster: detected} : {}),
       dryRun: dry,
-      image,
+      image: registry ? runs : image,
+      ...(registry ? {registry} : {}),
       namespace,
       packageId: pkg?.packageId ?? '',
       ready,

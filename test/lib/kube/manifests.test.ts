@@ -35,6 +35,18 @@ describe('kube manifests', () => {
     return {by, manifests, p, packageId}
   }
 
+  it('registry mode: the image by digest, IfNotPresent, imagePullSecrets from fabk8s.yaml (none without), still PSS restricted', async () => {
+    const {by, p, packageId} = await render('off', {name: 'pull'})
+    expect(by('Deployment').spec.template.spec.imagePullSecrets).to.equal(undefined)
+    const digest = `localhost:5000/kv@sha256:${'ab'.repeat(32)}`
+    const withSecrets = {...p, imagePull: {pullSecrets: ['ghcr-pull', 'other'], registry: 'localhost:5000'}}
+    const ms = renderManifests(withSecrets, {image: digest, namespace: 'ns1', packageId})
+    const d = ms.find((m) => m.kind === 'Deployment') as Any
+    expect(d.spec.template.spec.imagePullSecrets).to.deep.equal([{name: 'ghcr-pull'}, {name: 'other'}])
+    expect(d.spec.template.spec.containers[0]).to.include({image: digest, imagePullPolicy: 'IfNotPresent'})
+    expect(pssRestrictedViolations(d.spec.template.spec)).to.deep.equal([])
+  })
+
   it('renders Namespace, Service and Deployment in apply order, plus a TLS Secret only when TLS is on', async () => {
     const off = await render('off')
     expect(off.manifests.map((m) => m.kind)).to.deep.equal(['Namespace', 'Service', 'Deployment'])
