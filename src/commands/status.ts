@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 
 import type {FabricView} from '../lib/fabric/status.js'
-import type {ChaincodeStatus} from '../lib/kube/status.js'
+import type {ChaincodeSetStatus} from '../lib/kube/status.js'
 
 import {BaseCommand, kubeFlags} from '../base-command.js'
 
-export interface StatusResult extends ChaincodeStatus {
+export interface StatusResult extends ChaincodeSetStatus {
   /** What Fabric's _lifecycle says, when fabk8s.yaml has a network (and --no-fabric is not given). */
   fabric?: FabricView
   /** The package ID fabk8s.yaml builds now (undefined when it cannot be built, e.g. TLS files missing). */
@@ -37,11 +37,17 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
 
   protected async execute(): Promise<StatusResult> {
     const project = await this.project()
-    const {chaincodeStatus} = await import('../lib/kube/status.js')
+    const {chaincodeSetStatus} = await import('../lib/kube/status.js')
+    const {chaincodeTargets} = await import('../lib/kube/targets.js')
     const namespace = this.flags.namespace ?? project.kubernetes.namespace
-    const s: StatusResult = await chaincodeStatus(
+    const s: StatusResult = await chaincodeSetStatus(
       {context: this.flags.context, kubeconfig: this.flags.kubeconfig, project},
-      {expectedPackageId: this.flags['package-id'], name: project.name, namespace},
+      {
+        chaincode: project.name,
+        expectedPackageId: this.flags['package-id'],
+        namespace,
+        targets: chaincodeTargets(project, namespace),
+      },
     )
     try {
       const {buildPackage} = await import('../lib/fabric/package.js')
@@ -57,6 +63,10 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
       if (!s.expectedPackageId && approved.length === 1) {
         s.expectedPackageId = approved[0]
         s.packageIdMatches = s.packageId === approved[0]
+        for (const d of s.deployments) {
+          d.expectedPackageId = approved[0]
+          d.packageIdMatches = d.packageId === approved[0]
+        }
       }
     }
 
@@ -64,6 +74,13 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
     const {c} = await import('../lib/ui/colors.js')
     const row = (k: string, v: string) => this.say(`${c.dim(k.padEnd(11))}${v}`)
     row('chaincode', `${project.name} (namespace ${namespace})`)
+    // one Deployment per peer name: a line for each (the rows below sum them up)
+    if (s.deployments.length > 1)
+      for (const d of s.deployments)
+        row(
+          `  ${d.peername}`,
+          `${d.found ? (d.ready ? c.good('ready') : c.warn('not ready')) : c.bad('missing')} deployment/${d.deployment} ${d.available}/${d.replicas}, ${d.address} (${d.peers.join(', ')})${d.found && d.packageId !== s.packageId ? c.bad(` runs ${d.packageId ?? '(none)'}`) : ''}`,
+        )
     if (s.found) {
       const state = s.ready
         ? c.good('ready')
@@ -71,14 +88,15 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
           ? c.warn('rolling out (the previous revision still serves)')
           : c.bad('not ready')
       row('deployment', `${state} ${s.available}/${s.replicas} available (${s.summary})`)
-      row('image', s.image ?? '?')
-      row('package ID', s.packageId ?? '? (no CHAINCODE_ID in the pod template)')
-      row(
-        'service',
-        s.service
-          ? `${s.service.name}:${s.service.port ?? '?'}${s.service.clusterIP ? ` (${s.service.clusterIP})` : ''}`
-          : c.warn('missing'),
-      )
+      row('image', s.image ?? '? (the Deployments run different images)')
+      row('package ID', s.packageId ?? '? (no CHAINCODE_ID in the pod template, or the Deployments differ)')
+      if (s.deployments.length === 1)
+        row(
+          'service',
+          s.service
+            ? `${s.service.name}:${s.service.port ?? '?'}${s.service.clusterIP ? ` (${s.service.clusterIP})` : ''}`
+            : c.warn('missing'),
+        )
       row('pods', s.pods.length === 0 ? c.warn('none') : '')
       for (const p of s.pods)
         this.say(

@@ -6,21 +6,32 @@
 import type {TaskList} from '../tasks.js'
 import type {Applied} from './apply.js'
 import type {KubeOptions} from './client.js'
+import type {ChaincodeTarget} from './targets.js'
 
 import {FabError} from '../errors.js'
 import {IMAGE_RE, type ProjectConfig} from '../project/schema.js'
 import {type Manifest, readTlsFiles, renderManifests, tlsSecretName} from './manifests.js'
+import {chaincodeTargets} from './targets.js'
 
 export interface DeployPlan {
   image: string
   manifests: Manifest[]
   namespace: string
   packageId: string
+  /** The Deployments (each with its Service): one, or one per peer name. */
+  targets: ChaincodeTarget[]
+}
+
+/** One Deployment of the set, as deployed. */
+export interface DeployedTarget extends ChaincodeTarget {
+  /** Its pods are rolled out and ready (as DeployResult.ready). */
+  ready: boolean
 }
 
 export interface DeployResult {
   /** false when every object was already as rendered (nothing applied changed anything). */
   changed: boolean
+  /** The first Deployment's name (the only one unless chaincode.address uses {{.peername}}); all are in targets. */
   deployment: string
   image: string
   namespace: string
@@ -32,6 +43,8 @@ export interface DeployResult {
   rolledOut: boolean
   secret?: string
   service: string
+  /** Every Deployment (with its Service) of the chaincode: one, or one per peer name. */
+  targets: DeployedTarget[]
 }
 
 export interface DeployOptions extends KubeOptions {
@@ -58,7 +71,8 @@ export async function planDeploy(
   const namespace = opts.namespace ?? project.kubernetes.namespace
   const {packageId} = opts
   const tls = await readTlsFiles(project)
-  return {image, manifests: renderManifests(project, {image, namespace, packageId, tls}), namespace, packageId}
+  const targets = chaincodeTargets(project, namespace)
+  return {image, manifests: renderManifests(project, {image, namespace, packageId, tls}), namespace, packageId, targets}
 }
 
 /**
@@ -71,12 +85,14 @@ export async function deployTasks(project: ProjectConfig, opts: DeployOptions): 
   const {applyManifest, ensureNamespace} = await import('./apply.js')
   const {deploymentProgress, waitForRollout} = await import('./rollout.js')
   const {name} = project
+  const names = plan.targets.map((x) => x.name)
+  const shown = names.length === 1 ? `deployment/${names[0]}` : `deployments ${names.join(', ')}`
   // no request waits longer than the rollout may take
   const requestTimeoutMs = opts.requestTimeoutMs ?? requestTimeoutFor(opts.timeoutMs)
   const c = await connect({...opts, namespace: plan.namespace, project, requestTimeoutMs})
   const result: DeployResult = {
     changed: false,
-    deployment: name,
+    deployment: names[0],
     image: plan.image,
     namespace: plan.namespace,
     packageId: plan.packageId,
@@ -84,8 +100,13 @@ export async function deployTasks(project: ProjectConfig, opts: DeployOptions): 
     resources: [],
     rolledOut: false,
     secret: project.chaincode.tls.enabled ? tlsSecretName(project) : undefined,
-    service: name,
+    service: names[0],
+    targets: plan.targets.map((x) => ({...x, ready: false})),
   }
+  const settle = () => {
+    result.ready = result.targets.every((x) => x.ready)
+  }
+
   const [ns, ...rest] = plan.manifests
   let phase: 'applied' | 'applying' | 'done' | 'waiting' | undefined
 
@@ -97,8 +118,8 @@ export async function deployTasks(project: ProjectConfig, opts: DeployOptions): 
         return applied.length > 0
           ? `applied ${applied.join(', ')}; stopped before the rest was confirmed`
           : 'nothing was applied'
-      if (phase === 'waiting') return 'the Deployment was applied, rollout not finished'
-      return 'the Deployment was applied'
+      if (phase === 'waiting') return `${shown} applied, rollout not finished`
+      return `${shown} applied`
     },
     result: () => result,
     tasks: [
@@ -116,13 +137,17 @@ export async function deployTasks(project: ProjectConfig, opts: DeployOptions): 
             : `No change in ${plan.namespace}: ${summary}`
           if (!opts.wait) {
             // --no-wait: say how it stands right now, without waiting
-            try {
-              const d = await c.apps.readNamespacedDeployment({name, namespace: plan.namespace})
-              result.ready = deploymentProgress(d).done
-            } catch {
-              result.ready = false
-            }
-
+            await Promise.all(
+              result.targets.map(async (x) => {
+                try {
+                  const d = await c.apps.readNamespacedDeployment({name: x.name, namespace: plan.namespace})
+                  x.ready = deploymentProgress(d).done
+                } catch {
+                  x.ready = false
+                }
+              }),
+            )
+            settle()
             phase = 'done'
           }
         },
@@ -132,23 +157,33 @@ export async function deployTasks(project: ProjectConfig, opts: DeployOptions): 
         enabled: () => opts.wait,
         async run(t) {
           phase = 'waiting'
-          const r = await waitForRollout(c, {
-            image: plan.image,
-            name,
-            namespace: plan.namespace,
-            onProgress(m) {
-              t.output(m)
-            },
-            packageId: plan.packageId,
-            pollMs: opts.pollMs,
-            signal: t.signal,
-            timeoutMs: opts.timeoutMs,
-          })
-          result.ready = r.ready
+          // the Deployments roll out side by side; the first failure says which one
+          const rs = await Promise.all(
+            result.targets.map(async (x) => {
+              const r = await waitForRollout(c, {
+                chaincode: name,
+                image: plan.image,
+                name: x.name,
+                namespace: plan.namespace,
+                onProgress(m) {
+                  t.output(names.length === 1 ? m : `${x.name}: ${m}`)
+                },
+                packageId: plan.packageId,
+                pollMs: opts.pollMs,
+                signal: t.signal,
+                timeoutMs: opts.timeoutMs,
+              })
+              x.ready = r.ready
+              return r
+            }),
+          )
+          settle()
           phase = 'done'
-          t.title = `Rolled out deployment/${name}: ${r.available} of ${r.replicas} ready`
+          const available = rs.reduce((n, r) => n + r.available, 0)
+          const replicas = rs.reduce((n, r) => n + r.replicas, 0)
+          t.title = `Rolled out ${shown}: ${available} of ${replicas} ready`
         },
-        title: `Wait for deployment/${name} (timeout ${Math.round(opts.timeoutMs / 1000)}s)`,
+        title: `Wait for ${shown} (timeout ${Math.round(opts.timeoutMs / 1000)}s)`,
       },
     ],
   }

@@ -215,8 +215,9 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       const plan = await planDeploy(project, {image, namespace, packageId: pkg!.packageId})
       const c = await connect(k)
       const drift = await deployDrift(c, plan.manifests)
-      if (drift.length === 0)
-        return {action: 'unchanged', detail: `deployment/${project.name} runs ${image} with this package ID`}
+      const names = plan.targets.map((x) => x.name)
+      const shown = names.length === 1 ? `deployment/${names[0]} runs` : `deployments ${names.join(', ')} run`
+      if (drift.length === 0) return {action: 'unchanged', detail: `${shown} ${image} with this package ID`}
       if (dry) return {action: 'planned', detail: `would apply: ${drift.join('; ')}`}
       t.output(drift.join('; '))
       const r = await nest(
@@ -225,7 +226,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       )
       return {
         action: 'changed',
-        detail: `${r.rolledOut ? 'rolled out' : 'applied'} ${image}; ${r.ready ? 'ready' : 'not ready'}`,
+        detail: `${r.rolledOut ? 'rolled out' : 'applied'} ${image}${names.length === 1 ? '' : ` to ${names.join(', ')}`}; ${r.ready ? 'ready' : 'not ready'}`,
       }
     }),
 
