@@ -54,7 +54,7 @@ export function chaincodeTargets(project: ProjectConfig, namespace: string): Cha
       'PROJECT',
       `${project.file}: chaincode.address uses {{.peername}} but no peer under network.orgs[].peers has a peername`,
     )
-  const labels = hostOf(address).split('.')
+  const labels = hostOf([...byName.values()][0].address).split('.')
   const named = labels.length === 2 || labels[2] === 'svc' ? labels[1] : undefined
   if (named !== undefined && named !== namespace)
     throw new FabError(

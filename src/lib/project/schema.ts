@@ -562,9 +562,10 @@ function perPeerIssues(o: {
 }): void {
   const {address, bad} = o
   const at = ['chaincode', 'address']
-  const host = address.slice(0, address.lastIndexOf(':'))
-  const first = host.split('.')[0]
-  if (!usesPeername(first)) {
+  // the template itself holds a dot: find the first label with a stand-in for it
+  const marker = 'fabk8speername'
+  const first = renderPeerAddress(address.slice(0, address.lastIndexOf(':')), marker).split('.')[0]
+  if (!first.includes(marker)) {
     bad(
       at,
       `{{.peername}} must be in the host's first label, which names each peer's Service (e.g. {{.peername}}-mycc.fabk8s.svc.cluster.local:9999), got ${show(address)}`,
@@ -572,8 +573,11 @@ function perPeerIssues(o: {
     return
   }
 
-  if (/\{\{/.test(renderPeerAddress(address, 'x')))
+  if (/\{\{/.test(renderPeerAddress(address, 'x'))) {
     bad(at, `fabk8s fills in only {{.peername}} of the ccaas builder's template keys, got ${show(address)}`)
+    return
+  }
+
   if (o.serviceType === 'NodePort')
     bad(
       ['chaincode', 'service', 'type'],
@@ -596,7 +600,7 @@ function perPeerIssues(o: {
       continue
     }
 
-    const name = renderPeerAddress(first, p.peername)
+    const name = first.replaceAll(marker, p.peername)
     if (name.length > 63 || !DNS1123_RE.test(name))
       bad(
         [...p.path, 'peername'],
