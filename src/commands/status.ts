@@ -74,13 +74,6 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
     const {c} = await import('../lib/ui/colors.js')
     const row = (k: string, v: string) => this.say(`${c.dim(k.padEnd(11))}${v}`)
     row('chaincode', `${project.name} (namespace ${namespace})`)
-    // one Deployment per peer name: a line for each (the rows below sum them up)
-    if (s.deployments.length > 1)
-      for (const d of s.deployments)
-        row(
-          `  ${d.peername}`,
-          `${d.found ? (d.ready ? c.good('ready') : c.warn('not ready')) : c.bad('missing')} deployment/${d.deployment} ${d.available}/${d.replicas}, ${d.address} (${d.peers.join(', ')})${d.found && d.packageId !== s.packageId ? c.bad(` runs ${d.packageId ?? '(none)'}`) : ''}`,
-        )
     if (s.found) {
       const state = s.ready
         ? c.good('ready')
@@ -88,6 +81,15 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
           ? c.warn('rolling out (the previous revision still serves)')
           : c.bad('not ready')
       row('deployment', `${state} ${s.available}/${s.replicas} available (${s.summary})`)
+      // one Deployment per peer name: a line for each (the rows above sum them up)
+      if (s.deployments.length > 1) {
+        const w = Math.max(...s.deployments.map((d) => (d.peername ?? '').length))
+        for (const d of s.deployments)
+          this.say(
+            `  ${(d.peername ?? '').padEnd(w)}  ${d.found ? (d.ready ? c.good('ready') : c.warn('not ready')) : c.bad('missing')} deployment/${d.deployment} ${d.available}/${d.replicas}, ${d.address} (${d.peers.join(', ')})${d.found && d.packageId !== s.packageId ? c.bad(` runs ${d.packageId ?? '(none)'}`) : ''}`,
+          )
+      }
+
       row('image', s.image ?? '? (the Deployments run different images)')
       row('package ID', s.packageId ?? '? (no CHAINCODE_ID in the pod template, or the Deployments differ)')
       if (s.deployments.length === 1)
@@ -105,6 +107,8 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
         )
       for (const pr of s.problems.slice(0, 3)) this.say(c.warn(`  ${pr.pod}: ${pr.reason}: ${pr.message}`))
     } else {
+      for (const d of s.deployments.length > 1 ? s.deployments.filter((x) => x.found) : [])
+        this.say(`  ${d.peername}: deployment/${d.deployment} ${d.ready ? c.good('ready') : c.warn('not ready')}`)
       this.say(c.warn(s.summary))
       this.say(c.dim('deploy it with: fabk8s deploy'))
     }

@@ -118,8 +118,9 @@ export async function deployTasks(project: ProjectConfig, opts: DeployOptions): 
         return applied.length > 0
           ? `applied ${applied.join(', ')}; stopped before the rest was confirmed`
           : 'nothing was applied'
-      if (phase === 'waiting') return `${shown} applied, rollout not finished`
-      return `${shown} applied`
+      const what = names.length === 1 ? 'the Deployment was' : `the Deployments ${names.join(', ')} were`
+      if (phase === 'waiting') return `${what} applied, rollout not finished`
+      return `${what} applied`
     },
     result: () => result,
     tasks: [
