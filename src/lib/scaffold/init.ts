@@ -107,8 +107,11 @@ export async function planProject(a: InitAnswers): Promise<PlannedFile[]> {
   const node = a.language === 'typescript' || a.language === 'javascript'
   const java = a.language === 'java'
   const svcHost = `${a.name}.${a.namespace}.svc.cluster.local`
+  const address = a.address ?? `${svcHost}:${a.port}`
   const vars: TemplateVars = {
-    address: a.address ?? `${svcHost}:${a.port}`,
+    address,
+    // as a YAML scalar: quoted unless plain host:port (the ccaas builder's {{.peername}} would be a YAML mapping)
+    addressYaml: /^[\w.-]+:\d+$/.test(address) ? address : JSON.stringify(address),
     channel: a.channel,
     cluster: a.cluster,
     ext: {go: 'go', java: 'java', javascript: 'js', typescript: 'ts'}[a.language],
