@@ -550,6 +550,14 @@ describe('fabk8s init', () => {
       expect(text).to.include(`  address: "${address}"`)
       const {parse} = await import('yaml')
       expect(parse(text).chaincode.address).to.equal(address)
+
+      // with --tls, a wildcard for the templated first label covers every peer's host
+      const tlsDir = path.join(await tmp(), 'kv')
+      const t = await runCli(['init', 'kv', '--yes', '--tls', '--address', address, '--dir', tlsDir])
+      expect(t.code, t.stderr).to.equal(0)
+      const crt = path.join(tlsDir, 'tls', 'server.crt')
+      const {stdout} = await exec('openssl', ['x509', '-in', crt, '-noout', '-ext', 'subjectAltName'])
+      expect(stdout).to.include('DNS:*.fabk8s.svc.cluster.local').and.not.include('{{')
     })
 
     it('bad values and --node-port without --address are exit 2 naming the flag', async () => {

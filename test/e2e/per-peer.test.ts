@@ -108,6 +108,7 @@ describe('one chaincode Deployment per peer ({{.peername}}) on the real node @in
     first = await up()
     expect(actions(first)).to.deep.include({deploy: 'changed', ready: 'unchanged', register: 'changed'})
     expect(first.ready).to.equal(true)
+    expect(first.targets?.map((x) => [x.name, x.peername])).to.deep.equal(peernames.map((x) => [deployment(x), x]))
 
     const deps = await apps.listNamespacedDeployment({
       labelSelector: `${LABEL_CHAINCODE}=${p.name}`,

@@ -145,7 +145,14 @@ export async function planProject(a: InitAnswers): Promise<PlannedFile[]> {
   if (a.tls) {
     // the names the peers may dial: the Service, and the --address host (a node, for a NodePort)
     const hosts = [svcHost, `${a.name}.${a.namespace}`, a.name, 'localhost', '127.0.0.1']
-    const dialed = a.address?.slice(0, a.address.lastIndexOf(':'))
+    let dialed = a.address?.slice(0, a.address.lastIndexOf(':'))
+    // {{.peername}} in the first label (one Deployment per peer name): a wildcard for that label covers every peer's
+    // host; with no other label there is nothing to cover
+    if (dialed?.includes('{{')) {
+      const rest = dialed.replace(/^.*?\}\}[^.]*\./, '')
+      dialed = rest === dialed || rest.includes('{{') ? undefined : `*.${rest}`
+    }
+
     if (dialed && !hosts.includes(dialed)) hosts.push(dialed)
     const tls = await generateChaincodeTls(hosts, {cn: a.name})
     for (const [f, pem] of Object.entries(tls))

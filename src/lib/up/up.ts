@@ -8,6 +8,7 @@
  */
 import type {PackageRef} from '../fabric/package-file.js'
 import type {KubeOptions} from '../kube/client.js'
+import type {ChaincodeTarget} from '../kube/targets.js'
 import type {ProjectConfig} from '../project/schema.js'
 import type {Task, TaskHandle, TaskList} from '../tasks.js'
 
@@ -53,6 +54,8 @@ export interface UpResult {
   seconds: number
   sequence?: number
   steps: StepReport[]
+  /** The chaincode's Deployments (each with its Service): one, or one per peer name; set once deploy planned them. */
+  targets?: ChaincodeTarget[]
 }
 
 export const BUILD_HASH_LABEL = 'fabk8s.io/build-hash'
@@ -102,6 +105,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
   let pkg: PackageRef | undefined
   let ready = false
   let sequence: number | undefined
+  let targets: ChaincodeTarget[] | undefined
   const steps: StepReport[] = []
   let current: StepName | undefined
   let nested: TaskList<unknown> | undefined
@@ -215,6 +219,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       const plan = await planDeploy(project, {image, namespace, packageId: pkg!.packageId})
       const c = await connect(k)
       const drift = await deployDrift(c, plan.manifests)
+      targets = plan.targets
       const names = plan.targets.map((x) => x.name)
       const shown = names.length === 1 ? `deployment/${names[0]} runs` : `deployments ${names.join(', ')} run`
       if (drift.length === 0) return {action: 'unchanged', detail: `${shown} ${image} with this package ID`}
@@ -314,6 +319,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       seconds: secondsSince(started),
       sequence,
       steps,
+      ...(targets ? {targets} : {}),
     }),
     tasks,
   }
