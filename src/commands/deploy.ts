@@ -90,6 +90,10 @@ Server-side apply (field manager "fabk8s") of a Deployment, a Service and, with 
           .map((x) => `${x.kind.toLowerCase()}/${x.name}`)
           .join(', ')}); pods unchanged, package ID ${r.packageId}`,
       )
+    if (r.removed.length > 0)
+      this.say(
+        `${c.good('removed:')} ${r.removed.map((x) => `${x.kind.toLowerCase()}/${x.name}`).join(', ')} (no longer in fabk8s.yaml)`,
+      )
     // one Deployment per peer name: which peer dials which
     if (r.targets.length > 1)
       for (const x of r.targets)

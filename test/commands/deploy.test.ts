@@ -371,5 +371,36 @@ for (const kind of ['fake', 'real'] as const) {
       expect(gone.found).to.equal(false)
       expect(gone.deployments.map((d: Any) => d.found)).to.deep.equal([false, false])
     })
+
+    it('what fabk8s.yaml no longer asks for goes: a peer name dropped, then back to one Deployment for every peer', async () => {
+      const timeout = kind === 'real' ? '3m' : '30s'
+      let r = await cli('deploy', '--json', '--timeout', timeout)
+      expect(r.code, r.stderr).to.equal(0)
+      expect(json<Any>(r).removed).to.deep.equal([])
+
+      makeProject(proj, {
+        address: `"{{.peername}}-kv.${t.namespace}.svc.cluster.local:9999"`,
+        namespace: t.namespace,
+        peernames: ['org1peer1'],
+      })
+      r = await cli('deploy', '--json', '--timeout', timeout)
+      expect(r.code, r.stderr).to.equal(0)
+      let j = json<Any>(r)
+      expect(j.targets.map((x: Any) => x.name)).to.deep.equal([names[0]])
+      expect(j.removed.map((x: Any) => `${x.kind}/${x.name}`)).to.have.members([
+        `Deployment/${names[1]}`,
+        `Service/${names[1]}`,
+      ])
+      expect(j.changed).to.equal(true)
+
+      makeProject(proj, {namespace: t.namespace})
+      r = await cli('deploy', '--timeout', timeout)
+      expect(r.code, r.stderr).to.equal(0)
+      expect(r.stdout).to.contain(`removed: deployment/${names[0]}, service/${names[0]} (no longer in fabk8s.yaml)`)
+      j = json<Any>(await cli('status', '--json', '--no-fabric'))
+      expect(j).to.include({deployment: 'kv', found: true, ready: true})
+      const down = json<Any>(await cli('down', '--yes', '--json'))
+      expect(down.deleted.map((x: Any) => `${x.kind}/${x.name}`)).to.have.members(['Deployment/kv', 'Service/kv'])
+    })
   })
 }

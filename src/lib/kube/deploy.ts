@@ -5,7 +5,8 @@
 
 import type {TaskList} from '../tasks.js'
 import type {Applied} from './apply.js'
-import type {KubeOptions} from './client.js'
+import type {KubeClients, KubeOptions} from './client.js'
+import type {ManagedResource} from './down.js'
 import type {ChaincodeTarget} from './targets.js'
 
 import {FabError} from '../errors.js'
@@ -38,6 +39,8 @@ export interface DeployResult {
   packageId: string
   /** All pods of this package ID ready (false with --no-wait unless they already were). */
   ready: boolean
+  /** Deployments and Services of this chaincode that fabk8s.yaml no longer asks for, deleted (targets.ts). */
+  removed: ManagedResource[]
   resources: Applied[]
   /** A new ReplicaSet was rolled out (package ID or image or pod spec changed). */
   rolledOut: boolean
@@ -97,6 +100,7 @@ export async function deployTasks(project: ProjectConfig, opts: DeployOptions): 
     namespace: plan.namespace,
     packageId: plan.packageId,
     ready: false,
+    removed: [],
     resources: [],
     rolledOut: false,
     secret: project.chaincode.tls.enabled ? tlsSecretName(project) : undefined,
@@ -129,10 +133,16 @@ export async function deployTasks(project: ProjectConfig, opts: DeployOptions): 
           phase = 'applying'
           result.resources.push(await ensureNamespace(c, ns))
           for (const m of rest) result.resources.push(await applyManifest(c, m))
+          result.removed = await removeStale(c, plan.namespace, name, names)
           phase = 'applied'
-          result.changed = result.resources.some((r) => r.action === 'created' || r.action === 'configured')
+          result.changed =
+            result.removed.length > 0 ||
+            result.resources.some((r) => r.action === 'created' || r.action === 'configured')
           result.rolledOut = result.resources.some((r) => r.rollout)
-          const summary = result.resources.map((r) => `${r.kind.toLowerCase()}/${r.name} ${r.action}`).join(', ')
+          const summary = [
+            ...result.resources.map((r) => `${r.kind.toLowerCase()}/${r.name} ${r.action}`),
+            ...result.removed.map((r) => `${r.kind.toLowerCase()}/${r.name} deleted`),
+          ].join(', ')
           t.title = result.changed
             ? `Applied to ${plan.namespace} on ${c.target.server}: ${summary}`
             : `No change in ${plan.namespace}: ${summary}`
@@ -188,4 +198,22 @@ export async function deployTasks(project: ProjectConfig, opts: DeployOptions): 
       },
     ],
   }
+}
+
+/**
+ * Delete the Deployments and Services of this chaincode (by its labels) that are not in `keep`: what an earlier
+ * fabk8s.yaml asked for and this one does not (a peer name gone, or the switch between one Deployment for every
+ * peer and one per peer name). The TLS Secret stays, as it always has.
+ */
+export async function removeStale(
+  c: KubeClients,
+  namespace: string,
+  chaincode: string,
+  keep: string[],
+): Promise<ManagedResource[]> {
+  const {deleteManaged, listManaged} = await import('./down.js')
+  const stale = (await listManaged(c, namespace, chaincode)).filter(
+    (r) => r.kind !== 'Secret' && !keep.includes(r.name),
+  )
+  return stale.length > 0 ? deleteManaged(c, stale) : []
 }

@@ -214,13 +214,16 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
 
       const {deployTasks, planDeploy} = await import('../kube/deploy.js')
       const {connect} = await import('../kube/client.js')
-      const {deployDrift} = await import('../kube/drift.js')
+      const {deployDrift, staleDrift} = await import('../kube/drift.js')
       const k = await kube()
       const plan = await planDeploy(project, {image, namespace, packageId: pkg!.packageId})
       const c = await connect(k)
-      const drift = await deployDrift(c, plan.manifests)
       targets = plan.targets
       const names = plan.targets.map((x) => x.name)
+      const drift = [
+        ...(await deployDrift(c, plan.manifests)),
+        ...(await staleDrift(c, namespace, project.name, names)),
+      ]
       const shown = names.length === 1 ? `deployment/${names[0]} runs` : `deployments ${names.join(', ')} run`
       if (drift.length === 0) return {action: 'unchanged', detail: `${shown} ${image} with this package ID`}
       if (dry) return {action: 'planned', detail: `would apply: ${drift.join('; ')}`}
