@@ -19,7 +19,7 @@ export interface DryRunResult {
 export default class Deploy extends BaseCommand<typeof Deploy> {
   static override description = `Deploy the chaincode to Kubernetes as an ordinary Deployment and Service.
 
-Server-side apply (field manager "fabk8s") of a Deployment, a Service and, with chaincode TLS on, a Secret holding the server's key and certificate, into the namespace (created when missing). The pod gets every CCaaS environment variable (CHAINCODE_SERVER_ADDRESS, CORE_CHAINCODE_ADDRESS, CHAINCODE_ID, CORE_CHAINCODE_ID, CORE_CHAINCODE_ID_NAME, and the TLS files for Node, Go and Java) with the package ID of the deterministic CCaaS package, meets Pod Security "restricted", and rolls out again whenever the package ID or the image changes. Then waits for the rollout and, when it fails, says why (image not loaded, crash loop with the last log lines, unschedulable).`
+Server-side apply (field manager "fabk8s") of a Deployment, a Service and, with chaincode TLS on, a Secret holding the server's key and certificate, into the namespace (created when missing). When chaincode.address uses the ccaas builder's {{.peername}}, one Deployment and Service per peer name (network peers' peername), each named after the first label of the address that peer dials. The pod gets every CCaaS environment variable (CHAINCODE_SERVER_ADDRESS, CORE_CHAINCODE_ADDRESS, CHAINCODE_ID, CORE_CHAINCODE_ID, CORE_CHAINCODE_ID_NAME, and the TLS files for Node, Go and Java) with the package ID of the deterministic CCaaS package, meets Pod Security "restricted", and rolls out again whenever the package ID or the image changes. Then waits for the rollout and, when it fails, says why (image not loaded, crash loop with the last log lines, unschedulable).`
   static override examples = [
     '<%= config.bin %> deploy',
     '<%= config.bin %> deploy --dry-run -o yaml | <%= config.bin %> doctor -f -',
@@ -86,7 +86,8 @@ Server-side apply (field manager "fabk8s") of a Deployment, a Service and, with 
     })
     const r = await this.runTasks(list, {verbose: this.flags.verbose})
     const {c} = await import('../lib/ui/colors.js')
-    const where = `deployment/${r.deployment} in namespace ${r.namespace}`
+    const names = r.targets.map((x) => x.name)
+    const where = `${names.length === 1 ? `deployment/${names[0]}` : `deployments ${names.join(', ')}`} in namespace ${r.namespace}`
     if (!r.changed)
       this.say(
         `${c.good('no change:')} ${where} already runs ${r.image} with package ID ${r.packageId}${r.ready ? ' (ready)' : ''}`,
@@ -102,6 +103,14 @@ Server-side apply (field manager "fabk8s") of a Deployment, a Service and, with 
           .map((x) => `${x.kind.toLowerCase()}/${x.name}`)
           .join(', ')}); pods unchanged, package ID ${r.packageId}`,
       )
+    if (r.removed.length > 0)
+      this.say(
+        `${c.good('removed:')} ${r.removed.map((x) => `${x.kind.toLowerCase()}/${x.name}`).join(', ')} (no longer in fabk8s.yaml)`,
+      )
+    // one Deployment per peer name: which peer dials which
+    if (r.targets.length > 1)
+      for (const x of r.targets)
+        this.say(`  ${x.name}: ${x.address} for peername ${x.peername} (${x.peers.join(', ')})`)
     return r
   }
 }

@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 
 import type {FabricView} from '../lib/fabric/status.js'
-import type {ChaincodeStatus} from '../lib/kube/status.js'
+import type {ChaincodeSetStatus} from '../lib/kube/status.js'
 
 import {BaseCommand, kubeFlags} from '../base-command.js'
 
-export interface StatusResult extends ChaincodeStatus {
+export interface StatusResult extends ChaincodeSetStatus {
   /** What Fabric's _lifecycle says, when fabk8s.yaml has a network (and --no-fabric is not given). */
   fabric?: FabricView
   /** The package ID fabk8s.yaml builds now (undefined when it cannot be built, e.g. TLS files missing). */
@@ -37,11 +37,17 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
 
   protected async execute(): Promise<StatusResult> {
     const project = await this.project()
-    const {chaincodeStatus} = await import('../lib/kube/status.js')
+    const {chaincodeSetStatus} = await import('../lib/kube/status.js')
+    const {chaincodeTargets} = await import('../lib/kube/targets.js')
     const namespace = this.flags.namespace ?? project.kubernetes.namespace
-    const s: StatusResult = await chaincodeStatus(
+    const s: StatusResult = await chaincodeSetStatus(
       {context: this.flags.context, kubeconfig: this.flags.kubeconfig, project},
-      {expectedPackageId: this.flags['package-id'], name: project.name, namespace},
+      {
+        chaincode: project.name,
+        expectedPackageId: this.flags['package-id'],
+        namespace,
+        targets: chaincodeTargets(project, namespace),
+      },
     )
     try {
       const {buildPackage} = await import('../lib/fabric/package.js')
@@ -57,6 +63,10 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
       if (!s.expectedPackageId && approved.length === 1) {
         s.expectedPackageId = approved[0]
         s.packageIdMatches = s.packageId === approved[0]
+        for (const d of s.deployments) {
+          d.expectedPackageId = approved[0]
+          d.packageIdMatches = d.packageId === approved[0]
+        }
       }
     }
 
@@ -71,15 +81,25 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
           ? c.warn('rolling out (the previous revision still serves)')
           : c.bad('not ready')
       row('deployment', `${state} ${s.available}/${s.replicas} available (${s.summary})`)
-      row('image', s.image ?? '?')
+      // one Deployment per peer name: a line for each (the rows above sum them up)
+      if (s.deployments.length > 1) {
+        const w = Math.max(...s.deployments.map((d) => (d.peername ?? '').length))
+        for (const d of s.deployments)
+          this.say(
+            `  ${(d.peername ?? '').padEnd(w)}  ${d.found ? (d.ready ? c.good('ready') : c.warn('not ready')) : c.bad('missing')} deployment/${d.deployment} ${d.available}/${d.replicas}, ${d.address} (${d.peers.join(', ')})${d.found && d.packageId !== s.packageId ? c.bad(` runs ${d.packageId ?? '(none)'}`) : ''}`,
+          )
+      }
+
+      row('image', s.image ?? '? (the Deployments run different images)')
       if (s.image) row('from', (await import('../lib/image/registry.js')).describeImageSource(s.image))
-      row('package ID', s.packageId ?? '? (no CHAINCODE_ID in the pod template)')
-      row(
-        'service',
-        s.service
-          ? `${s.service.name}:${s.service.port ?? '?'}${s.service.clusterIP ? ` (${s.service.clusterIP})` : ''}`
-          : c.warn('missing'),
-      )
+      row('package ID', s.packageId ?? '? (no CHAINCODE_ID in the pod template, or the Deployments differ)')
+      if (s.deployments.length === 1)
+        row(
+          'service',
+          s.service
+            ? `${s.service.name}:${s.service.port ?? '?'}${s.service.clusterIP ? ` (${s.service.clusterIP})` : ''}`
+            : c.warn('missing'),
+        )
       row('pods', s.pods.length === 0 ? c.warn('none') : '')
       for (const p of s.pods)
         this.say(
@@ -88,6 +108,8 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
         )
       for (const pr of s.problems.slice(0, 3)) this.say(c.warn(`  ${pr.pod}: ${pr.reason}: ${pr.message}`))
     } else {
+      for (const d of s.deployments.length > 1 ? s.deployments.filter((x) => x.found) : [])
+        this.say(`  ${d.peername}: deployment/${d.deployment} ${d.ready ? c.good('ready') : c.warn('not ready')}`)
       this.say(c.warn(s.summary))
       this.say(c.dim('deploy it with: fabk8s deploy'))
     }

@@ -292,3 +292,115 @@ describe('fabk8s deploy: Ctrl-C while the API server hangs (fake API server)', f
     }
   })
 })
+
+for (const kind of ['fake', 'real'] as const) {
+  describe(`one Deployment per peer name: deploy, status, down against the ${kind === 'fake' ? 'fake API server' : 'test-bed kube-apiserver @integration'}`, function () {
+    this.timeout(kind === 'real' ? 300_000 : 90_000)
+    let dir: string
+    let t: Target
+    let proj: string
+    const names = ['org1peer1-kv', 'org2peer1-kv']
+
+    before(async function () {
+      dir = tmp('fabk8s-perpeer-')
+      const target = kind === 'fake' ? await fakeTarget(dir) : await realTarget(dir)
+      if (typeof target === 'string') {
+        console.log(`      skipped: ${target}`)
+        this.skip()
+      }
+
+      t = target as Target
+      proj = makeProject(path.join(dir, 'proj'), {
+        address: `"{{.peername}}-kv.${t.namespace}.svc.cluster.local:9999"`,
+        namespace: t.namespace,
+        peernames: ['org1peer1', 'org2peer1'],
+      })
+    })
+
+    after(async () => {
+      await t?.stop()
+      cleanup(dir)
+    })
+
+    const cli = (...args: string[]) => runCli([...args, '-p', proj, '--kubeconfig', t.kubeconfig])
+
+    it('deploy --json lists each Deployment with the address its peer dials; a second deploy changes nothing', async () => {
+      const r = await cli('deploy', '--json', '--timeout', kind === 'real' ? '3m' : '30s')
+      expect(r.code, r.stderr).to.equal(0)
+      const j = json<Any>(r)
+      expect(j.ready).to.equal(true)
+      expect(j.targets.map((x: Any) => [x.name, x.peername, x.address, x.peers, x.ready])).to.deep.equal([
+        [names[0], 'org1peer1', `${names[0]}.${t.namespace}.svc.cluster.local:9999`, ['localhost:7051'], true],
+        [names[1], 'org2peer1', `${names[1]}.${t.namespace}.svc.cluster.local:9999`, ['localhost:9051'], true],
+      ])
+      expect(j.resources.slice(1).map((x: Any) => `${x.kind}/${x.name} ${x.action}`)).to.deep.equal([
+        `Service/${names[0]} created`,
+        `Deployment/${names[0]} created`,
+        `Service/${names[1]} created`,
+        `Deployment/${names[1]} created`,
+      ])
+      const again = await cli('deploy')
+      expect(again.code, again.stderr).to.equal(0)
+      expect(again.stdout).to.match(new RegExp(`^no change: deployments ${names.join(', ')} in namespace`))
+      expect(again.stdout).to.contain(
+        `${names[1]}: ${names[1]}.${t.namespace}.svc.cluster.local:9999 for peername org2peer1`,
+      )
+    })
+
+    it('status shows each Deployment (json and text); down deletes each', async () => {
+      const st = await cli('status', '--json', '--no-fabric')
+      expect(st.code, st.stderr).to.equal(0)
+      const s = json<Any>(st)
+      expect(s).to.include({deployment: names.join(', '), found: true, ready: true})
+      expect(s.deployments.map((d: Any) => [d.deployment, d.peername, d.found, d.ready])).to.deep.equal([
+        [names[0], 'org1peer1', true, true],
+        [names[1], 'org2peer1', true, true],
+      ])
+      expect(s.pods).to.have.length(2)
+      const text = await cli('status', '--no-fabric')
+      expect(text.stdout).to.match(new RegExp(`org1peer1\\s+ready deployment/${names[0]} 1/1`))
+      expect(text.stdout).to.match(new RegExp(`org2peer1\\s+ready deployment/${names[1]} 1/1`))
+
+      const down = await cli('down', '--yes', '--json')
+      expect(down.code, down.stderr).to.equal(0)
+      expect(json<Any>(down).deleted.map((x: Any) => `${x.kind}/${x.name}`)).to.have.members([
+        ...names.map((n) => `Deployment/${n}`),
+        ...names.map((n) => `Service/${n}`),
+      ])
+      const gone = json<Any>(await cli('status', '--json', '--no-fabric'))
+      expect(gone.found).to.equal(false)
+      expect(gone.deployments.map((d: Any) => d.found)).to.deep.equal([false, false])
+    })
+
+    it('what fabk8s.yaml no longer asks for goes: a peer name dropped, then back to one Deployment for every peer', async () => {
+      const timeout = kind === 'real' ? '3m' : '30s'
+      let r = await cli('deploy', '--json', '--timeout', timeout)
+      expect(r.code, r.stderr).to.equal(0)
+      expect(json<Any>(r).removed).to.deep.equal([])
+
+      makeProject(proj, {
+        address: `"{{.peername}}-kv.${t.namespace}.svc.cluster.local:9999"`,
+        namespace: t.namespace,
+        peernames: ['org1peer1'],
+      })
+      r = await cli('deploy', '--json', '--timeout', timeout)
+      expect(r.code, r.stderr).to.equal(0)
+      let j = json<Any>(r)
+      expect(j.targets.map((x: Any) => x.name)).to.deep.equal([names[0]])
+      expect(j.removed.map((x: Any) => `${x.kind}/${x.name}`)).to.have.members([
+        `Deployment/${names[1]}`,
+        `Service/${names[1]}`,
+      ])
+      expect(j.changed).to.equal(true)
+
+      makeProject(proj, {namespace: t.namespace})
+      r = await cli('deploy', '--timeout', timeout)
+      expect(r.code, r.stderr).to.equal(0)
+      expect(r.stdout).to.contain(`removed: deployment/${names[0]}, service/${names[0]} (no longer in fabk8s.yaml)`)
+      j = json<Any>(await cli('status', '--json', '--no-fabric'))
+      expect(j).to.include({deployment: 'kv', found: true, ready: true})
+      const down = json<Any>(await cli('down', '--yes', '--json'))
+      expect(down.deleted.map((x: Any) => `${x.kind}/${x.name}`)).to.have.members(['Deployment/kv', 'Service/kv'])
+    })
+  })
+}

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {type ChildProcess, execFile, spawn} from 'node:child_process'
-import {existsSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {chmod, mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile} from 'node:fs/promises'
 import net from 'node:net'
 import {tmpdir} from 'node:os'
@@ -539,6 +539,25 @@ describe('fabk8s init', () => {
         path.join(await tmp(), 'kv'),
       ])
       expect(host.code, host.stderr).to.equal(0)
+    })
+
+    it("an --address with the ccaas builder's {{.peername}} is written quoted, so fabk8s.yaml stays valid YAML", async () => {
+      const dir = path.join(await tmp(), 'kv')
+      const address = '{{.peername}}-kv.fabk8s.svc.cluster.local:9999'
+      const r = await runCli(['init', 'kv', '--yes', '--address', address, '--dir', dir])
+      expect(r.code, r.stderr).to.equal(0)
+      const text = readFileSync(path.join(dir, 'fabk8s.yaml'), 'utf8')
+      expect(text).to.include(`  address: "${address}"`)
+      const {parse} = await import('yaml')
+      expect(parse(text).chaincode.address).to.equal(address)
+
+      // with --tls, a wildcard for the templated first label covers every peer's host
+      const tlsDir = path.join(await tmp(), 'kv')
+      const t = await runCli(['init', 'kv', '--yes', '--tls', '--address', address, '--dir', tlsDir])
+      expect(t.code, t.stderr).to.equal(0)
+      const crt = path.join(tlsDir, 'tls', 'server.crt')
+      const {stdout} = await exec('openssl', ['x509', '-in', crt, '-noout', '-ext', 'subjectAltName'])
+      expect(stdout).to.include('DNS:*.fabk8s.svc.cluster.local').and.not.include('{{')
     })
 
     it('bad values and --node-port without --address are exit 2 naming the flag', async () => {

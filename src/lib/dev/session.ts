@@ -103,6 +103,14 @@ export async function runLocalDev(
   emit: DevListener,
 ): Promise<LocalDevResult> {
   const started = process.hrtime.bigint()
+  const {usesPeername} = await import('../project/schema.js')
+  // the relay takes the place of one Deployment; with {{.peername}} there is one per peer name
+  if (usesPeername(project.chaincode.address))
+    throw new FabError(
+      'USAGE',
+      `fabk8s dev runs the chaincode for one Deployment; chaincode.address ${project.chaincode.address} asks for one per peer name`,
+      {hint: 'for fabk8s dev, use an address without {{.peername}} (e.g. in a copy of fabk8s.yaml)'},
+    )
   const namespace = opts.namespace ?? project.kubernetes.namespace
   const cluster = opts.cluster ?? project.kind.cluster
   const session = sessionId()

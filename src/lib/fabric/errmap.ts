@@ -264,6 +264,14 @@ export function chaincodeProblem(text: string): ChaincodeProblem | undefined {
         kind: 'refused',
         message: `the peers cannot reach ${where} (connection refused): ${status}`,
       }
+    // a Service or pod IP whose endpoints are gone answers with an ICMP error instead of a refusal
+    if (/connect: (no route to host|network is unreachable)/.exec(text))
+      return {
+        address: at,
+        hint: hint.address,
+        kind: 'refused',
+        message: `the peers cannot reach ${where} (${/connect: (no route to host|network is unreachable)/.exec(text)![1]}): ${status}`,
+      }
     const dns =
       /lookup (\S+?)(?: on \S+)?: (no such host|server misbehaving|Temporary failure in name resolution|i\/o timeout)/.exec(
         text,

@@ -5,33 +5,49 @@
 
 import type {TaskList} from '../tasks.js'
 import type {Applied} from './apply.js'
-import type {KubeOptions} from './client.js'
+import type {KubeClients, KubeOptions} from './client.js'
+import type {ManagedResource} from './down.js'
+import type {ChaincodeTarget} from './targets.js'
 
 import {FabError} from '../errors.js'
 import {IMAGE_RE, type ProjectConfig} from '../project/schema.js'
 import {type Manifest, readTlsFiles, renderManifests, tlsSecretName} from './manifests.js'
+import {chaincodeTargets} from './targets.js'
 
 export interface DeployPlan {
   image: string
   manifests: Manifest[]
   namespace: string
   packageId: string
+  /** The Deployments (each with its Service): one, or one per peer name. */
+  targets: ChaincodeTarget[]
+}
+
+/** One Deployment of the set, as deployed. */
+export interface DeployedTarget extends ChaincodeTarget {
+  /** Its pods are rolled out and ready (as DeployResult.ready). */
+  ready: boolean
 }
 
 export interface DeployResult {
   /** false when every object was already as rendered (nothing applied changed anything). */
   changed: boolean
+  /** The first Deployment's name (the only one unless chaincode.address uses {{.peername}}); all are in targets. */
   deployment: string
   image: string
   namespace: string
   packageId: string
   /** All pods of this package ID ready (false with --no-wait unless they already were). */
   ready: boolean
+  /** Deployments and Services of this chaincode that fabk8s.yaml no longer asks for, deleted (targets.ts). */
+  removed: ManagedResource[]
   resources: Applied[]
   /** A new ReplicaSet was rolled out (package ID or image or pod spec changed). */
   rolledOut: boolean
   secret?: string
   service: string
+  /** Every Deployment (with its Service) of the chaincode: one, or one per peer name. */
+  targets: DeployedTarget[]
 }
 
 export interface DeployOptions extends KubeOptions {
@@ -58,7 +74,8 @@ export async function planDeploy(
   const namespace = opts.namespace ?? project.kubernetes.namespace
   const {packageId} = opts
   const tls = await readTlsFiles(project)
-  return {image, manifests: renderManifests(project, {image, namespace, packageId, tls}), namespace, packageId}
+  const targets = chaincodeTargets(project, namespace)
+  return {image, manifests: renderManifests(project, {image, namespace, packageId, tls}), namespace, packageId, targets}
 }
 
 /**
@@ -71,21 +88,29 @@ export async function deployTasks(project: ProjectConfig, opts: DeployOptions): 
   const {applyManifest, ensureNamespace} = await import('./apply.js')
   const {deploymentProgress, waitForRollout} = await import('./rollout.js')
   const {name} = project
+  const names = plan.targets.map((x) => x.name)
+  const shown = names.length === 1 ? `deployment/${names[0]}` : `deployments ${names.join(', ')}`
   // no request waits longer than the rollout may take
   const requestTimeoutMs = opts.requestTimeoutMs ?? requestTimeoutFor(opts.timeoutMs)
   const c = await connect({...opts, namespace: plan.namespace, project, requestTimeoutMs})
   const result: DeployResult = {
     changed: false,
-    deployment: name,
+    deployment: names[0],
     image: plan.image,
     namespace: plan.namespace,
     packageId: plan.packageId,
     ready: false,
+    removed: [],
     resources: [],
     rolledOut: false,
     secret: project.chaincode.tls.enabled ? tlsSecretName(project) : undefined,
-    service: name,
+    service: names[0],
+    targets: plan.targets.map((x) => ({...x, ready: false})),
   }
+  const settle = () => {
+    result.ready = result.targets.every((x) => x.ready)
+  }
+
   const [ns, ...rest] = plan.manifests
   let phase: 'applied' | 'applying' | 'done' | 'waiting' | undefined
 
@@ -97,8 +122,9 @@ export async function deployTasks(project: ProjectConfig, opts: DeployOptions): 
         return applied.length > 0
           ? `applied ${applied.join(', ')}; stopped before the rest was confirmed`
           : 'nothing was applied'
-      if (phase === 'waiting') return 'the Deployment was applied, rollout not finished'
-      return 'the Deployment was applied'
+      const what = names.length === 1 ? 'the Deployment was' : `the Deployments ${names.join(', ')} were`
+      if (phase === 'waiting') return `${what} applied, rollout not finished`
+      return `${what} applied`
     },
     result: () => result,
     tasks: [
@@ -107,22 +133,32 @@ export async function deployTasks(project: ProjectConfig, opts: DeployOptions): 
           phase = 'applying'
           result.resources.push(await ensureNamespace(c, ns))
           for (const m of rest) result.resources.push(await applyManifest(c, m))
+          result.removed = await removeStale(c, plan.namespace, name, names)
           phase = 'applied'
-          result.changed = result.resources.some((r) => r.action === 'created' || r.action === 'configured')
+          result.changed =
+            result.removed.length > 0 ||
+            result.resources.some((r) => r.action === 'created' || r.action === 'configured')
           result.rolledOut = result.resources.some((r) => r.rollout)
-          const summary = result.resources.map((r) => `${r.kind.toLowerCase()}/${r.name} ${r.action}`).join(', ')
+          const summary = [
+            ...result.resources.map((r) => `${r.kind.toLowerCase()}/${r.name} ${r.action}`),
+            ...result.removed.map((r) => `${r.kind.toLowerCase()}/${r.name} deleted`),
+          ].join(', ')
           t.title = result.changed
             ? `Applied to ${plan.namespace} on ${c.target.server}: ${summary}`
             : `No change in ${plan.namespace}: ${summary}`
           if (!opts.wait) {
             // --no-wait: say how it stands right now, without waiting
-            try {
-              const d = await c.apps.readNamespacedDeployment({name, namespace: plan.namespace})
-              result.ready = deploymentProgress(d).done
-            } catch {
-              result.ready = false
-            }
-
+            await Promise.all(
+              result.targets.map(async (x) => {
+                try {
+                  const d = await c.apps.readNamespacedDeployment({name: x.name, namespace: plan.namespace})
+                  x.ready = deploymentProgress(d).done
+                } catch {
+                  x.ready = false
+                }
+              }),
+            )
+            settle()
             phase = 'done'
           }
         },
@@ -132,24 +168,52 @@ export async function deployTasks(project: ProjectConfig, opts: DeployOptions): 
         enabled: () => opts.wait,
         async run(t) {
           phase = 'waiting'
-          const r = await waitForRollout(c, {
-            image: plan.image,
-            name,
-            namespace: plan.namespace,
-            onProgress(m) {
-              t.output(m)
-            },
-            packageId: plan.packageId,
-            pollMs: opts.pollMs,
-            signal: t.signal,
-            timeoutMs: opts.timeoutMs,
-          })
-          result.ready = r.ready
+          // the Deployments roll out side by side; the first failure says which one
+          const rs = await Promise.all(
+            result.targets.map(async (x) => {
+              const r = await waitForRollout(c, {
+                chaincode: name,
+                image: plan.image,
+                name: x.name,
+                namespace: plan.namespace,
+                onProgress(m) {
+                  t.output(names.length === 1 ? m : `${x.name}: ${m}`)
+                },
+                packageId: plan.packageId,
+                pollMs: opts.pollMs,
+                signal: t.signal,
+                timeoutMs: opts.timeoutMs,
+              })
+              x.ready = r.ready
+              return r
+            }),
+          )
+          settle()
           phase = 'done'
-          t.title = `Rolled out deployment/${name}: ${r.available} of ${r.replicas} ready`
+          const available = rs.reduce((n, r) => n + r.available, 0)
+          const replicas = rs.reduce((n, r) => n + r.replicas, 0)
+          t.title = `Rolled out ${shown}: ${available} of ${replicas} ready`
         },
-        title: `Wait for deployment/${name} (timeout ${Math.round(opts.timeoutMs / 1000)}s)`,
+        title: `Wait for ${shown} (timeout ${Math.round(opts.timeoutMs / 1000)}s)`,
       },
     ],
   }
+}
+
+/**
+ * Delete the Deployments and Services of this chaincode (by its labels) that are not in `keep`: what an earlier
+ * fabk8s.yaml asked for and this one does not (a peer name gone, or the switch between one Deployment for every
+ * peer and one per peer name). The TLS Secret stays, as it always has.
+ */
+export async function removeStale(
+  c: KubeClients,
+  namespace: string,
+  chaincode: string,
+  keep: string[],
+): Promise<ManagedResource[]> {
+  const {deleteManaged, listManaged} = await import('./down.js')
+  const stale = (await listManaged(c, namespace, chaincode)).filter(
+    (r) => r.kind !== 'Secret' && !keep.includes(r.name),
+  )
+  return stale.length > 0 ? deleteManaged(c, stale) : []
 }

@@ -60,3 +60,16 @@ export async function deployDrift(c: KubeClients, manifests: Manifest[]): Promis
   )
   return reasons.filter((r): r is string => r !== undefined)
 }
+
+/** Deployments and Services of the chaincode that fabk8s.yaml no longer asks for (deploy deletes them). */
+export async function staleDrift(
+  c: KubeClients,
+  namespace: string,
+  chaincode: string,
+  keep: string[],
+): Promise<string[]> {
+  const {listManaged} = await import('./down.js')
+  return (await listManaged(c, namespace, chaincode))
+    .filter((r) => r.kind !== 'Secret' && !keep.includes(r.name))
+    .map((r) => `${r.kind.toLowerCase()}/${r.name} is no longer in fabk8s.yaml`)
+}

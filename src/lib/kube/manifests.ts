@@ -9,12 +9,15 @@ import type {ProjectConfig} from '../project/schema.js'
 
 import {podImage} from '../image/registry.js'
 import {readTlsPem} from '../project/tls.js'
+import {type ChaincodeTarget, chaincodeTargets} from './targets.js'
 
 export const FIELD_MANAGER = 'fabk8s'
 export const MANAGED_BY = 'app.kubernetes.io/managed-by'
 export const LABEL_NAME = 'app.kubernetes.io/name'
 export const LABEL_CHAINCODE = 'fabk8s.io/chaincode'
 export const LABEL_PACKAGE = 'fabk8s.io/package-id'
+/** The builder peername a per-peer Deployment serves (chaincode.address with `{{.peername}}`). */
+export const LABEL_PEER = 'fabk8s.io/peername'
 export const ANNOTATION_PACKAGE = 'fabk8s.io/package-id'
 export const ANNOTATION_IMAGE = 'fabk8s.io/image'
 /** Hash of the object as fabk8s rendered it: `fabk8s up` compares it to skip an apply that would change nothing. */
@@ -123,17 +126,14 @@ export function chaincodeEnv(project: ProjectConfig, packageId: string): {name: 
 }
 
 /**
- * Render the manifests, in apply order: Namespace, Secret (TLS on), Service, Deployment.
- * A change of package ID or image changes the pod template (annotations, env), which rolls the Deployment.
+ * Render the manifests, in apply order: Namespace, Secret (TLS on), then a Service and a Deployment for each
+ * target (one, or one per peer name: targets.ts). A change of package ID or image changes the pod template
+ * (annotations, env), which rolls the Deployment.
  */
 export function renderManifests(project: ProjectConfig, opts: RenderOptions): Manifest[] {
-  const {image, namespace, packageId} = opts
-  const {name} = project
-  const {port, service, tls} = project.chaincode
+  const {namespace} = opts
+  const {tls} = project.chaincode
   if (tls.enabled && !opts.tls) throw new Error('renderManifests: chaincode.tls.enabled needs the TLS files')
-  const selector = {[LABEL_CHAINCODE]: name, [LABEL_NAME]: name}
-  const labels = {...selector, [LABEL_PACKAGE]: packageIdLabel(packageId), [MANAGED_BY]: FIELD_MANAGER}
-  const annotations = {[ANNOTATION_IMAGE]: image, [ANNOTATION_PACKAGE]: packageId}
   const out: Manifest[] = [
     {
       apiVersion: 'v1',
@@ -154,15 +154,45 @@ export function renderManifests(project: ProjectConfig, opts: RenderOptions): Ma
       apiVersion: 'v1',
       data: {'ca.crt': b64(files.ca), 'tls.crt': b64(files.cert), 'tls.key': b64(files.key)},
       kind: 'Secret',
-      metadata: {labels, name: tlsSecretName(project), namespace},
+      metadata: {
+        labels: targetLabels(project, {name: project.name}, opts.packageId),
+        name: tlsSecretName(project),
+        namespace,
+      },
       type: 'kubernetes.io/tls',
     })
   }
 
-  out.push({
+  for (const target of chaincodeTargets(project, namespace))
+    out.push(renderService(project, target, opts), renderDeployment(project, target, opts))
+  for (const m of out) stampHash(m)
+  return out
+}
+
+/** What a target's pods are selected by: the chaincode, and the Deployment's own name. */
+export function targetSelector(project: ProjectConfig, target: {name: string}): Record<string, string> {
+  return {[LABEL_CHAINCODE]: project.name, [LABEL_NAME]: target.name}
+}
+
+function targetLabels(
+  project: ProjectConfig,
+  target: {name: string; peername?: string},
+  packageId: string,
+): Record<string, string> {
+  return {
+    ...targetSelector(project, target),
+    ...(target.peername ? {[LABEL_PEER]: target.peername} : {}),
+    [LABEL_PACKAGE]: packageIdLabel(packageId),
+    [MANAGED_BY]: FIELD_MANAGER,
+  }
+}
+
+function renderService(project: ProjectConfig, target: ChaincodeTarget, opts: RenderOptions): Manifest {
+  const {port, service} = project.chaincode
+  return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: {labels, name, namespace},
+    metadata: {labels: targetLabels(project, target, opts.packageId), name: target.name, namespace: opts.namespace},
     spec: {
       ports: [
         {
@@ -174,11 +204,17 @@ export function renderManifests(project: ProjectConfig, opts: RenderOptions): Ma
           targetPort: 'chaincode',
         },
       ],
-      selector,
+      selector: targetSelector(project, target),
       type: service.type,
     },
-  })
+  }
+}
 
+function renderDeployment(project: ProjectConfig, target: ChaincodeTarget, opts: RenderOptions): Manifest {
+  const {image, namespace, packageId} = opts
+  const {port, tls} = project.chaincode
+  const labels = targetLabels(project, target, packageId)
+  const annotations = {[ANNOTATION_IMAGE]: image, [ANNOTATION_PACKAGE]: packageId}
   const pull = podImage(project, image)
   const volumeMounts: Record<string, unknown>[] = [{mountPath: '/tmp', name: 'tmp'}]
   const volumes: Record<string, unknown>[] = [{emptyDir: {sizeLimit: '64Mi'}, name: 'tmp'}]
@@ -187,14 +223,14 @@ export function renderManifests(project: ProjectConfig, opts: RenderOptions): Ma
     volumes.push({name: 'tls', secret: {defaultMode: 0o440, secretName: tlsSecretName(project)}})
   }
 
-  out.push({
+  return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: {annotations, labels, name, namespace},
+    metadata: {annotations, labels, name: target.name, namespace},
     spec: {
       replicas: 1,
       revisionHistoryLimit: 3,
-      selector: {matchLabels: selector},
+      selector: {matchLabels: targetSelector(project, target)},
       template: {
         metadata: {annotations, labels},
         spec: {
@@ -237,9 +273,7 @@ export function renderManifests(project: ProjectConfig, opts: RenderOptions): Ma
         },
       },
     },
-  })
-  for (const m of out) stampHash(m)
-  return out
+  }
 }
 
 /** Canonical JSON (sorted keys), so the hash depends only on content. */

@@ -10,6 +10,8 @@ import {kube, type KubeClients} from './client.js'
 import {ANNOTATION_IMAGE, ANNOTATION_PACKAGE, CONTAINER, LABEL_CHAINCODE, LABEL_NAME} from './manifests.js'
 
 export interface RolloutOptions {
+  /** The chaincode (fabk8s.io/chaincode label) when it differs from the Deployment's name (one per peer name). */
+  chaincode?: string
   image: string
   name: string
   namespace: string
@@ -218,7 +220,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export async function waitForRollout(c: KubeClients, o: RolloutOptions): Promise<RolloutResult> {
   const at = {...c.target, namespace: o.namespace}
   const deadline = Date.now() + o.timeoutMs
-  const selector = `${LABEL_NAME}=${o.name},${LABEL_CHAINCODE}=${o.name}`
+  const selector = `${LABEL_NAME}=${o.name},${LABEL_CHAINCODE}=${o.chaincode ?? o.name}`
   let last = ''
   let lastProblems: PodProblem[] = []
   let lastProgress = ''

@@ -7,6 +7,8 @@
 import type {V1Container, V1Deployment, V1Pod} from '@kubernetes/client-node'
 
 import {imageSource} from '../image/registry.js'
+import type {ChaincodeTarget} from './targets.js'
+
 import {connect, isNotFound, kube, type KubeClients, kubeError, type KubeOptions} from './client.js'
 import {ANNOTATION_PACKAGE, CONTAINER, LABEL_CHAINCODE, LABEL_NAME} from './manifests.js'
 import {deploymentProgress, diagnosePods, type PodProblem} from './rollout.js'
@@ -76,6 +78,8 @@ function podStatus(p: V1Pod, problems: PodProblem[]): PodStatus {
 }
 
 export interface StatusQuery {
+  /** The chaincode (fabk8s.io/chaincode label) when it differs from the Deployment's name (one per peer name). */
+  chaincode?: string
   /** Compare the running CHAINCODE_ID with this package ID. */
   expectedPackageId?: string
   name: string
@@ -130,7 +134,7 @@ export async function chaincodeStatus(target: KubeClients | KubeOptions, q: Stat
 
   const pods = await kube(`list Pods in ${q.namespace}`, at, () =>
     c.core.listNamespacedPod({
-      labelSelector: `${LABEL_NAME}=${q.name},${LABEL_CHAINCODE}=${q.name}`,
+      labelSelector: `${LABEL_NAME}=${q.name},${LABEL_CHAINCODE}=${q.chaincode ?? q.name}`,
       namespace: q.namespace,
     }),
   )
@@ -149,4 +153,68 @@ export async function chaincodeStatus(target: KubeClients | KubeOptions, q: Stat
   }
 
   return out
+}
+
+/** One Deployment of the chaincode's set, with the peers that dial it. */
+export interface TargetStatus extends ChaincodeStatus {
+  address: string
+  peername?: string
+  peers: string[]
+}
+
+/** The whole set: the fields of ChaincodeStatus summed up over every Deployment, and each one in `deployments`. */
+export interface ChaincodeSetStatus extends ChaincodeStatus {
+  deployments: TargetStatus[]
+}
+
+const only = <T>(xs: (T | undefined)[]): T | undefined => {
+  const set = new Set(xs.filter((x) => x !== undefined))
+  return set.size === 1 ? [...set][0] : undefined
+}
+
+/**
+ * The status of every Deployment of the chaincode (targets.ts: one, or one per peer name). With one, the summary
+ * is that Deployment's status; with several it is found/ready only when every one is, image and package ID only
+ * when they all run the same, and the pods of all of them.
+ */
+export async function chaincodeSetStatus(
+  target: KubeClients | KubeOptions,
+  q: {chaincode: string; expectedPackageId?: string; namespace: string; targets: ChaincodeTarget[]},
+): Promise<ChaincodeSetStatus> {
+  const c: KubeClients = 'core' in target ? target : await connect({...target, namespace: q.namespace})
+  const deployments: TargetStatus[] = await Promise.all(
+    q.targets.map(async (t) => ({
+      ...(await chaincodeStatus(c, {
+        chaincode: q.chaincode,
+        expectedPackageId: q.expectedPackageId,
+        name: t.name,
+        namespace: q.namespace,
+      })),
+      address: t.address,
+      peername: t.peername,
+      peers: t.peers,
+    })),
+  )
+  if (deployments.length === 1) return {...deployments[0], deployments}
+  const found = deployments.filter((d) => d.found)
+  const packageId = only(found.map((d) => d.packageId))
+  return {
+    available: deployments.reduce((n, d) => n + d.available, 0),
+    deployment: deployments.map((d) => d.deployment).join(', '),
+    deployments,
+    expectedPackageId: q.expectedPackageId,
+    found: found.length === deployments.length,
+    image: only(found.map((d) => d.image)),
+    namespace: q.namespace,
+    packageId,
+    packageIdMatches: q.expectedPackageId
+      ? deployments.every((d) => d.packageIdMatches) && packageId === q.expectedPackageId
+      : undefined,
+    pods: deployments.flatMap((d) => d.pods),
+    problems: deployments.flatMap((d) => d.problems),
+    ready: deployments.every((d) => d.ready),
+    replicas: deployments.reduce((n, d) => n + d.replicas, 0),
+    service: deployments[0].service,
+    summary: deployments.map((d) => `${d.deployment}: ${d.summary}`).join('; '),
+  }
 }

@@ -16,6 +16,11 @@ export interface ImportedEndpoint {
   hostnameOverride?: string
   /** The name the source gives the node (peer0.org1.example.com, org1-peer1, a profile key). */
   name: string
+  /**
+   * The peer's ccaas builder peername (CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG), when the source's conventions give
+   * it: test-network peer0.org1.example.com → peer0org1, test-network-k8s org1-peer1 → org1peer1.
+   */
+  peername?: string
   tlsCA: PemSource
 }
 

@@ -28,6 +28,7 @@ export interface PlannedFile {
 export interface PeerSection {
   address: string
   hostnameOverride?: string
+  peername?: string
   tlsCACert: string
 }
 
@@ -102,10 +103,12 @@ export async function planSection(net: ImportedNetwork, projectDir: string): Pro
     address: e.address,
     tlsCACert: pathForYaml(projectDir, abs(ca, materialDir)),
     ...(e.hostnameOverride ? {hostnameOverride: e.hostnameOverride} : {}),
+    ...(e.peername ? {peername: e.peername} : {}),
   })
   const peerConfig = (e: ImportedEndpoint, ca: Where, root: string): PeerConfig => ({
     address: e.address,
     hostnameOverride: e.hostnameOverride,
+    ...(e.peername ? {peername: e.peername} : {}),
     tlsCACert: abs(ca, root),
   })
   const channel = net.channel ?? 'mychannel'

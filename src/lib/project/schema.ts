@@ -17,6 +17,21 @@ export const IMAGE_RE =
 /** A Kubernetes object name (DNS-1123 subdomain): Secret names. */
 export const DNS1123_SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 export const ADDRESS_RE = /^[^\s:]+:\d{1,5}$/
+/** The ccaas builder's `{{.peername}}` (Go template spacing allowed): one chaincode Deployment per peer name. */
+export const PEERNAME_TEMPLATE_RE = /\{\{-?\s*\.peername\s*-?\}\}/g
+/** A peer name fabk8s can put into a Kubernetes name: lower-case letters, digits and '-'. */
+export const PEERNAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+
+/** Whether connection.json's address uses the builder's `{{.peername}}`. */
+export function usesPeername(address: string): boolean {
+  return new RegExp(PEERNAME_TEMPLATE_RE.source).test(address)
+}
+
+/** The address a peer with this builder peername dials (what the ccaas builder renders). */
+export function renderPeerAddress(address: string, peername: string): string {
+  return address.replaceAll(PEERNAME_TEMPLATE_RE, peername)
+}
+
 /** A docker image tag (the default image is <name>:<version>, so the version must be one). */
 export const TAG_RE = /^\w[\w.-]{0,127}$/
 const DURATION_RE = /^\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)$/
@@ -39,6 +54,11 @@ export interface PeerConfig {
   address: string
   /** Name to check in the peer's TLS certificate when it differs from the address host. */
   hostnameOverride?: string
+  /**
+   * The `peername` of the peer's CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG: what the ccaas builder puts for
+   * `{{.peername}}` in connection.json's address. With such an address, each peer name gets its own Deployment.
+   */
+  peername?: string
   tlsCACert: string
 }
 
@@ -140,7 +160,7 @@ export const KEYS = {
   kubernetes: ['namespace', 'context'],
   network: ['channel', 'orderer', 'orgs'],
   org: ['mspId', 'mspPath', 'peers'],
-  peer: ['address', 'tlsCACert', 'hostnameOverride'],
+  peer: ['address', 'tlsCACert', 'hostnameOverride', 'peername'],
   service: ['type', 'nodePort'],
   tls: ['enabled', 'clientAuth', 'rootCert', 'cert', 'key', 'clientCert', 'clientKey'],
   top: ['name', 'version', 'label', 'language', 'image', 'chaincode', 'kubernetes', 'kind', 'definition', 'network'],
@@ -474,6 +494,8 @@ export function validateProject(
     bad(['definition', 'signaturePolicy'], 'set signaturePolicy or channelConfigPolicy, not both')
 
   let network: NetworkConfig | undefined
+  /** Every peer entry read (with its peername, if valid): the {{.peername}} checks below name them. */
+  const peerPaths: {path: Path; peername?: string}[] = []
   if (raw.network !== undefined && raw.network !== null) {
     const n = section(raw, 'network', [], KEYS.network)
     const peer = (o: unknown, path: Path): PeerConfig | undefined => {
@@ -492,8 +514,18 @@ export function validateProject(
 
       const ca = str(o, 'tlsCACert', path, {required: true})
       const hostnameOverride = str(o, 'hostnameOverride', path)
+      const isOrderer = path[1] === 'orderer'
+      if (isOrderer && !absent(o.peername))
+        bad([...path, 'peername'], 'only peers have a peername (the orderer runs no chaincode)')
+      const peername = isOrderer
+        ? undefined
+        : str(o, 'peername', path, {
+            re: PEERNAME_RE,
+            reMsg: `must be lower-case letters, digits and '-' (it becomes part of Kubernetes names), got ${show(o.peername)}`,
+          })
+      if (!isOrderer) peerPaths.push({path, peername})
       if (!addr || !ca) return undefined
-      return {address: addr, hostnameOverride, tlsCACert: resolve(ca)}
+      return {address: addr, hostnameOverride, ...(peername ? {peername} : {}), tlsCACert: resolve(ca)}
     }
 
     const orderer = peer(n.orderer, ['network', 'orderer'])
@@ -533,6 +565,8 @@ export function validateProject(
     else if (n.orderer === undefined) bad(['network', 'orderer'], 'required: {address, tlsCACert}')
   }
 
+  if (usesPeername(address)) perPeerIssues({address, bad, network: raw.network, peerPaths, serviceType})
+
   if (issues.length > 0) return {issues}
   return {
     config: {
@@ -549,5 +583,66 @@ export function validateProject(
       version: version!,
     },
     issues,
+  }
+}
+
+/**
+ * chaincode.address with the builder's `{{.peername}}`: fabk8s runs one Deployment + Service per peer name, named
+ * after the first label of the address each peer dials, so every peer needs its peername and every rendered name
+ * must be a Kubernetes name.
+ */
+function perPeerIssues(o: {
+  address: string
+  bad: (path: Path, message: string) => void
+  network: unknown
+  peerPaths: {path: Path; peername?: string}[]
+  serviceType: ServiceConfig['type']
+}): void {
+  const {address, bad} = o
+  const at = ['chaincode', 'address']
+  // the template itself holds a dot: find the first label with a stand-in for it
+  const marker = 'fabk8speername'
+  const first = renderPeerAddress(address.slice(0, address.lastIndexOf(':')), marker).split('.')[0]
+  if (!first.includes(marker)) {
+    bad(
+      at,
+      `{{.peername}} must be in the host's first label, which names each peer's Service (e.g. {{.peername}}-mycc.fabk8s.svc.cluster.local:9999), got ${show(address)}`,
+    )
+    return
+  }
+
+  if (/\{\{/.test(renderPeerAddress(address, 'x'))) {
+    bad(at, `fabk8s fills in only {{.peername}} of the ccaas builder's template keys, got ${show(address)}`)
+    return
+  }
+
+  if (o.serviceType === 'NodePort')
+    bad(
+      ['chaincode', 'service', 'type'],
+      "NodePort cannot serve {{.peername}} in chaincode.address: every peer's Service would need the same node port; use ClusterIP (peers in the cluster)",
+    )
+  if (o.network === undefined || o.network === null) {
+    bad(
+      at,
+      'uses {{.peername}}: list the peers, each with its peername, under network.orgs[].peers (fabk8s runs one Deployment per peer name)',
+    )
+    return
+  }
+
+  for (const p of o.peerPaths) {
+    if (!p.peername) {
+      bad(
+        [...p.path, 'peername'],
+        "required: chaincode.address uses {{.peername}}; give the peername of this peer's CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG",
+      )
+      continue
+    }
+
+    const name = first.replaceAll(marker, p.peername)
+    if (name.length > 63 || !DNS1123_RE.test(name))
+      bad(
+        [...p.path, 'peername'],
+        `${show(p.peername)} makes the Service name ${show(name)} (the first label of chaincode.address), which is not a DNS-1123 label of at most 63 characters`,
+      )
   }
 }

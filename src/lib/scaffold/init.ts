@@ -107,8 +107,11 @@ export async function planProject(a: InitAnswers): Promise<PlannedFile[]> {
   const node = a.language === 'typescript' || a.language === 'javascript'
   const java = a.language === 'java'
   const svcHost = `${a.name}.${a.namespace}.svc.cluster.local`
+  const address = a.address ?? `${svcHost}:${a.port}`
   const vars: TemplateVars = {
-    address: a.address ?? `${svcHost}:${a.port}`,
+    address,
+    // as a YAML scalar: quoted unless plain host:port (the ccaas builder's {{.peername}} would be a YAML mapping)
+    addressYaml: /^[\w.-]+:\d+$/.test(address) ? address : JSON.stringify(address),
     channel: a.channel,
     cluster: a.cluster,
     ext: {go: 'go', java: 'java', javascript: 'js', typescript: 'ts'}[a.language],
@@ -142,7 +145,14 @@ export async function planProject(a: InitAnswers): Promise<PlannedFile[]> {
   if (a.tls) {
     // the names the peers may dial: the Service, and the --address host (a node, for a NodePort)
     const hosts = [svcHost, `${a.name}.${a.namespace}`, a.name, 'localhost', '127.0.0.1']
-    const dialed = a.address?.slice(0, a.address.lastIndexOf(':'))
+    let dialed = a.address?.slice(0, a.address.lastIndexOf(':'))
+    // {{.peername}} in the first label (one Deployment per peer name): a wildcard for that label covers every peer's
+    // host; with no other label there is nothing to cover
+    if (dialed?.includes('{{')) {
+      const rest = dialed.replace(/^.*?\}\}[^.]*\./, '')
+      dialed = rest === dialed || rest.includes('{{') ? undefined : `*.${rest}`
+    }
+
     if (dialed && !hosts.includes(dialed)) hosts.push(dialed)
     const tls = await generateChaincodeTls(hosts, {cn: a.name})
     for (const [f, pem] of Object.entries(tls))

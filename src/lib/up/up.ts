@@ -9,6 +9,7 @@
 import type {PackageRef} from '../fabric/package-file.js'
 import type {KubeOptions} from '../kube/client.js'
 import type {DetectedCluster} from '../kube/cluster.js'
+import type {ChaincodeTarget} from '../kube/targets.js'
 import type {ProjectConfig} from '../project/schema.js'
 import type {Task, TaskHandle, TaskList} from '../tasks.js'
 
@@ -61,6 +62,8 @@ export interface UpResult {
   seconds: number
   sequence?: number
   steps: StepReport[]
+  /** The chaincode's Deployments (each with its Service): one, or one per peer name; set once deploy planned them. */
+  targets?: ChaincodeTarget[]
 }
 
 export const BUILD_HASH_LABEL = 'fabk8s.io/build-hash'
@@ -113,6 +116,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
   let pkg: PackageRef | undefined
   let ready = false
   let sequence: number | undefined
+  let targets: ChaincodeTarget[] | undefined
   const steps: StepReport[] = []
   let current: StepName | undefined
   let nested: TaskList<unknown> | undefined
@@ -293,13 +297,18 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
 
       const {deployTasks, planDeploy} = await import('../kube/deploy.js')
       const {connect} = await import('../kube/client.js')
-      const {deployDrift} = await import('../kube/drift.js')
+      const {deployDrift, staleDrift} = await import('../kube/drift.js')
       const k = await kube()
       const plan = await planDeploy(project, {image: target, namespace, packageId: pkg!.packageId})
       const c = await connect(k)
-      const drift = await deployDrift(c, plan.manifests)
-      if (drift.length === 0)
-        return {action: 'unchanged', detail: `deployment/${project.name} runs ${target} with this package ID`}
+      targets = plan.targets
+      const names = plan.targets.map((x) => x.name)
+      const drift = [
+        ...(await deployDrift(c, plan.manifests)),
+        ...(await staleDrift(c, namespace, project.name, names)),
+      ]
+      const shown = names.length === 1 ? `deployment/${names[0]} runs` : `deployments ${names.join(', ')} run`
+      if (drift.length === 0) return {action: 'unchanged', detail: `${shown} ${target} with this package ID`}
       if (dry) return {action: 'planned', detail: `would apply: ${drift.join('; ')}`}
       t.output(drift.join('; '))
       const r = await nest(
@@ -308,7 +317,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       )
       return {
         action: 'changed',
-        detail: `${r.rolledOut ? 'rolled out' : 'applied'} ${target}; ${r.ready ? 'ready' : 'not ready'}`,
+        detail: `${r.rolledOut ? 'rolled out' : 'applied'} ${target}${names.length === 1 ? '' : ` to ${names.join(', ')}`}; ${r.ready ? 'ready' : 'not ready'}`,
       }
     }),
 
@@ -400,6 +409,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       seconds: secondsSince(started),
       sequence,
       steps,
+      ...(targets ? {targets} : {}),
     }),
     tasks,
   }

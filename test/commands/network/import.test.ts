@@ -102,6 +102,8 @@ describe('fabk8s network import', function () {
           peers: [
             {
               address: `localhost:${n === 1 ? 7051 : 9051}`,
+              // test-network's CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG peername for peer0.orgN.example.com
+              peername: `peer0org${n}`,
               tlsCACert: p(`peerOrganizations/org${n}.example.com/tlsca/tlsca.org${n}.example.com-cert.pem`),
             },
           ],
@@ -318,6 +320,7 @@ describe('fabk8s network import', function () {
           mspPath: path.join(build, `enrollments/org${n}/users/org${n}admin/msp`),
           peers: [1, 2].map((p) => ({
             address: `org${n}-peer${p}.localho.st:443`,
+            peername: `org${n}peer${p}`,
             tlsCACert: cm(`peerOrganizations/org${n}/msp/tlscacerts/tlsca-signcert.pem`),
           })),
         })),
@@ -393,10 +396,11 @@ describe('fabk8s network import', function () {
       expect(out.network).to.deep.equal({
         channel: f.channel,
         orderer: {address: f.ordererAddress, tlsCACert: f.ordererCA},
-        orgs: f.orgs.map((o) => ({
+        orgs: f.orgs.map((o, i) => ({
           mspId: o.mspId,
           mspPath: o.adminMsp,
-          peers: [{address: o.peerAddress, tlsCACert: o.peerCA}],
+          // fabnet runs its peers with CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG {"peername":"peer0orgN"}, as test-network does
+          peers: [{address: o.peerAddress, peername: `peer0org${i + 1}`, tlsCACert: o.peerCA}],
         })),
       })
       const check = out.check!

@@ -33,6 +33,14 @@ describe('fabric: why the peers cannot run the chaincode (real Fabric v2.5 peer 
     expect(e.message.length).to.be.below(200)
   })
 
+  it('no route to the address (a Service left without endpoints): one short line, like a refusal', () => {
+    const e = mapped('no-route-to-host')
+    expect(e.message).to.equal(
+      'the peers cannot reach the chaincode at 10.96.0.57:9999 (no route to host): is it running? `fabk8s status`; start it with `fabk8s up`',
+    )
+    expect(e.detail?.raw).to.contain('no route to host')
+  })
+
   it('no answer, TLS to a plain server, a connection closed: timeout or TLS, never "is the peer running?"', () => {
     for (const name of ['dial-timeout', 'tls-to-plain-server']) {
       const e = mapped(name)

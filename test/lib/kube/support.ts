@@ -18,6 +18,8 @@ export interface ProjectOptions {
   image?: string
   name?: string
   namespace?: string
+  /** A network section with one org per name, its peer carrying that peername (per-peer Deployments). */
+  peernames?: string[]
   tls?: 'clientAuth' | 'off' | 'on'
   version?: string
 }
@@ -47,6 +49,17 @@ export function makeProject(dir: string, o: ProjectOptions = {}): string {
     lines.push('  tls:', '    enabled: true', `    clientAuth: ${tls === 'clientAuth'}`)
   }
 
+  if (o.peernames)
+    lines.push(
+      'network:',
+      '  orderer: {address: "localhost:7050", tlsCACert: orderer-ca.pem}',
+      '  orgs:',
+      ...o.peernames.flatMap((n, i) => [
+        `    - mspId: Org${i + 1}MSP`,
+        `      mspPath: org${i + 1}/msp`,
+        `      peers: [{address: "localhost:${7051 + 2000 * i}", tlsCACert: ca.pem, peername: ${n}}]`,
+      ]),
+    )
   writeFileSync(path.join(dir, 'fabk8s.yaml'), lines.join('\n') + '\n')
   return dir
 }

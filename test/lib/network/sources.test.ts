@@ -56,6 +56,8 @@ describe('network import: organizations/ and test-network-k8s build/ folders', (
           addressFrom: "test-network's port for peer0.org1.example.com",
           hostnameOverride: undefined,
           name: 'peer0.org1.example.com',
+          // test-network's CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG peername
+          peername: 'peer0org1',
           tlsCA: {file: path.join(root, 'peerOrganizations/org1.example.com/tlsca/tlsca.org1.example.com-cert.pem')},
         },
       ])
@@ -160,12 +162,14 @@ describe('network import: organizations/ and test-network-k8s build/ folders', (
           address: 'org1-peer1.localho.st:443',
           addressFrom: 'test-network-k8s ingress (localho.st:443)',
           name: 'org1-peer1',
+          peername: 'org1peer1',
           tlsCA: {file: path.join(cm, 'peerOrganizations/org1/msp/tlscacerts/tlsca-signcert.pem')},
         },
         {
           address: 'org1-peer2.localho.st:443',
           addressFrom: 'test-network-k8s ingress (localho.st:443)',
           name: 'org1-peer2',
+          peername: 'org1peer2',
           tlsCA: {file: path.join(cm, 'peerOrganizations/org1/msp/tlscacerts/tlsca-signcert.pem')},
         },
       ])

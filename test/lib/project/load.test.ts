@@ -166,6 +166,78 @@ network:
     }
   })
 
+  describe("network peers' peername and {{.peername}} in chaincode.address (issue 13, item 3)", () => {
+    const net = (peers: string) => `network:
+  orderer: {address: "localhost:7050", tlsCACert: o.pem}
+  orgs:
+    - mspId: Org1MSP
+      mspPath: org1/msp
+      peers:
+${peers}
+`
+
+    it('a peername is read onto the peer; with the template, every peer has one', async () => {
+      const file = await project(
+        `name: kv\nversion: "1.0"\nchaincode:\n  address: "{{.peername}}-kv.fabk8s:9999"\n` +
+          net('        - {address: "localhost:7051", tlsCACert: p.pem, peername: peer0org1}'),
+      )
+      const p = await loadProject(file, {})
+      expect(p.network?.orgs[0].peers[0].peername).to.equal('peer0org1')
+      expect(p.chaincode.address).to.equal('{{.peername}}-kv.fabk8s:9999')
+    })
+
+    it('errors name file, line and field: a missing or bad peername, the template outside the first label, NodePort, no network', async () => {
+      const cases: [string, RegExp][] = [
+        [
+          'chaincode:\n  address: "{{.peername}}-kv:9999"\n' +
+            net('        - {address: "localhost:7051", tlsCACert: p.pem}'),
+          /fabk8s\.yaml:11 network\.orgs\[0\]\.peers\[0\]\.peername: required: chaincode\.address uses \{\{\.peername\}\}/,
+        ],
+        [
+          'chaincode:\n  address: "{{.peername}}-kv:9999"\n' +
+            net('        - {address: "localhost:7051", tlsCACert: p.pem, peername: peer0.org1}'),
+          /fabk8s\.yaml:11 network\.orgs\[0\]\.peers\[0\]\.peername: must be lower-case letters, digits and '-'/,
+        ],
+        [
+          'chaincode:\n  address: "{{.peername}}-kv:9999"\n' +
+            net(`        - {address: "localhost:7051", tlsCACert: p.pem, peername: ${'p'.repeat(62)}}`),
+          /fabk8s\.yaml:11 network\.orgs\[0\]\.peers\[0\]\.peername: "p+" makes the Service name "p+-kv".*not a DNS-1123 label of at most 63/,
+        ],
+        [
+          'chaincode:\n  address: "kv.{{.peername}}.example.org:9999"\n' +
+            net('        - {address: "localhost:7051", tlsCACert: p.pem, peername: p1}'),
+          /fabk8s\.yaml:4 chaincode\.address: \{\{\.peername\}\} must be in the host's first label/,
+        ],
+        [
+          'chaincode:\n  address: "{{.peername}}-{{.org}}:9999"\n' +
+            net('        - {address: "localhost:7051", tlsCACert: p.pem, peername: p1}'),
+          /chaincode\.address: fabk8s fills in only \{\{\.peername\}\}/,
+        ],
+        [
+          'chaincode:\n  address: "{{.peername}}-kv:30001"\n  service: {type: NodePort, nodePort: 30001}\n' +
+            net('        - {address: "localhost:7051", tlsCACert: p.pem, peername: p1}'),
+          /fabk8s\.yaml:5 chaincode\.service\.type: NodePort cannot serve \{\{\.peername\}\}/,
+        ],
+        [
+          'chaincode:\n  address: "{{.peername}}-kv:9999"\n',
+          /fabk8s\.yaml:4 chaincode\.address: uses \{\{\.peername\}\}: list the peers, each with its peername/,
+        ],
+        [
+          net('        - {address: "localhost:7051", tlsCACert: p.pem}').replace(
+            'orderer: {address: "localhost:7050", tlsCACert: o.pem}',
+            'orderer: {address: "localhost:7050", tlsCACert: o.pem, peername: o1}',
+          ),
+          /network\.orderer\.peername: only peers have a peername/,
+        ],
+      ]
+      for (const [yaml, re] of cases) {
+        const err = await loadError(`name: kv\nversion: "1.0"\n${yaml}`)
+        expect(err.exitCode, yaml).to.equal(3)
+        expect(err.message, yaml).to.match(re)
+      }
+    })
+  })
+
   it('expandEnv keeps $$ as a literal dollar', () => {
     expect(expandEnv('a$${X}b', {X: 'y'}).value).to.equal('a${X}b')
     expect(expandEnv('${X}', {}).missing).to.deep.equal(['X'])

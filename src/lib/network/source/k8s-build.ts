@@ -69,6 +69,8 @@ export async function readK8sBuild(dir: string, opts: K8sBuildOptions = {}): Pro
       address: `${org}-${p}.${domain}:${port}`,
       addressFrom: `test-network-k8s ingress (${domain}:${port})`,
       name: `${org}-${p}`,
+      // its peers run with CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG {"peername":"org1peer1"} (kube/org1/org1-peer1.yaml)
+      peername: `${org}${p}`,
       tlsCA: {file: ca},
     }))
     const msp = path.join(root, 'enrollments', org, 'users', `${org}admin`, 'msp')

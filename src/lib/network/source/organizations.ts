@@ -23,6 +23,16 @@ import {WELL_KNOWN_PORTS} from '../model.js'
 import {certInfo, certProblem} from '../pem.js'
 import {readProfile} from './profile.js'
 
+/**
+ * test-network's peers run with CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG {"peername":"peer0org1"} for
+ * peer0.org1.example.com (its compose files; the bed's fabnet the same): the first two labels joined.
+ */
+export function testNetworkPeername(peer: string): string | undefined {
+  const [a, b] = peer.toLowerCase().split('.')
+  const name = `${a}${b ?? ''}`
+  return /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) ? name : undefined
+}
+
 export interface OrganizationsOptions {
   /** Host for the well-known ports (default localhost). */
   host?: string
@@ -141,6 +151,7 @@ export async function readOrganizations(dir: string, opts: OrganizationsOptions 
           p?.hostnameOverride ??
           (addr.address ? await override(path.join(peerDir, 'tls', 'server.crt'), addr.address, peer) : undefined),
         name: peer,
+        ...(testNetworkPeername(peer) ? {peername: testNetworkPeername(peer)} : {}),
         tlsCA: {file: tlsCA},
       })
     }
