@@ -265,7 +265,7 @@ export function chaincodeProblem(text: string): ChaincodeProblem | undefined {
         message: `the peers cannot reach ${where} (connection refused): ${status}`,
       }
     // a Service or pod IP whose endpoints are gone answers with an ICMP error instead of a refusal
-    if (/connect: (no route to host|network is unreachable)/.exec(text))
+    if (/connect: (no route to host|network is unreachable)/.test(text))
       return {
         address: at,
         hint: hint.address,

@@ -6,9 +6,9 @@
  */
 import type {V1Container, V1Deployment, V1Pod} from '@kubernetes/client-node'
 
-import {imageSource} from '../image/registry.js'
 import type {ChaincodeTarget} from './targets.js'
 
+import {imageSource} from '../image/registry.js'
 import {connect, isNotFound, kube, type KubeClients, kubeError, type KubeOptions} from './client.js'
 import {ANNOTATION_PACKAGE, CONTAINER, LABEL_CHAINCODE, LABEL_NAME} from './manifests.js'
 import {deploymentProgress, diagnosePods, type PodProblem} from './rollout.js'
