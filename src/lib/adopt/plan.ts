@@ -9,7 +9,7 @@ import path from 'node:path'
 import type {PlannedFile} from '../scaffold/write.js'
 
 import {FabError} from '../errors.js'
-import {INIT_DEFAULTS, validate} from '../scaffold/init.js'
+import {addressYaml, INIT_DEFAULTS, validate} from '../scaffold/init.js'
 import {render, templatesDir, type TemplateVars} from '../scaffold/templates.js'
 import {detect, type Detected, type GoProject, type JavaProject, type NodeProject} from './detect.js'
 import {analyseGo, type LineChange} from './go.js'
@@ -249,6 +249,7 @@ export async function planAdoption(dir: string, opts: AdoptOptions = {}): Promis
   const port = opts.port ?? INIT_DEFAULTS.port
   const vars: TemplateVars = {
     address: `${name}.${namespace}.svc.cluster.local:${port}`,
+    addressYaml: addressYaml(`${name}.${namespace}.svc.cluster.local:${port}`),
     channel,
     cluster,
     language: d.language,

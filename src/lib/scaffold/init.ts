@@ -111,7 +111,7 @@ export async function planProject(a: InitAnswers): Promise<PlannedFile[]> {
   const vars: TemplateVars = {
     address,
     // as a YAML scalar: quoted unless plain host:port (the ccaas builder's {{.peername}} would be a YAML mapping)
-    addressYaml: /^[\w.-]+:\d+$/.test(address) ? address : JSON.stringify(address),
+    addressYaml: addressYaml(address),
     channel: a.channel,
     cluster: a.cluster,
     ext: {go: 'go', java: 'java', javascript: 'js', typescript: 'ts'}[a.language],
@@ -160,4 +160,9 @@ export async function planProject(a: InitAnswers): Promise<PlannedFile[]> {
   }
 
   return planned.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0))
+}
+
+/** chaincode.address as a YAML value in the fabk8s.yaml template: quoted unless plain host:port (`{{.peername}}-…`). */
+export function addressYaml(address: string): string {
+  return /^[\w.-]+:\d+$/.test(address) ? address : JSON.stringify(address)
 }
