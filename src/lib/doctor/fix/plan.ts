@@ -36,6 +36,7 @@ import {Positions} from '../model/positions.js'
 import {type Analyzed, type ContainerInfo, describeObject, type Obj} from '../model/types.js'
 import {
   CCAAS_BUILDERS,
+  FileFix,
   type FixPlan,
   type FixSource,
   type FormatInput,
@@ -166,7 +167,8 @@ interface ContainerNode {
   seq: YAMLSeq
 }
 
-class WorkloadFix {
+/** The migration of one Kubernetes workload's pod spec (FileFix records the fixes and what is left). */
+class WorkloadFix extends FileFix {
   private changed = false
   private readonly nodes: ContainerNode[] = []
   private readonly removedContainers = new Set<ContainerInfo>()
@@ -174,12 +176,13 @@ class WorkloadFix {
   private readonly spec: null | YAMLMap
 
   constructor(
-    private readonly plan: FixPlan,
+    plan: FixPlan,
     private readonly o: Located,
-    private readonly a: Analyzed,
+    a: Analyzed,
     private readonly configMaps: Map<Obj, Located>,
-    private readonly suppressed: Suppressed,
+    suppressed: Suppressed,
   ) {
+    super(plan, o.file, o.text, a, suppressed)
     const p = podSpecPath(o.obj)
     const spec = p ? o.node.getIn(p, true) : null
     this.spec = isMap(spec) ? spec : null
@@ -205,10 +208,9 @@ class WorkloadFix {
     if (this.changed) this.privileged()
   }
 
-  private add(at: number, rule: string, c: ContainerInfo | null, change: string, edits: Edit[]): void {
-    const list = this.plan.edits.get(this.o.file) ?? []
-    list.push(...edits)
-    this.plan.edits.set(this.o.file, list)
+  /** FileFix.add, with the line taken from `at` (where the change reads as starting), not the first edit. */
+  private addAt(at: number, rule: string, c: ContainerInfo | null, change: string, edits: Edit[]): void {
+    this.also(edits)
     this.plan.fixes.push({
       change,
       container: c?.name ?? null,
@@ -251,19 +253,7 @@ class WorkloadFix {
             throw new CannotEdit('env is not a list')
           })()
         : appendPair(this.o.text, n.node, `env:\n${items.join('\n')}`)
-    this.add(edit.from, rule, n.c, change, [edit])
-  }
-
-  /** Run an edit maker; a CannotEdit becomes a NotFixed entry with its reason. */
-  private attempt(rule: string, c: ContainerInfo | null, fn: () => void): boolean {
-    try {
-      fn()
-      return true
-    } catch (error) {
-      if (!(error instanceof CannotEdit)) throw error
-      this.notFixed(rule, c, `${error.message}: change it by hand`)
-      return false
-    }
+    this.addAt(edit.from, rule, n.c, change, [edit])
   }
 
   private builders(peers: Set<ContainerInfo>): void {
@@ -316,7 +306,7 @@ class WorkloadFix {
             ? removePair(this.o.text, this.spec!, n.list)
             : removeItems(this.o.text, n.seq, [n.index])
         this.removedContainers.add(n.c)
-        this.add(edits[0].from, 'dind-sidecar', n.c, `removed the Docker-in-Docker container "${n.c.name}"`, edits)
+        this.addAt(edits[0].from, 'dind-sidecar', n.c, `removed the Docker-in-Docker container "${n.c.name}"`, edits)
       })
     }
 
@@ -339,9 +329,7 @@ class WorkloadFix {
           idx.length === vols.items.length
             ? removePair(this.o.text, this.spec!, 'volumes')
             : removeItems(this.o.text, vols, idx)
-        const list = this.plan.edits.get(this.o.file) ?? []
-        list.push(...edits)
-        this.plan.edits.set(this.o.file, list)
+        this.also(edits)
       }
     }
   }
@@ -358,7 +346,7 @@ class WorkloadFix {
       const edits =
         rest.length === 0 ? removePair(this.o.text, n.node, 'volumeMounts') : removeItems(this.o.text, vm, idx)
       const m = vm.items[idx[0]] as YAMLMap
-      this.add(
+      this.addAt(
         edits[0].from,
         'docker-socket-mount',
         n.c,
@@ -375,7 +363,7 @@ class WorkloadFix {
       const item = [...env.items].reverse().find((x) => isMap(x) && x.get('name') === 'CORE_VM_ENDPOINT') as YAMLMap
       const v = item.get('value', true) as Node
       const edit = replaceScalar(v, '""')
-      this.add(edit.from, rule, c, `CORE_VM_ENDPOINT set to "" in container "${c.name}"`, [edit])
+      this.addAt(edit.from, rule, c, `CORE_VM_ENDPOINT set to "" in container "${c.name}"`, [edit])
       return
     }
 
@@ -438,17 +426,6 @@ class WorkloadFix {
     return isMap(m) && this.removedVolumes.has(String(m.get('name')))
   }
 
-  private notFixed(rule: string, c: ContainerInfo | null, reason: string): void {
-    this.plan.notFixed.push({
-      container: c?.name ?? null,
-      file: this.o.file,
-      kind: this.a.kind || null,
-      name: this.a.name,
-      reason,
-      rule,
-    })
-  }
-
   private privileged(): void {
     for (const n of this.nodes) {
       if (this.removedContainers.has(n.c) || !n.c.sc.privileged || !isFabric(n.c)) continue
@@ -457,7 +434,7 @@ class WorkloadFix {
         const sc = n.node.get('securityContext', true)
         if (!isMap(sc)) throw new CannotEdit('privileged is not set in the container')
         const edit = replaceScalar(sc.get('privileged', true) as Node, 'false')
-        this.add(
+        this.addAt(
           edit.from,
           'privileged-container',
           n.c,
@@ -493,7 +470,7 @@ class WorkloadFix {
         this.removedVolumes.add(v.name)
         const vols = this.spec!.get('volumes', true) as unknown as YAMLSeq
         const item = vols.items.find((x) => isMap(x) && x.get('name') === v.name) as Node
-        this.add(
+        this.addAt(
           item.range![0],
           rule,
           null,
