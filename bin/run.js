@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// CommonJS (bin/package.json): an ES module entry costs every start ≈ 8 ms for Node's ES module loader.
 // Fast path: a plain `fabk8s [topic|command] --help` is answered from the help pages rendered at build time
 // (scripts/help-cache.js), without loading @oclif/core. Everything else goes to oclif.
 const argv = process.argv.slice(2)
@@ -9,10 +10,10 @@ if (
   argv.slice(0, -1).every((a) => /^[a-z][\w-]*$/.test(a))
 ) {
   try {
-    const {readFileSync, statSync} = await import('node:fs')
-    const cache = JSON.parse(readFileSync(new URL('../dist/help-cache.json', import.meta.url), 'utf8'))
-    const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
-    const st = statSync(new URL('../oclif.manifest.json', import.meta.url))
+    const {readFileSync, statSync} = require('node:fs')
+    const cache = JSON.parse(readFileSync(`${__dirname}/../dist/help-cache.json`, 'utf8'))
+    const pjson = JSON.parse(readFileSync(`${__dirname}/../package.json`, 'utf8'))
+    const st = statSync(`${__dirname}/../oclif.manifest.json`)
     const page = cache.entries[argv.slice(0, -1).join(' ')]
     if (page !== undefined && cache.key === `${pjson.version}:${st.size}:${st.mtimeMs}`) {
       process.stdout.write(page)
@@ -30,5 +31,85 @@ if (major < 20 || (major === 20 && minor < 19))
   process.emitWarning(`Node version must be >=20.19.0 to use this CLI. Current node version: ${process.versions.node}`)
 process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'
 
-const {execute} = await import('@oclif/core')
-await execute({dir: import.meta.url})
+// The CLI runs from dist/fabk8s.cjs (scripts/bundle.js): one CommonJS file, registered as a module so that oclif's
+// `explicit` command discovery (package.json oclif.commands) gets this same instance. Node 20 has no compile cache
+// for it (22's module.enableCompileCache), so this is one: V8 code caches, one per command word, made by that
+// command's first successful run (what it compiled is what it will need) in $XDG_CACHE_HOME/fabk8s/code, written again only
+// when V8 refuses one (another Node, another build). Until then, the build's cache (dist/fabk8s.cjs.cache: every
+// module's top level) is used. FABK8S_CODE_CACHE=off reads and writes none.
+const fs = require('node:fs')
+const Module = require('node:module')
+const path = require('node:path')
+const vm = require('node:vm')
+const file = path.join(__dirname, '..', 'dist', 'fabk8s.cjs')
+const cache = codeCache(file, argv[0])
+const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), {cachedData: cache.data, filename: file})
+// written by a run that did its work (exit 0, not --help), so that it holds what the command's real runs compile
+if (cache.file && (!cache.own || script.cachedDataRejected) && !argv.some((a) => /^(--help|-h|--version|-v)$/.test(a)))
+  process.once('exit', (code) => code === 0 && cache.write(script))
+// the bundle's import() calls come here (a script compiled from a code cache cannot make its own)
+globalThis.__fabk8sImport = (specifier) => import(specifier)
+const bundle = new Module(file)
+bundle.filename = file
+bundle.paths = Module._nodeModulePaths(path.dirname(file))
+Module._cache[file] = bundle
+script
+  .runInThisContext()
+  .call(bundle.exports, bundle.exports, Module.createRequire(file), bundle, file, path.dirname(file))
+bundle.loaded = true
+// the package root (bin/ holds its own package.json, which only makes this file CommonJS)
+bundle.exports.execute({loadOptions: {root: path.join(__dirname, '..')}})
+
+/** The code cache for this run: the command's own when there is one, else the build's; where to write the command's. */
+// eslint-disable-next-line no-implicit-globals -- a helper of this script
+function codeCache(bundleFile, word) {
+  if (process.env.FABK8S_CODE_CACHE === 'off') return {}
+  const read = (f) => {
+    try {
+      return fs.readFileSync(f)
+    } catch {
+      // none (yet): compiled from source, or from the build's cache
+    }
+  }
+
+  const shipped = () => read(`${bundleFile}.cache`)
+  let stamp
+  try {
+    const st = fs.statSync(bundleFile)
+    stamp = `${process.version}-${process.arch}-${st.size}-${Math.trunc(st.mtimeMs)}`
+  } catch {
+    return {data: shipped()}
+  }
+
+  const home = process.env.XDG_CACHE_HOME || (process.env.HOME ? path.join(process.env.HOME, '.cache') : '')
+  if (!home) return {data: shipped()}
+  const dir = path.join(home, 'fabk8s', 'code')
+  const key = /^[a-z][\w-]{0,40}$/.test(word ?? '') ? word : 'other'
+  const own = path.join(dir, `${stamp}-${key}.bin`)
+  const data = read(own)
+  return {
+    data: data ?? shipped(),
+    file: own,
+    own: data !== undefined,
+    write(s) {
+      // best effort: a cache that cannot be written only makes the next start slower
+      try {
+        fs.mkdirSync(dir, {recursive: true})
+        const tmp = `${own}.${process.pid}.tmp`
+        fs.writeFileSync(tmp, s.createCachedData())
+        fs.renameSync(tmp, own)
+        // caches of other builds or Node versions: those of the 4 newest builds stay (installs side by side keep
+        // theirs), older ones are of no use any more
+        const stamps = new Map()
+        for (const name of fs.readdirSync(dir)) {
+          const m = /^(v[\d.]+-\w+-\d+-\d+)-[\w-]+\.bin$/.exec(name)
+          if (m) stamps.set(m[1], Math.max(stamps.get(m[1]) ?? 0, fs.statSync(path.join(dir, name)).mtimeMs))
+        }
+
+        const old = [...stamps].sort((a, b) => b[1] - a[1]).slice(4)
+        for (const name of fs.readdirSync(dir))
+          if (old.some(([st]) => name.startsWith(`${st}-`))) fs.rmSync(path.join(dir, name), {force: true})
+      } catch {}
+    },
+  }
+}

@@ -5,19 +5,10 @@
  * channel-less (`""`) _lifecycle calls, queries, and the endorsements of a transaction (tx.ts).
  */
 import {createHash, randomBytes} from 'node:crypto'
-import {createRequire} from 'node:module'
 
 import type {SigningIdentity} from './identity.js'
 
-import {common, msp, peer} from './protos.js'
-
-interface TimestampCtor {
-  fromDate(d: Date): unknown
-}
-
-// google-protobuf's Timestamp, resolved from fabric-protos' own dependency (so it is the instance its setters expect)
-const requireFromProtos = createRequire(createRequire(import.meta.url).resolve('@hyperledger/fabric-protos'))
-const {Timestamp} = requireFromProtos('google-protobuf/google/protobuf/timestamp_pb.js') as {Timestamp: TimestampCtor}
+import {common, msp, peer, Timestamp} from './protos.js'
 
 export interface ProposalInput {
   /** Arguments after the function name; strings are UTF-8 encoded. */

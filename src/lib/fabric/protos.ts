@@ -10,28 +10,49 @@
 /* eslint-disable import/export -- each name is a value and a type-only namespace (they merge) */
 import type * as P from '@hyperledger/fabric-protos'
 
-import {createRequire} from 'node:module'
+import * as commonPb from '@hyperledger/fabric-protos/lib/common/common_pb.js'
+import * as policiesPb from '@hyperledger/fabric-protos/lib/common/policies_pb.js'
+import * as identitiesPb from '@hyperledger/fabric-protos/lib/msp/identities_pb.js'
+import * as principalPb from '@hyperledger/fabric-protos/lib/msp/msp_principal_pb.js'
+import * as abPb from '@hyperledger/fabric-protos/lib/orderer/ab_pb.js'
+import * as chaincodePb from '@hyperledger/fabric-protos/lib/peer/chaincode_pb.js'
+import * as collectionPb from '@hyperledger/fabric-protos/lib/peer/collection_pb.js'
+import * as eventsPb from '@hyperledger/fabric-protos/lib/peer/events_pb.js'
+import * as lifecyclePb from '@hyperledger/fabric-protos/lib/peer/lifecycle/lifecycle_pb.js'
+import * as policyPb from '@hyperledger/fabric-protos/lib/peer/policy_pb.js'
+import * as proposalPb from '@hyperledger/fabric-protos/lib/peer/proposal_pb.js'
+import * as responsePb from '@hyperledger/fabric-protos/lib/peer/proposal_response_pb.js'
+import * as transactionPb from '@hyperledger/fabric-protos/lib/peer/transaction_pb.js'
+import * as timestampPb from 'google-protobuf/google/protobuf/timestamp_pb.js'
 
-const load = createRequire(import.meta.url)
-const pb = (file: string): Record<string, unknown> => load(`@hyperledger/fabric-protos/lib/${file}_pb.js`)
+// static imports (not a require by computed path), so that the CLI's bundle (scripts/bundle.js) holds them: an ES
+// module's namespace of a CommonJS file has the file's exports under `default`, in Node and in the bundle alike
+const pb = (ns: object): Record<string, unknown> =>
+  ((ns as {default?: Record<string, unknown>}).default ?? ns) as Record<string, unknown>
 
-export const common = {...pb('common/common'), ...pb('common/policies')} as unknown as typeof P.common
-export const msp = {...pb('msp/identities'), ...pb('msp/msp_principal')} as unknown as typeof P.msp
-export const orderer = pb('orderer/ab') as unknown as typeof P.orderer
+export const common = {...pb(commonPb), ...pb(policiesPb)} as unknown as typeof P.common
+export const msp = {...pb(identitiesPb), ...pb(principalPb)} as unknown as typeof P.msp
+export const orderer = pb(abPb) as unknown as typeof P.orderer
 export const peer = {
-  ...pb('peer/chaincode'),
-  ...pb('peer/proposal'),
-  ...pb('peer/proposal_response'),
-  ...pb('peer/transaction'),
-  ...pb('peer/events'),
-  ...pb('peer/policy'),
-  ...pb('peer/collection'),
-  lifecycle: pb('peer/lifecycle/lifecycle'),
+  ...pb(chaincodePb),
+  ...pb(proposalPb),
+  ...pb(responsePb),
+  ...pb(transactionPb),
+  ...pb(eventsPb),
+  ...pb(policyPb),
+  ...pb(collectionPb),
+  lifecycle: pb(lifecyclePb),
 } as unknown as typeof P.peer
 
+/**
+ * google-protobuf's Timestamp. google-protobuf is our dependency at fabric-protos' own range, so npm installs one copy
+ * and this is the instance the messages' setters expect.
+ */
+export const Timestamp = pb(timestampPb).Timestamp as typeof timestampPb.Timestamp
+
 /** The Gateway's messages (only for submitting through a peer's Gateway, the fallback): loaded on first use. */
-export function gatewayProtos(): typeof P.gateway {
-  return pb('gateway/gateway') as unknown as typeof P.gateway
+export async function gatewayProtos(): Promise<typeof P.gateway> {
+  return pb(await import('@hyperledger/fabric-protos/lib/gateway/gateway_pb.js')) as unknown as typeof P.gateway
 }
 
 /* eslint-disable @typescript-eslint/no-namespace -- the message types under the same names as the values above */
@@ -47,6 +68,7 @@ export declare namespace msp {
 }
 export declare namespace orderer {
   type BroadcastResponse = P.orderer.BroadcastResponse
+  type DeliverResponse = P.orderer.DeliverResponse
 }
 export declare namespace peer {
   type ApplicationPolicy = P.peer.ApplicationPolicy

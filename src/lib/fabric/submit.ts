@@ -153,7 +153,7 @@ async function order(s: FabricSession, envelope: Uint8Array, e: Endorsed, o: Sub
 /** Gateway.Submit: the peer forwards a prepared (endorsed, signed) transaction to the channel's orderers. */
 async function gatewaySubmit(s: FabricSession, org: OrgConfig, envelope: Uint8Array, txId: string): Promise<void> {
   const client = await s.client(firstPeer(org))
-  const gateway = gatewayProtos()
+  const gateway = await gatewayProtos()
   const req = new gateway.SubmitRequest()
   req.setTransactionId(txId)
   req.setChannelId(s.network.channel)

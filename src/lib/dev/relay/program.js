@@ -454,11 +454,10 @@ async function main() {
     })
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    await main()
-  } catch (error) {
+// (no top-level await: fabk8s's own bundle, which holds this file for the tunnel's framing, is CommonJS)
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
+  // eslint-disable-next-line unicorn/prefer-top-level-await -- see above
+  main().catch((error) => {
     console.error(`relay: ${error instanceof Error ? error.message : error}`)
     process.exit(1)
-  }
-}
+  })

@@ -6,21 +6,12 @@
  */
 import type {Client, ClientDuplexStream} from '@grpc/grpc-js'
 
-import {common, orderer} from '@hyperledger/fabric-protos'
 import {randomBytes} from 'node:crypto'
-import {createRequire} from 'node:module'
 
 import type {SigningIdentity} from '../../fabric/identity.js'
 
 import {computeTxId, serializedIdentity} from '../../fabric/proposal.js'
-
-interface TimestampCtor {
-  fromDate(d: Date): unknown
-}
-
-// google-protobuf's Timestamp from fabric-protos' own dependency (the instance its setters expect), as proposal.ts
-const requireFromProtos = createRequire(createRequire(import.meta.url).resolve('@hyperledger/fabric-protos'))
-const {Timestamp} = requireFromProtos('google-protobuf/google/protobuf/timestamp_pb.js') as {Timestamp: TimestampCtor}
+import {common, orderer, Timestamp} from '../../fabric/protos.js'
 
 /** The signed Envelope asking for the newest block's header on `channel`. */
 export async function seekNewestEnvelope(id: SigningIdentity, channel: string): Promise<common.Envelope> {

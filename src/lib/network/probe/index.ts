@@ -5,13 +5,13 @@
  * channel (the peer has joined it). The orderer: TLS handshake → Deliver of the channel's newest block header,
  * signed by the first org's admin. A step after a failed one is skipped, with the reason.
  */
-import {peer as peerProtos} from '@hyperledger/fabric-protos'
 import {readFile} from 'node:fs/promises'
 
 import type {SigningIdentity} from '../../fabric/identity.js'
 import type {NetworkConfig, OrgConfig, PeerConfig} from '../../project/schema.js'
 
 import {errorText, mapFabricError} from '../../fabric/errmap.js'
+import {peer as peerProtos} from '../../fabric/protos.js'
 import {FabricSession} from '../../fabric/session.js'
 import {certProblem, keyMatchesCert} from '../pem.js'
 import {deliverNewest, seekNewestEnvelope, statusName} from './deliver.js'
