@@ -116,9 +116,16 @@ describe('fabk8s register @integration (real Fabric network)', function () {
   })
 
   it('registers for both orgs: installs on both peers, approves for both, commits sequence 1', async () => {
-    const r = await runCli(['register', '--json'], {cwd: dir})
+    const r = await runCli(['register', '--json', '--verbose'], {cwd: dir})
     expect(r.code, r.stdout + r.stderr).to.equal(0)
-    const out = json<RegisterOut>(r)
+    const out = json<RegisterOut & {timings: {ms: number; step: string}[]}>(r)
+    // the installs start once both approvals are on their way to the orderer (they run during the block cuts)
+    const at = (re: RegExp) => out.timings.filter((t) => re.test(t.step)).map((t) => t.ms)
+    const ordered = at(/^approve \S+: ordered/)
+    const installed = at(/^install on \S+: started/)
+    expect(ordered, JSON.stringify(out.timings)).to.have.length(2)
+    expect(installed).to.have.length(2)
+    expect(Math.min(...installed)).to.be.greaterThan(Math.max(...ordered))
     expect(out.sequence).to.equal(1)
     expect(out.committed).to.equal(true)
     expect(out.approved.sort()).to.deep.equal(f.orgs.map((o) => o.mspId).sort())

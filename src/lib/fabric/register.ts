@@ -92,6 +92,19 @@ export function registerTasks(
     // step that awaits it, with its own message)
     const warm = Promise.all([...network.orgs.map((o) => s.watcher(o)), s.connect(network.orderer)])
     warm.then(() => tl.mark('connected: peers, orderer, commit-status streams')).catch(() => {})
+    // The installs wait until every org's approval is on its way to the orderer (or is not needed, or failed): an
+    // install runs the peer's external builder, whose processes would slow the planning queries and endorsements on
+    // the way to the first block. Started then, the installs run while the orderer cuts the blocks.
+    let openInstalls!: () => void
+    const installsMayStart = new Promise<void>((resolve) => {
+      openInstalls = resolve
+    })
+    const sent = new Set<string>()
+    const approvalSent = (mspId: string) => {
+      sent.add(mspId)
+      if (sent.size >= network.orgs.length) openInstalls()
+    }
+
     return {
       interrupted() {
         const installed = installs.filter((i) => i.installed).length
@@ -140,11 +153,13 @@ export function registerTasks(
               tasks: [
                 {
                   async run(t1) {
+                    await installsMayStart
                     await t1.run({
                       concurrent: true,
                       result() {},
                       tasks: allPeers(s).map(({org, peer}) => ({
                         async run(tt) {
+                          tl.mark(`install on ${peer.address}: started`)
                           const r = await installOnPeer(s, org, peer, pkg!)
                           installs.push(r)
                           tl.mark(`install on ${peer.address}: ${r.installed ? 'installed' : 'already installed'}`)
@@ -158,68 +173,81 @@ export function registerTasks(
                 },
                 {
                   async run(t1) {
-                    await t1.run({
-                      result() {},
-                      tasks: [
-                        {
-                          async run(tt) {
-                            plan = await planRegistration(s, project, pkg!.packageId, overrides)
-                            tl.mark('planned: committed definition and approvals queried')
-                            tt.title = `Sequence ${plan.plan.sequence}: ${plan.plan.reason}`
+                    try {
+                      await t1.run({
+                        result() {},
+                        tasks: [
+                          {
+                            async run(tt) {
+                              plan = await planRegistration(s, project, pkg!.packageId, overrides)
+                              tl.mark('planned: committed definition and approvals queried')
+                              tt.title = `Sequence ${plan.plan.sequence}: ${plan.plan.reason}`
+                            },
+                            title: 'Plan sequence',
                           },
-                          title: 'Plan sequence',
-                        },
-                        {
-                          async run(t2) {
-                            await t2.run({
-                              concurrent: true,
-                              // every org's approval runs to its end, so that each is reported
-                              exitOnError: false,
-                              result() {},
-                              tasks: network.orgs.map((org) => ({
-                                async run(tt) {
-                                  const {def, orgs, plan: p} = plan!
-                                  const {need} = orgs.find((o) => o.mspId === org.mspId)!
-                                  try {
-                                    // waited on at every org's peer: each of them endorses the commit next
-                                    const r = await approveOrg(
-                                      s,
-                                      org,
-                                      {def, need, packageId: pkg!.packageId, sequence: p.sequence},
-                                      {trace: trace(`approve ${org.mspId}`), waitOn: network.orgs},
-                                    )
-                                    approvals.push(r)
-                                    tt.title = `${org.mspId}: ${r.approved ? `approved (${r.validation})` : 'already approved'}`
-                                  } catch (error) {
-                                    approvalErrors.push({error, mspId: org.mspId})
-                                    throw error
-                                  }
-                                },
-                                title: org.mspId,
-                              })),
-                            })
-                            if (approvalErrors.length > 0) throw approvalsFailed(approvals, approvalErrors)
+                          {
+                            async run(t2) {
+                              await t2.run({
+                                concurrent: true,
+                                // every org's approval runs to its end, so that each is reported
+                                exitOnError: false,
+                                result() {},
+                                tasks: network.orgs.map((org) => ({
+                                  async run(tt) {
+                                    const {def, orgs, plan: p} = plan!
+                                    const {need} = orgs.find((o) => o.mspId === org.mspId)!
+                                    try {
+                                      // waited on at every org's peer: each of them endorses the commit next
+                                      const mark = trace(`approve ${org.mspId}`)
+                                      const r = await approveOrg(
+                                        s,
+                                        org,
+                                        {def, need, packageId: pkg!.packageId, sequence: p.sequence},
+                                        {
+                                          trace(step) {
+                                            mark(step)
+                                            if (step.startsWith('ordered')) approvalSent(org.mspId)
+                                          },
+                                          waitOn: network.orgs,
+                                        },
+                                      )
+                                      approvals.push(r)
+                                      tt.title = `${org.mspId}: ${r.approved ? `approved (${r.validation})` : 'already approved'}`
+                                    } catch (error) {
+                                      approvalErrors.push({error, mspId: org.mspId})
+                                      throw error
+                                    } finally {
+                                      approvalSent(org.mspId)
+                                    }
+                                  },
+                                  title: org.mspId,
+                                })),
+                              })
+                              if (approvalErrors.length > 0) throw approvalsFailed(approvals, approvalErrors)
+                            },
+                            title: 'Approve',
                           },
-                          title: 'Approve',
-                        },
-                        {
-                          async run(tt) {
-                            const {def, plan: p} = plan!
-                            if (!p.commit) {
-                              tt.skip('Commit: already committed')
-                              return
-                            }
+                          {
+                            async run(tt) {
+                              const {def, plan: p} = plan!
+                              if (!p.commit) {
+                                tt.skip('Commit: already committed')
+                                return
+                              }
 
-                            // every org of fabk8s.yaml has approved by now (it had, or its approval committed VALID)
-                            const approved = Object.fromEntries(network.orgs.map((o) => [o.mspId, true]))
-                            const r = await commit(s, def, p.sequence, {approvals: approved, trace: trace('commit')})
-                            commitTx = {txId: r.txId, validation: r.validation}
-                            tt.title = `Commit sequence ${p.sequence}: ${r.validation}`
+                              // every org of fabk8s.yaml has approved by now (it had, or its approval committed VALID)
+                              const approved = Object.fromEntries(network.orgs.map((o) => [o.mspId, true]))
+                              const r = await commit(s, def, p.sequence, {approvals: approved, trace: trace('commit')})
+                              commitTx = {txId: r.txId, validation: r.validation}
+                              tt.title = `Commit sequence ${p.sequence}: ${r.validation}`
+                            },
+                            title: 'Commit',
                           },
-                          title: 'Commit',
-                        },
-                      ],
-                    })
+                        ],
+                      })
+                    } finally {
+                      openInstalls()
+                    }
                   },
                   title: `Define on ${network.channel}`,
                 },
