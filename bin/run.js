@@ -38,27 +38,15 @@ process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'
 // when V8 refuses one (another Node, another build). Until then, the build's cache (dist/fabk8s.cjs.cache: every
 // module's top level) is used. FABK8S_CODE_CACHE=off reads and writes none.
 const fs = require('node:fs')
-const Module = require('node:module')
 const path = require('node:path')
-const vm = require('node:vm')
 const file = path.join(__dirname, '..', 'dist', 'fabk8s.cjs')
 const cache = codeCache(file, argv[0])
-const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), {cachedData: cache.data, filename: file})
+const {exports: cli, script} = require('./load-bundle.cjs').loadBundle(file, cache.data)
 // written by a run that did its work (exit 0, not --help), so that it holds what the command's real runs compile
 if (cache.file && (!cache.own || script.cachedDataRejected) && !argv.some((a) => /^(--help|-h|--version|-v)$/.test(a)))
   process.once('exit', (code) => code === 0 && cache.write(script))
-// the bundle's import() calls come here (a script compiled from a code cache cannot make its own)
-globalThis.__fabk8sImport = (specifier) => import(specifier)
-const bundle = new Module(file)
-bundle.filename = file
-bundle.paths = Module._nodeModulePaths(path.dirname(file))
-Module._cache[file] = bundle
-script
-  .runInThisContext()
-  .call(bundle.exports, bundle.exports, Module.createRequire(file), bundle, file, path.dirname(file))
-bundle.loaded = true
 // the package root (bin/ holds its own package.json, which only makes this file CommonJS)
-bundle.exports.execute({loadOptions: {root: path.join(__dirname, '..')}})
+cli.execute({loadOptions: {root: path.join(__dirname, '..')}})
 
 /** The code cache for this run: the command's own when there is one, else the build's; where to write the command's. */
 // eslint-disable-next-line no-implicit-globals -- a helper of this script
@@ -100,14 +88,15 @@ function codeCache(bundleFile, word) {
         fs.renameSync(tmp, own)
         // caches of other builds or Node versions: those of the 4 newest builds stay (installs side by side keep
         // theirs), older ones are of no use any more
+        const names = fs.readdirSync(dir)
         const stamps = new Map()
-        for (const name of fs.readdirSync(dir)) {
+        for (const name of names) {
           const m = /^(v[\d.]+-\w+-\d+-\d+)-[\w-]+\.bin$/.exec(name)
           if (m) stamps.set(m[1], Math.max(stamps.get(m[1]) ?? 0, fs.statSync(path.join(dir, name)).mtimeMs))
         }
 
         const old = [...stamps].sort((a, b) => b[1] - a[1]).slice(4)
-        for (const name of fs.readdirSync(dir))
+        for (const name of names)
           if (old.some(([st]) => name.startsWith(`${st}-`))) fs.rmSync(path.join(dir, name), {force: true})
       } catch {}
     },

@@ -96,7 +96,6 @@ const result = await build({
   // smaller to read and hash; names kept for stack traces and class names
   keepNames: true,
   logLevel: 'warning',
-  metafile: true,
   minifySyntax: true,
   minifyWhitespace: true,
   outfile: out,
@@ -137,24 +136,17 @@ if (importCalls(code).length > 0) throw new Error('bundle: import() calls are le
 // loaded without bin/run.js (oclif's manifest step requires it), a plain import() does
 const banner = 'var __fabk8sImport = globalThis.__fabk8sImport ?? ((specifier) => import(specifier));\n'
 writeFileSync(out, banner + code)
-// The build's code cache: the bundle compiled in this process (the Node that will run it), every command module
-// evaluated and oclif's configuration loaded, so that a command's first run compiles only what it calls.
+// The build's code cache: the bundle loaded in this process (the Node that will run it) as bin/run.js loads it, every
+// command module evaluated and oclif's configuration loaded (it finds this same instance), so that a command's first
+// run compiles only what it calls.
 {
-  const {createRequire, default: Module} = await import('node:module')
-  const vm = await import('node:vm')
-  const script = new vm.Script(Module.wrap(readFileSync(out, 'utf8')), {filename: out})
-  globalThis.__fabk8sImport = (specifier) => import(specifier)
-  const m = new Module(out)
-  m.filename = out
-  m.paths = Module._nodeModulePaths(dist)
-  script.runInThisContext().call(m.exports, m.exports, createRequire(out), m, out, dist)
-  for (const id of Object.keys(m.exports.COMMANDS))
-    if (!m.exports.COMMANDS[id]) throw new Error(`bundle: no command ${id}`)
-  await m.exports.Config.load(root)
+  const {createRequire} = await import('node:module')
+  const {exports: cli, script} = createRequire(import.meta.url)('../bin/load-bundle.cjs').loadBundle(out)
+  for (const id of Object.keys(cli.COMMANDS)) if (!cli.COMMANDS[id]) throw new Error(`bundle: no command ${id}`)
+  await cli.Config.load(root)
   writeFileSync(`${out}.cache`, script.createCachedData())
 }
 
-if (process.env.BUNDLE_META) writeFileSync(process.env.BUNDLE_META, JSON.stringify(result.metafile))
 console.log(
   `bundle: ${path.relative(root, out)} (${commands.length} commands, ${(code.length / 1e6).toFixed(1)} MB, ${calls.length} import() calls rewritten)`,
 )

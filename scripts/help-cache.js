@@ -23,7 +23,7 @@ for (const key of ['', ...topics, ...ids]) {
   const args = [...(key ? key.split(' ') : []), '--help']
   const r = spawnSync(process.execPath, [path.join(root, 'bin', 'run.js'), ...args], {
     encoding: 'utf8',
-    env: {...process.env, FABK8S_CODE_CACHE: 'off', FABK8S_HELP_CACHE: 'off', FORCE_COLOR: '0', NO_COLOR: '1', OCLIF_COLUMNS: '80'},
+    env: {...process.env, FABK8S_HELP_CACHE: 'off', FORCE_COLOR: '0', NO_COLOR: '1', OCLIF_COLUMNS: '80'},
   })
   if (r.status !== 0) throw new Error(`help-cache: fabk8s ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
   entries[key] = r.stdout
