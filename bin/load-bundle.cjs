@@ -7,9 +7,12 @@ const Module = require('node:module')
 const path = require('node:path')
 const vm = require('node:vm')
 
-/** Load the bundle, compiled from `cachedData` when V8 accepts it; the script (for its cache) and the exports. */
+/**
+ * Load the bundle, compiled from `cachedData` when V8 accepts it; the script (for its cache) and the exports. The
+ * bundle is ASCII (scripts/bundle.js): read as latin1, a plain copy, where decoding UTF-8 costs ≈ 12 ms more.
+ */
 const loadBundle = (file, cachedData) => {
-  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), {cachedData, filename: file})
+  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'latin1')), {cachedData, filename: file})
   // the bundle's import() calls come here (a script compiled from a code cache cannot make its own)
   globalThis.__fabk8sImport = (specifier) => import(specifier)
   const dir = path.dirname(file)

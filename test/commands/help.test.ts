@@ -32,6 +32,24 @@ describe('fabk8s --help', () => {
     }
   })
 
+  it('`fabk8s help [COMMAND]` shows the same pages as --help (a command of the bundle, not a plugin)', async () => {
+    const env = {FABK8S_HELP_CACHE: 'off', OCLIF_COLUMNS: '80'}
+    for (const [help, page] of [
+      [['help'], ['--help']],
+      [['help', 'register'], ['register', '--help']],
+      [['help', 'lifecycle', 'approve'], ['lifecycle', 'approve', '--help']],
+    ]) {
+      const a = await runCli(help, {env})
+      const b = await runCli(page, {env})
+      expect(a.code, help.join(' ')).to.equal(0)
+      expect(a.stdout, help.join(' ')).to.equal(b.stdout).and.match(/USAGE/)
+    }
+
+    const r = await runCli(['help', 'frobnicate'])
+    expect(r.code).to.equal(2)
+    expect(r.stderr).to.match(/frobnicate/)
+  })
+
   it('an unknown command is a usage error', async () => {
     const r = await runCli(['frobnicate'])
     expect(r.code).to.not.equal(0)
