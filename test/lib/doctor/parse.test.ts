@@ -7,7 +7,7 @@ import {Readable} from 'node:stream'
 import {MAX_DEPTH} from '../../../src/lib/doctor/input/bounds.js'
 import {readSources} from '../../../src/lib/doctor/input/files.js'
 import {locate} from '../../../src/lib/doctor/input/locate.js'
-import {parseSources, splitDocuments, splitList} from '../../../src/lib/doctor/input/parse.js'
+import {parseSources, sequenceEnd, splitDocuments, splitList} from '../../../src/lib/doctor/input/parse.js'
 import {runDoctor} from '../../../src/lib/doctor/run.js'
 import {aliasBomb, check, ids} from './helpers.js'
 
@@ -301,6 +301,34 @@ describe('doctor input', () => {
 
       // not cut up: small Lists, and Lists that may use aliases
       expect(splitList({line: 1, text: 'kind: List\nitems:\n- {kind: Pod}\n'})).to.equal(null)
+    })
+
+    it("#9: a List's items end where the regular expression of the first version said, found line by line", () => {
+      // the expression the line scan replaced: the first line (not blank, not a comment) indented no deeper than the
+      // dashes that is not an entry
+      const byRegExp = (text: string, from: number, indent: string) => {
+        const re = new RegExp(String.raw`^(?!${indent}-(?:[ \t\r\n]|$))(?![ \t]*(?:#|$))[ \t]{0,${indent.length}}\S`, 'gm')
+        re.lastIndex = from
+        const m = re.exec(text)
+        return m ? m.index : text.length
+      }
+
+      // seeded lines of every kind that matters: entries, deeper lines, comments, blanks, tabs, `-x`, `- `, keys
+      let seed = 7
+      const rnd = (n: number) => {
+        seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0
+        return seed % n
+      }
+
+      const pieces = ['- a: 1', '-', '-x', '  b: 2', '    c: 3', ' d', '\t- e', '# c', '  # c', '', '   ', 'kind: List', '- ', '-\tf', '\fg', '\u00A0h']
+      for (let round = 0; round < 3000; round++) {
+        const indent = ['', ' ', '  ', '\t'][rnd(4)]
+        const lines = [`${indent}- first: 1`]
+        for (let i = rnd(12); i > 0; i--) lines.push((rnd(2) ? indent : '') + pieces[rnd(pieces.length)])
+        const text = `items:\n${lines.join('\n')}${rnd(2) ? '\n' : ''}`
+        const from = text.indexOf('\n') + 1
+        expect(sequenceEnd(text, from, indent), JSON.stringify(text)).to.equal(byRegExp(text, from, indent))
+      }
     })
 
     it('#9: stdin and files above the size cap are input errors naming the cap, never a clean pass', async () => {
