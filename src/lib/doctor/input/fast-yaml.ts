@@ -596,9 +596,10 @@ class Reader {
 
   /**
    * Make the first content line at or after the line start `from` current, skipping blank and comment lines; at the
-   * end of the text ind is -1. Document markers (`---`, `...`) and directives at column 0 give up.
+   * end of the text ind is -1. Document markers (`---`, `...`) and directives at column 0 give up, except a `---`
+   * that is the first content line of the document (`marker`: start() looks at it).
    */
-  next(from: number): void {
+  next(from: number, marker = false): void {
     const {s} = this
     const n = s.length
     let i = from
@@ -617,7 +618,11 @@ class Reader {
         continue
       }
 
-      if (i === ls && (c === PERCENT || ((c === DASH || c === DOT) && s.charCodeAt(i + 1) === c && s.charCodeAt(i + 2) === c)))
+      if (
+        i === ls &&
+        (c === PERCENT || ((c === DASH || c === DOT) && s.charCodeAt(i + 1) === c && s.charCodeAt(i + 2) === c)) &&
+        !(marker && c === DASH)
+      )
         out()
       this.ls = ls
       this.cs = i
@@ -815,39 +820,16 @@ class Reader {
 
   /** The first content line; a leading `---` line (optionally with a comment) is skipped. */
   start(): void {
-    const {s} = this
-    const n = s.length
-    let i = 0
-    while (i < n) {
-      const ls = i
-      while (s.charCodeAt(i) === SP) i++
-      const c = s.charCodeAt(i)
-      if (c === NL) {
-        i++
-        continue
-      }
-
-      const le = s.indexOf('\n', i)
-      if (c === HASH) {
-        i = le + 1
-        continue
-      }
-
-      if (i === ls && c === DASH && s.charCodeAt(i + 1) === DASH && s.charCodeAt(i + 2) === DASH) {
-        // `---` then the end of the line, or spaces and a comment
-        let j = i + 3
-        while (s.charCodeAt(j) === SP) j++
-        const d = s.charCodeAt(j)
-        if (d !== NL && (d !== HASH || j === i + 3)) out()
-        this.next(le + 1)
-        return
-      }
-
-      this.next(ls)
+    this.next(0, true)
+    const {cs, s} = this
+    if (this.ind !== 0 || s.charCodeAt(cs) !== DASH || s.charCodeAt(cs + 1) !== DASH || s.charCodeAt(cs + 2) !== DASH)
       return
-    }
-
-    this.next(n)
+    // `---` then the end of the line, or spaces and a comment
+    let j = cs + 3
+    while (s.charCodeAt(j) === SP) j++
+    const d = s.charCodeAt(j)
+    if (d !== NL && (d !== HASH || j === cs + 3)) out()
+    this.next(this.le + 1)
   }
 }
 
