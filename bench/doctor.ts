@@ -27,7 +27,7 @@ import {fileURLToPath} from 'node:url'
 import {fastLoad, GIVE_UP} from '../src/lib/doctor/input/fast-yaml.js'
 import {K8S_SCHEMA, splitDocuments} from '../src/lib/doctor/input/parse.js'
 import {runDoctor} from '../src/lib/doctor/run.js'
-import {deployment, kubectlPod} from './corpora.js'
+import {deployment, kubectlPod} from './_corpora.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const args = process.argv.slice(2)

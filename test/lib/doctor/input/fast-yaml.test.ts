@@ -3,7 +3,7 @@ import assert from 'node:assert'
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {deployment, kubectlPod} from '../../../../bench/corpora.js'
+import {deployment, kubectlPod} from '../../../../bench/_corpora.js'
 import {fastLoad, GIVE_UP} from '../../../../src/lib/doctor/input/fast-yaml.js'
 import {K8S_SCHEMA, splitDocuments, splitList} from '../../../../src/lib/doctor/input/parse.js'
 import {CORPUS, corpusMissing, ROOT} from '../helpers.js'

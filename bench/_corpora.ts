@@ -1,5 +1,5 @@
 /**
- * The generated manifests of bench/doctor.ts: Deployments (one in ten a Fabric peer with CORE_VM_ENDPOINT, one in ten
+ * The generated manifests of bench/doctor.ts (a leading _: not a bench of its own for run-all.js): Deployments (one in ten a Fabric peer with CORE_VM_ENDPOINT, one in ten
  * mounting docker.sock) and pods as `kubectl get pods -o yaml` prints them. Also read by the differential tests of
  * doctor's YAML reader (test/lib/doctor/input/fast-yaml.test.ts), which must take its fast path on all of them.
  */
