@@ -1,7 +1,8 @@
 /**
- * The generated manifests of bench/doctor.ts (a leading _: not a bench of its own for run-all.js): Deployments (one in ten a Fabric peer with CORE_VM_ENDPOINT, one in ten
+ * The generated manifests of bench/doctor.ts: Deployments (one in ten a Fabric peer with CORE_VM_ENDPOINT, one in ten
  * mounting docker.sock) and pods as `kubectl get pods -o yaml` prints them. Also read by the differential tests of
- * doctor's YAML reader (test/lib/doctor/input/fast-yaml.test.ts), which must take its fast path on all of them.
+ * doctor's YAML reader (test/lib/doctor/input/fast-yaml.test.ts), which must take its fast path on all of them. The
+ * leading `_`: a module, not a bench of its own (run-all.js skips it).
  */
 export function deployment(i: number): string {
   const kind = i % 10
