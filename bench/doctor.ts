@@ -24,8 +24,7 @@ import path from 'node:path'
 import {performance} from 'node:perf_hooks'
 import {fileURLToPath} from 'node:url'
 
-import {fastLoad, GIVE_UP} from '../src/lib/doctor/input/fast-yaml.js'
-import {K8S_SCHEMA, splitDocuments} from '../src/lib/doctor/input/parse.js'
+import {K8S_SCHEMA, loadYaml, splitDocuments} from '../src/lib/doctor/input/parse.js'
 import {runDoctor} from '../src/lib/doctor/run.js'
 import {deployment, kubectlPod} from './_corpora.js'
 
@@ -116,13 +115,7 @@ if (run('throughput')) {
 
   // doctor's own reader alone (fast-yaml.ts, js-yaml where it gives up): what the rules, lines and report add to it
   const READER = "doctor's reader alone (fastLoad, else js-yaml)"
-  const reader = {
-    [READER]: () =>
-      splitDocuments(text).map((d) => {
-        const v = fastLoad(d.text)
-        return v === GIVE_UP ? jsyaml.load(d.text, {json: true, schema: K8S_SCHEMA}) : v
-      }),
-  }
+  const reader = {[READER]: () => splitDocuments(text).map((d) => loadYaml(d.text))}
   const r = await againstParse('1. throughput', text, N, {...reader, ...y2})
   const perSec = N / (r.doctor.wall / 1000)
   console.log(

@@ -1,9 +1,8 @@
 /**
  * Split sources into documents and parse them. Documents are split on `---` lines ourselves (so each keeps its line
- * offset), and so are the items of a large `kind: List`; each is parsed by fastLoad (fast-yaml.ts: the block-style
- * subset manifests are written in, ≈ 3× js-yaml's speed, the very values js-yaml gives) or, outside that subset, by
- * js-yaml, and handed on at once (the check streams; see run.ts Checker). The `yaml` package is used only to give a precise
- * position when a document fails, and for the lines of compose and CI files. Unrendered Helm/Go (`{{ … }}`) and ytt
+ * offset), and so are the items of a large `kind: List`; each is parsed (loadYaml) and handed on at once (the check
+ * streams; see run.ts Checker). The `yaml` package is used only to give a precise position when a document fails,
+ * and for the lines of compose and CI files. Unrendered Helm/Go (`{{ … }}`) and ytt
  * (`#@`) templates, alias bombs and self-referencing aliases are input errors, never clean; so is an input that
  * holds nothing doctor checks.
  */
@@ -25,6 +24,15 @@ import {yamlReason} from './yaml-errors.js'
  */
 export const K8S_SCHEMA = jsyaml.CORE_SCHEMA.extend([(jsyaml as unknown as {types: {merge: jsyaml.Type}}).types.merge])
 
+/**
+ * One document's value: by fastLoad (fast-yaml.ts: the block style manifests are written in, ≈ 3× js-yaml's speed,
+ * the very values js-yaml gives) or, outside that style, by js-yaml, which throws on invalid YAML.
+ */
+export function loadYaml(text: string, filename?: string): unknown {
+  const v = fastLoad(text)
+  return v === GIVE_UP ? jsyaml.load(text, {filename, json: true, schema: K8S_SCHEMA}) : v
+}
+
 export interface ParsedObject {
   doc: DocText | null
   file: null | string
@@ -45,8 +53,7 @@ export interface ParsedObject {
  */
 export function reparse(o: ParsedObject): Obj {
   if (!o.doc) throw new Error('reparse: object has no source text')
-  let v: unknown = o.json ? JSON.parse(o.doc.text) : fastLoad(o.doc.text)
-  if (v === GIVE_UP) v = jsyaml.load(o.doc.text, {json: true, schema: K8S_SCHEMA})
+  let v: unknown = o.json ? JSON.parse(o.doc.text) : loadYaml(o.doc.text)
   for (const i of o.item ?? []) v = (Array.isArray(v) ? v : (v as Obj).items)[i]
   return v as Obj
 }
@@ -356,8 +363,7 @@ function parseDocument(src: Source, doc: DocText, out: ParseResult): boolean | P
   const tpl = doc.text.includes('{{') ? templateOffset(doc.text) : -1
   let value: unknown
   try {
-    value = fastLoad(doc.text)
-    if (value === GIVE_UP) value = jsyaml.load(doc.text, {filename: src.file, json: true, schema: K8S_SCHEMA})
+    value = loadYaml(doc.text, src.file)
   } catch (error) {
     if (tpl !== -1) {
       out.errors.push(templateError(src.file, doc, tpl))
