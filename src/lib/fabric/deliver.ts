@@ -4,8 +4,7 @@
  * block → no end, wait for new blocks) and is ready once the peer has sent the newest block it has: a transaction
  * broadcast after that is in a later block, so none is missed. One watcher serves every transaction of a run.
  */
-import type {Client, ClientDuplexStream, ServiceError} from '@grpc/grpc-js'
-
+import type {Call, GrpcClient, GrpcError} from './grpc.js'
 import type {SigningIdentity} from './identity.js'
 
 import {FabError} from '../errors.js'
@@ -63,8 +62,6 @@ interface Waiter {
   resolve(s: TxStatus): void
 }
 
-type Stream = ClientDuplexStream<Uint8Array, peer.DeliverResponse>
-
 /** Filtered blocks from one peer, from the moment it is ready; `wait(txId)` gives that transaction's status. */
 export class CommitWatcher {
   /** The last block seen (-1 before the first). */
@@ -77,7 +74,7 @@ export class CommitWatcher {
   private readonly waiters = new Map<string, Waiter[]>()
 
   constructor(
-    private readonly call: Stream,
+    private readonly call: Call,
     readonly ctx: ErrContext,
   ) {
     let onReady!: (n: number) => void
@@ -88,7 +85,8 @@ export class CommitWatcher {
     })
     // a watcher that failed before anyone awaited `ready` must not be an unhandled rejection
     this.ready.catch(() => {})
-    call.on('data', (r: peer.DeliverResponse) => {
+    call.on('data', (bytes: Buffer) => {
+      const r = peer.DeliverResponse.deserializeBinary(bytes)
       if (r.getTypeCase() === peer.DeliverResponse.TypeCase.FILTERED_BLOCK) {
         const b = r.getFilteredBlock()!
         const block = b.getNumber()
@@ -112,7 +110,7 @@ export class CommitWatcher {
         )
       }
     })
-    call.on('error', (e: ServiceError) => this.fail(mapFabricError(e, ctx), onFail))
+    call.on('error', (e: GrpcError) => this.fail(mapFabricError(e, ctx), onFail))
     call.on('end', () =>
       this.fail(
         new FabError('FABRIC', `peer ${ctx.address} ended the commit-status stream (${ctx.op})`, {
@@ -124,12 +122,8 @@ export class CommitWatcher {
   }
 
   /** Open DeliverFiltered on a peer's client and send the seek; await `ready` before broadcasting. */
-  static async open(client: Client, id: SigningIdentity, channel: string, ctx: ErrContext): Promise<CommitWatcher> {
-    const call = client.makeBidiStreamRequest(
-      '/protos.Deliver/DeliverFiltered',
-      (b: Uint8Array) => Buffer.from(b),
-      (b: Buffer) => peer.DeliverResponse.deserializeBinary(b),
-    )
+  static async open(client: GrpcClient, id: SigningIdentity, channel: string, ctx: ErrContext): Promise<CommitWatcher> {
+    const call = client.call('/protos.Deliver/DeliverFiltered')
     const w = new CommitWatcher(call, ctx)
     call.write(await seekEnvelope(id, channel))
     return w

@@ -4,7 +4,7 @@
  * checks the envelope (format, channel, the channel's Writers policy) and queues it for the next block; whether the
  * transaction is valid is decided by the peers when they commit the block (see deliver.ts).
  */
-import type {Client, ServiceError} from '@grpc/grpc-js'
+import type {GrpcClient, GrpcError} from './grpc.js'
 
 import {FabError} from '../errors.js'
 import {type ErrContext, mapFabricError} from './errmap.js'
@@ -45,18 +45,13 @@ export class OrdererRejected extends FabError {
  * an OrdererRejected; a gRPC failure (unreachable, TLS) is mapped with the orderer named as such.
  */
 export function broadcast(
-  client: Client,
+  client: GrpcClient,
   envelope: Uint8Array,
   ctx: ErrContext & {timeoutMs: number; txId?: string},
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let settled = false
-    const call = client.makeBidiStreamRequest(
-      '/orderer.AtomicBroadcast/Broadcast',
-      (b: Uint8Array) => Buffer.from(b),
-      (b: Buffer) => orderer.BroadcastResponse.deserializeBinary(b),
-      {deadline: Date.now() + ctx.timeoutMs},
-    )
+    const call = client.call('/orderer.AtomicBroadcast/Broadcast', {deadline: Date.now() + ctx.timeoutMs})
     const done = (err?: Error) => {
       if (settled) return
       settled = true
@@ -69,12 +64,13 @@ export function broadcast(
       } else resolve()
     }
 
-    call.on('data', (r: orderer.BroadcastResponse) => {
+    call.on('data', (bytes: Buffer) => {
+      const r = orderer.BroadcastResponse.deserializeBinary(bytes)
       const status = r.getStatus()
       if (status === common.Status.SUCCESS) done()
       else done(new OrdererRejected(status, r.getInfo(), ctx))
     })
-    call.on('error', (error: ServiceError) => done(mapFabricError(error, {...ctx, role: 'orderer'})))
+    call.on('error', (error: GrpcError) => done(mapFabricError(error, {...ctx, role: 'orderer'})))
     call.on('end', () =>
       done(
         new FabError('FABRIC', `orderer ${ctx.address} closed the Broadcast stream without an answer (${ctx.op})`, {

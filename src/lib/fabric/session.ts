@@ -1,5 +1,3 @@
-import type {Client, ServiceError} from '@grpc/grpc-js'
-
 /**
  * One run's connections to the network in fabk8s.yaml: one gRPC client per peer and for the orderer (cached), one
  * signing identity per org (cached), one commit-status watcher per org. `close()` closes them all so the process exits.
@@ -9,6 +7,7 @@ import {readFileSync} from 'node:fs'
 import type {NetworkConfig, OrgConfig, PeerConfig} from '../project/schema.js'
 import type {TaskList} from '../tasks.js'
 import type {ErrContext} from './errmap.js'
+import type {GrpcClient} from './grpc.js'
 
 import {FabError} from '../errors.js'
 import {CommitWatcher} from './deliver.js'
@@ -33,12 +32,12 @@ export class PeerResponseError extends Error {
   }
 }
 
-let grpcModule: typeof import('@grpc/grpc-js') | undefined
+let grpcModule: typeof import('./grpc.js') | undefined
 
 export class FabricSession {
   readonly network: NetworkConfig
   readonly timeoutMs: number
-  private readonly clients = new Map<string, Client>()
+  private readonly clients = new Map<string, GrpcClient>()
   private readonly identities = new Map<string, Promise<SigningIdentity>>()
   private readonly watchers = new Map<string, Promise<CommitWatcher>>()
 
@@ -56,13 +55,13 @@ export class FabricSession {
   }
 
   /** The gRPC client for a peer (one per address per run). */
-  async client(p: PeerConfig): Promise<Client> {
+  async client(p: PeerConfig): Promise<GrpcClient> {
     const key = `${p.address}|${p.hostnameOverride ?? ''}`
     const cached = this.clients.get(key)
     if (cached) return cached
     // concurrent callers (install and the planning queries) share one connection: the check above and the
     // set below must not be separated by an await, or each caller would open (and leak) its own client
-    const grpc = grpcModule ?? (grpcModule = await import('@grpc/grpc-js'))
+    const grpc = grpcModule ?? (grpcModule = await import('./grpc.js'))
     const again = this.clients.get(key)
     if (again) return again
     let ca: Buffer
@@ -74,26 +73,9 @@ export class FabricSession {
       })
     }
 
-    let creds
-    try {
-      creds = grpc.credentials.createSsl(ca)
-    } catch (error) {
-      throw new FabError(
-        'FABRIC',
-        `TLS: the CA file ${p.tlsCACert} for ${p.address} is not a PEM certificate (${(error as Error).message})`,
-      )
-    }
-
-    const options: Record<string, number | string> = {
-      'grpc.max_receive_message_length': 100 * 1024 * 1024,
-      'grpc.max_send_message_length': 100 * 1024 * 1024,
-    }
-    if (p.hostnameOverride) {
-      options['grpc.ssl_target_name_override'] = p.hostnameOverride
-      options['grpc.default_authority'] = p.hostnameOverride
-    }
-
-    const client = new grpc.Client(p.address, creds, options)
+    if (!ca.includes('-----BEGIN CERTIFICATE-----'))
+      throw new FabError('FABRIC', `TLS: the CA file ${p.tlsCACert} for ${p.address} is not a PEM certificate`)
+    const client = new grpc.GrpcClient(p.address, {ca, hostnameOverride: p.hostnameOverride})
     this.clients.set(key, client)
     return client
   }
@@ -108,7 +90,7 @@ export class FabricSession {
   /** Start connecting to a peer or the orderer now, so the TLS handshake overlaps other work. */
   async connect(p: PeerConfig): Promise<void> {
     const client = await this.client(p)
-    client.getChannel().getConnectivityState(true)
+    client.connect()
   }
 
   ctx(org: OrgConfig, p: PeerConfig, op: string): ErrContext {
@@ -161,16 +143,10 @@ export class FabricSession {
   /** Send a signed proposal to a peer's Endorser; the whole ProposalResponse, whatever its status (gRPC errors throw). */
   async processProposal(p: PeerConfig, signed: peer.SignedProposal): Promise<peer.ProposalResponse> {
     const client = await this.client(p)
-    return new Promise<peer.ProposalResponse>((resolve, reject) => {
-      client.makeUnaryRequest(
-        '/protos.Endorser/ProcessProposal',
-        (m: peer.SignedProposal) => Buffer.from(m.serializeBinary()),
-        (b: Buffer) => peer.ProposalResponse.deserializeBinary(b),
-        signed,
-        {deadline: Date.now() + this.timeoutMs},
-        (err: null | ServiceError, value?: peer.ProposalResponse) => (err ? reject(err) : resolve(value!)),
-      )
+    const bytes = await client.unary('/protos.Endorser/ProcessProposal', signed.serializeBinary(), {
+      deadline: Date.now() + this.timeoutMs,
     })
+    return peer.ProposalResponse.deserializeBinary(bytes)
   }
 
   /**

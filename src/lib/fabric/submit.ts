@@ -10,8 +10,6 @@
  * network.orderer cannot be reached from this machine, as orderers often sit inside a cluster that only exposes its
  * peers; the peer then hands our signed envelope to the orderers it knows from the channel configuration.
  */
-import type {ServiceError} from '@grpc/grpc-js'
-
 import type {OrgConfig} from '../project/schema.js'
 import type {TxStatus} from './deliver.js'
 import type {ProposalInput} from './proposal.js'
@@ -158,16 +156,11 @@ async function gatewaySubmit(s: FabricSession, org: OrgConfig, envelope: Uint8Ar
   req.setTransactionId(txId)
   req.setChannelId(s.network.channel)
   req.setPreparedTransaction(common.Envelope.deserializeBinary(envelope))
-  await new Promise<void>((resolve, reject) => {
-    client.makeUnaryRequest(
-      '/gateway.Gateway/Submit',
-      (m: InstanceType<typeof gateway.SubmitRequest>) => Buffer.from(m.serializeBinary()),
-      (b: Buffer) => gateway.SubmitResponse.deserializeBinary(b),
-      req,
-      {deadline: Date.now() + s.timeoutMs},
-      (err: null | ServiceError) => (err ? reject(Object.assign(err, {message: errorText(err)})) : resolve()),
-    )
-  })
+  try {
+    await client.unary('/gateway.Gateway/Submit', req.serializeBinary(), {deadline: Date.now() + s.timeoutMs})
+  } catch (error) {
+    throw Object.assign(error as Error, {message: errorText(error)})
+  }
 }
 
 function unique(orgs: OrgConfig[]): OrgConfig[] {

@@ -4,10 +4,9 @@
  * block, then a status: SUCCESS, NOT_FOUND (it does not serve the channel), FORBIDDEN (the signer is not a reader of
  * the channel), SERVICE_UNAVAILABLE (no leader yet).
  */
-import type {Client, ClientDuplexStream} from '@grpc/grpc-js'
-
 import {randomBytes} from 'node:crypto'
 
+import type {GrpcClient} from '../../fabric/grpc.js'
 import type {SigningIdentity} from '../../fabric/identity.js'
 
 import {computeTxId, serializedIdentity} from '../../fabric/proposal.js'
@@ -64,17 +63,14 @@ export function statusName(status: number): string {
 }
 
 /** Send the envelope and read until the status; the newest block number on SUCCESS. */
-export async function deliverNewest(client: Client, env: common.Envelope, timeoutMs: number): Promise<DeliverOutcome> {
-  const {Metadata} = await import('@grpc/grpc-js')
+export async function deliverNewest(
+  client: GrpcClient,
+  env: common.Envelope,
+  timeoutMs: number,
+): Promise<DeliverOutcome> {
   return new Promise((resolve, reject) => {
     let block: number | undefined
-    const call: ClientDuplexStream<common.Envelope, orderer.DeliverResponse> = client.makeBidiStreamRequest(
-      '/orderer.AtomicBroadcast/Deliver',
-      (m: common.Envelope) => Buffer.from(m.serializeBinary()),
-      (b: Buffer) => orderer.DeliverResponse.deserializeBinary(b),
-      new Metadata(),
-      {deadline: Date.now() + timeoutMs},
-    )
+    const call = client.call('/orderer.AtomicBroadcast/Deliver', {deadline: Date.now() + timeoutMs})
     let settled = false
     const settle = (f: () => void) => {
       if (settled) return
@@ -83,7 +79,8 @@ export async function deliverNewest(client: Client, env: common.Envelope, timeou
       call.cancel()
     }
 
-    call.on('data', (r: orderer.DeliverResponse) => {
+    call.on('data', (bytes: Buffer) => {
+      const r = orderer.DeliverResponse.deserializeBinary(bytes)
       if (r.getTypeCase() === orderer.DeliverResponse.TypeCase.BLOCK) {
         block = r.getBlock()?.getHeader()?.getNumber()
         return
@@ -100,7 +97,7 @@ export async function deliverNewest(client: Client, env: common.Envelope, timeou
     })
     call.on('error', (error) => settle(() => reject(error)))
     call.on('end', () => settle(() => reject(new Error('the orderer closed the Deliver stream without a status'))))
-    call.write(env)
+    call.write(env.serializeBinary())
     call.end()
   })
 }
