@@ -32,19 +32,15 @@ if (major < 20 || (major === 20 && minor < 19))
 process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'
 
 // The CLI runs from dist/fabk8s.cjs (scripts/bundle.js): one CommonJS file, registered as a module so that oclif's
-// `explicit` command discovery (package.json oclif.commands) gets this same instance. Node 20 has no compile cache
-// for it (22's module.enableCompileCache), so this is one: V8 code caches, one per command word, made by that
-// command's first successful run (what it compiled is what it will need) in $XDG_CACHE_HOME/fabk8s/code, written again only
-// when V8 refuses one (another Node, another build). Until then, the build's cache (dist/fabk8s.cjs.cache: every
-// module's top level) is used. FABK8S_CODE_CACHE=off reads and writes none.
-const fs = require('node:fs')
+// `explicit` command discovery (package.json oclif.commands) gets this same instance, compiled from a V8 code cache
+// per command word (load-bundle.cjs), written by a run that did its work (exit 0, not --help), so that it holds what
+// the command's real runs compile.
 const path = require('node:path')
-const file = path.join(__dirname, '..', 'dist', 'fabk8s.cjs')
-const cache = codeCache(file, argv[0])
-const {exports: cli, script} = require('./load-bundle.cjs').loadBundle(file, cache.data)
-// written by a run that did its work (exit 0, not --help), so that it holds what the command's real runs compile
-if (cache.file && (!cache.own || script.cachedDataRejected) && !argv.some((a) => /^(--help|-h|--version|-v)$/.test(a)))
-  process.once('exit', (code) => code === 0 && cache.write(script))
+const cli = require('./load-bundle.cjs').loadCached(
+  path.join(__dirname, '..', 'dist', 'fabk8s.cjs'),
+  argv[0],
+  () => !argv.some((a) => /^(--help|-h|--version|-v)$/.test(a)),
+)
 // the package root (bin/ holds its own package.json, which only makes this file CommonJS). A command that has done its
 // work ends the process at once, its output written: letting the event loop run dry (gRPC and TLS sessions closing)
 // costs ≈ 12 ms more. Errors end in oclif's handler, which exits itself.
@@ -58,59 +54,4 @@ function exitWhenWritten() {
   let left = pending.length
   if (left === 0) process.exit()
   for (const s of pending) s.once('drain', () => --left === 0 && process.exit())
-}
-
-/** The code cache for this run: the command's own when there is one, else the build's; where to write the command's. */
-// eslint-disable-next-line no-implicit-globals -- a helper of this script
-function codeCache(bundleFile, word) {
-  if (process.env.FABK8S_CODE_CACHE === 'off') return {}
-  const read = (f) => {
-    try {
-      return fs.readFileSync(f)
-    } catch {
-      // none (yet): compiled from source, or from the build's cache
-    }
-  }
-
-  const shipped = () => read(`${bundleFile}.cache`)
-  let stamp
-  try {
-    const st = fs.statSync(bundleFile)
-    stamp = `${process.version}-${process.arch}-${st.size}-${Math.trunc(st.mtimeMs)}`
-  } catch {
-    return {data: shipped()}
-  }
-
-  const home = process.env.XDG_CACHE_HOME || (process.env.HOME ? path.join(process.env.HOME, '.cache') : '')
-  if (!home) return {data: shipped()}
-  const dir = path.join(home, 'fabk8s', 'code')
-  const key = /^[a-z][\w-]{0,40}$/.test(word ?? '') ? word : 'other'
-  const own = path.join(dir, `${stamp}-${key}.bin`)
-  const data = read(own)
-  return {
-    data: data ?? shipped(),
-    file: own,
-    own: data !== undefined,
-    write(s) {
-      // best effort: a cache that cannot be written only makes the next start slower
-      try {
-        fs.mkdirSync(dir, {recursive: true})
-        const tmp = `${own}.${process.pid}.tmp`
-        fs.writeFileSync(tmp, s.createCachedData())
-        fs.renameSync(tmp, own)
-        // caches of other builds or Node versions: those of the 4 newest builds stay (installs side by side keep
-        // theirs), older ones are of no use any more
-        const names = fs.readdirSync(dir)
-        const stamps = new Map()
-        for (const name of names) {
-          const m = /^(v[\d.]+-\w+-\d+-\d+)-[\w-]+\.bin$/.exec(name)
-          if (m) stamps.set(m[1], Math.max(stamps.get(m[1]) ?? 0, fs.statSync(path.join(dir, name)).mtimeMs))
-        }
-
-        const old = [...stamps].sort((a, b) => b[1] - a[1]).slice(4)
-        for (const name of names)
-          if (old.some(([st]) => name.startsWith(`${st}-`))) fs.rmSync(path.join(dir, name), {force: true})
-      } catch {}
-    },
-  }
 }

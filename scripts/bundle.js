@@ -89,7 +89,7 @@ const oclifSort = {
 
 const result = await build({
   bundle: true,
-  // not in it: client-node (src/lib/kube/lib.ts loads dist/vendor/kube.js, its own bundle; the package is only the
+  // not in it: client-node (src/lib/kube/lib.ts loads dist/vendor/kube.cjs, its own bundle; the package is only the
   // fallback), the prompts (only `init` and `adopt` ask, and they pull in 0.7 MB of encodings), oclif's TypeScript hooks
   external: ['@kubernetes/client-node', '@inquirer/prompts', 'typescript', 'ts-node', 'tsx'],
   format: 'cjs',

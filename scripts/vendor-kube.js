@@ -1,21 +1,25 @@
 #!/usr/bin/env node
 // Build step: bundle the parts of @kubernetes/client-node that fabk8s uses (KUBE_EXPORTS in src/lib/kube/lib.ts)
-// into dist/vendor/kube.js, tree-shaken and minified: one file that loads in ≈ 0.1 s where the package's index takes
-// ≈ 0.5 s. src/lib/kube/lib.ts loads it (and the package itself when run from source).
+// into dist/vendor/kube.cjs, tree-shaken and minified: one CommonJS file, which bin/load-bundle.cjs compiles from a V8
+// code cache (dist/vendor/kube.cjs.cache, made here; then the user's own). It loads in ≈ 0.06 s where the same bundle
+// as an ES module (no code cache on Node 20) takes ≈ 0.15 s and the package's index ≈ 0.5 s. src/lib/kube/lib.ts
+// loads it (and the package itself when run from source).
 import {build} from 'esbuild'
+import {mkdirSync, writeFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const out = path.join(root, 'dist', 'vendor', 'kube.cjs')
 const {KUBE_EXPORTS} = await import(path.join(root, 'dist', 'lib', 'kube', 'lib.js'))
-await build({
-  banner: {js: "import {createRequire as __fabk8sRequire} from 'node:module'; const require = __fabk8sRequire(import.meta.url);"},
+const result = await build({
   bundle: true,
-  format: 'esm',
+  format: 'cjs',
   legalComments: 'linked',
   logLevel: 'warning',
   minify: true,
-  outfile: path.join(root, 'dist', 'vendor', 'kube.js'),
+  outfile: out,
   platform: 'node',
   stdin: {
     contents: `export {${KUBE_EXPORTS.join(', ')}} from '@kubernetes/client-node'\n`,
@@ -23,4 +27,17 @@ await build({
     sourcefile: 'kube-exports.js',
   },
   target: 'node20',
+  write: false,
 })
+mkdirSync(path.dirname(out), {recursive: true})
+for (const f of result.outputFiles) {
+  // load-bundle.cjs reads the bundle as latin1; and a script compiled from a code cache cannot make an import() call
+  if (f.path === out && /[^\0-\u007F]/.test(f.text)) throw new Error('vendor-kube: the bundle is not ASCII')
+  if (f.path === out && /\bimport\(/.test(f.text)) throw new Error('vendor-kube: the bundle makes an import() call')
+  writeFileSync(f.path, f.contents)
+}
+
+// the build's code cache: what loading it compiles (the user's own cache, written by a first run, holds more)
+const {exports: kube, script} = createRequire(import.meta.url)('../bin/load-bundle.cjs').loadBundle(out)
+for (const name of KUBE_EXPORTS) if (!kube[name]) throw new Error(`vendor-kube: no ${name} in the bundle`)
+writeFileSync(`${out}.cache`, script.createCachedData())
