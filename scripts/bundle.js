@@ -8,11 +8,12 @@
 // oclif loading an ES module) is rewritten to call __fabk8sImport, which bin/run.js provides.
 // The commands reach oclif through its `explicit` discovery (package.json oclif.commands → COMMANDS here).
 // dist/ from tsc stays as it is (types, the oclif manifest's source, files read at run time such as the dev relay).
-import {parse} from 'acorn'
 import {build} from 'esbuild'
 import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+
+import {asciiOnly, importCalls} from './_bundle-text.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const dist = path.join(root, 'dist')
@@ -106,30 +107,7 @@ const result = await build({
   write: false,
 })
 
-/** Every import() expression of the bundle, found by parsing it (a regular expression would also hit strings). */
-function importCalls(code) {
-  const starts = []
-  const walk = (node) => {
-    if (!node || typeof node.type !== 'string') return
-    if (node.type === 'ImportExpression') starts.push(node.start)
-    for (const key of Object.keys(node)) {
-      const v = node[key]
-      if (Array.isArray(v)) for (const x of v) walk(x)
-      else if (v && typeof v === 'object' && typeof v.type === 'string') walk(v)
-    }
-  }
-
-  walk(
-    parse(code, {allowHashBang: true, allowReturnOutsideFunction: true, ecmaVersion: 'latest', sourceType: 'script'}),
-  )
-  return starts
-}
-
-// ASCII only (esbuild leaves regular expression literals as they are): bin/run.js reads the bundle as latin1, which
-// is a plain copy, where decoding UTF-8 text that holds any other character takes ≈ 12 ms more on every start. A
-// \uXXXX escape means the same character in a string, a template, a regular expression and an identifier.
-const ascii = (c) => `\\u${c.codePointAt(0).toString(16).padStart(4, '0')}`
-let code = result.outputFiles[0].text.replaceAll(/[^\0-\u007F]/g, ascii)
+let code = asciiOnly(result.outputFiles[0].text)
 const calls = importCalls(code)
 for (const at of [...calls].reverse()) {
   if (code.slice(at, at + 6) !== 'import') throw new Error(`bundle: no import() at offset ${at}`)

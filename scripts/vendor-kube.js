@@ -10,6 +10,8 @@ import {createRequire} from 'node:module'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {asciiOnly, importCalls} from './_bundle-text.js'
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const out = path.join(root, 'dist', 'vendor', 'kube.cjs')
 const {KUBE_EXPORTS} = await import(path.join(root, 'dist', 'lib', 'kube', 'lib.js'))
@@ -31,10 +33,15 @@ const result = await build({
 })
 mkdirSync(path.dirname(out), {recursive: true})
 for (const f of result.outputFiles) {
-  // load-bundle.cjs reads the bundle as latin1; and a script compiled from a code cache cannot make an import() call
-  if (f.path === out && /[^\0-\u007F]/.test(f.text)) throw new Error('vendor-kube: the bundle is not ASCII')
-  if (f.path === out && /\bimport\(/.test(f.text)) throw new Error('vendor-kube: the bundle makes an import() call')
-  writeFileSync(f.path, f.contents)
+  if (f.path !== out) {
+    writeFileSync(f.path, f.contents)
+    continue
+  }
+
+  // load-bundle.cjs reads the bundle as latin1; a script compiled from a code cache cannot make an import() call
+  const code = asciiOnly(f.text)
+  if (importCalls(code).length > 0) throw new Error('vendor-kube: the bundle makes an import() call')
+  writeFileSync(out, code)
 }
 
 // the build's code cache: what loading it compiles (the user's own cache, written by a first run, holds more)
