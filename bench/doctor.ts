@@ -115,7 +115,7 @@ if (run('throughput')) {
 
   // doctor's own reader alone (fast-yaml.ts, js-yaml where it gives up): what the rules, lines and report add to it
   const READER = "doctor's reader alone (fastLoad, else js-yaml)"
-  const reader = {[READER]: () => splitDocuments(text).map((d) => loadYaml(d.text))}
+  const reader = {[READER]: () => splitDocuments(text).map((d) => loadYaml(d.text, undefined, d.from))}
   const r = await againstParse('1. throughput', text, N, {...reader, ...y2})
   const perSec = N / (r.doctor.wall / 1000)
   console.log(

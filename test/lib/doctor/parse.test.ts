@@ -186,6 +186,22 @@ describe('doctor input', () => {
     expect(r.sources.map((s) => s.file)).to.deep.equal(['<stdin>'])
   })
 
+  it('reads files and stdin as UTF-8, ASCII ones and others alike (an ASCII text is decoded as latin1)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'fabk8s-doctor-utf8-'))
+    const texts = {'ascii.yaml': SOCK_POD('plain'), 'utf8.yaml': SOCK_POD('caf\u00E9-\u6F22-\u{1F600}')}
+    for (const [f, t] of Object.entries(texts)) await writeFile(path.join(dir, f), t)
+    const r = await readSources([path.join(dir, 'ascii.yaml'), path.join(dir, 'utf8.yaml'), '-'], {
+      stdin: Readable.from([Buffer.from(texts['utf8.yaml']).subarray(0, 40), Buffer.from(texts['utf8.yaml']).subarray(40)]),
+    })
+    expect(r.sources.map((s) => s.text)).to.deep.equal([texts['ascii.yaml'], texts['utf8.yaml'], texts['utf8.yaml']])
+    const parsed = await parseSources(r.sources)
+    expect(parsed.objects.map((o) => o.obj.metadata.name)).to.deep.equal([
+      'plain',
+      'caf\u00E9-\u6F22-\u{1F600}',
+      'caf\u00E9-\u6F22-\u{1F600}',
+    ])
+  })
+
   describe('bounded inputs (issue 12 #9, #10)', () => {
     it('#9: an alias bomb next to a "{{" string is an input error at once; the other documents are still checked', async () => {
       const text = `${SOCK_POD('good')}---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: "x{{y"}\nspec:\n${aliasBomb('  ')}`

@@ -221,7 +221,12 @@ class Reader {
   /** Position after the `:` of the last key read. */
   vp = 0
 
-  constructor(readonly s: string) {}
+  /** The document is s[begin, end): s[end - 1] is a line break (s may go on with the next document). */
+  constructor(
+    readonly s: string,
+    readonly begin: number,
+    readonly end: number,
+  ) {}
 
   /** A node starting a line of its own: sequence, mapping or one-line flow collection (scalars give up). */
   block(): unknown {
@@ -283,7 +288,7 @@ class Reader {
       lineStart = ++i
       let lineIndent = 0
       const limit = detected ? textIndent : Infinity
-      let c = s.charCodeAt(i) // NaN past the end: the text's end ends the scalar
+      let c = i < this.end ? s.charCodeAt(i) : Number.NaN // the document's end ends the scalar
       while (c === SP && lineIndent < limit) {
         lineIndent++
         c = s.charCodeAt(++i)
@@ -601,7 +606,7 @@ class Reader {
    */
   next(from: number, marker = false): void {
     const {s} = this
-    const n = s.length
+    const n = this.end
     let i = from
     while (i < n) {
       const ls = i
@@ -820,7 +825,7 @@ class Reader {
 
   /** The first content line; a leading `---` line (optionally with a comment) is skipped. */
   start(): void {
-    this.next(0, true)
+    this.next(this.begin, true)
     const {cs, s} = this
     if (this.ind !== 0 || s.charCodeAt(cs) !== DASH || s.charCodeAt(cs + 1) !== DASH || s.charCodeAt(cs + 2) !== DASH)
       return
@@ -848,23 +853,82 @@ function tabsInComments(text: string): boolean {
 }
 
 /**
+ * A whole text that documents are cut from (a file), and the reader's searches in it: where the next `:` and `#` were
+ * found. A search that ran past one document's end holds for the next one, so each character of the file is searched
+ * once, not once per document after it.
+ */
+export interface WholeText {
+  /** Whether the whole text holds no character that needs a closer look (SUSPECT): found out once for all. */
+  clean?: boolean
+  colonAt: number
+  colonFrom: number
+  hashAt: number
+  hashFrom: number
+  readonly text: string
+}
+
+export function wholeText(text: string): WholeText {
+  return {colonAt: -1, colonFrom: 0, hashAt: -1, hashFrom: 0, text}
+}
+
+/** Whether text (a document) needs js-yaml: characters outside what the reader reads (SUSPECT, REFUSED above). */
+function refused(text: string, from?: InBase): boolean {
+  if (from) {
+    from.whole.clean ??= !SUSPECT.test(from.whole.text)
+    if (from.whole.clean) return false
+  }
+
+  return SUSPECT.test(text) && (REFUSED.test(text) || LONE_SURROGATE.test(text) || !tabsInComments(text))
+}
+
+/** Where a document's text lies in the whole text it was cut from: text === whole.text.slice(at, at + text.length). */
+export interface InBase {
+  at: number
+  whole: WholeText
+}
+
+/**
  * Parse one YAML document the way `jsyaml.load(text, {json: true, schema: K8S_SCHEMA})` does, for the block-style
  * subset Kubernetes manifests use (see the top of this file). Returns the value (null for a document of comments or
  * a bare `---`, undefined for an empty or blank text, as js-yaml does), or GIVE_UP when the text is outside the
  * subset or may not read the same: the caller then uses js-yaml, which also reports the errors.
+ *
+ * `from`: where the text lies in a whole file's text (a document of it). The reader then reads the file's text in
+ * place, which costs less than reading a slice character by character or making a flat copy of it; the document's
+ * end is where the reading stops (the line break that ends its last line, which a document followed by another has).
  */
-export function fastLoad(text: string): unknown {
+export function fastLoad(text: string, from?: InBase): unknown {
   if (!ENABLED) return GIVE_UP
   if (text.length === 0) return undefined
-  if (SUSPECT.test(text) && (REFUSED.test(text) || LONE_SURROGATE.test(text) || !tabsInComments(text))) return GIVE_UP
-  // a flat copy, ending with a line break as js-yaml makes it: a document is usually a slice of a whole file, and the
-  // characters of a slice cost more to read one by one (a copy costs less than it saves)
-  const s = Buffer.from(text.charCodeAt(text.length - 1) === NL ? text : text + '\n').toString()
+  if (refused(text, from)) return GIVE_UP
+  let s: string
+  let begin = 0
+  let end: number
+  const inBase = from && text.charCodeAt(text.length - 1) === NL ? from : undefined
+  const whole = inBase?.whole
+  if (inBase) {
+    s = inBase.whole.text
+    begin = inBase.at
+    end = begin + text.length
+  } else {
+    // a flat copy, ending with a line break as js-yaml makes it: the characters of a slice cost more to read one by
+    // one (a copy costs less than it saves)
+    s = Buffer.from(text.charCodeAt(text.length - 1) === NL ? text : text + '\n').toString()
+    end = s.length
+  }
+
   // js-yaml reads no document when the text is spaces and at most one line break
-  let i = 0
+  let i = begin
   while (s.charCodeAt(i) === SP) i++
-  if (i >= s.length - 1) return undefined
-  const r = new Reader(s)
+  if (i >= end - 1) return undefined
+  const r = new Reader(s, begin, end)
+  if (whole) {
+    r.colonAt = whole.colonAt
+    r.colonFrom = whole.colonFrom
+    r.hashAt = whole.hashAt
+    r.hashFrom = whole.hashFrom
+  }
+
   try {
     r.start()
     if (r.ind === -1) return null
@@ -872,5 +936,12 @@ export function fastLoad(text: string): unknown {
     return r.ind === -1 ? v : GIVE_UP
   } catch {
     return GIVE_UP
+  } finally {
+    if (whole) {
+      whole.colonAt = r.colonAt
+      whole.colonFrom = r.colonFrom
+      whole.hashAt = r.hashAt
+      whole.hashFrom = r.hashFrom
+    }
   }
 }

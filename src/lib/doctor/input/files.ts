@@ -1,4 +1,5 @@
 /** Read `-f` inputs: files, directories (recursive; .yaml, .yml, .json) and `-` for stdin. */
+import {isAscii} from 'node:buffer'
 import {promises as fs} from 'node:fs'
 import path from 'node:path'
 
@@ -53,7 +54,12 @@ export async function readStream(
     chunks.push(b)
   }
 
-  return Buffer.concat(chunks).toString('utf8')
+  return decode(Buffer.concat(chunks))
+}
+
+/** UTF-8 text; an ASCII one (the usual manifest) decoded as latin1, the same characters at a quarter of the cost. */
+function decode(b: Buffer): string {
+  return isAscii(b) ? b.toString('latin1') : b.toString('utf8')
 }
 
 /** Read a file whole, refusing one larger than `limit` (checked before reading; FIFOs and devices while reading). */
@@ -63,7 +69,7 @@ async function readFileCapped(file: string, limit: number): Promise<string> {
     const st = await handle.stat()
     if (st.isFile()) {
       if (st.size > limit) throw new TooLarge(file, limit)
-      return await handle.readFile('utf8')
+      return decode(await handle.readFile())
     }
 
     return await readStream(handle.createReadStream({autoClose: false}), file, limit)

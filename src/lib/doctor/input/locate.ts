@@ -5,8 +5,11 @@
  * know positions (compose and CI files) give exact lines instead; key hints after a line are searched from there.
  */
 import type {Needle} from '../types.js'
+import type {InBase} from './fast-yaml.js'
 
 export interface DocText {
+  /** Where text lies in the whole text it was cut from: the reader reads it there (fast-yaml.ts fastLoad). */
+  from?: InBase
   /** 1-based line of text[0] in the file. */
   line: number
   text: string

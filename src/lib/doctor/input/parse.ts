@@ -14,7 +14,7 @@ import type {Source} from './files.js'
 
 import {aliasMessage, boundedYamlValue, MAX_DEPTH, mayHaveAliases} from './bounds.js'
 import {detectFormat} from './detect.js'
-import {fastLoad, GIVE_UP} from './fast-yaml.js'
+import {fastLoad, GIVE_UP, type InBase, wholeText, type WholeText} from './fast-yaml.js'
 import {type DocText, findNeedle, firstContent} from './locate.js'
 import {yamlReason} from './yaml-errors.js'
 
@@ -28,8 +28,8 @@ export const K8S_SCHEMA = jsyaml.CORE_SCHEMA.extend([(jsyaml as unknown as {type
  * One document's value: by fastLoad (fast-yaml.ts: the block style manifests are written in, ≈ 3× js-yaml's speed,
  * the very values js-yaml gives) or, outside that style, by js-yaml, which throws on invalid YAML.
  */
-export function loadYaml(text: string, filename?: string): unknown {
-  const v = fastLoad(text)
+export function loadYaml(text: string, filename?: string, from?: InBase): unknown {
+  const v = fastLoad(text, from)
   return v === GIVE_UP ? jsyaml.load(text, {filename, json: true, schema: K8S_SCHEMA}) : v
 }
 
@@ -53,7 +53,7 @@ export interface ParsedObject {
  */
 export function reparse(o: ParsedObject): Obj {
   if (!o.doc) throw new Error('reparse: object has no source text')
-  let v: unknown = o.json ? JSON.parse(o.doc.text) : loadYaml(o.doc.text)
+  let v: unknown = o.json ? JSON.parse(o.doc.text) : loadYaml(o.doc.text, undefined, o.doc.from)
   for (const i of o.item ?? []) v = (Array.isArray(v) ? v : (v as Obj).items)[i]
   return v as Obj
 }
@@ -64,21 +64,22 @@ export const TEMPLATE_HINT = 'render it first, e.g. helm template … | fabk8s d
 export function splitDocuments(text: string): DocText[] {
   const out: DocText[] = []
   const re = /^---(?=[ \t\r\n]|$)/gm
+  const whole = wholeText(text)
   let start = 0
   let line = 1
   let m: null | RegExpExecArray
   while ((m = re.exec(text)) !== null) {
-    pushDoc(out, text.slice(start, m.index), line)
+    pushDoc(out, whole, start, m.index, line)
     line += countLines(text, start, m.index)
     start = m.index
   }
 
-  pushDoc(out, text.slice(start), line)
+  pushDoc(out, whole, start, text.length, line)
   return out
 }
 
-function pushDoc(out: DocText[], text: string, line: number): void {
-  if (text.length > 0) out.push({line, text})
+function pushDoc(out: DocText[], whole: WholeText, at: number, end: number, line: number): void {
+  if (end > at) out.push({from: {at, whole}, line, text: whole.text.slice(at, end)})
 }
 
 function countLines(text: string, from: number, to: number): number {
@@ -363,7 +364,7 @@ function parseDocument(src: Source, doc: DocText, out: ParseResult): boolean | P
   const tpl = doc.text.includes('{{') ? templateOffset(doc.text) : -1
   let value: unknown
   try {
-    value = loadYaml(doc.text, src.file)
+    value = loadYaml(doc.text, src.file, doc.from)
   } catch (error) {
     if (tpl !== -1) {
       out.errors.push(templateError(src.file, doc, tpl))

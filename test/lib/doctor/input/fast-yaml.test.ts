@@ -4,7 +4,7 @@ import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {deployment, kubectlPod} from '../../../../bench/_corpora.js'
-import {fastLoad, GIVE_UP} from '../../../../src/lib/doctor/input/fast-yaml.js'
+import {fastLoad, GIVE_UP, wholeText} from '../../../../src/lib/doctor/input/fast-yaml.js'
 import {K8S_SCHEMA, splitDocuments, splitList} from '../../../../src/lib/doctor/input/parse.js'
 import {CORPUS, corpusMissing, ROOT} from '../helpers.js'
 
@@ -12,16 +12,33 @@ type Outcome = 'fast' | 'gave up' | 'rejected'
 
 const show = (v: unknown) => (v === GIVE_UP ? 'GIVE_UP' : v === undefined ? 'undefined' : JSON.stringify(v))
 
+/** What comes before and after a document read in place: text the reader must not read (no `---` line after). */
+const BEFORE = 'before: [1, 2]\n  - x\n'
+const AFTER = '  - tail\n  more: |\n    text\nkey: value\n'
+
+/**
+ * fastLoad of a text, read on its own and read in place in a larger text (as parse.ts hands it documents of a file):
+ * both must give the same.
+ */
+function fastBoth(text: string): unknown {
+  const alone = fastLoad(text)
+  const inPlace = fastLoad(text, {at: BEFORE.length, whole: wholeText(BEFORE + text + AFTER)})
+  const why = `in place: ${show(inPlace)}, alone: ${show(alone)}, for ${JSON.stringify(text)}`
+  if (alone === GIVE_UP || inPlace === GIVE_UP) assert.strictEqual(inPlace, alone, why)
+  else assert.strictEqual(JSON.stringify(inPlace), JSON.stringify(alone), why)
+  return alone
+}
+
 /**
  * The property every input must have: when js-yaml rejects it, fastLoad gives up; otherwise fastLoad gives up or
- * returns a value deep-equal to js-yaml's, with the same key order.
+ * returns a value deep-equal to js-yaml's, with the same key order; read in place, it gives the same.
  */
 function differential(text: string): Outcome {
   let expected: unknown
   try {
     expected = load(text, {json: true, schema: K8S_SCHEMA})
   } catch (error) {
-    const got = fastLoad(text)
+    const got = fastBoth(text)
     assert.strictEqual(
       got,
       GIVE_UP,
@@ -30,7 +47,7 @@ function differential(text: string): Outcome {
     return 'rejected'
   }
 
-  const got = fastLoad(text)
+  const got = fastBoth(text)
   if (got === GIVE_UP) return 'gave up'
   const why = `fastLoad returned ${show(got)}, js-yaml ${show(expected)}, for ${JSON.stringify(text)}`
   assert.deepStrictEqual(got, expected, why)
