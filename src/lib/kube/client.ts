@@ -8,6 +8,7 @@
 import type {AppsV1Api, CoreV1Api, HttpLibrary, KubeConfig, RequestContext} from '@kubernetes/client-node'
 
 import {existsSync} from 'node:fs'
+import {type AgentOptions, Agent as HttpsAgent} from 'node:https'
 import {homedir} from 'node:os'
 import path from 'node:path'
 
@@ -166,8 +167,10 @@ function guardedHttp(
 ): HttpLibrary {
   const inner = new lib.IsomorphicFetchHttpLibrary()
   const where = `${at.server ?? 'the API server'}${at.context ? ` (context "${at.context}")` : ''}`
+  const agent = sharedAgent()
   return lib.wrapHttpLibrary({
     async send(req: RequestContext) {
+      agent(req)
       // one controller per request, tied to the command's signal only while the request runs (a listener per
       // request left on the command's signal would pile up over a rollout's polls)
       const ac = new AbortController()
@@ -217,6 +220,38 @@ function guardedHttp(
       })
     },
   })
+}
+
+/** The TLS settings of an agent that decide whether another agent may stand in for it. */
+const TLS_OPTIONS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const
+
+function sameOption(a: unknown, b: unknown): boolean {
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b)
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameOption(x, b[i]))
+  return a === b
+}
+
+/**
+ * client-node makes a new https.Agent for every request (KubeConfig.applySecurityAuthentication), so every request
+ * opened a connection of its own and parsed the CA, certificate and key again for it (≈ 8 ms each). One keep-alive
+ * agent per client instead, with the TLS settings of the agent client-node made (a new one when they change, e.g.
+ * a refreshed client certificate): requests share its connections. Proxy agents and plain HTTP are left as they are.
+ * An idle kept-alive socket does not hold the process open (Node unrefs it).
+ */
+export function sharedAgent(): (req: RequestContext) => void {
+  let shared: HttpsAgent | undefined
+  return (req) => {
+    const given = req.getAgent()
+    if (!(given instanceof HttpsAgent) || given.constructor !== HttpsAgent) return
+    const o = given.options as Record<string, unknown>
+    const so = shared?.options as Record<string, unknown> | undefined
+    const agent =
+      shared && so && TLS_OPTIONS.every((k) => sameOption(o[k], so[k]))
+        ? shared
+        : new HttpsAgent({...(given.options as AgentOptions), keepAlive: true})
+    shared = agent
+    req.setAgent(agent)
+  }
 }
 
 /** Why an answer is not the Kubernetes API's, or undefined when it is. Exported for tests. */

@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 import {writeFileSync} from 'node:fs'
-import {createServer} from 'node:net'
+import {createServer as createHttpsServer, Agent as HttpsAgent, type Server as HttpsServer} from 'node:https'
+import {type AddressInfo, createServer} from 'node:net'
 import path from 'node:path'
 
 import {
@@ -10,9 +11,11 @@ import {
   loadKubeConfig,
   notKubernetes,
   requestTimeoutFor,
+  sharedAgent,
 } from '../../../src/lib/kube/client.js'
 import {answeringServer, LOGIN_PAGE, silentServer} from '../../support/bad-servers.js'
 import {FakeKubeApiServer} from '../../support/kube-api-server.js'
+import {type CA, issue, newCA} from '../network/crypto.js'
 import {cleanup, tmp} from './support.js'
 
 function kubeconfig(file: string, contexts: string[], current?: string, server = 'https://127.0.0.1:6443'): string {
@@ -279,6 +282,98 @@ describe('kube client factory', () => {
         await srv.stop()
       }
     })
+  })
+
+  describe('connections to an HTTPS API server', () => {
+    let server: HttpsServer
+    let url: string
+    let ca: CA
+    let tlsConnections = 0
+    let requests = 0
+
+    before(async () => {
+      ca = await newCA('kube-ca.test')
+      const pair = await issue(ca, {cn: '127.0.0.1', sans: ['127.0.0.1']})
+      server = createHttpsServer({cert: pair.cert, key: pair.key}, (req, res) => {
+        requests++
+        const name = /\/namespaces\/([^/?]+)/.exec(req.url ?? '')?.[1] ?? 'x'
+        res.setHeader('content-type', 'application/json')
+        res.end(JSON.stringify({apiVersion: 'v1', kind: 'Namespace', metadata: {name}}))
+      })
+      server.on('secureConnection', () => tlsConnections++)
+      await new Promise<void>((resolve) => {
+        server.listen(0, '127.0.0.1', resolve)
+      })
+      url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`
+    })
+
+    after(async () => {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+      })
+    })
+
+    function httpsKubeconfig(file: string, caCert: string): string {
+      const data = Buffer.from(caCert).toString('base64')
+      writeFileSync(
+        file,
+        [
+          'apiVersion: v1',
+          'kind: Config',
+          'current-context: k',
+          'clusters:',
+          `- name: k`,
+          `  cluster: {server: "${url}", certificate-authority-data: ${data}}`,
+          'users:',
+          '- name: u',
+          '  user: {token: t}',
+          'contexts:',
+          '- name: k',
+          '  context: {cluster: k, user: u}',
+          '',
+        ].join('\n'),
+      )
+      return file
+    }
+
+    it("one client's requests share one TLS connection (client-node alone opens one per request)", async () => {
+      const c = await connect({kubeconfig: httpsKubeconfig(path.join(dir, 'https.yaml'), ca.cert)})
+      const [before, seen] = [tlsConnections, requests]
+      for (const name of ['a', 'b', 'c']) expect((await c.core.readNamespace({name})).metadata?.name).to.equal(name)
+      await c.apps.listNamespacedDeployment({namespace: 'a'}).catch(() => {}) // another API client of the same config
+      expect(requests - seen).to.equal(4)
+      expect(tlsConnections - before).to.equal(1)
+    })
+
+    it('the shared connection still checks the server: a CA that did not sign its certificate is refused', async () => {
+      const other = await newCA('other-ca.test')
+      const f = httpsKubeconfig(path.join(dir, 'https-other.yaml'), other.cert)
+      const e = await fail(f, (c) => c.core.readNamespace({name: 'x'}))
+      expect(e.exitCode).to.equal(7)
+      expect(e.message).to.contain(`TLS verification failed talking to ${url}`)
+    })
+  })
+
+  it('sharedAgent: one keep-alive agent while the TLS settings stay; a new one when they change; proxies untouched', () => {
+    const use = sharedAgent()
+    const send = (agent: unknown) => {
+      let set: unknown = agent
+      use({getAgent: () => agent, setAgent: (a: unknown) => (set = a)} as never)
+      return set as HttpsAgent
+    }
+
+    const first = send(new HttpsAgent({ca: Buffer.from('CA1'), cert: 'c', key: 'k'}))
+    expect(first.keepAlive).to.equal(true)
+    expect(send(new HttpsAgent({ca: Buffer.from('CA1'), cert: 'c', key: 'k'}))).to.equal(first)
+    const renewed = send(new HttpsAgent({ca: Buffer.from('CA1'), cert: 'c2', key: 'k2'}))
+    expect(renewed).to.not.equal(first)
+    expect(send(new HttpsAgent({ca: Buffer.from('CA1'), cert: 'c2', key: 'k2'}))).to.equal(renewed)
+    expect(send(new HttpsAgent({ca: Buffer.from('CA2'), cert: 'c2', key: 'k2'}))).to.not.equal(renewed)
+    class ProxyAgent extends HttpsAgent {}
+    const proxy = new ProxyAgent()
+    expect(send(proxy)).to.equal(proxy)
+    expect(send()).to.equal(undefined)
   })
 
   it("requests and rollout polls leave no listener on the command's signal (no MaxListenersExceededWarning)", async () => {
