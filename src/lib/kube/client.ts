@@ -159,12 +159,7 @@ async function guardClients(kc: KubeConfig, opts: KubeOptions): Promise<void> {
  * client-node's fetch library with a deadline per request (and Ctrl-C), and a check that the answer is the
  * Kubernetes API's: JSON with a `kind` (every object, list and Status has one), or the text of a pod log.
  */
-function guardedHttp(
-  lib: KubeLib,
-  at: KubeTarget,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): HttpLibrary {
+function guardedHttp(lib: KubeLib, at: KubeTarget, timeoutMs: number, signal?: AbortSignal): HttpLibrary {
   const inner = new lib.IsomorphicFetchHttpLibrary()
   const where = `${at.server ?? 'the API server'}${at.context ? ` (context "${at.context}")` : ''}`
   const agent = sharedAgent()

@@ -191,7 +191,10 @@ describe('doctor input', () => {
     const texts = {'ascii.yaml': SOCK_POD('plain'), 'utf8.yaml': SOCK_POD('caf\u00E9-\u6F22-\u{1F600}')}
     for (const [f, t] of Object.entries(texts)) await writeFile(path.join(dir, f), t)
     const r = await readSources([path.join(dir, 'ascii.yaml'), path.join(dir, 'utf8.yaml'), '-'], {
-      stdin: Readable.from([Buffer.from(texts['utf8.yaml']).subarray(0, 40), Buffer.from(texts['utf8.yaml']).subarray(40)]),
+      stdin: Readable.from([
+        Buffer.from(texts['utf8.yaml']).subarray(0, 40),
+        Buffer.from(texts['utf8.yaml']).subarray(40),
+      ]),
     })
     expect(r.sources.map((s) => s.text)).to.deep.equal([texts['ascii.yaml'], texts['utf8.yaml'], texts['utf8.yaml']])
     const parsed = await parseSources(r.sources)
@@ -323,7 +326,10 @@ describe('doctor input', () => {
       // the expression the line scan replaced: the first line (not blank, not a comment) indented no deeper than the
       // dashes that is not an entry
       const byRegExp = (text: string, from: number, indent: string) => {
-        const re = new RegExp(String.raw`^(?!${indent}-(?:[ \t\r\n]|$))(?![ \t]*(?:#|$))[ \t]{0,${indent.length}}\S`, 'gm')
+        const re = new RegExp(
+          String.raw`^(?!${indent}-(?:[ \t\r\n]|$))(?![ \t]*(?:#|$))[ \t]{0,${indent.length}}\S`,
+          'gm',
+        )
         re.lastIndex = from
         const m = re.exec(text)
         return m ? m.index : text.length
@@ -336,7 +342,24 @@ describe('doctor input', () => {
         return seed % n
       }
 
-      const pieces = ['- a: 1', '-', '-x', '  b: 2', '    c: 3', ' d', '\t- e', '# c', '  # c', '', '   ', 'kind: List', '- ', '-\tf', '\fg', '\u00A0h']
+      const pieces = [
+        '- a: 1',
+        '-',
+        '-x',
+        '  b: 2',
+        '    c: 3',
+        ' d',
+        '\t- e',
+        '# c',
+        '  # c',
+        '',
+        '   ',
+        'kind: List',
+        '- ',
+        '-\tf',
+        '\fg',
+        '\u00A0h',
+      ]
       for (let round = 0; round < 3000; round++) {
         const indent = ['', ' ', '  ', '\t'][rnd(4)]
         const lines = [`${indent}- first: 1`]

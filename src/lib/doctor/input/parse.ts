@@ -454,7 +454,7 @@ export function sequenceEnd(text: string, from: number, indent: string): number 
   }
 
   const width = indent.length
-  for (let ls = from; ls < text.length; ) {
+  for (let ls = from; ls < text.length;) {
     const nl = text.indexOf('\n', ls)
     const le = nl === -1 ? text.length : nl
     // past the dashes' indentation the line is deeper: no need to look further
@@ -462,7 +462,10 @@ export function sequenceEnd(text: string, from: number, indent: string): number 
     while (i <= ls + width && i < le && (text[i] === ' ' || text[i] === '\t')) i++
     if (i <= ls + width && i < le && text[i] !== '#' && /\S/.test(text[i])) {
       const entry =
-        text.startsWith(indent, ls) && i === ls + width && text[i] === '-' && (i + 1 === le || /[ \t]/.test(text[i + 1]))
+        text.startsWith(indent, ls) &&
+        i === ls + width &&
+        text[i] === '-' &&
+        (i + 1 === le || /[ \t]/.test(text[i + 1]))
       if (!entry) return ls
     }
 
