@@ -7,8 +7,10 @@
  * the package step, and its ID handed to deploy and register.
  */
 import type {PackageRef} from '../fabric/package-file.js'
+import type {StatusResult} from '../fabric/status.js'
 import type {KubeOptions} from '../kube/client.js'
 import type {DetectedCluster} from '../kube/cluster.js'
+import type {planDeploy} from '../kube/deploy.js'
 import type {ChaincodeTarget} from '../kube/targets.js'
 import type {ProjectConfig} from '../project/schema.js'
 import type {Task, TaskHandle, TaskList} from '../tasks.js'
@@ -89,6 +91,14 @@ const abortable = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', done, {once: true})
   })
 
+/** What deploy's read-only check found: what differs in the cluster from what would be applied. */
+interface DeployCheck {
+  drift: string[]
+  k: KubeOptions & {namespace: string}
+  names: string[]
+  plan: Awaited<ReturnType<typeof planDeploy>>
+}
+
 export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpResult> {
   const started = process.hrtime.bigint()
   const skip = new Set(opts.skip ?? [])
@@ -96,7 +106,11 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
   // docker; an import error surfaces again, in context, in the step that needs the module.
   const warm: Promise<unknown>[] = []
   if (!skip.has('deploy'))
-    warm.push(import('../kube/lib.js').then((m) => m.kubeLib()), import('../kube/drift.js'), import('../kube/deploy.js'))
+    warm.push(
+      import('../kube/lib.js').then((m) => m.kubeLib()),
+      import('../kube/drift.js'),
+      import('../kube/deploy.js'),
+    )
   if (project.network && !(skip.has('register') && skip.has('ready')))
     warm.push(import('../fabric/status.js'), import('../fabric/register.js'), import('../fabric/call.js'))
   for (const w of warm) w.catch(() => {})
@@ -106,6 +120,57 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
   const kube = async () => {
     const {requestTimeoutFor} = await import('../kube/client.js')
     return {...opts, namespace, project, requestTimeoutMs: opts.requestTimeoutMs ?? requestTimeoutFor(opts.timeoutMs)}
+  }
+
+  /**
+   * The read-only checks of package, deploy and register start as soon as their inputs are known, so that they run
+   * while the build and load checks wait on Docker; each step awaits its own (an error shows in that step, as
+   * before). Neither depends on what load does (it changes no Kubernetes object and no Fabric state), and deploy's
+   * is made for the image the build step settled on. They run once each: a step that then has work to do acts on
+   * what its check found, as it did when it checked itself.
+   */
+  const early = {
+    deploy: new Map<string, Promise<DeployCheck>>(),
+    package: undefined as Promise<PackageRef> | undefined,
+    register: undefined as Promise<StatusResult> | undefined,
+  }
+  const packageCheck = async () => {
+    const {resolvePackage} = await import('../fabric/package-file.js')
+    return resolvePackage(project)
+  }
+
+  const registerCheck = async () => {
+    const {lifecycleStatus} = await import('../fabric/status.js')
+    return lifecycleStatus(project, (await early.package!).packageId)
+  }
+
+  const deployCheck = async (target: string): Promise<DeployCheck> => {
+    const {planDeploy} = await import('../kube/deploy.js')
+    const {connect} = await import('../kube/client.js')
+    const {deployDrift, staleDrift} = await import('../kube/drift.js')
+    const k = await kube()
+    const plan = await planDeploy(project, {image: target, namespace, packageId: (await early.package!).packageId})
+    const c = await connect(k)
+    const names = plan.targets.map((x) => x.name)
+    const drift = [...(await deployDrift(c, plan.manifests)), ...(await staleDrift(c, namespace, project.name, names))]
+    return {drift, k, names, plan}
+  }
+
+  /** Start (once) what a step will check; a failure is left for the step that awaits it. */
+  const start = <T>(p: Promise<T>): Promise<T> => {
+    p.catch(() => {})
+    return p
+  }
+
+  const checkDeploy = (target: string) => {
+    let p = early.deploy.get(target)
+    if (!p) early.deploy.set(target, (p = start(deployCheck(target))))
+    return p
+  }
+
+  if (!skip.has('package')) {
+    early.package = start(packageCheck())
+    if (project.network && !skip.has('register')) early.register = start(registerCheck())
   }
 
   let image: string | undefined
@@ -168,6 +233,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       if (info && info.labels[BUILD_HASH_LABEL] === hash) {
         imageId = info.id
         image = await tagImmutable(project.image, info.id, dry)
+        if (!registry && early.package && !skip.has('deploy')) checkDeploy(image)
         return {action: 'unchanged', detail: `${project.image} is built from these sources (${info.id.slice(0, 19)})`}
       }
 
@@ -187,58 +253,70 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       )
       imageId = r.id
       image = await tagImmutable(project.image, r.id, dry)
+      if (!registry && early.package && !skip.has('deploy')) checkDeploy(image)
       return {action: 'changed', detail: `built ${image} in ${r.seconds}s (${why})`}
     }),
 
-    step('load', opts.cluster ? `Load into kind cluster ${opts.cluster}` : "Load into the cluster's nodes", async (t) => {
-      // which cluster this is decides how the image arrives (read-only: context, node list, Docker's kind clusters)
-      const {describeCluster, readCluster} = await import('../kube/cluster.js')
-      const {connect} = await import('../kube/client.js')
-      detected = opts.cluster
-        ? {cluster: opts.cluster, images: 'load', kind: 'kind', why: '--cluster'}
-        : await readCluster(await connect(await kube()), project.kind.cluster)
-      const what = describeCluster(detected)
-      t.output(what)
-      if (detected.images === 'shared') return {action: 'skipped', detail: what}
-      if (detected.images === 'registry')
-        throw new FabError(
-          'CLUSTER',
-          detected.kind === 'remote'
-            ? `context ${detected.context ?? '(current)'} is a remote cluster: its nodes cannot see images built here, and no registry is set`
-            : `${detected.kind} (${detected.why}) cannot see images built here, and no registry is set`,
-          {
-            detail: {cluster: detected},
-            hint: 'push through a registry: `fabk8s up --registry REGISTRY[/PATH]` or image.registry in fabk8s.yaml (and `docker login REGISTRY`)',
-          },
-        )
-      if (detected.kind === 'minikube' && detected.runtime?.startsWith('docker'))
-        throw new FabError('CLUSTER', `minikube cluster ${detected.cluster} runs the docker runtime: fabk8s loads into containerd`, {
-          detail: {cluster: detected},
-          hint: `run \`minikube image load ${image ?? project.image} -p ${detected.cluster}\` and \`fabk8s up --skip load\`, start minikube with --container-runtime=containerd, or use --registry`,
-        })
-      const cluster = detected.cluster ?? project.kind.cluster
-      if (!image || !imageId) {
-        if (skip.has('build'))
-          throw new FabError('USAGE', '--skip build: the image to load is unknown; build it once first')
-        return {action: 'planned', detail: `would load the new image into the nodes of ${detected.kind} cluster ${cluster}`}
-      }
+    step(
+      'load',
+      opts.cluster ? `Load into kind cluster ${opts.cluster}` : "Load into the cluster's nodes",
+      async (t) => {
+        // which cluster this is decides how the image arrives (read-only: context, node list, Docker's kind clusters)
+        const {describeCluster, readCluster} = await import('../kube/cluster.js')
+        const {connect} = await import('../kube/client.js')
+        detected = opts.cluster
+          ? {cluster: opts.cluster, images: 'load', kind: 'kind', why: '--cluster'}
+          : await readCluster(await connect(await kube()), project.kind.cluster)
+        const what = describeCluster(detected)
+        t.output(what)
+        if (detected.images === 'shared') return {action: 'skipped', detail: what}
+        if (detected.images === 'registry')
+          throw new FabError(
+            'CLUSTER',
+            detected.kind === 'remote'
+              ? `context ${detected.context ?? '(current)'} is a remote cluster: its nodes cannot see images built here, and no registry is set`
+              : `${detected.kind} (${detected.why}) cannot see images built here, and no registry is set`,
+            {
+              detail: {cluster: detected},
+              hint: 'push through a registry: `fabk8s up --registry REGISTRY[/PATH]` or image.registry in fabk8s.yaml (and `docker login REGISTRY`)',
+            },
+          )
+        if (detected.kind === 'minikube' && detected.runtime?.startsWith('docker'))
+          throw new FabError(
+            'CLUSTER',
+            `minikube cluster ${detected.cluster} runs the docker runtime: fabk8s loads into containerd`,
+            {
+              detail: {cluster: detected},
+              hint: `run \`minikube image load ${image ?? project.image} -p ${detected.cluster}\` and \`fabk8s up --skip load\`, start minikube with --container-runtime=containerd, or use --registry`,
+            },
+          )
+        const cluster = detected.cluster ?? project.kind.cluster
+        if (!image || !imageId) {
+          if (skip.has('build'))
+            throw new FabError('USAGE', '--skip build: the image to load is unknown; build it once first')
+          return {
+            action: 'planned',
+            detail: `would load the new image into the nodes of ${detected.kind} cluster ${cluster}`,
+          }
+        }
 
-      const {clusterNodes, FLAVORS} = await import('../image/kind.js')
-      const {loadTasks, nodeImage, sameImage} = await import('../image/load.js')
-      const flavor = FLAVORS[detected.kind as 'k3d' | 'kind' | 'minikube']
-      const nodes = await clusterNodes(cluster, undefined, flavor)
-      const have = await Promise.all(
-        nodes.map(async (n) => sameImage(imageId!, await nodeImage(n.name, image!, flavor))),
-      )
-      const missing = nodes.filter((_, i) => !have[i]).map((n) => n.name)
-      if (missing.length === 0) return {action: 'unchanged', detail: `all ${nodes.length} node(s) have ${image}`}
-      if (dry) return {action: 'planned', detail: `would load ${image} into ${missing.join(', ')}`}
-      const r = await nest(t, await loadTasks({cluster, flavor, image, nodes: missing}))
-      return {
-        action: 'changed',
-        detail: `loaded into ${r.nodes.filter((n) => n.action === 'loaded').length} of ${nodes.length} node(s)`,
-      }
-    }),
+        const {clusterNodes, FLAVORS} = await import('../image/kind.js')
+        const {loadTasks, nodeImage, sameImage} = await import('../image/load.js')
+        const flavor = FLAVORS[detected.kind as 'k3d' | 'kind' | 'minikube']
+        const nodes = await clusterNodes(cluster, undefined, flavor)
+        const have = await Promise.all(
+          nodes.map(async (n) => sameImage(imageId!, await nodeImage(n.name, image!, flavor))),
+        )
+        const missing = nodes.filter((_, i) => !have[i]).map((n) => n.name)
+        if (missing.length === 0) return {action: 'unchanged', detail: `all ${nodes.length} node(s) have ${image}`}
+        if (dry) return {action: 'planned', detail: `would load ${image} into ${missing.join(', ')}`}
+        const r = await nest(t, await loadTasks({cluster, flavor, image, nodes: missing}))
+        return {
+          action: 'changed',
+          detail: `loaded into ${r.nodes.filter((n) => n.action === 'loaded').length} of ${nodes.length} node(s)`,
+        }
+      },
+    ),
 
     step('push', `Push to ${registry}`, async (t) => {
       // say what the cluster is here too (read-only; any cluster pulls from a registry, so nothing depends on it)
@@ -282,8 +360,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
     }),
 
     step('package', 'Package', async () => {
-      const {resolvePackage} = await import('../fabric/package-file.js')
-      pkg = await resolvePackage(project)
+      pkg = await early.package!
       return {action: 'unchanged', detail: `package ID ${pkg.packageId}`}
     }),
 
@@ -295,25 +372,22 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
         return {action: 'planned', detail: 'would deploy the new image'}
       }
 
-      const {deployTasks, planDeploy} = await import('../kube/deploy.js')
-      const {connect} = await import('../kube/client.js')
-      const {deployDrift, staleDrift} = await import('../kube/drift.js')
-      const k = await kube()
-      const plan = await planDeploy(project, {image: target, namespace, packageId: pkg!.packageId})
-      const c = await connect(k)
+      const {deployTasks} = await import('../kube/deploy.js')
+      const {drift, k, names, plan} = await checkDeploy(target)
       targets = plan.targets
-      const names = plan.targets.map((x) => x.name)
-      const drift = [
-        ...(await deployDrift(c, plan.manifests)),
-        ...(await staleDrift(c, namespace, project.name, names)),
-      ]
       const shown = names.length === 1 ? `deployment/${names[0]} runs` : `deployments ${names.join(', ')} run`
       if (drift.length === 0) return {action: 'unchanged', detail: `${shown} ${target} with this package ID`}
       if (dry) return {action: 'planned', detail: `would apply: ${drift.join('; ')}`}
       t.output(drift.join('; '))
       const r = await nest(
         t,
-        await deployTasks(project, {...k, image: target, packageId: pkg!.packageId, timeoutMs: opts.timeoutMs, wait: true}),
+        await deployTasks(project, {
+          ...k,
+          image: target,
+          packageId: pkg!.packageId,
+          timeoutMs: opts.timeoutMs,
+          wait: true,
+        }),
       )
       return {
         action: 'changed',
@@ -323,9 +397,8 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
 
     step('register', 'Register with Fabric', async (t) => {
       if (!project.network) return {action: 'skipped', detail: 'no network in fabk8s.yaml'}
-      const {lifecycleStatus} = await import('../fabric/status.js')
       const {registerTasks} = await import('../fabric/register.js')
-      const s = await lifecycleStatus(project, pkg!.packageId)
+      const s = await (early.register ?? registerCheck())
       sequence = s.plan.sequence
       const needs = [
         ...s.peers.filter((p) => !p.hasPackage).map((p) => `install on ${p.address}`),
