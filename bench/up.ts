@@ -21,7 +21,7 @@ import type {UpResult} from '../src/lib/up/up.js'
 import {fabnet} from '../test/lib/fabric/fabnet.js'
 import {BedProjects} from '../test/support/bed-project.js'
 import {bedNode} from '../test/support/bed.js'
-import {json, runCli} from '../test/support/cli.js'
+import {type CliResult, json, runCli} from '../test/support/cli.js'
 import {buildNetwork, cleanup, dockerUnavailable, nodeBaseImage} from '../test/support/docker.js'
 import {startUpFixture} from '../test/support/up-fixture.js'
 
@@ -46,15 +46,7 @@ async function standIn(): Promise<void> {
   const images: string[] = []
   try {
     // runCli spawns asynchronously: the fake API server lives in this process and must keep answering
-    const up = async () => {
-      const t0 = performance.now()
-      const r = await runCli(fx.upArgs('--json'))
-      const s = (performance.now() - t0) / 1000
-      if (r.code !== 0) throw new Error(`fabk8s up failed (${r.code}):\n${r.stdout}\n${r.stderr}`)
-      const out = json<UpResult>(r)
-      if (out.image) images.push(out.image)
-      return {out, s}
-    }
+    const up = timedUp(() => runCli(fx.upArgs('--json')), images)
 
     const first = await up()
     let writes = 0
@@ -72,6 +64,19 @@ async function standIn(): Promise<void> {
     )
   } finally {
     await fx.stop(images)
+  }
+}
+
+/** One `up` (run by `run`), timed; its result, and the image it names kept in `images` (removed at the end). */
+function timedUp(run: () => Promise<CliResult>, images: string[]): () => Promise<{out: UpResult; s: number}> {
+  return async () => {
+    const t0 = performance.now()
+    const r = await run()
+    const s = (performance.now() - t0) / 1000
+    if (r.code !== 0) throw new Error(`fabk8s up failed (${r.code}):\n${r.stdout}\n${r.stderr}`)
+    const out = json<UpResult>(r)
+    if (out.image) images.push(out.image)
+    return {out, s}
   }
 }
 
@@ -133,15 +138,7 @@ async function onTheBed(): Promise<void> {
     const upArgs = ['up', '--json', '--timeout', '180s', '--base-image', await nodeBaseImage()]
     const dockerNetwork = await buildNetwork()
     if (dockerNetwork) upArgs.push('--docker-network', dockerNetwork)
-    const up = async () => {
-      const t0 = performance.now()
-      const r = await p.fabk8s(...upArgs)
-      const s = (performance.now() - t0) / 1000
-      if (r.code !== 0) throw new Error(`fabk8s up failed (${r.code}):\n${r.stdout}\n${r.stderr}`)
-      const out = json<UpResult>(r)
-      if (out.image) images.push(out.image)
-      return {out, s}
-    }
+    const up = timedUp(() => p.fabk8s(...upArgs), images)
 
     const first = await up()
     const version = async () =>
