@@ -221,11 +221,15 @@ class Reader {
   /** Position after the `:` of the last key read. */
   vp = 0
 
-  /** The document is s[begin, end): s[end - 1] is a line break (s may go on with the next document). */
+  /**
+   * The document is s[begin, end): s[end - 1] is a line break (s may go on with the next document). `dash`: where a
+   * List item's `-` is, on the first line, read as a space (parse.ts splitList), or -1.
+   */
   constructor(
     readonly s: string,
     readonly begin: number,
     readonly end: number,
+    readonly dash = -1,
   ) {}
 
   /** A node starting a line of its own: sequence, mapping or one-line flow collection (scalars give up). */
@@ -385,6 +389,26 @@ class Reader {
 
     this.pos = i + 2 + len
     return String.fromCharCode(code) // at most 0xFFFF, as js-yaml's charFromCodepoint gives it
+  }
+
+  /**
+   * The first content line of a List item read in place: its first line with the `-` read as a space (blank or a
+   * comment then, the next content line). No marker or directive can be there: the line starts with a space.
+   */
+  firstItemLine(): void {
+    const {s} = this
+    let i = this.begin
+    while (s.charCodeAt(i) === SP || i === this.dash) i++
+    const c = s.charCodeAt(i)
+    if (c === NL || c === HASH) {
+      this.next(s.indexOf('\n', i) + 1)
+      return
+    }
+
+    this.ls = this.begin
+    this.cs = i
+    this.ind = i - this.begin
+    this.le = s.indexOf('\n', i)
   }
 
   /** A flow collection at p that closes on the same line; sets pos past its closing bracket. */
@@ -825,7 +849,8 @@ class Reader {
 
   /** The first content line; a leading `---` line (optionally with a comment) is skipped. */
   start(): void {
-    this.next(this.begin, true)
+    if (this.dash === -1) this.next(this.begin, true)
+    else this.firstItemLine()
     const {cs, s} = this
     if (this.ind !== 0 || s.charCodeAt(cs) !== DASH || s.charCodeAt(cs + 1) !== DASH || s.charCodeAt(cs + 2) !== DASH)
       return
@@ -881,9 +906,13 @@ function refused(text: string, from?: InBase): boolean {
   return SUSPECT.test(text) && (REFUSED.test(text) || LONE_SURROGATE.test(text) || !tabsInComments(text))
 }
 
-/** Where a document's text lies in the whole text it was cut from: text === whole.text.slice(at, at + text.length). */
+/**
+ * Where a document's text lies in the whole text it was cut from: text === whole.text.slice(at, at + text.length),
+ * except that a List item's `-` (at `dash`) is a space in text.
+ */
 export interface InBase {
   at: number
+  dash?: number
   whole: WholeText
 }
 
@@ -918,10 +947,11 @@ export function fastLoad(text: string, from?: InBase): unknown {
   }
 
   // js-yaml reads no document when the text is spaces and at most one line break
+  const dash = inBase?.dash ?? -1
   let i = begin
-  while (s.charCodeAt(i) === SP) i++
+  while (s.charCodeAt(i) === SP || i === dash) i++
   if (i >= end - 1) return undefined
-  const r = new Reader(s, begin, end)
+  const r = new Reader(s, begin, end, dash)
   if (whole) {
     r.colonAt = whole.colonAt
     r.colonFrom = whole.colonFrom

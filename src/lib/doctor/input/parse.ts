@@ -432,7 +432,8 @@ export function splitList(doc: DocText): DocText[] | null {
   for (const [i, s] of starts.entries()) {
     const next = i + 1 < starts.length ? starts[i + 1] : stop
     const d = s + indent.length
-    out.push({line, text: text.slice(s, d) + ' ' + text.slice(d + 1, next)})
+    const from = doc.from && {at: doc.from.at + s, dash: doc.from.at + d, whole: doc.from.whole}
+    out.push({from, line, text: text.slice(s, d) + ' ' + text.slice(d + 1, next)})
     line += countLines(text, s, next)
   }
 

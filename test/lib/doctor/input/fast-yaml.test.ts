@@ -22,10 +22,21 @@ const AFTER = '  - tail\n  more: |\n    text\nkey: value\n'
  */
 function fastBoth(text: string): unknown {
   const alone = fastLoad(text)
-  const inPlace = fastLoad(text, {at: BEFORE.length, whole: wholeText(BEFORE + text + AFTER)})
-  const why = `in place: ${show(inPlace)}, alone: ${show(alone)}, for ${JSON.stringify(text)}`
-  if (alone === GIVE_UP || inPlace === GIVE_UP) assert.strictEqual(inPlace, alone, why)
-  else assert.strictEqual(JSON.stringify(inPlace), JSON.stringify(alone), why)
+  const same = (inPlace: unknown, how: string) => {
+    const why = `${how}: ${show(inPlace)}, alone: ${show(alone)}, for ${JSON.stringify(text)}`
+    if (alone === GIVE_UP || inPlace === GIVE_UP) assert.strictEqual(inPlace, alone, why)
+    else assert.strictEqual(JSON.stringify(inPlace), JSON.stringify(alone), why)
+  }
+
+  same(fastLoad(text, {at: BEFORE.length, whole: wholeText(BEFORE + text + AFTER)}), 'in place')
+  // as a List item (parse.ts splitList): a space of the first line's indentation is a `-` in the whole text
+  const k = /^ *? (?=[ \t\n])/.exec(text)?.[0].length
+  if (k !== undefined) {
+    const dash = BEFORE.length + k - 1
+    const whole = wholeText(BEFORE + text.slice(0, k - 1) + '-' + text.slice(k) + AFTER)
+    same(fastLoad(text, {at: BEFORE.length, dash, whole}), 'in place, as a List item')
+  }
+
   return alone
 }
 
