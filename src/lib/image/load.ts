@@ -10,7 +10,7 @@
  * target digest, the manifests of an index, and their config digests. That is what kind compares too
  * (`crictl inspecti` .status.id = config digest), without needing crictl. What a digest leads to never changes, so
  * it is read once and cached (image-digests.json in the user's cache folder): a check that finds the image already
- * there costs one `ctr images ls` per node.
+ * there costs one `ctr images ls name==REF` per node.
  */
 import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
 import {homedir} from 'node:os'
@@ -104,11 +104,7 @@ async function nodeExec(node: string, args: string[]): Promise<{code: number; st
   return docker(['exec', node, ...args])
 }
 
-async function ctrContent(
-  node: string,
-  digest: string,
-  ctr: string[],
-): Promise<Record<string, unknown> | undefined> {
+async function ctrContent(node: string, digest: string, ctr: string[]): Promise<Record<string, unknown> | undefined> {
   const r = await nodeExec(node, [...ctr, '-n', 'k8s.io', 'content', 'get', digest])
   if (r.code !== 0) return undefined
   try {
@@ -126,7 +122,9 @@ export async function nodeImage(
 ): Promise<NodeImage | undefined> {
   const ref = normalizeRef(image)
   const {ctr} = flavor
-  const r = await nodeExec(node, [...ctr, '-n', 'k8s.io', 'images', 'ls'])
+  // only this name (a containerd filter, the value quoted): listing every image costs the node a read of each one's
+  // manifests for its size and platforms, ≈ 0.3 s with 70 images, where one name takes ≈ 0.1 s as the exec alone
+  const r = await nodeExec(node, [...ctr, '-n', 'k8s.io', 'images', 'ls', `name==${JSON.stringify(ref)}`])
   if (r.code !== 0)
     throw new FabError('CLUSTER', `node ${node}: ctr images ls failed: ${dockerError(r)}`, {
       hint: `is this a ${flavor.tool} node (containerd and ctr inside)? \`docker exec NODE ${ctr.join(' ')} version\` should answer`,
@@ -184,7 +182,9 @@ function readDigestCache(): Promise<Record<string, string[]>> {
 async function knownDigests(digest: string): Promise<string[] | undefined> {
   const all = await readDigestCache()
   const hit = all[digest]
-  return Array.isArray(hit) && hit.every((d) => typeof d === 'string' && /^sha256:[0-9a-f]{64}$/.test(d)) ? hit : undefined
+  return Array.isArray(hit) && hit.every((d) => typeof d === 'string' && /^sha256:[0-9a-f]{64}$/.test(d))
+    ? hit
+    : undefined
 }
 
 async function rememberDigests(digest: string, leadsTo: string[]): Promise<void> {
@@ -366,9 +366,11 @@ export async function loadTasks(opts: LoadOptions, hooks: LoadHooks = {}): Promi
                 // A `docker save` from Docker's containerd store may lack blobs of other platforms; then import
                 // only the node's own platform (kind does the same).
                 if (r.error && /content digest \S+ not found/i.test(r.error))
-                  r = await fanOutImport(opts.image, [
-                    {allPlatforms: false, name: s.node.name, snapshotter: s.snapshotter},
-                  ], flavor.ctr).get(s.node.name)!
+                  r = await fanOutImport(
+                    opts.image,
+                    [{allPlatforms: false, name: s.node.name, snapshotter: s.snapshotter}],
+                    flavor.ctr,
+                  ).get(s.node.name)!
                 if (r.error) throw (s.error = new FabError('CLUSTER', `node ${s.node.name}: ${r.error}`))
                 const after = await nodeImage(s.node.name, opts.image, flavor)
                 if (!sameImage(info.id, after))

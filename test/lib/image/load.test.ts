@@ -143,6 +143,26 @@ describe('image load @integration (real Docker engine, containerd stand-in kind 
     expect(sameImage(id, await nodeImage(nodes[1], image))).to.equal(true)
   })
 
+  it("asks the node for the image's own name only: names that extend it or differ by a tag do not answer for it", async () => {
+    const tiny = `fabk8s-test/tiny-${uniq()}:1`
+    const sh = (cmd: string) => promisify(execFile)('bash', ['-o', 'pipefail', '-c', cmd])
+    const [repo, tag] = image.split(':')
+    try {
+      await sh(`tar -C /etc -cf - hostname | docker import - ${tiny} >/dev/null`)
+      await sh(`docker save ${tiny} | docker exec -i ${nodes[0]} ctr -n k8s.io images import -`)
+      for (const other of [`${image}-x`, `${repo}:${tag}0`, `${repo}x:${tag}`])
+        await sh(`docker exec ${nodes[0]} ctr -n k8s.io images tag --force docker.io/${tiny} docker.io/${other}`)
+    } finally {
+      await cleanup({images: [tiny]})
+    }
+
+    expect(await nodeImages(nodes[0])).to.include(`docker.io/${image}-x`)
+    const found = await nodeImage(nodes[0], image)
+    expect(found?.ref).to.equal(`docker.io/${image}`)
+    expect(sameImage(id, found)).to.equal(true)
+    expect(await nodeImage(nodes[0], `${image}-y`)).to.equal(undefined)
+  })
+
   it('answers the same through the Engine API and through the docker CLI', async function () {
     const {engineSocket} = await import('../../../src/lib/image/engine.js')
     if (!engineSocket()) {
