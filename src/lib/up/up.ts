@@ -91,6 +91,17 @@ const abortable = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', done, {once: true})
   })
 
+type NodeFlavorName = 'k3d' | 'kind' | 'minikube'
+
+/** What load's read-only check found: the cluster's node containers, and those without the image. */
+interface NodesCheck {
+  cluster: string
+  flavorName: NodeFlavorName
+  img: string
+  missing: string[]
+  nodes: {name: string}[]
+}
+
 /** What deploy's read-only check found: what differs in the cluster from what would be applied. */
 interface DeployCheck {
   drift: string[]
@@ -131,6 +142,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
    */
   const early = {
     deploy: new Map<string, Promise<DeployCheck>>(),
+    load: undefined as Promise<NodesCheck> | undefined,
     package: undefined as Promise<PackageRef> | undefined,
     register: undefined as Promise<StatusResult> | undefined,
   }
@@ -160,6 +172,25 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
   const start = <T>(p: Promise<T>): Promise<T> => {
     p.catch(() => {})
     return p
+  }
+
+  /**
+   * The nodes of a kind cluster and what each holds under the image's name. Started for fabk8s.yaml's kind cluster
+   * (or --cluster) as soon as the image is known, while the load step asks the API server what the cluster is; the
+   * step uses it only when the cluster is that kind cluster, and asks again otherwise.
+   */
+  const nodesCheck = async (cluster: string, flavorName: NodeFlavorName, img: string, id: string) => {
+    const {clusterNodes, FLAVORS} = await import('../image/kind.js')
+    const {nodeImage, sameImage} = await import('../image/load.js')
+    const flavor = FLAVORS[flavorName]
+    const nodes = await clusterNodes(cluster, undefined, flavor)
+    const have = await Promise.all(nodes.map(async (n) => sameImage(id, await nodeImage(n.name, img, flavor))))
+    return {cluster, flavorName, img, missing: nodes.filter((_, i) => !have[i]).map((n) => n.name), nodes}
+  }
+
+  const checkNodesEarly = () => {
+    if (registry || skip.has('load') || !image || !imageId) return
+    early.load = start(nodesCheck(opts.cluster ?? project.kind.cluster, 'kind', image, imageId))
   }
 
   const checkDeploy = (target: string) => {
@@ -233,6 +264,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       if (info && info.labels[BUILD_HASH_LABEL] === hash) {
         imageId = info.id
         image = await tagImmutable(project.image, info.id, dry)
+        checkNodesEarly()
         if (!registry && early.package && !skip.has('deploy')) checkDeploy(image)
         return {action: 'unchanged', detail: `${project.image} is built from these sources (${info.id.slice(0, 19)})`}
       }
@@ -253,6 +285,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       )
       imageId = r.id
       image = await tagImmutable(project.image, r.id, dry)
+      checkNodesEarly()
       if (!registry && early.package && !skip.has('deploy')) checkDeploy(image)
       return {action: 'changed', detail: `built ${image} in ${r.seconds}s (${why})`}
     }),
@@ -300,14 +333,15 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
           }
         }
 
-        const {clusterNodes, FLAVORS} = await import('../image/kind.js')
-        const {loadTasks, nodeImage, sameImage} = await import('../image/load.js')
-        const flavor = FLAVORS[detected.kind as 'k3d' | 'kind' | 'minikube']
-        const nodes = await clusterNodes(cluster, undefined, flavor)
-        const have = await Promise.all(
-          nodes.map(async (n) => sameImage(imageId!, await nodeImage(n.name, image!, flavor))),
-        )
-        const missing = nodes.filter((_, i) => !have[i]).map((n) => n.name)
+        const {FLAVORS} = await import('../image/kind.js')
+        const {loadTasks} = await import('../image/load.js')
+        const flavorName = detected.kind as NodeFlavorName
+        const flavor = FLAVORS[flavorName]
+        const ahead = await early.load?.catch(() => {})
+        const {missing, nodes} =
+          ahead && ahead.cluster === cluster && ahead.flavorName === flavorName && ahead.img === image
+            ? ahead
+            : await nodesCheck(cluster, flavorName, image, imageId)
         if (missing.length === 0) return {action: 'unchanged', detail: `all ${nodes.length} node(s) have ${image}`}
         if (dry) return {action: 'planned', detail: `would load ${image} into ${missing.join(', ')}`}
         const r = await nest(t, await loadTasks({cluster, flavor, image, nodes: missing}))
