@@ -133,12 +133,16 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
     return {...opts, namespace, project, requestTimeoutMs: opts.requestTimeoutMs ?? requestTimeoutFor(opts.timeoutMs)}
   }
 
+  let image: string | undefined
+  let imageId: string | undefined
+
   /**
-   * The read-only checks of package, deploy and register start as soon as their inputs are known, so that they run
-   * while the build and load checks wait on Docker; each step awaits its own (an error shows in that step, as
-   * before). Neither depends on what load does (it changes no Kubernetes object and no Fabric state), and deploy's
-   * is made for the image the build step settled on. They run once each: a step that then has work to do acts on
-   * what its check found, as it did when it checked itself.
+   * The read-only checks of package, load (the nodes), deploy and register start as soon as their inputs are known,
+   * so that they run while the build and load steps wait on Docker and the API server; each step awaits its own (an
+   * error shows in that step, as before). Deploy's and register's do not depend on what load does (it changes no
+   * Kubernetes object and no Fabric state), and load's and deploy's are made for the image the build step settled
+   * on. They run once each: a step that then has work to do acts on what its check found, as it did when it checked
+   * itself.
    */
   const early = {
     deploy: new Map<string, Promise<DeployCheck>>(),
@@ -204,8 +208,6 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
     if (project.network && !skip.has('register')) early.register = start(registerCheck())
   }
 
-  let image: string | undefined
-  let imageId: string | undefined
   /** What deploy runs: `image`, or in registry mode the pushed digest. */
   let runs: string | undefined
   let detected: DetectedCluster | undefined
