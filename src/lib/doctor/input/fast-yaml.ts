@@ -194,16 +194,10 @@ function hexValue(c: number): number {
 class Reader {
   /** The last block scalar header's chomping (CHOMP_*). */
   chomping = CHOMP_CLIP
-  /** The cached result of nextColon: the first `:` at or after colonFrom is at colonAt. */
-  colonAt = -1
-  colonFrom = 0
   /** First non-space character of the current line. */
   cs = 0
   /** Collections open around the current position. */
   depth = 0
-  /** The cached result of nextHash. */
-  hashAt = -1
-  hashFrom = 0
   /** Indentation of the current line; -1 at the end of the text. */
   ind = -1
   /** The last block scalar header's indentation indicator (0: none). */
@@ -223,13 +217,15 @@ class Reader {
 
   /**
    * The document is s[begin, end): s[end - 1] is a line break (s may go on with the next document). `dash`: where a
-   * List item's `-` is, on the first line, read as a space (parse.ts splitList), or -1.
+   * List item's `-` is, on the first line, read as a space (parse.ts splitList), or -1. `found`: the searches for `:`
+   * and `#` in s (shared by the documents of one text, see WholeText).
    */
   constructor(
     readonly s: string,
     readonly begin: number,
     readonly end: number,
     readonly dash = -1,
+    readonly found: Found = notFound(),
   ) {}
 
   /** A node starting a line of its own: sequence, mapping or one-line flow collection (scalars give up). */
@@ -668,24 +664,26 @@ class Reader {
 
   /** The first `:` at or after i (the text's length when none). */
   nextColon(i: number): number {
-    if (i < this.colonFrom || i > this.colonAt) {
+    const f = this.found
+    if (i < f.colonFrom || i > f.colonAt) {
       const at = this.s.indexOf(':', i)
-      this.colonFrom = i
-      this.colonAt = at === -1 ? this.s.length : at
+      f.colonFrom = i
+      f.colonAt = at === -1 ? this.s.length : at
     }
 
-    return this.colonAt
+    return f.colonAt
   }
 
   /** The first `#` at or after i (the text's length when none). */
   nextHash(i: number): number {
-    if (i < this.hashFrom || i > this.hashAt) {
+    const f = this.found
+    if (i < f.hashFrom || i > f.hashAt) {
       const at = this.s.indexOf('#', i)
-      this.hashFrom = i
-      this.hashAt = at === -1 ? this.s.length : at
+      f.hashFrom = i
+      f.hashAt = at === -1 ? this.s.length : at
     }
 
-    return this.hashAt
+    return f.hashAt
   }
 
   /** Give up unless p can start a plain scalar (js-yaml readPlainScalar's first-character rules). */
@@ -878,6 +876,21 @@ function tabsInComments(text: string): boolean {
 }
 
 /**
+ * The reader's last searches (nextColon, nextHash): the first `:` at or after colonFrom is at colonAt, the first `#`
+ * at or after hashFrom at hashAt.
+ */
+interface Found {
+  colonAt: number
+  colonFrom: number
+  hashAt: number
+  hashFrom: number
+}
+
+function notFound(): Found {
+  return {colonAt: -1, colonFrom: 0, hashAt: -1, hashFrom: 0}
+}
+
+/**
  * A whole text that documents are cut from (a file), and the reader's searches in it: where the next `:` and `#` were
  * found. A search that ran past one document's end holds for the next one, so each character of the file is searched
  * once, not once per document after it.
@@ -885,15 +898,12 @@ function tabsInComments(text: string): boolean {
 export interface WholeText {
   /** Whether the whole text holds no character that needs a closer look (SUSPECT): found out once for all. */
   clean?: boolean
-  colonAt: number
-  colonFrom: number
-  hashAt: number
-  hashFrom: number
+  readonly found: Found
   readonly text: string
 }
 
 export function wholeText(text: string): WholeText {
-  return {colonAt: -1, colonFrom: 0, hashAt: -1, hashFrom: 0, text}
+  return {found: notFound(), text}
 }
 
 /** Whether text (a document) needs js-yaml: characters outside what the reader reads (SUSPECT, REFUSED above). */
@@ -934,7 +944,6 @@ export function fastLoad(text: string, from?: InBase): unknown {
   let begin = 0
   let end: number
   const inBase = from && text.charCodeAt(text.length - 1) === NL ? from : undefined
-  const whole = inBase?.whole
   if (inBase) {
     s = inBase.whole.text
     begin = inBase.at
@@ -951,14 +960,7 @@ export function fastLoad(text: string, from?: InBase): unknown {
   let i = begin
   while (s.charCodeAt(i) === SP || i === dash) i++
   if (i >= end - 1) return undefined
-  const r = new Reader(s, begin, end, dash)
-  if (whole) {
-    r.colonAt = whole.colonAt
-    r.colonFrom = whole.colonFrom
-    r.hashAt = whole.hashAt
-    r.hashFrom = whole.hashFrom
-  }
-
+  const r = new Reader(s, begin, end, dash, inBase?.whole.found)
   try {
     r.start()
     if (r.ind === -1) return null
@@ -966,12 +968,5 @@ export function fastLoad(text: string, from?: InBase): unknown {
     return r.ind === -1 ? v : GIVE_UP
   } catch {
     return GIVE_UP
-  } finally {
-    if (whole) {
-      whole.colonAt = r.colonAt
-      whole.colonFrom = r.colonFrom
-      whole.hashAt = r.hashAt
-      whole.hashFrom = r.hashFrom
-    }
   }
 }
