@@ -97,7 +97,6 @@ type NodeFlavorName = 'k3d' | 'kind' | 'minikube'
 interface NodesCheck {
   cluster: string
   flavorName: NodeFlavorName
-  img: string
   missing: string[]
   nodes: {name: string}[]
 }
@@ -179,9 +178,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
   }
 
   /**
-   * The nodes of a kind cluster and what each holds under the image's name. Started for fabk8s.yaml's kind cluster
-   * (or --cluster) as soon as the image is known, while the load step asks the API server what the cluster is; the
-   * step uses it only when the cluster is that kind cluster, and asks again otherwise.
+   * The nodes of a cluster and what each holds under the image's name (the image is set once, by the build step).
    */
   const nodesCheck = async (cluster: string, flavorName: NodeFlavorName, img: string, id: string) => {
     const {clusterNodes, FLAVORS} = await import('../image/kind.js')
@@ -189,12 +186,18 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
     const flavor = FLAVORS[flavorName]
     const nodes = await clusterNodes(cluster, undefined, flavor)
     const have = await Promise.all(nodes.map(async (n) => sameImage(id, await nodeImage(n.name, img, flavor))))
-    return {cluster, flavorName, img, missing: nodes.filter((_, i) => !have[i]).map((n) => n.name), nodes}
+    return {cluster, flavorName, missing: nodes.filter((_, i) => !have[i]).map((n) => n.name), nodes}
   }
 
-  const checkNodesEarly = () => {
-    if (registry || skip.has('load') || !image || !imageId) return
-    early.load = start(nodesCheck(opts.cluster ?? project.kind.cluster, 'kind', image, imageId))
+  /**
+   * The image is known (the build step): load's node check starts for fabk8s.yaml's kind cluster (or --cluster), while
+   * the load step asks the API server what the cluster is (it uses the check only when that is the cluster, and asks
+   * again otherwise); deploy's check starts for the image.
+   */
+  const imageKnown = (img: string, id: string) => {
+    if (registry) return
+    if (!skip.has('load')) early.load = start(nodesCheck(opts.cluster ?? project.kind.cluster, 'kind', img, id))
+    if (early.package && !skip.has('deploy')) checkDeploy(img)
   }
 
   const checkDeploy = (target: string) => {
@@ -266,8 +269,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       if (info && info.labels[BUILD_HASH_LABEL] === hash) {
         imageId = info.id
         image = await tagImmutable(project.image, info.id, dry)
-        checkNodesEarly()
-        if (!registry && early.package && !skip.has('deploy')) checkDeploy(image)
+        imageKnown(image, imageId)
         return {action: 'unchanged', detail: `${project.image} is built from these sources (${info.id.slice(0, 19)})`}
       }
 
@@ -287,8 +289,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       )
       imageId = r.id
       image = await tagImmutable(project.image, r.id, dry)
-      checkNodesEarly()
-      if (!registry && early.package && !skip.has('deploy')) checkDeploy(image)
+      imageKnown(image, imageId)
       return {action: 'changed', detail: `built ${image} in ${r.seconds}s (${why})`}
     }),
 
@@ -341,7 +342,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
         const flavor = FLAVORS[flavorName]
         const ahead = await early.load?.catch(() => {})
         const {missing, nodes} =
-          ahead && ahead.cluster === cluster && ahead.flavorName === flavorName && ahead.img === image
+          ahead && ahead.cluster === cluster && ahead.flavorName === flavorName
             ? ahead
             : await nodesCheck(cluster, flavorName, image, imageId)
         if (missing.length === 0) return {action: 'unchanged', detail: `all ${nodes.length} node(s) have ${image}`}
