@@ -132,6 +132,18 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
     return {...opts, namespace, project, requestTimeoutMs: opts.requestTimeoutMs ?? requestTimeoutFor(opts.timeoutMs)}
   }
 
+  /** The read-only steps' Kubernetes clients (load's or push's cluster check, deploy's check): made once. */
+  let clients: ReturnType<typeof connectKube> | undefined
+  const connectKube = async () => {
+    const {connect} = await import('../kube/client.js')
+    return connect(await kube())
+  }
+
+  const kubeClients = () => {
+    clients ??= connectKube()
+    return clients
+  }
+
   let image: string | undefined
   let imageId: string | undefined
 
@@ -161,11 +173,10 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
 
   const deployCheck = async (target: string): Promise<DeployCheck> => {
     const {planDeploy} = await import('../kube/deploy.js')
-    const {connect} = await import('../kube/client.js')
     const {deployDrift, staleDrift} = await import('../kube/drift.js')
     const k = await kube()
     const plan = await planDeploy(project, {image: target, namespace, packageId: (await early.package!).packageId})
-    const c = await connect(k)
+    const c = await kubeClients()
     const names = plan.targets.map((x) => x.name)
     const drift = [...(await deployDrift(c, plan.manifests)), ...(await staleDrift(c, namespace, project.name, names))]
     return {drift, k, names, plan}
@@ -299,10 +310,9 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       async (t) => {
         // which cluster this is decides how the image arrives (read-only: context, node list, Docker's kind clusters)
         const {describeCluster, readCluster} = await import('../kube/cluster.js')
-        const {connect} = await import('../kube/client.js')
         detected = opts.cluster
           ? {cluster: opts.cluster, images: 'load', kind: 'kind', why: '--cluster'}
-          : await readCluster(await connect(await kube()), project.kind.cluster)
+          : await readCluster(await kubeClients(), project.kind.cluster)
         const what = describeCluster(detected)
         t.output(what)
         if (detected.images === 'shared') return {action: 'skipped', detail: what}
@@ -358,9 +368,8 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
     step('push', `Push to ${registry}`, async (t) => {
       // say what the cluster is here too (read-only; any cluster pulls from a registry, so nothing depends on it)
       const {readCluster} = await import('../kube/cluster.js')
-      const {connect} = await import('../kube/client.js')
       try {
-        detected = await readCluster(await connect(await kube()), project.kind.cluster)
+        detected = await readCluster(await kubeClients(), project.kind.cluster)
       } catch {
         detected = undefined // a kubeconfig problem shows in the deploy step, where it matters
       }
