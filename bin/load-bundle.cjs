@@ -43,16 +43,40 @@ const loadCached = (file, word, keep = () => true) => {
   const cache = codeCache(file, word)
   const loaded = loadBundle(file, cache.data)
   const rejected = loaded.script.cachedDataRejected === true
-  if (cache.file && (!cache.own || rejected))
+  if (cache.file && (!cache.own || rejected)) {
+    const gcs = majorGcs()
     process.once('exit', (code) => {
-      if (code !== 0 || !keep()) return
-      // V8 drops the bytecode of functions that have not run for a while (a longer run's garbage collections), and
-      // a cache holds only the functions that still have theirs: when this run's is smaller than the one it started
-      // from, the run lost more than it added, and the one it started from is kept as the word's own
-      const made = loaded.script.createCachedData()
-      cache.write(cache.data && !rejected && cache.data.length > made.length ? cache.data : made)
+      // V8 drops the bytecode of a function that has not run for --bytecode-old-age (5) full garbage collections, and
+      // a cache holds only the functions that still have theirs. A run that has had that many (an `up` that built an
+      // image, a long `dev`) has lost the bundle's top level and all that ran at start only: a cache without the top
+      // level compiles the whole bundle again on every later run (≈ 80 ms). Such a run leaves the writing to a shorter
+      // run of the same command (the short ones have none).
+      if (code !== 0 || !keep() || gcs() >= WRITE_BELOW_GCS) return
+      cache.write(loaded.script.createCachedData())
     })
+  }
+
   return loaded.exports
+}
+
+/**
+ * A cache is written by a run that has had fewer full garbage collections than this: V8's --bytecode-old-age is 5, and
+ * the count misses those of the last stretch before the exit (the observer hears of them a tick later).
+ */
+const WRITE_BELOW_GCS = 3
+
+/** Counts the process's full (mark-compact) garbage collections from now on: a function that says how many so far. */
+const majorGcs = () => {
+  const {constants, PerformanceObserver} = require('node:perf_hooks')
+  let n = 0
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if (e.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) n++
+  })
+  observer.observe({entryTypes: ['gc']})
+  return () => {
+    observer.disconnect()
+    return n
+  }
 }
 
 /** The code cache for this run: the word's own when there is one, else the build's; where to write the word's. */

@@ -1,10 +1,12 @@
 /**
  * bin/run.js: the CLI runs from dist/fabk8s.cjs with a V8 code cache per command word in $XDG_CACHE_HOME/fabk8s/code.
  * What must hold: a command's first successful run writes its cache, later runs read it and write nothing, a cache
- * V8 refuses is replaced, runs that did no real work (--help, a failure) write none, FABK8S_CODE_CACHE=off touches
- * nothing, and the output is the same with or without a cache.
+ * V8 refuses is replaced, runs that did no real work (--help, a failure) write none, nor do runs long enough for V8 to
+ * have dropped the bytecode of what ran at start, FABK8S_CODE_CACHE=off touches nothing, and the output is the same
+ * with or without a cache.
  */
 import {expect} from 'chai'
+import {execFileSync} from 'node:child_process'
 import {
   existsSync,
   mkdirSync,
@@ -103,6 +105,43 @@ describe('bin/run.js: the bundle and its code cache', function () {
     const off = await doctor({FABK8S_CODE_CACHE: 'off'})
     expect(off.code).to.equal(0)
     expect(existsSync(path.join(home, 'fabk8s'))).to.equal(false)
+  })
+
+  it('a run with full garbage collections writes no cache (V8 drops bytecode after 5); a later short run does', () => {
+    // the loader on a small bundle of its own, in a process that makes the old generation fill (and be collected)
+    // `rounds` times; it reports the full collections it saw
+    const bundle = path.join(home, 'small.cjs')
+    writeFileSync(bundle, 'module.exports = {twice: (n) => 2 * n}\n')
+    const run = (rounds: number) => {
+      const script = `
+        const {PerformanceObserver, constants} = require('node:perf_hooks')
+        let major = 0
+        new PerformanceObserver((l) => {
+          for (const e of l.getEntries()) if (e.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) major++
+        }).observe({entryTypes: ['gc']})
+        const small = require(${JSON.stringify(path.join(ROOT, 'bin', 'load-bundle.cjs'))}).loadCached(${JSON.stringify(bundle)}, 'small')
+        let r = 0
+        const fill = () => {
+          const kept = []
+          for (let i = 0; i < 300000; i++) kept.push({i, s: 'x' + i})
+          if (++r < ${rounds}) setImmediate(fill)
+          else setImmediate(() => console.log(JSON.stringify({major, twice: small.twice(21)})))
+        }
+        fill()`
+      return JSON.parse(
+        execFileSync(process.execPath, ['-e', script], {encoding: 'utf8', env: {...process.env, XDG_CACHE_HOME: home}}),
+      ) as {major: number; twice: number}
+    }
+
+    const smallDir = path.join(codeDir(), 'small')
+    const long = run(40)
+    expect(long.twice).to.equal(42)
+    expect(long.major, 'the long run had full collections').to.be.at.least(5)
+    expect(existsSync(smallDir) ? readdirSync(smallDir) : []).to.deep.equal([])
+
+    const short = run(1)
+    expect(short.major).to.equal(0)
+    expect(readdirSync(smallDir)).to.have.length(1)
   })
 
   it("writing a cache keeps those of the 4 newest builds and removes older builds' caches", async () => {
