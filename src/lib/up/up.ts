@@ -8,6 +8,7 @@
  */
 import type {PackageRef} from '../fabric/package-file.js'
 import type {StatusResult} from '../fabric/status.js'
+import type {ImageInfo} from '../image/docker.js'
 import type {KubeOptions} from '../kube/client.js'
 import type {DetectedCluster} from '../kube/cluster.js'
 import type {planDeploy} from '../kube/deploy.js'
@@ -157,7 +158,10 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
    */
   const early = {
     deploy: new Map<string, Promise<DeployCheck>>(),
-    load: undefined as Promise<NodesCheck> | undefined,
+    /** The project's image as Docker has it at the start: the one the build step keeps when nothing changed. */
+    image: undefined as Promise<ImageInfo | undefined> | undefined,
+    /** Load's node check, and the image it is made for. */
+    load: undefined as undefined | {check: Promise<NodesCheck>; id: string; image: string},
     package: undefined as Promise<PackageRef> | undefined,
     register: undefined as Promise<StatusResult> | undefined,
   }
@@ -201,13 +205,14 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
   }
 
   /**
-   * The image is known (the build step): load's node check starts for fabk8s.yaml's kind cluster (or --cluster), while
-   * the load step asks the API server what the cluster is (it uses the check only when that is the cluster, and asks
-   * again otherwise); deploy's check starts for the image.
+   * An image is known: load's node check starts for it, on fabk8s.yaml's kind cluster (or --cluster), while the load
+   * step asks the API server what the cluster is (it uses the check only when that is the cluster and the image is the
+   * one the build step settled on, and asks again otherwise); deploy's check starts for the image.
    */
   const imageKnown = (img: string, id: string) => {
     if (registry) return
-    if (!skip.has('load')) early.load = start(nodesCheck(opts.cluster ?? project.kind.cluster, 'kind', img, id))
+    if (!skip.has('load') && (early.load?.image !== img || early.load.id !== id))
+      early.load = {check: start(nodesCheck(opts.cluster ?? project.kind.cluster, 'kind', img, id)), id, image: img}
     if (early.package && !skip.has('deploy')) checkDeploy(img)
   }
 
@@ -220,6 +225,14 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
   if (!skip.has('package')) {
     early.package = start(packageCheck())
     if (project.network && !skip.has('register')) early.register = start(registerCheck())
+  }
+
+  // The image the build step keeps when the sources are unchanged is the one Docker has under the project's name now:
+  // load's and deploy's checks start for it at once, so that the node check's exec (the longest wait of a no-op run)
+  // runs while the build step hashes the sources. When the build step settles on another image, they start again.
+  if (!skip.has('build')) {
+    early.image = start(import('../image/docker.js').then((m) => m.inspectImage(project.image)))
+    early.image.then((info) => info && imageKnown(immutableTag(project.image, info.id), info.id)).catch(() => {})
   }
 
   /** What deploy runs: `image`, or in registry mode the pushed digest. */
@@ -276,7 +289,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
         buildArgs: (opts.buildArgs ?? []).join('\n'),
         dockerNetwork: opts.dockerNetwork,
       })
-      const info = await inspectImage(project.image)
+      const info = await (early.image ?? inspectImage(project.image))
       if (info && info.labels[BUILD_HASH_LABEL] === hash) {
         imageId = info.id
         image = await tagImmutable(project.image, info.id, dry)
@@ -350,7 +363,8 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
         const {loadTasks} = await import('../image/load.js')
         const flavorName = detected.kind as NodeFlavorName
         const flavor = FLAVORS[flavorName]
-        const ahead = await early.load?.catch(() => {})
+        const ahead =
+          early.load?.image === image && early.load.id === imageId ? await early.load.check.catch(() => {}) : undefined
         const {missing, nodes} =
           ahead && ahead.cluster === cluster && ahead.flavorName === flavorName
             ? ahead
