@@ -15,6 +15,20 @@ import {asciiOnly, importCalls} from './_bundle-text.js'
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const out = path.join(root, 'dist', 'vendor', 'kube.cjs')
 const {KUBE_EXPORTS} = await import(path.join(root, 'dist', 'lib', 'kube', 'lib.js'))
+
+/**
+ * node-fetch 2 (client-node's HTTP) takes its URL class from `whatwg-url` only where Node has none (`Url.URL ||
+ * whatwgUrl.URL`); Node 20 has one. whatwg-url brings tr46 and its Unicode mapping table (a quarter of the bundle),
+ * built on every load: here it is Node's own URL, so that the table is not in the bundle.
+ */
+const nodeUrl = {
+  name: 'node-url',
+  setup(b) {
+    b.onResolve({filter: /^whatwg-url$/}, () => ({namespace: 'node-url', path: 'whatwg-url'}))
+    b.onLoad({filter: /.*/, namespace: 'node-url'}, () => ({contents: "module.exports = {URL: require('node:url').URL}"}))
+  },
+}
+
 const result = await build({
   bundle: true,
   format: 'cjs',
@@ -23,6 +37,7 @@ const result = await build({
   minify: true,
   outfile: out,
   platform: 'node',
+  plugins: [nodeUrl],
   stdin: {
     contents: `export {${KUBE_EXPORTS.join(', ')}} from '@kubernetes/client-node'\n`,
     resolveDir: root,
