@@ -15,6 +15,7 @@
 import {isMap, isScalar, isSeq, type Node, type YAMLMap} from 'yaml'
 
 import {composeWorkload} from '../model/compose.js'
+import {bindParts} from '../model/containers.js'
 import {dindReasons} from '../model/dind.js'
 import {externalBuilderEvidence, isPeer} from '../model/fabric.js'
 import {type Analyzed, type ContainerInfo, type Obj, str, type VolumeInfo} from '../model/types.js'
@@ -49,7 +50,7 @@ interface Service {
 /** A volume entry as the model reads it: the volume's name in the workload (host path or named volume). */
 function volumeName(v: unknown): null | string {
   if (typeof v === 'string') {
-    const parts = v.split(':')
+    const parts = bindParts(v)
     return parts.length < 2 ? null : parts[0] || parts[1]
   }
 
@@ -310,7 +311,7 @@ class ComposeFix extends FileFix {
         const idx = matching(seq, (v) => isSocket(volumes, v))
         const what = idx.map((i) => {
           const n = volumeName(s.js.volumes[i])!
-          const target = typeof s.js.volumes[i] === 'string' ? s.js.volumes[i].split(':')[1] : s.js.volumes[i].target
+          const target = typeof s.js.volumes[i] === 'string' ? bindParts(s.js.volumes[i])[1] : s.js.volumes[i].target
           return `${volumes.get(n)?.hostPath ?? n} at ${target}`
         })
         const edits = removeFromList(this.text, s.node, 'volumes', seq, idx)

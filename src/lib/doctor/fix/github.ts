@@ -12,6 +12,7 @@
  */
 import {isMap, isScalar, isSeq, type Node, type Scalar, type YAMLMap} from 'yaml'
 
+import {bindParts, classifyBind, withDefaults} from '../model/containers.js'
 import {dindReasons} from '../model/dind.js'
 import {externalBuilderEvidence, isPeer} from '../model/fabric.js'
 import {githubWorkloads} from '../model/github.js'
@@ -45,8 +46,8 @@ interface Box {
 }
 
 function isSocketBind(spec: string): boolean {
-  const [source, target] = spec.split(':')
-  return target !== undefined && Boolean(classifyHostPath(source))
+  const [source, target] = bindParts(spec)
+  return target !== undefined && Boolean(classifyBind(withDefaults(source), target))
 }
 
 /**

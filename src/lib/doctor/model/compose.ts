@@ -8,7 +8,7 @@ import path from 'node:path'
 
 import type {Positions} from './positions.js'
 
-import {container, envOf, isMap, MountSet, portsOf, withDefaults, words} from './containers.js'
+import {bindParts, container, envOf, isMap, MountSet, portsOf, withDefaults, words} from './containers.js'
 import {type Analyzed, type ContainerInfo, type Obj, str, type VolumeInfo} from './types.js'
 
 /** The host directory a top-level named volume binds (`driver_opts: {o: bind, device: /path}`). */
@@ -31,7 +31,7 @@ export function composeWorkload(value: Obj, pos: Positions, file: null | string)
       for (const [i, v] of svc.volumes.entries()) {
         const vAt = pos.at([...base, 'volumes', i], at)
         if (typeof v === 'string') {
-          const parts = v.split(':')
+          const parts = bindParts(v)
           if (parts.length < 2) continue // an anonymous volume
           const named = /^[/.~$]/.test(parts[0]) ? undefined : {hostPath: namedBind(topVolumes[parts[0]]), raw: {}}
           mounts.add(parts[0], parts[1], vAt, named)

@@ -88,6 +88,30 @@ export function envOf(v: unknown, pos: Positions, at: Path, into = new Map<strin
 }
 
 /** `${VAR:-default}` and `${VAR-default}` take their default; other variables stay as written. */
+/**
+ * The fields of a short bind spec (`SRC:DST[:MODE]`, as compose, `docker run -v` and CI volumes write it), split at the
+ * colons outside `${…}`: a source such as `${DOCKER_SOCK:-/var/run/docker.sock}` keeps its default.
+ */
+export function bindParts(spec: string): string[] {
+  const parts: string[] = []
+  let depth = 0
+  let from = 0
+  for (let i = 0; i < spec.length; i++) {
+    const ch = spec[i]
+    if (ch === '$' && spec[i + 1] === '{') {
+      depth++
+      i++
+    } else if (ch === '}' && depth > 0) depth--
+    else if (ch === ':' && depth === 0) {
+      parts.push(spec.slice(from, i))
+      from = i + 1
+    }
+  }
+
+  parts.push(spec.slice(from))
+  return parts
+}
+
 export function withDefaults(s: string): string {
   return s.replaceAll(/\$\{[A-Za-z_]\w*:?-([^}]*)\}/g, '$1')
 }
@@ -193,7 +217,7 @@ export function dockerOptions(s: string): DockerOptions {
 
       case '--volume':
       case '-v': {
-        const [source, target] = value().split(':')
+        const [source, target] = bindParts(value())
         if (target !== undefined) out.mounts.push({source, target})
         break
       }

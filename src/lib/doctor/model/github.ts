@@ -6,7 +6,7 @@
  */
 import type {Positions} from './positions.js'
 
-import {container, dockerOptions, envOf, isMap, MountSet, portsOf, words} from './containers.js'
+import {bindParts, container, dockerOptions, envOf, isMap, MountSet, portsOf, words} from './containers.js'
 import {type Analyzed, type ContainerInfo, type EnvValue, type Obj, str, type VolumeInfo} from './types.js'
 
 interface JobContainer {
@@ -25,7 +25,7 @@ function jobContainer(pos: Positions, {at, cmd, env, kind, name, spec, volumes}:
   const mounts = new MountSet(volumes)
   if (Array.isArray(spec.volumes))
     for (const [i, v] of spec.volumes.entries()) {
-      const [source, target] = str(v).split(':')
+      const [source, target] = bindParts(str(v))
       if (target !== undefined) mounts.add(source, target, pos.at([...at, 'volumes', i], here))
     }
 

@@ -5,6 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {CCAAS_BUILDERS} from '../../../../src/lib/doctor/fix/plan.js'
+import {runDoctor} from '../../../../src/lib/doctor/run.js'
 import {ROOT} from '../helpers.js'
 import {fixAndCheck} from './helpers.js'
 
@@ -51,6 +52,23 @@ describe('doctor --fix on docker-compose files (issue 14 #3)', () => {
       ['peer-vm-endpoint', 'peer0.org2.example.com', 24],
     ])
     expect(unseen[0].reason).to.match(/env_file entries cannot be edited: make sure \.\/org2-peer\.env/)
+    composeConfig(copy)
+  })
+
+  it('a socket source with a default (${DOCKER_SOCK:-/var/run/docker.sock}): found, and its mount removed', async () => {
+    const file = path.join(COMPOSE, 'compose-sock-default.yaml')
+    const found = await runDoctor({failOn: 'none', files: [file], noDefaultIgnoreFile: true})
+    const mount = found.findings.find((f) => f.rule === 'docker-socket-mount')
+    expect(mount, JSON.stringify(found.findings)).to.include({container: 'peer0.org1.example.com', line: 9})
+    expect(mount!.message).to.contain('/var/run/docker.sock')
+    const vm = found.findings.find((f) => f.rule === 'peer-vm-endpoint')!
+    expect(vm.message).to.match(/the host's socket through/)
+
+    const {copy, r} = await fixAndCheck(file)
+    const out = readFileSync(copy, 'utf8')
+    expect(out).to.not.include('docker.sock')
+    expect(out).to.include('      - ./peer0:/var/hyperledger/production:rw\n')
+    expect(r.notFixed).to.deep.equal([])
     composeConfig(copy)
   })
 
