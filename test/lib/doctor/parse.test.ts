@@ -7,7 +7,7 @@ import {Readable} from 'node:stream'
 import {MAX_DEPTH} from '../../../src/lib/doctor/input/bounds.js'
 import {readSources} from '../../../src/lib/doctor/input/files.js'
 import {locate} from '../../../src/lib/doctor/input/locate.js'
-import {parseSources, sequenceEnd, splitDocuments, splitList} from '../../../src/lib/doctor/input/parse.js'
+import {parseSources, sequenceEntries, splitDocuments, splitList} from '../../../src/lib/doctor/input/parse.js'
 import {runDoctor} from '../../../src/lib/doctor/run.js'
 import {aliasBomb, check, ids} from './helpers.js'
 
@@ -322,7 +322,7 @@ describe('doctor input', () => {
       expect(splitList({line: 1, text: 'kind: List\nitems:\n- {kind: Pod}\n'})).to.equal(null)
     })
 
-    it("#9: a List's items end where the regular expression of the first version said, found line by line", () => {
+    it("#9: a List's items start and end where the regular expressions of the first version said, found in one pass", () => {
       // the expression the line scan replaced: the first line (not blank, not a comment) indented no deeper than the
       // dashes that is not an entry
       const byRegExp = (text: string, from: number, indent: string) => {
@@ -364,9 +364,21 @@ describe('doctor input', () => {
         const indent = ['', ' ', '  ', '\t'][rnd(4)]
         const lines = [`${indent}- first: 1`]
         for (let i = rnd(12); i > 0; i--) lines.push((rnd(2) ? indent : '') + pieces[rnd(pieces.length)])
-        const text = `items:\n${lines.join('\n')}${rnd(2) ? '\n' : ''}`
+        // now and then with CRLF line breaks: the expressions' own path (`^` also follows a lone `\r`)
+        const text = `items:\n${lines.join(round % 10 === 0 ? '\r\n' : '\n')}${rnd(2) ? '\n' : ''}`
         const from = text.indexOf('\n') + 1
-        expect(sequenceEnd(text, from, indent), JSON.stringify(text)).to.equal(byRegExp(text, from, indent))
+        const got = sequenceEntries(text, from, indent)
+        const end = byRegExp(text, from, indent)
+        expect(got.end, JSON.stringify(text)).to.equal(end)
+        // the entries: the lines of the indentation and a dash before the end, as the first version found them
+        const dash = new RegExp(String.raw`^${indent}-(?=[ \t\r\n]|$)`, 'gm')
+        dash.lastIndex = from
+        const starts: number[] = []
+        for (let m = dash.exec(text); m && m.index < end; m = dash.exec(text)) starts.push(m.index)
+        expect(got.starts, JSON.stringify(text)).to.deep.equal(starts)
+        expect(got.lines, JSON.stringify(text)).to.deep.equal(
+          starts.map((at) => text.slice(from, at).split('\n').length - 1),
+        )
       }
     })
 

@@ -422,59 +422,89 @@ export function splitList(doc: DocText): DocText[] | null {
   const f = first.exec(text)
   if (!f || /\S/.test(text.slice(items.index + items[0].length, f.index).replaceAll(/#.*$/gm, ''))) return null
   const indent = f[1]
-  const stop = sequenceEnd(text, f.index, indent)
-  const dash = new RegExp(String.raw`^${indent}-(?=[ \t\r\n]|$)`, 'gm')
-  dash.lastIndex = f.index
-  const starts: number[] = []
-  for (let m = dash.exec(text); m && m.index < stop; m = dash.exec(text)) starts.push(m.index)
+  const {end, lines, starts} = sequenceEntries(text, f.index, indent)
   const out: DocText[] = []
-  let line = doc.line + countLines(text, 0, starts[0])
+  const firstLine = doc.line + countLines(text, 0, f.index)
   for (const [i, s] of starts.entries()) {
-    const next = i + 1 < starts.length ? starts[i + 1] : stop
+    const next = i + 1 < starts.length ? starts[i + 1] : end
     const d = s + indent.length
     const from = doc.from && {at: doc.from.at + s, dash: doc.from.at + d, whole: doc.from.whole}
-    out.push({from, line, text: text.slice(s, d) + ' ' + text.slice(d + 1, next)})
-    line += countLines(text, s, next)
+    out.push({from, line: firstLine + lines[i], text: text.slice(s, d) + ' ' + text.slice(d + 1, next)})
   }
 
   return out
 }
 
+/** The entries of a block sequence (sequenceEntries): where each starts, on which line, and where the sequence ends. */
+export interface SequenceEntries {
+  /** The start of the first line after the sequence (see sequenceEntries), or the end of the text. */
+  end: number
+  /** The line of each entry, counted from the first one's (0). */
+  lines: number[]
+  /** Where each entry's line starts: `indent` and then its dash. */
+  starts: number[]
+}
+
+const SP = 0x20
+const TAB = 0x09
+const HASH = 0x23
+const DASH = 0x2d
+
 /**
- * Where the block sequence whose first dash is at `from` ends: the start of the first line (not blank, not a comment)
- * indented no deeper than its dashes that is not one of its entries, or the end of the text. A scan from line to line
- * (a regular expression tried at every offset of a 60 MB List took 0.7 s); texts with other line breaks than `\n`
- * (`\r`, U+2028, U+2029, which a regular expression's `^` also takes) are left to the expression.
+ * The entries of the block sequence whose first dash is at `from` (its line's start), in one pass from line to line:
+ * an entry is a line of `indent`, a dash and a space, a tab or the line's end; the sequence ends at the first line (not
+ * blank, not a comment) indented no deeper than its dashes that is not an entry, or at the end of the text. (Each
+ * regular expression over a 60 MB List costs a pass of its own; the first version, tried at every offset, took
+ * 0.7 s.) Texts with other line breaks than `\n` (`\r`, U+2028, U+2029, which a regular expression's `^` also takes)
+ * are left to the expressions.
  */
-export function sequenceEnd(text: string, from: number, indent: string): number {
+export function sequenceEntries(text: string, from: number, indent: string): SequenceEntries {
+  const starts: number[] = []
+  const lines: number[] = []
   if (text.includes('\r') || text.includes('\u2028') || text.includes('\u2029')) {
-    const end = new RegExp(String.raw`^(?!${indent}-(?:[ \t\r\n]|$))(?![ \t]*(?:#|$))[ \t]{0,${indent.length}}\S`, 'gm')
-    end.lastIndex = from
-    const e = end.exec(text)
-    return e ? e.index : text.length
+    const endRe = new RegExp(String.raw`^(?!${indent}-(?:[ \t\r\n]|$))(?![ \t]*(?:#|$))[ \t]{0,${indent.length}}\S`, 'gm')
+    endRe.lastIndex = from
+    const e = endRe.exec(text)
+    const end = e ? e.index : text.length
+    const dash = new RegExp(String.raw`^${indent}-(?=[ \t\r\n]|$)`, 'gm')
+    dash.lastIndex = from
+    let line = 0
+    let at = from
+    for (let m = dash.exec(text); m && m.index < end; m = dash.exec(text)) {
+      line += countLines(text, at, m.index)
+      at = m.index
+      starts.push(m.index)
+      lines.push(line)
+    }
+
+    return {end, lines, starts}
   }
 
   const width = indent.length
-  for (let ls = from; ls < text.length;) {
+  /* eslint-disable unicorn/prefer-code-point -- code units: only ASCII is compared, and NaN past the end is no match */
+  for (let line = 0, ls = from; ls < text.length; line++) {
     const nl = text.indexOf('\n', ls)
     const le = nl === -1 ? text.length : nl
     // past the dashes' indentation the line is deeper: no need to look further
+    const limit = Math.min(ls + width, le - 1)
     let i = ls
-    while (i <= ls + width && i < le && (text[i] === ' ' || text[i] === '\t')) i++
-    if (i <= ls + width && i < le && text[i] !== '#' && /\S/.test(text[i])) {
-      const entry =
-        text.startsWith(indent, ls) &&
-        i === ls + width &&
-        text[i] === '-' &&
-        (i + 1 === le || /[ \t]/.test(text[i + 1]))
-      if (!entry) return ls
+    let c = text.charCodeAt(i)
+    while (i <= limit && (c === SP || c === TAB)) c = text.charCodeAt(++i)
+    // a character that begins something at the dashes' indentation or less: an entry, or the sequence's end
+    if (i <= limit && c !== HASH && (c > SP && c < 0x7f ? true : /\S/.test(text[i]))) {
+      const n = text.charCodeAt(i + 1)
+      if (i === ls + width && c === DASH && (i + 1 === le || n === SP || n === TAB) && text.startsWith(indent, ls)) {
+        starts.push(ls)
+        lines.push(line)
+      } else return {end: ls, lines, starts}
     }
 
     if (nl === -1) break
     ls = nl + 1
   }
+  /* eslint-enable unicorn/prefer-code-point */
 
-  return text.length
+  return {end: text.length, lines, starts}
 }
 
 /**
