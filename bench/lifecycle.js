@@ -140,7 +140,11 @@ const f0 = (x) => x.toFixed(0)
 
 /** Milestones → phases: the time from one group of milestones to the next, medians over the runs. */
 const PHASES = [
-  ['process start, module loading, fabk8s.yaml', /^register: start/],
+  ["node's own start (to fabk8s's first line)", /^node ready/],
+  ['CLI code loaded (bundle, code cache)', /^CLI code loaded/],
+  ['command parsed (oclif: config, flags)', /^command parsed/],
+  ['fabk8s.yaml read', /^fabk8s\.yaml read/],
+  ["register's modules loaded", /^register: start/],
   ['package built', /^package built/],
   ['planned (committed definition, approvals)', /^planned/],
   ['approvals endorsed and broadcast', /^approve \S+: ordered/],

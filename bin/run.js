@@ -2,6 +2,8 @@
 // CommonJS (bin/package.json): an ES module entry costs every start ≈ 8 ms for Node's ES module loader.
 // Fast path: a plain `fabk8s [topic|command] --help` is answered from the help pages rendered at build time
 // (scripts/help-cache.js), without loading @oclif/core. Everything else goes to oclif.
+// Node is ready to run the CLI (a --verbose timeline's first mark: src/lib/timeline.ts)
+const firstLine = {cpu: process.cpuUsage(), uptime: process.uptime()}
 const argv = process.argv.slice(2)
 const last = argv.at(-1)
 if (
@@ -41,6 +43,8 @@ const cli = require('./load-bundle.cjs').loadCached(
   argv[0],
   () => !argv.some((a) => /^(--help|-h|--version|-v)$/.test(a)),
 )
+cli.markStartup("node ready (fabk8s's first line)", firstLine)
+cli.markStartup('CLI code loaded (bundle, code cache)')
 // the package root (bin/ holds its own package.json, which only makes this file CommonJS). A command that has done its
 // work ends the process at once, its output written: letting the event loop run dry (gRPC and TLS sessions closing)
 // costs ≈ 12 ms more. Errors end in oclif's handler, which exits itself.

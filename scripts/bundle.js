@@ -39,8 +39,10 @@ const lazy = (name, file, target = 'module.exports') =>
   `Object.defineProperty(${target}, ${JSON.stringify(name)}, {enumerable: true, get: () => require(${JSON.stringify(file)}).default})`
 const entry = [
   "const {Config, execute} = require('@oclif/core')",
+  // bin/run.js marks when the CLI's code is loaded (the start of a --verbose timeline, src/lib/timeline.ts)
+  "const {markStartup} = require('./dist/lib/timeline.js')",
   'const COMMANDS = {}',
-  'module.exports = {COMMANDS, Config, execute}',
+  'module.exports = {COMMANDS, Config, execute, markStartup}',
   ...commands.map((c) => lazy(c.id, c.file, 'COMMANDS')),
   // the help class and the hook (package.json oclif.helpClass, oclif.hooks) must come from this oclif too: an error
   // class of another copy of oclif is not one this copy knows (an exit(2) would print as "Error: EEXIT: 2")

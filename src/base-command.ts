@@ -4,6 +4,7 @@ import type {ProjectConfig} from './lib/project/schema.js'
 import type {TaskList} from './lib/tasks.js'
 
 import {EXIT_CODES_HELP, FabError, isFabError} from './lib/errors.js'
+import {markStartup} from './lib/timeline.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
@@ -72,6 +73,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.args = args as Record<string, string | undefined>
     this.positionals = argv as string[]
     this.flags = flags as BaseFlags<T>
+    markStartup('command parsed (oclif: config, flags)')
   }
 
   /**
@@ -102,7 +104,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Load the project (fabk8s.yaml) from --project or the current folder. */
   protected async project(): Promise<ProjectConfig> {
     const {openProject} = await import('./lib/project/load.js')
-    return openProject(this.flags.project)
+    const project = await openProject(this.flags.project)
+    markStartup('fabk8s.yaml read')
+    return project
   }
 
   async run(): Promise<unknown> {

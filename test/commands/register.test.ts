@@ -126,6 +126,18 @@ describe('fabk8s register @integration (real Fabric network)', function () {
     expect(ordered, JSON.stringify(out.timings)).to.have.length(2)
     expect(installed).to.have.length(2)
     expect(Math.min(...installed)).to.be.greaterThan(Math.max(...ordered))
+    // the timeline starts with the start-up, on the same clock: Node ready, the CLI's code, oclif, fabk8s.yaml
+    const steps = out.timings.map((t) => t.step)
+    expect(steps.slice(0, 5), JSON.stringify(out.timings)).to.deep.equal([
+      "node ready (fabk8s's first line)",
+      'CLI code loaded (bundle, code cache)',
+      'command parsed (oclif: config, flags)',
+      'fabk8s.yaml read',
+      'register: start',
+    ])
+    const ms = out.timings.map((t) => t.ms)
+    expect(ms[0]).to.be.greaterThan(0)
+    expect(ms, JSON.stringify(out.timings)).to.deep.equal([...ms].sort((a, b) => a - b))
     expect(out.sequence).to.equal(1)
     expect(out.committed).to.equal(true)
     expect(out.approved.sort()).to.deep.equal(f.orgs.map((o) => o.mspId).sort())
