@@ -1,19 +1,38 @@
+import {Flags} from '@oclif/core'
+
 import type {ManagedResource} from '../lib/kube/down.js'
 
 import {BaseCommand, kubeFlags} from '../base-command.js'
+import {duration} from '../flags/duration.js'
 import {FabError} from '../lib/errors.js'
 
 export interface DownResult {
   deleted: ManagedResource[]
   namespace: string
+  /** Whether the chaincode's pods had stopped when down returned (false under --no-wait). */
+  stopped: boolean
 }
 
 export default class Down extends BaseCommand<typeof Down> {
   static override description = `Delete what fabk8s deploy made for the chaincode (Deployment, Service, TLS Secret).
 
-Finds the objects by their labels (app.kubernetes.io/managed-by=fabk8s, fabk8s.io/chaincode=<name>) and asks before deleting unless --yes. The namespace is left in place.`
-  static override examples = ['<%= config.bin %> down', '<%= config.bin %> down --yes --json']
-  static override flags = {...kubeFlags}
+Finds the objects by their labels (app.kubernetes.io/managed-by=fabk8s, fabk8s.io/chaincode=<name>) and asks before deleting unless --yes. The namespace is left in place.
+
+Then waits until the chaincode's pods have stopped: a pod being deleted runs on through its grace period, and the peers' open connections still reach it until then. Pods still there after --timeout: exit 8, naming them (what was deleted stays deleted).`
+  static override examples = [
+    '<%= config.bin %> down',
+    '<%= config.bin %> down --yes --json',
+    '<%= config.bin %> down --yes --no-wait',
+  ]
+  static override flags = {
+    ...kubeFlags,
+    timeout: duration('1m', {description: "how long to wait for the chaincode's pods to stop (90s, 5m, or seconds)"}),
+    wait: Flags.boolean({
+      allowNo: true,
+      default: true,
+      description: "wait until the chaincode's pods have stopped (--no-wait: return once the objects are deleted)",
+    }),
+  }
 
   protected async execute(): Promise<DownResult> {
     const project = await this.project()
@@ -26,7 +45,7 @@ Finds the objects by their labels (app.kubernetes.io/managed-by=fabk8s, fabk8s.i
       this.say(
         `nothing to delete: no objects of chaincode ${project.name} (managed by fabk8s) in namespace ${namespace}`,
       )
-      return {deleted: [], namespace}
+      return {deleted: [], namespace, stopped: true}
     }
 
     const list = found.map((r) => `${r.kind.toLowerCase()}/${r.name}`).join(', ')
@@ -50,6 +69,24 @@ Finds the objects by their labels (app.kubernetes.io/managed-by=fabk8s, fabk8s.i
 
     const deleted = await deleteManaged(c, found)
     this.say(`deleted ${list} in namespace ${namespace}`)
-    return {deleted, namespace}
+    if (!this.flags.wait) return {deleted, namespace, stopped: false}
+    const {waitPodsGone} = await import('../lib/kube/down.js')
+    const signal = this.interruptSignal()
+    const started = Date.now()
+    const left = await waitPodsGone(c, namespace, project.name, {signal, timeoutMs: this.flags.timeout})
+    const pods = left.map((p) => `pod/${p}`).join(', ')
+    if (signal.aborted)
+      throw new FabError('ABORTED', `deleted ${list}; interrupted while waiting for ${pods || 'the pods'} to stop`)
+    if (left.length > 0)
+      throw new FabError(
+        'ROLLOUT',
+        `deleted ${list} in namespace ${namespace}, but ${pods} did not stop within ${Math.round(this.flags.timeout / 1000)}s`,
+        {
+          detail: {deleted, pods: left},
+          hint: `the peers may still reach them; see \`kubectl -n ${namespace} describe ${pods.split(', ')[0]}\`, or wait longer with --timeout`,
+        },
+      )
+    this.say(`the chaincode's pods have stopped (${((Date.now() - started) / 1000).toFixed(1)}s)`)
+    return {deleted, namespace, stopped: true}
   }
 }

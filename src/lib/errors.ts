@@ -20,7 +20,7 @@ export const ExitCode = {
   CLUSTER: 6,
   /** Kubernetes API unreachable, unauthorised/forbidden, or a request failed. */
   KUBERNETES: 7,
-  /** Chaincode rollout failed or timed out (pods not ready). */
+  /** Chaincode rollout failed or timed out (pods not ready), or its pods did not stop after `down`. */
   ROLLOUT: 8,
   /** Fabric peer/orderer unreachable, TLS failure, access denied, endorsement or policy failure, bad package. */
   FABRIC: 9,
@@ -44,7 +44,7 @@ export const EXIT_CODE_DESCRIPTIONS: Record<ExitCodeName, string> = {
   OK: 'success',
   PROJECT: 'fabk8s.yaml missing or invalid',
   REGISTRY: 'image registry unreachable, login needed, or push refused',
-  ROLLOUT: 'chaincode rollout failed or timed out',
+  ROLLOUT: 'chaincode rollout failed or timed out, or its pods did not stop after down',
   USAGE: 'bad flag, argument or input; doctor: an input could not be read or parsed',
 }
 

@@ -170,10 +170,12 @@ describe('the whole loop on a real node: init → up → invoke through the peer
           expect(s.pods).to.have.length(1)
           expect(s.pods[0].ready).to.equal(true)
 
+          // down returns once the pod has stopped: not even a terminating pod (which would still answer) is left
           const down = await p.fabk8s('down', '--yes', '--json')
           expect(down.code, down.stderr).to.equal(0)
-          for (let i = 0; i < 60 && (await pods(p)).length > 0; i++) await new Promise((r) => setTimeout(r, 1000))
-          expect(await pods(p), 'pods gone').to.have.length(0)
+          expect(json<{stopped: boolean}>(down).stopped).to.equal(true)
+          const left = await core.listNamespacedPod({namespace: p.namespace})
+          expect(left.items.map((x) => x.metadata?.name), 'pods gone').to.deep.equal([])
 
           // one plain sentence naming the address the peers dial and what to do, not the peers' raw error twice
           const q = await p.fabk8s('query', 'ReadAsset', 'a1')

@@ -44,3 +44,36 @@ export async function deleteManaged(c: KubeClients, resources: ManagedResource[]
 
   return done
 }
+
+/**
+ * Wait until no pod of the chaincode is left: not only marked for deletion but removed, which the kubelet does once
+ * the containers have stopped. Until then a pod runs through its grace period, and the peers' open connections
+ * still reach it (a `query` right after `down` would be answered). Lists every `intervalMs`; returns the names of the
+ * pods left when `timeoutMs` is up or `signal` aborts, [] once none is left.
+ */
+export async function waitPodsGone(
+  c: KubeClients,
+  namespace: string,
+  name: string,
+  o: {intervalMs?: number; signal?: AbortSignal; timeoutMs: number},
+): Promise<string[]> {
+  const labelSelector = managedSelector(name)
+  const at = {...c.target, namespace}
+  const deadline = Date.now() + o.timeoutMs
+  for (;;) {
+    const list = await kube(`list Pods in ${namespace}`, at, () => c.core.listNamespacedPod({labelSelector, namespace}))
+    const left = list.items.map((p) => p.metadata?.name ?? '').filter(Boolean)
+    const wait = Math.min(o.intervalMs ?? 250, deadline - Date.now())
+    if (left.length === 0 || wait <= 0 || o.signal?.aborted) return left.sort()
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        o.signal?.removeEventListener('abort', done)
+        resolve()
+      }
+
+      const timer = setTimeout(done, wait)
+      o.signal?.addEventListener('abort', done, {once: true})
+    })
+  }
+}

@@ -8,7 +8,7 @@ import {FIXED_RULES} from '../../../src/lib/doctor/fix/plan.js'
 import {besidePath, runFix} from '../../../src/lib/doctor/fix/run.js'
 import {runDoctor} from '../../../src/lib/doctor/run.js'
 import {onlyDiffLinesChanged, patched} from './fix/helpers.js'
-import {CORPUS, ROOT} from './helpers.js'
+import {CORPUS, corpusMissing, ROOT} from './helpers.js'
 
 const PEER = `# peer of org1 — comments, key order and quoting stay
 apiVersion: apps/v1
@@ -144,13 +144,14 @@ describe('doctor --fix (issue 14 #3)', () => {
   })
 
   it('shared corpus: output parses, re-running doctor shows none of the fixed rules except those listed, the diff is the whole change', async function () {
-    if (!CORPUS) {
-      console.log('      skipped: the shared doctor corpus is not found')
+    const missing = corpusMissing()
+    if (missing) {
+      console.log(`      skipped: ${missing}`)
       this.skip()
     }
 
     const dir = mkdtempSync(path.join(os.tmpdir(), 'doctor-fix-corpus-'))
-    cpSync(CORPUS!, path.join(dir, 'c'), {recursive: true})
+    cpSync(CORPUS, path.join(dir, 'c'), {recursive: true})
     const src = path.join(dir, 'c')
     const diffRun = await runFix({files: [src], mode: 'diff', noDefaultIgnoreFile: true})
     expect(readdirSync(src).some((f) => f.includes('.fixed.'))).to.equal(false) // --diff writes nothing
