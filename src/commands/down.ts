@@ -38,7 +38,7 @@ Then waits until the chaincode's pods have stopped: a pod being deleted runs on 
     const project = await this.project()
     const namespace = this.flags.namespace ?? project.kubernetes.namespace
     const {connect} = await import('../lib/kube/client.js')
-    const {deleteManaged, listManaged} = await import('../lib/kube/down.js')
+    const {deleteManaged, listManaged, waitPodsGone} = await import('../lib/kube/down.js')
     const c = await connect({context: this.flags.context, kubeconfig: this.flags.kubeconfig, namespace, project})
     const found = await listManaged(c, namespace, project.name)
     if (found.length === 0) {
@@ -70,7 +70,6 @@ Then waits until the chaincode's pods have stopped: a pod being deleted runs on 
     const deleted = await deleteManaged(c, found)
     this.say(`deleted ${list} in namespace ${namespace}`)
     if (!this.flags.wait) return {deleted, namespace, stopped: false}
-    const {waitPodsGone} = await import('../lib/kube/down.js')
     const signal = this.interruptSignal()
     const started = Date.now()
     const left = await waitPodsGone(c, namespace, project.name, {signal, timeoutMs: this.flags.timeout})
@@ -83,7 +82,7 @@ Then waits until the chaincode's pods have stopped: a pod being deleted runs on 
         `deleted ${list} in namespace ${namespace}, but ${pods} did not stop within ${Math.round(this.flags.timeout / 1000)}s`,
         {
           detail: {deleted, pods: left},
-          hint: `the peers may still reach them; see \`kubectl -n ${namespace} describe ${pods.split(', ')[0]}\`, or wait longer with --timeout`,
+          hint: `the peers may still reach them; see \`kubectl -n ${namespace} describe pod/${left[0]}\`, or wait longer with --timeout`,
         },
       )
     this.say(`the chaincode's pods have stopped (${((Date.now() - started) / 1000).toFixed(1)}s)`)

@@ -4,6 +4,7 @@
  */
 import {isNotFound, kube, type KubeClients, kubeError} from './client.js'
 import {managedSelector} from './manifests.js'
+import {sleep} from './rollout.js'
 
 export interface ManagedResource {
   kind: 'Deployment' | 'Secret' | 'Service'
@@ -65,15 +66,6 @@ export async function waitPodsGone(
     const left = list.items.map((p) => p.metadata?.name ?? '').filter(Boolean)
     const wait = Math.min(o.intervalMs ?? 250, deadline - Date.now())
     if (left.length === 0 || wait <= 0 || o.signal?.aborted) return left.sort()
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer)
-        o.signal?.removeEventListener('abort', done)
-        resolve()
-      }
-
-      const timer = setTimeout(done, wait)
-      o.signal?.addEventListener('abort', done, {once: true})
-    })
+    await sleep(wait, o.signal)
   }
 }

@@ -204,7 +204,7 @@ export async function problemError(
 }
 
 /** Wait `ms`, or less when the signal aborts; the listener goes when the wait ends (one wait per poll). */
-const sleep = (ms: number, signal?: AbortSignal) =>
+export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const done = () => {
       clearTimeout(t)

@@ -491,7 +491,7 @@ export function sequenceEntries(text: string, from: number, indent: string): Seq
     let c = text.charCodeAt(i)
     while (i <= limit && (c === SP || c === TAB)) c = text.charCodeAt(++i)
     // a character that begins something at the dashes' indentation or less: an entry, or the sequence's end
-    if (i <= limit && c !== HASH && (c > SP && c < 0x7f ? true : /\S/.test(text[i]))) {
+    if (i <= limit && c !== HASH && ((c > SP && c < 0x7f) || /\S/.test(text[i]))) {
       const n = text.charCodeAt(i + 1)
       if (i === ls + width && c === DASH && (i + 1 === le || n === SP || n === TAB) && text.startsWith(indent, ls)) {
         starts.push(ls)
