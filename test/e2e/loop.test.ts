@@ -143,6 +143,18 @@ describe('the whole loop on a real node: init → up → invoke through the peer
         expect(second.sequence).to.equal(1)
         expect(second.image).to.not.equal(first.image)
         await expectRunningOnRealNode(p, second.image!, first.packageId)
+        // up returns once the old pod has exited (until then the peers may keep their stream to the old code), and
+        // it exited only after kube-proxy had moved the Service to the new pod: the peers' next dial reached the new
+        // pod at once, so the ready step's first query was answered (a dial to the old pod's address would have hung
+        // for connection.json's dial_timeout, then failed, and the step would say "attempt 2")
+        const left = (await core.listNamespacedPod({namespace: p.namespace})).items.filter(
+          (x) => x.spec?.containers[0].image !== second.image && !['Failed', 'Succeeded'].includes(x.status?.phase ?? ''),
+        )
+        expect(
+          left.map((x) => `${x.metadata?.name} ${x.status?.phase}`),
+          'old pods still running when up returned',
+        ).to.deep.equal([])
+        expect(second.steps.find((s) => s.step === 'ready')?.detail).to.equal('answered a query')
 
         const missing = await p.fabk8s('query', 'ReadAsset', 'nope')
         expect(missing.code, missing.stderr).to.equal(9)

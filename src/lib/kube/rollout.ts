@@ -1,7 +1,7 @@
 /**
- * Wait for a chaincode Deployment to roll out (the rules of `kubectl rollout status`), and when it does not,
- * say why from the pods: image not on the node → `fabk8s load`; crash loop → the last log lines; pending → the
- * scheduler's message.
+ * Wait for a chaincode Deployment to roll out (the rules of `kubectl rollout status`) and for its old pods to be gone,
+ * and when it does not, say why from the pods: image not on the node → `fabk8s load`; crash loop → the last log lines;
+ * pending → the scheduler's message; an old pod that does not stop → it ignores SIGTERM.
  */
 import type {V1Deployment, V1Pod} from '@kubernetes/client-node'
 
@@ -18,7 +18,7 @@ export interface RolloutOptions {
   /** Called with a one-line progress message whenever it changes. */
   onProgress?: (message: string) => void
   packageId: string
-  /** Poll interval (default 1000 ms). */
+  /** Poll interval (default 250 ms). */
   pollMs?: number
   signal?: AbortSignal
   timeoutMs: number
@@ -69,6 +69,16 @@ const CONFIG_REASONS = new Set([
   'CreateContainerError',
   'RunContainerError',
 ])
+
+/**
+ * The pods of other revisions (or being deleted) whose containers may still run: until they have exited, a peer may
+ * still hold a stream to the old code (it dials the Service again only when that stream ends). A pod that has ended
+ * (Succeeded, Failed: say, evicted) serves nothing, even while its object lingers.
+ */
+export function stoppingPods(pods: V1Pod[], packageId: string, image: string): V1Pod[] {
+  const current = new Set(currentPods(pods, packageId, image))
+  return pods.filter((p) => !current.has(p) && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
+}
 
 /** The pods of the revision being rolled out (same package ID and image), not being deleted. */
 export function currentPods(pods: V1Pod[], packageId: string, image: string): V1Pod[] {
@@ -224,6 +234,7 @@ export async function waitForRollout(c: KubeClients, o: RolloutOptions): Promise
   let last = ''
   let lastProblems: PodProblem[] = []
   let lastProgress = ''
+  let lastStopping: string[] = []
   const progress = (m: string) => {
     if (m !== last) o.onProgress?.(m)
     last = m
@@ -241,31 +252,46 @@ export async function waitForRollout(c: KubeClients, o: RolloutOptions): Promise
       replicas: d.spec?.replicas ?? 1,
       updated: d.status?.updatedReplicas ?? 0,
     })
-    if (st.done) {
-      progress(st.message)
-      return result()
-    }
-
     const list = await kube(`list Pods in ${o.namespace}`, at, () =>
       c.core.listNamespacedPod({labelSelector: selector, namespace: o.namespace}),
     )
-    const problems = diagnosePods(currentPods(list.items, o.packageId, o.image))
-    const fatal = problems.find((p) => p.fatal)
-    if (fatal) throw await problemError(c, o, fatal)
-    if (st.failed) {
-      if (problems[0]) throw await problemError(c, o, problems[0], st.failed)
-      throw new FabError('ROLLOUT', st.failed, {hint: `kubectl -n ${o.namespace} describe deployment ${o.name}`})
+    if (st.done) {
+      // rolled out; the peers reach the new code once the old pods have exited
+      const stopping = stoppingPods(list.items, o.packageId, o.image).map((p) => p.metadata?.name ?? '?')
+      if (stopping.length === 0) {
+        progress(st.message)
+        return result()
+      }
+
+      lastStopping = stopping
+      lastProgress = `${stopping.length} old pod(s) stopping: ${stopping.join(', ')}`
+      progress(lastProgress)
+    } else {
+      const problems = diagnosePods(currentPods(list.items, o.packageId, o.image))
+      const fatal = problems.find((p) => p.fatal)
+      if (fatal) throw await problemError(c, o, fatal)
+      if (st.failed) {
+        if (problems[0]) throw await problemError(c, o, problems[0], st.failed)
+        throw new FabError('ROLLOUT', st.failed, {hint: `kubectl -n ${o.namespace} describe deployment ${o.name}`})
+      }
+
+      lastStopping = []
+      lastProblems = problems
+      lastProgress = st.message
+      progress(problems[0] ? `${st.message}; ${problems[0].pod}: ${problems[0].reason}` : st.message)
     }
 
-    lastProblems = problems
-    lastProgress = st.message
-    progress(problems[0] ? `${st.message}; ${problems[0].pod}: ${problems[0].reason}` : st.message)
     if (Date.now() >= deadline) break
-    await sleep(Math.min(o.pollMs ?? 1000, Math.max(0, deadline - Date.now())), o.signal)
+    await sleep(Math.min(o.pollMs ?? 250, Math.max(0, deadline - Date.now())), o.signal)
   }
 
   const secs = Math.round(o.timeoutMs / 1000)
   const head = `rollout of deployment/${o.name} timed out after ${secs}s (${lastProgress})`
+  if (lastStopping.length > 0)
+    throw new FabError('ROLLOUT', head, {
+      detail: {namespace: o.namespace, stopping: lastStopping},
+      hint: `the new pods are ready, but the old one has not exited: its chaincode server must exit on SIGTERM (the templates' servers do), else the kubelet kills it only after its grace period; a pod on a node that is down stays until the node is back: kubectl -n ${o.namespace} describe pod ${lastStopping[0]}`,
+    })
   if (lastProblems[0]) throw await problemError(c, o, lastProblems[0], head)
   throw new FabError('ROLLOUT', head, {
     detail: {namespace: o.namespace},

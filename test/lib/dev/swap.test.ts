@@ -126,6 +126,8 @@ describe('relay Deployment manifest', () => {
     expect(c.env).to.deep.include({name: 'FABK8S_RELAY_PORT', value: '9999'})
     expect(c.env).to.deep.include({name: 'FABK8S_RELAY_TUNNEL_PORT', value: String(tunnelPortFor(9999))})
     expect(m.spec.template.metadata.labels[LABEL_RELAY]).to.equal('true')
+    // as the chaincode's Deployment: the pod it replaces stops once kube-proxy can have moved the Service
+    expect(m.spec.minReadySeconds).to.equal(2)
     expect(m.metadata.annotations[ANNOTATION_DEV]).to.equal('me@here pid 1')
     expect(tunnelPortFor(7901)).to.not.equal(7901)
   })

@@ -97,6 +97,8 @@ describe('kube manifests', () => {
     expect(c.resources.requests).to.have.keys('cpu', 'memory')
     expect(c.resources.limits).to.have.keys('cpu', 'memory')
     expect(c.imagePullPolicy).to.equal('IfNotPresent')
+    // the old pod stops only after kube-proxy has had time to move the Service to the new one (MIN_READY_SECONDS)
+    expect(by('Deployment').spec.minReadySeconds).to.equal(2)
     const svc = by('Service')
     expect(svc.metadata.name).to.equal(p.name)
     expect(svc.spec.ports[0]).to.include({port: p.chaincode.port, targetPort: 'chaincode'})

@@ -1,9 +1,19 @@
 import type {V1Deployment, V1Pod} from '@kubernetes/client-node'
 
 import {expect} from 'chai'
+import path from 'node:path'
 
-import {currentPods, deploymentProgress, diagnosePods} from '../../../src/lib/kube/rollout.js'
+import {connect} from '../../../src/lib/kube/client.js'
+import {
+  currentPods,
+  deploymentProgress,
+  diagnosePods,
+  stoppingPods,
+  waitForRollout,
+} from '../../../src/lib/kube/rollout.js'
 import {runningPackageId} from '../../../src/lib/kube/status.js'
+import {FakeKubeApiServer} from '../../support/kube-api-server.js'
+import {cleanup, tmp} from './support.js'
 
 const dep = (generation: number, status: V1Deployment['status'], replicas = 1): V1Deployment => ({
   metadata: {generation, name: 'kv'},
@@ -78,6 +88,27 @@ describe('kube rollout logic', () => {
       {...pod('gone', {phase: 'Running'}), metadata: {...pod('gone', {}).metadata, deletionTimestamp: new Date()}},
     ]
     expect(currentPods(pods, 'kv:1', 'img:1').map((p) => p.metadata?.name)).to.deep.equal(['new'])
+  })
+
+  it('stoppingPods: pods of other revisions and terminating ones, while they may still run', () => {
+    const running = {phase: 'Running'}
+    const old = {'fabk8s.io/image': 'img:0', 'fabk8s.io/package-id': 'kv:1'}
+    const terminating = pod('cur-del', running)
+    terminating.metadata!.deletionTimestamp = new Date()
+    const pods = [
+      pod('cur', running),
+      pod('old-running', running, old),
+      pod('old-pending', {phase: 'Pending'}, old),
+      terminating,
+      pod('old-done', {phase: 'Succeeded'}, old),
+      pod('old-evicted', {phase: 'Failed', reason: 'Evicted'}, old),
+    ]
+    expect(stoppingPods(pods, 'kv:1', 'img:1').map((p) => p.metadata?.name)).to.deep.equal([
+      'old-running',
+      'old-pending',
+      'cur-del',
+    ])
+    expect(stoppingPods([pod('cur', running)], 'kv:1', 'img:1')).to.deep.equal([])
   })
 
   it('diagnosePods: image and crash problems are fatal, scheduling and readiness are explanations', () => {
@@ -171,5 +202,82 @@ describe('kube rollout logic', () => {
       }),
     ).to.equal('x:1')
     expect(runningPackageId({containers: [{name: 'chaincode'}]})).to.equal(undefined)
+  })
+})
+
+describe('waitForRollout and the old pods', () => {
+  const dir = tmp()
+  let fake: FakeKubeApiServer
+  const labels = {'app.kubernetes.io/name': 'kv', 'fabk8s.io/chaincode': 'kv'}
+  const runningPod = (name: string, annotations: Record<string, string>) => ({
+    kind: 'Pod',
+    metadata: {annotations, labels, name, namespace: 'r'},
+    spec: {containers: [{image: annotations['fabk8s.io/image'], name: 'chaincode'}]},
+    status: {phase: 'Running'},
+  })
+
+  beforeEach(async () => {
+    fake = await new FakeKubeApiServer().start()
+    fake.controller = 'manual'
+    fake.put({kind: 'Namespace', metadata: {name: 'r'}})
+    const d = fake.put({kind: 'Deployment', metadata: {name: 'kv', namespace: 'r'}, spec: {replicas: 1}})
+    // rolled out: the new pod is available and the old ReplicaSet is at 0, while its pod is still terminating
+    fake.setDeploymentStatus('r', 'kv', {
+      availableReplicas: 1,
+      observedGeneration: d.metadata.generation,
+      replicas: 1,
+      updatedReplicas: 1,
+    })
+    fake.put(runningPod('kv-new', CURRENT))
+    fake.put({
+      ...runningPod('kv-old', {'fabk8s.io/image': 'img:0', 'fabk8s.io/package-id': 'kv:1'}),
+      metadata: {...runningPod('kv-old', {}).metadata, deletionTimestamp: new Date().toISOString()},
+    })
+  })
+
+  afterEach(async () => {
+    await fake.stop()
+  })
+
+  after(() => cleanup(dir))
+
+  it('returns only once the old pod has gone, saying it waits for it', async () => {
+    const c = await connect({kubeconfig: fake.kubeconfig(path.join(dir, 'wait.kubeconfig'))})
+    const said: string[] = []
+    let settled = false
+    const wait = waitForRollout(c, {
+      image: 'img:1',
+      name: 'kv',
+      namespace: 'r',
+      onProgress: (m) => said.push(m),
+      packageId: 'kv:1',
+      pollMs: 10,
+      timeoutMs: 30_000,
+    }).finally(() => {
+      settled = true
+    })
+    await new Promise((r) => setTimeout(r, 200))
+    expect(settled, 'returned while the old pod still ran').to.equal(false)
+    expect(said).to.deep.equal(['1 old pod(s) stopping: kv-old'])
+    await c.core.deleteNamespacedPod({name: 'kv-old', namespace: 'r'})
+    const r = await wait
+    expect(r).to.include({ready: true, updated: 1})
+    expect(said.at(-1)).to.equal('1 of 1 pods ready')
+  })
+
+  it('an old pod that never stops: a ROLLOUT error naming it, with the SIGTERM hint', async () => {
+    const c = await connect({kubeconfig: fake.kubeconfig(path.join(dir, 'stuck.kubeconfig'))})
+    const e: any = await waitForRollout(c, {
+      image: 'img:1',
+      name: 'kv',
+      namespace: 'r',
+      packageId: 'kv:1',
+      pollMs: 10,
+      timeoutMs: 300,
+    }).catch((error: unknown) => error)
+    expect(e.exitCode).to.equal(8)
+    expect(e.message).to.match(/timed out after 0s \(1 old pod\(s\) stopping: kv-old\)/)
+    expect(e.detail).to.deep.include({stopping: ['kv-old']})
+    expect(e.hint).to.match(/exit on SIGTERM/)
   })
 })

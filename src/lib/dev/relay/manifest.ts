@@ -16,6 +16,7 @@ import {
   LABEL_PACKAGE,
   MANAGED_BY,
   type Manifest,
+  MIN_READY_SECONDS,
   packageIdLabel,
 } from '../../kube/manifests.js'
 import {RELAY_USER} from './image.js'
@@ -63,6 +64,8 @@ export function relayDeployment(project: ProjectConfig, o: RelayRenderOptions): 
       namespace: o.namespace,
     },
     spec: {
+      // the peers move from the chaincode's pod to the relay's (and back) as they move between revisions
+      minReadySeconds: MIN_READY_SECONDS,
       replicas: 1,
       revisionHistoryLimit: 3,
       selector: {matchLabels: selector},
