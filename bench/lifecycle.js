@@ -5,9 +5,10 @@
 //     each, as a typical script does);
 //   - the floor: a bare `node -e 0` start plus two block cuts (both approvals in one block, then the commit), each
 //     the orderer's BatchTimeout (BENCH_BATCH_TIMEOUT_MS, fabnet's 200 ms);
-//   - the goal: 600 ms wall, process start included.
-// Also a second, no-op register (everything in place) against `node -e 0`, and where register's time goes (its
-// --verbose milestones, medians over the runs). Prints figures only; nothing here is asserted in tests.
+//   - the goals: 600 ms wall, process start included; and, on any machine, at most 50 ms above the floor (the
+//     issue's 0.6 s against the 0.55 s floor it measured).
+// Also a second, no-op register (everything in place) against `node -e 0`, register at a terminal (its progress drawn)
+// against --json in the same terminal, and where register's time goes (its --verbose milestones, medians over the runs). Prints figures only; nothing here is asserted in tests.
 // Needs: dist/ (npm run build), FABNET_ENV or FABNET_* (source "$(bash test/bed/bed.sh env)"), FABRIC_BIN, FABRIC_CFG.
 import {execFileSync, spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
@@ -32,6 +33,9 @@ if (!ready) {
 }
 
 const GOAL_MS = 600
+// The issue set 0.6 s against the ≈ 0.55 s floor it measured (a slower machine): 50 ms above the floor. On a faster
+// machine the floor is lower and 0.6 s leaves more, so the margin is the goal that does not depend on the machine.
+const MARGIN_GOAL_MS = 50
 const batchTimeout = Number(env.BENCH_BATCH_TIMEOUT_MS ?? 200)
 const orgs = [1, 2].map((n) => ({
   ca: env[`FABNET_ORG${n}_PEER_TLS_CA`],
@@ -131,6 +135,32 @@ function peerCli() {
   }).ms
 }
 
+/**
+ * register at a terminal, as a person runs it (listr2's renderer drawing progress), against --json in the same
+ * terminal (nothing drawn): a pseudo-terminal of 120 columns from util-linux's script(1). Both include script's own
+ * start. null when there is no script(1).
+ */
+function terminal() {
+  if (spawnSync('script', ['--version'], {stdio: 'ignore'}).status !== 0) return null
+  const once = (json) => {
+    const dir = project(fresh())
+    const cmd = `stty cols 120 rows 40; '${process.execPath}' '${bin}' register${json ? ' --json' : ''}`
+    return timed(() => {
+      const r = spawnSync('script', ['-qec', cmd, '/dev/null'], {cwd: dir, encoding: 'utf8', env: {...env, CI: ''}})
+      if (r.status !== 0) throw new Error(`fabk8s register at a terminal exited ${r.status}: ${r.stdout}${r.stderr}`)
+    }).ms
+  }
+
+  const drawn = []
+  const json = []
+  for (let i = 0; i < runs; i++) {
+    drawn.push(once(false))
+    json.push(once(true))
+  }
+
+  return {drawn: median(drawn), json: median(json)}
+}
+
 function nodeStart() {
   return timed(() => spawnSync(process.execPath, ['-e', '0'], {stdio: 'ignore'})).ms
 }
@@ -198,10 +228,19 @@ function main() {
     `    vs floor          ${f0(floor).padStart(5)} ms   (node -e 0 ${f0(fnode)} ms + 2 x BatchTimeout): ${(fa / floor).toFixed(2)}x the floor`,
   )
   console.log(
+    `    above the floor   ${f0(fa - floor).padStart(5)} ms   goal <= ${MARGIN_GOAL_MS} ms (the issue's 0.6 s over its 0.55 s floor, on any machine): ${fa - floor <= MARGIN_GOAL_MS ? 'met' : 'NOT met'}`,
+  )
+  console.log(
     `    vs peer CLI       ${f0(fc).padStart(5)} ms   (6 processes): ratio ${(fa / fc).toFixed(2)} (lower is better)`,
   )
   console.log(
     `  register (no-op)   ${f0(fn).padStart(5)} ms   vs node -e 0 ${f0(fnode)} ms: ${(fn / fnode).toFixed(2)}x (queries only, nothing sent)`,
+  )
+  const tty = terminal()
+  console.log(
+    tty
+      ? `  register at a terminal ${f0(tty.drawn).padStart(3)} ms   vs --json in the same terminal ${f0(tty.json)} ms: ${tty.drawn - tty.json >= 0 ? '+' : ''}${f0(tty.drawn - tty.json)} ms to draw its progress (script(1), 120 columns)`
+      : '  register at a terminal: not measured (no script(1) from util-linux)',
   )
   console.log(
     '  where register (fresh) spends its time (medians: wall ms of each phase, ms since process start at its end, and the CPU ms the process used in it):',

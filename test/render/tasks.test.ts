@@ -1,16 +1,21 @@
+import type {DefaultRenderer} from 'listr2'
+
 import {expect} from 'chai'
 
 import type {TaskList} from '../../src/lib/tasks.js'
 
 import {FabError} from '../../src/lib/errors.js'
-import {runTasks} from '../../src/render/tasks.js'
+import {FRAME_MS, framedRenderer, MAX_WAIT_MS, runTasks} from '../../src/render/tasks.js'
 
-/** Run with the simple (CI) renderer and keep what it wrote to stderr. */
-async function capture<R>(fn: () => Promise<R>): Promise<{error?: unknown; result?: R; stderr: string}> {
+/** Run with the simple (CI) renderer (unless `keepCI`: the caller set the scene) and keep what it wrote to stderr. */
+async function capture<R>(
+  fn: () => Promise<R>,
+  o: {keepCI?: boolean} = {},
+): Promise<{error?: unknown; result?: R; stderr: string}> {
   const write = process.stderr.write.bind(process.stderr)
   const ci = process.env.CI
   let stderr = ''
-  process.env.CI = 'true'
+  if (!o.keepCI) process.env.CI = 'true'
   process.stderr.write = ((chunk: string | Uint8Array) => {
     stderr += chunk.toString()
     return true
@@ -166,5 +171,165 @@ describe('render: runTasks', () => {
       ),
     )
     expect(ran).to.equal(false)
+  })
+})
+
+/** Keep the thread busy for `ms` (no timer can fire meanwhile). */
+function busyFor(ms: number): void {
+  const end = performance.now() + ms
+  while (performance.now() < end) {
+    // spin
+  }
+}
+
+const sleep = (ms: number) =>
+  new Promise<void>((resolve) => {
+    setTimeout(resolve, ms)
+  })
+
+/** listr2's renderer surface that framedRenderer drives, counting what reaches it. */
+class FakeBase {
+  ends: unknown[][] = []
+  renderedAt: number[] = []
+  updates = 0
+
+  end(...args: unknown[]): void {
+    this.ends.push(args)
+  }
+
+  async render(): Promise<void> {
+    this.renderedAt.push(performance.now())
+  }
+
+  update(): void {
+    this.updates++
+  }
+}
+
+type Framed = FakeBase & {drain(): Promise<void>; end(...args: unknown[]): void; render(): Promise<void>; update(): void}
+const framed = (): Framed => {
+  const R = framedRenderer(FakeBase as unknown as typeof DefaultRenderer) as unknown as new () => Framed
+  return new R()
+}
+
+describe('render: framedRenderer (the terminal renderer, one frame per FRAME_MS)', () => {
+  it('starts at its first frame, not when the list starts, and draws the changes of a frame once', async () => {
+    const r = framed()
+    await r.render()
+    for (let i = 0; i < 20; i++) r.update()
+    expect(r.renderedAt).to.have.length(0)
+    await sleep(FRAME_MS + 60)
+    expect(r.renderedAt).to.have.length(1)
+    expect(r.updates).to.equal(1)
+    for (let i = 0; i < 10; i++) r.update()
+    await sleep(FRAME_MS + 60)
+    expect(r.updates).to.equal(2)
+  })
+
+  it('waits while the event loop is busy, and draws when it has a moment', async () => {
+    const r = framed()
+    await r.render()
+    busyFor(3 * FRAME_MS)
+    await sleep(1)
+    // the frame was due, but the loop had no moment since the list started
+    expect(r.renderedAt).to.have.length(0)
+    await sleep(FRAME_MS + 60)
+    expect(r.renderedAt).to.have.length(1)
+  })
+
+  it('never waits more than MAX_WAIT_MS for a busy loop', async () => {
+    const r = framed()
+    const start = performance.now()
+    await r.render()
+    while (performance.now() - start < MAX_WAIT_MS + 3 * FRAME_MS && r.renderedAt.length === 0) {
+      busyFor(40)
+      await new Promise((resolve) => {
+        setImmediate(resolve)
+      })
+    }
+
+    expect(r.renderedAt).to.have.length(1)
+    expect(r.renderedAt[0] - start).to.be.at.least(MAX_WAIT_MS)
+  })
+
+  it('a list that ends before the first frame has its last frame drawn by drain()', async () => {
+    const r = framed()
+    await r.render()
+    r.update()
+    r.end('the error, if any')
+    expect(r.ends).to.have.length(0)
+    await r.drain()
+    expect(r.renderedAt).to.have.length(1)
+    expect(r.ends).to.deep.equal([['the error, if any']])
+    await sleep(FRAME_MS + 40)
+    expect(r.updates).to.equal(0)
+  })
+
+  it('after its start, end() draws the last frame at once and no frame follows', async () => {
+    const r = framed()
+    await r.render()
+    r.update()
+    await sleep(FRAME_MS + 60)
+    expect(r.updates).to.equal(1)
+    r.update()
+    r.end()
+    expect(r.ends).to.have.length(1)
+    await r.drain()
+    await sleep(FRAME_MS + 40)
+    expect(r.updates).to.equal(1)
+    expect(r.ends).to.have.length(1)
+  })
+
+  it('at a (fake) terminal, a burst of changes makes a few frames, and the last frame holds the final titles', async () => {
+    const isTTY = [process.stdout.isTTY, process.stderr.isTTY]
+    const {columns} = process.stderr
+    const ci = process.env.CI
+    delete process.env.CI
+    process.stdout.isTTY = true
+    process.stderr.isTTY = true
+    process.stderr.columns = 100
+    let r: Awaited<ReturnType<typeof capture>> | undefined
+    try {
+      r = await capture(
+        () =>
+          runTasks(
+            list({
+              tasks: [
+                {
+                  async run(t) {
+                    for (let i = 1; i <= 40; i++) {
+                      t.title = `step ${i}`
+                      await new Promise((resolve) => {
+                        setImmediate(resolve)
+                      })
+                    }
+                  },
+                  title: 'Burst',
+                },
+                {
+                  async run(t) {
+                    await sleep(3 * FRAME_MS)
+                    t.title = 'Waited'
+                  },
+                  title: 'Wait',
+                },
+              ],
+            }),
+          ),
+        {keepCI: true},
+      )
+    } finally {
+      process.stdout.isTTY = isTTY[0]
+      process.stderr.isTTY = isTTY[1]
+      process.stderr.columns = columns
+      if (ci === undefined) delete process.env.CI
+      else process.env.CI = ci
+    }
+
+    // listr2's own default renderer drew a frame for each of the 40 titles
+    const frames = r.stderr.match(/step \d+/g) ?? []
+    expect(frames.length).to.be.at.least(1).and.below(6)
+    expect(r.stderr).to.contain('step 40')
+    expect(r.stderr).to.contain('Waited')
   })
 })
