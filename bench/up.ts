@@ -14,6 +14,7 @@
  *
  * Prints figures only; nothing here is asserted in tests.
  */
+import {spawnSync} from 'node:child_process'
 import {performance} from 'node:perf_hooks'
 
 import type {UpResult} from '../src/lib/up/up.js'
@@ -21,7 +22,7 @@ import type {UpResult} from '../src/lib/up/up.js'
 import {fabnet} from '../test/lib/fabric/fabnet.js'
 import {BedProjects} from '../test/support/bed-project.js'
 import {bedNode} from '../test/support/bed.js'
-import {type CliResult, json, runCli} from '../test/support/cli.js'
+import {BIN, type CliResult, json, runCli} from '../test/support/cli.js'
 import {buildNetwork, cleanup, dockerUnavailable, nodeBaseImage} from '../test/support/docker.js'
 import {startUpFixture} from '../test/support/up-fixture.js'
 
@@ -101,6 +102,37 @@ async function noops<T>(
   return {changed, last: last!, times}
 }
 
+/**
+ * The no-op `up` at a terminal, as a person runs it (its progress drawn), against --json in the same terminal (nothing
+ * drawn): a pseudo-terminal of 120 columns from util-linux's script(1); both include script's own start.
+ */
+function atTerminal(cwd: string, env: NodeJS.ProcessEnv, upArgs: string[]): void {
+  if (spawnSync('script', ['--version'], {stdio: 'ignore'}).status !== 0) {
+    console.log('  at a terminal: not measured (no script(1) from util-linux)')
+    return
+  }
+
+  const once = (json: boolean) => {
+    const cmd = `stty cols 120 rows 40; '${process.execPath}' '${BIN}' ${upArgs.join(' ')}${json ? ' --json' : ''}`
+    const t0 = performance.now()
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], {cwd, encoding: 'utf8', env: {...process.env, ...env, CI: ''}})
+    if (r.status !== 0) throw new Error(`fabk8s up at a terminal exited ${r.status}: ${r.stdout}${r.stderr}`)
+    return (performance.now() - t0) / 1000
+  }
+
+  const drawn: number[] = []
+  const quiet: number[] = []
+  for (let i = 0; i < rounds; i++) {
+    drawn.push(once(false))
+    quiet.push(once(true))
+  }
+
+  const [d, q] = [median(drawn), median(quiet)]
+  console.log(
+    `  at a terminal (script(1), 120 columns): second up ${d.toFixed(2)} s against ${q.toFixed(2)} s with --json in the same terminal (${d - q >= 0 ? '+' : ''}${((d - q) * 1000).toFixed(0)} ms to draw its progress)`,
+  )
+}
+
 function report(
   title: string,
   first: number,
@@ -152,6 +184,7 @@ async function onTheBed(): Promise<void> {
       `Deployment rewritten in ${rewritten} run(s)`,
       rewritten === 0,
     )
+    atTerminal(p.dir, p.env, upArgs.filter((a) => a !== '--json'))
   } finally {
     await projects.cleanup()
     await cleanup({images})
