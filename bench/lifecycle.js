@@ -8,7 +8,8 @@
 //   - the goals: 600 ms wall, process start included; and, on any machine, at most 50 ms above the floor (the
 //     issue's 0.6 s against the 0.55 s floor it measured).
 // Also a second, no-op register (everything in place) against `node -e 0`, register at a terminal (its progress drawn)
-// against --json in the same terminal, and where register's time goes (its --verbose milestones, medians over the runs). Prints figures only; nothing here is asserted in tests.
+// against --json in the same terminal, and where register's time goes (its --verbose milestones, medians over the
+// runs). Prints figures only; nothing here is asserted in tests.
 // Needs: dist/ (npm run build), FABNET_ENV or FABNET_* (source "$(bash test/bed/bed.sh env)"), FABRIC_BIN, FABRIC_CFG.
 import {execFileSync, spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'

@@ -1,12 +1,13 @@
 import type {Context} from 'mocha'
 
 import {expect} from 'chai'
-import {execFileSync, spawn} from 'node:child_process'
+import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {stripVTControlCharacters} from 'node:util'
 
 import {
   type Fabnet,
@@ -16,7 +17,7 @@ import {
   startOwnFabnet,
   tempProject,
 } from '../lib/fabric/fabnet.js'
-import {json, runCli} from '../support/cli.js'
+import {BIN, json, runCli} from '../support/cli.js'
 
 const FIXTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/fabric/kvcc')
 const uniq = () => `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`
@@ -243,6 +244,32 @@ describe('fabk8s register @integration (real Fabric network)', function () {
     const r4 = await runCli(['lifecycle', 'status'], {cwd: badChannel})
     expect(r4.code).to.equal(9)
     expect(r4.stderr).to.match(/channel "nochannel" does not exist/)
+  })
+
+  it('at a terminal (a pty from script(1)), draws its progress and ends with the last frame and the summary', async function () {
+    if (spawnSync('script', ['--version'], {stdio: 'ignore'}).status !== 0) {
+      console.log('      skipped: no script(1) (util-linux) to run the CLI in a pseudo-terminal')
+      this.skip()
+    }
+
+    const n = uniq()
+    const d = tempProject(f, {name: n})
+    const env: NodeJS.ProcessEnv = {...process.env, FORCE_COLOR: '0', NO_COLOR: '1'}
+    delete env.CI
+    const cmd = `stty cols 120 rows 40; '${process.execPath}' '${BIN}' register`
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], {cwd: d, encoding: 'utf8', env, timeout: 120_000})
+    // what the terminal shows: cursor movements and line erasures dropped, carriage returns as line ends
+    const shown = stripVTControlCharacters(r.stdout).replaceAll('\r', '\n')
+    expect(r.status, shown).to.equal(0)
+    for (const line of [
+      `✔ Install and define ${n} on ${f.channel}`,
+      '✔ Approve',
+      '✔ Commit sequence 1: VALID',
+      `registered ${n} sequence 1: installed on 2`,
+    ])
+      expect(shown).to.contain(line)
+    // drawn by the terminal renderer, which moves the cursor up to draw a frame again (CI's renderer only appends)
+    expect(r.stdout).to.contain('\u001B[1A')
   })
 })
 
