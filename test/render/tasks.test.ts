@@ -206,7 +206,12 @@ class FakeBase {
   }
 }
 
-type Framed = FakeBase & {drain(): Promise<void>; end(...args: unknown[]): void; render(): Promise<void>; update(): void}
+type Framed = FakeBase & {
+  drain(): Promise<void>
+  end(...args: unknown[]): void
+  render(): Promise<void>
+  update(): void
+}
 const framed = (): Framed => {
   const R = framedRenderer(FakeBase as unknown as typeof DefaultRenderer) as unknown as new () => Framed
   return new R()
