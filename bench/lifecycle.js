@@ -17,6 +17,8 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {hasScript, inTerminal} from '../test/support/terminal.js'
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 // BENCH_FABK8S_BIN: another build's bin/run.js (e.g. main's, for a before/after in the same conditions)
 const bin = process.env.BENCH_FABK8S_BIN ?? path.join(root, 'bin', 'run.js')
@@ -143,12 +145,11 @@ function peerCli() {
  * start. null when there is no script(1).
  */
 function terminal() {
-  if (spawnSync('script', ['--version'], {stdio: 'ignore'}).status !== 0) return null
+  if (!hasScript()) return null
   const once = (json) => {
     const dir = project(fresh())
-    const cmd = `stty cols 120 rows 40; '${process.execPath}' '${bin}' register${json ? ' --json' : ''}`
     return timed(() => {
-      const r = spawnSync('script', ['-qec', cmd, '/dev/null'], {cwd: dir, encoding: 'utf8', env: {...env, CI: ''}})
+      const r = inTerminal(bin, ['register', ...(json ? ['--json'] : [])], {cwd: dir, env})
       if (r.status !== 0) throw new Error(`fabk8s register at a terminal exited ${r.status}: ${r.stdout}${r.stderr}`)
     }).ms
   }

@@ -14,7 +14,6 @@
  *
  * Prints figures only; nothing here is asserted in tests.
  */
-import {spawnSync} from 'node:child_process'
 import {performance} from 'node:perf_hooks'
 
 import type {UpResult} from '../src/lib/up/up.js'
@@ -24,6 +23,7 @@ import {BedProjects} from '../test/support/bed-project.js'
 import {bedNode} from '../test/support/bed.js'
 import {BIN, type CliResult, json, runCli} from '../test/support/cli.js'
 import {buildNetwork, cleanup, dockerUnavailable, nodeBaseImage} from '../test/support/docker.js'
+import {hasScript, inTerminal} from '../test/support/terminal.js'
 import {startUpFixture} from '../test/support/up-fixture.js'
 
 const args = process.argv.slice(2)
@@ -107,19 +107,14 @@ async function noops<T>(
  * drawn): a pseudo-terminal of 120 columns from util-linux's script(1); both include script's own start.
  */
 function atTerminal(cwd: string, env: NodeJS.ProcessEnv, upArgs: string[]): void {
-  if (spawnSync('script', ['--version'], {stdio: 'ignore'}).status !== 0) {
+  if (!hasScript()) {
     console.log('  at a terminal: not measured (no script(1) from util-linux)')
     return
   }
 
   const once = (json: boolean) => {
-    const cmd = `stty cols 120 rows 40; '${process.execPath}' '${BIN}' ${upArgs.join(' ')}${json ? ' --json' : ''}`
     const t0 = performance.now()
-    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], {
-      cwd,
-      encoding: 'utf8',
-      env: {...process.env, ...env, CI: ''},
-    })
+    const r = inTerminal(BIN, [...upArgs, ...(json ? ['--json'] : [])], {cwd, env: {...process.env, ...env}})
     if (r.status !== 0) throw new Error(`fabk8s up at a terminal exited ${r.status}: ${r.stdout}${r.stderr}`)
     return (performance.now() - t0) / 1000
   }

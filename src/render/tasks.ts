@@ -113,7 +113,7 @@ export function framedRenderer(Base: typeof DefaultRenderer): typeof DefaultRend
       const busy = performance.eventLoopUtilization(this.load).utilization
       this.load = performance.eventLoopUtilization()
       if (busy > BUSY && performance.now() - this.waiting! < MAX_WAIT_MS) {
-        this.frame = setTimeout(() => this.tick(), FRAME_MS)
+        this.update()
         return
       }
 
@@ -153,22 +153,19 @@ export async function runTasks<R>(list: TaskList<R>, opts: RenderOptions = {}): 
     onAbort = () => reject(interrupted(list, opts))
     signal.addEventListener('abort', onAbort, {once: true})
   })
-  // the last frame, when the list ended before its first (framedRenderer)
-  const drained = () => (root as unknown as {renderer?: Drainable}).renderer?.drain?.()
   try {
     await Promise.race([root.run({}), aborted])
-    await drained()
     return list.result()
   } catch (error) {
     if (signal.aborted) {
       stopRenderer(root as unknown as Parameters<typeof stopRenderer>[0])
-      await drained()
       throw interrupted(list, opts)
     }
 
-    await drained()
     throw unwrap(error)
   } finally {
+    // the last frame, when the list ended before its first (framedRenderer)
+    await (root as unknown as {renderer?: Drainable}).renderer?.drain?.()
     if (onAbort) signal.removeEventListener('abort', onAbort)
     list.close?.()
   }

@@ -1,7 +1,7 @@
 import type {Context} from 'mocha'
 
 import {expect} from 'chai'
-import {execFileSync, spawn, spawnSync} from 'node:child_process'
+import {execFileSync, spawn} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -18,6 +18,7 @@ import {
   tempProject,
 } from '../lib/fabric/fabnet.js'
 import {BIN, json, runCli} from '../support/cli.js'
+import {hasScript, inTerminal} from '../support/terminal.js'
 
 const FIXTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/fabric/kvcc')
 const uniq = () => `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`
@@ -247,17 +248,18 @@ describe('fabk8s register @integration (real Fabric network)', function () {
   })
 
   it('at a terminal (a pty from script(1)), draws its progress and ends with the last frame and the summary', async function () {
-    if (spawnSync('script', ['--version'], {stdio: 'ignore'}).status !== 0) {
+    if (!hasScript()) {
       console.log('      skipped: no script(1) (util-linux) to run the CLI in a pseudo-terminal')
       this.skip()
     }
 
     const n = uniq()
     const d = tempProject(f, {name: n})
-    const env: NodeJS.ProcessEnv = {...process.env, FORCE_COLOR: '0', NO_COLOR: '1'}
-    delete env.CI
-    const cmd = `stty cols 120 rows 40; '${process.execPath}' '${BIN}' register`
-    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], {cwd: d, encoding: 'utf8', env, timeout: 120_000})
+    const r = inTerminal(BIN, ['register'], {
+      cwd: d,
+      env: {...process.env, FORCE_COLOR: '0', NO_COLOR: '1'},
+      timeout: 120_000,
+    })
     // what the terminal shows: cursor movements and line erasures dropped, carriage returns as line ends
     const shown = stripVTControlCharacters(r.stdout).replaceAll('\r', '\n')
     expect(r.status, shown).to.equal(0)
