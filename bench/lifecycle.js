@@ -7,12 +7,14 @@
 //     the orderer's BatchTimeout (BENCH_BATCH_TIMEOUT_MS, fabnet's 200 ms);
 //   - the goals: 600 ms wall, process start included; and, on any machine, at most 50 ms above the floor (the
 //     issue's 0.6 s against the 0.55 s floor it measured).
+// And against register's library alone (bench/_register-library.js: the same task list with no CLI around it, bundled
+// and code-cached as the CLI is): what the CLI itself adds, and how far above the floor the library's own work is.
 // Also a second, no-op register (everything in place) against `node -e 0`, register at a terminal (its progress drawn)
 // against --json in the same terminal, and where register's time goes (its --verbose milestones, medians over the
 // runs). Prints figures only; nothing here is asserted in tests.
 // Needs: dist/ (npm run build), FABNET_ENV or FABNET_* (source "$(bash test/bed/bed.sh env)"), FABRIC_BIN, FABRIC_CFG.
 import {execFileSync, spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -88,6 +90,46 @@ function fabk8s(again = false) {
     })
   const first = run()
   return {first, noop: again ? run() : undefined}
+}
+
+/**
+ * bench/_register-library.js bundled into a temporary folder as scripts/bundle.js bundles the CLI, with a launcher that
+ * loads it as bin/run.js loads the CLI (bin/load-bundle.cjs, a V8 code cache written by its first run); its code
+ * caches go to that folder. Returns one run: a register by the library alone in a fresh project.
+ */
+async function libraryAlone() {
+  const {build} = await import('esbuild')
+  const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-bench-library-'))
+  process.once('exit', () => rmSync(dir, {force: true, recursive: true}))
+  const bundle = path.join(dir, 'register-library.cjs')
+  await build({
+    bundle: true,
+    entryPoints: [path.join(root, 'bench', '_register-library.js')],
+    format: 'cjs',
+    keepNames: true,
+    logLevel: 'warning',
+    minifySyntax: true,
+    minifyWhitespace: true,
+    outfile: bundle,
+    platform: 'node',
+    target: 'node20',
+  })
+  const launcher = path.join(dir, 'launcher.cjs')
+  writeFileSync(
+    launcher,
+    [
+      'const first = {cpu: process.cpuUsage(), uptime: process.uptime()}',
+      `require(${JSON.stringify(path.join(root, 'bin', 'load-bundle.cjs'))}).loadCached(${JSON.stringify(bundle)}, 'register').main(first)`,
+    ].join('\n'),
+  )
+  return () => {
+    const cwd = project(fresh())
+    return timed(() => {
+      const r = spawnSync(process.execPath, [launcher], {cwd, encoding: 'utf8', env: {...env, XDG_CACHE_HOME: dir}})
+      if (r.status !== 0) throw new Error(`register by the library alone exited ${r.status}: ${r.stdout}${r.stderr}`)
+      return JSON.parse(r.stdout)
+    })
+  }
 }
 
 function peerCli() {
@@ -202,24 +244,40 @@ function phases(timings) {
   return out
 }
 
-function main() {
+/** ms since process start when the last approval was handed to the orderer (a run's own milestones). */
+const broadcastAt = (timings = []) =>
+  Math.max(...timings.filter((t) => /^approve \S+: ordered/.test(t.step)).map((t) => t.ms))
+
+async function main() {
+  const library = await libraryAlone()
   fabk8s() // warm-up (page cache, peer connections)
+  library() // warm-up, and its code cache written
   const reg = []
+  const lib = []
+  const regSent = []
+  const libSent = []
   const noop = []
   const cli = []
   const node = []
   const breakdown = new Map()
   for (let i = 0; i < runs; i++) {
     node.push(nodeStart())
+    // in turn, each first every other round (a run can slow the next one: the peers are still building its install)
+    let l
+    if (i % 2) l = library()
     const r = fabk8s(true)
+    l ??= library()
     reg.push(r.first.ms)
+    lib.push(l.ms)
+    regSent.push(broadcastAt(r.first.out.timings))
+    libSent.push(broadcastAt(l.out.timings))
     noop.push(r.noop.ms)
     for (const [label, ms, at, cpu] of phases(r.first.out.timings ?? []))
       breakdown.set(label, [...(breakdown.get(label) ?? []), [ms, at, cpu]])
     cli.push(peerCli())
   }
 
-  const [fa, fn, fc, fnode] = [median(reg), median(noop), median(cli), median(node)]
+  const [fa, fn, fc, fnode, fl] = [median(reg), median(noop), median(cli), median(node), median(lib)]
   const floor = fnode + 2 * batchTimeout
   console.log(`lifecycle (median of ${runs} runs; BatchTimeout ${batchTimeout} ms):`)
   console.log(
@@ -233,6 +291,12 @@ function main() {
   )
   console.log(
     `    vs peer CLI       ${f0(fc).padStart(5)} ms   (6 processes): ratio ${(fa / fc).toFixed(2)} (lower is better)`,
+  )
+  console.log(
+    `    vs library alone  ${f0(fl).padStart(5)} ms   (the same task list, no CLI: bench/_register-library.js): the CLI adds ${f0(fa - fl)} ms; approvals sent at ${f0(median(regSent))} ms against ${f0(median(libSent))} ms`,
+  )
+  console.log(
+    `      library above the floor ${f0(fl - floor).padStart(3)} ms   ${fl - floor > MARGIN_GOAL_MS ? `over the ${MARGIN_GOAL_MS} ms margin before the CLI adds anything` : `within the ${MARGIN_GOAL_MS} ms margin`}`,
   )
   console.log(
     `  register (no-op)   ${f0(fn).padStart(5)} ms   vs node -e 0 ${f0(fnode)} ms: ${(fn / fnode).toFixed(2)}x (queries only, nothing sent)`,
@@ -252,4 +316,4 @@ function main() {
     )
 }
 
-if (ready) main()
+if (ready) await main()

@@ -1,0 +1,56 @@
+// A baseline of bench/lifecycle.js: `fabk8s register`'s work done by its library alone, with no CLI around it (no
+// oclif, no listr2, no command module): fabk8s.yaml read, the package built, then the very task list `register` runs
+// (src/lib/fabric/register.ts), each task run in turn or together as the list says, and the result printed as JSON.
+// bench/lifecycle.js bundles this file as the build bundles the CLI (one CommonJS file) and starts it through
+// bin/load-bundle.cjs with its own V8 code cache, as bin/run.js starts the CLI, so that the two differ only in what the
+// CLI adds. Not a product path: it takes no flags and handles no Ctrl-C.
+import {resolvePackage} from '../dist/lib/fabric/package-file.js'
+import {registerTasks} from '../dist/lib/fabric/register.js'
+import {openProject} from '../dist/lib/project/load.js'
+import {markStartup} from '../dist/lib/timeline.js'
+
+/** Runs a task list as its contract says (src/lib/tasks.ts): nested lists, `concurrent`, `exitOnError`, `close`. */
+async function runList(list, signal) {
+  const handle = () => ({output() {}, run: (sub) => runList(sub, signal), signal, skip() {}, title: ''})
+  const stop = list.exitOnError !== false
+  try {
+    const tasks = list.tasks.filter((t) => !t.enabled || t.enabled())
+    const failures = list.concurrent
+      ? (await Promise.allSettled(tasks.map((t) => t.run(handle()))))
+          .filter((o) => o.status === 'rejected')
+          .map((o) => o.reason)
+      : await inTurn(tasks, handle, stop)
+    if (failures.length > 0 && stop) throw failures[0]
+    return list.result()
+  } finally {
+    list.close?.()
+  }
+}
+
+/** The tasks one after the other; their errors (the first ends the run when `stop`). */
+async function inTurn(tasks, handle, stop) {
+  const failures = []
+  for (const t of tasks)
+    try {
+      await t.run(handle())
+    } catch (error) {
+      failures.push(error)
+      if (stop) break
+    }
+
+  return failures
+}
+
+/** `first`: the launcher's first line (process.cpuUsage() and uptime()), the first mark of the timeline. */
+export async function main(first) {
+  markStartup("node ready (fabk8s's first line)", first)
+  markStartup('CLI code loaded (bundle, code cache)')
+  const project = await openProject()
+  markStartup('fabk8s.yaml read')
+  const pkg = resolvePackage(project, {})
+  pkg.catch(() => {})
+  const result = await runList(registerTasks(project, pkg, {}, {verbose: true}), new AbortController().signal)
+  process.stdout.write(`${JSON.stringify(result)}\n`)
+  // as bin/run.js does once a command has done its work (the gRPC and TLS sessions are not waited on to close)
+  process.exit(0)
+}
