@@ -260,6 +260,8 @@ async function main() {
   const cli = []
   const node = []
   const breakdown = new Map()
+  // the library alone's milestones: when each phase ended (the CLI's own phases, oclif and the command, have none)
+  const libAt = new Map()
   for (let i = 0; i < runs; i++) {
     node.push(nodeStart())
     // in turn, each first every other round (a run can slow the next one: the peers are still building its install)
@@ -274,6 +276,7 @@ async function main() {
     noop.push(r.noop.ms)
     for (const [label, ms, at, cpu] of phases(r.first.out.timings ?? []))
       breakdown.set(label, [...(breakdown.get(label) ?? []), [ms, at, cpu]])
+    for (const [label, , at] of phases(l.out.timings ?? [])) libAt.set(label, [...(libAt.get(label) ?? []), at])
     cli.push(peerCli())
   }
 
@@ -308,12 +311,14 @@ async function main() {
       : '  register at a terminal: not measured (no script(1) from util-linux)',
   )
   console.log(
-    '  where register (fresh) spends its time (medians: wall ms of each phase, ms since process start at its end, and the CPU ms the process used in it):',
+    '  where register (fresh) spends its time (medians: wall ms of each phase, ms since process start at its end, and the CPU ms the process used in it; then when the library alone ended the same phase):',
   )
-  for (const [label, xs] of breakdown)
+  for (const [label, xs] of breakdown) {
+    const lib = libAt.get(label)
     console.log(
-      `    ${label.padEnd(46)} +${f0(median(xs.map((x) => x[0]))).padStart(5)} ms  (at ${f0(median(xs.map((x) => x[1]))).padStart(5)} ms; cpu ${f0(median(xs.map((x) => x[2]))).padStart(4)} ms)`,
+      `    ${label.padEnd(46)} +${f0(median(xs.map((x) => x[0]))).padStart(5)} ms  (at ${f0(median(xs.map((x) => x[1]))).padStart(5)} ms; cpu ${f0(median(xs.map((x) => x[2]))).padStart(4)} ms)${lib ? `  library alone at ${f0(median(lib)).padStart(5)} ms` : ''}`,
     )
+  }
 }
 
 if (ready) await main()
