@@ -14,12 +14,11 @@ async function runList(list, signal) {
   const handle = () => ({output() {}, run: (sub) => runList(sub, signal), signal, skip() {}, title: ''})
   const stop = list.exitOnError !== false
   try {
-    const tasks = list.tasks.filter((t) => !t.enabled || t.enabled())
     const failures = list.concurrent
-      ? (await Promise.allSettled(tasks.map((t) => t.run(handle()))))
+      ? (await Promise.allSettled(list.tasks.filter((t) => enabled(t)).map((t) => t.run(handle()))))
           .filter((o) => o.status === 'rejected')
           .map((o) => o.reason)
-      : await inTurn(tasks, handle, stop)
+      : await inTurn(list.tasks, handle, stop)
     if (failures.length > 0 && stop) throw failures[0]
     return list.result()
   } finally {
@@ -27,11 +26,15 @@ async function runList(list, signal) {
   }
 }
 
+/** Whether a task runs, asked when the list reaches it. */
+const enabled = (t) => !t.enabled || t.enabled()
+
 /** The tasks one after the other; their errors (the first ends the run when `stop`). */
 async function inTurn(tasks, handle, stop) {
   const failures = []
   for (const t of tasks)
     try {
+      if (!enabled(t)) continue
       await t.run(handle())
     } catch (error) {
       failures.push(error)
