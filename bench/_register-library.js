@@ -3,7 +3,8 @@
 // (src/lib/fabric/register.ts), each task run in turn or together as the list says, and the result printed as JSON.
 // bench/lifecycle.js bundles this file as the build bundles the CLI (one CommonJS file) and starts it through
 // bin/load-bundle.cjs with its own V8 code cache, as bin/run.js starts the CLI, so that the two differ only in what the
-// CLI adds. Not a product path: it takes no flags and handles no Ctrl-C.
+// CLI adds. Given project folders, it registers in each in turn in one process instead (see warm()). Not a product
+// path: it takes no flags and handles no Ctrl-C.
 import {resolvePackage} from '../dist/lib/fabric/package-file.js'
 import {registerTasks} from '../dist/lib/fabric/register.js'
 import {openProject} from '../dist/lib/project/load.js'
@@ -44,16 +45,41 @@ async function inTurn(tasks, handle, stop) {
   return failures
 }
 
-/** `first`: the launcher's first line (process.cpuUsage() and uptime()), the first mark of the timeline. */
-export async function main(first) {
+/**
+ * `first`: the launcher's first line (process.cpuUsage() and uptime()), the first mark of the timeline. With `dirs`,
+ * see `warm`.
+ */
+export async function main(first, dirs = []) {
+  if (dirs.length > 0) return warm(dirs)
   markStartup("node ready (fabk8s's first line)", first)
   markStartup('CLI code loaded (bundle, code cache)')
   const project = await openProject()
   markStartup('fabk8s.yaml read')
-  const pkg = resolvePackage(project, {})
-  pkg.catch(() => {})
-  const result = await runList(registerTasks(project, pkg, {}, {verbose: true}), new AbortController().signal)
+  const result = await register(project)
   process.stdout.write(`${JSON.stringify(result)}\n`)
   // as bin/run.js does once a command has done its work (the gRPC and TLS sessions are not waited on to close)
+  process.exit(0)
+}
+
+async function register(project) {
+  const pkg = resolvePackage(project, {})
+  pkg.catch(() => {})
+  return runList(registerTasks(project, pkg, {}, {verbose: true}), new AbortController().signal)
+}
+
+/**
+ * A register in each project folder in turn, in this one process, each timed from reading its fabk8s.yaml to its end:
+ * after the first, the code is loaded and compiled and warm, as in a process that stays resident (each run still opens
+ * its own connections). Prints {ms: [...]}.
+ */
+async function warm(dirs) {
+  const ms = []
+  for (const dir of dirs) {
+    const start = performance.now()
+    await register(await openProject(dir))
+    ms.push(performance.now() - start)
+  }
+
+  process.stdout.write(`${JSON.stringify({ms})}\n`)
   process.exit(0)
 }
