@@ -54,8 +54,19 @@ const runs = Number(env.BENCH_RUNS ?? 5)
 let seq = 0
 const fresh = () => `bench${Date.now().toString(36)}${seq++}`
 
+// every folder this bench makes, removed when it ends
+const made = []
+process.once('exit', () => {
+  for (const dir of made) rmSync(dir, {force: true, recursive: true})
+})
+const tempDir = (prefix) => {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix))
+  made.push(dir)
+  return dir
+}
+
 function project(name) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-bench-'))
+  const dir = tempDir('fabk8s-bench-')
   const net = orgs
     .map(
       (o) =>
@@ -100,8 +111,7 @@ function fabk8s(again = false) {
  */
 async function libraryAlone() {
   const {build} = await import('esbuild')
-  const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-bench-library-'))
-  process.once('exit', () => rmSync(dir, {force: true, recursive: true}))
+  const dir = tempDir('fabk8s-bench-library-')
   const bundle = path.join(dir, 'register-library.cjs')
   await build({
     bundle: true,
