@@ -19,6 +19,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {asciiOnly, importCalls} from '../scripts/_bundle-text.js'
 import {hasScript, inTerminal} from '../test/support/terminal.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -104,16 +105,16 @@ function fabk8s(again = false) {
 }
 
 /**
- * bench/_register-library.js bundled into a temporary folder as scripts/bundle.js bundles the CLI, with a launcher that
- * loads it as bin/run.js loads the CLI (bin/load-bundle.cjs, a V8 code cache written by its first run); its code
- * caches go to that folder. Returns run(): a register by the library alone in a fresh project, and warm(): the time of a
- * register in a process that has already done one.
+ * bench/_register-library.js bundled into a temporary folder as scripts/bundle.js bundles the CLI (its text made ASCII,
+ * as the build does), with a launcher that loads it as bin/run.js loads the CLI (bin/load-bundle.cjs, a V8 code cache
+ * written by its first run); its code caches go to that folder. Returns run(): a register by the library alone in a
+ * fresh project, and warm(): the time of a register in a process that has already done one.
  */
 async function libraryAlone() {
   const {build} = await import('esbuild')
   const dir = tempDir('fabk8s-bench-library-')
   const bundle = path.join(dir, 'register-library.cjs')
-  await build({
+  const built = await build({
     bundle: true,
     entryPoints: [path.join(root, 'bench', '_register-library.js')],
     format: 'cjs',
@@ -124,7 +125,13 @@ async function libraryAlone() {
     outfile: bundle,
     platform: 'node',
     target: 'node20',
+    write: false,
   })
+  // as the build's bundles are written (scripts/vendor-kube.js): load-bundle.cjs reads a bundle as latin1, and a script
+  // compiled from a code cache cannot make an import() call
+  const code = asciiOnly(built.outputFiles[0].text)
+  if (importCalls(code).length > 0) throw new Error('bench/lifecycle: the library bundle makes an import() call')
+  writeFileSync(bundle, code)
   const launcher = path.join(dir, 'launcher.cjs')
   writeFileSync(
     launcher,
