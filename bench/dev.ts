@@ -20,7 +20,7 @@ import {performance} from 'node:perf_hooks'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {stateFile, stopLeftovers} from '../src/lib/dev/local/process.js'
-import {callChaincode} from '../src/lib/fabric/lifecycle.js'
+import {callInSession} from '../src/lib/fabric/call.js'
 import {FabricSession} from '../src/lib/fabric/session.js'
 import {loadProject} from '../src/lib/project/load.js'
 import {fabnet} from '../test/lib/fabric/fabnet.js'
@@ -70,19 +70,14 @@ async function answered(p: BedProject, text: string, t0: number, timeoutMs = 300
     for (;;) {
       let r: string
       try {
-        const {result} = await callChaincode(s, s.org(), {
-          args: ['nope'],
-          chaincode: project.name,
-          fn: 'ReadAsset',
-          submit: false,
-        })
-        r = Buffer.from(result).toString('utf8')
+        r = (await callInSession(s, project, {args: ['nope'], fn: 'ReadAsset', submit: false})).result
       } catch (error) {
         r = (error as Error).message
       }
 
       if (r.includes(text)) return (performance.now() - t0) / 1000
-      if (performance.now() - t0 > timeoutMs) throw new Error(`no answer with "${text}" after ${timeoutMs / 1000}s: ${r}`)
+      if (performance.now() - t0 > timeoutMs)
+        throw new Error(`no answer with "${text}" after ${timeoutMs / 1000}s: ${r}`)
       await sleep(POLL_MS)
     }
   } finally {
