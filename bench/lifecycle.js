@@ -236,6 +236,29 @@ function nodeStart() {
   return timed(() => spawnSync(process.execPath, ['-e', '0'], {stdio: 'ignore'})).ms
 }
 
+// The least any Node client does before its first Fabric message: load node:http2 and open a TLS session to each peer
+// and the orderer (as src/lib/fabric/grpc.ts opens them), then exit. Nothing of fabk8s, no file but the CA certificates.
+const BARE_CLIENT = `
+const http2 = require('node:http2'), fs = require('node:fs')
+const ends = JSON.parse(process.argv[1])
+let left = ends.length
+for (const [address, ca] of ends)
+  http2
+    .connect('https://' + address, {ca: fs.readFileSync(ca)})
+    .on('connect', () => --left === 0 && process.exit(0))
+    .on('error', (e) => { console.error(address + ': ' + e.message); process.exit(1) })
+`
+const endpoints = JSON.stringify([
+  ...orgs.map((o) => [o.peer, o.ca]),
+  [env.FABNET_ORDERER_ADDRESS, env.FABNET_ORDERER_TLS_CA],
+])
+
+function bareClient() {
+  const r = timed(() => spawnSync(process.execPath, ['-e', BARE_CLIENT, endpoints], {encoding: 'utf8'}))
+  if (r.out.status !== 0) throw new Error(`the bare Node client exited ${r.out.status}: ${r.out.stderr}`)
+  return r.ms
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const f0 = (x) => x.toFixed(0)
 
@@ -288,11 +311,13 @@ async function main() {
   const noop = []
   const cli = []
   const node = []
+  const bare = []
   const breakdown = new Map()
   // the library alone's milestones: when each phase ended (the CLI's own phases, oclif and the command, have none)
   const libAt = new Map()
   for (let i = 0; i < runs; i++) {
     node.push(nodeStart())
+    bare.push(bareClient())
     // in turn, each first every other round (a run can slow the next one: the peers are still building its install)
     let l
     if (i % 2) l = library.run()
@@ -337,6 +362,10 @@ async function main() {
   )
   console.log(
     `      with a client's bare start ${f0(fw + fnode).padStart(4)} ms   (+ node -e 0: a resident process's best case): ${f0(fw + fnode - floor)} ms above the floor`,
+  )
+  const fb = median(bare)
+  console.log(
+    `    a bare Node client ${f0(fb).padStart(4)} ms   (node:http2 and TLS sessions to the ${orgs.length} peers and the orderer, then exit: no fabk8s, no Fabric message): ${f0(fb - fnode)} ms of the ${MARGIN_GOAL_MS} ms margin spent before a client's first query`,
   )
   console.log(
     `  register (no-op)   ${f0(fn).padStart(5)} ms   vs node -e 0 ${f0(fnode)} ms: ${(fn / fnode).toFixed(2)}x (queries only, nothing sent)`,
