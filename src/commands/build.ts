@@ -9,7 +9,9 @@ export default class Build extends BaseCommand<typeof Build> {
   static override description = `Build the chaincode image with your Docker engine.
 
 Uses the docker CLI, so DOCKER_HOST and docker contexts apply; BuildKit (docker buildx) when available, else the
-classic builder. The tag is fabk8s.yaml \`image\` (default name:version, never latest) unless --tag is given.`
+classic builder. The tag is fabk8s.yaml \`image\` (default name:version, never latest) unless --tag is given; the
+project's own build (no --tag, --file or --platform) is also tagged <image>-<12 hex of its ID>, the tag that
+\`fabk8s load\` and \`fabk8s deploy\` use, and records the hash of its inputs, so that \`fabk8s up\` keeps it.`
   static override examples = [
     '<%= config.bin %> build',
     '<%= config.bin %> build --tag registry.example.com/acme/kv:1.2.0 --push',
@@ -49,7 +51,7 @@ classic builder. The tag is fabk8s.yaml \`image\` (default name:version, never l
     )
     const r = await this.runTasks(list, {verbose: this.flags.verbose})
     this.say(
-      `${r.image}  ${r.id.slice(0, 19)}  ${(r.sizeBytes / 1e6).toFixed(1)} MB  ${r.seconds.toFixed(1)}s${r.digest ? `  ${r.digest}` : ''}`,
+      `${r.buildTag ?? r.image}  ${r.id.slice(0, 19)}  ${(r.sizeBytes / 1e6).toFixed(1)} MB  ${r.seconds.toFixed(1)}s${r.digest ? `  ${r.digest}` : ''}`,
     )
     return r
   }

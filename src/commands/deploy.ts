@@ -19,7 +19,7 @@ export interface DryRunResult {
 export default class Deploy extends BaseCommand<typeof Deploy> {
   static override description = `Deploy the chaincode to Kubernetes as an ordinary Deployment and Service.
 
-Server-side apply (field manager "fabk8s") of a Deployment, a Service and, with chaincode TLS on, a Secret holding the server's key and certificate, into the namespace (created when missing). When chaincode.address uses the ccaas builder's {{.peername}}, one Deployment and Service per peer name (network peers' peername), each named after the first label of the address that peer dials. The pod gets every CCaaS environment variable (CHAINCODE_SERVER_ADDRESS, CORE_CHAINCODE_ADDRESS, CHAINCODE_ID, CORE_CHAINCODE_ID, CORE_CHAINCODE_ID_NAME, and the TLS files for Node, Go and Java) with the package ID of the deterministic CCaaS package, meets Pod Security "restricted", and rolls out again whenever the package ID or the image changes. Then waits for the rollout and, when it fails, says why (image not loaded, crash loop with the last log lines, unschedulable).`
+Server-side apply (field manager "fabk8s") of a Deployment, a Service and, with chaincode TLS on, a Secret holding the server's key and certificate, into the namespace (created when missing). When chaincode.address uses the ccaas builder's {{.peername}}, one Deployment and Service per peer name (network peers' peername), each named after the first label of the address that peer dials. The pod gets every CCaaS environment variable (CHAINCODE_SERVER_ADDRESS, CORE_CHAINCODE_ADDRESS, CHAINCODE_ID, CORE_CHAINCODE_ID, CORE_CHAINCODE_ID_NAME, and the TLS files for Node, Go and Java) with the package ID of the deterministic CCaaS package, meets Pod Security "restricted", and rolls out again whenever the package ID or the image changes. Without --image or a registry, the pods run the image Docker has under fabk8s.yaml image by the tag of its build (<image>-<12 hex of its ID>, as \`fabk8s build\` tags it and \`fabk8s load\` loads it), so a new build rolls out. Then waits for the rollout and, when it fails, says why (image not loaded, crash loop with the last log lines, unschedulable).`
   static override examples = [
     '<%= config.bin %> deploy',
     '<%= config.bin %> deploy --dry-run -o yaml | <%= config.bin %> doctor -f -',
@@ -33,7 +33,10 @@ Server-side apply (field manager "fabk8s") of a Deployment, a Service and, with 
       default: false,
       description: 'print the manifests instead of applying them (no cluster needed)',
     }),
-    image: Flags.string({char: 'i', description: 'image to run (default: fabk8s.yaml image)'}),
+    image: Flags.string({
+      char: 'i',
+      description: "image to run (default: fabk8s.yaml image, by its build's tag when Docker has it)",
+    }),
     output: Flags.string({
       char: 'o',
       description: 'format of --dry-run output (default: yaml)',
@@ -62,6 +65,12 @@ Server-side apply (field manager "fabk8s") of a Deployment, a Service and, with 
     if (reg) {
       const {pushedDigest} = await import('../lib/image/registry.js')
       image = await pushedDigest(image ?? project.image, reg, {signal: this.interruptSignal()})
+    } else if (!image) {
+      // the tag of the build Docker has (as `build` tags it and `load` loads it): a new build rolls out
+      const {projectRunImage} = await import('../lib/image/tags.js')
+      const run = await projectRunImage(project)
+      image = run.image
+      if (run.why) this.note(`note: running ${image} as fabk8s.yaml names it: ${run.why}`)
     }
 
     if (this.flags['dry-run']) {

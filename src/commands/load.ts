@@ -7,9 +7,10 @@ import {BaseCommand} from '../base-command.js'
 export default class Load extends BaseCommand<typeof Load> {
   static override description = `Load the chaincode image into every node of a kind cluster.
 
-Finds the nodes the way kind does (containers labelled io.x-k8s.kind.cluster=<name>) and streams \`docker save\`
-into each node's containerd (namespace k8s.io), nodes in parallel, skipping nodes that already have the same
-image ID. Needs no kind binary.`
+Without --image, the image Docker has under fabk8s.yaml \`image\`, by the tag of its build
+(<image>-<12 hex of its ID>, as \`fabk8s build\` tags it), which \`fabk8s deploy\` runs. Finds the nodes the way
+kind does (containers labelled io.x-k8s.kind.cluster=<name>) and streams \`docker save\` into each node's containerd
+(namespace k8s.io), nodes in parallel, skipping nodes that already have the same image ID. Needs no kind binary.`
   static override examples = [
     '<%= config.bin %> load',
     '<%= config.bin %> load --cluster dev --image kv:0.2.0',
@@ -28,11 +29,18 @@ image ID. Needs no kind binary.`
     const needProject = !this.flags.image || !this.flags.cluster
     const project = needProject ? await this.project() : await this.project().catch(() => {})
     const {loadTasks} = await import('../lib/image/load.js')
+    // the project's image under the tag of its build, which `deploy` runs
+    let {image} = this.flags
+    if (!image) {
+      const {projectRunImage} = await import('../lib/image/tags.js')
+      image = (await projectRunImage(project!)).image
+    }
+
     const list = await loadTasks(
       {
         cluster: this.flags.cluster ?? project?.kind.cluster ?? 'kind',
         force: this.flags.force,
-        image: this.flags.image ?? project!.image,
+        image,
         nodes: this.flags.nodes
           ?.split(',')
           .map((s) => s.trim())

@@ -6,7 +6,6 @@ import path from 'node:path'
 
 import type {UpResult} from '../../src/lib/up/up.js'
 
-import {immutableTag} from '../../src/lib/up/up.js'
 import {fabnetOrSkip, networkYaml, tempProject} from '../lib/fabric/fabnet.js'
 import {silentServer} from '../support/bad-servers.js'
 import {json, ROOT, runCli, startCli} from '../support/cli.js'
@@ -16,15 +15,6 @@ import {freePort} from '../support/net.js'
 import {startUpFixture, type UpFixture} from '../support/up-fixture.js'
 
 const actions = (r: UpResult) => Object.fromEntries(r.steps.map((s) => [s.step, s.action]))
-
-describe('up: immutableTag', () => {
-  it('appends 12 hex of the image ID to the tag', () => {
-    expect(immutableTag('kv:1.0', 'sha256:0123456789abcdef0123')).to.equal('kv:1.0-0123456789ab')
-    expect(immutableTag('localhost:5000/acme/kv', 'sha256:0123456789abcdef')).to.equal(
-      'localhost:5000/acme/kv:0123456789ab',
-    )
-  })
-})
 
 describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube API server)', function () {
   this.timeout(900_000)
@@ -286,6 +276,41 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
     const r = await runCli(['up', '-p', dir, '--skip', 'everything'])
     expect(r.code).to.equal(2)
     expect(r.stderr).to.match(/--skip/)
+  })
+
+  it('step by step after a source change: build → load → deploy roll out the new build, and up then has nothing to do', async () => {
+    await up() // what runs now, whatever ran before
+    const server = path.join(dir, 'server.js')
+    writeFileSync(server, readFileSync(server, 'utf8') + '\n// a change for build, load, deploy\n')
+    const running = fake.get('Deployment', 'upns', name)!.spec.template.spec.containers[0].image
+    const cli = async <T>(...args: string[]) => {
+      const r = await runCli([...args, '-p', dir, '--json'])
+      expect(r.code, `${args.join(' ')}: ${r.stderr}${r.stdout}`).to.equal(0)
+      return json<T>(r)
+    }
+
+    const built = await cli<{buildTag: string; id: string; image: string}>(
+      'build',
+      '--base-image',
+      fx.base,
+      ...(fx.network ? ['--network', fx.network] : []),
+    )
+    expect(built.image).to.equal(fx.image)
+    expect(built.buildTag).to.equal(`${fx.image}-${built.id.slice(7, 19)}`).and.not.equal(running)
+    images.push(built.buildTag)
+    const loaded = await cli<{image: string}>('load')
+    expect(loaded.image).to.equal(built.buildTag)
+    for (const n of fx.nodes) expect(await nodeImages(n)).to.include(`docker.io/${built.buildTag}`)
+    const deployed = await cli<{image: string; rolledOut: boolean}>('deploy', '--kubeconfig', fx.kubeconfig)
+    expect(deployed).to.include({image: built.buildTag, rolledOut: true})
+    expect(fake.get('Deployment', 'upns', name)!.spec.template.spec.containers[0].image).to.equal(built.buildTag)
+
+    // the same inputs as up's build: up keeps that image, and every step finds its work done
+    const before = fake.requests.length
+    const r = await up()
+    expect(actions(r)).to.include({build: 'unchanged', deploy: 'unchanged', load: 'unchanged'})
+    expect(r.image).to.equal(built.buildTag)
+    expect(fx.writes(before)).to.deep.equal([])
   })
 })
 

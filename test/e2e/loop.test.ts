@@ -167,6 +167,33 @@ describe('the whole loop on a real node: init → up → invoke through the peer
       })
 
       if (language === 'typescript')
+        it('step by step: a code change through build → load → deploy rolls the new build out on the real node, and it answers', async function () {
+          if (!first) this.skip()
+          const file = path.join(p.dir, CONTRACT[language])
+          writeFileSync(file, readFileSync(file, 'utf8').replaceAll('is not here (v2)', 'is not here (v3)'))
+          const step = async <T>(...args: string[]) => {
+            const r = await p.fabk8s(...args, '--json')
+            expect(r.code, `fabk8s ${args.join(' ')}: ${r.stderr}\n${r.stdout}`).to.equal(0)
+            return json<T>(r)
+          }
+
+          const built = await step<{buildTag: string; id: string}>(
+            'build',
+            '--base-image',
+            await baseImage(language),
+            ...(dockerNetwork ? ['--network', dockerNetwork] : []),
+          )
+          images.push(built.buildTag)
+          expect((await step<{image: string}>('load')).image).to.equal(built.buildTag)
+          const deployed = await step<{image: string; rolledOut: boolean}>('deploy', '--timeout', '180s')
+          expect(deployed).to.include({image: built.buildTag, rolledOut: true})
+          await expectRunningOnRealNode(p, built.buildTag, first.packageId)
+          const missing = await p.fabk8s('query', 'ReadAsset', 'nope')
+          expect(missing.code, missing.stderr).to.equal(9)
+          expect(missing.stderr).to.match(/asset nope is not here \(v3\)/)
+        })
+
+      if (language === 'typescript')
         it('status reports the running pod and that its CHAINCODE_ID is the approved package; down removes it and the next call fails clearly', async function () {
           if (!first) this.skip()
           const st = await p.fabk8s('status', '--json')

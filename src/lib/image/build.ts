@@ -17,6 +17,7 @@ import {stripAnsi} from '../ui/text.js'
 import {docker, type EngineInfo, ensureEngine, type ImageInfo, inspectImage} from './docker.js'
 import {isLatest, parseRef, tagProblem} from './ref.js'
 import {pushTask} from './registry.js'
+import {BUILD_HASH_LABEL, buildInputsHash, tagImmutable} from './tags.js'
 
 export type Builder = 'buildkit' | 'classic'
 
@@ -45,6 +46,11 @@ export interface BuildOptions {
 
 export interface BuildResult {
   builder: Builder
+  /**
+   * The tag that names this build only (fabk8s.yaml image + 12 hex of the image ID), which `load` and `deploy` use:
+   * set for the project's own build (no --tag, --file or --platform).
+   */
+  buildTag?: string
   /** Registry digest (repository@sha256:…) when the image was pushed or is known to the registry. */
   digest?: string
   id: string
@@ -142,8 +148,13 @@ export function buildTasks(
       `warning: ${tag} is a :latest tag; kubelet pulls it with imagePullPolicy Always. Prefer an immutable tag (fabk8s.yaml image or --tag name:version).`,
     )
 
+  // the project's own build, as `up` builds it: recorded with the hash of its inputs (so `up` keeps it) and tagged
+  // with its immutable tag (what `load` and `deploy` use)
+  const own =
+    opts.tag === undefined && dockerfile === path.resolve(project.dir, 'Dockerfile') && opts.platform === undefined
   const started = process.hrtime.bigint()
   let builder: Builder | undefined
+  let buildTag: string | undefined
   let info: ImageInfo | undefined
   const inspect = async () => {
     info = await inspectImage(tag)
@@ -163,6 +174,7 @@ export function buildTasks(
       })
       return {
         builder: builder!,
+        ...(buildTag ? {buildTag} : {}),
         ...(digest ? {digest} : {}),
         id: info!.id,
         image: tag,
@@ -186,7 +198,9 @@ export function buildTasks(
             const tail: string[] = []
             let lastStep: string | undefined
             let notice = false // the CLI's "legacy builder is deprecated" notice: noise for our users
-            const r = await docker(buildArgv(project.dir, dockerfile, tag, iid, builder!, opts), {
+            const labels = {...opts.labels}
+            if (own) labels[BUILD_HASH_LABEL] ??= await buildInputsHash(project, opts)
+            const r = await docker(buildArgv(project.dir, dockerfile, tag, iid, builder!, {...opts, labels}), {
               env: builder === 'classic' ? {DOCKER_BUILDKIT: '0'} : {DOCKER_BUILDKIT: '1'},
               onLine(raw) {
                 const line = stripAnsi(raw)
@@ -223,6 +237,7 @@ export function buildTasks(
           }
 
           await inspect()
+          if (own) buildTag = await tagImmutable(tag, info!.id)
         },
         title: `Building ${tag}`,
       },

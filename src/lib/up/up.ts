@@ -18,6 +18,7 @@ import type {Task, TaskHandle, TaskList} from '../tasks.js'
 
 import {secondsSince} from '../duration.js'
 import {FabError} from '../errors.js'
+import {BUILD_HASH_LABEL, buildInputsHash, immutableTag, tagImmutable} from '../image/tags.js'
 
 /** `load` (local clusters) and `push` (registry mode) are alternatives: a run has one of them. */
 export const STEPS = ['build', 'load', 'push', 'package', 'deploy', 'register', 'ready'] as const
@@ -67,16 +68,6 @@ export interface UpResult {
   steps: StepReport[]
   /** The chaincode's Deployments (each with its Service): one, or one per peer name; set once deploy planned them. */
   targets?: ChaincodeTarget[]
-}
-
-export const BUILD_HASH_LABEL = 'fabk8s.io/build-hash'
-
-/** `kv:1.0` + `sha256:0123…` → `kv:1.0-0123456789ab`: a tag that names this build only (kubelet's IfNotPresent is then right). */
-export function immutableTag(image: string, id: string): string {
-  const hex = id.replace(/^sha256:/, '').slice(0, 12)
-  const at = image.lastIndexOf(':')
-  const hasTag = at > image.lastIndexOf('/')
-  return hasTag ? `${image}-${hex}` : `${image}:${hex}`
 }
 
 /** Wait `ms`, or less when the signal aborts; the listener goes when the wait ends (one wait per retry). */
@@ -281,13 +272,12 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
 
   const all = [
     step('build', 'Build', async (t) => {
-      const {contextHash} = await import('./context.js')
       const {engineAnswers, inspectImage} = await import('../image/docker.js')
       await engineAnswers()
-      const hash = await contextHash(project.dir, {
+      const hash = await buildInputsHash(project, {
         baseImage: opts.baseImage,
-        buildArgs: (opts.buildArgs ?? []).join('\n'),
-        dockerNetwork: opts.dockerNetwork,
+        buildArgs: opts.buildArgs,
+        network: opts.dockerNetwork,
       })
       const info = await (early.image ?? inspectImage(project.image))
       if (info && info.labels[BUILD_HASH_LABEL] === hash) {
@@ -546,15 +536,4 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
     }),
     tasks,
   }
-}
-
-/** Give the image its immutable tag (a local `docker tag`, only when missing) and return it. */
-async function tagImmutable(image: string, id: string, dry: boolean): Promise<string> {
-  const tag = immutableTag(image, id)
-  const {docker, dockerError, inspectImage} = await import('../image/docker.js')
-  const existing = await inspectImage(tag)
-  if (existing?.id === id || dry) return tag
-  const r = await docker(['tag', id, tag])
-  if (r.code !== 0) throw new FabError('DOCKER', `docker tag ${id} ${tag}: ${dockerError(r)}`)
-  return tag
 }
