@@ -135,6 +135,25 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 }
 
+/**
+ * oclif's parse error as one line that says what is wrong: its first line is sometimes only a heading ("The following
+ * error occurred:", "Missing 1 required arg:") and what follows names the flags or arguments; its "See more help"
+ * line goes (our hint says that).
+ */
+export function parseErrorLine(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^See more help with/.test(l))
+  const [head = message.trim(), ...rest] = lines
+  if (rest.length === 0) return head
+  if (/^The following errors? occurred:$/.test(head)) return rest.join('; ')
+  // "Missing 1 required arg:" + "fn  function name (…)": the argument's name, then its description
+  if (/^Missing \d+ required args?:$/.test(head))
+    return `${head} ${rest.map((l) => l.replace(/\s{2,}/, ': ')).join('; ')}`
+  return `${head} ${rest.join('; ')}`
+}
+
 export function toFabError(err: unknown): FabError {
   const e = err as Error & {code?: string; oclif?: {exit?: number}}
   // oclif wraps what a flag's parse function throws: "Parsing --port \n\t<why>\nSee more help with --help"
@@ -155,16 +174,7 @@ export function toFabError(err: unknown): FabError {
       e?.message ?? '',
     )
   )
-    return new FabError(
-      'USAGE',
-      (e.message ?? String(e))
-        .split('\n')
-        .find((l) => l.trim() !== '')!
-        .trim(),
-      {
-        hint: 'see --help',
-      },
-    )
+    return new FabError('USAGE', parseErrorLine(e.message ?? String(e)), {hint: 'see --help'})
   if (e?.name === 'AbortPromptError' || e?.name === 'ExitPromptError') return new FabError('ABORTED', 'interrupted')
   return new FabError('FAILURE', e?.message ?? String(err), {
     cause: err,

@@ -73,6 +73,19 @@ describe('output: flushed before exit, and --json errors for every usage error',
     expect(json<Any>(p).error.message).to.equal('Unexpected argument: b')
   })
 
+  it('flags that exclude each other and a missing argument are named on the one line of the error, exit 2', async () => {
+    const proj = makeProject(path.join(dir, 'parse'))
+    const both = await runCli(['lifecycle', 'approve', '-p', proj, '--package', 'x', '--package-id', 'a:b', '--json'])
+    expect(both.code).to.equal(2)
+    expect(json<Any>(both).error.message).to.match(/^--package(-id)?=\S+ cannot also be provided when using --package/)
+    const h = await runCli(['lifecycle', 'approve', '-p', proj, '--package', 'x', '--package-id', 'a:b'])
+    expect(h.code).to.equal(2)
+    expect(h.stderr.split('\n')[0]).to.match(/^Error: --package(-id)?=\S+ cannot also be provided when using --package/)
+    const missing = await runCli(['invoke', '-p', proj, '--json'])
+    expect(missing.code).to.equal(2)
+    expect(json<Any>(missing).error.message).to.match(/^Missing 1 required arg: fn: function name/)
+  })
+
   it('a bad flag value names the flag on one line (custom flags too), exit 2', async () => {
     const proj = makeProject(path.join(dir, 'flags'))
     const r = await runCli(['deploy', '-p', proj, '--timeout', 'soon', '--json'])
