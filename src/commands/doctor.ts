@@ -73,6 +73,14 @@ Reads files and directories (-f, recursive: Kubernetes manifests as multi-docume
         'e.g. fabk8s doctor -f k8s/, or helm template … | fabk8s doctor -f -',
       )
     if (!f.cluster && f.namespace) throw usageError('-n/--namespace only applies with --cluster')
+    // oclif's dependsOn counts a boolean's default (false) as given
+    if (!f.fix && (f.diff || f['in-place']))
+      throw usageError(`--${f.diff ? 'diff' : 'in-place'} only applies with --fix`, 'fabk8s doctor --fix --diff -f FILE')
+    if (json && !f.output && f.format !== 'text' && f.format !== 'json')
+      throw usageError(
+        `--format ${f.format} and --json: --json prints the JSON report on stdout`,
+        `drop --json for ${f.format} on stdout, or add -o FILE to write ${f.format} there while --json prints JSON`,
+      )
 
     if (f.fix) return this.fix()
     const {runDoctor} = await import('../lib/doctor/run.js')

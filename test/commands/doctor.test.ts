@@ -268,6 +268,26 @@ describe('fabk8s doctor (command)', () => {
     expect(r.stderr).to.contain('-f').and.contain('--cluster')
   })
 
+  it('flags that do nothing as given are usage errors: --diff or --in-place without --fix, --format sarif with --json', async () => {
+    const file = path.join(dir, 'flags.yaml')
+    await writeFile(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n')
+    for (const flag of ['--diff', '--in-place']) {
+      const r = await runCli(['doctor', '-f', file, flag], {cwd: dir})
+      expect(r.code, r.stderr).to.equal(2)
+      expect(r.stderr.split('\n')[0]).to.equal(`Error: ${flag} only applies with --fix`)
+    }
+
+    const r = await runCli(['doctor', '-f', file, '--format', 'sarif', '--json'], {cwd: dir})
+    expect(r.code).to.equal(2)
+    expect(json<any>(r).error.message).to.equal('--format sarif and --json: --json prints the JSON report on stdout')
+    // with -o the two go to different places: sarif to the file, JSON on stdout
+    const out = path.join(dir, 'flags.sarif')
+    const o = await runCli(['doctor', '-f', file, '--format', 'sarif', '--json', '-o', out], {cwd: dir})
+    expect(o.code, o.stderr).to.equal(0)
+    expect(JSON.parse(await readFile(out, 'utf8')).version).to.equal('2.1.0')
+    expect(json<any>(o).summary.findings).to.equal(0)
+  })
+
   it('--cluster with an unreachable API server → exit 2 with a clear line', async () => {
     const kc = path.join(dir, 'kubeconfig')
     await writeFile(
