@@ -144,7 +144,7 @@ export function parseErrorLine(message: string): string {
   const lines = message
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l !== '' && !/^See more help with/.test(l))
+    .filter((l) => l !== '' && !l.startsWith('See more help with'))
   const [head = message.trim(), ...rest] = lines
   if (rest.length === 0) return head
   if (/^The following errors? occurred:$/.test(head)) return rest.join('; ')
