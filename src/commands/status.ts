@@ -134,12 +134,17 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
       }
     }
 
-    if (s.expectedPackageId && s.packageIdMatches === false) {
+    if (s.expectedPackageId && s.packageIdMatches === false && !s.found) {
+      // nothing runs: no package ID to mismatch, but the peers will dial a server that is not there
+      this.say(c.bad(`the peers expect ${s.expectedPackageId}, and nothing runs it: every invoke will fail`))
+      this.say(c.dim('start it with: fabk8s up (or fabk8s deploy)'))
+      this.note(c.bad(`not deployed: the peers expect ${s.expectedPackageId}`))
+    } else if (s.expectedPackageId && s.packageIdMatches === false) {
       const bar = '!'.repeat(72)
       const lines = [
         bar,
         `!! PACKAGE ID MISMATCH: the peers expect ${s.expectedPackageId}`,
-        `!! but ${s.found ? `the pods run CHAINCODE_ID ${s.packageId ?? '(none)'}` : 'nothing is deployed'}.`,
+        `!! but the pods run CHAINCODE_ID ${s.packageId ?? '(none)'}.`,
         '!! The peer will dial the chaincode server and every invoke will fail.',
         '!! Fix: deploy the package the peers have (fabk8s deploy from the same fabk8s.yaml),',
         '!!      or install/approve the package the pods run.',

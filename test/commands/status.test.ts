@@ -40,6 +40,14 @@ for (const kind of ['fake', 'real'] as const) {
       expect(r.stdout).to.contain('not deployed: no deployment/kv in namespace')
       const j = json<Any>(await cli(['--json']))
       expect(j.found).to.equal(false)
+      // the peers expect a package and nothing runs: said plainly, not as a package ID mismatch
+      const expected = `kv_1.0.0:${'0'.repeat(64)}`
+      const e = await cli(['--package-id', expected])
+      expect(e.code, e.stderr).to.equal(0)
+      expect(e.stdout).to.contain(`the peers expect ${expected}, and nothing runs it: every invoke will fail`)
+      expect(e.stdout).to.contain('start it with: fabk8s up (or fabk8s deploy)')
+      expect(e.stdout).to.not.contain('MISMATCH')
+      expect(e.stderr).to.contain(`not deployed: the peers expect ${expected}`)
     })
 
     it('after deploy: readiness, image and package ID (human and --json)', async () => {
