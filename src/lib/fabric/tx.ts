@@ -76,7 +76,7 @@ export async function endorse(
     endorsements.push({address: t.peer.address, mspId: t.org.mspId, response: r.value})
   }
 
-  if (failures.length > 0) throw combine(failures, targets.length)
+  if (failures.length > 0) throw endorsementFailures(failures, targets.length)
   compareEndorsements(endorsements, ctx.op)
   return {endorsements, proposal: signed.getProposalBytes_asU8(), signer, txId}
 }
@@ -106,16 +106,31 @@ export function endorserMismatch(response: peer.ProposalResponse, t: Target): Fa
   )
 }
 
-/** One error for the peers that did not endorse: the message once when they all say the same, else each. */
-function combine(failures: {error: FabError; target: Target}[], of: number): FabError {
+const PEER = '\u0000peer\u0000'
+
+/**
+ * One error for the peers that did not endorse: the message once when they all say the same (each peer's own name in
+ * it, "at Org1MSP localhost:7051", becomes the list of those peers), else each.
+ */
+export function endorsementFailures(failures: {error: FabError; target: Target}[], of: number): FabError {
   const first = failures[0].error
   const peers = failures.map((f) => `${f.target.org.mspId} ${f.target.peer.address}`)
-  const distinct = [...new Set(failures.map((f) => f.error.message))]
   const detail = {
     ...first.detail,
     peers: failures.map((f, i) => ({error: f.error.detail?.raw ?? f.error.message, peer: peers[i]})),
   }
+  const distinct = [...new Set(failures.map((f) => f.error.message))]
   if (distinct.length === 1) return new FabError(first.code, first.message, {cause: first, detail, hint: first.hint})
+  // the same message but for the one peer it names
+  const shapes = new Set(
+    failures.map((f, i) => f.error.message.replaceAll(peers[i], PEER).replaceAll(f.target.peer.address, PEER)),
+  )
+  const [shape] = shapes
+  if (shapes.size === 1 && shape.split(PEER).length === 2) {
+    const who = `${failures.length === of ? `all ${of} peers` : `${failures.length} of ${of} peers`} (${peers.join(', ')})`
+    return new FabError(first.code, shape.replace(PEER, who), {cause: first, detail, hint: first.hint})
+  }
+
   return new FabError(
     first.code,
     `${failures.length} of ${of} peers did not endorse: ${failures.map((f, i) => `${peers[i]}: ${f.error.message}`).join('; ')}`,

@@ -4,13 +4,16 @@ import {createPublicKey, verify, X509Certificate} from 'node:crypto'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {FabError} from '../../../src/lib/errors.js'
 import {loadIdentity, type SigningIdentity} from '../../../src/lib/fabric/identity.js'
 import {buildProposal} from '../../../src/lib/fabric/proposal.js'
 import {
   compareEndorsements,
   type Endorsement,
+  endorsementFailures,
   endorserMismatch,
   signedTransaction,
+  type Target,
   transactionPayload,
 } from '../../../src/lib/fabric/tx.js'
 
@@ -155,5 +158,45 @@ describe('fabric transaction assembly', () => {
     expect(err.message).to.equal(
       'peer localhost:7051 is listed under Org2MSP in fabk8s.yaml, but it is a peer of Org1MSP',
     )
+  })
+})
+
+describe('endorsementFailures: one error for the peers that did not endorse', () => {
+  const target = (mspId: string, address: string) =>
+    ({org: {mspId, mspPath: '/msp', peers: []}, peer: {address, tlsCACert: '/ca'}}) as unknown as Target
+  const a = target('Org1MSP', 'localhost:7051')
+  const b = target('Org2MSP', 'localhost:9051')
+  const at = (t: Target, why: string) =>
+    new FabError(
+      'FABRIC',
+      `invoke kv CreateAsset: the chaincode returned an error (status 500) at ${t.org.mspId} ${t.peer.address}: ${why}`,
+    )
+
+  it('says the reason once when every peer gave it, naming the peers where each message named its own', () => {
+    const e = endorsementFailures(
+      [
+        {error: at(a, 'asset a1 already exists'), target: a},
+        {error: at(b, 'asset a1 already exists'), target: b},
+      ],
+      2,
+    )
+    expect(e.message).to.equal(
+      'invoke kv CreateAsset: the chaincode returned an error (status 500) at all 2 peers (Org1MSP localhost:7051, Org2MSP localhost:9051): asset a1 already exists',
+    )
+    expect(e.code).to.equal('FABRIC')
+    expect(e.detail?.peers).to.have.length(2)
+    const one = endorsementFailures([{error: at(b, 'asset a1 already exists'), target: b}], 2)
+    expect(one.message).to.contain('at Org2MSP localhost:9051: asset a1 already exists')
+  })
+
+  it('keeps each peer when their reasons differ', () => {
+    const e = endorsementFailures(
+      [
+        {error: at(a, 'asset a1 already exists'), target: a},
+        {error: at(b, 'timeout'), target: b},
+      ],
+      3,
+    )
+    expect(e.message).to.match(/^2 of 3 peers did not endorse: Org1MSP localhost:7051: .*already exists; Org2MSP localhost:9051: .*timeout$/)
   })
 })
