@@ -13,6 +13,14 @@ describe('duration', () => {
     expect(() => parseDuration('x', 'FABK8S_REQUEST_TIMEOUT')).to.throw(/^FABK8S_REQUEST_TIMEOUT: "x"/)
   })
 
+  it('parseDuration refuses more than a timer can wait (24.8 days), which would fire at once', () => {
+    expect(parseDuration('596h')).to.equal(596 * 3_600_000)
+    expect(() => parseDuration('600h', '--timeout')).to.throw(
+      '--timeout: "600h" is more than 24 days, the longest a timer can wait',
+    )
+    expect(() => parseDuration('3000000')).to.throw(/more than 24 days/)
+  })
+
   it('secondsSince keeps at most two decimals (never "27.486354944s")', () => {
     const s = secondsSince(process.hrtime.bigint() - 27_486_354_944n)
     expect(String(s)).to.match(/^27\.\d{1,2}$/)
