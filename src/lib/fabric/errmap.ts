@@ -145,7 +145,7 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
   if (
     e.code === UNAVAILABLE ||
     e.code === DEADLINE_EXCEEDED ||
-    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ETIMEDOUT|Failed to connect|No connection established|deadline/i.test(
+    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ETIMEDOUT|Failed to connect|No connection established|deadline|nothing answered within/i.test(
       text,
     )
   ) {

@@ -53,6 +53,8 @@ export interface ClientOptions {
   ca: Buffer | string
   /** The name the server's certificate must carry, when it is not the address's host (also sent as SNI). */
   hostnameOverride?: string
+  /** How long the connection may take to be up (default CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs?: number
   /** Largest message accepted from the server (default 100 MiB). */
   maxReceiveBytes?: number
 }
@@ -103,6 +105,13 @@ function decodeMessage(raw: string | string[] | undefined): string {
   }
 }
 
+/**
+ * How long a connection may take to be up (TCP and the TLS handshake) before the calls waiting on it fail with the
+ * reason: a server that accepts and never answers would otherwise hold them until their deadline (60 s), and be taken
+ * for a slow chaincode. Fabric's peer CLI gives a connection 3 s (--connTimeout).
+ */
+export const CONNECT_TIMEOUT_MS = 10_000
+
 export class GrpcClient {
   /** Why the last connection failed (a refused connection, a TLS failure), for the calls it took down. */
   private failure?: Error
@@ -142,6 +151,15 @@ export class GrpcClient {
     s.on('error', (error: Error) => {
       this.failure = error
     })
+    const connectMs = this.opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS
+    const timer = setTimeout(() => {
+      // worded for the unreachable case of errmap.ts: the server said nothing, so its certificate is not in question
+      this.failure = new Error(`the connection was accepted, but nothing answered within ${connectMs / 1000} s`)
+      s.destroy(this.failure)
+    }, connectMs)
+    timer.unref()
+    s.once('connect', () => clearTimeout(timer))
+    s.once('close', () => clearTimeout(timer))
     const drop = () => {
       if (this.session === s) this.session = undefined
     }

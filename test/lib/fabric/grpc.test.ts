@@ -265,6 +265,33 @@ describe('gRPC client (node:http2, against test servers)', () => {
     }
   })
 
+  it('a server that accepts the connection and never answers (no TLS handshake): UNAVAILABLE once the connect time is up, long before the deadline (errmap: unreachable)', async () => {
+    const sockets: import('node:net').Socket[] = []
+    const tcp: Server = createTcpServer((sock) => sockets.push(sock))
+    const silent = await new Promise<number>((resolve) => {
+      tcp.listen(0, '127.0.0.1', () => resolve((tcp.address() as {port: number}).port))
+    })
+    const c = new GrpcClient(`127.0.0.1:${silent}`, {ca: ca.cert, connectTimeoutMs: 300})
+    try {
+      const t0 = Date.now()
+      const e = await failure(c.unary('/test.S/X', Buffer.from('x'), {deadline: Date.now() + 30_000}))
+      expect(Date.now() - t0, 'failed at the connect time, not at the deadline').to.be.below(10_000)
+      expect(e.code).to.equal(Status.UNAVAILABLE)
+      expect(e.details).to.equal(
+        'No connection established. Last error: the connection was accepted, but nothing answered within 0.3 s',
+      )
+      const fe = mapFabricError(e, {address: `127.0.0.1:${silent}`, op: 'test', tlsCACert: '/ca.pem'})
+      expect(fe.detail).to.include({kind: 'unreachable'})
+      expect(fe.message).to.equal(
+        `cannot reach 127.0.0.1:${silent} (the connection was accepted, but nothing answered within 0.3 s) during test`,
+      )
+    } finally {
+      c.close()
+      for (const sock of sockets) sock.destroy()
+      tcp.close()
+    }
+  })
+
   it('TLS: a CA that did not sign the certificate, and a name the certificate lacks (errmap: tls, tls-name)', async () => {
     const wrongCa = client({ca: other.cert})
     const namedPort = await start(named)
