@@ -51,10 +51,10 @@ export class GrpcError extends Error {
 export interface ClientOptions {
   /** PEM of the CA(s) the server's TLS certificate must chain to. */
   ca: Buffer | string
-  /** The name the server's certificate must carry, when it is not the address's host (also sent as SNI). */
-  hostnameOverride?: string
   /** How long the connection may take to be up (default CONNECT_TIMEOUT_MS). */
   connectTimeoutMs?: number
+  /** The name the server's certificate must carry, when it is not the address's host (also sent as SNI). */
+  hostnameOverride?: string
   /** Largest message accepted from the server (default 100 MiB). */
   maxReceiveBytes?: number
 }
