@@ -50,22 +50,28 @@ export async function writePackage(
   project: ProjectConfig,
   opts: {label?: string; outDir: string},
 ): Promise<{file: string; label: string; packageId: string; warnings: string[]}> {
-  const {mkdir, rename, rm, writeFile} = await import('node:fs/promises')
+  const {mkdir, rename, rm, stat, writeFile} = await import('node:fs/promises')
   const {join, resolve: resolvePath} = await import('node:path')
   const p = await buildPackage(project, {label: opts.label})
   const dir = resolvePath(opts.outDir)
   const file = join(dir, p.fileName)
   // atomic (temp + rename); a package holding the mTLS client key is private from its first byte
   const tmp = join(dir, `.${p.fileName}.${process.pid}.tmp`)
+  if ((await stat(dir).catch(() => null))?.isDirectory() === false)
+    throw new FabError('FILESYSTEM', `-o/--output ${opts.outDir}: ${dir} is a file, not a folder`, {
+      hint: 'give the folder to write the package into (default: the current folder)',
+    })
   try {
     await mkdir(dir, {recursive: true})
     await writeFile(tmp, p.bytes, {flag: 'wx', mode: project.chaincode.tls.clientAuth ? 0o600 : 0o666})
     await rename(tmp, file)
   } catch (error) {
-    await rm(tmp, {force: true})
+    // the folder may not be one (ENOTDIR): then there is no temp file either, and removing it fails too
+    await rm(tmp, {force: true}).catch(() => {})
     throw new FabError(
       'FILESYSTEM',
       `cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      {hint: `the package goes into the folder ${opts.outDir} (-o/--output), which must be writable`},
     )
   }
 

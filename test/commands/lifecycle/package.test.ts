@@ -57,6 +57,16 @@ describe('fabk8s lifecycle package', () => {
     expect((statSync(p.file).mode & 0o777).toString(8)).to.equal('644')
   })
 
+  it('-o naming a file, not a folder: exit 4 naming the file and the flag, nothing written', async () => {
+    const dir = project()
+    const before = readdirSync(dir).sort()
+    const r = await runCli(['lifecycle', 'package', '-o', 'fabk8s.yaml', '--json'], {cwd: dir})
+    expect(r.code, r.stderr).to.equal(4)
+    const e = json<{error: {message: string}}>(r).error
+    expect(e.message).to.equal(`-o/--output fabk8s.yaml: ${path.join(dir, 'fabk8s.yaml')} is a file, not a folder`)
+    expect(readdirSync(dir).sort()).to.deep.equal(before)
+  })
+
   it('an invalid --label is a usage error (exit 2)', async () => {
     const r = await runCli(['lifecycle', 'package', '--label', 'bad label'], {cwd: project()})
     expect(r.code).to.equal(2)
