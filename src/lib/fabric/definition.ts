@@ -1,5 +1,6 @@
 import type {ProjectConfig} from '../project/schema.js'
 
+import {FabError} from '../errors.js'
 import {applicationPolicy, describeApplicationPolicy, readCollections} from './policy.js'
 /**
  * A chaincode definition as _lifecycle stores it, how fabk8s derives it from fabk8s.yaml and flags, how two
@@ -41,16 +42,54 @@ export async function desiredDefinition(project: ProjectConfig, o: DefinitionOve
   const signaturePolicy = flagPolicy ? o.signaturePolicy : d.signaturePolicy
   const channelConfigPolicy = flagPolicy ? o.channelConfigPolicy : d.channelConfigPolicy
   const collectionsFile = o.collectionsConfig ?? d.collectionsConfig
-  const collections = collectionsFile ? (await readCollections(collectionsFile)).serializeBinary() : new Uint8Array()
+  let collections: Uint8Array = new Uint8Array()
+  if (collectionsFile)
+    try {
+      collections = (await readCollections(collectionsFile)).serializeBinary()
+    } catch (error) {
+      throw fromSource(error, o.collectionsConfig ? '--collections-config' : 'collectionsConfig')
+    }
+
+  let validationParameter: Uint8Array
+  try {
+    validationParameter = applicationPolicy({channelConfigPolicy, signaturePolicy}).serializeBinary()
+  } catch (error) {
+    throw fromSource(
+      error,
+      flagPolicy
+        ? o.signaturePolicy
+          ? '--signature-policy'
+          : '--channel-config-policy'
+        : signaturePolicy
+          ? 'signaturePolicy'
+          : 'channelConfigPolicy',
+    )
+  }
+
   return {
     collections,
     endorsementPlugin: d.endorsementPlugin || 'escc',
     initRequired: o.initRequired ?? d.initRequired,
     name: project.name,
-    validationParameter: applicationPolicy({channelConfigPolicy, signaturePolicy}).serializeBinary(),
+    validationParameter,
     validationPlugin: d.validationPlugin || 'vscc',
     version: project.version,
   }
+}
+
+/**
+ * A policy or collections error, on one line, named after where the value came from: a flag (a usage error), or a
+ * field of fabk8s.yaml's definition section (the project's error).
+ */
+function fromSource(error: unknown, source: string): FabError {
+  const why = (error instanceof Error ? error.message : String(error))
+    .replace(/^(signature policy|collections config): /, '')
+    .replaceAll(/\s*\n\s*/g, ' ')
+  return source.startsWith('--')
+    ? new FabError('USAGE', `${source}: ${why}`, {hint: 'see --help'})
+    : new FabError('PROJECT', `fabk8s.yaml definition.${source}: ${why}`, {
+        hint: 'fix the definition section of fabk8s.yaml',
+      })
 }
 
 /** Re-encode protobuf bytes with jspb so Go- and JS-serialised forms compare equal. */
