@@ -36,6 +36,11 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
   }
 
   protected async execute(): Promise<StatusResult> {
+    if (this.flags['package-id']) {
+      const {validatePackageId} = await import('../lib/fabric/package.js')
+      validatePackageId(this.flags['package-id'], '--package-id')
+    }
+
     const project = await this.project()
     const {chaincodeSetStatus} = await import('../lib/kube/status.js')
     const {chaincodeTargets} = await import('../lib/kube/targets.js')

@@ -28,6 +28,11 @@ transaction is committed and shows its validation code.`
   }
 
   protected async execute(): Promise<ApproveAllResult> {
+    if (this.flags['package-id']) {
+      const {validatePackageId} = await import('../../lib/fabric/package.js')
+      validatePackageId(this.flags['package-id'], '--package-id')
+    }
+
     const project = await this.project()
     const {approveAll} = await import('../../lib/fabric/approve.js')
     const {resolvePackage} = await import('../../lib/fabric/package-file.js')

@@ -34,6 +34,15 @@ export function packageIdOf(label: string, bytes: Buffer): string {
   return `${label}:${createHash('sha256').update(bytes).digest('hex')}`
 }
 
+/** A package ID as Fabric makes one from a package file: `<label>:<hex sha256 of the file>`. */
+export function validatePackageId(id: string, where: string): void {
+  const at = id.lastIndexOf(':')
+  if (at <= 0 || !LABEL_RE.test(id.slice(0, at)) || !/^[0-9a-f]{64}$/.test(id.slice(at + 1)))
+    throw new FabError('USAGE', `${where}: "${id}" is not a package ID (<label>:<64 hex digits of its sha256>)`, {
+      hint: 'fabk8s lifecycle package prints the package ID of this project',
+    })
+}
+
 export function validateLabel(label: string, where = 'label'): void {
   if (!LABEL_RE.test(label))
     throw new FabError('USAGE', `${where}: "${label}" is not a valid chaincode label (must match ${LABEL_RE.source})`)
@@ -79,7 +88,7 @@ async function walkFiles(root: string, rel = ''): Promise<string[]> {
  */
 export async function buildPackage(project: ProjectConfig, opts: {label?: string} = {}): Promise<ChaincodePackage> {
   const label = opts.label ?? project.label
-  validateLabel(label, opts.label ? '--label' : `${path.basename(project.file)} label`)
+  validateLabel(label, opts.label === undefined ? `${path.basename(project.file)} label` : '--label')
   const connection = await connectionJson(project)
   const code: TarEntry[] = [{data: Buffer.from(JSON.stringify(connection, null, 2) + '\n'), name: 'connection.json'}]
   const statedb = path.join(project.dir, 'META-INF', 'statedb')

@@ -67,10 +67,24 @@ describe('fabk8s lifecycle package', () => {
     expect(readdirSync(dir).sort()).to.deep.equal(before)
   })
 
-  it('an invalid --label is a usage error (exit 2)', async () => {
+  it('an invalid --label is a usage error (exit 2), also an empty one', async () => {
     const r = await runCli(['lifecycle', 'package', '--label', 'bad label'], {cwd: project()})
     expect(r.code).to.equal(2)
     expect(r.stderr).to.match(/--label: "bad label" is not a valid chaincode label/)
+    const empty = await runCli(['lifecycle', 'package', '--label', ''], {cwd: project()})
+    expect(empty.code).to.equal(2)
+    expect(empty.stderr).to.match(/^Error: --label: "" is not a valid chaincode label/)
+  })
+
+  it('a --package-id that is not <label>:<sha256> is a usage error naming the flag, before any network call', async () => {
+    for (const args of [
+      ['lifecycle', 'approve', '--package-id', 'nocolon'],
+      ['status', '--package-id', 'kv_1.0:abc'],
+    ]) {
+      const r = await runCli([...args, '--json'], {cwd: project()})
+      expect(r.code, r.stderr).to.equal(2)
+      expect(json<{error: {message: string}}>(r).error.message).to.match(/^--package-id: ".*" is not a package ID/)
+    }
   })
 })
 
