@@ -100,3 +100,15 @@ describe('fabk8s load @integration (real Docker engine, containerd stand-in kind
     expect(r.stderr).to.include('fabk8s build')
   })
 })
+
+describe('fabk8s load: bad input, before Docker is asked', () => {
+  it('an --image that is not an image reference is a usage error naming the flag (exit 2)', async () => {
+    const r = await runCli(['load', '--cluster', 'any', '--image', 'BAD IMAGE', '--json'], {
+      env: {DOCKER_HOST: 'unix:///nonexistent/docker.sock'},
+    })
+    expect(r.code, r.stderr).to.equal(2)
+    expect(json<{error: {message: string}}>(r).error.message).to.equal(
+      '--image: "BAD IMAGE" is not an image reference like repository:tag',
+    )
+  })
+})
