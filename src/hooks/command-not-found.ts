@@ -10,8 +10,17 @@ import {FabError} from '../lib/errors.js'
 const hook: Hook<'command_not_found'> = async function (opts) {
   const words = opts.id.split(':')
   const argv = opts.argv ?? []
-  const json = argv.includes('--json') && !argv.slice(0, argv.indexOf('--json')).includes('--')
+  // `fabk8s --json`: oclif takes the flag for the command's name
+  const json =
+    opts.id === '--json' || (argv.includes('--json') && !argv.slice(0, argv.indexOf('--json')).includes('--'))
   const {bin} = opts.config
+  if (opts.id.startsWith('-')) {
+    const error = new FabError('USAGE', `no command given before ${opts.id}`, {hint: `see ${bin} --help for the commands`})
+    const {reportError} = await import('../render/errors.js')
+    await reportError(error, {json})
+    throw new Errors.ExitError(error.exitCode)
+  }
+
   // the longest prefix that is a command: the rest are arguments it does not take
   let error: FabError | undefined
   for (let n = words.length - 1; n > 0 && !error; n--) {

@@ -60,6 +60,15 @@ describe('output: flushed before exit, and --json errors for every usage error',
     expect(h.stderr).to.equal('Error: unknown command "frobnicate"\nHint: see fabk8s --help for the commands\n')
   })
 
+  it('a flag and no command: "no command given", exit 2; with --json as {"error": …} on stdout', async () => {
+    const r = await runCli(['--json'])
+    expect(r.code).to.equal(2)
+    expect(json<Any>(r).error).to.include({code: 'USAGE', message: 'no command given before --json'})
+    const h = await runCli(['--verbose'])
+    expect(h.code).to.equal(2)
+    expect(h.stderr.split('\n')[0]).to.equal('Error: no command given before --verbose')
+  })
+
   it('an extra argument with --json: {"error": …} naming the command and the argument, exit 2', async () => {
     const r = await runCli(['status', 'extra', '--json'])
     expect(r.code).to.equal(2)
