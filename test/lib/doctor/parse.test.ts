@@ -113,6 +113,16 @@ describe('doctor input', () => {
     expect(parsed.errors[0].message).to.match(/^unparseable template .*helm template … \| fabk8s doctor -f -/)
   })
 
+  it('the hint fits the template: Helm for Go-template actions, the filling script for {{NAME}} placeholders; a socket it names is pointed at, not promised as a finding', async () => {
+    const placeholder = await check('apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{PEER_NAME}}-cc\nspec: {}\n', 'p.yaml')
+    expect(placeholder.parsed.errors[0].message).to.match(/: render it first: fill its \{\{NAME\}\} placeholders as its scripts do/)
+    const helm = await check(
+      'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {{ $.Values.name }}\nspec:\n  env: [{name: CORE_VM_ENDPOINT, value: unix:///var/run/docker.sock}]\n',
+      'h.yaml',
+    )
+    expect(helm.parsed.errors[0].message).to.match(/helm template … \| fabk8s doctor -f -; it mentions \S*docker\.sock at line 6$/)
+  })
+
   it('a template that happens to parse (quoted {{ }}) is still an input error; Go templates in ConfigMap data are not', async () => {
     const quoted = await check(
       'apiVersion: v1\nkind: Pod\nmetadata:\n  name: "{{ .Release.Name }}"\nspec: {containers: []}\n',

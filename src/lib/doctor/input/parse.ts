@@ -59,6 +59,12 @@ export function reparse(o: ParsedObject): Obj {
 }
 
 export const TEMPLATE_HINT = 'render it first, e.g. helm template … | fabk8s doctor -f -'
+/** For a file whose only templating is {{NAME}} placeholders, filled by a script (sed, envsubst), not by Helm. */
+export const PLACEHOLDER_HINT = 'render it first: fill its {{NAME}} placeholders as its scripts do, then | fabk8s doctor -f -'
+
+/** Go-template actions ({{ .Values.x }}, {{- if }}, {{ include … }}): Helm's. {{NAME}} alone is a sed/envsubst placeholder. */
+const GO_TEMPLATE = /\{\{-?\s*(?:[.$(]|(?:if|else|end|range|with|include|template|define|block|toYaml|tpl|default|quote|printf|required|nindent|indent)\b)/
+const PLACEHOLDER = /\{\{\s*[A-Za-z_][\w-]*\s*\}\}/
 
 /** Split YAML text into documents at `---` lines, keeping each one's first line number. */
 export function splitDocuments(text: string): DocText[] {
@@ -134,13 +140,13 @@ function templateError(file: null | string, doc: DocText, at: number): InputErro
   const eol = doc.text.indexOf('\n', at)
   const lineText = doc.text.slice(doc.text.lastIndexOf('\n', at) + 1, eol === -1 ? undefined : eol).trim()
   const sock = SOCKET_LITERAL.exec(doc.text)
-  const warn = sock
-    ? `; it mentions ${sock[0]} at line ${lineOf(doc, sock.index)}, so expect socket findings once rendered`
-    : ''
+  // only a pointer: whether the rendered text mounts the socket (or only names it, e.g. in CORE_VM_ENDPOINT) shows then
+  const warn = sock ? `; it mentions ${sock[0]} at line ${lineOf(doc, sock.index)}` : ''
+  const hint = !GO_TEMPLATE.test(doc.text) && PLACEHOLDER.test(doc.text) ? PLACEHOLDER_HINT : TEMPLATE_HINT
   return {
     file,
     line,
-    message: `unparseable template (${JSON.stringify(lineText.length > 60 ? lineText.slice(0, 57) + '…' : lineText)}): ${TEMPLATE_HINT}${warn}`,
+    message: `unparseable template (${JSON.stringify(lineText.length > 60 ? lineText.slice(0, 57) + '…' : lineText)}): ${hint}${warn}`,
   }
 }
 
