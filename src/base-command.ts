@@ -160,7 +160,8 @@ export function toFabError(err: unknown): FabError {
   const parsing = /^Parsing (--[\w-]+)\s*\n\s*(.*)/.exec(e?.message ?? '')
   if (parsing) {
     const why = parsing[2].trim()
-    const message = why.startsWith(parsing[1]) ? why : `${parsing[1]}: ${why}`
+    // a message that names its source already (the flag, or the environment variable the value came from) keeps it
+    const message = why.startsWith(parsing[1]) || /^[A-Z][A-Z\d_]+ /.test(why) ? why : `${parsing[1]}: ${why}`
     if (isFabError(err)) return new FabError(err.code, message, {cause: err, detail: err.detail, hint: err.hint})
     return new FabError('USAGE', message, {cause: err, hint: 'see --help'})
   }

@@ -10,9 +10,12 @@ export const registry = Flags.custom<string>({
   env: 'FABK8S_REGISTRY',
   async parse(input) {
     const v = input.trim().replace(/\/+$/, '')
+    // the value may come from the environment: the error names where it came from
+    const given = process.argv.slice(2).some((a) => a === '--registry' || a.startsWith('--registry='))
+    const source = !given && process.env.FABK8S_REGISTRY === input ? 'FABK8S_REGISTRY' : '--registry'
     if (!REGISTRY_RE.test(v))
       throw usageError(
-        `--registry "${input}": expected a registry host[:port][/path] without scheme or tag, e.g. ghcr.io/acme or localhost:5000`,
+        `${source} "${input}": expected a registry host[:port][/path] without scheme or tag, e.g. ghcr.io/acme or localhost:5000`,
       )
     return v
   },

@@ -60,6 +60,17 @@ describe('output: flushed before exit, and --json errors for every usage error',
     expect(h.stderr).to.equal('Error: unknown command "frobnicate"\nHint: see fabk8s --help for the commands\n')
   })
 
+  it('a bad value from the environment names the variable, not the flag it stands for (FABK8S_REGISTRY)', async () => {
+    const proj = makeProject(path.join(dir, 'envreg'))
+    const r = await runCli(['deploy', '--dry-run', '-p', proj, '--json'], {env: {FABK8S_REGISTRY: 'https://x'}})
+    expect(r.code).to.equal(2)
+    expect(json<Any>(r).error.message).to.match(/^FABK8S_REGISTRY "https:\/\/x": expected a registry host/)
+    const f = await runCli(['deploy', '--dry-run', '-p', proj, '--registry', 'https://y', '--json'], {
+      env: {FABK8S_REGISTRY: 'https://x'},
+    })
+    expect(json<Any>(f).error.message).to.match(/^--registry "https:\/\/y"/)
+  })
+
   it('a flag and no command: "no command given", exit 2; with --json as {"error": …} on stdout', async () => {
     const r = await runCli(['--json'])
     expect(r.code).to.equal(2)
