@@ -91,6 +91,12 @@ export function applyOverrides(net: ImportedNetwork, o: Overrides): ImportedNetw
 
   for (const v of o.address ?? []) {
     const [name, value] = splitAssign('address', v)
+    if (name === '')
+      throw usageError(
+        `--address ${v}: expected NAME=HOST:PORT, the name of a peer or orderer (${endpoints(net)
+          .map((x) => x.name)
+          .join(', ')})`,
+      )
     const e = endpoints(net).find((x) => x.name === name)
     if (!e)
       throw usageError(

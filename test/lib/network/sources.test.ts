@@ -236,6 +236,7 @@ describe('network import: organizations/ and test-network-k8s build/ folders', (
         /^--address peer7=localhost:1: no peer or orderer named "peer7" \(known: peer0\.org1/,
       ],
       [{address: ['peer0.org1.example.com=localhost']}, /^--address localhost: must be HOST:PORT/],
+      [{address: ['peer0']}, /^--address peer0: expected NAME=HOST:PORT, the name of a peer or orderer \(peer0\.org1/],
       [{orderer: 'nope'}, /^--orderer nope: must be HOST:PORT/],
       [{mspPath: [`Org1MSP=${dir}`]}, /has no signcerts\/ and keystore\//],
       [
