@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {existsSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {
@@ -79,6 +79,26 @@ describe('fabk8s deploy --dry-run (no cluster)', () => {
     const c = await runCli(['deploy', '--timeout', 'soon', '-p', proj], {env: noCluster})
     expect(c.code).to.equal(2)
     expect(c.stderr).to.contain('--timeout')
+  })
+
+  it("a server certificate that is not the server key's: exit 3 naming both fields, nothing rendered", async () => {
+    const p = makeProject(path.join(dir, 'mismatch'), {tls: 'on'})
+    const cert = path.join(p, 'tls', 'server.crt')
+    const key = path.join(p, 'tls', 'server.key')
+    writeFileSync(cert, readFileSync(path.join(p, 'tls', 'client.crt')))
+    const message = `chaincode.tls.cert: ${cert} does not match chaincode.tls.key (${key})`
+    const y = await runCli(['deploy', '--dry-run', '-o', 'yaml', '-p', p], {env: noCluster})
+    expect(y.code, y.stderr).to.equal(3)
+    expect(y.stdout).to.equal('')
+    expect(y.stderr).to.contain(message)
+    const j = await runCli(['deploy', '--dry-run', '--json', '-p', p], {env: noCluster})
+    expect(j.code, j.stderr).to.equal(3)
+    expect(json<Any>(j).error).to.include({code: 'PROJECT', message})
+    // and a server key that is no key at all
+    writeFileSync(key, 'garbage\n')
+    const g = await runCli(['deploy', '--dry-run', '--json', '-p', p], {env: noCluster})
+    expect(g.code, g.stderr).to.equal(3)
+    expect(json<Any>(g).error.message).to.equal(`chaincode.tls.key: ${key} is not a PEM private key`)
   })
 
   it('the rendered YAML is accepted by `fabk8s doctor -f -` with no finding at or above low', async function () {

@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import {FabError} from '../errors.js'
 import {LABEL_RE, type ProjectConfig} from '../project/schema.js'
-import {readTlsPem} from '../project/tls.js'
+import {readTlsCert, readTlsPair} from '../project/tls.js'
 import {type TarEntry, tarGz, untarGz} from './tar.js'
 
 /** connection.json as the ccaas builder reads it (fields and types from ccaas_builder/cmd/build). */
@@ -48,16 +48,23 @@ export function validateLabel(label: string, where = 'label'): void {
     throw new FabError('USAGE', `${where}: "${label}" is not a valid chaincode label (must match ${LABEL_RE.source})`)
 }
 
-/** connection.json from fabk8s.yaml. dial_timeout is always written (an empty one breaks the peer). */
+/**
+ * connection.json from fabk8s.yaml. dial_timeout is always written (an empty one breaks the peer). The TLS files are
+ * checked (PEM certificates, a private key that matches the client certificate) and put in as read.
+ */
 export async function connectionJson(project: ProjectConfig): Promise<ConnectionJson> {
   const {address, dialTimeout, tls} = project.chaincode
   const conn: ConnectionJson = {address, dial_timeout: dialTimeout, tls_required: tls.enabled}
   if (tls.enabled) {
     conn.client_auth_required = tls.clientAuth
-    conn.root_cert = await readTlsPem(tls.rootCert, 'rootCert')
+    conn.root_cert = await readTlsCert({field: 'rootCert', file: tls.rootCert})
     if (tls.clientAuth) {
-      conn.client_key = await readTlsPem(tls.clientKey, 'clientKey')
-      conn.client_cert = await readTlsPem(tls.clientCert, 'clientCert')
+      const client = await readTlsPair(
+        {field: 'clientCert', file: tls.clientCert},
+        {field: 'clientKey', file: tls.clientKey},
+      )
+      conn.client_key = client.key
+      conn.client_cert = client.cert
     }
   }
 

@@ -8,7 +8,7 @@ import {createHash} from 'node:crypto'
 import type {ProjectConfig} from '../project/schema.js'
 
 import {podImage} from '../image/registry.js'
-import {readTlsPem} from '../project/tls.js'
+import {readTlsCert, readTlsPair} from '../project/tls.js'
 import {type ChaincodeTarget, chaincodeTargets} from './targets.js'
 
 export const FIELD_MANAGER = 'fabk8s'
@@ -81,15 +81,13 @@ export function tlsSecretName(project: ProjectConfig): string {
   return `${project.name}-tls`
 }
 
-/** Read the chaincode server's TLS files named in fabk8s.yaml (chaincode.tls.*). */
+/** Read the chaincode server's TLS files named in fabk8s.yaml (chaincode.tls.*), checked: PEM, and cert matching key. */
 export async function readTlsFiles(project: ProjectConfig): Promise<TlsFiles | undefined> {
   const {tls} = project.chaincode
   if (!tls.enabled) return undefined
-  const [cert, key, ca] = await Promise.all([
-    readTlsPem(tls.cert, 'cert'),
-    readTlsPem(tls.key, 'key'),
-    readTlsPem(tls.rootCert, 'rootCert'),
-  ])
+  // one file after the other: a project with several bad files gets the same error every time
+  const {cert, key} = await readTlsPair({field: 'cert', file: tls.cert}, {field: 'key', file: tls.key})
+  const ca = await readTlsCert({field: 'rootCert', file: tls.rootCert})
   return {ca, cert, key}
 }
 

@@ -1,9 +1,19 @@
 import {expect} from 'chai'
 import {createHash} from 'node:crypto'
-import {chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
+import {generateChaincodeTls} from '../../../src/lib/tls/certs.js'
 import {json, runCli} from '../../support/cli.js'
 
 function project(extra = ''): string {
@@ -37,8 +47,8 @@ describe('fabk8s lifecycle package', () => {
   it('with mTLS the package holds client_key: written 0600 in one rename, also over an older 0644 file', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-pkgcmd-'))
     mkdirSync(path.join(dir, 'tls'))
-    for (const f of ['ca.crt', 'client.crt', 'client.key'])
-      writeFileSync(path.join(dir, 'tls', f), `-----BEGIN X-----\n${f}\n-----END X-----\n`)
+    const files = await generateChaincodeTls(['pk.fabk8s.svc.cluster.local'])
+    for (const f of ['ca.crt', 'client.crt', 'client.key'] as const) writeFileSync(path.join(dir, 'tls', f), files[f])
     writeFileSync(
       path.join(dir, 'fabk8s.yaml'),
       'name: pk\nversion: "2.0"\nchaincode:\n  address: pk.fabk8s.svc.cluster.local:9999\n  tls: {enabled: true, clientAuth: true}\n',
@@ -65,6 +75,39 @@ describe('fabk8s lifecycle package', () => {
     const e = json<{error: {message: string}}>(r).error
     expect(e.message).to.equal(`-o/--output fabk8s.yaml: ${path.join(dir, 'fabk8s.yaml')} is a file, not a folder`)
     expect(readdirSync(dir).sort()).to.deep.equal(before)
+  })
+
+  it('a chaincode TLS file that is not what its field says: exit 3 naming the field and the file, no package written', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-pkgcmd-'))
+    mkdirSync(path.join(dir, 'tls'))
+    const files = await generateChaincodeTls(['pk.fabk8s.svc.cluster.local'])
+    for (const f of ['client.crt', 'client.key'] as const) writeFileSync(path.join(dir, 'tls', f), files[f])
+    writeFileSync(path.join(dir, 'tls', 'ca.crt'), 'garbage\n')
+    writeFileSync(
+      path.join(dir, 'fabk8s.yaml'),
+      'name: pk\nversion: "2.0"\nchaincode:\n  address: pk.fabk8s.svc.cluster.local:9999\n  tls: {enabled: true, clientAuth: true}\n',
+    )
+    const caFile = path.join(dir, 'tls', 'ca.crt')
+    const human = await runCli(['lifecycle', 'package', '-o', 'out'], {cwd: dir})
+    expect(human.code, human.stderr).to.equal(3)
+    expect(human.stdout).to.equal('')
+    expect(human.stderr).to.contain(`chaincode.tls.rootCert: ${caFile} is not a PEM certificate`)
+    const j = await runCli(['lifecycle', 'package', '--json', '-o', 'out'], {cwd: dir})
+    expect(j.code, j.stderr).to.equal(3)
+    expect(json<{error: {code: string; message: string}}>(j).error).to.include({
+      code: 'PROJECT',
+      message: `chaincode.tls.rootCert: ${caFile} is not a PEM certificate`,
+    })
+    expect(existsSync(path.join(dir, 'out'))).to.equal(false)
+    // the client pair is checked too: a client certificate that is not the client key's
+    writeFileSync(caFile, files['ca.crt'])
+    writeFileSync(path.join(dir, 'tls', 'client.crt'), files['server.crt'])
+    const m = await runCli(['lifecycle', 'package', '--json', '-o', 'out'], {cwd: dir})
+    expect(m.code, m.stderr).to.equal(3)
+    expect(json<{error: {message: string}}>(m).error.message).to.equal(
+      `chaincode.tls.clientCert: ${path.join(dir, 'tls', 'client.crt')} does not match chaincode.tls.clientKey (${path.join(dir, 'tls', 'client.key')})`,
+    )
+    expect(existsSync(path.join(dir, 'out'))).to.equal(false)
   })
 
   it('an invalid --label is a usage error (exit 2), also an empty one', async () => {

@@ -11,6 +11,7 @@ import type {ProjectConfig} from '../../../src/lib/project/schema.js'
 import {resolvePackage} from '../../../src/lib/fabric/package-file.js'
 import {buildPackage, packageIdOf, parsePackage} from '../../../src/lib/fabric/package.js'
 import {tarGz, untarGz} from '../../../src/lib/fabric/tar.js'
+import {generateChaincodeTls} from '../../../src/lib/tls/certs.js'
 
 function project(dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-pkg-'))): ProjectConfig {
   return {
@@ -122,5 +123,50 @@ describe('fabric package (deterministic CCaaS package)', () => {
     expect(err.exitCode).to.equal(9)
     expect(err.message).to.match(/label mismatch: the package says "other_2", the project expects "golden_1.0"/)
     expect((await resolvePackage(pr, {file: f, label: 'other_2'})).packageId).to.equal(other.packageId)
+  })
+
+  it('TLS: connection.json holds the files byte for byte; one that is not what its field says is a project error', async () => {
+    const pr = project()
+    const files = await generateChaincodeTls(['golden.fabk8s.svc.cluster.local'])
+    mkdirSync(path.join(pr.dir, 'tls'))
+    // a CA bundle with CRLF line ends and text before it: valid PEM, and kept exactly as the file has it
+    const bundle = `# the chaincode's CA\r\n${files['ca.crt']}${files['ca.crt']}`.replaceAll(/\r?\n/g, '\r\n')
+    const put = (name: string, text: string) => {
+      writeFileSync(path.join(pr.dir, 'tls', name), text)
+      return path.join(pr.dir, 'tls', name)
+    }
+
+    const tls = {
+      cert: '',
+      clientAuth: true,
+      clientCert: put('client.crt', files['client.crt']),
+      clientKey: put('client.key', files['client.key']),
+      enabled: true,
+      key: '',
+      rootCert: put('ca.crt', bundle),
+    }
+    const withTls = {...pr, chaincode: {...pr.chaincode, tls}}
+    const p = await buildPackage(withTls)
+    const conn = JSON.parse(untarGz(untarGz(p.bytes)[1].data)[0].data.toString())
+    expect(conn).to.include({
+      client_auth_required: true,
+      client_cert: files['client.crt'],
+      client_key: files['client.key'],
+      root_cert: bundle,
+      tls_required: true,
+    })
+    put('ca.crt', 'garbage\n')
+    const err = await buildPackage(withTls).catch((error) => error)
+    expect(err).to.include({code: 'PROJECT', exitCode: 3})
+    expect(err.message).to.equal(`chaincode.tls.rootCert: ${tls.rootCert} is not a PEM certificate`)
+    put('ca.crt', bundle)
+    put('client.key', files['server.key'])
+    const mismatch = await buildPackage(withTls).catch((error) => error)
+    expect(mismatch.message).to.equal(
+      `chaincode.tls.clientCert: ${tls.clientCert} does not match chaincode.tls.clientKey (${tls.clientKey})`,
+    )
+    // without clientAuth the client pair is not read (nor checked)
+    const noClient = {...pr, chaincode: {...pr.chaincode, tls: {...tls, clientAuth: false}}}
+    expect((await buildPackage(noClient)).connection).to.not.have.any.keys('client_cert', 'client_key')
   })
 })

@@ -1,4 +1,5 @@
 import {expect} from 'chai'
+import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {buildPackage} from '../../../src/lib/fabric/package.js'
@@ -216,5 +217,23 @@ describe('kube manifests', () => {
     const err = await readTlsFiles(bad).catch((error) => error)
     expect(err.code).to.equal('PROJECT')
     expect(err.message).to.contain('chaincode.tls.key').and.to.contain('nope.key')
+  })
+
+  it('readTlsFiles checks what goes into the Secret: the server certificate must match the server key', async () => {
+    const {p} = await render('on', {name: 'mismatch'})
+    const {tls} = p.chaincode
+    expect(await readTlsFiles(p)).to.deep.equal({
+      ca: readFileSync(tls.rootCert, 'utf8'),
+      cert: readFileSync(tls.cert, 'utf8'),
+      key: readFileSync(tls.key, 'utf8'),
+    })
+    const swapped = {...p, chaincode: {...p.chaincode, tls: {...tls, key: tls.clientKey}}}
+    const err = await readTlsFiles(swapped).catch((error) => error)
+    expect(err).to.include({code: 'PROJECT', exitCode: 3})
+    expect(err.message).to.equal(`chaincode.tls.cert: ${tls.cert} does not match chaincode.tls.key (${tls.clientKey})`)
+    const notCa = {...p, chaincode: {...p.chaincode, tls: {...tls, rootCert: tls.key}}}
+    expect((await readTlsFiles(notCa).catch((error) => error)).message).to.equal(
+      `chaincode.tls.rootCert: ${tls.key} is not a PEM certificate`,
+    )
   })
 })

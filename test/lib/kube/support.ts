@@ -11,6 +11,7 @@ import path from 'node:path'
 import type {ProjectConfig} from '../../../src/lib/project/schema.js'
 
 import {loadProject} from '../../../src/lib/project/load.js'
+import {generateChaincodeTls} from '../../../src/lib/tls/certs.js'
 import {FakeKubeApiServer} from '../../support/kube-api-server.js'
 
 export interface ProjectOptions {
@@ -24,8 +25,8 @@ export interface ProjectOptions {
   version?: string
 }
 
-const pem = (what: string) =>
-  `-----BEGIN ${what}-----\nMIIBfake${randomBytes(24).toString('base64')}\n-----END ${what}-----\n`
+/** A real set from the init generator, made once per run: fabk8s checks the TLS files it reads (src/lib/project/tls.ts). */
+const TLS = await generateChaincodeTls(['kv.fabk8s-test.svc.cluster.local'])
 
 /** A project folder with fabk8s.yaml (and TLS files when asked); returns the folder. */
 export function makeProject(dir: string, o: ProjectOptions = {}): string {
@@ -44,8 +45,8 @@ export function makeProject(dir: string, o: ProjectOptions = {}): string {
   if (tls === 'off') lines.push('  tls: false')
   else {
     mkdirSync(path.join(dir, 'tls'), {recursive: true})
-    for (const f of ['ca.crt', 'server.crt', 'client.crt']) writeFileSync(path.join(dir, 'tls', f), pem('CERTIFICATE'))
-    for (const f of ['server.key', 'client.key']) writeFileSync(path.join(dir, 'tls', f), pem('PRIVATE KEY'))
+    for (const f of ['ca.crt', 'server.crt', 'server.key', 'client.crt', 'client.key'] as const)
+      writeFileSync(path.join(dir, 'tls', f), TLS[f])
     lines.push('  tls:', '    enabled: true', `    clientAuth: ${tls === 'clientAuth'}`)
   }
 
