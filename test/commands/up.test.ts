@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -276,6 +276,27 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
     const r = await runCli(['up', '-p', dir, '--skip', 'everything'])
     expect(r.code).to.equal(2)
     expect(r.stderr).to.match(/--skip/)
+  })
+
+  it('a bad chaincode TLS file fails up before the build (exit 3 naming the field), and no image is built', async () => {
+    const bad = mkdtempSync(path.join(tmpdir(), 'fabk8s-up-badtls-'))
+    try {
+      cpSync(dir, bad, {recursive: true})
+      const image = `fabk8s-test/badtls${uniq()}:0.1.0`
+      writeFileSync(
+        path.join(bad, 'fabk8s.yaml'),
+        readFileSync(path.join(dir, 'fabk8s.yaml'), 'utf8').replace(/^image: .*$/m, `image: ${image}`) +
+          'chaincode: {tls: {enabled: true, rootCert: ca.crt, cert: ca.crt, key: ca.crt}}\n',
+      )
+      writeFileSync(path.join(bad, 'ca.crt'), 'garbage\n')
+      const r = await runCli(['up', '-p', bad, '--kubeconfig', fx.kubeconfig, '--base-image', fx.base, '--json'])
+      expect(r.code, r.stderr + r.stdout).to.equal(3)
+      expect(json<{error: {message: string}}>(r).error.message).to.match(/^chaincode\.tls\.\w+: .*ca\.crt /)
+      const inspect = await dockerCmd(['image', 'inspect', image])
+      expect(inspect.code, 'no image was built').to.not.equal(0)
+    } finally {
+      rmSync(bad, {force: true, recursive: true})
+    }
   })
 
   it('step by step after a source change: build → load → deploy roll out the new build, and up then has nothing to do', async () => {

@@ -288,6 +288,9 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       }
 
       const why = info ? 'sources changed since the last build' : `no image ${project.image} yet`
+      // the package's inputs (fabk8s.yaml's chaincode TLS files, the label) are checked before a build that may take
+      // minutes: a bad one fails now, with the package step's error
+      await early.package
       if (dry) return {action: 'planned', detail: `would build ${project.image}: ${why}`}
       t.output(`building ${project.image}: ${why}`)
       const {buildTasks} = await import('../image/build.js')
