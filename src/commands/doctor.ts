@@ -9,7 +9,7 @@ const FAIL_ON = ['critical', 'high', 'medium', 'low', 'info', 'none'] as const
 export default class Doctor extends BaseCommand<typeof Doctor> {
   static override description = `Find docker.sock mounts, privileged Docker-in-Docker and Docker-launched chaincode in manifests, Helm output, CI files or a live cluster.
 
-Reads files and directories (-f, recursive: Kubernetes manifests as multi-document YAML, kind: List or JSON; docker-compose files, .gitlab-ci.yml and GitHub Actions workflows for the Docker rules; "-f -" reads stdin) or the cluster (--cluster). Exit codes (doctor's own): 0 nothing at or above --fail-on, 1 findings at or above it, 2 an input could not be read or parsed, or the cluster could not be reached (2 wins). Suppress with the annotation fabk8s.io/ignore: rule-a,rule-b (or all) or an ignore file; suppressed findings are counted.`
+Reads files and directories (-f, recursive: Kubernetes manifests as multi-document YAML, kind: List or JSON; docker-compose files, .gitlab-ci.yml and GitHub Actions workflows for the Docker rules; "-f -" reads stdin) or the cluster (--cluster). Exit codes (doctor's own): 0 nothing at or above --fail-on, 1 findings at or above it, 2 an input could not be read or parsed, or the cluster could not be reached (2 wins); --fix: 4 when a fixed file cannot be written (no file is changed). Suppress with the annotation fabk8s.io/ignore: rule-a,rule-b (or all) or an ignore file; suppressed findings are counted.`
   static override examples = [
     '<%= config.bin %> doctor -f k8s/',
     '<%= config.bin %> doctor -f compose-test-net.yaml -f .gitlab-ci.yml -f .github/workflows/',
@@ -133,21 +133,14 @@ Reads files and directories (-f, recursive: Kubernetes manifests as multi-docume
     const mode = f.diff ? 'diff' : f['in-place'] ? 'in-place' : 'beside'
     if (mode !== 'diff' && f.file!.includes('-'))
       throw usageError('--fix cannot write back to stdin', 'add --diff to print the changes')
-    const {FixWriteError, runFix} = await import('../lib/doctor/fix/run.js')
-    let r
-    try {
-      r = await runFix({
-        failOn: f['fail-on'] as (typeof FAIL_ON)[number],
-        files: f.file!,
-        ignoreFile: f['ignore-file'],
-        mode,
-      })
-    } catch (error) {
-      if (error instanceof FixWriteError)
-        throw usageError(error.message, 'check that the folder is writable and has space')
-      throw error
-    }
-
+    const {runFix} = await import('../lib/doctor/fix/run.js')
+    // a file it cannot write is exit 4 (FILESYSTEM) naming the file, with nothing changed
+    const r = await runFix({
+      failOn: f['fail-on'] as (typeof FAIL_ON)[number],
+      files: f.file!,
+      ignoreFile: f['ignore-file'],
+      mode,
+    })
     if (this.jsonEnabled()) await write(JSON.stringify(r, null, 2) + '\n')
     else {
       const {renderFix} = await import('../lib/doctor/report/fix.js')

@@ -120,6 +120,54 @@ describe('fabk8s doctor (command)', () => {
     expect(stdin.stdout + stdin.stderr).to.contain('--fix cannot write back to stdin')
   })
 
+  it('--fix with a folder named like an output (b.fixed.yaml): exit 4, one line naming it, no file written', async () => {
+    const d = await mkdtemp(path.join(os.tmpdir(), 'doctor-fix-eisdir-'))
+    const peer = `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: peer0}\nspec:\n  template:\n    spec:\n      containers:\n      - name: peer\n        image: hyperledger/fabric-peer:2.5\n        securityContext: {runAsNonRoot: true}\n        volumeMounts:\n        - {name: sock, mountPath: /host/var/run/docker.sock}\n      volumes:\n      - name: sock\n        hostPath: {path: /var/run/docker.sock}\n`
+    await writeFile(path.join(d, 'a.yaml'), peer)
+    await writeFile(path.join(d, 'b.yaml'), peer)
+    await mkdir(path.join(d, 'b.fixed.yaml'))
+    const r = await runCli(['doctor', '--fix', '-f', 'a.yaml', '-f', 'b.yaml'], {cwd: d})
+    expect(r.code, r.stderr).to.equal(4)
+    expect(r.stderr.split('\n')[0]).to.equal(
+      'Error: b.fixed.yaml: cannot write (EISDIR: a folder has that name); no file was changed',
+    )
+    expect(r.stderr).to.not.match(/bug/)
+    expect((await readdir(d)).sort()).to.deep.equal(['a.yaml', 'b.fixed.yaml', 'b.yaml']) // no a.fixed.yaml, no .tmp
+    expect(await readdir(path.join(d, 'b.fixed.yaml'))).to.deep.equal([])
+    const j = await runCli(['doctor', '--fix', '-f', 'a.yaml', '-f', 'b.yaml', '--json'], {cwd: d})
+    expect(j.code).to.equal(4)
+    expect(json<any>(j).error).to.include({code: 'FILESYSTEM', exitCode: 4})
+    expect((await readdir(d)).sort()).to.deep.equal(['a.yaml', 'b.fixed.yaml', 'b.yaml'])
+  })
+
+  it('--fix --in-place with an input in a folder it cannot write: exit 4 naming it, no input changed', async () => {
+    // as root, permissions do not bind: run the CLI as nobody (setpriv), the way a CI user meets the folder
+    const d = await mkdtemp(path.join(os.tmpdir(), 'doctor-fix-ro-'))
+    const text = `apiVersion: v1\nkind: Pod\nmetadata: {name: p0}\nspec:\n  containers:\n  - name: peer\n    image: hyperledger/fabric-peer:2.5\n    securityContext: {runAsNonRoot: true}\n    volumeMounts:\n    - {name: sock, mountPath: /host/var/run/docker.sock}\n  volumes:\n  - name: sock\n    hostPath: {path: /var/run/docker.sock}\n`
+    await mkdir(path.join(d, 'rw'))
+    await mkdir(path.join(d, 'ro'))
+    await writeFile(path.join(d, 'rw', 'a.yaml'), text)
+    await writeFile(path.join(d, 'ro', 'b.yaml'), text)
+    await chmod(d, 0o755)
+    await chmod(path.join(d, 'rw'), 0o777)
+    await chmod(path.join(d, 'ro'), 0o555)
+    const asRoot = process.getuid?.() === 0
+    const args = [BIN, 'doctor', '--fix', '--in-place', '-f', 'rw/a.yaml', '-f', 'ro/b.yaml']
+    const r = spawnSync(
+      asRoot ? 'setpriv' : process.execPath,
+      asRoot ? ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...args] : args,
+      {cwd: d, encoding: 'utf8', env: {...process.env, CI: 'true', HOME: os.tmpdir(), NO_COLOR: '1'}},
+    )
+    await chmod(path.join(d, 'ro'), 0o755)
+    expect(r.status, r.stderr).to.equal(4)
+    expect(r.stderr.split('\n')[0]).to.equal(
+      'Error: ro/b.yaml: cannot write (EACCES: its folder is not writable); no file was changed',
+    )
+    expect(await readFile(path.join(d, 'rw', 'a.yaml'), 'utf8')).to.equal(text)
+    expect(await readFile(path.join(d, 'ro', 'b.yaml'), 'utf8')).to.equal(text)
+    expect(await readdir(path.join(d, 'rw'))).to.deep.equal(['a.yaml'])
+  })
+
   it('-f - reads stdin (helm template … | fabk8s doctor -f -)', async function () {
     corpus.call(this)
     const input = await readFile(F('07-ibm-bnok-docker-dind.yaml'), 'utf8')

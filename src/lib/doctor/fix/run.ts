@@ -1,16 +1,18 @@
 /**
  * `fabk8s doctor --fix`: check the inputs, plan the migration edits (plan.ts), apply them, check the result again,
  * then write every changed file (beside the original as NAME.fixed.EXT, or in place) or return unified diffs.
- * Files with input errors are not touched. All files are staged first (temp file, fsync) and renamed into place
- * only when every one was staged, so a failed run leaves the originals and earlier outputs as they were.
+ * Files with input errors are not touched. Every destination is checked first, all files are staged (temp file,
+ * fsync) and renamed into place only when every one was staged, and a failed rename undoes the ones before it, so a
+ * failed run leaves the originals and earlier outputs as they were (writeAll).
  */
 import {randomBytes} from 'node:crypto'
-import {promises as fs} from 'node:fs'
+import {promises as fs, constants as fsConstants, type Stats} from 'node:fs'
 import path from 'node:path'
 import {parseAllDocuments} from 'yaml'
 
 import type {Analyzed} from '../model/types.js'
 
+import {FabError, messageOf} from '../../errors.js'
 import {readSources, type Source} from '../input/files.js'
 import {parseSources} from '../input/parse.js'
 import {RULES_BY_ID} from '../rules/index.js'
@@ -218,15 +220,49 @@ function notFixedReason(f: Finding, broken: Set<null | string>): string {
   return 'not changed automatically; see the remediation'
 }
 
-/** Stage every output (temp file in its folder, fsync), then rename them all into place. */
+/** One output on its way: the temp file, and the copy of the file it replaces (none when the file is new). */
+interface Staged {
+  backup?: string
+  target: string
+  tmp: string
+}
+
+const tempName = (target: string, what: string) =>
+  path.join(
+    path.dirname(path.resolve(target)),
+    `.${path.basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.${what}`,
+  )
+
+const codeOf = (error: unknown) => (error as NodeJS.ErrnoException).code ?? messageOf(error)
+
+/**
+ * Write every output all or nothing, as far as the filesystem allows. 1. Check every destination (not a folder, its
+ * folder writable) before writing anything. 2. Stage each output as a temp file beside it (fsync), and keep the file
+ * it replaces (an earlier NAME.fixed.EXT, or the input itself with --in-place) as a hard link or a copy. 3. Rename
+ * them all into place; if one rename fails, the ones done are undone (the kept files renamed back, new files removed)
+ * and the error says which file failed and, if an undo failed too, exactly which files were written and which not.
+ */
 async function writeAll(files: FixedFile[], texts: Map<string, string>): Promise<void> {
-  const staged: {target: string; tmp: string}[] = []
+  const outputs = files.map((f) => f.output!)
+  const seen = new Map<string, string>()
+  for (const [i, target] of outputs.entries()) {
+    const other = seen.get(path.resolve(target))
+    if (other !== undefined)
+      throw new FabError(
+        'FILESYSTEM',
+        `${target}: both ${other} and ${files[i].file} would be written to it; no file was changed`,
+        {hint: 'rename one of the inputs, or use --diff or --in-place'},
+      )
+    seen.set(path.resolve(target), files[i].file)
+  }
+
+  for (const target of outputs) await checkDestination(target)
+
+  const staged: Staged[] = []
   let target = ''
   try {
     for (const f of files) {
       target = f.output!
-      const dir = path.dirname(path.resolve(target))
-      const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
       let mode = 0o644
       try {
         mode = (await fs.stat(f.file)).mode & 0o777
@@ -234,22 +270,110 @@ async function writeAll(files: FixedFile[], texts: Map<string, string>): Promise
         /* keep the default */
       }
 
-      const h = await fs.open(tmp, 'wx', mode)
-      staged.push({target, tmp})
+      const s: Staged = {target, tmp: tempName(target, 'tmp')}
+      const h = await fs.open(s.tmp, 'wx', mode)
+      staged.push(s)
       try {
         await h.writeFile(texts.get(f.file)!)
         await h.sync()
       } finally {
         await h.close()
       }
+
+      // the file it replaces (a symlink: the link itself) stays reachable until every rename is done
+      if (await exists(target)) {
+        const backup = tempName(target, 'orig')
+        try {
+          await fs.link(target, backup)
+        } catch {
+          await fs.copyFile(target, backup, fsConstants.COPYFILE_EXCL)
+        }
+
+        s.backup = backup
+      }
     }
   } catch (error) {
-    await Promise.all(staged.map((s) => fs.rm(s.tmp, {force: true}).catch(() => {})))
-    const e = error as NodeJS.ErrnoException
-    throw new FixWriteError(`${target}: cannot write (${e.code ?? e.message}); no file was changed`)
+    await removeAll(staged.flatMap((s) => [s.tmp, s.backup ?? '']))
+    throw new FabError('FILESYSTEM', `${target}: cannot write (${codeOf(error)}); no file was changed`, {
+      hint: 'check that the folder is writable and has space',
+    })
   }
 
-  for (const s of staged) await fs.rename(s.tmp, s.target)
+  const done: Staged[] = []
+  for (const s of staged) {
+    try {
+      await fs.rename(s.tmp, s.target)
+      done.push(s)
+    } catch (error) {
+      await removeAll(staged.filter((x) => !done.includes(x)).flatMap((x) => [x.tmp, x.backup ?? '']))
+      const problems: string[] = []
+      const undone: Staged[] = []
+      for (const d of [...done].reverse()) {
+        try {
+          await (d.backup ? fs.rename(d.backup, d.target) : fs.unlink(d.target))
+          undone.push(d)
+        } catch (error_) {
+          problems.push(
+            d.backup
+              ? `could not put back ${d.target} (${codeOf(error_)}): the previous file is at ${d.backup}`
+              : `could not remove ${d.target} (${codeOf(error_)})`,
+          )
+        }
+      }
+
+      const why = `${s.target}: cannot write (${codeOf(error)})`
+      if (problems.length === 0)
+        throw new FabError('FILESYSTEM', `${why}; no file was changed`, {
+          hint: 'check that the folder is writable and has space',
+        })
+      const written = done.filter((d) => !undone.includes(d)).map((d) => d.target)
+      const notWritten = staged.filter((x) => !written.includes(x.target)).map((x) => x.target)
+      throw new FabError(
+        'FILESYSTEM',
+        `${why}; written: ${written.join(', ')}; not written: ${notWritten.join(', ')}`,
+        {
+          detail: {notWritten, problems, written},
+          hint: problems.join('; '),
+        },
+      )
+    }
+  }
+
+  await removeAll(staged.map((s) => s.backup ?? ''))
 }
 
-export class FixWriteError extends Error {}
+/** A destination doctor --fix can rename a file onto: not a folder, in a folder it can write. */
+async function checkDestination(target: string): Promise<void> {
+  const fail = (why: string, hint: string): never => {
+    throw new FabError('FILESYSTEM', `${target}: cannot write (${why}); no file was changed`, {hint})
+  }
+
+  let st: Stats | undefined
+  try {
+    st = await fs.lstat(target)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') fail(codeOf(error), 'check the path and its permissions')
+  }
+
+  if (st?.isDirectory())
+    fail('EISDIR: a folder has that name', 'move the folder out of the way, or use --diff or --in-place')
+  const dir = path.dirname(path.resolve(target))
+  try {
+    await fs.access(dir, fsConstants.W_OK | fsConstants.X_OK)
+  } catch (error) {
+    fail(`${codeOf(error)}: its folder is not writable`, `make ${dir} writable, or use --diff`)
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.lstat(p)
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function removeAll(paths: string[]): Promise<void> {
+  await Promise.all(paths.filter(Boolean).map((p) => fs.rm(p, {force: true}).catch(() => {})))
+}
