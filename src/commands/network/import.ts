@@ -25,7 +25,8 @@ SOURCE is one of:
 Only the network section changes; the rest of fabk8s.yaml stays byte for byte, comments included, and the file is
 replaced atomically. Certificates and keys a profile holds inline, or given with --cert/--key, go to .fabk8s/network/
 next to fabk8s.yaml (folder 0700, keys 0600, git-ignored, listed in .dockerignore): fabk8s.yaml holds only paths.
-Private keys are never printed.
+Private keys are never printed. Every file is checked before any is written, and fabk8s.yaml is written last: a file
+it cannot write is exit 4 naming it, with nothing changed.
 
 --check then probes every peer (TLS handshake with its CA, QueryInstalledChaincodes as the org admin, the channel)
 and the orderer (TLS handshake, Deliver of the newest block) and exits 9 when a probe fails.`

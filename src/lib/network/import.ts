@@ -15,7 +15,7 @@ import {formatPath, validateProject} from '../project/schema.js'
 import {applyOverrides, type Overrides, requireComplete} from './overrides.js'
 import {type NetworkSection, pathForYaml, planSection, renderSection} from './section.js'
 import {readSource, type SourceOptions} from './source/index.js'
-import {atomicWrite, ensureDockerignore, type SpliceMode, spliceNetwork, stageMaterial} from './write.js'
+import {planDockerignore, type SpliceMode, spliceNetwork, stageMaterial, writeImport} from './write.js'
 
 export interface ImportOptions extends Overrides, SourceOptions {
   check?: boolean
@@ -96,16 +96,16 @@ export async function importNetwork(opts: ImportOptions): Promise<ImportResult> 
 
   let dockerignore: ImportResult['dockerignore']
   if (!opts.dryRun) {
-    const staged = await stageMaterial(plan.materialDir, plan.files)
-    try {
-      await atomicWrite(file, spliced.text)
-    } catch (error) {
-      await staged.rollback()
-      throw error
-    }
-
-    await staged.commit()
-    if (plan.files.length > 0) dockerignore = await ensureDockerignore(dir)
+    // all or nothing: every destination checked first, fabk8s.yaml written last (write.ts)
+    const ignore = plan.files.length > 0 ? await planDockerignore(dir) : undefined
+    dockerignore = ignore?.status
+    const {notes} = await writeImport({
+      ...(ignore?.text === undefined ? {} : {dockerignore: {file: ignore.file, text: ignore.text}}),
+      file,
+      material: {dir: plan.materialDir, files: plan.files},
+      text: spliced.text,
+    })
+    net.notes.push(...notes)
   }
 
   let check: CheckReport | undefined

@@ -1,4 +1,5 @@
 import {expect} from 'chai'
+import {spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -9,7 +10,7 @@ import type {ImportResult} from '../../../src/lib/network/import.js'
 import {loadProject} from '../../../src/lib/project/load.js'
 import {type Fabnet, fabnetOrSkip} from '../../lib/fabric/fabnet.js'
 import {fill, FIXTURES, issue, newCA, type Pair, writeK8sBuild, writeOrganizations} from '../../lib/network/crypto.js'
-import {json, runCli} from '../../support/cli.js'
+import {BIN, json, runCli} from '../../support/cli.js'
 
 interface ErrorOut {
   error: {code: string; exitCode: number; hint?: string; message: string}
@@ -200,6 +201,87 @@ describe('fabk8s network import', function () {
       const r3 = await runCli(['network', 'import', orgs], {cwd: proj})
       expect(r3.code, r3.stderr).to.equal(0)
       expect(readdirSync(path.join(proj, '.fabk8s'))).to.deep.equal([])
+    })
+
+    /** hlf-operator's profile with inline PEMs (a fresh admin and fresh CAs), written to `file`. */
+    async function hlfProfile(file: string): Promise<string> {
+      const idCA = await newCA('ca.org1')
+      const admin = await issue(idCA, {cn: 'admin', ous: ['admin']})
+      const vars = {
+        ADMIN_CERT: admin.cert,
+        ADMIN_KEY: admin.key,
+        ORDERER_TLSCA: (await newCA('tlsca.ord')).cert,
+        ORG1_TLSCA: (await newCA('tlsca.org1')).cert,
+      }
+      writeFileSync(file, fill(readFileSync(path.join(FIXTURES, 'hlf/network.yaml'), 'utf8'), vars))
+      return file
+    }
+
+    /** Every file and folder under `dir` with its content (folders '<dir>'). */
+    function snapshot(dir: string): Record<string, string> {
+      const out: Record<string, string> = {}
+      for (const e of readdirSync(dir, {recursive: true, withFileTypes: true})) {
+        const p = path.join(e.parentPath, e.name)
+        out[path.relative(dir, p)] = e.isDirectory() ? '<dir>' : readFileSync(p, 'utf8')
+      }
+
+      return out
+    }
+
+    it('.dockerignore is a folder: exit 4 naming it, before anything is written (fabk8s.yaml, .fabk8s unchanged)', async () => {
+      const proj = await initProject(root, 'ignoredir')
+      const profile = await hlfProfile(path.join(root, 'ignoredir-profile.yaml'))
+      rmSync(path.join(proj, '.dockerignore'))
+      mkdirSync(path.join(proj, '.dockerignore'))
+      const before = snapshot(proj)
+      const r = await runCli(['network', 'import', profile], {cwd: proj})
+      expect(r.code, r.stdout + r.stderr).to.equal(4)
+      expect(r.stderr.split('\n')[0]).to.equal(
+        'Error: .dockerignore: cannot write (EISDIR: a folder has that name); nothing was changed',
+      )
+      expect(snapshot(proj)).to.deep.equal(before) // no network section, no .fabk8s, no temporary file
+      const j = await runCli(['network', 'import', profile, '--json'], {cwd: proj})
+      expect(j.code).to.equal(4)
+      expect(json<ErrorOut>(j).error).to.include({code: 'FILESYSTEM', exitCode: 4})
+      expect(snapshot(proj)).to.deep.equal(before)
+    })
+
+    it('a file named .fabk8s/network is never replaced: exit 4 naming it, nothing written', async () => {
+      const proj = await initProject(root, 'matfile')
+      const profile = await hlfProfile(path.join(root, 'matfile-profile.yaml'))
+      mkdirSync(path.join(proj, '.fabk8s'))
+      writeFileSync(path.join(proj, '.fabk8s', 'network'), 'my notes\n')
+      const before = snapshot(proj)
+      const r = await runCli(['network', 'import', profile], {cwd: proj})
+      expect(r.code, r.stdout + r.stderr).to.equal(4)
+      expect(r.stderr.split('\n')[0]).to.equal(
+        `Error: ${path.join('.fabk8s', 'network')}: cannot write (ENOTDIR: a file has that name); nothing was changed`,
+      )
+      expect(snapshot(proj)).to.deep.equal(before)
+    })
+
+    it('fabk8s.yaml cannot be written (EFBIG, ulimit -f) after the keys and .dockerignore were staged: exit 4, nothing changed', async () => {
+      const proj = await initProject(root, 'efbig')
+      const first = await runCli(['network', 'import', await hlfProfile(path.join(root, 'efbig-1.yaml'))], {cwd: proj})
+      expect(first.code, first.stderr).to.equal(0)
+      // .dockerignore must change again, and fabk8s.yaml (30 KiB) is the one file over the limit (8 KiB)
+      writeFileSync(path.join(proj, '.dockerignore'), 'node_modules\n')
+      const file = path.join(proj, 'fabk8s.yaml')
+      writeFileSync(file, readFileSync(file, 'utf8') + `# ${'padding '.repeat(12)}\n`.repeat(300))
+      const before = snapshot(proj)
+      const profile = await hlfProfile(path.join(root, 'efbig-2.yaml'))
+      const r = spawnSync(
+        'bash',
+        ['-c', 'ulimit -f 8 && exec "$0" "$@"', process.execPath, BIN, 'network', 'import', profile],
+        {
+          cwd: proj,
+          encoding: 'utf8',
+          env: {...process.env, CI: 'true', NO_COLOR: '1'},
+        },
+      )
+      expect(r.status, r.stdout + r.stderr).to.equal(4)
+      expect(r.stderr.split('\n')[0]).to.equal('Error: fabk8s.yaml: cannot write (EFBIG); nothing was changed')
+      expect(snapshot(proj)).to.deep.equal(before) // the first import's keys, the old .dockerignore, no leftovers
     })
 
     it("test-network's connection profile lacks the orderer and the admin: exit 2 naming the flags; the flags fill them in", async () => {

@@ -1,13 +1,24 @@
 import {expect} from 'chai'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  promises,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
+import {restore, stub} from 'sinon'
 
 import type {ImportedNetwork} from '../../../src/lib/network/model.js'
 
 import {FabError} from '../../../src/lib/errors.js'
 import {pathForYaml, planSection, renderSection} from '../../../src/lib/network/section.js'
-import {atomicWrite, ensureDockerignore, spliceNetwork, stageMaterial} from '../../../src/lib/network/write.js'
+import {planDockerignore, spliceNetwork, stageMaterial, writeImport} from '../../../src/lib/network/write.js'
 import {loadProject} from '../../../src/lib/project/load.js'
 import {issue, newCA} from './crypto.js'
 
@@ -124,21 +135,25 @@ network:
 
     afterEach(() => rmSync(dir, {force: true, recursive: true}))
 
-    it('atomicWrite replaces the file through a rename, keeps its mode and leaves no temporary file', async () => {
+    it('writeImport replaces fabk8s.yaml through a rename, keeps its mode and a symlink, leaves no temporary file', async () => {
       const file = path.join(dir, 'fabk8s.yaml')
+      const only = (f: string, text: string) =>
+        writeImport({file: f, material: {dir: path.join(dir, 'm'), files: []}, text})
       writeFileSync(file, 'old\n', {mode: 0o640})
-      await atomicWrite(file, 'new\n')
+      await only(file, 'new\n')
       expect(readFileSync(file, 'utf8')).to.equal('new\n')
       expect(statSync(file).mode & 0o777).to.equal(0o640)
-      const {readdirSync} = await import('node:fs')
       expect(readdirSync(dir)).to.deep.equal(['fabk8s.yaml'])
-      const e = await rejects(atomicWrite(path.join(dir, 'missing', 'x.yaml'), 'x'))
+      const e = await rejects(only(path.join(dir, 'missing', 'x.yaml'), 'x'))
       expect(e.exitCode).to.equal(4)
+      expect(e.message).to.match(
+        /missing\/x\.yaml: cannot write \(ENOENT: its folder does not exist\); nothing was changed$/,
+      )
       // a symlink stays a symlink; the file it points to gets the text
       const {lstatSync, symlinkSync} = await import('node:fs')
       const link = path.join(dir, 'link.yaml')
       symlinkSync(file, link)
-      await atomicWrite(link, 'via link\n')
+      await only(link, 'via link\n')
       expect(lstatSync(link).isSymbolicLink()).to.equal(true)
       expect(readFileSync(file, 'utf8')).to.equal('via link\n')
     })
@@ -171,13 +186,155 @@ network:
       expect(readdirSync(path.join(dir, '.fabk8s'))).to.deep.equal([])
     })
 
-    it('ensureDockerignore creates, appends once, and leaves a file that already lists .fabk8s', async () => {
-      expect(await ensureDockerignore(dir)).to.equal('created')
-      expect(readFileSync(path.join(dir, '.dockerignore'), 'utf8')).to.match(/^\.fabk8s$/m)
-      expect(await ensureDockerignore(dir)).to.equal('present')
-      writeFileSync(path.join(dir, '.dockerignore'), 'node_modules')
-      expect(await ensureDockerignore(dir)).to.equal('added')
-      expect(readFileSync(path.join(dir, '.dockerignore'), 'utf8')).to.match(/^node_modules\n#.*\n\.fabk8s\n$/)
+    it('planDockerignore: creates, appends once, leaves a file that already lists .fabk8s; a folder is exit 4', async () => {
+      const file = path.join(dir, '.dockerignore')
+      const created = await planDockerignore(dir)
+      expect(created).to.deep.include({file, status: 'created'})
+      expect(created.text).to.match(/^\.fabk8s$/m)
+      writeFileSync(file, created.text!)
+      expect(await planDockerignore(dir)).to.deep.equal({file, status: 'present'})
+      writeFileSync(file, 'node_modules')
+      const added = await planDockerignore(dir)
+      expect(added.status).to.equal('added')
+      expect(added.text).to.match(/^node_modules\n#.*\n\.fabk8s\n$/)
+      expect(readFileSync(file, 'utf8')).to.equal('node_modules') // planning writes nothing
+      rmSync(file)
+      mkdirSync(file)
+      const e = await rejects(planDockerignore(dir))
+      expect(e.exitCode).to.equal(4)
+      expect(e.message).to.equal(`${file}: cannot write (EISDIR: a folder has that name); nothing was changed`)
+    })
+
+    describe('writeImport: all or nothing, fabk8s.yaml last', () => {
+      const KEY = {content: 'NEW KEY\n', mode: 0o600, rel: 'Org1MSP/admin/msp/keystore/key.pem'}
+      let yaml: string
+      let ignore: string
+      let mat: string
+      const write = (files = [KEY]) =>
+        writeImport({
+          dockerignore: {file: ignore, text: 'node_modules\n.fabk8s\n'},
+          file: yaml,
+          material: {dir: mat, files},
+          text: 'name: kv\nnetwork: {}\n',
+        })
+
+      /** Every file and folder under `dir` with its content (folders '<dir>'). */
+      const snapshot = (d = dir): Record<string, string> => {
+        const out: Record<string, string> = {}
+        for (const e of readdirSync(d, {recursive: true, withFileTypes: true})) {
+          const p = path.join(e.parentPath, e.name)
+          out[path.relative(dir, p)] = e.isDirectory() ? '<dir>' : readFileSync(p, 'utf8')
+        }
+
+        return out
+      }
+
+      /** Make fs.promises.rename fail with EIO for the renames `fails` picks; the others run (and are recorded). */
+      const failRename = (fails: (from: string, to: string) => boolean) => {
+        const real = promises.rename.bind(promises)
+        const calls: string[] = []
+        stub(promises, 'rename').callsFake(async (from, to) => {
+          calls.push(path.relative(dir, String(to)))
+          if (fails(String(from), String(to))) throw Object.assign(new Error('EIO: rename failed'), {code: 'EIO'})
+          return real(from, to)
+        })
+        return calls
+      }
+
+      beforeEach(() => {
+        yaml = path.join(dir, 'fabk8s.yaml')
+        ignore = path.join(dir, '.dockerignore')
+        mat = path.join(dir, '.fabk8s', 'network')
+        writeFileSync(yaml, 'name: kv\n')
+        writeFileSync(ignore, 'node_modules\n')
+        mkdirSync(path.join(mat, 'Org1MSP'), {recursive: true})
+        writeFileSync(path.join(mat, 'Org1MSP', 'old.pem'), 'OLD\n')
+      })
+
+      afterEach(() => restore())
+
+      it('writes the folder, .dockerignore and fabk8s.yaml, and leaves nothing else', async () => {
+        expect(await write()).to.deep.equal({notes: []})
+        expect(snapshot()).to.deep.equal({
+          '.dockerignore': 'node_modules\n.fabk8s\n',
+          '.fabk8s': '<dir>',
+          '.fabk8s/network': '<dir>',
+          '.fabk8s/network/.gitignore': '# written by fabk8s network import: keys stay out of git\n*\n',
+          '.fabk8s/network/Org1MSP': '<dir>',
+          '.fabk8s/network/Org1MSP/admin': '<dir>',
+          '.fabk8s/network/Org1MSP/admin/msp': '<dir>',
+          '.fabk8s/network/Org1MSP/admin/msp/keystore': '<dir>',
+          '.fabk8s/network/Org1MSP/admin/msp/keystore/key.pem': 'NEW KEY\n',
+          'fabk8s.yaml': 'name: kv\nnetwork: {}\n',
+        })
+      })
+
+      it('.dockerignore a folder, .fabk8s or .fabk8s/network a file: exit 4 naming it, before anything is written', async () => {
+        // each: what is in the way, made in place of what the import writes there, and why it cannot write
+        const replace = (p: string, as: 'file' | 'folder') => () => {
+          rmSync(p, {recursive: true})
+          if (as === 'folder') mkdirSync(p)
+          else writeFileSync(p, 'mine\n')
+        }
+
+        const cases: [string, () => void, string][] = [
+          [ignore, replace(ignore, 'folder'), 'EISDIR: a folder has that name'],
+          [mat, replace(mat, 'file'), 'ENOTDIR: a file has that name'],
+          [path.dirname(mat), replace(path.dirname(mat), 'file'), 'ENOTDIR: a file has that name'],
+        ]
+        for (const [where, make, why] of cases) {
+          rmSync(dir, {force: true, recursive: true})
+          mkdirSync(dir)
+          writeFileSync(yaml, 'name: kv\n')
+          writeFileSync(ignore, 'node_modules\n')
+          mkdirSync(mat, {recursive: true})
+          make()
+          const before = snapshot()
+          const e = await rejects(write())
+          expect(e.exitCode, where).to.equal(4)
+          expect(e.message).to.equal(`${where}: cannot write (${why}); nothing was changed`)
+          expect(snapshot(), where).to.deep.equal(before)
+        }
+      })
+
+      it('fabk8s.yaml failing after the folder and .dockerignore went in: both are undone, nothing changed', async () => {
+        const before = snapshot()
+        const calls = failRename((_, to) => to === yaml)
+        const e = await rejects(write())
+        expect(
+          calls.slice(0, 4).map((c) => c.replace(/\.(old|new)-\w+$/, '.$1-*').replace(/\.\w+\.tmp$/, '.*.tmp')),
+        ).to.deep.equal([
+          '.fabk8s/network.old-*', // the previous folder set aside
+          '.fabk8s/network', // the new one in
+          '.dockerignore', // .dockerignore in
+          'fabk8s.yaml', // fails
+        ])
+        expect(e.exitCode).to.equal(4)
+        expect(e.message).to.equal(`${yaml}: cannot write (EIO); nothing was changed`)
+        expect(snapshot()).to.deep.equal(before)
+      })
+
+      it('a new .fabk8s made for the import goes too when the import fails', async () => {
+        rmSync(path.dirname(mat), {recursive: true})
+        const before = snapshot()
+        failRename((_, to) => to === yaml)
+        const e = await rejects(write())
+        expect(e.message).to.equal(`${yaml}: cannot write (EIO); nothing was changed`)
+        expect(snapshot()).to.deep.equal(before)
+      })
+
+      it('when undoing fails too, the error says what was written, what not, and where the previous file is', async () => {
+        failRename((from, to) => to === yaml || from.endsWith('.orig'))
+        const e = await rejects(write())
+        expect(e.exitCode).to.equal(4)
+        expect(e.message).to.equal(`${yaml}: cannot write (EIO); written: ${ignore}; not written: ${mat}, ${yaml}`)
+        const kept = readdirSync(dir).find((n) => n.endsWith('.orig'))!
+        expect(e.hint).to.equal(`could not undo ${ignore} (EIO): the previous one is at ${path.join(dir, kept)}`)
+        expect(readFileSync(path.join(dir, kept), 'utf8')).to.equal('node_modules\n')
+        expect(readFileSync(yaml, 'utf8')).to.equal('name: kv\n')
+        expect(readFileSync(path.join(mat, 'Org1MSP', 'old.pem'), 'utf8')).to.equal('OLD\n')
+        expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).to.deep.equal([])
+      })
     })
 
     it('planSection: inline PEMs become material files (one per distinct CA), paths relative inside the project', async () => {
