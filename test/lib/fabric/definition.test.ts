@@ -4,8 +4,6 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
-import type {FabError} from '../../../src/lib/errors.js'
-
 import {
   approvalNeeded,
   approveArgs,
@@ -18,6 +16,7 @@ import {
   planSequence,
 } from '../../../src/lib/fabric/definition.js'
 import {applicationPolicy} from '../../../src/lib/fabric/policy.js'
+import {rejection} from '../../support/rejection.js'
 
 const lc = peer.lifecycle
 const def = (o: Partial<Definition> = {}): Definition => ({
@@ -110,25 +109,16 @@ describe('fabric definition: _lifecycle arguments', () => {
 describe('fabric definition: a bad policy or collections file names where it came from', () => {
   const project = (definition: Record<string, unknown>) =>
     ({definition: {initRequired: false, ...definition}, name: 'mycc', version: '1.0'}) as never
-  const failure = async (p: Promise<unknown>) => {
-    try {
-      await p
-    } catch (error) {
-      return error as FabError
-    }
-
-    throw new Error('expected an error')
-  }
 
   it('fabk8s.yaml definition.signaturePolicy: the project error (exit 3) naming the field, on one line', async () => {
-    const e = await failure(desiredDefinition(project({signaturePolicy: "OR('Org1MSP.peer'"})))
+    const e = await rejection(desiredDefinition(project({signaturePolicy: "OR('Org1MSP.peer'"})))
     expect(e.code).to.equal('PROJECT')
     expect(e.message).to.match(/^fabk8s\.yaml definition\.signaturePolicy: \S/)
     expect(e.message).to.not.contain('\n')
   })
 
   it('--signature-policy: the usage error naming the flag, even when fabk8s.yaml has a policy too', async () => {
-    const e = await failure(
+    const e = await rejection(
       desiredDefinition(project({signaturePolicy: "OR('Org1MSP.peer')"}), {signaturePolicy: 'NOPE('}),
     )
     expect(e.code).to.equal('USAGE')
@@ -138,14 +128,14 @@ describe('fabric definition: a bad policy or collections file names where it cam
   it('collectionsConfig: a file that cannot be read, or is not JSON, named with the field or the flag', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-def-'))
     try {
-      const missing = await failure(desiredDefinition(project({collectionsConfig: path.join(dir, 'nope.json')})))
+      const missing = await rejection(desiredDefinition(project({collectionsConfig: path.join(dir, 'nope.json')})))
       expect(missing.code).to.equal('PROJECT')
       expect(missing.message).to.equal(
         `fabk8s.yaml definition.collectionsConfig: cannot read ${path.join(dir, 'nope.json')}`,
       )
       const bad = path.join(dir, 'bad.json')
       writeFileSync(bad, 'nope\nnot json\n')
-      const notJson = await failure(desiredDefinition(project({}), {collectionsConfig: bad}))
+      const notJson = await rejection(desiredDefinition(project({}), {collectionsConfig: bad}))
       expect(notJson.code).to.equal('USAGE')
       expect(notJson.message).to.match(new RegExp(`^--collections-config: ${bad.replaceAll('/', String.raw`\/`)}: not JSON`))
       expect(notJson.message).to.not.contain('\n')

@@ -16,10 +16,10 @@ import {restore, stub} from 'sinon'
 
 import type {ImportedNetwork} from '../../../src/lib/network/model.js'
 
-import {FabError} from '../../../src/lib/errors.js'
 import {pathForYaml, planSection, renderSection} from '../../../src/lib/network/section.js'
 import {planDockerignore, spliceNetwork, stageMaterial, writeImport} from '../../../src/lib/network/write.js'
 import {loadProject} from '../../../src/lib/project/load.js'
+import {rejection} from '../../support/rejection.js'
 import {issue, newCA} from './crypto.js'
 
 const SECTION = `network:
@@ -35,16 +35,6 @@ const SECTION = `network:
         - address: localhost:7051
           tlsCACert: ca.pem
 `
-
-async function rejects(p: Promise<unknown>): Promise<FabError> {
-  try {
-    await p
-  } catch (error) {
-    return error as FabError
-  }
-
-  throw new Error('expected a rejection')
-}
 
 describe('network import: writing fabk8s.yaml', () => {
   describe('spliceNetwork keeps every byte outside the network section', () => {
@@ -116,12 +106,12 @@ network:
     })
 
     it('refuses a file that is not one block mapping (exit 3, file and line)', async () => {
-      let e = await rejects(spliceNetwork('name: kv\nname: kw\n', SECTION, 'fabk8s.yaml'))
+      let e = await rejection(spliceNetwork('name: kv\nname: kw\n', SECTION, 'fabk8s.yaml'))
       expect(e.exitCode).to.equal(3)
       expect(e.message).to.match(/^fabk8s\.yaml:2 Map keys must be unique/)
-      e = await rejects(spliceNetwork('- a\n- b\n', SECTION, 'fabk8s.yaml'))
+      e = await rejection(spliceNetwork('- a\n- b\n', SECTION, 'fabk8s.yaml'))
       expect(e.message).to.equal('fabk8s.yaml: must be a block YAML mapping (name: …, version: …)')
-      e = await rejects(spliceNetwork('name: a\n---\nname: b\n', SECTION, 'fabk8s.yaml'))
+      e = await rejection(spliceNetwork('name: a\n---\nname: b\n', SECTION, 'fabk8s.yaml'))
       expect(e.message).to.match(/several YAML documents/)
     })
   })
@@ -144,7 +134,7 @@ network:
       expect(readFileSync(file, 'utf8')).to.equal('new\n')
       expect(statSync(file).mode & 0o777).to.equal(0o640)
       expect(readdirSync(dir)).to.deep.equal(['fabk8s.yaml'])
-      const e = await rejects(only(path.join(dir, 'missing', 'x.yaml'), 'x'))
+      const e = await rejection(only(path.join(dir, 'missing', 'x.yaml'), 'x'))
       expect(e.exitCode).to.equal(4)
       expect(e.message).to.match(
         /missing\/x\.yaml: cannot write \(ENOENT: its folder does not exist\); nothing was changed$/,
@@ -200,7 +190,7 @@ network:
       expect(readFileSync(file, 'utf8')).to.equal('node_modules') // planning writes nothing
       rmSync(file)
       mkdirSync(file)
-      const e = await rejects(planDockerignore(dir))
+      const e = await rejection(planDockerignore(dir))
       expect(e.exitCode).to.equal(4)
       expect(e.message).to.equal(`${file}: cannot write (EISDIR: a folder has that name); nothing was changed`)
     })
@@ -290,7 +280,7 @@ network:
           mkdirSync(mat, {recursive: true})
           make()
           const before = snapshot()
-          const e = await rejects(write())
+          const e = await rejection(write())
           expect(e.exitCode, where).to.equal(4)
           expect(e.message).to.equal(`${where}: cannot write (${why}); nothing was changed`)
           expect(snapshot(), where).to.deep.equal(before)
@@ -300,7 +290,7 @@ network:
       it('fabk8s.yaml failing after the folder and .dockerignore went in: both are undone, nothing changed', async () => {
         const before = snapshot()
         const calls = failRename((_, to) => to === yaml)
-        const e = await rejects(write())
+        const e = await rejection(write())
         expect(
           calls.slice(0, 4).map((c) => c.replace(/\.(old|new)-\w+$/, '.$1-*').replace(/\.\w+\.tmp$/, '.*.tmp')),
         ).to.deep.equal([
@@ -318,14 +308,14 @@ network:
         rmSync(path.dirname(mat), {recursive: true})
         const before = snapshot()
         failRename((_, to) => to === yaml)
-        const e = await rejects(write())
+        const e = await rejection(write())
         expect(e.message).to.equal(`${yaml}: cannot write (EIO); nothing was changed`)
         expect(snapshot()).to.deep.equal(before)
       })
 
       it('when undoing fails too, the error says what was written, what not, and where the previous file is', async () => {
         failRename((from, to) => to === yaml || from.endsWith('.orig'))
-        const e = await rejects(write())
+        const e = await rejection(write())
         expect(e.exitCode).to.equal(4)
         expect(e.message).to.equal(`${yaml}: cannot write (EIO); written: ${ignore}; not written: ${mat}, ${yaml}`)
         const kept = readdirSync(dir).find((n) => n.endsWith('.orig'))!

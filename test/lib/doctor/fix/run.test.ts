@@ -6,6 +6,7 @@ import {restore, type SinonStub, stub} from 'sinon'
 
 import {runFix} from '../../../../src/lib/doctor/fix/run.js'
 import {FabError} from '../../../../src/lib/errors.js'
+import {rejection} from '../../../support/rejection.js'
 
 /** A peer that mounts the Docker socket: --fix changes it. */
 const PEER = `apiVersion: v1
@@ -23,16 +24,6 @@ spec:
   - name: sock
     hostPath: {path: /var/run/docker.sock}
 `
-
-async function rejects(p: Promise<unknown>): Promise<FabError> {
-  try {
-    await p
-  } catch (error) {
-    return error as FabError
-  }
-
-  throw new Error('expected a rejection')
-}
 
 /** Every entry of `dir` and what each file holds (folders as '<dir>'). */
 function contents(dir: string): Record<string, string> {
@@ -69,7 +60,7 @@ describe('doctor --fix: writing the fixed files (all or nothing)', () => {
   it('a folder named like an output: exit 4 naming it, before any file is written', async () => {
     mkdirSync(path.join(dir, 'b.fixed.yaml'))
     const before = contents(dir)
-    const e = await rejects(runFix({files: [a, b], mode: 'beside', noDefaultIgnoreFile: true}))
+    const e = await rejection(runFix({files: [a, b], mode: 'beside', noDefaultIgnoreFile: true}))
     expect(e).to.be.instanceOf(FabError)
     expect(e.exitCode).to.equal(4)
     expect(e.message).to.equal(
@@ -84,7 +75,7 @@ describe('doctor --fix: writing the fixed files (all or nothing)', () => {
     writeFileSync(path.join(dir, 'a.fixed.yaml'), 'previous output\n')
     const before = contents(dir)
     const renames = failRename((_, to) => to.endsWith('b.fixed.yaml'))
-    const e = await rejects(runFix({files: [a, b], mode: 'beside', noDefaultIgnoreFile: true}))
+    const e = await rejection(runFix({files: [a, b], mode: 'beside', noDefaultIgnoreFile: true}))
     expect(renames.called).to.equal(true)
     expect(e.exitCode).to.equal(4)
     expect(e.message).to.equal(`${path.join(dir, 'b.fixed.yaml')}: cannot write (EIO); no file was changed`)
@@ -95,7 +86,7 @@ describe('doctor --fix: writing the fixed files (all or nothing)', () => {
     writeFileSync(a, '# a\n' + PEER)
     const before = contents(dir)
     failRename((_, to) => to === b)
-    const e = await rejects(runFix({files: [a, b], mode: 'in-place', noDefaultIgnoreFile: true}))
+    const e = await rejection(runFix({files: [a, b], mode: 'in-place', noDefaultIgnoreFile: true}))
     expect(e.exitCode).to.equal(4)
     expect(e.message).to.equal(`${b}: cannot write (EIO); no file was changed`)
     expect(contents(dir)).to.deep.equal(before)
@@ -105,7 +96,7 @@ describe('doctor --fix: writing the fixed files (all or nothing)', () => {
     // a's output goes in, b's rename fails, and putting a's previous output back fails as well
     writeFileSync(path.join(dir, 'a.fixed.yaml'), 'previous output\n')
     failRename((from, to) => to.endsWith('b.fixed.yaml') || from.endsWith('.orig'))
-    const e = await rejects(runFix({files: [a, b], mode: 'beside', noDefaultIgnoreFile: true}))
+    const e = await rejection(runFix({files: [a, b], mode: 'beside', noDefaultIgnoreFile: true}))
     const out = (n: string) => path.join(dir, n)
     expect(e.exitCode).to.equal(4)
     expect(e.message).to.equal(
@@ -122,7 +113,7 @@ describe('doctor --fix: writing the fixed files (all or nothing)', () => {
     const bare = path.join(dir, 'a')
     writeFileSync(bare, PEER)
     const before = contents(dir)
-    const e = await rejects(runFix({files: [bare, a], mode: 'beside', noDefaultIgnoreFile: true}))
+    const e = await rejection(runFix({files: [bare, a], mode: 'beside', noDefaultIgnoreFile: true}))
     expect(e.exitCode).to.equal(4)
     expect(e.message).to.equal(
       `${path.join(dir, 'a.fixed.yaml')}: both ${bare} and ${a} would be written to it; no file was changed`,
@@ -143,7 +134,7 @@ describe('doctor --fix: writing the fixed files (all or nothing)', () => {
     const {chmodSync} = await import('node:fs')
     chmodSync(locked, 0o555)
     try {
-      const e = await rejects(runFix({files: [a, c], mode: 'in-place', noDefaultIgnoreFile: true}))
+      const e = await rejection(runFix({files: [a, c], mode: 'in-place', noDefaultIgnoreFile: true}))
       expect(e.exitCode).to.equal(4)
       expect(e.message).to.match(new RegExp(`^${c}: cannot write \\(EACCES: its folder is not writable\\)`))
       expect(readFileSync(a, 'utf8')).to.equal(PEER)
