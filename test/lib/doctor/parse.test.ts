@@ -191,6 +191,15 @@ describe('doctor input', () => {
     expect(parsed.objects.map((o) => o.obj.metadata.name).sort()).to.deep.equal(['one', 'three', 'two'])
   })
 
+  it('reads a file named twice once (the same path, another spelling of it, or inside a folder also given)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'doctor-twice-'))
+    const file = path.join(dir, 'a.yaml')
+    await writeFile(file, SOCK_POD('a'))
+    const r = await readSources([file, `${dir}/./a.yaml`, dir, file])
+    expect(r.sources.map((s) => s.file)).to.deep.equal([file])
+    expect(r.errors).to.deep.equal([])
+  })
+
   it('reads stdin once for "-"', async () => {
     const r = await readSources(['-', '-'], {stdin: Readable.from([Buffer.from(SOCK_POD('in'))])})
     expect(r.sources.map((s) => s.file)).to.deep.equal(['<stdin>'])

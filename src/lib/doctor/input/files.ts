@@ -137,6 +137,8 @@ export async function readSources(
   const sources: Source[] = []
   const errors: InputError[] = []
   let stdinRead = false
+  // a file named twice (-f a.yaml -f ./a.yaml, or a file and its folder) is read once: found once, fixed once
+  const read = new Set<string>()
   for (const input of inputs) {
     if (input === '-') {
       if (stdinRead) continue
@@ -169,6 +171,9 @@ export async function readSources(
     }
 
     for (const f of files) {
+      const real = await fs.realpath(f).catch(() => path.resolve(f))
+      if (read.has(real)) continue
+      read.add(real)
       try {
         const text = await readFileCapped(f, limit)
         sources.push({file: f, json: path.extname(f).toLowerCase() === '.json', origin, text})
