@@ -3,7 +3,9 @@ import {cp, mkdtemp, rm} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
+import {ENGINE_TIMEOUT_MS} from '../../src/lib/image/docker.js'
 import {loadProject} from '../../src/lib/project/load.js'
+import {silentServer} from '../support/bad-servers.js'
 import {json, runCli} from '../support/cli.js'
 import {buildNetwork, cleanup, dockerCmd, nodeBaseImage, requireDocker, uniq} from '../support/docker.js'
 import {freePort} from '../support/net.js'
@@ -44,6 +46,39 @@ describe('fabk8s build (command)', function () {
     expect(j.code).to.equal(5)
     expect(json<{error: {code: string}}>(j).error.code).to.equal('DOCKER')
   })
+
+  // an engine that takes the connection and never answers (a frozen Docker Desktop), asked through the Engine API
+  // (unix://) and through the docker CLI (tcp://): before, the API gave up after 30 s and the CLI then waited for ever
+  for (const scheme of ['unix', 'tcp'] as const) {
+    it(`an engine that never answers (${scheme}://): exit 5, one line naming it, also under --json`, async function () {
+      const srv = await silentServer(
+        scheme === 'unix' ? {socketPath: path.join(os.tmpdir(), `fabk8s-silent-${uniq()}.sock`)} : {},
+      )
+      try {
+        const host = srv.url.replace(/^https:/, 'tcp:')
+        // the bound proves "no hang": the engine timeout and the CLI's start, well short of the old 30 s + for ever
+        const opts = {env: {DOCKER_CONTEXT: '', DOCKER_HOST: host}, timeoutMs: ENGINE_TIMEOUT_MS + 15_000}
+        const [r, j] = await Promise.all([
+          runCli(['build', '-p', dir], opts),
+          runCli(['build', '-p', dir, '--json'], opts),
+        ])
+        if (/docker CLI was not found/.test(r.stderr)) {
+          expect(scheme, 'the Engine API needs no CLI').to.equal('tcp')
+          this.skip()
+        }
+
+        const said = `the Docker engine at ${host} did not answer within ${ENGINE_TIMEOUT_MS / 1000}s`
+        expect(r.code, r.stderr).to.equal(5)
+        expect(r.stderr.split('\n').filter((l) => l.startsWith('Error:'))).to.deep.equal([`Error: ${said}`])
+        expect(r.stderr).to.match(/^Hint: .*Restart.*DOCKER_HOST/m)
+        expect(j.code, j.stderr).to.equal(5)
+        expect(json<{error: Record<string, unknown>}>(j).error).to.include({code: 'DOCKER', exitCode: 5, message: said})
+        expect(srv.hits).to.be.greaterThan(0)
+      } finally {
+        await srv.stop()
+      }
+    })
+  }
 
   it('names a missing Dockerfile (exit 5)', async () => {
     const r = await runCli(['build', '-p', dir, '--file', 'Missing.Dockerfile'])

@@ -1,7 +1,8 @@
 /**
  * Servers at the Kubernetes API address that are not a working kube-apiserver, for the hang and wrong-server
  * tests: one that accepts TCP connections and never answers (not even the TLS handshake), and a plain HTTP server
- * that answers every request with the same body (an HTML login page, JSON of the wrong shape).
+ * that answers every request with the same body (an HTML login page, JSON of the wrong shape). The silent one also
+ * stands in for a frozen Docker engine, on TCP or on a Unix socket.
  */
 import type {AddressInfo, Socket} from 'node:net'
 
@@ -40,8 +41,11 @@ function kubeconfigFor(url: string, file: string): string {
   return file
 }
 
-/** Accepts TCP and never sends a byte; https:// in the kubeconfig, so the client waits in the TLS handshake. */
-export async function silentServer(): Promise<BadServer> {
+/**
+ * Accepts TCP and never sends a byte; https:// in the kubeconfig, so the client waits in the TLS handshake. With
+ * `socketPath`, a Unix socket instead (url unix://PATH: a DOCKER_HOST).
+ */
+export async function silentServer(opts: {socketPath?: string} = {}): Promise<BadServer> {
   const sockets = new Set<Socket>()
   let hits = 0
   const srv = createServer((s) => {
@@ -51,9 +55,10 @@ export async function silentServer(): Promise<BadServer> {
     s.on('close', () => sockets.delete(s))
   })
   await new Promise<void>((resolve) => {
-    srv.listen(0, '127.0.0.1', resolve)
+    if (opts.socketPath) srv.listen(opts.socketPath, resolve)
+    else srv.listen(0, '127.0.0.1', resolve)
   })
-  const url = `https://127.0.0.1:${(srv.address() as AddressInfo).port}`
+  const url = opts.socketPath ? `unix://${opts.socketPath}` : `https://127.0.0.1:${(srv.address() as AddressInfo).port}`
   return {
     get hits() {
       return hits

@@ -36,15 +36,40 @@ export interface EngineResponse {
   status: number
 }
 
-/** One request to the engine; rejects only when the socket cannot be used (the caller falls back to the CLI). */
+/** The engine took the connection but did not answer in time: the CLI, on the same socket, would wait too. */
+export class EngineTimeout extends Error {
+  constructor(
+    readonly socketPath: string,
+    readonly ms: number,
+  ) {
+    super(`the Docker engine at unix://${socketPath} did not answer within ${ms / 1000}s`)
+    this.name = 'EngineTimeout'
+  }
+}
+
+/**
+ * One request to the engine, answered in full within `timeoutMs` (else it rejects with EngineTimeout); rejects
+ * otherwise only when the socket cannot be used (the caller falls back to the CLI).
+ */
 export function engineRequest(
   socketPath: string,
   method: 'GET' | 'POST',
   urlPath: string,
   body?: unknown,
+  timeoutMs = 30_000,
 ): Promise<EngineResponse> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body))
+    // a deadline for the whole answer, not an idle timeout: an engine that trickles bytes must not keep us either
+    const timer = setTimeout(() => {
+      fail(new EngineTimeout(socketPath, timeoutMs))
+      req.destroy()
+    }, timeoutMs)
+    const fail = (error: Error) => {
+      clearTimeout(timer)
+      reject(error)
+    }
+
     const req = http.request(
       {
         agent: false,
@@ -52,17 +77,18 @@ export function engineRequest(
         method,
         path: urlPath,
         socketPath,
-        timeout: 30_000,
       },
       (res) => {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => resolve({body: Buffer.concat(chunks), status: res.statusCode ?? 0}))
-        res.on('error', reject)
+        res.on('end', () => {
+          clearTimeout(timer)
+          resolve({body: Buffer.concat(chunks), status: res.statusCode ?? 0})
+        })
+        res.on('error', fail)
       },
     )
-    req.on('timeout', () => req.destroy(new Error(`no answer from the Docker engine at ${socketPath} within 30s`)))
-    req.on('error', reject)
+    req.on('error', fail)
     req.end(data)
   })
 }

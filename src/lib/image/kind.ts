@@ -3,7 +3,7 @@
  * io.x-k8s.kind.role (control-plane, worker, external-load-balancer). No kind binary needed.
  */
 import {FabError} from '../errors.js'
-import {docker, dockerError, viaApi} from './docker.js'
+import {docker, dockerError, ENGINE_TIMEOUT_MS, viaApi} from './docker.js'
 
 export const CLUSTER_LABEL = 'io.x-k8s.kind.cluster'
 export const ROLE_LABEL = 'io.x-k8s.kind.role'
@@ -88,14 +88,17 @@ async function labelled(filter: string, flavor: NodeFlavor = FLAVORS.kind): Prom
     }))
   }
 
-  const r = await docker([
-    'ps',
-    '-a',
-    '--filter',
-    `label=${filter}`,
-    '--format',
-    `{{.Names}}\t{{.State}}\t{{.Label "${flavor.clusterLabel}"}}\t{{.Label "${flavor.roleLabel}"}}`,
-  ])
+  const r = await docker(
+    [
+      'ps',
+      '-a',
+      '--filter',
+      `label=${filter}`,
+      '--format',
+      `{{.Names}}\t{{.State}}\t{{.Label "${flavor.clusterLabel}"}}\t{{.Label "${flavor.roleLabel}"}}`,
+    ],
+    {timeoutMs: ENGINE_TIMEOUT_MS},
+  )
   if (r.code !== 0) throw new FabError('DOCKER', `docker ps: ${dockerError(r)}`)
   return r.stdout
     .split('\n')

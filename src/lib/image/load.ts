@@ -20,7 +20,7 @@ import type {TaskList} from '../tasks.js'
 
 import {secondsSince} from '../duration.js'
 import {FabError} from '../errors.js'
-import {docker, dockerError, engineAnswers, inspectImage, spawnDocker} from './docker.js'
+import {docker, dockerError, engineAnswers, engineNotAnswering, inspectImage, spawnDocker} from './docker.js'
 import {clusterNodes, FLAVORS, type KindNode, type NodeFlavor} from './kind.js'
 import {isLatest, normalizeRef} from './ref.js'
 
@@ -93,12 +93,15 @@ export function criSnapshotter(configDump: string): string | undefined {
 
 /** `docker exec NODE ARGS…`: through the Engine API when it is at hand (a few ms instead of a CLI process). */
 async function nodeExec(node: string, args: string[]): Promise<{code: number; stderr: string; stdout: string}> {
-  const {engineExec, engineSocket} = await import('./engine.js')
+  const {engineExec, engineSocket, EngineTimeout} = await import('./engine.js')
   const socket = engineSocket()
   if (socket) {
     try {
       return await engineExec(socket, node, args)
-    } catch {}
+    } catch (error) {
+      // the CLI would wait on the same socket
+      if (error instanceof EngineTimeout) throw await engineNotAnswering(error.ms)
+    }
   }
 
   return docker(['exec', node, ...args])

@@ -1,9 +1,12 @@
 import {expect} from 'chai'
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
-import {demux, engineExec, engineSocket} from '../../../src/lib/image/engine.js'
+import {isFabError} from '../../../src/lib/errors.js'
+import {docker} from '../../../src/lib/image/docker.js'
+import {demux, engineExec, engineRequest, engineSocket, EngineTimeout} from '../../../src/lib/image/engine.js'
+import {silentServer} from '../../support/bad-servers.js'
 import {cleanup, dockerCmd, nodeBaseImage, requireDocker, uniq} from '../../support/docker.js'
 
 describe('docker engine API (unit)', () => {
@@ -34,6 +37,60 @@ describe('docker engine API (unit)', () => {
     expect(demux(raw)).to.deep.equal({stderr: 'err\n', stdout: 'out 1\nout 2\n'})
     // a cut-off frame at the end (connection closed mid-frame) is dropped, not misread
     expect(demux(Buffer.concat([frame(1, 'ok'), Buffer.from([1, 0, 0])]))).to.deep.equal({stderr: '', stdout: 'ok'})
+  })
+})
+
+describe('a Docker engine that takes connections and never answers (unit)', () => {
+  it('the Engine API request gives up at its deadline with EngineTimeout, naming the socket', async () => {
+    const socketPath = path.join(tmpdir(), `fabk8s-silent-${uniq()}.sock`)
+    const srv = await silentServer({socketPath})
+    try {
+      const err = await engineRequest(socketPath, 'GET', '/version', undefined, 300).then(
+        () => expect.fail('answered'),
+        (error: unknown) => error,
+      )
+      expect(err).to.be.instanceOf(EngineTimeout)
+      expect((err as Error).message).to.equal(`the Docker engine at unix://${socketPath} did not answer within 0.3s`)
+      expect(srv.hits).to.equal(1)
+    } finally {
+      await srv.stop()
+    }
+  })
+
+  it('a docker CLI call with a timeout is stopped then, and ends in the Docker error naming DOCKER_HOST', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-hungdocker-'))
+    const bin = path.join(dir, 'docker')
+    const pidFile = path.join(dir, 'pid')
+    writeFileSync(bin, `#!/bin/sh\necho $$ > ${pidFile}\nexec sleep 60\n`, {mode: 0o755})
+    const saved = {DOCKER_HOST: process.env.DOCKER_HOST, FABK8S_DOCKER: process.env.FABK8S_DOCKER}
+    Object.assign(process.env, {DOCKER_HOST: 'tcp://192.0.2.1:2375', FABK8S_DOCKER: bin})
+    try {
+      const err = await docker(['version'], {timeoutMs: 300}).then(
+        () => expect.fail('finished'),
+        (error: unknown) => error,
+      )
+      expect(isFabError(err) && err.toJSON()).to.deep.include({
+        code: 'DOCKER',
+        exitCode: 5,
+        message: 'the Docker engine at tcp://192.0.2.1:2375 did not answer within 0.3s',
+      })
+      const pid = Number(readFileSync(pidFile, 'utf8'))
+      const alive = () => {
+        try {
+          return process.kill(pid, 0)
+        } catch {
+          return false
+        }
+      }
+
+      // SIGTERM sent; gone (and reaped) a moment later
+      for (let i = 0; i < 40 && alive(); i++) await new Promise((r) => setTimeout(r, 50))
+      expect(alive(), 'docker is stopped').to.equal(false)
+    } finally {
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k]
+        else process.env[k] = v
+    }
   })
 })
 
