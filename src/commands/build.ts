@@ -11,7 +11,9 @@ export default class Build extends BaseCommand<typeof Build> {
 Uses the docker CLI, so DOCKER_HOST and docker contexts apply; BuildKit (docker buildx) when available, else the
 classic builder. The tag is fabk8s.yaml \`image\` (default name:version, never latest) unless --tag is given; the
 project's own build (no --tag, --file or --platform) is also tagged <image>-<12 hex of its ID>, the tag that
-\`fabk8s load\` and \`fabk8s deploy\` use, and records the hash of its inputs, so that \`fabk8s up\` keeps it.`
+\`fabk8s load\` and \`fabk8s deploy\` use, and records the hash of its inputs, so that \`fabk8s up\` keeps it. Of
+those build tags Docker keeps the 3 newest builds' (build and up remove older ones, so an edit loop does not pile
+up images).`
   static override examples = [
     '<%= config.bin %> build',
     '<%= config.bin %> build --tag registry.example.com/acme/kv:1.2.0 --push',
@@ -53,6 +55,7 @@ project's own build (no --tag, --file or --platform) is also tagged <image>-<12 
     this.say(
       `${r.buildTag ?? r.image}  ${r.id.slice(0, 19)}  ${(r.sizeBytes / 1e6).toFixed(1)} MB  ${r.seconds.toFixed(1)}s${r.digest ? `  ${r.digest}` : ''}`,
     )
+    if (r.pruned) this.note(`removed ${r.pruned.length} older build tag(s) from Docker: ${r.pruned.join(', ')}`)
     return r
   }
 }

@@ -333,6 +333,42 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
     expect(r.image).to.equal(built.buildTag)
     expect(fx.writes(before)).to.deep.equal([])
   })
+
+  it('an edit loop does not pile up images: Docker keeps the build tags of the 3 newest builds, build and up remove older ones', async () => {
+    const server = path.join(dir, 'server.js')
+    const buildTags = async () =>
+      (await dockerCmd(['image', 'ls', fx.image.replace(/:[^:/]+$/, ''), '--format', '{{.Tag}}'])).stdout
+        .split('\n')
+        .filter((t) => /^0\.1\.0-[0-9a-f]{12}$/.test(t))
+        .map((t) => `${fx.image}-${t.slice(6)}`)
+    const made: string[] = []
+    for (let i = 0; i < 4; i++) {
+      writeFileSync(server, readFileSync(server, 'utf8') + `\n// edit ${i} of the loop\n`)
+      const r = await runCli([
+        'build',
+        '-p',
+        dir,
+        '--base-image',
+        fx.base,
+        ...(fx.network ? ['--network', fx.network] : []),
+        '--json',
+      ])
+      expect(r.code, r.stderr).to.equal(0)
+      made.push(json<{buildTag: string}>(r).buildTag)
+      images.push(made.at(-1)!)
+    }
+
+    // the three newest stay; everything older went, this loop's first build included
+    expect(await buildTags()).to.have.members(made.slice(1))
+    // up builds too, and prunes the same way
+    writeFileSync(server, readFileSync(server, 'utf8') + '\n// an edit up builds\n')
+    const u = await up()
+    expect(u.steps.find((x) => x.step === 'build')!.detail).to.match(/removed 1 older build tag\(s\)$/)
+    expect(await buildTags()).to.have.members([u.image, ...made.slice(2)])
+    // the project's own tag still names the newest build
+    const id = (await dockerCmd(['image', 'inspect', '--format', '{{.Id}}', fx.image])).stdout.trim()
+    expect(u.image).to.equal(`${fx.image}-${id.slice(7, 19)}`)
+  })
 })
 
 describe('fabk8s up with a real Fabric network @integration', function () {

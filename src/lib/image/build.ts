@@ -17,7 +17,7 @@ import {stripAnsi} from '../ui/text.js'
 import {docker, type EngineInfo, ensureEngine, type ImageInfo, inspectImage} from './docker.js'
 import {isLatest, parseRef, tagProblem} from './ref.js'
 import {pushTask} from './registry.js'
-import {BUILD_HASH_LABEL, buildInputsHash, tagImmutable} from './tags.js'
+import {BUILD_HASH_LABEL, buildInputsHash, pruneBuildTags, tagImmutable} from './tags.js'
 
 export type Builder = 'buildkit' | 'classic'
 
@@ -55,6 +55,8 @@ export interface BuildResult {
   digest?: string
   id: string
   image: string
+  /** Build tags of older builds removed from Docker (all but the KEEP_BUILDS newest). */
+  pruned?: string[]
   seconds: number
   sizeBytes: number
 }
@@ -155,6 +157,7 @@ export function buildTasks(
   const started = process.hrtime.bigint()
   let builder: Builder | undefined
   let buildTag: string | undefined
+  let pruned: string[] = []
   let info: ImageInfo | undefined
   const inspect = async () => {
     info = await inspectImage(tag)
@@ -178,6 +181,7 @@ export function buildTasks(
         ...(digest ? {digest} : {}),
         id: info!.id,
         image: tag,
+        ...(pruned.length > 0 ? {pruned} : {}),
         seconds: secondsSince(started),
         sizeBytes: info!.size,
       }
@@ -237,7 +241,10 @@ export function buildTasks(
           }
 
           await inspect()
-          if (own) buildTag = await tagImmutable(tag, info!.id)
+          if (own) {
+            buildTag = await tagImmutable(tag, info!.id)
+            pruned = await pruneBuildTags(tag)
+          }
         },
         title: `Building ${tag}`,
       },

@@ -65,3 +65,43 @@ export async function projectRunImage(project: Pick<ProjectConfig, 'image'>): Pr
   if (!id) return {image: project.image, why: `Docker has no image ${project.image}`}
   return {image: await tagImmutable(project.image, id)}
 }
+
+/** Docker's RFC 3339 time with up to nanoseconds (Go drops trailing zeros) as text that sorts in time order (UTC). */
+function sortableTime(t: string): string {
+  const m = /^(.*?)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(t)
+  return m ? `${new Date(m[1] + m[3]).toISOString().slice(0, 19)}.${(m[2] ?? '').padEnd(9, '0')}` : t
+}
+
+/** How many of the project's builds Docker keeps under their build tags: the newest, and two to go back to. */
+export const KEEP_BUILDS = 3
+
+/**
+ * Remove the build tags (`<image>-<12 hex>`) of all but the KEEP_BUILDS newest builds of the image from Docker, so
+ * that an edit-build loop does not pile up images; returns the tags removed. Only tags of that exact shape go, and
+ * only the tag: an image another tag still names stays. The nodes keep what they loaded (their kubelet collects
+ * unused images), so a running pod is not touched. Best effort: a tag that cannot be removed is left.
+ */
+export async function pruneBuildTags(image: string): Promise<string[]> {
+  const {docker, ENGINE_TIMEOUT_MS} = await import('./docker.js')
+  // a build tag is the image's tag + "-" + 12 hex (or, for an untagged image, the 12 hex as the tag)
+  const prefix = immutableTag(image, '')
+  const repository = prefix.slice(0, prefix.lastIndexOf(':'))
+  const r = await docker(['image', 'ls', repository, '--format', '{{.Tag}}'], {timeoutMs: ENGINE_TIMEOUT_MS})
+  const tags = (r.code === 0 ? r.stdout.split('\n') : [])
+    .map((t) => `${repository}:${t.trim()}`)
+    .filter((ref) => ref.startsWith(prefix) && /^[0-9a-f]{12}$/.test(ref.slice(prefix.length)))
+  if (tags.length <= KEEP_BUILDS) return []
+  // newest first, by when each was built to the nanosecond (docker's listing has whole seconds: builds tie)
+  const refs = tags
+  const when = await docker(['image', 'inspect', '--format', '{{.Created}}', ...refs], {timeoutMs: ENGINE_TIMEOUT_MS})
+  const created = when.stdout.split('\n').filter(Boolean)
+  if (when.code !== 0 || created.length !== refs.length) return []
+  const builds = refs.map((ref, i) => ({key: sortableTime(created[i]), ref})).sort((x, y) => (x.key < y.key ? 1 : -1))
+  const removed: string[] = []
+  for (const tag of builds.slice(KEEP_BUILDS).map((b) => b.ref)) {
+    const rm = await docker(['image', 'rm', tag], {timeoutMs: ENGINE_TIMEOUT_MS})
+    if (rm.code === 0) removed.push(tag)
+  }
+
+  return removed
+}

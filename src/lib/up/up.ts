@@ -307,7 +307,8 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       imageId = r.id
       image = await tagImmutable(project.image, r.id, dry)
       imageKnown(image, imageId)
-      return {action: 'changed', detail: `built ${image} in ${r.seconds}s (${why})`}
+      const pruned = r.pruned ? `; removed ${r.pruned.length} older build tag(s)` : ''
+      return {action: 'changed', detail: `built ${image} in ${r.seconds}s (${why})${pruned}`}
     }),
 
     step(
