@@ -78,6 +78,19 @@ function checkAddress(flag: string, value: string): string {
   return address!
 }
 
+/** --address NAME=HOST:PORT: the address of the peer or orderer the source calls NAME. */
+function overrideAddress(net: ImportedNetwork, v: string): void {
+  const [name, value] = splitAssign('address', v)
+  const names = endpoints(net)
+    .map((x) => x.name)
+    .join(', ')
+  if (name === '') throw usageError(`--address ${v}: expected NAME=HOST:PORT, the name of a peer or orderer (${names})`)
+  const e = endpoints(net).find((x) => x.name === name)
+  if (!e) throw usageError(`--address ${v}: no peer or orderer named "${name}" (known: ${names})`)
+  e.address = checkAddress('address', value)
+  e.addressFrom = '--address'
+}
+
 export function applyOverrides(net: ImportedNetwork, o: Overrides): ImportedNetwork {
   for (const v of o.mspId ?? []) {
     const [k, id] = splitAssign('msp-id', v)
@@ -89,24 +102,7 @@ export function applyOverrides(net: ImportedNetwork, o: Overrides): ImportedNetw
     net.orgs = net.orgs.filter((x) => o.org!.includes(x.mspId) || o.org!.includes(x.name))
   }
 
-  for (const v of o.address ?? []) {
-    const [name, value] = splitAssign('address', v)
-    if (name === '')
-      throw usageError(
-        `--address ${v}: expected NAME=HOST:PORT, the name of a peer or orderer (${endpoints(net)
-          .map((x) => x.name)
-          .join(', ')})`,
-      )
-    const e = endpoints(net).find((x) => x.name === name)
-    if (!e)
-      throw usageError(
-        `--address ${v}: no peer or orderer named "${name}" (known: ${endpoints(net)
-          .map((x) => x.name)
-          .join(', ')})`,
-      )
-    e.address = checkAddress('address', value)
-    e.addressFrom = '--address'
-  }
+  for (const v of o.address ?? []) overrideAddress(net, v)
 
   if (o.orderer) {
     const byName = net.orderers.find((x) => x.name === o.orderer)
