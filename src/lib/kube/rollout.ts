@@ -226,6 +226,9 @@ export const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', done, {once: true})
   })
 
+/** kube-proxy's default minimum time between two syncs of its rules (iptables and ipvs: minSyncPeriod 1s). */
+export const KUBE_PROXY_SYNC_MS = 1000
+
 /** Poll the Deployment and its pods until the rollout is done, fails, or times out (→ ROLLOUT error). */
 export async function waitForRollout(c: KubeClients, o: RolloutOptions): Promise<RolloutResult> {
   const at = {...c.target, namespace: o.namespace}
@@ -259,6 +262,10 @@ export async function waitForRollout(c: KubeClients, o: RolloutOptions): Promise
       // rolled out; the peers reach the new code once the old pods have exited
       const stopping = stoppingPods(list.items, o.packageId, o.image).map((p) => p.metadata?.name ?? '?')
       if (stopping.length === 0) {
+        // old pods have just exited: kube-proxy drops their addresses from the Service's rules at its next sync (at
+        // most once a second), and until then a peer's new dial may still go to an address that is gone and hang for
+        // the chaincode's dial_timeout; returning after one sync, the peers' next dial reaches a new pod
+        if (lastStopping.length > 0) await sleep(KUBE_PROXY_SYNC_MS, o.signal)
         progress(st.message)
         return result()
       }
