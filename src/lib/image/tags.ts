@@ -92,11 +92,10 @@ export async function pruneBuildTags(image: string): Promise<string[]> {
     .filter((ref) => ref.startsWith(prefix) && /^[0-9a-f]{12}$/.test(ref.slice(prefix.length)))
   if (tags.length <= KEEP_BUILDS) return []
   // newest first, by when each was built to the nanosecond (docker's listing has whole seconds: builds tie)
-  const refs = tags
-  const when = await docker(['image', 'inspect', '--format', '{{.Created}}', ...refs], {timeoutMs: ENGINE_TIMEOUT_MS})
+  const when = await docker(['image', 'inspect', '--format', '{{.Created}}', ...tags], {timeoutMs: ENGINE_TIMEOUT_MS})
   const created = when.stdout.split('\n').filter(Boolean)
-  if (when.code !== 0 || created.length !== refs.length) return []
-  const builds = refs.map((ref, i) => ({key: sortableTime(created[i]), ref})).sort((x, y) => (x.key < y.key ? 1 : -1))
+  if (when.code !== 0 || created.length !== tags.length) return []
+  const builds = tags.map((ref, i) => ({key: sortableTime(created[i]), ref})).sort((x, y) => (x.key < y.key ? 1 : -1))
   const removed: string[] = []
   for (const tag of builds.slice(KEEP_BUILDS).map((b) => b.ref)) {
     const rm = await docker(['image', 'rm', tag], {timeoutMs: ENGINE_TIMEOUT_MS})

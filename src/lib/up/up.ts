@@ -305,7 +305,8 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
         }),
       )
       imageId = r.id
-      image = await tagImmutable(project.image, r.id, dry)
+      // the project's own build comes tagged already
+      image = r.buildTag ?? (await tagImmutable(project.image, r.id, dry))
       imageKnown(image, imageId)
       const pruned = r.pruned ? `; removed ${r.pruned.length} older build tag(s)` : ''
       return {action: 'changed', detail: `built ${image} in ${r.seconds}s (${why})${pruned}`}
