@@ -4,6 +4,7 @@ import type {FabricView} from '../lib/fabric/status.js'
 import type {ChaincodeSetStatus} from '../lib/kube/status.js'
 
 import {BaseCommand, kubeFlags} from '../base-command.js'
+import {checkPackageIdFlag} from '../flags/package-id.js'
 
 export interface StatusResult extends ChaincodeSetStatus {
   /** What Fabric's _lifecycle says, when fabk8s.yaml has a network (and --no-fabric is not given). */
@@ -36,11 +37,7 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
   }
 
   protected async execute(): Promise<StatusResult> {
-    if (this.flags['package-id']) {
-      const {validatePackageId} = await import('../lib/fabric/package.js')
-      validatePackageId(this.flags['package-id'], '--package-id')
-    }
-
+    await checkPackageIdFlag(this.flags['package-id'])
     const project = await this.project()
     const {chaincodeSetStatus} = await import('../lib/kube/status.js')
     const {chaincodeTargets} = await import('../lib/kube/targets.js')

@@ -4,6 +4,7 @@ import type {ApproveAllResult} from '../../lib/fabric/approve.js'
 
 import {BaseCommand} from '../../base-command.js'
 import {definitionFlags, overridesFrom} from '../../flags/definition.js'
+import {checkPackageIdFlag} from '../../flags/package-id.js'
 
 export default class LifecycleApprove extends BaseCommand<typeof LifecycleApprove> {
   static override description = `Approve the chaincode definition for each org of fabk8s.yaml network (through each org's own peer).
@@ -28,11 +29,7 @@ transaction is committed and shows its validation code.`
   }
 
   protected async execute(): Promise<ApproveAllResult> {
-    if (this.flags['package-id']) {
-      const {validatePackageId} = await import('../../lib/fabric/package.js')
-      validatePackageId(this.flags['package-id'], '--package-id')
-    }
-
+    await checkPackageIdFlag(this.flags['package-id'])
     const project = await this.project()
     const {approveAll} = await import('../../lib/fabric/approve.js')
     const {resolvePackage} = await import('../../lib/fabric/package-file.js')

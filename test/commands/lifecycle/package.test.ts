@@ -129,6 +129,14 @@ describe('fabk8s lifecycle package', () => {
       expect(json<{error: {message: string}}>(r).error.message).to.match(/^--package-id: ".*" is not a package ID/)
     }
   })
+
+  it('an empty --package-id is no package ID either: approve would send it to the peers, status ignored it', async () => {
+    for (const cmd of [['lifecycle', 'approve'], ['status']]) {
+      const r = await runCli([...cmd, '--package-id', '', '--json'], {cwd: project()})
+      expect(r.code, r.stderr).to.equal(2)
+      expect(json<{error: {message: string}}>(r).error.message).to.match(/^--package-id: "" is not a package ID/)
+    }
+  })
 })
 
 describe('fabk8s lifecycle (no network section)', () => {
