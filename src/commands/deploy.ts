@@ -7,6 +7,7 @@ import {BaseCommand, kubeFlags} from '../base-command.js'
 import {duration} from '../flags/duration.js'
 import {registry} from '../flags/registry.js'
 import {FabError} from '../lib/errors.js'
+import {checkImageFlag} from '../lib/image/ref.js'
 
 export interface DryRunResult {
   dryRun: true
@@ -56,6 +57,8 @@ Server-side apply (field manager "fabk8s") of a Deployment, a Service and, with 
       throw new FabError('USAGE', `-o/--output ${this.flags.output} only applies with --dry-run`, {
         hint: 'fabk8s deploy --dry-run -o yaml',
       })
+    // before the image is looked up in a registry (pushedDigest) or the package is built
+    checkImageFlag(this.flags.image)
     const project = await this.project()
     const {buildPackage} = await import('../lib/fabric/package.js')
     const {packageId} = await buildPackage(project)

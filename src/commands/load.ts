@@ -3,8 +3,7 @@ import {Flags} from '@oclif/core'
 import type {LoadResult} from '../lib/image/load.js'
 
 import {BaseCommand} from '../base-command.js'
-import {usageError} from '../lib/errors.js'
-import {IMAGE_RE} from '../lib/project/schema.js'
+import {checkImageFlag} from '../lib/image/ref.js'
 
 export default class Load extends BaseCommand<typeof Load> {
   static override description = `Load the chaincode image into every node of a kind cluster.
@@ -27,8 +26,7 @@ kind does (containers labelled io.x-k8s.kind.cluster=<name>) and streams \`docke
   }
 
   protected async execute(): Promise<LoadResult> {
-    if (this.flags.image !== undefined && !IMAGE_RE.test(this.flags.image))
-      throw usageError(`--image: "${this.flags.image}" is not an image reference like repository:tag`)
+    checkImageFlag(this.flags.image)
     // Without --image we need fabk8s.yaml; with --image and --cluster the project is optional.
     const needProject = !this.flags.image || !this.flags.cluster
     const project = needProject ? await this.project() : await this.project().catch(() => {})

@@ -81,6 +81,14 @@ describe('fabk8s deploy --dry-run (no cluster)', () => {
     expect(c.stderr).to.contain('--timeout')
   })
 
+  it('a bad --image with a registry is the same usage error as load gives, before Docker or the registry is asked', async () => {
+    const r = await runCli(['deploy', '--image', 'BAD IMAGE', '--registry', 'localhost:1', '-p', proj, '--json'], {
+      env: {...noCluster, DOCKER_HOST: 'unix:///nonexistent/docker.sock'},
+    })
+    expect(r.code, r.stderr).to.equal(2)
+    expect(json<Any>(r).error.message).to.equal('--image: "BAD IMAGE" is not an image reference like repository:tag')
+  })
+
   it("a server certificate that is not the server key's: exit 3 naming both fields, nothing rendered", async () => {
     const p = makeProject(path.join(dir, 'mismatch'), {tls: 'on'})
     const cert = path.join(p, 'tls', 'server.crt')

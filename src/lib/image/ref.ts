@@ -1,4 +1,5 @@
 /** Image references the way docker and containerd read them. */
+import {usageError} from '../errors.js'
 import {IMAGE_RE} from '../project/schema.js'
 
 export interface ImageRef {
@@ -57,6 +58,12 @@ export function normalizeRef(ref: string): string {
 export function isLatest(ref: string): boolean {
   const r = parseRef(ref)
   return !r.digest && (r.tag === undefined || r.tag === 'latest')
+}
+
+/** --image (load, deploy, and the image deploy's plan runs): a reference docker accepts, else a usage error naming the flag. */
+export function checkImageFlag(ref: string | undefined): void {
+  if (ref !== undefined && !IMAGE_RE.test(ref))
+    throw usageError(`--image: "${ref}" is not an image reference like repository:tag`)
 }
 
 /** A problem with a tag to build (undefined when fine): must be repository[:tag], no digest. */

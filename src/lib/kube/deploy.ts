@@ -3,14 +3,14 @@
  * package once and passes its ID in), apply them server-side, and wait for the rollout.
  */
 
+import type {ProjectConfig} from '../project/schema.js'
 import type {TaskList} from '../tasks.js'
 import type {Applied} from './apply.js'
 import type {KubeClients, KubeOptions} from './client.js'
 import type {ManagedResource} from './down.js'
 import type {ChaincodeTarget} from './targets.js'
 
-import {FabError} from '../errors.js'
-import {IMAGE_RE, type ProjectConfig} from '../project/schema.js'
+import {checkImageFlag} from '../image/ref.js'
 import {type Manifest, readTlsFiles, renderManifests, tlsSecretName} from './manifests.js'
 import {chaincodeTargets} from './targets.js'
 
@@ -69,8 +69,7 @@ export async function planDeploy(
   opts: {image?: string; namespace?: string; packageId: string},
 ): Promise<DeployPlan> {
   const image = opts.image ?? project.image
-  if (opts.image !== undefined && !IMAGE_RE.test(opts.image))
-    throw new FabError('USAGE', `--image: "${opts.image}" is not an image reference like repository:tag`)
+  checkImageFlag(opts.image)
   const namespace = opts.namespace ?? project.kubernetes.namespace
   const {packageId} = opts
   const tls = await readTlsFiles(project)
