@@ -1,5 +1,6 @@
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
+import type {KubeClients} from './lib/kube/client.js'
 import type {ProjectConfig} from './lib/project/schema.js'
 import type {TaskList} from './lib/tasks.js'
 
@@ -99,6 +100,19 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Notes and warnings go to stderr so stdout stays parseable. */
   protected note(line: string): void {
     if (!this.jsonEnabled()) process.stderr.write(`${line}\n`)
+  }
+
+  /**
+   * A dim line on stderr (human output only) when the kube context is the kubeconfig's current-context because the
+   * project's kind-<kind.cluster> context is not there: that cluster may not be the one the user means.
+   */
+  protected async noteKubeContext(clients: Pick<KubeClients, 'choice' | 'target'> | undefined): Promise<void> {
+    if (!clients || this.jsonEnabled()) return
+    const {contextNote} = await import('./lib/kube/client.js')
+    const line = contextNote(clients)
+    if (!line) return
+    const {c} = await import('./lib/ui/colors.js')
+    this.note(c.dim(line))
   }
 
   /** Load the project (fabk8s.yaml) from --project or the current folder. */

@@ -96,10 +96,11 @@ Server-side apply (field manager "fabk8s") of a Deployment, a Service and, with 
       timeoutMs: this.flags.timeout,
       wait: this.flags.wait,
     })
+    await this.noteKubeContext(list.clients)
     const r = await this.runTasks(list, {verbose: this.flags.verbose})
     const {c} = await import('../lib/ui/colors.js')
     const names = r.targets.map((x) => x.name)
-    const where = `${names.length === 1 ? `deployment/${names[0]}` : `deployments ${names.join(', ')}`} in namespace ${r.namespace}`
+    const where = `${names.length === 1 ? `deployment/${names[0]}` : `deployments ${names.join(', ')}`} in namespace ${r.namespace} (context ${r.context})`
     if (!r.changed)
       this.say(
         `${c.good('no change:')} ${where} already runs ${r.image} with package ID ${r.packageId}${r.ready ? ' (ready)' : ''}`,
@@ -110,10 +111,10 @@ Server-side apply (field manager "fabk8s") of a Deployment, a Service and, with 
       )
     else
       this.say(
-        `${c.good('updated:')} ${where} (${r.resources
+        `${c.good('updated:')} ${where}: ${r.resources
           .filter((x) => x.action === 'configured' || x.action === 'created')
           .map((x) => `${x.kind.toLowerCase()}/${x.name}`)
-          .join(', ')}); pods unchanged, package ID ${r.packageId}`,
+          .join(', ')}; pods unchanged, package ID ${r.packageId}`,
       )
     if (r.removed.length > 0)
       this.say(

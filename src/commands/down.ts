@@ -7,6 +7,8 @@ import {duration} from '../flags/duration.js'
 import {FabError} from '../lib/errors.js'
 
 export interface DownResult {
+  /** The kube context the objects were deleted from. */
+  context: string
   deleted: ManagedResource[]
   namespace: string
   /** Whether the chaincode's pods had stopped when down returned (false under --no-wait). */
@@ -40,12 +42,14 @@ Then waits until the chaincode's pods have stopped: a pod being deleted runs on 
     const {connect} = await import('../lib/kube/client.js')
     const {deleteManaged, listManaged, waitPodsGone} = await import('../lib/kube/down.js')
     const c = await connect({context: this.flags.context, kubeconfig: this.flags.kubeconfig, namespace, project})
+    const context = c.kc.currentContext
+    await this.noteKubeContext(c)
     const found = await listManaged(c, namespace, project.name)
     if (found.length === 0) {
       this.say(
-        `nothing to delete: no objects of chaincode ${project.name} (managed by fabk8s) in namespace ${namespace}`,
+        `nothing to delete: no objects of chaincode ${project.name} (managed by fabk8s) in namespace ${namespace} (context ${context})`,
       )
-      return {deleted: [], namespace, stopped: true}
+      return {context, deleted: [], namespace, stopped: true}
     }
 
     const list = found.map((r) => `${r.kind.toLowerCase()}/${r.name}`).join(', ')
@@ -60,16 +64,13 @@ Then waits until the chaincode's pods have stopped: a pod being deleted runs on 
           },
         )
       const {prompter} = await import('../lib/ui/prompts.js')
-      const ok = await prompter().confirm(
-        `Delete ${list} in namespace ${namespace} (context ${c.target.context})?`,
-        false,
-      )
+      const ok = await prompter().confirm(`Delete ${list} in namespace ${namespace} (context ${context})?`, false)
       if (!ok) throw new FabError('ABORTED', 'nothing deleted: declined at the confirmation prompt')
     }
 
     const deleted = await deleteManaged(c, found)
-    this.say(`deleted ${list} in namespace ${namespace}`)
-    if (!this.flags.wait) return {deleted, namespace, stopped: false}
+    this.say(`deleted ${list} in namespace ${namespace} (context ${context})`)
+    if (!this.flags.wait) return {context, deleted, namespace, stopped: false}
     const signal = this.interruptSignal()
     const started = Date.now()
     const left = await waitPodsGone(c, namespace, project.name, {signal, timeoutMs: this.flags.timeout})
@@ -86,6 +87,6 @@ Then waits until the chaincode's pods have stopped: a pod being deleted runs on 
         },
       )
     this.say(`the chaincode's pods have stopped (${((Date.now() - started) / 1000).toFixed(1)}s)`)
-    return {deleted, namespace, stopped: true}
+    return {context, deleted, namespace, stopped: true}
   }
 }

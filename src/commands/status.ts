@@ -7,6 +7,8 @@ import {BaseCommand, kubeFlags} from '../base-command.js'
 import {checkPackageIdFlag} from '../flags/package-id.js'
 
 export interface StatusResult extends ChaincodeSetStatus {
+  /** The kube context read. */
+  context: string
   /** What Fabric's _lifecycle says, when fabk8s.yaml has a network (and --no-fabric is not given). */
   fabric?: FabricView
   /** The package ID fabk8s.yaml builds now (undefined when it cannot be built, e.g. TLS files missing). */
@@ -39,18 +41,21 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
   protected async execute(): Promise<StatusResult> {
     await checkPackageIdFlag(this.flags['package-id'])
     const project = await this.project()
+    const {connect} = await import('../lib/kube/client.js')
     const {chaincodeSetStatus} = await import('../lib/kube/status.js')
     const {chaincodeTargets} = await import('../lib/kube/targets.js')
     const namespace = this.flags.namespace ?? project.kubernetes.namespace
-    const s: StatusResult = await chaincodeSetStatus(
-      {context: this.flags.context, kubeconfig: this.flags.kubeconfig, project},
-      {
+    const kube = await connect({context: this.flags.context, kubeconfig: this.flags.kubeconfig, namespace, project})
+    await this.noteKubeContext(kube)
+    const s: StatusResult = {
+      context: kube.kc.currentContext,
+      ...(await chaincodeSetStatus(kube, {
         chaincode: project.name,
         expectedPackageId: this.flags['package-id'],
         namespace,
         targets: chaincodeTargets(project, namespace),
-      },
-    )
+      })),
+    }
     try {
       const {buildPackage} = await import('../lib/fabric/package.js')
       s.localPackageId = (await buildPackage(project)).packageId
@@ -75,7 +80,7 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
     if (this.jsonEnabled()) return s
     const {c} = await import('../lib/ui/colors.js')
     const row = (k: string, v: string) => this.say(`${c.dim(k.padEnd(11))}${v}`)
-    row('chaincode', `${project.name} (namespace ${namespace})`)
+    row('chaincode', `${project.name} (namespace ${namespace}, context ${s.context})`)
     if (s.found) {
       const state = s.ready
         ? c.good('ready')

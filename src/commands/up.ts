@@ -62,7 +62,14 @@ Interrupt with Ctrl-C at any time; running "fabk8s up" again resumes.`
       timeoutMs: this.flags.timeout,
       verbose: this.flags.verbose,
     })
-    const r = await this.runTasks(list, {verbose: this.flags.verbose})
+    let r: UpResult
+    try {
+      r = await this.runTasks(list, {verbose: this.flags.verbose})
+    } finally {
+      // the steps connect while the progress shows: say how the context was chosen once it has ended (an error too)
+      await this.noteKubeContext(list.clients())
+    }
+
     const {c} = await import('../lib/ui/colors.js')
     const mark = {changed: c.good('✔'), planned: c.info('→'), skipped: c.dim('-'), unchanged: c.dim('=')}
     if (r.dryRun) this.say('Plan (nothing was changed):')

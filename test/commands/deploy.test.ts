@@ -4,6 +4,8 @@ import path from 'node:path'
 
 import {
   cleanup,
+  currentContext,
+  currentContextNote,
   fakeTarget,
   makeProject,
   pssRestrictedViolations,
@@ -178,9 +180,30 @@ for (const kind of ['fake', 'real'] as const) {
       const r = await cli([])
       expect(r.code, r.stderr).to.equal(0)
       expect(r.stdout).to.match(
-        /^no change: deployment\/kv in namespace \S+ already runs kv-chaincode:1\.0\.0 with package ID kv_1\.0\.0:/,
+        /^no change: deployment\/kv in namespace \S+ \(context \S+\) already runs kv-chaincode:1\.0\.0 with package ID kv_1\.0\.0:/,
       )
       expect(r.stderr).to.contain('No change in')
+    })
+
+    it('names the context and namespace it deploys to; says on stderr, not under --json, that the current context stood in for kind-kind', async () => {
+      const context = currentContext(t.kubeconfig)
+      const r = await cli([])
+      expect(r.code, r.stderr).to.equal(0)
+      expect(r.stdout).to.contain(
+        `no change: deployment/kv in namespace ${t.namespace} (context ${context}) already runs`,
+      )
+      expect(r.stderr).to.contain(`No change in ${t.namespace} (context ${context}): `)
+      // the project names no kubernetes.context, and kind.cluster (default kind) has no context in this kubeconfig
+      expect(r.stderr.split(currentContextNote(context))).to.have.length(2)
+      const j = await cli(['--json'])
+      expect(j.code, j.stderr).to.equal(0)
+      expect(json<Any>(j)).to.include({context, namespace: t.namespace})
+      expect(j.stderr + j.stdout).to.not.contain('using current context')
+      // chosen with --context: nothing to point out
+      const chosen = await cli(['--context', context])
+      expect(chosen.code, chosen.stderr).to.equal(0)
+      expect(chosen.stdout).to.contain(`in namespace ${t.namespace} (context ${context})`)
+      expect(chosen.stderr).to.not.contain('using current context')
     })
 
     it('a changed package ID rolls out (human output names the new package ID)', async () => {

@@ -3,7 +3,17 @@ import path from 'node:path'
 
 import {connect} from '../../src/lib/kube/client.js'
 import {listManaged} from '../../src/lib/kube/down.js'
-import {cleanup, fakeTarget, makeProject, project, realTarget, type Target, tmp} from '../lib/kube/support.js'
+import {
+  cleanup,
+  currentContext,
+  currentContextNote,
+  fakeTarget,
+  makeProject,
+  project,
+  realTarget,
+  type Target,
+  tmp,
+} from '../lib/kube/support.js'
 import {json, runCli} from '../support/cli.js'
 import {deploy} from '../support/tasks.js'
 
@@ -67,7 +77,7 @@ for (const kind of ['fake', 'real'] as const) {
 
     it('--yes deletes the Deployment, Service and Secret found by the managed-by labels, and waits for the pods to stop', async () => {
       const j = json<Any>(await cli(['--yes', '--json']))
-      expect(j.namespace).to.equal(t.namespace)
+      expect(j).to.include({context: currentContext(t.kubeconfig), namespace: t.namespace})
       expect(j.deleted.map((r: Any) => `${r.kind}/${r.name}`).sort()).to.deep.equal([
         'Deployment/kv',
         'Secret/kv-tls',
@@ -80,10 +90,14 @@ for (const kind of ['fake', 'real'] as const) {
       expect((await c.core.listNamespacedPod({namespace: t.namespace})).items).to.deep.equal([])
     })
 
-    it('when nothing is left: says so, exit 0', async () => {
+    it('when nothing is left: says so, naming the namespace and context, exit 0', async () => {
+      const context = currentContext(t.kubeconfig)
       const r = await cli(['--yes'])
       expect(r.code, r.stderr).to.equal(0)
-      expect(r.stdout).to.contain('nothing to delete')
+      expect(r.stdout)
+        .to.contain('nothing to delete')
+        .and.to.contain(`in namespace ${t.namespace} (context ${context})`)
+      expect(r.stderr).to.contain(currentContextNote(context))
     })
 
     it('a pod that does not stop: exit 8 after --timeout naming it, what was deleted stays deleted; down returns once it is gone', async () => {
@@ -126,7 +140,10 @@ for (const kind of ['fake', 'real'] as const) {
       expect(r.code, r.stdout + r.stderr).to.equal(8)
       const e = json<Any>(r).error
       expect(e.code).to.equal('ROLLOUT')
-      expect(e.message).to.contain('pod/kv-stuck').and.to.contain('did not stop within 2s').and.to.contain('deployment/kv')
+      expect(e.message)
+        .to.contain('pod/kv-stuck')
+        .and.to.contain('did not stop within 2s')
+        .and.to.contain('deployment/kv')
       expect(await listManaged(c, t.namespace, 'kv')).to.deep.equal([])
 
       // a pod that stops while down waits: down returns then, exit 0

@@ -1,7 +1,17 @@
 import {expect} from 'chai'
 import path from 'node:path'
 
-import {cleanup, fakeTarget, makeProject, project, realTarget, type Target, tmp} from '../lib/kube/support.js'
+import {
+  cleanup,
+  currentContext,
+  currentContextNote,
+  fakeTarget,
+  makeProject,
+  project,
+  realTarget,
+  type Target,
+  tmp,
+} from '../lib/kube/support.js'
 import {json, runCli} from '../support/cli.js'
 import {deploy} from '../support/tasks.js'
 
@@ -48,6 +58,21 @@ for (const kind of ['fake', 'real'] as const) {
       expect(e.stdout).to.contain('start it with: fabk8s up (or fabk8s deploy)')
       expect(e.stdout).to.not.contain('MISMATCH')
       expect(e.stderr).to.contain(`not deployed: the peers expect ${expected}`)
+    })
+
+    it('names the namespace and context it reads (human and --json); says on stderr that the current context stood in for kind-kind', async () => {
+      const context = currentContext(t.kubeconfig)
+      const r = await cli([])
+      expect(r.code, r.stderr).to.equal(0)
+      expect(r.stdout).to.contain(`chaincode  kv (namespace ${t.namespace}, context ${context})`)
+      expect(r.stderr).to.contain(currentContextNote(context))
+      const j = await cli(['--json'])
+      expect(j.code, j.stderr).to.equal(0)
+      expect(json<Any>(j)).to.include({context, namespace: t.namespace})
+      expect(j.stderr).to.not.contain('using current context')
+      const chosen = await cli(['--context', context])
+      expect(chosen.stdout).to.contain(`(namespace ${t.namespace}, context ${context})`)
+      expect(chosen.stderr).to.not.contain('using current context')
     })
 
     it('after deploy: readiness, image and package ID (human and --json)', async () => {

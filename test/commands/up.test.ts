@@ -77,6 +77,11 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
     expect(
       (await dockerCmd(['image', 'inspect', '--format', '{{.Id}}', `fabk8s-test/${name}:0.1.0`])).stdout.trim(),
     ).to.equal(imageId)
+    // where: the namespace and the kube context (the kubeconfig's current one, "fake")
+    expect(r.context).to.equal('fake')
+    expect(r.steps.find((s) => s.step === 'deploy')!.detail).to.match(
+      /^deployment\/\S+ runs \S+ with this package ID in namespace upns \(context fake\)$/,
+    )
   })
 
   it('--dry-run after a source change plans build, load and deploy, and changes nothing', async () => {
@@ -87,6 +92,9 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
     expect(plan.dryRun).to.equal(true)
     expect(actions(plan)).to.include({build: 'planned', deploy: 'planned', load: 'planned'})
     expect(plan.steps.find((s) => s.step === 'build')!.detail).to.match(/sources changed/)
+    expect(plan.steps.find((s) => s.step === 'deploy')!.detail).to.equal(
+      'would deploy the new image in namespace upns (context fake)',
+    )
     // the context (fake) names no tool; the Docker engine runs the kind cluster fabk8s.yaml names
     expect(plan.cluster).to.include({cluster: fx.cluster, images: 'load', kind: 'kind'})
     expect(plan.cluster!.why).to.equal(`the Docker engine runs kind cluster ${fx.cluster}`)
@@ -188,6 +196,10 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
     expect(r.stderr).to.match(/Rolled out deployment\//)
     expect(r.stdout).to.match(/Done in [\d.]+s/)
     expect(r.stdout).to.not.match(/\d\.\d{3,}s/) // durations: at most two decimals
+    // where it deployed, and once (stderr) that the context is the current one: the kubeconfig has no kind-<cluster>
+    expect(r.stdout).to.match(/deploy\s+rolled out \S+ in namespace upns \(context fake\); ready/)
+    const note = `using current context "fake" (no context kind-${fx.cluster} in the kubeconfig; `
+    expect(r.stderr.split(note)).to.have.length(2)
   })
 
   it('the rollout progress shows while up waits for it', async () => {

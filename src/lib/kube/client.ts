@@ -65,12 +65,26 @@ export function kubeconfigFiles(
   return {files: [path.join(env.HOME || homedir(), '.kube', 'config')], from: 'default kubeconfig'}
 }
 
+/** How loadKubeConfig chose the context: --context, fabk8s.yaml kubernetes.context, kind-<kind.cluster>, or current-context. */
+export type ContextFrom = 'current' | 'flag' | 'kind' | 'project'
+
+/** What loadKubeConfig reports about its choice of context (on the KubeConfig it returns). */
+export interface ContextChoice {
+  contextFrom: ContextFrom
+  /**
+   * Only with contextFrom 'current': the `kind-<kind.cluster>` context the project names and the kubeconfig lacks
+   * (the current-context was taken instead: it may be another cluster than the user expects).
+   */
+  missingKindContext?: string
+}
+
 /**
  * Load the kubeconfig and pick the context: `context` (--context), then the project's `kubernetes.context`,
- * then `kind-<kind.cluster>` when the kubeconfig has it, then the kubeconfig's current-context.
+ * then `kind-<kind.cluster>` when the kubeconfig has it, then the kubeconfig's current-context. The KubeConfig
+ * returned says how (`contextFrom`, see ContextChoice).
  * Several files merge the way kubectl does (the first occurrence of a name wins, the first current-context wins).
  */
-export async function loadKubeConfig(opts: KubeOptions = {}): Promise<KubeConfig> {
+export async function loadKubeConfig(opts: KubeOptions = {}): Promise<ContextChoice & KubeConfig> {
   const {KubeConfig} = await kubeLib()
   const {files, from} = kubeconfigFiles(opts.kubeconfig)
   const present = files.filter((f) => existsSync(f))
@@ -101,26 +115,7 @@ export async function loadKubeConfig(opts: KubeOptions = {}): Promise<KubeConfig
     }
   }
 
-  const names = kc.getContexts().map((c) => c.name)
-  const pick = (name: string, where: string, code: 'KUBERNETES' | 'USAGE') => {
-    if (!names.includes(name))
-      throw new FabError(code, `${where}: no context "${name}" in ${present.join(', ')}`, {
-        detail: {contexts: names},
-        hint: names.length > 0 ? `available contexts: ${names.join(', ')}` : 'the kubeconfig has no contexts',
-      })
-    kc.setCurrentContext(name)
-  }
-
-  const projectContext = opts.project?.kubernetes?.context
-  const kindContext = opts.project?.kind?.cluster ? `kind-${opts.project.kind.cluster}` : undefined
-  if (opts.context) pick(opts.context, '--context', 'USAGE')
-  else if (projectContext) pick(projectContext, 'fabk8s.yaml kubernetes.context', 'KUBERNETES')
-  else if (kindContext && names.includes(kindContext)) kc.setCurrentContext(kindContext)
-  else if (!kc.currentContext || !names.includes(kc.currentContext))
-    throw new FabError('KUBERNETES', `${present.join(', ')}: no current context`, {
-      hint: names.length > 0 ? `pass --context (available: ${names.join(', ')})` : 'the kubeconfig has no contexts',
-    })
-
+  const choice = chooseContext(kc, opts, present)
   if (!kc.getCurrentCluster())
     throw new FabError(
       'KUBERNETES',
@@ -130,7 +125,53 @@ export async function loadKubeConfig(opts: KubeOptions = {}): Promise<KubeConfig
       },
     )
   await guardClients(kc, opts)
-  return kc
+  return Object.assign(kc, choice)
+}
+
+/** Set the context of `kc` (loadKubeConfig says in what order), and say how it was chosen. */
+function chooseContext(kc: KubeConfig, opts: KubeOptions, files: string[]): ContextChoice {
+  const names = kc.getContexts().map((c) => c.name)
+  const pick = (name: string, where: string, code: 'KUBERNETES' | 'USAGE') => {
+    if (!names.includes(name))
+      throw new FabError(code, `${where}: no context "${name}" in ${files.join(', ')}`, {
+        detail: {contexts: names},
+        hint: names.length > 0 ? `available contexts: ${names.join(', ')}` : 'the kubeconfig has no contexts',
+      })
+    kc.setCurrentContext(name)
+  }
+
+  const projectContext = opts.project?.kubernetes?.context
+  const kindContext = opts.project?.kind?.cluster ? `kind-${opts.project.kind.cluster}` : undefined
+  if (opts.context) {
+    pick(opts.context, '--context', 'USAGE')
+    return {contextFrom: 'flag'}
+  }
+
+  if (projectContext) {
+    pick(projectContext, 'fabk8s.yaml kubernetes.context', 'KUBERNETES')
+    return {contextFrom: 'project'}
+  }
+
+  if (kindContext && names.includes(kindContext)) {
+    kc.setCurrentContext(kindContext)
+    return {contextFrom: 'kind'}
+  }
+
+  if (!kc.currentContext || !names.includes(kc.currentContext))
+    throw new FabError('KUBERNETES', `${files.join(', ')}: no current context`, {
+      hint: names.length > 0 ? `pass --context (available: ${names.join(', ')})` : 'the kubeconfig has no contexts',
+    })
+  return kindContext ? {contextFrom: 'current', missingKindContext: kindContext} : {contextFrom: 'current'}
+}
+
+/**
+ * The line that says the context is the kubeconfig's current-context because the `kind-<kind.cluster>` context the
+ * project names is not in the kubeconfig (undefined for any other choice): the current-context may be a shared or
+ * production cluster, so a command that acts on it says so once (stderr, human output only).
+ */
+export function contextNote(c: Pick<KubeClients, 'choice' | 'target'>): string | undefined {
+  if (c.choice?.contextFrom !== 'current' || !c.choice.missingKindContext) return undefined
+  return `using current context "${c.target.context}" (no context ${c.choice.missingKindContext} in the kubeconfig; set kubernetes.context or pass --context to choose)`
 }
 
 /**
@@ -286,6 +327,8 @@ export function targetOf(kc: KubeConfig, namespace?: string): KubeTarget {
 
 export interface KubeClients {
   apps: AppsV1Api
+  /** How the context was chosen (set by connect). */
+  choice?: ContextChoice
   core: CoreV1Api
   kc: KubeConfig
   /** For error messages: server, context, user, namespace. */
@@ -298,6 +341,7 @@ export async function connect(opts: KubeOptions & {namespace?: string} = {}): Pr
   const {AppsV1Api, CoreV1Api} = await kubeLib()
   return {
     apps: kc.makeApiClient(AppsV1Api),
+    choice: {contextFrom: kc.contextFrom, missingKindContext: kc.missingKindContext},
     core: kc.makeApiClient(CoreV1Api),
     kc,
     target: targetOf(kc, opts.namespace),

@@ -32,6 +32,8 @@ export interface DeployedTarget extends ChaincodeTarget {
 export interface DeployResult {
   /** false when every object was already as rendered (nothing applied changed anything). */
   changed: boolean
+  /** The kube context deployed to. */
+  context: string
   /** The first Deployment's name (the only one unless chaincode.address uses {{.peername}}); all are in targets. */
   deployment: string
   image: string
@@ -77,11 +79,16 @@ export async function planDeploy(
   return {image, manifests: renderManifests(project, {image, namespace, packageId, tls}), namespace, packageId, targets}
 }
 
+/** The deploy's task list, with the clients it deploys with (which context, and how it was chosen). */
+export interface DeployTaskList extends TaskList<DeployResult> {
+  clients: KubeClients
+}
+
 /**
  * The deploy as a task list: apply (namespace, Secret, Service, Deployment), then wait for the rollout (progress:
  * what the rollout waits for). The plan and the kubeconfig are checked before any progress shows.
  */
-export async function deployTasks(project: ProjectConfig, opts: DeployOptions): Promise<TaskList<DeployResult>> {
+export async function deployTasks(project: ProjectConfig, opts: DeployOptions): Promise<DeployTaskList> {
   const plan = await planDeploy(project, opts)
   const {connect, requestTimeoutFor} = await import('./client.js')
   const {applyManifest, ensureNamespace} = await import('./apply.js')
@@ -92,8 +99,10 @@ export async function deployTasks(project: ProjectConfig, opts: DeployOptions): 
   // no request waits longer than the rollout may take
   const requestTimeoutMs = opts.requestTimeoutMs ?? requestTimeoutFor(opts.timeoutMs)
   const c = await connect({...opts, namespace: plan.namespace, project, requestTimeoutMs})
+  const context = c.kc.currentContext
   const result: DeployResult = {
     changed: false,
+    context,
     deployment: names[0],
     image: plan.image,
     namespace: plan.namespace,
@@ -114,6 +123,7 @@ export async function deployTasks(project: ProjectConfig, opts: DeployOptions): 
   let phase: 'applied' | 'applying' | 'done' | 'waiting' | undefined
 
   return {
+    clients: c,
     interrupted() {
       const applied = result.resources.map((r) => `${r.kind.toLowerCase()}/${r.name}`)
       if (!phase) return 'nothing was applied'
@@ -143,8 +153,8 @@ export async function deployTasks(project: ProjectConfig, opts: DeployOptions): 
             ...result.removed.map((r) => `${r.kind.toLowerCase()}/${r.name} deleted`),
           ].join(', ')
           t.title = result.changed
-            ? `Applied to ${plan.namespace} on ${c.target.server}: ${summary}`
-            : `No change in ${plan.namespace}: ${summary}`
+            ? `Applied to ${plan.namespace} on ${c.target.server} (context ${context}): ${summary}`
+            : `No change in ${plan.namespace} (context ${context}): ${summary}`
           if (!opts.wait) {
             // --no-wait: say how it stands right now, without waiting
             await Promise.all(
@@ -161,7 +171,7 @@ export async function deployTasks(project: ProjectConfig, opts: DeployOptions): 
             phase = 'done'
           }
         },
-        title: `Apply ${name} (${plan.packageId.slice(0, plan.packageId.indexOf(':') + 13)}…) to namespace ${plan.namespace}`,
+        title: `Apply ${name} (${plan.packageId.slice(0, plan.packageId.indexOf(':') + 13)}…) to namespace ${plan.namespace} (context ${context})`,
       },
       {
         enabled: () => opts.wait,

@@ -9,7 +9,7 @@
 import type {PackageRef} from '../fabric/package-file.js'
 import type {StatusResult} from '../fabric/status.js'
 import type {ImageInfo} from '../image/docker.js'
-import type {KubeOptions} from '../kube/client.js'
+import type {KubeClients, KubeOptions} from '../kube/client.js'
 import type {DetectedCluster} from '../kube/cluster.js'
 import type {planDeploy} from '../kube/deploy.js'
 import type {ChaincodeTarget} from '../kube/targets.js'
@@ -55,6 +55,8 @@ export interface UpOptions extends KubeOptions {
 export interface UpResult {
   /** What the cluster is and how images reach it (detected in the load step). */
   cluster?: DetectedCluster
+  /** The kube context acted on (set once a step has read the cluster). */
+  context?: string
   dryRun: boolean
   /** What the pods run: the immutable tag <repository>:<tag>-<12 hex of the image ID>, or in registry mode the pushed repository@sha256:… */
   image?: string
@@ -101,7 +103,12 @@ interface DeployCheck {
   plan: Awaited<ReturnType<typeof planDeploy>>
 }
 
-export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpResult> {
+/** up's task list, and the Kubernetes clients its steps made (which context, and how it was chosen), if any. */
+export interface UpTaskList extends TaskList<UpResult> {
+  clients(): KubeClients | undefined
+}
+
+export function upTasks(project: ProjectConfig, opts: UpOptions): UpTaskList {
   const started = process.hrtime.bigint()
   const skip = new Set(opts.skip ?? [])
   // Load the Kubernetes and Fabric clients (≈0.5 s of module loading) while the build and load checks wait on
@@ -126,10 +133,16 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
 
   /** The read-only steps' Kubernetes clients (load's or push's cluster check, deploy's check): made once. */
   let clients: ReturnType<typeof connectKube> | undefined
+  /** Those clients once made. */
+  let connected: KubeClients | undefined
   const connectKube = async () => {
     const {connect} = await import('../kube/client.js')
-    return connect(await kube())
+    connected = await connect(await kube())
+    return connected
   }
+
+  /** Where deploy acts: the namespace, and the context once the clients are made. */
+  const where = () => `in namespace ${namespace}${connected ? ` (context ${connected.kc.currentContext})` : ''}`
 
   const kubeClients = () => {
     clients ??= connectKube()
@@ -245,17 +258,20 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
     return r
   }
 
-  /** One pipeline step: check (read-only) → run when needed; reports what it did. */
+  /**
+   * One pipeline step: check (read-only) → run when needed; reports what it did, after its title (or after `done`, when
+   * the detail says what the title says, and more).
+   */
   const step = (
     name: StepName,
-    title: string,
+    title: string | {done: string; title: string},
     body: (t: TaskHandle) => Promise<{action: StepAction; detail: string}>,
   ): Task & {step: StepName} => ({
     async run(t) {
       const t0 = process.hrtime.bigint()
       if (skip.has(name)) {
         steps.push({action: 'skipped', detail: '--skip', seconds: 0, step: name})
-        t.skip(`${title}: skipped (--skip)`)
+        t.skip(`${typeof title === 'string' ? title : title.title}: skipped (--skip)`)
         return
       }
 
@@ -263,11 +279,11 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       const r = await body(t)
       current = undefined
       steps.push({...r, seconds: secondsSince(t0), step: name})
-      t.title = `${title}: ${r.detail}`
+      t.title = `${typeof title === 'string' ? title : title.done}: ${r.detail}`
       if (r.action === 'skipped') t.skip(t.title)
     },
     step: name,
-    title,
+    title: typeof title === 'string' ? title : title.title,
   })
 
   const all = [
@@ -419,20 +435,20 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       return {action: 'unchanged', detail: `package ID ${pkg.packageId}`}
     }),
 
-    step('deploy', `Deploy to namespace ${namespace}`, async (t) => {
+    step('deploy', {done: 'Deploy', title: `Deploy to namespace ${namespace}`}, async (t) => {
       const target = registry ? runs : image
       if (!target) {
         if (skip.has('build'))
           throw new FabError('USAGE', '--skip build: the image to deploy is unknown; build it once first')
-        return {action: 'planned', detail: 'would deploy the new image'}
+        return {action: 'planned', detail: `would deploy the new image ${where()}`}
       }
 
       const {deployTasks} = await import('../kube/deploy.js')
       const {drift, k, names, plan} = await checkDeploy(target)
       targets = plan.targets
       const shown = names.length === 1 ? `deployment/${names[0]} runs` : `deployments ${names.join(', ')} run`
-      if (drift.length === 0) return {action: 'unchanged', detail: `${shown} ${target} with this package ID`}
-      if (dry) return {action: 'planned', detail: `would apply: ${drift.join('; ')}`}
+      if (drift.length === 0) return {action: 'unchanged', detail: `${shown} ${target} with this package ID ${where()}`}
+      if (dry) return {action: 'planned', detail: `would apply ${where()}: ${drift.join('; ')}`}
       t.output(drift.join('; '))
       const r = await nest(
         t,
@@ -446,7 +462,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
       )
       return {
         action: 'changed',
-        detail: `${r.rolledOut ? 'rolled out' : 'applied'} ${target}${names.length === 1 ? '' : ` to ${names.join(', ')}`}; ${r.ready ? 'ready' : 'not ready'}`,
+        detail: `${r.rolledOut ? 'rolled out' : 'applied'} ${target}${names.length === 1 ? '' : ` to ${names.join(', ')}`} in namespace ${r.namespace} (context ${r.context}); ${r.ready ? 'ready' : 'not ready'}`,
       }
     }),
 
@@ -519,6 +535,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
   // the image reaches the cluster one way: loaded into the nodes, or pushed to the registry
   const tasks: Task[] = all.filter((x) => x.step !== (registry ? 'load' : 'push'))
   return {
+    clients: () => connected,
     interrupted() {
       const done = steps.filter((s) => s.action !== 'skipped').map((s) => s.step)
       // a step only checks (read-only) until it runs a command's task list
@@ -528,6 +545,7 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): TaskList<UpRes
     },
     result: () => ({
       ...(detected ? {cluster: detected} : {}),
+      ...(connected ? {context: connected.kc.currentContext} : {}),
       dryRun: dry,
       image: registry ? runs : image,
       ...(registry ? {registry} : {}),

@@ -6,6 +6,7 @@ import path from 'node:path'
 
 import {
   connect,
+  contextNote,
   defaultRequestTimeoutMs,
   kubeError,
   loadKubeConfig,
@@ -85,6 +86,52 @@ describe('kube client factory', () => {
       expect(
         (await loadKubeConfig({context: 'one', kubeconfig: f, project: {kubernetes: {context: 'two'}}})).currentContext,
       ).to.equal('one')
+    })
+
+    it('says how it chose the context (contextFrom), and which kind-<cluster> context was missing when it took the current one', async () => {
+      const f = kubeconfig(path.join(dir, 'from.yaml'), ['one', 'two', 'kind-dev'], 'one')
+      const chosen = async (o: Parameters<typeof loadKubeConfig>[0]) => {
+        const kc = await loadKubeConfig({kubeconfig: f, ...o})
+        return [kc.currentContext, kc.contextFrom, kc.missingKindContext]
+      }
+
+      expect(await chosen({})).to.deep.equal(['one', 'current', undefined])
+      expect(await chosen({project: {kind: {cluster: 'dev'}}})).to.deep.equal(['kind-dev', 'kind', undefined])
+      expect(await chosen({project: {kind: {cluster: 'other'}}})).to.deep.equal(['one', 'current', 'kind-other'])
+      expect(await chosen({project: {kind: {cluster: 'other'}, kubernetes: {context: 'two'}}})).to.deep.equal([
+        'two',
+        'project',
+        undefined,
+      ])
+      expect(
+        await chosen({context: 'two', project: {kind: {cluster: 'other'}, kubernetes: {context: 'one'}}}),
+      ).to.deep.equal(['two', 'flag', undefined])
+      // --context naming the current context is still the flag's choice: nothing to point out
+      expect(await chosen({context: 'one', project: {kind: {cluster: 'other'}}})).to.deep.equal([
+        'one',
+        'flag',
+        undefined,
+      ])
+    })
+
+    it('connect hands the choice on; contextNote speaks only when the current context stood in for a missing kind-<cluster>', async () => {
+      const f = kubeconfig(path.join(dir, 'note.yaml'), ['k3d-dev', 'kind-dev'], 'k3d-dev')
+      const c = await connect({kubeconfig: f, namespace: 'ns', project: {kind: {cluster: 'kind'}}})
+      expect(c.choice).to.deep.equal({contextFrom: 'current', missingKindContext: 'kind-kind'})
+      expect(c.target).to.include({context: 'k3d-dev', namespace: 'ns'})
+      expect(contextNote(c)).to.equal(
+        'using current context "k3d-dev" (no context kind-kind in the kubeconfig; set kubernetes.context or pass --context to choose)',
+      )
+      const quiet = [
+        {},
+        {context: 'k3d-dev', project: {kind: {cluster: 'kind'}}},
+        {project: {kind: {cluster: 'dev'}}},
+        {project: {kind: {cluster: 'kind'}, kubernetes: {context: 'k3d-dev'}}},
+      ]
+      for (const o of quiet)
+        expect(contextNote(await connect({kubeconfig: f, ...o})), JSON.stringify(o)).to.equal(undefined)
+      // clients made by hand (no choice recorded) say nothing
+      expect(contextNote({target: {context: 'k3d-dev'}})).to.equal(undefined)
     })
 
     it('an unknown --context is a usage error listing the contexts; an unknown project context names fabk8s.yaml', async () => {

@@ -69,6 +69,17 @@ export async function project(dir: string): Promise<ProjectConfig> {
   return loadProject(path.join(dir, 'fabk8s.yaml'))
 }
 
+/** The current-context a kubeconfig file names (what fabk8s takes when nothing else picks one). */
+export function currentContext(kubeconfig: string): string {
+  const m = /^current-context:\s*"?([^"\s]+)"?\s*$/m.exec(readFileSync(kubeconfig, 'utf8'))
+  if (!m) throw new Error(`${kubeconfig} names no current-context`)
+  return m[1]
+}
+
+/** The line on stderr when the current context stands in for the kind-kind context of a project without one. */
+export const currentContextNote = (context: string) =>
+  `using current context "${context}" (no context kind-kind in the kubeconfig; set kubernetes.context or pass --context to choose)`
+
 export function tmp(prefix = 'fabk8s-kube-'): string {
   return mkdtempSync(path.join(tmpdir(), prefix))
 }
