@@ -38,11 +38,11 @@ says there was nothing to do. The sequence is automatic (see \`fabk8s lifecycle 
       registerTasks(project, pkg, overridesFrom(this.flags), {verbose: this.flags.verbose}),
       {verbose: this.flags.verbose},
     )
-    if (r.upToDate) this.say(`nothing to do: ${r.name} is installed, approved and committed (sequence ${r.sequence})`)
-    else
+    if (r.changed)
       this.say(
         `registered ${r.name} sequence ${r.sequence}: installed on ${r.installed.length}, approved by ${r.approved.join(', ') || 'none'}, ${r.committed ? 'committed' : 'commit not needed'}`,
       )
+    else this.say(`nothing to do: ${r.name} is installed, approved and committed (sequence ${r.sequence})`)
     this.say(`package ID ${r.packageId}`)
     if (r.timings)
       this.note(['where the time went (ms since the process started):', ...timelineLines(r.timings)].join('\n'))

@@ -25,11 +25,11 @@ const uniq = () => `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)
 
 interface RegisterOut {
   approved: string[]
+  changed: boolean
   committed: boolean
   installed: string[]
   packageId: string
   sequence: number
-  upToDate: boolean
 }
 
 function freePort(): Promise<number> {
@@ -141,6 +141,8 @@ describe('fabk8s register @integration (real Fabric network)', function () {
     expect(ms[0]).to.be.greaterThan(0)
     expect(ms, JSON.stringify(out.timings)).to.deep.equal([...ms].sort((a, b) => a - b))
     expect(out.sequence).to.equal(1)
+    // `changed`, as deploy --json names it: this run installed, approved or committed something
+    expect(out.changed).to.equal(true)
     expect(out.committed).to.equal(true)
     expect(out.approved.sort()).to.deep.equal(f.orgs.map((o) => o.mspId).sort())
     expect(out.installed.sort()).to.deep.equal(f.orgs.map((o) => o.peerAddress).sort())
@@ -155,7 +157,8 @@ describe('fabk8s register @integration (real Fabric network)', function () {
     const r = await runCli(['register', '--json'], {cwd: dir})
     expect(r.code, r.stdout + r.stderr).to.equal(0)
     const out = json<RegisterOut>(r)
-    expect(out).to.include({committed: false, sequence: 1, upToDate: true})
+    expect(out).to.include({changed: false, committed: false, sequence: 1})
+    expect(out).to.not.have.property('upToDate')
     expect(out.installed).to.deep.equal([])
     expect(out.approved).to.deep.equal([])
     const human = await runCli(['register'], {cwd: dir})
@@ -172,7 +175,7 @@ describe('fabk8s register @integration (real Fabric network)', function () {
     const policy = "OR('Org1MSP.peer','Org2MSP.peer')"
     const r = await runCli(['register', '--json', '--signature-policy', policy], {cwd: dir})
     expect(r.code, r.stdout + r.stderr).to.equal(0)
-    expect(json<RegisterOut>(r)).to.include({committed: true, sequence: 2})
+    expect(json<RegisterOut>(r)).to.include({changed: true, committed: true, sequence: 2})
     const st = json<{committed: {endorsementPolicy: string; sequence: number}}>(
       await runCli(['lifecycle', 'status', '--json', '--signature-policy', policy], {cwd: dir}),
     )
@@ -355,7 +358,7 @@ describe('fabk8s register on a network that has just started, without anchor pee
     expect(out).to.include({committed: true, sequence: 1})
     expect(out.approved.sort()).to.deep.equal(['Org1MSP', 'Org2MSP'])
     const again = json<RegisterOut>(await runCli(['register', '--json'], {cwd: d}))
-    expect(again).to.include({upToDate: true})
+    expect(again).to.include({changed: false})
   })
 
   it('invoke with a policy that needs both orgs is endorsed by both peers and commits VALID; query reads it', async function () {

@@ -21,6 +21,8 @@ import {type FabricSession, withSessionTasks} from './session.js'
 export interface RegisterResult {
   /** Orgs whose approval was sent in this run. */
   approved: string[]
+  /** Something was done in this run (an install, an approval or the commit); false: everything was in place already. */
+  changed: boolean
   channel: string
   /** Whether a commit was sent in this run. */
   committed: boolean
@@ -32,8 +34,6 @@ export interface RegisterResult {
   sequence: number
   /** With --verbose: milestones in ms since the process started (where the time goes). */
   timings?: Mark[]
-  /** Nothing was changed: everything was in place already. */
-  upToDate: boolean
 }
 
 const short = (id: string) => id.replace(/:(\w{12})\w+$/, ':$1…')
@@ -125,6 +125,7 @@ export function registerTasks(
         const approved = approvals.filter((a) => a.approved).map((a) => a.mspId)
         return {
           approved,
+          changed: installed.length > 0 || approved.length > 0 || Boolean(commitTx),
           channel: network.channel,
           committed: Boolean(commitTx),
           installed,
@@ -133,7 +134,6 @@ export function registerTasks(
           packageId: pkg!.packageId,
           sequence: plan!.plan.sequence,
           ...(opts.verbose ? {timings: tl.marks} : {}),
-          upToDate: installed.length === 0 && approved.length === 0 && !commitTx,
         }
       },
       tasks: [
