@@ -93,7 +93,7 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
         const w = Math.max(...s.deployments.map((d) => (d.peername ?? '').length))
         for (const d of s.deployments)
           this.say(
-            `  ${(d.peername ?? '').padEnd(w)}  ${d.found ? (d.ready ? c.good('ready') : c.warn('not ready')) : c.bad('missing')} deployment/${d.deployment} ${d.available}/${d.replicas}, ${d.address} (${d.peers.join(', ')})${d.found && d.packageId !== s.packageId ? c.bad(` runs ${d.packageId ?? '(none)'}`) : ''}`,
+            `  ${(d.peername ?? '').padEnd(w)}  ${d.found ? (d.ready ? c.good('ready') : c.warn('not ready')) : c.bad('missing')} deployment/${d.name} ${d.available}/${d.replicas}, ${d.address} (${d.peers.join(', ')})${d.found && d.packageId !== s.packageId ? c.bad(` runs ${d.packageId ?? '(none)'}`) : ''}`,
           )
       }
 
@@ -116,7 +116,7 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
       for (const pr of s.problems.slice(0, 3)) this.say(c.warn(`  ${pr.pod}: ${pr.reason}: ${pr.message}`))
     } else {
       for (const d of s.deployments.length > 1 ? s.deployments.filter((x) => x.found) : [])
-        this.say(`  ${d.peername}: deployment/${d.deployment} ${d.ready ? c.good('ready') : c.warn('not ready')}`)
+        this.say(`  ${d.peername}: deployment/${d.name} ${d.ready ? c.good('ready') : c.warn('not ready')}`)
       this.say(c.warn(s.summary))
       this.say(c.dim('deploy it with: fabk8s deploy'))
     }

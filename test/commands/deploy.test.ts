@@ -402,8 +402,10 @@ for (const kind of ['fake', 'real'] as const) {
       const st = await cli('status', '--json', '--no-fabric')
       expect(st.code, st.stderr).to.equal(0)
       const s = json<Any>(st)
-      expect(s).to.include({deployment: names.join(', '), found: true, ready: true})
-      expect(s.deployments.map((d: Any) => [d.deployment, d.peername, d.found, d.ready])).to.deep.equal([
+      // named as deploy's result names them: `deployment` the first Deployment, each one's `name` in the list
+      expect(s).to.include({deployment: names[0], found: true, ready: true})
+      expect(s.deployments.every((d: Any) => !('deployment' in d))).to.equal(true)
+      expect(s.deployments.map((d: Any) => [d.name, d.peername, d.found, d.ready])).to.deep.equal([
         [names[0], 'org1peer1', true, true],
         [names[1], 'org2peer1', true, true],
       ])

@@ -169,7 +169,7 @@ describe('one chaincode Deployment per peer ({{.peername}}) on the real node @in
     expect(st.code, st.stderr).to.equal(0)
     const s = json<StatusResult>(st)
     expect(s).to.include({found: true, packageId: first!.packageId, packageIdMatches: true, ready: true})
-    expect(s.deployments.map((d) => [d.deployment, d.peername, d.found, d.ready, d.packageIdMatches])).to.deep.equal(
+    expect(s.deployments.map((d) => [d.name, d.peername, d.found, d.ready, d.packageIdMatches])).to.deep.equal(
       peernames.map((x) => [deployment(x), x, true, true, true]),
     )
     expect(s.pods).to.have.length(2)

@@ -155,14 +155,16 @@ export async function chaincodeStatus(target: KubeClients | KubeOptions, q: Stat
   return out
 }
 
-/** One Deployment of the chaincode's set, with the peers that dial it. */
-export interface TargetStatus extends ChaincodeStatus {
-  address: string
-  peername?: string
-  peers: string[]
-}
+/**
+ * One Deployment of the chaincode's set, with the peers that dial it: named `name`, as deploy's and up's `targets`
+ * name it (ChaincodeTarget), with the status fields of that Deployment.
+ */
+export interface TargetStatus extends ChaincodeTarget, Omit<ChaincodeStatus, 'deployment'> {}
 
-/** The whole set: the fields of ChaincodeStatus summed up over every Deployment, and each one in `deployments`. */
+/**
+ * The whole set: the fields of ChaincodeStatus summed up over every Deployment, and each one in `deployments`.
+ * `deployment` is the first Deployment's name (as in deploy's result); all of them are in `deployments`.
+ */
 export interface ChaincodeSetStatus extends ChaincodeStatus {
   deployments: TargetStatus[]
 }
@@ -183,24 +185,26 @@ export async function chaincodeSetStatus(
 ): Promise<ChaincodeSetStatus> {
   const c: KubeClients = 'core' in target ? target : await connect({...target, namespace: q.namespace})
   const deployments: TargetStatus[] = await Promise.all(
-    q.targets.map(async (t) => ({
-      ...(await chaincodeStatus(c, {
+    q.targets.map(async (t) => {
+      const {deployment: name, ...status} = await chaincodeStatus(c, {
         chaincode: q.chaincode,
         expectedPackageId: q.expectedPackageId,
         name: t.name,
         namespace: q.namespace,
-      })),
-      address: t.address,
-      peername: t.peername,
-      peers: t.peers,
-    })),
+      })
+      return {name, ...status, address: t.address, peername: t.peername, peers: t.peers}
+    }),
   )
-  if (deployments.length === 1) return {...deployments[0], deployments}
+  if (deployments.length === 1) {
+    const {name, ...one} = deployments[0]
+    return {...one, deployment: name, deployments}
+  }
+
   const found = deployments.filter((d) => d.found)
   const packageId = only(found.map((d) => d.packageId))
   return {
     available: deployments.reduce((n, d) => n + d.available, 0),
-    deployment: deployments.map((d) => d.deployment).join(', '),
+    deployment: deployments[0].name,
     deployments,
     expectedPackageId: q.expectedPackageId,
     found: found.length === deployments.length,
@@ -215,6 +219,6 @@ export async function chaincodeSetStatus(
     ready: deployments.every((d) => d.ready),
     replicas: deployments.reduce((n, d) => n + d.replicas, 0),
     service: deployments[0].service,
-    summary: deployments.map((d) => `${d.deployment}: ${d.summary}`).join('; '),
+    summary: deployments.map((d) => `${d.name}: ${d.summary}`).join('; '),
   }
 }
