@@ -179,4 +179,55 @@ describe('doctor --fix (issue 14 #3)', () => {
       if (!changed.has(f))
         expect(readFileSync(path.join(src, f), 'utf8'), f).to.equal(readFileSync(path.join(CORPUS!, f), 'utf8'))
   })
+
+  it('a container that merges another (<<: *peer): the anchor is fixed, what only the merge brings is listed, never a crash', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'doctor-fix-merge-'))
+    const file = path.join(dir, 'peer.yaml')
+    writeFileSync(
+      file,
+      [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata: {name: peer0}',
+        'spec:',
+        '  template:',
+        '    spec:',
+        '      containers:',
+        '        - &peer',
+        '          name: peer',
+        '          image: hyperledger/fabric-peer:2.5',
+        '          env:',
+        '            - name: CORE_VM_ENDPOINT',
+        '              value: unix:///host/var/run/docker.sock',
+        '          volumeMounts:',
+        '            - {name: sock, mountPath: /host/var/run/docker.sock}',
+        '        - <<: *peer',
+        '          name: peer-b',
+        '      volumes:',
+        '        - name: sock',
+        '          hostPath: {path: /var/run/docker.sock}',
+        '',
+      ].join('\n'),
+    )
+    const r = await runFix({files: [file], mode: 'diff', noDefaultIgnoreFile: true})
+    expect(r.errors).to.deep.equal([])
+    expect(r.fixes.map((f) => [f.rule, f.container])).to.deep.include(['peer-vm-endpoint', 'peer'])
+    const mounts = r.notFixed.filter((n) => n.rule === 'docker-socket-mount')
+    expect(mounts.map((n) => n.container).sort()).to.deep.equal(['peer', 'peer-b'])
+    for (const n of mounts)
+      expect(n.reason).to.match(/volumeMounts of container "peer-b" may come from a `<<` merge key/)
+  })
+
+  it('compose: a service whose volumes come from a `<<` merge is listed as such, not as "not a list"', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'doctor-fix-merge-'))
+    const file = path.join(dir, 'docker-compose.yaml')
+    writeFileSync(
+      file,
+      'x-peer: &peer\n  image: hyperledger/fabric-peer:2.5\n  volumes:\n    - /var/run/:/host/var/run/\nservices:\n  peer0:\n    <<: *peer\n',
+    )
+    const r = await runFix({files: [file], mode: 'diff', noDefaultIgnoreFile: true})
+    expect(r.errors).to.deep.equal([])
+    const sock = r.notFixed.find((n) => n.rule === 'docker-socket-mount')
+    expect(sock?.reason).to.match(/volumes of service "peer0" may come from a `<<` merge key/)
+  })
 })

@@ -135,4 +135,73 @@ describe('doctor reads docker-compose, GitLab CI and GitHub Actions files (issue
     expect(cyc.parsed.errors).to.have.length(1)
     expect(cyc.parsed.errors[0].message).to.match(/a cycle/)
   })
+
+  describe('YAML merge keys (<<: *anchor) count as Compose, GitLab and Kubernetes read them', () => {
+    it('compose: a service built from an x- anchor has its socket mount and CORE_VM_ENDPOINT, at the lines of the anchor', async () => {
+      const text = [
+        'x-peer: &peer', // 1
+        '  image: hyperledger/fabric-peer:2.5',
+        '  environment:',
+        '    - CORE_VM_ENDPOINT=unix:///host/var/run/docker.sock', // 4
+        '  volumes:',
+        '    - /var/run/:/host/var/run/', // 6
+        'services:',
+        '  peer0.org1.example.com:', // 8
+        '    <<: *peer',
+        '    container_name: peer0.org1.example.com',
+        '',
+      ].join('\n')
+      const r = await check(text, 'docker-compose.yaml')
+      expect(r.parsed.errors).to.deep.equal([])
+      expect(keys(r.findings)).to.deep.equal([
+        'docker-socket-mount@peer0.org1.example.com',
+        'peer-no-external-builder@peer0.org1.example.com',
+        'peer-vm-endpoint@peer0.org1.example.com',
+      ])
+      const line = (rule: string) => r.findings.find((f) => f.rule === rule)!.line
+      expect(line('docker-socket-mount')).to.equal(6)
+      expect(line('peer-vm-endpoint')).to.equal(4)
+    })
+
+    it('.gitlab-ci.yml: a job that merges a template with a docker:dind service runs that daemon', async () => {
+      const text = [
+        '.docker: &docker',
+        '  image: docker:24',
+        '  services:',
+        '    - docker:24-dind', // 4
+        'build:',
+        '  <<: *docker',
+        '  script: [docker build .]',
+        '',
+      ].join('\n')
+      const r = await check(text, '.gitlab-ci.yml')
+      expect(r.findings.filter((f) => f.rule === 'dind-sidecar').map((f) => [f.name, f.line])).to.deep.equal([
+        ['.docker', 4],
+        ['build', 4],
+      ])
+    })
+
+    it('a manifest whose second container merges the first: both mount the socket', async () => {
+      const text = [
+        'apiVersion: v1',
+        'kind: Pod',
+        'metadata: {name: p}',
+        'spec:',
+        '  containers:',
+        '    - &peer',
+        '      name: peer',
+        '      image: hyperledger/fabric-peer:2.5',
+        '      volumeMounts: [{name: sock, mountPath: /host/var/run/docker.sock}]',
+        '    - <<: *peer',
+        '      name: peer-b',
+        '  volumes: [{name: sock, hostPath: {path: /var/run/docker.sock}}]',
+        '',
+      ].join('\n')
+      const r = await check(text)
+      expect(keys(r.findings.filter((f) => f.rule === 'docker-socket-mount'))).to.deep.equal([
+        'docker-socket-mount@peer',
+        'docker-socket-mount@peer-b',
+      ])
+    })
+  })
 })

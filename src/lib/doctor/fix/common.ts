@@ -109,7 +109,8 @@ export function builderVars(c: ContainerInfo, name: string): [string, string][] 
 export function own(map: YAMLMap, key: string, what: string): Node | undefined {
   const p = pairOf(map, key) as Pair<Node, Node> | undefined
   if (!p) {
-    if (map.items.some((x) => isScalar(x.key) && x.key.value === '<<'))
+    // parsed with merge: true, a plain `<<` key's value is Symbol(<<)
+    if (map.items.some((x) => isScalar(x.key) && typeof x.key.value === 'symbol' && x.key.value.description === '<<'))
       throw new CannotEdit(`${what} may come from a \`<<\` merge key`)
     return undefined
   }

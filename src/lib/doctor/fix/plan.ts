@@ -42,6 +42,7 @@ import {
   type FormatInput,
   isFabric,
   line,
+  own,
   type Suppressed,
   yamlSingle,
 } from './common.js'
@@ -245,7 +246,8 @@ class WorkloadFix extends FileFix {
   }
 
   private appendEnv(n: ContainerNode, items: string[], rule: string, change: string): void {
-    const env = n.node.get('env', true)
+    // own(): an `env:` added beside a `<<` merge key would hide the env it brings in
+    const env = own(n.node, 'env', `env of container "${n.c.name}"`)
     const edit = isSeq(env)
       ? appendItems(this.o.text, env, items)
       : pairOf(n.node, 'env')
@@ -359,9 +361,11 @@ class WorkloadFix extends FileFix {
   private endpoint(n: ContainerNode, from: string, ref: string | undefined, rule: string): void {
     const {c} = n
     if (from === 'env') {
-      const env = n.node.get('env', true) as unknown as YAMLSeq
-      const item = [...env.items].reverse().find((x) => isMap(x) && x.get('name') === 'CORE_VM_ENDPOINT') as YAMLMap
-      const v = item.get('value', true) as Node
+      const env = own(n.node, 'env', `env of container "${c.name}"`)
+      if (!isSeq(env)) throw new CannotEdit(`env of container "${c.name}" is not a list`)
+      const item = [...env.items].reverse().find((x) => isMap(x) && x.get('name') === 'CORE_VM_ENDPOINT')
+      const v = isMap(item) ? item.get('value', true) : undefined
+      if (!isScalar(v)) throw new CannotEdit(`CORE_VM_ENDPOINT of container "${c.name}" is not written in its env`)
       const edit = replaceScalar(v, '""')
       this.addAt(edit.from, rule, c, `CORE_VM_ENDPOINT set to "" in container "${c.name}"`, [edit])
       return
@@ -431,9 +435,10 @@ class WorkloadFix extends FileFix {
       if (this.removedContainers.has(n.c) || !n.c.sc.privileged || !isFabric(n.c)) continue
       if (this.suppressed(this.a, 'privileged-container', n.c.name)) continue
       this.attempt('privileged-container', n.c, () => {
-        const sc = n.node.get('securityContext', true)
-        if (!isMap(sc)) throw new CannotEdit('privileged is not set in the container')
-        const edit = replaceScalar(sc.get('privileged', true) as Node, 'false')
+        const sc = own(n.node, 'securityContext', `securityContext of container "${n.c.name}"`)
+        const privileged = isMap(sc) ? sc.get('privileged', true) : undefined
+        if (!isScalar(privileged)) throw new CannotEdit('privileged is not set in the container')
+        const edit = replaceScalar(privileged, 'false')
         this.addAt(
           edit.from,
           'privileged-container',
@@ -466,6 +471,8 @@ class WorkloadFix extends FileFix {
       }
 
       this.attempt(rule, null, () => {
+        // every mount must be written in its container (not brought in by a `<<` merge key) before any is dropped
+        for (const n of users) own(n.node, 'volumeMounts', `volumeMounts of container "${n.c.name}"`)
         this.dropMounts(v.name)
         this.removedVolumes.add(v.name)
         const vols = this.spec!.get('volumes', true) as unknown as YAMLSeq

@@ -20,7 +20,7 @@
  * read here is one js-yaml reads the same way, and any doubt gives up.
  */
 /* eslint-disable unicorn/prefer-code-point -- YAML is read in UTF-16 code units, as js-yaml does (NaN past the end) */
-import jsyaml, {CORE_SCHEMA} from 'js-yaml'
+import {CORE_SCHEMA} from 'js-yaml'
 
 /** Returned by fastLoad when the document is outside the subset: parse it with js-yaml instead. */
 export const GIVE_UP: unique symbol = Symbol('fastLoad: give up')
@@ -31,9 +31,11 @@ interface ImplicitType {
   tag: string
 }
 
-const SCHEMA = CORE_SCHEMA.extend([(jsyaml as unknown as {types: {merge: jsyaml.Type}}).types.merge])
-/** The implicit types js-yaml tries on a plain scalar, in its order (composeNode). */
-const IMPLICIT = (SCHEMA as unknown as {compiledImplicit: ImplicitType[]}).compiledImplicit
+/**
+ * The implicit types js-yaml tries on a plain scalar, in its order (composeNode): the core schema's. K8S_SCHEMA adds
+ * merge, which only a `<<` key resolves to, and this reader gives up on a `<<` key.
+ */
+const IMPLICIT = (CORE_SCHEMA as unknown as {compiledImplicit: ImplicitType[]}).compiledImplicit
 /** Typing is only the same by construction when the implicit types are the four of the core schema. */
 const ENABLED =
   IMPLICIT.length === 4 &&

@@ -22,7 +22,11 @@ import {yamlReason} from './yaml-errors.js'
  * YAML 1.2 core types plus merge keys (`<<`), the way Kubernetes reads manifests: timestamps stay strings and the
  * costly timestamp/binary/omap resolvers of js-yaml's default schema are skipped.
  */
-export const K8S_SCHEMA = jsyaml.CORE_SCHEMA.extend([(jsyaml as unknown as {types: {merge: jsyaml.Type}}).types.merge])
+// implicit: js-yaml's extend() takes an array as explicit types, which only `!!merge <<` would use; a plain `<<` key
+// (`<<: *base`, as compose, GitLab CI and manifests write it) would stay a key named "<<", its values unseen
+export const K8S_SCHEMA = jsyaml.CORE_SCHEMA.extend({
+  implicit: [(jsyaml as unknown as {types: {merge: jsyaml.Type}}).types.merge],
+})
 
 /**
  * One document's value: by fastLoad (fast-yaml.ts: the block style manifests are written in, ≈ 3× js-yaml's speed,

@@ -68,12 +68,15 @@ export class Positions {
     depth: number,
   ): null | {key: unknown; value: unknown} {
     const {y} = this
-    const keyOf = (p: {key: unknown}) => (y.isScalar(p.key) ? String(p.key.value) : null)
+    // with merge: true a plain `<<` key is a Scalar whose value is Symbol(<<) (a quoted "<<" is an ordinary key)
+    const isMerge = (p: {key: unknown}) =>
+      y.isScalar(p.key) && typeof p.key.value === 'symbol' && p.key.value.description === '<<'
+    const keyOf = (p: {key: unknown}) => (y.isScalar(p.key) && !isMerge(p) ? String(p.key.value) : null)
     const own = map.items.find((p) => keyOf(p) === key)
     if (own) return own
     if (depth > 8) return null
     for (const p of map.items) {
-      if (keyOf(p) !== '<<') continue
+      if (!isMerge(p)) continue
       const v = this.deref(p.value)
       const sources = y.isSeq(v) ? v.items.map((x) => this.deref(x)) : [v]
       for (const s of sources) {
