@@ -104,6 +104,16 @@ describe('fabk8s adopt', () => {
         expect(await snapshot(dir)).to.deep.equal(before)
       })
 
+    for (const name of ['js', 'go-main', 'java-maven'])
+      it(`${name}: the .dockerignore keeps private keys, keystores and .env out of the image, as init's does`, async () => {
+        const dir = await fixture(name)
+        const r = await adopt(dir, '--write', '--json')
+        expect(r.code, r.stderr).to.equal(0)
+        const ignore = (await readFile(path.join(dir, '.dockerignore'), 'utf8')).split('\n')
+        for (const line of ['*.key', '**/*.key', '**/*_sk', '**/keystore', '.env'])
+          expect(ignore, line).to.include(line)
+      })
+
     it('without a lockfile the image runs npm install; a JS project without a build script installs without dev dependencies', async () => {
       const dir = await fixture('js', ['package-lock.json'])
       const r = await adopt(dir, '--json')
@@ -195,7 +205,8 @@ describe('fabk8s adopt', () => {
       .and.match(/^CORE_PEER_TLS_ROOTCERT_FILE=/m)
     expect(tls.stderr).to.match(/does not ask the peer for a client certificate/)
     const off = await run({
-      CHAINCODE_ID: 'x', CHAINCODE_SERVER_ADDRESS: ':1',
+      CHAINCODE_ID: 'x',
+      CHAINCODE_SERVER_ADDRESS: ':1',
       CHAINCODE_TLS_CERT: '/c',
       CHAINCODE_TLS_DISABLED: 'True',
       CHAINCODE_TLS_KEY: '/k',
