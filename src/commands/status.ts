@@ -129,7 +129,9 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
         for (const [org, id] of Object.entries(f.approved))
           row(
             `  ${org}`,
-            id === null ? c.warn('no approval') : `approved ${id}${id === s.packageId ? c.good(' (running)') : ''}`,
+            id === null
+              ? c.warn('no approval')
+              : `approved ${id}${id === s.packageId && s.available > 0 ? c.good(' (running)') : ''}`,
           )
         if (s.packageId)
           row(
@@ -141,11 +143,11 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
       }
     }
 
-    if (s.expectedPackageId && s.packageIdMatches === false && !s.found) {
+    if (s.expectedPackageId && (!s.found || s.replicas === 0)) {
       // nothing runs: no package ID to mismatch, but the peers will dial a server that is not there
       this.say(c.bad(`the peers expect ${s.expectedPackageId}, and nothing runs it: every invoke will fail`))
       this.say(c.dim('start it with: fabk8s up (or fabk8s deploy)'))
-      this.note(c.bad(`not deployed: the peers expect ${s.expectedPackageId}`))
+      this.note(c.bad(`${s.found ? 'scaled to 0' : 'not deployed'}: the peers expect ${s.expectedPackageId}`))
     } else if (s.expectedPackageId && s.packageIdMatches === false) {
       const bar = '!'.repeat(72)
       const lines = [

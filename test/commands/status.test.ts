@@ -127,6 +127,28 @@ for (const kind of ['fake', 'real'] as const) {
       expect(r.stdout).to.match(/note: fabk8s.yaml now builds package ID kv_1\.1\.0:[a-f0-9]{64}; run fabk8s deploy/)
     })
 
+    it('a Deployment scaled to 0 is not ready, and the package the peers expect is said to run nowhere', async function () {
+      if (!t.fake) this.skip()
+      const [d] = t.fake.list('Deployment', t.namespace)
+      d.spec.replicas = 0
+      const put = t.fake.put(d)
+      t.fake.setDeploymentStatus(t.namespace, d.metadata.name, {
+        availableReplicas: 0,
+        observedGeneration: put.metadata.generation,
+        readyReplicas: 0,
+        replicas: 0,
+        updatedReplicas: 0,
+      })
+      const j = json<Any>(await cli(['--json']))
+      expect(j).to.include({found: true, ready: false, replicas: 0})
+      expect(j.summary).to.match(/scaled to 0/)
+      const r = await cli(['--package-id', packageId])
+      expect(r.code, r.stderr).to.equal(0)
+      expect(r.stdout).to.match(/deployment\s+not ready 0\/0 available \(scaled to 0/)
+      expect(r.stdout).to.contain(`the peers expect ${packageId}, and nothing runs it: every invoke will fail`)
+      expect(r.stdout).to.not.contain('package ID matches')
+    })
+
     it('credentials the server rejects → exit 7', async () => {
       const r = await runCli(['status', '-p', proj, '--kubeconfig', t.badTokenKubeconfig()])
       expect(r.code).to.equal(7)

@@ -129,7 +129,9 @@ export async function chaincodeStatus(target: KubeClients | KubeOptions, q: Stat
   out.replicas = d.spec?.replicas ?? 1
   out.available = d.status?.availableReplicas ?? 0
   const progress = deploymentProgress(d)
-  out.ready = progress.done
+  // a rollout to 0 replicas is done, but nothing serves the chaincode (kubectl scale --replicas 0)
+  const scaledDown = out.replicas === 0
+  out.ready = progress.done && !scaledDown
   if (q.expectedPackageId) out.packageIdMatches = q.expectedPackageId === out.packageId
 
   const pods = await kube(`list Pods in ${q.namespace}`, at, () =>
@@ -141,7 +143,9 @@ export async function chaincodeStatus(target: KubeClients | KubeOptions, q: Stat
   const live = pods.items.filter((p) => !p.metadata?.deletionTimestamp)
   out.problems = diagnosePods(live)
   out.pods = live.map((p) => podStatus(p, out.problems)).sort((a, b) => a.name.localeCompare(b.name))
-  out.summary = progress.failed ?? progress.message
+  out.summary = scaledDown
+    ? 'scaled to 0 replicas: no pod runs the chaincode; fabk8s up (or fabk8s deploy) applies 1 again'
+    : (progress.failed ?? progress.message)
 
   try {
     const svc = await c.core.readNamespacedService({name: q.name, namespace: q.namespace})
