@@ -51,6 +51,8 @@ export async function deployDrift(c: KubeClients, manifests: Manifest[]): Promis
       if (live?.metadata?.annotations?.[ANNOTATION_HASH] !== m.metadata.annotations?.[ANNOTATION_HASH])
         return `${id} differs from fabk8s.yaml`
       if (m.kind === 'Deployment') {
+        const changed = editedDeployment(id, live as V1Deployment, m as unknown as V1Deployment)
+        if (changed) return changed
         const p = deploymentProgress(live as V1Deployment)
         if (!p.done) return `${id} is not rolled out: ${p.message}`
       }
@@ -59,6 +61,21 @@ export async function deployDrift(c: KubeClients, manifests: Manifest[]): Promis
     }),
   )
   return reasons.filter((r): r is string => r !== undefined)
+}
+
+/**
+ * A change that leaves the hash annotation as it was (kubectl scale, kubectl set image): the replicas, or the image of
+ * a container, differ from the manifest's. A Deployment scaled to 0 is "rolled out", yet no pod serves the chaincode.
+ */
+function editedDeployment(id: string, live: V1Deployment, want: V1Deployment): string | undefined {
+  const replicas = want.spec?.replicas ?? 1
+  if ((live.spec?.replicas ?? 1) !== replicas)
+    return `${id} runs ${live.spec?.replicas ?? 1} replicas, fabk8s.yaml asks for ${replicas}`
+  const images = new Map((live.spec?.template?.spec?.containers ?? []).map((x) => [x.name, x.image]))
+  for (const x of want.spec?.template?.spec?.containers ?? [])
+    if (images.get(x.name) !== x.image)
+      return `${id} runs image ${images.get(x.name) ?? '(none)'} in container ${x.name}, fabk8s.yaml gives ${x.image}`
+  return undefined
 }
 
 /** Deployments and Services of the chaincode that fabk8s.yaml no longer asks for (deploy deletes them). */
