@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 import path from 'node:path'
 
+import {connect} from '../../src/lib/kube/client.js'
 import {
   cleanup,
   currentContext,
@@ -127,18 +128,29 @@ for (const kind of ['fake', 'real'] as const) {
       expect(r.stdout).to.match(/note: fabk8s.yaml now builds package ID kv_1\.1\.0:[a-f0-9]{64}; run fabk8s deploy/)
     })
 
-    it('a Deployment scaled to 0 is not ready, and the package the peers expect is said to run nowhere', async function () {
-      if (!t.fake) this.skip()
-      const [d] = t.fake.list('Deployment', t.namespace)
-      d.spec.replicas = 0
-      const put = t.fake.put(d)
-      t.fake.setDeploymentStatus(t.namespace, d.metadata.name, {
-        availableReplicas: 0,
-        observedGeneration: put.metadata.generation,
-        readyReplicas: 0,
-        replicas: 0,
-        updatedReplicas: 0,
-      })
+    it('a Deployment scaled to 0 is not ready, and the package the peers expect is said to run nowhere', async () => {
+      // as kubectl scale --replicas 0 does: through the API, fabk8s's annotations untouched
+      const k = await connect({kubeconfig: t.kubeconfig, namespace: t.namespace})
+      const d = await k.apps.readNamespacedDeployment({name: 'kv', namespace: t.namespace})
+      d.spec!.replicas = 0
+      const put = await k.apps.replaceNamespacedDeployment({body: d, name: 'kv', namespace: t.namespace})
+      if (t.fake)
+        t.fake.setDeploymentStatus(t.namespace, 'kv', {
+          availableReplicas: 0,
+          observedGeneration: put.metadata?.generation,
+          readyReplicas: 0,
+          replicas: 0,
+          updatedReplicas: 0,
+        })
+      else
+        for (let i = 0; ; i++) {
+          // the bed's deployment controller scales it down
+          const s = (await k.apps.readNamespacedDeployment({name: 'kv', namespace: t.namespace})).status
+          if (s?.observedGeneration === put.metadata?.generation && !s?.replicas) break
+          if (i > 300) throw new Error(`deployment/kv was not scaled to 0 within 30 s: ${JSON.stringify(s)}`)
+          await new Promise((r) => setTimeout(r, 100))
+        }
+
       const j = json<Any>(await cli(['--json']))
       expect(j).to.include({found: true, ready: false, replicas: 0})
       expect(j.summary).to.match(/scaled to 0/)
