@@ -42,6 +42,15 @@ export function allPeers(
   s: FabricSession,
   only?: {org?: string[]; peer?: string[]},
 ): {org: OrgConfig; peer: PeerConfig}[] {
+  // every --org and --peer must name one in fabk8s.yaml: a mistyped one would otherwise be left out without a word
+  for (const mspId of only?.org ?? []) s.org(mspId)
+  const addresses = s.network.orgs.flatMap((o) => o.peers.map((p) => p.address))
+  for (const address of only?.peer ?? [])
+    if (!addresses.includes(address))
+      throw new FabError(
+        'USAGE',
+        `--peer ${address}: not a peer address in fabk8s.yaml network.orgs[].peers (${addresses.join(', ')})`,
+      )
   const out: {org: OrgConfig; peer: PeerConfig}[] = []
   for (const org of s.network.orgs) {
     if (only?.org?.length && !only.org.includes(org.mspId)) continue
