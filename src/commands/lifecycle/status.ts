@@ -6,7 +6,7 @@ import {definitionFlags, overridesFrom} from '../../flags/definition.js'
 export default class LifecycleStatus extends BaseCommand<typeof LifecycleStatus> {
   static override description = `Show the chaincode on the channel: committed definition, approvals per org, installed packages per peer.
 
-It also says what \`fabk8s register\` would do next (the planned sequence and whether a commit is needed).`
+It also says what \`fabk8s register\` would do next: installs, approvals (at the planned sequence), commit.`
   static override examples = ['<%= config.bin %> lifecycle status', '<%= config.bin %> lifecycle status --json']
   static override flags = {...definitionFlags}
 
@@ -38,7 +38,15 @@ It also says what \`fabk8s register\` would do next (the planned sequence and wh
       )
     for (const p of r.peers)
       this.say(`${p.address.padEnd(22)}${p.mspId}: ${p.installed.length} installed, this package ${yes(p.hasPackage)}`)
-    this.say(c.dim(`next: ${r.plan.reason}${r.plan.commit ? ` → approve and commit sequence ${r.plan.sequence}` : ''}`))
+    // what register would do: an up-to-date committed definition can still leave approvals and installs to do
+    const lacking = r.peers.filter((p) => !p.hasPackage).map((p) => p.address)
+    const unapproved = r.orgs.filter((o) => !o.upToDate).map((o) => o.mspId)
+    const todo = [
+      ...(lacking.length > 0 ? [`install on ${lacking.join(', ')}`] : []),
+      ...(unapproved.length > 0 ? [`approve for ${unapproved.join(', ')} at sequence ${r.plan.sequence}`] : []),
+      ...(r.plan.commit ? [`commit sequence ${r.plan.sequence}`] : []),
+    ]
+    this.say(c.dim(`next: ${r.plan.reason} → ${todo.length > 0 ? todo.join('; ') : 'nothing to do'}`))
     return r
   }
 }
