@@ -1,5 +1,7 @@
 import {Flags} from '@oclif/core'
 
+import {usageError} from '../lib/errors.js'
+
 /** Flags that override fabk8s.yaml `definition` (approve, commit, register, status). */
 export const definitionFlags = {
   'channel-config-policy': Flags.string({
@@ -32,6 +34,11 @@ export interface DefinitionFlagValues {
 }
 
 export function overridesFrom(flags: DefinitionFlagValues, cwd = process.cwd()) {
+  // an empty value (often an unset variable: --signature-policy "$POLICY") is no value; taken as none, fabk8s.yaml's
+  // definition would apply without a word
+  for (const name of ['channel-config-policy', 'collections-config', 'signature-policy'] as const)
+    if (flags[name]?.trim() === '')
+      throw usageError(`--${name}: empty value`, `give a value, or leave the flag out to use fabk8s.yaml definition`)
   return {
     channelConfigPolicy: flags['channel-config-policy'],
     collectionsConfig: flags['collections-config'] ? pathResolve(cwd, flags['collections-config']) : undefined,
