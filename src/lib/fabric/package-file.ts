@@ -20,6 +20,11 @@ export async function resolvePackage(
   project: ProjectConfig,
   opts: {file?: string; label?: string} = {},
 ): Promise<PackageRef> {
+  // an empty --package (an unset variable) is no file: building the project's package instead would hide that
+  if (opts.file?.trim() === '')
+    throw new FabError('USAGE', '--package: empty value', {
+      hint: "give the package file, or leave the flag out to use fabk8s.yaml's package",
+    })
   if (!opts.file) {
     const p = await buildPackage(project, {label: opts.label})
     return {bytes: p.bytes, label: p.label, packageId: p.packageId}

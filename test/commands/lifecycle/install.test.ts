@@ -52,3 +52,12 @@ describe('fabk8s lifecycle install', () => {
     )
   })
 })
+
+describe('--package (lifecycle install, approve; register)', () => {
+  for (const cmd of [['lifecycle', 'install'], ['lifecycle', 'approve'], ['register']])
+    it(`${cmd.join(' ')} --package "": a usage error naming the flag, not the project's package without a word`, async () => {
+      const r = await runCli([...cmd, '--package', '', '--json'], {cwd: project()})
+      expect(r.code, r.stdout + r.stderr).to.equal(2)
+      expect(json<{error: {message: string}}>(r).error.message).to.equal('--package: empty value')
+    })
+})
