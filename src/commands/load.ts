@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import type {LoadResult} from '../lib/image/load.js'
 
 import {BaseCommand} from '../base-command.js'
+import {usageError} from '../lib/errors.js'
 import {checkImageFlag} from '../lib/image/ref.js'
 
 export default class Load extends BaseCommand<typeof Load> {
@@ -27,6 +28,12 @@ kind does (containers labelled io.x-k8s.kind.cluster=<name>) and streams \`docke
 
   protected async execute(): Promise<LoadResult> {
     checkImageFlag(this.flags.image)
+    const only = this.flags.nodes
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+    // an empty list (an unset variable: --nodes "$NODES") names no node; taken as none given, every node would get it
+    if (only?.length === 0) throw usageError(`--nodes "${this.flags.nodes}": no node name`, 'see --help')
     // Without --image we need fabk8s.yaml; with --image and --cluster the project is optional.
     const needProject = !this.flags.image || !this.flags.cluster
     const project = needProject ? await this.project() : await this.project().catch(() => {})
@@ -43,10 +50,7 @@ kind does (containers labelled io.x-k8s.kind.cluster=<name>) and streams \`docke
         cluster: this.flags.cluster ?? project?.kind.cluster ?? 'kind',
         force: this.flags.force,
         image,
-        nodes: this.flags.nodes
-          ?.split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
+        nodes: only,
       },
       {warn: (l) => this.note(l)},
     )

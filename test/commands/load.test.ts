@@ -111,4 +111,14 @@ describe('fabk8s load: bad input, before Docker is asked', () => {
       '--image: "BAD IMAGE" is not an image reference like repository:tag',
     )
   })
+
+  it('an empty --nodes (an unset variable) is a usage error naming the flag, not a load into every node', async () => {
+    for (const nodes of ['', ' , ']) {
+      const r = await runCli(['load', '--cluster', 'any', '--image', 'kv:1.0', '--nodes', nodes, '--json'], {
+        env: {DOCKER_HOST: 'unix:///nonexistent/docker.sock'},
+      })
+      expect(r.code, r.stderr).to.equal(2)
+      expect(json<{error: {message: string}}>(r).error.message).to.equal(`--nodes "${nodes}": no node name`)
+    }
+  })
 })
