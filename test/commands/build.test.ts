@@ -80,6 +80,17 @@ describe('fabk8s build (command)', function () {
     })
   }
 
+  it('several --platform with the classic builder: exit 2 saying it needs BuildKit, nothing built', async function () {
+    await requireDocker(this)
+    const r = await runCli(['build', '-p', dir, '--platform', 'linux/amd64,linux/arm64', '--json'], {
+      env: {FABK8S_BUILDER: 'classic'},
+    })
+    expect(r.code, r.stdout + r.stderr).to.equal(2)
+    expect(json<{error: {message: string}}>(r).error.message).to.equal(
+      '--platform linux/amd64,linux/arm64: the classic builder builds one platform at a time; several need BuildKit (docker buildx)',
+    )
+  })
+
   it('names a missing Dockerfile (exit 5)', async () => {
     const r = await runCli(['build', '-p', dir, '--file', 'Missing.Dockerfile'])
     expect(r.code).to.equal(5)
@@ -193,7 +204,18 @@ describe('fabk8s build --push @integration (real Docker engine; the bed registry
 
   const buildPush = (tag: string) => {
     tags.push(tag)
-    return runCli(['build', '-p', dir, '--base-image', base, ...(network ? ['--network', network] : []), '--tag', tag, '--push', '--json'])
+    return runCli([
+      'build',
+      '-p',
+      dir,
+      '--base-image',
+      base,
+      ...(network ? ['--network', network] : []),
+      '--tag',
+      tag,
+      '--push',
+      '--json',
+    ])
   }
 
   it('a registry that does not answer: exit 10, one line naming it, and what to check', async () => {
@@ -220,7 +242,9 @@ describe('fabk8s build --push @integration (real Docker engine; the bed registry
     const out = json<{digest: string}>(r)
     expect(out.digest).to.match(new RegExp(`^${repo.replaceAll('.', String.raw`\.`)}@sha256:[0-9a-f]{64}$`))
     const head = await fetch(`http://${reg}/v2/${repo.slice(reg!.length + 1)}/manifests/${out.digest.split('@')[1]}`, {
-      headers: {accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json'},
+      headers: {
+        accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json',
+      },
       method: 'HEAD',
     })
     expect(head.status).to.equal(200)

@@ -190,6 +190,12 @@ export function buildTasks(
       {
         async run() {
           builder = chooseBuilder(await ensureEngine(), opts.builder)
+          // docker's classic builder takes one platform; given several it fails with a message about the comma
+          if (builder === 'classic' && opts.platform?.includes(','))
+            throw usageError(
+              `--platform ${opts.platform}: the classic builder builds one platform at a time; several need BuildKit (docker buildx)`,
+              'install the docker buildx plugin, or give one platform, e.g. --platform linux/amd64',
+            )
         },
         title: 'Checking the Docker engine',
       },
