@@ -254,7 +254,13 @@ export function buildTasks(
         },
         title: `Building ${tag}`,
       },
-      pushTask(tag, {after: inspect, enabled: () => Boolean(opts.push), verbose: opts.verbose}),
+      // build has no --registry: the registry is the image tag's
+      pushTask(tag, {
+        after: inspect,
+        enabled: () => Boolean(opts.push),
+        verbose: opts.verbose,
+        where: `the registry in the image tag (${opts.tag === undefined ? 'fabk8s.yaml image' : '--tag'})`,
+      }),
     ],
   }
 }

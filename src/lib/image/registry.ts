@@ -243,7 +243,12 @@ function causeOf(error: unknown): string {
 }
 
 /** docker push's error, as one line with the registry exit code and what to do. */
-export function pushError(ref: string, stderr: string, code: number): FabError {
+export function pushError(
+  ref: string,
+  stderr: string,
+  code: number,
+  where = 'the registry address (image.registry / --registry)',
+): FabError {
   const {host} = hostAndPath(ref)
   const why = dockerError({code, stderr, stdout: ''})
   const detail = {exitCode: code, ref, stderr: stderr.trim()}
@@ -260,7 +265,7 @@ export function pushError(ref: string, stderr: string, code: number): FabError {
   if (/connection refused|no such host|i\/o timeout|dial tcp|no route to host|TLS handshake|network is unreachable/i.test(stderr))
     return new FabError('REGISTRY', `push ${ref}: registry ${host} unreachable: ${why}`, {
       detail,
-      hint: `check the registry address (image.registry / --registry) and that ${host} answers from this machine`,
+      hint: `check ${where} and that ${host} answers from this machine`,
     })
   return new FabError('REGISTRY', `push ${ref} refused: ${why}`, {
     detail,
@@ -273,7 +278,13 @@ export function pushError(ref: string, stderr: string, code: number): FabError {
 /** `docker push REF` as one task (Docker's credentials apply); `after` runs once it is pushed. */
 export function pushTask(
   ref: string,
-  opts: {after?: () => Promise<void>; enabled?: () => boolean; verbose?: boolean} = {},
+  opts: {
+    after?: () => Promise<void>
+    enabled?: () => boolean
+    verbose?: boolean
+    /** Where the registry in `ref` comes from, for the hint when it is unreachable. */
+    where?: string
+  } = {},
 ): Task {
   return {
     enabled: opts.enabled,
@@ -285,7 +296,7 @@ export function pushTask(
         },
         signal: t.signal,
       })
-      if (r.code !== 0) throw pushError(ref, r.stderr, r.code)
+      if (r.code !== 0) throw pushError(ref, r.stderr, r.code, opts.where)
       await opts.after?.()
       t.title = `Pushed ${ref}`
     },
