@@ -3,6 +3,7 @@ import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
+import {fabnetOrSkip, networkYaml, tempProject} from '../../lib/fabric/fabnet.js'
 import {json, runCli} from '../../support/cli.js'
 
 /** A project whose network is never reached: the selection is checked before any identity or connection. */
@@ -60,4 +61,24 @@ describe('--package (lifecycle install, approve; register)', () => {
       expect(r.code, r.stdout + r.stderr).to.equal(2)
       expect(json<{error: {message: string}}>(r).error.message).to.equal('--package: empty value')
     })
+})
+
+describe('fabk8s lifecycle install (Fabric network)', function () {
+  this.timeout(120_000)
+
+  it('one peer that cannot be reached does not stop the install on the others; the error says what each did', async function () {
+    const f = fabnetOrSkip(this)
+    const name = `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`
+    const dir = tempProject(f, {name, network: networkYaml(f, {orgs: [undefined, {peerAddress: '127.0.0.1:1'}]})})
+    const r = await runCli(['lifecycle', 'install', '--json'], {cwd: dir})
+    expect(r.code, r.stdout + r.stderr).to.equal(9)
+    const e = json<{error: {detail: {peers: Record<string, string>}; message: string}}>(r).error
+    expect(e.message).to.match(/^cannot reach 127\.0\.0\.1:1 .* during install on 127\.0\.0\.1:1; (\S+) installed$/)
+    expect(e.message.split('; ')[1]).to.equal(`${f.orgs[0].peerAddress} installed`)
+    expect(e.detail.peers[f.orgs[0].peerAddress]).to.equal('installed')
+    // the reachable peer has it now
+    const again = await runCli(['lifecycle', 'install', '--org', f.orgs[0].mspId, '--json'], {cwd: dir})
+    expect(again.code, again.stderr).to.equal(0)
+    expect(json<{peers: {installed: boolean}[]}>(again).peers.map((p) => p.installed)).to.deep.equal([false])
+  })
 })
