@@ -302,6 +302,17 @@ export function collectionsFromJson(text: string, file = 'collections config'): 
     const where = `${file}: collection [${i}]`
     if (typeof c?.name !== 'string' || !c.name) throw new FabError('USAGE', `${where}: "name" is required`)
     if (typeof c.policy !== 'string') throw new FabError('USAGE', `${where} (${c.name}): "policy" is required`)
+    // the peer CLI reads these as Go integers and booleans; a string or a fraction would otherwise reach protobuf's
+    // encoder ("Assertion failed") or, for a boolean, be taken as true ("false" is a non-empty string)
+    for (const k of ['requiredPeerCount', 'maxPeerCount', 'blockToLive'] as const)
+      if (c[k] !== undefined && !(Number.isSafeInteger(c[k]) && c[k] >= 0))
+        throw new FabError(
+          'USAGE',
+          `${where} (${c.name}): "${k}" must be a whole number ≥ 0, got ${JSON.stringify(c[k])}`,
+        )
+    for (const k of ['memberOnlyRead', 'memberOnlyWrite'] as const)
+      if (c[k] !== undefined && typeof c[k] !== 'boolean')
+        throw new FabError('USAGE', `${where} (${c.name}): "${k}" must be true or false, got ${JSON.stringify(c[k])}`)
     const sc = new peer.StaticCollectionConfig()
     sc.setName(c.name)
     const cpc = new peer.CollectionPolicyConfig()

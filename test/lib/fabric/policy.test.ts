@@ -87,6 +87,22 @@ describe('fabric policy DSL', () => {
     )
     expect(() => collectionsFromJson('{', 'c.json')).to.throw(/c\.json: not JSON/)
   })
+
+  it('names a count that is not a whole number and a flag that is not a boolean (the peer CLI reads Go types)', () => {
+    const one = (extra: Record<string, unknown>) => () =>
+      collectionsFromJson(JSON.stringify([{name: 'x', policy: "OR('Org1MSP.member')", ...extra}]), 'c.json')
+    // before: protobuf's "Assertion failed", naming neither the file nor the field
+    expect(one({requiredPeerCount: 'abc'})).to.throw(
+      'c.json: collection [0] (x): "requiredPeerCount" must be a whole number ≥ 0, got "abc"',
+    )
+    expect(one({maxPeerCount: 1.5})).to.throw('"maxPeerCount" must be a whole number ≥ 0, got 1.5')
+    expect(one({blockToLive: -1})).to.throw('"blockToLive" must be a whole number ≥ 0, got -1')
+    // before: "false" (a non-empty string) was taken as true
+    expect(one({memberOnlyRead: 'false'})).to.throw(
+      'c.json: collection [0] (x): "memberOnlyRead" must be true or false, got "false"',
+    )
+    expect(one({memberOnlyWrite: 1})).to.throw('"memberOnlyWrite" must be true or false, got 1')
+  })
 })
 
 describe('endorsing orgs for a policy', () => {
