@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {cp, mkdtemp, rm} from 'node:fs/promises'
+import {cp, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -89,6 +89,27 @@ describe('fabk8s build (command)', function () {
     expect(json<{error: {message: string}}>(r).error.message).to.equal(
       '--platform linux/amd64,linux/arm64: the classic builder builds one platform at a time; several need BuildKit (docker buildx)',
     )
+  })
+
+  it('a failed build with --verbose does not ask to rerun with --verbose; without it, it does', async function () {
+    await requireDocker(this)
+    const failing = await mkdtemp(path.join(os.tmpdir(), 'fabk8s-buildfail-'))
+    try {
+      await cp(path.join(FIXTURE, 'fabk8s.yaml'), path.join(failing, 'fabk8s.yaml'))
+      // scratch has no shell: the RUN step fails at once, with nothing to pull
+      await writeFile(path.join(failing, 'Dockerfile'), 'FROM scratch\nRUN false\n')
+      const tag = `fabk8s-test/buildfail-${uniq()}:1`
+      const [quiet, verbose] = await Promise.all([
+        runCli(['build', '-p', failing, '--tag', tag]),
+        runCli(['build', '-p', failing, '--tag', tag, '--verbose']),
+      ])
+      expect(quiet.code, quiet.stderr).to.equal(5)
+      expect(quiet.stderr).to.match(/^Hint: the last lines of the build log are above; rerun with --verbose/m)
+      expect(verbose.code, verbose.stderr).to.equal(5)
+      expect(verbose.stderr).to.match(/^Hint: the whole build log is above \(--verbose\)$/m)
+    } finally {
+      await rm(failing, {force: true, recursive: true})
+    }
   })
 
   it('names a missing Dockerfile (exit 5)', async () => {

@@ -236,7 +236,9 @@ export function buildTasks(
                 detail: {exitCode: r.code, logTail: tail, step: lastStep},
                 hint: missingBase
                   ? 'the base image could not be pulled; pass --base-image with an image your engine has or can pull'
-                  : 'the last lines of the build log are above; rerun with --verbose for the whole log',
+                  : opts.verbose
+                    ? 'the whole build log is above (--verbose)'
+                    : 'the last lines of the build log are above; rerun with --verbose for the whole log',
               })
             }
 
