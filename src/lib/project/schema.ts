@@ -212,7 +212,8 @@ const absent = (v: unknown) => v === undefined || v === null || v === ''
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 
-const kindOf = (v: unknown) => (Array.isArray(v) ? 'a list' : isObj(v) ? 'a mapping' : typeof v)
+const kindOf = (v: unknown) =>
+  v === null || v === undefined ? 'an empty value' : Array.isArray(v) ? 'a list' : isObj(v) ? 'a mapping' : typeof v
 
 const BOOLS: Record<string, boolean> = {false: false, False: false, FALSE: false, true: true, True: true, TRUE: true}
 
@@ -376,7 +377,8 @@ export function validateProject(
       if (Array.isArray(ps))
         for (const [i, v] of ps.entries()) {
           if (typeof v === 'string' && DNS1123_SUBDOMAIN_RE.test(v)) imagePull.pullSecrets.push(v)
-          else bad(['image', 'pullSecrets', i], `must be the name of a Secret in the namespace (DNS-1123), got ${show(v)}`)
+          else
+            bad(['image', 'pullSecrets', i], `must be the name of a Secret in the namespace (DNS-1123), got ${show(v)}`)
         }
       else bad(['image', 'pullSecrets'], `must be a list of Secret names, got ${kindOf(ps)}`)
     }
@@ -496,7 +498,10 @@ export function validateProject(
   let network: NetworkConfig | undefined
   /** Every peer entry read (with its peername, if valid): the {{.peername}} checks below name them. */
   const peerPaths: {path: Path; peername?: string}[] = []
-  if (raw.network !== undefined && raw.network !== null) {
+  // a network that is not a mapping is one error, not one for each field it cannot hold
+  if (raw.network !== undefined && raw.network !== null && !isObj(raw.network))
+    bad(['network'], `must be a mapping (channel, orderer, orgs), got ${kindOf(raw.network)}`)
+  else if (raw.network !== undefined && raw.network !== null) {
     const n = section(raw, 'network', [], KEYS.network)
     const peer = (o: unknown, path: Path): PeerConfig | undefined => {
       if (!isObj(o)) {
@@ -528,7 +533,10 @@ export function validateProject(
       return {address: addr, hostnameOverride, ...(peername ? {peername} : {}), tlsCACert: resolve(ca)}
     }
 
-    const orderer = peer(n.orderer, ['network', 'orderer'])
+    // no orderer (or `orderer:` with nothing after it) is one error: required
+    let orderer: PeerConfig | undefined
+    if (absent(n.orderer)) bad(['network', 'orderer'], 'required: {address, tlsCACert}')
+    else orderer = peer(n.orderer, ['network', 'orderer'])
     const orgs: OrgConfig[] = []
     if (!Array.isArray(n.orgs) || n.orgs.length === 0)
       bad(['network', 'orgs'], 'required: a list of orgs (mspId, mspPath, peers)')
@@ -562,7 +570,6 @@ export function validateProject(
       }) ?? 'mychannel'
     if (channel.length > 249) bad(['network', 'channel'], 'must be at most 249 characters (Fabric channel name)')
     if (orderer) network = {channel, orderer, orgs}
-    else if (n.orderer === undefined) bad(['network', 'orderer'], 'required: {address, tlsCACert}')
   }
 
   if (usesPeername(address)) perPeerIssues({address, bad, network: raw.network, peerPaths, serviceType})

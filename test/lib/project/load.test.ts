@@ -380,6 +380,30 @@ network:
     })
   })
 
+  it('a missing or empty network.orderer, or a network that is not a mapping, is one clear line each', async () => {
+    const orgs = `  orgs:
+    - mspId: Org1MSP
+      mspPath: msp
+      peers: [{address: "p:7051", tlsCACert: p.pem}]
+`
+    const errors = (e: FabError) =>
+      (e.detail as {errors: string[]}).errors.map((l) => l.replace(/^.*fabk8s\.yaml/, 'fabk8s.yaml'))
+    const missing = await loadError(`name: kv\nversion: "1"\nnetwork:\n  channel: mychannel\n${orgs}`)
+    expect(errors(missing)).to.deep.equal(['fabk8s.yaml:4 network.orderer: required: {address, tlsCACert}'])
+    const empty = await loadError(`name: kv\nversion: "1"\nnetwork:\n  orderer:\n${orgs}`)
+    expect(errors(empty)).to.deep.equal(['fabk8s.yaml:4 network.orderer: required: {address, tlsCACert}'])
+    const peer = await loadError(
+      `name: kv\nversion: "1"\nnetwork:\n  orderer: {address: "o:7050", tlsCACert: o.pem}\n  orgs:\n    - mspId: A\n      mspPath: m\n      peers: [~]\n`,
+    )
+    expect(errors(peer)).to.deep.equal([
+      'fabk8s.yaml:8 network.orgs[0].peers[0]: must be a mapping with address and tlsCACert, got an empty value',
+    ])
+    const scalar = await loadError('name: kv\nversion: "1"\nnetwork: mychannel\n')
+    expect(errors(scalar)).to.deep.equal([
+      'fabk8s.yaml:3 network: must be a mapping (channel, orderer, orgs), got string',
+    ])
+  })
+
   describe('hostile files (issue 12, items 10 and 13)', () => {
     it('an alias bomb is exit 3 naming the file and the alias limit', async () => {
       const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
