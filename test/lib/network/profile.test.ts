@@ -131,6 +131,48 @@ describe('network import: connection profiles', () => {
     for (const err of [e, e2]) expect(JSON.stringify(err.toJSON())).not.to.contain('PRIVATE KEY')
   })
 
+  it('a --user no org takes is exit 2 naming it, not ignored while another identity is imported', async () => {
+    const sdk = (extra: string) =>
+      write(
+        `user-${extra.length}.yaml`,
+        [
+          'organizations:',
+          '  Org1:',
+          '    mspid: Org1MSP',
+          '    peers: [p0]',
+          `    adminPrivateKey: {pem: ${JSON.stringify(admin.key)}}`,
+          `    signedCert: {pem: ${JSON.stringify(admin.cert)}}`,
+          extra,
+          'peers:',
+          `  p0: {url: "grpcs://localhost:7051", tlsCACerts: {pem: ${JSON.stringify(tlsca.cert)}}}`,
+        ].join('\n'),
+      )
+    const file = sdk('')
+    const cases: [Record<string, string>, RegExp][] = [
+      [{Org1MSP: 'User1'}, /^--user Org1MSP=User1: organizations\.Org1 has no users list to choose from/],
+      [{Org1: 'User1'}, /^--user Org1=User1: organizations\.Org1 has no users list to choose from/],
+      [{'': 'User1'}, /^--user User1: no org of the profile picks its admin from a users list \(Org1MSP \(Org1\)\)/],
+      [
+        {Org2MSP: 'admin'},
+        /^--user Org2MSP=admin: no org Org2MSP with peers in the profile \(it has Org1MSP \(Org1\)\)$/,
+      ],
+    ]
+    for (const [users, re] of cases) {
+      const e = await rejects(readProfile(file, {users}))
+      expect(e.exitCode).to.equal(2)
+      expect(e.message).to.match(re)
+    }
+
+    // an org with a users list takes --user ORG=NAME; an unknown org next to it is still an error
+    const listed = sdk(
+      `  Org2:\n    mspid: Org2MSP\n    peers: [p0]\n    users:\n      admin: {cert: {pem: ${JSON.stringify(admin.cert)}}, key: {pem: ${JSON.stringify(admin.key)}}}`,
+    )
+    const net = await readProfile(listed, {users: {Org2MSP: 'admin'}})
+    expect(net.orgs[1].identity).to.include({name: 'admin'})
+    const e = await rejects(readProfile(listed, {users: {Org2MSP: 'admin', Org3MSP: 'admin'}}))
+    expect(e.message).to.match(/^--user Org3MSP=admin: no org Org3MSP with peers in the profile/)
+  })
+
   it('reads a Fabric SDK profile with paths relative to the profile: admin key/cert files, TLS CA files, orderers', async () => {
     const sub = path.join(dir, 'sdk')
     const files: Record<string, string> = {

@@ -266,6 +266,39 @@ describe('network import: organizations/ and test-network-k8s build/ folders', (
     }
   })
 
+  it('a flag for another kind of source is exit 2 naming it, not ignored (--user on organizations/, --host on build/)', async () => {
+    const orgs = path.join(dir, 'flags', 'organizations')
+    const build = path.join(dir, 'flags', 'build')
+    await writeOrganizations(orgs)
+    await writeK8sBuild(build)
+    const cases: [string, Parameters<typeof readSource>[1], RegExp][] = [
+      [
+        orgs,
+        {users: {Org1MSP: 'User1'}},
+        /^--user applies to a connection profile; SOURCE .* is an organizations\/ folder$/,
+      ],
+      [orgs, {domain: 'example.org'}, /^--ingress-domain applies to a test-network-k8s build\/ folder; SOURCE/],
+      [orgs, {port: 8443}, /^--ingress-port applies to a test-network-k8s build\/ folder; SOURCE/],
+      [
+        build,
+        {host: '10.0.0.5'},
+        /^--host applies to an organizations\/ folder; SOURCE .* is a test-network-k8s build\/ folder$/,
+      ],
+    ]
+    for (const [source, opts, re] of cases) {
+      let e: unknown
+      await readSource(source, opts).catch((error: unknown) => {
+        e = error
+      })
+      expect(e, String(re)).to.be.instanceOf(FabError)
+      expect((e as FabError).exitCode).to.equal(2)
+      expect((e as FabError).message).to.match(re)
+    }
+
+    // an empty --user list (the command always passes one) is no flag
+    expect((await readSource(orgs, {users: {}})).orgs).to.have.length(2)
+  })
+
   it('SOURCE that is none of the kinds, or missing, is exit 2 naming it', () => {
     let e = throws(() => detectKind(path.join(dir, 'missing')))
     expect(e.exitCode).to.equal(2)

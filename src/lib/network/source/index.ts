@@ -41,9 +41,34 @@ export function detectKind(source: string): SourceKind {
   )
 }
 
+const KIND_NAMES: Record<SourceKind, string> = {
+  'k8s-build': 'a test-network-k8s build/ folder',
+  organizations: 'an organizations/ folder',
+  profile: 'a connection profile',
+}
+
+/** The flags that only one kind of source reads: given with another, they would be ignored without a word. */
+function checkSourceFlags(source: string, kind: SourceKind, opts: SourceOptions): void {
+  const given: [string, boolean, SourceKind][] = [
+    ['--host', opts.host !== undefined, 'organizations'],
+    ['--ingress-domain', opts.domain !== undefined, 'k8s-build'],
+    ['--ingress-port', opts.port !== undefined, 'k8s-build'],
+    ['--user', Object.keys(opts.users ?? {}).length > 0, 'profile'],
+  ]
+  for (const [flag, set, wants] of given)
+    if (set && kind !== wants)
+      throw new FabError('USAGE', `${flag} applies to ${KIND_NAMES[wants]}; SOURCE ${source} is ${KIND_NAMES[kind]}`, {
+        hint:
+          flag === '--user'
+            ? 'give the org admin with --msp-path ORG=DIR (an MSP folder) or --cert ORG=FILE --key ORG=FILE'
+            : `leave out ${flag}, or check SOURCE (and --from)`,
+      })
+}
+
 export async function readSource(source: string, opts: SourceOptions = {}): Promise<ImportedNetwork> {
   const abs = path.resolve(source)
   const kind = opts.kind ?? detectKind(abs)
+  checkSourceFlags(source, kind, opts)
   switch (kind) {
     case 'k8s-build': {
       return readK8sBuild(abs, {domain: opts.domain, port: opts.port})

@@ -15,6 +15,7 @@ import path from 'node:path'
 
 import type {ImportedEndpoint, ImportedIdentity, ImportedNetwork, ImportedOrg} from '../model.js'
 
+import {usageError} from '../../errors.js'
 import {isObj, LocatedFile} from './located.js'
 
 export interface ProfileOptions {
@@ -55,6 +56,8 @@ async function identity(
   orgKey: string,
   mspId: string,
   opts: ProfileOptions,
+  /** The keys of opts.users an org took its admin by. */
+  used: Set<string>,
 ): Promise<ImportedIdentity | undefined> {
   const at = ['organizations', orgKey]
   const org = f.mapping(at)!
@@ -69,7 +72,9 @@ async function identity(
   const users = f.mapping([...at, 'users'])
   if (!users || Object.keys(users).length === 0) return undefined
   const names = Object.keys(users)
-  const wanted = opts.users?.[mspId] ?? opts.users?.[orgKey] ?? opts.users?.['']
+  const by = [mspId, orgKey, ''].find((k) => opts.users?.[k] !== undefined)
+  const wanted = by === undefined ? undefined : opts.users![by]
+  if (by !== undefined) used.add(by)
   let name: string | undefined
   if (wanted) {
     if (!names.includes(wanted))
@@ -108,6 +113,7 @@ export async function readProfile(file: string, opts: ProfileOptions = {}): Prom
   const orgsMap = f.mapping(['organizations'], true)!
   const peersMap = f.mapping(['peers']) ?? {}
   const orgs: ImportedOrg[] = []
+  const used = new Set<string>()
   for (const orgKey of Object.keys(orgsMap)) {
     const at = ['organizations', orgKey]
     if (!isObj(orgsMap[orgKey])) throw f.fail(at, 'must be a mapping (mspid, peers, …)')
@@ -129,11 +135,27 @@ export async function readProfile(file: string, opts: ProfileOptions = {}): Prom
     const peers: ImportedEndpoint[] = []
     for (const n of peerNames as string[]) peers.push(await endpoint(f, 'peers', n))
 
-    orgs.push({identity: await identity(f, orgKey, mspId, opts), mspId, name: orgKey, peers})
+    orgs.push({identity: await identity(f, orgKey, mspId, opts, used), mspId, name: orgKey, peers})
   }
 
   if (orgs.length === 0)
     throw f.fail(['organizations'], 'no organization with peers', 'a profile lists each org with mspid and peers')
+  // a --user no org took would otherwise be ignored without a word, and another identity imported
+  for (const [k, v] of Object.entries(opts.users ?? {})) {
+    if (used.has(k)) continue
+    const list = orgs.map((o) => (o.name === o.mspId ? o.mspId : `${o.mspId} (${o.name})`)).join(', ')
+    const org = orgs.find((o) => o.mspId === k || o.name === k)
+    if (k === '')
+      throw usageError(
+        `--user ${v}: no org of the profile picks its admin from a users list (${list}); nothing would use it`,
+        'an org with adminPrivateKey/signedCert has its admin already; --user [ORG=]NAME chooses among users.<name>',
+      )
+    if (!org) throw usageError(`--user ${k}=${v}: no org ${k} with peers in the profile (it has ${list})`)
+    throw usageError(
+      `--user ${k}=${v}: organizations.${org.name} has no users list to choose from (its admin is adminPrivateKey/signedCert)`,
+      `leave out --user, or give the admin with --msp-path ${org.mspId}=DIR or --cert/--key`,
+    )
+  }
 
   const orderersMap = f.mapping(['orderers']) ?? {}
   const orderers: ImportedEndpoint[] = []
