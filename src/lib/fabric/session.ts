@@ -73,8 +73,11 @@ export class FabricSession {
       })
     }
 
+    // a wrong file in fabk8s.yaml, as an unreadable one is: exit 3 with the field to fix, not a Fabric error
     if (!ca.includes('-----BEGIN CERTIFICATE-----'))
-      throw new FabError('FABRIC', `TLS: the CA file ${p.tlsCACert} for ${p.address} is not a PEM certificate`)
+      throw new FabError('PROJECT', `tlsCACert of ${p.address}: ${p.tlsCACert} is not a PEM certificate`, {
+        hint: 'set tlsCACert in fabk8s.yaml to the TLS CA certificate of that address (the tlsca/…-cert.pem of its org)',
+      })
     const client = new grpc.GrpcClient(p.address, {ca, hostnameOverride: p.hostnameOverride})
     this.clients.set(key, client)
     return client
