@@ -114,13 +114,45 @@ describe('doctor input', () => {
   })
 
   it('the hint fits the template: Helm for Go-template actions, the filling script for {{NAME}} placeholders; a socket it names is pointed at, not promised as a finding', async () => {
-    const placeholder = await check('apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{PEER_NAME}}-cc\nspec: {}\n', 'p.yaml')
-    expect(placeholder.parsed.errors[0].message).to.match(/: render it first: fill its \{\{NAME\}\} placeholders as its scripts do/)
+    const placeholder = await check(
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{PEER_NAME}}-cc\nspec: {}\n',
+      'p.yaml',
+    )
+    expect(placeholder.parsed.errors[0].message).to.match(
+      /: render it first: fill its \{\{NAME\}\} placeholders as its scripts do/,
+    )
     const helm = await check(
       'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {{ $.Values.name }}\nspec:\n  env: [{name: CORE_VM_ENDPOINT, value: unix:///var/run/docker.sock}]\n',
       'h.yaml',
     )
-    expect(helm.parsed.errors[0].message).to.match(/helm template … \| fabk8s doctor -f -; it mentions \S*docker\.sock at line 6$/)
+    expect(helm.parsed.errors[0].message).to.match(
+      /helm template … \| fabk8s doctor -f -; it mentions \S*docker\.sock at line 6$/,
+    )
+  })
+
+  it('GitHub Actions expressions (runs-on: ${{ matrix.os }}) are workflow syntax, not a template: the workflow is checked', async () => {
+    const workflow = [
+      'on: push',
+      'jobs:',
+      '  test:',
+      '    runs-on: ${{ matrix.os }}',
+      '    strategy: {matrix: {os: [ubuntu-latest]}}',
+      '    container:',
+      "      image: ${{ format('node:{0}', matrix.node) }}",
+      '      volumes: [/var/run/docker.sock:/var/run/docker.sock]',
+      '    services:',
+      '      dind: {image: docker:dind, options: --privileged}',
+      '    steps:',
+      '      - run: echo ${{ github.sha }} ${{ secrets.TOKEN }}',
+    ].join('\n')
+    const {findings, parsed} = await check(workflow, 'ci.yml')
+    expect(parsed.errors).to.deep.equal([])
+    expect(ids(findings)).to.include.members(['docker-socket-mount@test', 'dind-sidecar@dind'])
+    // a Go template action behind a $ is still one
+    const helm = await check(workflow.replace('${{ github.sha }}', '${{ .Values.sha }}'), 'ci.yml')
+    expect(helm.parsed.errors).to.have.length(1)
+    expect(helm.parsed.errors[0]).to.include({file: 'ci.yml', line: 12})
+    expect(helm.parsed.errors[0].message).to.match(/^unparseable template /)
   })
 
   it('a template that happens to parse (quoted {{ }}) is still an input error; Go templates in ConfigMap data are not', async () => {

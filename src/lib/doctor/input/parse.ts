@@ -64,10 +64,12 @@ export function reparse(o: ParsedObject): Obj {
 
 export const TEMPLATE_HINT = 'render it first, e.g. helm template … | fabk8s doctor -f -'
 /** For a file whose only templating is {{NAME}} placeholders, filled by a script (sed, envsubst), not by Helm. */
-export const PLACEHOLDER_HINT = 'render it first: fill its {{NAME}} placeholders as its scripts do, then | fabk8s doctor -f -'
+export const PLACEHOLDER_HINT =
+  'render it first: fill its {{NAME}} placeholders as its scripts do, then | fabk8s doctor -f -'
 
 /** Go-template actions ({{ .Values.x }}, {{- if }}, {{ include … }}): Helm's. {{NAME}} alone is a sed/envsubst placeholder. */
-const GO_TEMPLATE = /\{\{-?\s*(?:[.$(]|(?:if|else|end|range|with|include|template|define|block|toYaml|tpl|default|quote|printf|required|nindent|indent)\b)/
+const GO_TEMPLATE =
+  /\{\{-?\s*(?:[.$(]|(?:if|else|end|range|with|include|template|define|block|toYaml|tpl|default|quote|printf|required|nindent|indent)\b)/
 const PLACEHOLDER = /\{\{\s*[A-Za-z_][\w-]*\s*\}\}/
 
 /** Split YAML text into documents at `---` lines, keeping each one's first line number. */
@@ -107,10 +109,26 @@ function lineOf(doc: DocText, offset: number): number {
   return doc.line + countLines(doc.text, 0, offset)
 }
 
-/** The first `{{` outside a comment line, or -1. */
+/**
+ * A GitHub Actions expression (`${{ matrix.os }}`, `${{ secrets.TOKEN }}`): workflow syntax that GitHub fills in when
+ * the job runs, not an unrendered template. A Go template action behind a `$` (`${{ .Values.x }}`) is not one.
+ */
+const GH_EXPRESSION = /\$\{\{(?!-?\s*[.$])[^\n]*?\}\}/g
+const GH_EXPRESSION_AT = new RegExp(GH_EXPRESSION.source, 'y')
+
+/** Whether a string holds `{{` outside GitHub Actions expressions. */
+const hasBraces = (s: string) => s.includes('{{') && s.replaceAll(GH_EXPRESSION, '').includes('{{')
+
+/** The first `{{` outside a comment line and outside a GitHub Actions expression, or -1. */
 function templateOffset(text: string): number {
   let i = text.indexOf('{{')
   while (i !== -1) {
+    GH_EXPRESSION_AT.lastIndex = i - 1
+    if (i > 0 && text[i - 1] === '$' && GH_EXPRESSION_AT.test(text)) {
+      i = text.indexOf('{{', GH_EXPRESSION_AT.lastIndex)
+      continue
+    }
+
     const ls = text.lastIndexOf('\n', i) + 1
     if (!/^\s*#/.test(text.slice(ls, i + 2))) return i
     i = text.indexOf('{{', i + 2)
@@ -123,7 +141,7 @@ const SOCKET_LITERAL = /(?:docker|dockershim|cri-dockerd|containerd|crio|podman)
 
 /** Strings holding `{{` where a rendered manifest would not have them (data, annotations and commands may). */
 function hasTemplateValue(v: unknown, key: string, depth: number): boolean {
-  if (typeof v === 'string') return v.includes('{{')
+  if (typeof v === 'string') return hasBraces(v)
   if (!v || typeof v !== 'object' || depth > 40) return false
   if (Array.isArray(v)) {
     if (key === 'command' || key === 'args') return false
@@ -131,7 +149,7 @@ function hasTemplateValue(v: unknown, key: string, depth: number): boolean {
   }
 
   for (const [k, x] of Object.entries(v as Obj)) {
-    if (k.includes('{{') || k === '[object Object]') return true
+    if (hasBraces(k) || k === '[object Object]') return true
     if (k === 'annotations' || k === 'data' || k === 'stringData' || k === 'binaryData') continue
     if (hasTemplateValue(x, k, depth + 1)) return true
   }
@@ -472,7 +490,10 @@ export function sequenceEntries(text: string, from: number, indent: string): Seq
   const starts: number[] = []
   const lines: number[] = []
   if (text.includes('\r') || text.includes('\u2028') || text.includes('\u2029')) {
-    const endRe = new RegExp(String.raw`^(?!${indent}-(?:[ \t\r\n]|$))(?![ \t]*(?:#|$))[ \t]{0,${indent.length}}\S`, 'gm')
+    const endRe = new RegExp(
+      String.raw`^(?!${indent}-(?:[ \t\r\n]|$))(?![ \t]*(?:#|$))[ \t]{0,${indent.length}}\S`,
+      'gm',
+    )
     endRe.lastIndex = from
     const e = endRe.exec(text)
     const end = e ? e.index : text.length
