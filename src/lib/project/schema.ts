@@ -538,6 +538,7 @@ export function validateProject(
     if (absent(n.orderer)) bad(['network', 'orderer'], 'required: {address, tlsCACert}')
     else orderer = peer(n.orderer, ['network', 'orderer'])
     const orgs: OrgConfig[] = []
+    const seenMsp = new Map<string, number>()
     if (!Array.isArray(n.orgs) || n.orgs.length === 0)
       bad(['network', 'orgs'], 'required: a list of orgs (mspId, mspPath, peers)')
     else
@@ -550,6 +551,15 @@ export function validateProject(
 
         keys(o, path, KEYS.org)
         const mspId = str(o, 'mspId', path, {required: true})
+        // one entry per org (its peers listed together): a second one is a copy left unchanged, and fabk8s would
+        // sign for that org with the other entry's admin
+        const first = mspId === undefined ? undefined : seenMsp.get(mspId)
+        if (first !== undefined)
+          bad(
+            [...path, 'mspId'],
+            `${show(mspId)} is also network.orgs[${first}].mspId: list each org once, with all its peers under peers`,
+          )
+        else if (mspId !== undefined) seenMsp.set(mspId, i)
         const mspPath = str(o, 'mspPath', path, {required: true})
         const peers: PeerConfig[] = []
         if (!Array.isArray(o.peers) || o.peers.length === 0)

@@ -404,6 +404,25 @@ network:
     ])
   })
 
+  it('an org listed twice (the same mspId) is an error naming both entries, not an access-denied at the peer', async () => {
+    const e = await loadError(`name: kv
+version: "1"
+network:
+  orderer: {address: "o:7050", tlsCACert: o.pem}
+  orgs:
+    - mspId: Org1MSP
+      mspPath: org1/msp
+      peers: [{address: "p1:7051", tlsCACert: p1.pem}]
+    - mspId: Org1MSP
+      mspPath: org2/msp
+      peers: [{address: "p2:9051", tlsCACert: p2.pem}]
+`)
+    expect(e.exitCode).to.equal(3)
+    expect(e.message).to.match(
+      /fabk8s\.yaml:9 network\.orgs\[1\]\.mspId: "Org1MSP" is also network\.orgs\[0\]\.mspId: list each org once/,
+    )
+  })
+
   describe('hostile files (issue 12, items 10 and 13)', () => {
     it('an alias bomb is exit 3 naming the file and the alias limit', async () => {
       const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
