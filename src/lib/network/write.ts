@@ -33,6 +33,22 @@ function sectionEnd(text: string, pos: number): number {
   }
 }
 
+/**
+ * The text up to a document-end marker (`...`) after the mapping, and the marker on: the section goes before it, else
+ * it would start a new document.
+ */
+function splitDocumentEnd(text: string, contentsEnd: number): {body: string; trailer: string} {
+  const marker = /^\.\.\.(?=[ \t]*(?:#.*)?(?:\r?\n|$))/m.exec(text.slice(contentsEnd))
+  const at = marker ? contentsEnd + marker.index : text.length
+  return {body: text.slice(0, at), trailer: text.slice(at)}
+}
+
+/** Where the line of a key at `at` starts, when it holds nothing before the key but `indent` spaces or tabs. */
+function ownLineStart(text: string, at: number, indent: number): number | undefined {
+  const start = at - indent
+  return text.lastIndexOf('\n', at - 1) + 1 === start && /^[ \t]*$/.test(text.slice(start, at)) ? start : undefined
+}
+
 export async function spliceNetwork(
   text: string,
   sectionYaml: string,
@@ -52,30 +68,34 @@ export async function spliceNetwork(
   }
 
   const {contents} = doc
+  const {body, trailer} = splitDocumentEnd(text, contents?.range?.[2] ?? 0)
   let out: string
   let mode: SpliceMode
   if (contents === null || (isScalar(contents) && (contents.value === null || contents.value === ''))) {
-    out = text + (text === '' || text.endsWith('\n') ? '' : '\n') + sectionYaml
+    out = body + (body === '' || body.endsWith('\n') ? '' : '\n') + sectionYaml + trailer
     mode = 'appended'
   } else if (!isMap(contents) || contents.flow) {
     throw new FabError('PROJECT', `${rel}: must be a block YAML mapping (name: …, version: …)`)
   } else {
+    // the section goes in at the mapping's own indentation (a file whose keys are all indented is valid YAML)
+    const indent = lc.linePos(contents.range![0]).col - 1
+    const section = sectionYaml.replaceAll(/^(?=.)/gm, ' '.repeat(indent))
     const pair = contents.items.find((p) => isScalar(p.key) && p.key.value === 'network')
     if (pair) {
       const key = pair.key as {range: [number, number, number]}
       const value = pair.value as null | {range?: [number, number, number]}
-      const start = key.range[0]
-      if (start !== 0 && text[start - 1] !== '\n')
-        throw new FabError('PROJECT', `${rel}:${lc.linePos(start).line} network: must start its own line`)
+      const start = ownLineStart(text, key.range[0], indent)
+      if (start === undefined)
+        throw new FabError('PROJECT', `${rel}:${lc.linePos(key.range[0]).line} network: must start its own line`)
       const end = sectionEnd(text, value?.range ? value.range[1] - 1 : key.range[1])
-      out = text.slice(0, start) + sectionYaml + text.slice(end)
+      out = text.slice(0, start) + section + text.slice(end)
       mode = 'replaced'
-    } else if (EXAMPLE_RE.test(text)) {
-      out = text.replace(EXAMPLE_RE, sectionYaml)
+    } else if (EXAMPLE_RE.test(body)) {
+      out = body.replace(EXAMPLE_RE, section) + trailer
       mode = 'replaced-example'
     } else {
-      const sep = text.endsWith('\n\n') ? '' : text.endsWith('\n') ? '\n' : '\n\n'
-      out = text + sep + sectionYaml
+      const sep = body.endsWith('\n\n') ? '' : body.endsWith('\n') ? '\n' : '\n\n'
+      out = body + sep + section + trailer
       mode = 'appended'
     }
   }

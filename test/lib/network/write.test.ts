@@ -105,6 +105,15 @@ network:
       expect([r.mode, r.text]).to.deep.equal(['appended', SECTION])
     })
 
+    it('a file whose keys are indented, or that ends its document with ..., gets the section inside its mapping', async () => {
+      const indented = await spliceNetwork('  name: kv\n  version: "1"\n', SECTION, 'f')
+      expect(indented.text).to.equal('  name: kv\n  version: "1"\n\n' + SECTION.replaceAll(/^(?=.)/gm, '  '))
+      const replaced = await spliceNetwork('  name: kv\n  network: ~\n  version: "1"\n', SECTION, 'f')
+      expect(replaced.text).to.equal('  name: kv\n' + SECTION.replaceAll(/^(?=.)/gm, '  ') + '  version: "1"\n')
+      const ended = await spliceNetwork('name: kv\nversion: "1"\n...\n# after the document\n', SECTION, 'f')
+      expect(ended.text).to.equal('name: kv\nversion: "1"\n\n' + SECTION + '...\n# after the document\n')
+    })
+
     it('refuses a file that is not one block mapping (exit 3, file and line)', async () => {
       let e = await rejection(spliceNetwork('name: kv\nname: kw\n', SECTION, 'fabk8s.yaml'))
       expect(e.exitCode).to.equal(3)
