@@ -329,7 +329,9 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
       ...(fx.network ? ['--network', fx.network] : []),
     )
     expect(built.image).to.equal(fx.image)
-    expect(built.buildTag).to.equal(`${fx.image}-${built.id.slice(7, 19)}`).and.not.equal(running)
+    expect(built.buildTag)
+      .to.equal(`${fx.image}-${built.id.slice(7, 19)}`)
+      .and.not.equal(running)
     images.push(built.buildTag)
     const loaded = await cli<{image: string}>('load')
     expect(loaded.image).to.equal(built.buildTag)
@@ -568,5 +570,34 @@ describe('fabk8s up: the peers cannot reach the chaincode @integration (real Fab
     const v = await runCli([...args, '--verbose'])
     expect(v.code).to.equal(8)
     expect(v.stderr).to.contain('could not launch chaincode').and.to.contain('no such host')
+  })
+})
+
+describe('fabk8s up: steps that cannot be left out', () => {
+  it('--skip package while deploy or register still run is exit 2 naming them, before any step runs', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-up-skip-'))
+    try {
+      const base = 'name: kv\nversion: "1.0"\n'
+      const network =
+        'network:\n  orderer: {address: "localhost:1", tlsCACert: o.pem}\n  orgs:\n' +
+        '    - {mspId: Org1MSP, mspPath: msp, peers: [{address: "localhost:2", tlsCACert: p.pem}]}\n'
+      // no Docker, no cluster: the error comes first
+      const env = {DOCKER_HOST: 'unix:///nonexistent/docker.sock', KUBECONFIG: path.join(dir, 'none')}
+      writeFileSync(path.join(dir, 'fabk8s.yaml'), base)
+      const a = await runCli(['up', '-p', dir, '--skip', 'package', '--json'], {env})
+      expect(a.code, a.stdout + a.stderr).to.equal(2)
+      expect(json<{error: {message: string}}>(a).error.message).to.equal('--skip package: deploy needs its package ID')
+      writeFileSync(path.join(dir, 'fabk8s.yaml'), base + network)
+      const b = await runCli(
+        ['up', '-p', dir, ...['build', 'load', 'package', 'deploy'].flatMap((x) => ['--skip', x])],
+        {env},
+      )
+      expect(b.code, b.stderr).to.equal(2)
+      expect(b.stderr).to.contain('Error: --skip package: register needs its package ID')
+      expect(b.stderr).to.contain('add --skip register, or leave the package step in')
+      expect(b.stderr).not.to.match(/bug in fabk8s|Cannot read properties/)
+    } finally {
+      rmSync(dir, {force: true, recursive: true})
+    }
   })
 })

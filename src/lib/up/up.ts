@@ -111,6 +111,16 @@ export interface UpTaskList extends TaskList<UpResult> {
 export function upTasks(project: ProjectConfig, opts: UpOptions): UpTaskList {
   const started = process.hrtime.bigint()
   const skip = new Set(opts.skip ?? [])
+  // the package step gives deploy (CHAINCODE_ID) and register (install, approve) their package ID
+  const needPackage: string[] = []
+  if (!skip.has('deploy')) needPackage.push('deploy')
+  if (project.network && !skip.has('register')) needPackage.push('register')
+  if (skip.has('package') && needPackage.length > 0)
+    throw new FabError(
+      'USAGE',
+      `--skip package: ${needPackage.join(' and ')} need${needPackage.length === 1 ? 's' : ''} its package ID`,
+      {hint: `add ${needPackage.map((x) => `--skip ${x}`).join(' ')}, or leave the package step in`},
+    )
   // Load the Kubernetes and Fabric clients (≈0.5 s of module loading) while the build and load checks wait on
   // docker; an import error surfaces again, in context, in the step that needs the module.
   const warm: Promise<unknown>[] = []
