@@ -284,6 +284,24 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
     expect(fake.get('Deployment', 'upns', name)!.spec.template.spec.containers[0].image).to.equal(again.image)
   })
 
+  it('--dry-run names the nodes it would load into; a kind cluster that is not there is exit 6, as the run would be', async () => {
+    // a source change: the build is planned, so the plan has no image to look for on the nodes
+    const marker = path.join(dir, `dry-run-${uniq()}.txt`)
+    writeFileSync(marker, 'changed\n')
+    try {
+      const plan = await up('--dry-run')
+      expect(actions(plan)).to.include({build: 'planned', load: 'planned'})
+      const load = plan.steps.find((s) => s.step === 'load')!
+      for (const n of fx.nodes) expect(load.detail).to.contain(n)
+      const missing = `fabk8s-none-${uniq()}`
+      const r = await runCli(fx.upArgs('--json', '--dry-run', '--cluster', missing))
+      expect(r.code, r.stdout + r.stderr).to.equal(6)
+      expect(json<{error: {message: string}}>(r).error.message).to.equal(`kind cluster "${missing}" not found`)
+    } finally {
+      rmSync(marker, {force: true})
+    }
+  })
+
   it('bad input: an unknown --skip step is a usage error', async () => {
     const r = await runCli(['up', '-p', dir, '--skip', 'everything'])
     expect(r.code).to.equal(2)

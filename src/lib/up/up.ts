@@ -371,16 +371,19 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): UpTaskList {
             },
           )
         const cluster = detected.cluster ?? project.kind.cluster
+        const {clusterNodes, FLAVORS} = await import('../image/kind.js')
         if (!image || !imageId) {
           if (skip.has('build'))
             throw new FabError('USAGE', '--skip build: the image to load is unknown; build it once first')
+          // the plan names the nodes it would load into (read-only); a cluster that is not there fails now, as the
+          // run would once the build is done
+          const nodes = await clusterNodes(cluster, undefined, FLAVORS[detected.kind as NodeFlavorName])
           return {
             action: 'planned',
-            detail: `would load the new image into the nodes of ${detected.kind} cluster ${cluster}`,
+            detail: `would load the new image into ${nodes.map((n) => n.name).join(', ')} (${detected.kind} cluster ${cluster})`,
           }
         }
 
-        const {FLAVORS} = await import('../image/kind.js')
         const {loadTasks} = await import('../image/load.js')
         const flavorName = detected.kind as NodeFlavorName
         const flavor = FLAVORS[flavorName]
