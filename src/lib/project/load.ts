@@ -12,9 +12,11 @@ export const PROJECT_FILE = 'fabk8s.yaml'
 export function findProjectFile(projectDir?: string, cwd = process.cwd()): string {
   if (projectDir) {
     const dir = path.resolve(cwd, projectDir)
-    const file = projectDir.endsWith('.yaml') || projectDir.endsWith('.yml') ? dir : path.join(dir, PROJECT_FILE)
+    const named = projectDir.endsWith('.yaml') || projectDir.endsWith('.yml')
+    const file = named ? dir : path.join(dir, PROJECT_FILE)
     if (!existsSync(file))
-      throw new FabError('PROJECT', `--project: no ${PROJECT_FILE} in ${path.dirname(file)}`, {
+      // a project file named by --project: say that file is missing, not a fabk8s.yaml beside it
+      throw new FabError('PROJECT', named ? `--project: no file ${file}` : `--project: no ${PROJECT_FILE} in ${dir}`, {
         hint: 'run `fabk8s init` to create a project, or point --project at the folder holding fabk8s.yaml',
       })
     return file

@@ -127,6 +127,12 @@ network:
       FabError,
       /--project: no fabk8s\.yaml in \/nonexistent-dir/,
     )
+    // a project file given by name: that file is what is missing
+    expect(findProjectFile(file, '/')).to.equal(file)
+    expect(() => findProjectFile('/nonexistent-dir/staging.yaml')).to.throw(
+      FabError,
+      /^--project: no file \/nonexistent-dir\/staging\.yaml$/,
+    )
   })
 
   it('chaincode.service: NodePort with a fixed nodePort and an explicit address; ClusterIP by default', async () => {
