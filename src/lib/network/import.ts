@@ -6,12 +6,12 @@ import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
-import type {SourceKind} from './model.js'
+import type {ImportedNetwork, SourceKind} from './model.js'
 import type {CheckReport} from './probe/index.js'
 
 import {FabError} from '../errors.js'
-import {findProjectFile} from '../project/load.js'
-import {formatPath, validateProject} from '../project/schema.js'
+import {findProjectFile, MAX_ALIASES} from '../project/load.js'
+import {formatPath, usesPeername, validateProject} from '../project/schema.js'
 import {applyOverrides, type Overrides, requireComplete} from './overrides.js'
 import {type NetworkSection, pathForYaml, planSection, renderSection} from './section.js'
 import {readSource, type SourceOptions} from './source/index.js'
@@ -47,6 +47,26 @@ export interface ImportResult {
 }
 
 const CHANNEL_RE = /^[a-z][a-z0-9.-]*$/
+
+/**
+ * A chaincode.address with the ccaas builder's {{.peername}} needs a peername on every peer (one Deployment per peer
+ * name). Connection profiles do not give one: the peers the user has to name, for a note.
+ */
+async function peernamesMissing(text: string, net: ImportedNetwork): Promise<string | undefined> {
+  const {parse} = await import('yaml')
+  let data: null | {chaincode?: {address?: unknown}}
+  try {
+    data = parse(text, {maxAliasCount: MAX_ALIASES})
+  } catch {
+    return // the project loader reports a file it cannot read
+  }
+
+  const address = data?.chaincode?.address
+  if (typeof address !== 'string' || !usesPeername(address)) return
+  const missing = net.orgs.flatMap((o) => o.peers.filter((p) => !p.peername).map((p) => `${p.name} (${o.mspId})`))
+  if (missing.length === 0) return
+  return `chaincode.address uses {{.peername}}, and the source gives no peername for ${missing.join(', ')}`
+}
 
 export async function importNetwork(opts: ImportOptions): Promise<ImportResult> {
   const file = findProjectFile(opts.projectDir)
@@ -89,6 +109,9 @@ export async function importNetwork(opts: ImportOptions): Promise<ImportResult> 
   }
 
   const spliced = await spliceNetwork(text, sectionYaml, rel)
+  // written all the same (the material too); only the user knows each peer's peername
+  const unnamed = await peernamesMissing(spliced.text, net)
+  if (unnamed) net.notes.push(`${unnamed}: add peername: to each of them in ${rel}; fabk8s cannot load it until then`)
   const files = plan.files.map((f) => ({
     mode: `0${f.mode.toString(8)}`,
     path: path.relative(dir, path.join(plan.materialDir, ...f.rel.split('/'))),

@@ -382,6 +382,43 @@ describe('fabk8s network import', function () {
       ])
     })
 
+    it('a project whose chaincode.address uses {{.peername}}, from a profile that names no peername: the note says which peers need one', async () => {
+      const proj = await initProject(root, 'pn')
+      const yaml = path.join(proj, 'fabk8s.yaml')
+      writeFileSync(
+        yaml,
+        readFileSync(yaml, 'utf8').replace(
+          /^ {2}address: .*$/m,
+          '  address: "{{.peername}}-pn.fabk8s.svc.cluster.local:9999"',
+        ),
+      )
+      const tls = readFileSync(
+        path.join(orgs, 'peerOrganizations/org1.example.com/tlsca/tlsca.org1.example.com-cert.pem'),
+        'utf8',
+      )
+      const profile = path.join(root, 'connection-pn.json')
+      writeFileSync(
+        profile,
+        fill(readFileSync(path.join(FIXTURES, 'test-network/connection-org1.json'), 'utf8'), {
+          CAPEM: tls,
+          P0PORT: '7051',
+          PEERPEM: tls,
+        }),
+      )
+      const ordererCA = path.join(orgs, 'ordererOrganizations/example.com/tlsca/tlsca.example.com-cert.pem')
+      const msp = path.join(orgs, 'peerOrganizations/org1.example.com/users/Admin@org1.example.com/msp')
+      const args = ['network', 'import', profile, '--orderer', 'localhost:7050', '--orderer-tls-ca', ordererCA]
+      const r = await runCli([...args, '--msp-path', msp], {cwd: proj})
+      expect(r.code, r.stderr).to.equal(0)
+      expect(r.stderr).to.contain(
+        'note: chaincode.address uses {{.peername}}, and the source gives no peername for peer0.org1.example.com (Org1MSP): add peername: to each of them in fabk8s.yaml; fabk8s cannot load it until then',
+      )
+      const j = await runCli([...args, '--msp-path', msp, '--json', '--dry-run'], {cwd: proj})
+      expect(json<ImportResult>(j).notes).to.include(
+        'chaincode.address uses {{.peername}}, and the source gives no peername for peer0.org1.example.com (Org1MSP): add peername: to each of them in fabk8s.yaml; fabk8s cannot load it until then',
+      )
+    })
+
     it('test-network-k8s build/: org admins, both peers of each org and the orderer behind the ingress', async () => {
       const build = path.join(root, 'test-network-k8s', 'build')
       await writeK8sBuild(build)
