@@ -91,6 +91,18 @@ function overrideAddress(net: ImportedNetwork, v: string): void {
   e.addressFrom = '--address'
 }
 
+/** --orderer HOST:PORT; a value without a port is a name the source does not have (the flag takes either). */
+function ordererAddress(net: ImportedNetwork, value: string): string {
+  if (!/:\d+\/?$/.test(value.trim())) {
+    const names = net.orderers.map((x) => x.name).join(', ')
+    throw usageError(
+      `--orderer ${value}: no orderer of that name in the source (${names ? `it has ${names}` : 'it names none'}), and not HOST:PORT`,
+    )
+  }
+
+  return checkAddress('orderer', value)
+}
+
 export function applyOverrides(net: ImportedNetwork, o: Overrides): ImportedNetwork {
   for (const v of o.mspId ?? []) {
     const [k, id] = splitAssign('msp-id', v)
@@ -108,7 +120,7 @@ export function applyOverrides(net: ImportedNetwork, o: Overrides): ImportedNetw
     const byName = net.orderers.find((x) => x.name === o.orderer)
     if (byName) net.orderer = byName
     else {
-      const address = checkAddress('orderer', o.orderer)
+      const address = ordererAddress(net, o.orderer)
       const byAddress = net.orderers.find((x) => x.address === address)
       if (byAddress) net.orderer = byAddress
       else if (net.orderer) net.orderer = {...net.orderer, address, addressFrom: '--orderer'}

@@ -237,7 +237,11 @@ describe('network import: organizations/ and test-network-k8s build/ folders', (
       ],
       [{address: ['peer0.org1.example.com=localhost']}, /^--address localhost: must be HOST:PORT/],
       [{address: ['peer0']}, /^--address peer0: expected NAME=HOST:PORT, the name of a peer or orderer \(peer0\.org1/],
-      [{orderer: 'nope'}, /^--orderer nope: must be HOST:PORT/],
+      [
+        {orderer: 'nope'},
+        /^--orderer nope: no orderer of that name in the source \(it has orderer\.example\.com\), and not HOST:PORT$/,
+      ],
+      [{orderer: 'nope:99999'}, /^--orderer nope:99999: port 99999 out of range/],
       [{mspPath: [`Org1MSP=${dir}`]}, /has no signcerts\/ and keystore\//],
       [
         {mspPath: [dir]},
