@@ -6,6 +6,7 @@ import {
   cleanup,
   currentContext,
   currentContextNote,
+  editDeployment,
   fakeTarget,
   makeProject,
   project,
@@ -131,9 +132,9 @@ for (const kind of ['fake', 'real'] as const) {
     it('a Deployment scaled to 0 is not ready, and the package the peers expect is said to run nowhere', async () => {
       // as kubectl scale --replicas 0 does: through the API, fabk8s's annotations untouched
       const k = await connect({kubeconfig: t.kubeconfig, namespace: t.namespace})
-      const d = await k.apps.readNamespacedDeployment({name: 'kv', namespace: t.namespace})
-      d.spec!.replicas = 0
-      const put = await k.apps.replaceNamespacedDeployment({body: d, name: 'kv', namespace: t.namespace})
+      const put = await editDeployment(k, t.namespace, 'kv', (d) => {
+        d.spec!.replicas = 0
+      })
       if (t.fake)
         t.fake.setDeploymentStatus(t.namespace, 'kv', {
           availableReplicas: 0,

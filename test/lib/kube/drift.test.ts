@@ -3,6 +3,8 @@
  * that leaves fabk8s's hash annotation alone must still count as a change. Against the fake API server and the test
  * bed's kube-apiserver (its controllers scale the Deployment for real).
  */
+import type {V1Deployment} from '@kubernetes/client-node'
+
 import {expect} from 'chai'
 import path from 'node:path'
 
@@ -12,7 +14,7 @@ import type {ProjectConfig} from '../../../src/lib/project/schema.js'
 import {connect} from '../../../src/lib/kube/client.js'
 import {deployDrift} from '../../../src/lib/kube/drift.js'
 import {deploy, planFor} from '../../support/tasks.js'
-import {cleanup, fakeTarget, makeProject, project, realTarget, type Target, tmp} from './support.js'
+import {cleanup, editDeployment, fakeTarget, makeProject, project, realTarget, type Target, tmp} from './support.js'
 
 for (const kind of ['fake', 'real'] as const) {
   describe(`deployDrift against the ${kind === 'fake' ? 'fake API server' : 'test-bed kube-apiserver @integration'}`, function () {
@@ -44,12 +46,8 @@ for (const kind of ['fake', 'real'] as const) {
     const drift = async () => (await deployDrift(c, (await planFor(p, {namespace: t.namespace})).manifests)).join('; ')
 
     /** Change the live Deployment through the API, as kubectl scale / set image do: the hash annotation stays. */
-    const edit = async (
-      change: (d: {spec?: {replicas?: number; template?: {spec?: {containers: {image?: string}[]}}}}) => void,
-    ) => {
-      const d = await c.apps.readNamespacedDeployment({name: 'kv', namespace: t.namespace})
-      change(d)
-      const put = await c.apps.replaceNamespacedDeployment({body: d, name: 'kv', namespace: t.namespace})
+    const edit = async (change: (d: V1Deployment) => void) => {
+      const put = await editDeployment(c, t.namespace, 'kv', change)
       if (t.fake) {
         const want = put.spec?.replicas ?? 1
         t.fake.setDeploymentStatus(t.namespace, 'kv', {

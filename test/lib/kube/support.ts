@@ -3,11 +3,14 @@
  * servers the same scenarios run against: the test bed's real kube-apiserver (FABK8S_TEST_KUBECONFIG) and the
  * in-repo fake (test/support/kube-api-server.ts).
  */
+import type {V1Deployment} from '@kubernetes/client-node'
+
 import {randomBytes} from 'node:crypto'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
+import type {KubeClients} from '../../../src/lib/kube/client.js'
 import type {ProjectConfig} from '../../../src/lib/project/schema.js'
 
 import {loadProject} from '../../../src/lib/project/load.js'
@@ -67,6 +70,28 @@ export function makeProject(dir: string, o: ProjectOptions = {}): string {
 
 export async function project(dir: string): Promise<ProjectConfig> {
   return loadProject(path.join(dir, 'fabk8s.yaml'))
+}
+
+/**
+ * Change a live Deployment through the API as kubectl scale / set image / edit do (fabk8s's annotations untouched):
+ * read, change, replace; on a conflict (a controller wrote it in between) read again and retry, as client-go's
+ * RetryOnConflict does. Returns what the server stored.
+ */
+export async function editDeployment(
+  c: Pick<KubeClients, 'apps'>,
+  namespace: string,
+  name: string,
+  change: (d: V1Deployment) => void,
+): Promise<V1Deployment> {
+  for (let attempt = 1; ; attempt++) {
+    const d = await c.apps.readNamespacedDeployment({name, namespace})
+    change(d)
+    try {
+      return await c.apps.replaceNamespacedDeployment({body: d, name, namespace})
+    } catch (error) {
+      if ((error as {code?: number}).code !== 409 || attempt >= 10) throw error
+    }
+  }
 }
 
 /** The current-context a kubeconfig file names (what fabk8s takes when nothing else picks one). */
