@@ -9,6 +9,7 @@ import type {Positions} from '../model/positions.js'
 
 import {ConfigMapIndex} from '../model/configmaps.js'
 import {isPeer} from '../model/fabric.js'
+import {isMergeKey} from '../model/positions.js'
 import {type AnalysisContext, type Analyzed, type ContainerInfo, type Obj} from '../model/types.js'
 import {appendItems, appendPair, CannotEdit, type Edit, pairOf, removeItems, removePair, replaceScalar} from './edits.js'
 
@@ -109,9 +110,7 @@ export function builderVars(c: ContainerInfo, name: string): [string, string][] 
 export function own(map: YAMLMap, key: string, what: string): Node | undefined {
   const p = pairOf(map, key) as Pair<Node, Node> | undefined
   if (!p) {
-    // parsed with merge: true, a plain `<<` key's value is Symbol(<<)
-    if (map.items.some((x) => isScalar(x.key) && typeof x.key.value === 'symbol' && x.key.value.description === '<<'))
-      throw new CannotEdit(`${what} may come from a \`<<\` merge key`)
+    if (map.items.some((x) => isMergeKey(x.key))) throw new CannotEdit(`${what} may come from a \`<<\` merge key`)
     return undefined
   }
 

@@ -8,6 +8,16 @@ import type {Document, LineCounter, Node} from 'yaml'
 import type {Needle} from '../types.js'
 
 type Yaml = typeof import('yaml')
+
+/**
+ * Whether a pair's key is the YAML merge key: parsed with merge: true, the yaml package gives a plain `<<` key the
+ * value Symbol(<<) (a quoted "<<" is an ordinary key).
+ */
+export function isMergeKey(key: unknown): boolean {
+  const v = (key as null | {value?: unknown})?.value
+  return typeof v === 'symbol' && v.description === '<<'
+}
+
 export type Path = readonly (number | string)[]
 
 export class Positions {
@@ -68,15 +78,12 @@ export class Positions {
     depth: number,
   ): null | {key: unknown; value: unknown} {
     const {y} = this
-    // with merge: true a plain `<<` key is a Scalar whose value is Symbol(<<) (a quoted "<<" is an ordinary key)
-    const isMerge = (p: {key: unknown}) =>
-      y.isScalar(p.key) && typeof p.key.value === 'symbol' && p.key.value.description === '<<'
-    const keyOf = (p: {key: unknown}) => (y.isScalar(p.key) && !isMerge(p) ? String(p.key.value) : null)
+    const keyOf = (p: {key: unknown}) => (y.isScalar(p.key) && !isMergeKey(p.key) ? String(p.key.value) : null)
     const own = map.items.find((p) => keyOf(p) === key)
     if (own) return own
     if (depth > 8) return null
     for (const p of map.items) {
-      if (!isMerge(p)) continue
+      if (!isMergeKey(p.key)) continue
       const v = this.deref(p.value)
       const sources = y.isSeq(v) ? v.items.map((x) => this.deref(x)) : [v]
       for (const s of sources) {
