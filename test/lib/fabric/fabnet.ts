@@ -127,6 +127,38 @@ export function tempProject(
   return dir
 }
 
+/**
+ * A temporary project whose network is never reached (ports on 127.0.0.1 nothing listens on, files that are not
+ * there): for what a command checks before any identity or connection. Orgs Org1MSP (peer 127.0.0.1:2) and Org2MSP
+ * (peer 127.0.0.1:3); `extra` is YAML put before the network section.
+ */
+export function offlineProject(extra = ''): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-offline-'))
+  writeFileSync(
+    path.join(dir, 'fabk8s.yaml'),
+    [
+      'name: pk',
+      'version: "2.0"',
+      'chaincode:',
+      '  address: pk.fabk8s.svc.cluster.local:9999',
+      '  tls: false',
+      extra,
+      'network:',
+      '  channel: ch',
+      '  orderer: {address: "127.0.0.1:1", tlsCACert: ca.pem}',
+      '  orgs:',
+      '    - mspId: Org1MSP',
+      '      mspPath: msp1',
+      '      peers: [{address: "127.0.0.1:2", tlsCACert: ca.pem}]',
+      '    - mspId: Org2MSP',
+      '      mspPath: msp2',
+      '      peers: [{address: "127.0.0.1:3", tlsCACert: ca.pem}]',
+      '',
+    ].join('\n'),
+  )
+  return dir
+}
+
 /** The network as fabk8s.yaml's `network` section parses it (for lib tests that open a FabricSession). */
 export function networkConfig(
   f: Fabnet,
