@@ -9,7 +9,16 @@ import type {ImportResult} from '../../../src/lib/network/import.js'
 
 import {loadProject} from '../../../src/lib/project/load.js'
 import {type Fabnet, fabnetOrSkip} from '../../lib/fabric/fabnet.js'
-import {fill, FIXTURES, issue, newCA, type Pair, writeK8sBuild, writeOrganizations} from '../../lib/network/crypto.js'
+import {
+  fill,
+  FIXTURES,
+  issue,
+  newCA,
+  org1Profile,
+  type Pair,
+  writeK8sBuild,
+  writeOrganizations,
+} from '../../lib/network/crypto.js'
 import {BIN, json, runCli} from '../../support/cli.js'
 
 interface ErrorOut {
@@ -286,19 +295,8 @@ describe('fabk8s network import', function () {
 
     it("test-network's connection profile lacks the orderer and the admin: exit 2 naming the flags; the flags fill them in", async () => {
       const proj = await initProject(root, 'tn')
-      const tls = readFileSync(
-        path.join(orgs, 'peerOrganizations/org1.example.com/tlsca/tlsca.org1.example.com-cert.pem'),
-        'utf8',
-      )
       const profile = path.join(root, 'connection-org1.json')
-      writeFileSync(
-        profile,
-        fill(readFileSync(path.join(FIXTURES, 'test-network/connection-org1.json'), 'utf8'), {
-          CAPEM: tls,
-          P0PORT: '7051',
-          PEERPEM: tls,
-        }),
-      )
+      writeFileSync(profile, org1Profile(orgs))
       let r = await runCli(['network', 'import', profile, '--json'], {cwd: proj})
       expect(r.code).to.equal(2)
       let e = json<ErrorOut>(r).error
@@ -392,19 +390,8 @@ describe('fabk8s network import', function () {
           '  address: "{{.peername}}-pn.fabk8s.svc.cluster.local:9999"',
         ),
       )
-      const tls = readFileSync(
-        path.join(orgs, 'peerOrganizations/org1.example.com/tlsca/tlsca.org1.example.com-cert.pem'),
-        'utf8',
-      )
       const profile = path.join(root, 'connection-pn.json')
-      writeFileSync(
-        profile,
-        fill(readFileSync(path.join(FIXTURES, 'test-network/connection-org1.json'), 'utf8'), {
-          CAPEM: tls,
-          P0PORT: '7051',
-          PEERPEM: tls,
-        }),
-      )
+      writeFileSync(profile, org1Profile(orgs))
       const ordererCA = path.join(orgs, 'ordererOrganizations/example.com/tlsca/tlsca.example.com-cert.pem')
       const msp = path.join(orgs, 'peerOrganizations/org1.example.com/users/Admin@org1.example.com/msp')
       const args = ['network', 'import', profile, '--orderer', 'localhost:7050', '--orderer-tls-ca', ordererCA]

@@ -4,7 +4,7 @@
  * and test-network-k8s write. ECDSA P-256, like Fabric's.
  */
 import {webcrypto} from 'node:crypto'
-import {mkdirSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -235,4 +235,20 @@ export function fill(template: string, vars: Record<string, string>): string {
       if (!(name in vars)) throw new Error(`fill: no value for ${name}`)
       return JSON.stringify(vars[name]).slice(1, -1)
     })
+}
+
+/**
+ * test-network's connection-org1.json (the fixture) for an organizations/ folder that writeOrganizations made: its
+ * peer at localhost:`port`, with org1's TLS CA as the CA and peer certificates.
+ */
+export function org1Profile(orgs: string, port = '7051'): string {
+  const tls = readFileSync(
+    path.join(orgs, 'peerOrganizations/org1.example.com/tlsca/tlsca.org1.example.com-cert.pem'),
+    'utf8',
+  )
+  return fill(readFileSync(path.join(FIXTURES, 'test-network/connection-org1.json'), 'utf8'), {
+    CAPEM: tls,
+    P0PORT: port,
+    PEERPEM: tls,
+  })
 }

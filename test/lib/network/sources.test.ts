@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -8,7 +8,7 @@ import {applyOverrides, requireComplete} from '../../../src/lib/network/override
 import {detectKind, readSource} from '../../../src/lib/network/source/index.js'
 import {readK8sBuild} from '../../../src/lib/network/source/k8s-build.js'
 import {mspIdFor, readOrganizations} from '../../../src/lib/network/source/organizations.js'
-import {fill, FIXTURES, issue, newCA, writeK8sBuild, writeMsp, writeOrganizations} from './crypto.js'
+import {issue, newCA, org1Profile, writeK8sBuild, writeMsp, writeOrganizations} from './crypto.js'
 
 function throws(f: () => unknown): FabError {
   try {
@@ -76,19 +76,8 @@ describe('network import: organizations/ and test-network-k8s build/ folders', (
     })
 
     it("reads the port and the MSP ID from test-network's connection-org1.json next to the org", async () => {
-      const tlsca = readFileSync(
-        path.join(root, 'peerOrganizations/org1.example.com/tlsca/tlsca.org1.example.com-cert.pem'),
-        'utf8',
-      )
       const profile = path.join(root, 'peerOrganizations/org1.example.com/connection-org1.json')
-      writeFileSync(
-        profile,
-        fill(readFileSync(path.join(FIXTURES, 'test-network/connection-org1.json'), 'utf8'), {
-          CAPEM: tlsca,
-          P0PORT: '17051',
-          PEERPEM: tlsca,
-        }).replace('"Org1MSP"', '"AcmeMSP"'),
-      )
+      writeFileSync(profile, org1Profile(root, '17051').replace('"Org1MSP"', '"AcmeMSP"'))
       try {
         const net = await readOrganizations(root)
         expect(net.orgs[0].mspId).to.equal('AcmeMSP')
