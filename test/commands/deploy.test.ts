@@ -9,8 +9,8 @@ import {
   fakeTarget,
   makeProject,
   pssRestrictedViolations,
-  realTarget,
   type Target,
+  targetOrSkip,
   tmp,
 } from '../lib/kube/support.js'
 import {json, ROOT, runCli, startCli} from '../support/cli.js'
@@ -142,13 +142,7 @@ for (const kind of ['fake', 'real'] as const) {
 
     before(async function () {
       dir = tmp('fabk8s-deploy-')
-      const target = kind === 'fake' ? await fakeTarget(dir) : await realTarget(dir)
-      if (typeof target === 'string') {
-        console.log(`      skipped: ${target}`)
-        this.skip()
-      }
-
-      t = target as Target
+      t = await targetOrSkip(this, kind, dir)
       proj = makeProject(path.join(dir, 'proj'), {namespace: t.namespace, tls: 'on'})
     })
 
@@ -354,13 +348,7 @@ for (const kind of ['fake', 'real'] as const) {
 
     before(async function () {
       dir = tmp('fabk8s-perpeer-')
-      const target = kind === 'fake' ? await fakeTarget(dir) : await realTarget(dir)
-      if (typeof target === 'string') {
-        console.log(`      skipped: ${target}`)
-        this.skip()
-      }
-
-      t = target as Target
+      t = await targetOrSkip(this, kind, dir)
       proj = makeProject(path.join(dir, 'proj'), {
         address: `"{{.peername}}-kv.${t.namespace}.svc.cluster.local:9999"`,
         namespace: t.namespace,

@@ -7,11 +7,10 @@ import {
   currentContext,
   currentContextNote,
   editDeployment,
-  fakeTarget,
   makeProject,
   project,
-  realTarget,
   type Target,
+  targetOrSkip,
   tmp,
 } from '../lib/kube/support.js'
 import {json, runCli} from '../support/cli.js'
@@ -29,13 +28,7 @@ for (const kind of ['fake', 'real'] as const) {
 
     before(async function () {
       dir = tmp('fabk8s-status-')
-      const target = kind === 'fake' ? await fakeTarget(dir) : await realTarget(dir)
-      if (typeof target === 'string') {
-        console.log(`      skipped: ${target}`)
-        this.skip()
-      }
-
-      t = target as Target
+      t = await targetOrSkip(this, kind, dir)
       proj = makeProject(path.join(dir, 'proj'), {namespace: t.namespace})
     })
 

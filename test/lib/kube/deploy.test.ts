@@ -8,7 +8,7 @@ import {connect} from '../../../src/lib/kube/client.js'
 import {deleteManaged, listManaged} from '../../../src/lib/kube/down.js'
 import {chaincodeStatus} from '../../../src/lib/kube/status.js'
 import {deploy, planFor} from '../../support/tasks.js'
-import {cleanup, fakeTarget, makeProject, project, realTarget, type Target, tmp} from './support.js'
+import {cleanup, fakeTarget, makeProject, project, type Target, targetOrSkip, tmp} from './support.js'
 
 type Any = any
 
@@ -27,13 +27,7 @@ for (const kind of ['fake', 'real'] as const) {
 
     before(async function () {
       dir = tmp()
-      const target = kind === 'fake' ? await fakeTarget(dir) : await realTarget(dir)
-      if (typeof target === 'string') {
-        console.log(`      skipped: ${target}`)
-        this.skip()
-      }
-
-      t = target as Target
+      t = await targetOrSkip(this, kind, dir)
       projDir = makeProject(path.join(dir, 'proj'), {namespace: t.namespace, tls: 'on'})
     })
 

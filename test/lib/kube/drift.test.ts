@@ -14,7 +14,7 @@ import type {ProjectConfig} from '../../../src/lib/project/schema.js'
 import {connect} from '../../../src/lib/kube/client.js'
 import {deployDrift} from '../../../src/lib/kube/drift.js'
 import {deploy, planFor} from '../../support/tasks.js'
-import {cleanup, editDeployment, fakeTarget, makeProject, project, realTarget, type Target, tmp} from './support.js'
+import {cleanup, editDeployment, makeProject, project, type Target, targetOrSkip, tmp} from './support.js'
 
 for (const kind of ['fake', 'real'] as const) {
   describe(`deployDrift against the ${kind === 'fake' ? 'fake API server' : 'test-bed kube-apiserver @integration'}`, function () {
@@ -26,13 +26,7 @@ for (const kind of ['fake', 'real'] as const) {
 
     before(async function () {
       dir = tmp('fabk8s-drift-')
-      const target = kind === 'fake' ? await fakeTarget(dir) : await realTarget(dir)
-      if (typeof target === 'string') {
-        console.log(`      skipped: ${target}`)
-        this.skip()
-      }
-
-      t = target as Target
+      t = await targetOrSkip(this, kind, dir)
       p = await project(makeProject(path.join(dir, 'proj'), {namespace: t.namespace}))
       c = await connect({kubeconfig: t.kubeconfig, namespace: t.namespace})
       await deploy(p, {json: true, kubeconfig: t.kubeconfig, pollMs: 100, timeoutMs: 120_000, wait: true})

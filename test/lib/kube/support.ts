@@ -4,6 +4,7 @@
  * in-repo fake (test/support/kube-api-server.ts).
  */
 import type {V1Deployment} from '@kubernetes/client-node'
+import type {Context} from 'mocha'
 
 import {randomBytes} from 'node:crypto'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -137,6 +138,17 @@ export async function fakeTarget(dir: string): Promise<Target> {
     namespace,
     stop: () => fake.stop(),
   }
+}
+
+/** The fake API server, or the test bed's kube-apiserver; when the bed has none, print why and skip. */
+export async function targetOrSkip(ctx: Context, kind: 'fake' | 'real', dir: string): Promise<Target> {
+  const target = kind === 'fake' ? await fakeTarget(dir) : await realTarget(dir)
+  if (typeof target === 'string') {
+    console.log(`      skipped: ${target}`)
+    ctx.skip()
+  }
+
+  return target as Target
 }
 
 /** The test bed's kube-apiserver, or the reason there is none. */
