@@ -238,6 +238,10 @@ export async function waitForRollout(c: KubeClients, o: RolloutOptions): Promise
   let lastProblems: PodProblem[] = []
   let lastProgress = ''
   let lastStopping: string[] = []
+  /** Pods of another revision were there during this wait (this rollout replaced pods). */
+  let hadOld = false
+  /** When a poll first found none of them left (undefined while some are there). */
+  let oldGoneAt: number | undefined
   const progress = (m: string) => {
     if (m !== last) o.onProgress?.(m)
     last = m
@@ -258,14 +262,19 @@ export async function waitForRollout(c: KubeClients, o: RolloutOptions): Promise
     const list = await kube(`list Pods in ${o.namespace}`, at, () =>
       c.core.listNamespacedPod({labelSelector: selector, namespace: o.namespace}),
     )
+    const stopping = stoppingPods(list.items, o.packageId, o.image).map((p) => p.metadata?.name ?? '?')
+    if (stopping.length > 0) {
+      hadOld = true
+      oldGoneAt = undefined
+    } else if (hadOld) oldGoneAt ??= Date.now()
     if (st.done) {
       // rolled out; the peers reach the new code once the old pods have exited
-      const stopping = stoppingPods(list.items, o.packageId, o.image).map((p) => p.metadata?.name ?? '?')
       if (stopping.length === 0) {
-        // old pods have just exited: kube-proxy drops their addresses from the Service's rules at its next sync (at
-        // most once a second), and until then a peer's new dial may still go to an address that is gone and hang for
-        // the chaincode's dial_timeout; returning after one sync, the peers' next dial reaches a new pod
-        if (lastStopping.length > 0) await sleep(KUBE_PROXY_SYNC_MS, o.signal)
+        // kube-proxy drops the old pods' addresses from the Service's rules at its next sync (at most once a second)
+        // after they went; until then a peer's new dial may still go to an address that is gone and hang for the
+        // chaincode's dial_timeout. Returning one sync after the first poll that found them gone (whether the
+        // rollout was done then or not), the peers' next dial reaches a new pod.
+        if (oldGoneAt !== undefined) await sleep(Math.max(0, oldGoneAt + KUBE_PROXY_SYNC_MS - Date.now()), o.signal)
         progress(st.message)
         return result()
       }

@@ -8,6 +8,7 @@ import {
   currentPods,
   deploymentProgress,
   diagnosePods,
+  KUBE_PROXY_SYNC_MS,
   stoppingPods,
   waitForRollout,
 } from '../../../src/lib/kube/rollout.js'
@@ -263,6 +264,47 @@ describe('waitForRollout and the old pods', () => {
     const r = await wait
     expect(r).to.include({ready: true, updated: 1})
     expect(said.at(-1)).to.equal('1 of 1 pods ready')
+  })
+
+  it('an old pod gone while the rollout was still in progress: it returns one kube-proxy sync after that, not at once', async () => {
+    const c = await connect({kubeconfig: fake.kubeconfig(path.join(dir, 'gone.kubeconfig'))})
+    // in progress: the old pod still runs (not terminating yet), the Deployment counts two pods
+    const old = fake.get('Pod', 'r', 'kv-old')!
+    delete old.metadata.deletionTimestamp
+    fake.put(old)
+    const d = fake.get('Deployment', 'r', 'kv')!
+    fake.setDeploymentStatus('r', 'kv', {
+      availableReplicas: 1,
+      observedGeneration: d.metadata.generation,
+      replicas: 2,
+      updatedReplicas: 1,
+    })
+    let settled = false
+    const wait = waitForRollout(c, {
+      image: 'img:1',
+      name: 'kv',
+      namespace: 'r',
+      packageId: 'kv:1',
+      pollMs: 10,
+      timeoutMs: 30_000,
+    }).finally(() => {
+      settled = true
+    })
+    await new Promise((r) => setTimeout(r, 100))
+    expect(settled).to.equal(false)
+    // the old pod goes, and only then does the Deployment's status say it is done (the old ReplicaSet at 0)
+    const gone = Date.now()
+    await c.core.deleteNamespacedPod({name: 'kv-old', namespace: 'r'})
+    await new Promise((r) => setTimeout(r, 50))
+    fake.setDeploymentStatus('r', 'kv', {
+      availableReplicas: 1,
+      observedGeneration: d.metadata.generation,
+      replicas: 1,
+      updatedReplicas: 1,
+    })
+    expect(await wait).to.include({ready: true, updated: 1})
+    // no sooner than one sync after the first poll that found the old pod gone (a lower bound: sleep waits at least)
+    expect(Date.now() - gone).to.be.at.least(KUBE_PROXY_SYNC_MS)
   })
 
   it('an old pod that never stops: a ROLLOUT error naming it, with the SIGTERM hint', async () => {
