@@ -59,7 +59,9 @@ describe('fabk8s deploy --dry-run (no cluster)', () => {
   })
 
   it('-n and --image change the rendered namespace and image', async () => {
-    const r = await runCli(['deploy', '--dry-run', '--json', '-n', 'other', '--image', 'reg.local/kv:9', '-p', proj], {
+    // an address that names no namespace (a Service of the peers' own namespace) goes where -n puts it
+    const short = makeProject(path.join(dir, 'short'), {address: 'kv:9999'})
+    const r = await runCli(['deploy', '--dry-run', '--json', '-n', 'other', '--image', 'reg.local/kv:9', '-p', short], {
       env: noCluster,
     })
     const j = json<Any>(r)
@@ -69,6 +71,14 @@ describe('fabk8s deploy --dry-run (no cluster)', () => {
       ),
     ).to.equal(true)
     expect(j.manifests.at(-1).spec.template.spec.containers[0].image).to.equal('reg.local/kv:9')
+  })
+
+  it('-n other than the namespace chaincode.address names is exit 2, naming both: the peers would dial nothing', async () => {
+    const r = await runCli(['deploy', '--dry-run', '--json', '-n', 'other', '-p', proj], {env: noCluster})
+    expect(r.code, r.stdout + r.stderr).to.equal(2)
+    expect(json<Any>(r).error.message).to.equal(
+      'chaincode.address kv.fabk8s-test.svc.cluster.local:9999 names namespace fabk8s-test, but the chaincode goes to namespace other: the peers would dial Services that are not there',
+    )
   })
 
   it('-o without --dry-run, a bad --image and a bad --timeout are usage errors (exit 2)', async () => {

@@ -112,6 +112,8 @@ export async function runLocalDev(
       {hint: 'for fabk8s dev, use an address without {{.peername}} (e.g. in a copy of fabk8s.yaml)'},
     )
   const namespace = opts.namespace ?? project.kubernetes.namespace
+  // the chaincode's Deployment, named after the Service the peers dial (an address in another namespace: exit 2)
+  const [{name: deployment}] = (await import('../kube/targets.js')).chaincodeTargets(project, namespace)
   const cluster = opts.cluster ?? project.kind.cluster
   const session = sessionId()
   const counts = {peers: 0, restarts: 0}
@@ -157,21 +159,21 @@ export async function runLocalDev(
     await runner?.stop()
     if (c && plan) {
       const t = process.hrtime.bigint()
-      out({detail: `putting deployment/${project.name} back`, status: 'start', step: 'restore', type: 'step'})
+      out({detail: `putting deployment/${deployment} back`, status: 'start', step: 'restore', type: 'step'})
       const {swapOut} = await import('./swap.js')
-      const r = await swapOut(c, {name: project.name, namespace, plan, session})
+      const r = await swapOut(c, {name: deployment, namespace, plan, session})
       restore = r.outcome
       if (r.outcome === 'restored') {
         const {runsOf} = await import('./swap.js')
         const {waitForRollout} = await import('../kube/rollout.js')
         const runs = runsOf(plan.applied!)
-        await waitForRollout(c, {...runs, name: project.name, namespace, timeoutMs: opts.timeoutMs})
+        await waitForRollout(c, {...runs, name: deployment, namespace, timeoutMs: opts.timeoutMs})
       }
 
       const detail = {
-        deleted: `deleted deployment/${project.name} (there was none before fabk8s dev)`,
-        restored: `deployment/${project.name} is back as it was (${plan.applied ? (await import('./swap.js')).runsOf(plan.applied).image : ''}) and rolled out`,
-        'taken-over': `left deployment/${project.name} alone: another fabk8s dev took it over (${r.by})`,
+        deleted: `deleted deployment/${deployment} (there was none before fabk8s dev)`,
+        restored: `deployment/${deployment} is back as it was (${plan.applied ? (await import('./swap.js')).runsOf(plan.applied).image : ''}) and rolled out`,
+        'taken-over': `left deployment/${deployment} alone: another fabk8s dev took it over (${r.by})`,
       }[r.outcome]
       out({detail, seconds: since(t), status: 'done', step: 'restore', type: 'step'})
     }
@@ -246,7 +248,7 @@ export async function runLocalDev(
     // needs them (a second Ctrl-C leaves at once)
     c = await connect({...opts, namespace, project, signal: undefined})
     const kube = c
-    await step('swap', `swapping deployment/${project.name}'s pods for the relay`, async () => {
+    await step('swap', `swapping deployment/${deployment}'s pods for the relay`, async () => {
       const {applyManifest, ensureNamespace} = await import('../kube/apply.js')
       const {readTlsFiles, renderManifests} = await import('../kube/manifests.js')
       const rendered = renderManifests(project, {
@@ -262,7 +264,7 @@ export async function runLocalDev(
       const {waitForRollout} = await import('../kube/rollout.js')
       await waitForRollout(kube, {
         image: relayImage!,
-        name: project.name,
+        name: deployment,
         namespace,
         packageId,
         signal: opts.signal,
@@ -323,7 +325,12 @@ export async function runLocalDev(
           try {
             await Promise.all(
               [...waiting].map(async (org) => {
-                await callChaincodeFor(project, {args: [], fn: 'org.hyperledger.fabric:GetMetadata', org, submit: false})
+                await callChaincodeFor(project, {
+                  args: [],
+                  fn: 'org.hyperledger.fabric:GetMetadata',
+                  org,
+                  submit: false,
+                })
                 waiting.delete(org)
               }),
             )
@@ -352,7 +359,7 @@ export async function runLocalDev(
     out({
       debug: runner.debugger(),
       local: `127.0.0.1:${localPort}`,
-      relay: `deployment/${project.name} in namespace ${namespace}`,
+      relay: `deployment/${deployment} in namespace ${namespace}`,
       type: 'ready',
     })
     await new Promise<void>((resolve) => {

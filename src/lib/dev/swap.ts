@@ -11,6 +11,7 @@ import type {ProjectConfig} from '../project/schema.js'
 import {FabError} from '../errors.js'
 import {isNotFound, kube, type KubeClients, kubeError} from '../kube/client.js'
 import {ANNOTATION_IMAGE, ANNOTATION_PACKAGE, CONTAINER, FIELD_MANAGER, type Manifest} from '../kube/manifests.js'
+import {chaincodeTargets} from '../kube/targets.js'
 import {extractApplied} from './extract.js'
 import {ANNOTATION_DEV, ANNOTATION_RESTORE, relayDeployment} from './relay/manifest.js'
 
@@ -125,7 +126,8 @@ export interface SwapInOptions {
 
 /** Apply the relay in place of the chaincode; returns what to restore at the end. */
 export async function swapIn(c: KubeClients, project: ProjectConfig, o: SwapInOptions): Promise<RestorePlan> {
-  const live = await getRaw(c, deploymentPath(o.namespace, project.name))
+  const [{name}] = chaincodeTargets(project, o.namespace)
+  const live = await getRaw(c, deploymentPath(o.namespace, name))
   const plan = restorePlan(live)
   const relay = relayDeployment(project, {
     image: o.image,
@@ -134,7 +136,7 @@ export async function swapIn(c: KubeClients, project: ProjectConfig, o: SwapInOp
     restore: plan.applied,
     session: o.session,
   })
-  await applyDeployment(c, relay, `apply the dev relay as Deployment ${o.namespace}/${project.name}`)
+  await applyDeployment(c, relay, `apply the dev relay as Deployment ${o.namespace}/${name}`)
   return plan
 }
 

@@ -1,8 +1,9 @@
 import type {ProjectConfig} from '../project/schema.js'
 
 /**
- * Which chaincode Deployments (each with its Service) a fabk8s.yaml asks for. Usually one, named after the
- * chaincode. When chaincode.address uses the ccaas builder's `{{.peername}}` (the test-network-k8s pattern), each
+ * Which chaincode Deployments (each with its Service) a fabk8s.yaml asks for. Usually one, named after the Service
+ * the peers dial: the first label of chaincode.address when its host is a cluster name (`kv`, `kv.<ns>`,
+ * `kv.<ns>.svc…`), else (an IP, a node or ingress host name) after the chaincode. When chaincode.address uses the ccaas builder's `{{.peername}}` (the test-network-k8s pattern), each
  * peer dials its own address, so there is one per peer name (network.orgs[].peers[].peername), named after the
  * first label of the address that peer dials: `{{.peername}}-mycc.fabk8s.svc.cluster.local:9999` with peername
  * peer0org1 → Deployment and Service `peer0org1-mycc` in namespace fabk8s. The package (connection.json keeps the
@@ -26,13 +27,41 @@ export interface ChaincodeTarget {
 const hostOf = (address: string) => address.slice(0, address.lastIndexOf(':'))
 
 /**
+ * The Service a host names in the cluster's DNS, and its namespace when the host names one: `x` (a Service of the
+ * peer's own namespace), `x.<ns>`, `x.<ns>.svc…`. Undefined for hosts the cluster's DNS does not answer for a
+ * Service: IP addresses, localhost, node, ingress and other outside names.
+ */
+function clusterService(host: string): undefined | {name: string; namespace?: string} {
+  const labels = host.toLowerCase().split('.')
+  if (host === 'localhost' || /^[\d.]+$/.test(host) || host.includes(':')) return undefined
+  if (labels.length > 2 && labels[2] !== 'svc') return undefined
+  if (!labels.every((l) => /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(l))) return undefined
+  return {name: labels[0], namespace: labels[1]}
+}
+
+/** A target's address that names another namespace than the one its Service goes to: the peers would not find it. */
+function checkNamespace(address: string, named: string | undefined, namespace: string): void {
+  if (named !== undefined && named !== namespace)
+    throw new FabError(
+      'USAGE',
+      `chaincode.address ${address} names namespace ${named}, but the chaincode goes to namespace ${namespace}: the peers would dial Services that are not there`,
+      {hint: `deploy to ${named} (kubernetes.namespace or -n), or change the namespace in chaincode.address`},
+    )
+}
+
+/**
  * The Deployments to run, in a stable order (peer names as fabk8s.yaml first lists them). `namespace` is where
- * they go: a per-peer address that names another namespace (`x.<ns>` or `x.<ns>.svc…`) is an error, since the
- * peers would dial Services that are not there.
+ * they go: an address that names another namespace (`x.<ns>` or `x.<ns>.svc…`) is an error, since the peers would
+ * dial Services that are not there.
  */
 export function chaincodeTargets(project: ProjectConfig, namespace: string): ChaincodeTarget[] {
   const {address} = project.chaincode
-  if (!usesPeername(address)) return [{address, name: project.name, peers: []}]
+  if (!usesPeername(address)) {
+    const service = clusterService(hostOf(address))
+    checkNamespace(address, service?.namespace, namespace)
+    return [{address, name: service?.name ?? project.name, peers: []}]
+  }
+
   const byName = new Map<string, ChaincodeTarget>()
   for (const org of project.network?.orgs ?? [])
     for (const peer of org.peers) {
@@ -54,13 +83,6 @@ export function chaincodeTargets(project: ProjectConfig, namespace: string): Cha
       'PROJECT',
       `${project.file}: chaincode.address uses {{.peername}} but no peer under network.orgs[].peers has a peername`,
     )
-  const labels = hostOf([...byName.values()][0].address).split('.')
-  const named = labels.length === 2 || labels[2] === 'svc' ? labels[1] : undefined
-  if (named !== undefined && named !== namespace)
-    throw new FabError(
-      'USAGE',
-      `chaincode.address ${address} names namespace ${named}, but the chaincode goes to namespace ${namespace}: the peers would dial Services that are not there`,
-      {hint: `deploy to ${named} (kubernetes.namespace or -n), or change the namespace in chaincode.address`},
-    )
+  checkNamespace(address, clusterService(hostOf([...byName.values()][0].address))?.namespace, namespace)
   return [...byName.values()]
 }

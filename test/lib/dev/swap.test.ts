@@ -14,8 +14,10 @@ import type {ProjectConfig} from '../../../src/lib/project/schema.js'
 import {extractApplied, extractFields} from '../../../src/lib/dev/extract.js'
 import {ANNOTATION_DEV, LABEL_RELAY, relayDeployment, tunnelPortFor} from '../../../src/lib/dev/relay/manifest.js'
 import {deploymentPath, getRaw, type RawObject, runsOf, swapIn, swapOut} from '../../../src/lib/dev/swap.js'
+import {buildPackage} from '../../../src/lib/fabric/package.js'
 import {connect} from '../../../src/lib/kube/client.js'
 import {deployDrift} from '../../../src/lib/kube/drift.js'
+import {renderManifests} from '../../../src/lib/kube/manifests.js'
 import {waitForRollout} from '../../../src/lib/kube/rollout.js'
 import {json, runCli} from '../../support/cli.js'
 import {deploy, planFor} from '../../support/tasks.js'
@@ -130,6 +132,19 @@ describe('relay Deployment manifest', () => {
     expect(m.spec.minReadySeconds).to.equal(2)
     expect(m.metadata.annotations[ANNOTATION_DEV]).to.equal('me@here pid 1')
     expect(tunnelPortFor(7901)).to.not.equal(7901)
+  })
+
+  it('takes the place of the Deployment whose Service the peers dial (chaincode.address basic-cc.ns1.svc…)', async () => {
+    const other = await project(makeProject(tmp(), {address: 'basic-cc.ns1.svc.cluster.local:9999', namespace: 'ns1'}))
+    const {packageId} = await buildPackage(other)
+    const service = renderManifests(other, {image: other.image, namespace: 'ns1', packageId}).find(
+      (m) => m.kind === 'Service',
+    ) as Any
+    const m = relayDeployment(other, {image: 'r:1', namespace: 'ns1', packageId, restore: null, session: 's'}) as Any
+    expect(m.metadata.name).to.equal('basic-cc')
+    expect(service.metadata.name).to.equal('basic-cc')
+    // the Service sends the peers to the relay's pods
+    expect(m.spec.template.metadata.labels).to.include(service.spec.selector)
   })
 
   it('is clean for `fabk8s doctor` at every severity', async function () {

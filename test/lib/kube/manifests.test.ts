@@ -28,7 +28,7 @@ describe('kube manifests', () => {
   after(() => cleanup(dir))
 
   const render = async (tls: 'clientAuth' | 'off' | 'on', extra: {image?: string; name?: string} = {}) => {
-    const d = makeProject(path.join(dir, `${tls}-${extra.name ?? 'kv'}`), {tls, ...extra})
+    const d = makeProject(path.join(dir, `${tls}-${extra.name ?? 'kv'}`), {namespace: 'ns1', tls, ...extra})
     const p = await project(d)
     const {packageId} = await buildPackage(p)
     const manifests = renderManifests(p, {image: p.image, namespace: 'ns1', packageId, tls: await readTlsFiles(p)})
@@ -187,7 +187,7 @@ describe('kube manifests', () => {
   it('a new package ID or image changes the pod template (that is what rolls the Deployment)', async () => {
     const {p, packageId} = await render('off')
     const tpl = (id: string, image: string) =>
-      JSON.stringify((renderManifests(p, {image, namespace: 'n', packageId: id}).at(-1) as Any).spec.template)
+      JSON.stringify((renderManifests(p, {image, namespace: 'ns1', packageId: id}).at(-1) as Any).spec.template)
     const base = tpl(packageId, 'a:1')
     expect(tpl(packageId, 'a:1')).to.equal(base)
     expect(tpl(packageId, 'a:2')).to.not.equal(base)

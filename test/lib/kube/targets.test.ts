@@ -141,3 +141,62 @@ describe('kube targets: one Deployment per peer name ({{.peername}})', () => {
     expect(new Set(hashes).size).to.equal(hashes.length)
   })
 })
+
+describe('kube targets: one address', () => {
+  const targetOf = async (address: string, namespace = 'cc') => {
+    const p = await loadProject(await perPeerProject({address}))
+    return chaincodeTargets(p, namespace)
+  }
+
+  const usage = async (address: string, namespace: string) => {
+    try {
+      await targetOf(address, namespace)
+    } catch (error) {
+      return error as FabError
+    }
+
+    throw new Error(`${address} in namespace ${namespace}: no error`)
+  }
+
+  it('names the Deployment and Service after the Service the peers dial, when the address is a cluster name', async () => {
+    // the chaincode is kv; the peers dial Service basic-cc: that is the Service to make
+    expect(await targetOf('basic-cc.cc.svc.cluster.local:9999')).to.deep.equal([
+      {address: 'basic-cc.cc.svc.cluster.local:9999', name: 'basic-cc', peers: []},
+    ])
+    expect((await targetOf('basic-cc.cc:9999'))[0].name).to.equal('basic-cc')
+    // a Service of the peers' own namespace
+    expect((await targetOf('basic-cc:9999'))[0].name).to.equal('basic-cc')
+    // not a Service name: an IP (a NodePort on a node), localhost, an outside host: named after the chaincode
+    for (const address of ['172.18.0.2:30999', 'localhost:9999', 'cc.example.org:443', '[::1]:9999'])
+      expect((await targetOf(address))[0].name, address).to.equal('kv')
+  })
+
+  it('an address naming another namespace than the one deployed to is an error (exit 2), as with {{.peername}}', async () => {
+    for (const address of ['kv.fabk8s.svc.cluster.local:9999', 'kv.fabk8s:9999']) {
+      const err = await usage(address, 'other')
+      expect(err).to.be.instanceOf(FabError)
+      expect(err.exitCode, address).to.equal(2)
+      expect(err.message).to.equal(
+        `chaincode.address ${address} names namespace fabk8s, but the chaincode goes to namespace other: the peers would dial Services that are not there`,
+      )
+    }
+
+    // no namespace in the address: it goes where it is deployed
+    expect(await targetOf('kv:9999', 'other')).to.have.length(1)
+    expect(await targetOf('10.0.0.1:30999', 'other')).to.have.length(1)
+  })
+
+  it('renders the Service the peers dial, selecting the Deployment of the same name', async () => {
+    const p = await loadProject(await perPeerProject({address: 'basic-cc.cc.svc.cluster.local:9999'}))
+    const {packageId} = await buildPackage(p)
+    const ms = renderManifests(p, {image: p.image, namespace: 'cc', packageId}) as Any[]
+    expect(ms.map((m) => `${m.kind}/${m.metadata.name}`)).to.deep.equal([
+      'Namespace/cc',
+      'Service/basic-cc',
+      'Deployment/basic-cc',
+    ])
+    const selector = {[LABEL_CHAINCODE]: 'kv', [LABEL_NAME]: 'basic-cc'}
+    expect(ms[1].spec.selector).to.deep.equal(selector)
+    expect(ms[2].spec.selector.matchLabels).to.deep.equal(selector)
+  })
+})

@@ -19,6 +19,7 @@ import {
   MIN_READY_SECONDS,
   packageIdLabel,
 } from '../../kube/manifests.js'
+import {chaincodeTargets} from '../../kube/targets.js'
 import {RELAY_USER} from './image.js'
 
 /** On the Deployment and its pod template: the dev session that swapped it in (`user@host pid N since ISO`). */
@@ -49,9 +50,10 @@ function probe(initialDelaySeconds: number, periodSeconds: number) {
 }
 
 export function relayDeployment(project: ProjectConfig, o: RelayRenderOptions): Manifest {
-  const {name} = project
+  // the chaincode's own Deployment, whose Service the peers dial
+  const [{name}] = chaincodeTargets(project, o.namespace)
   const {port} = project.chaincode
-  const selector = {[LABEL_CHAINCODE]: name, [LABEL_NAME]: name}
+  const selector = {[LABEL_CHAINCODE]: project.name, [LABEL_NAME]: name}
   const labels = {...selector, [LABEL_PACKAGE]: packageIdLabel(o.packageId), [MANAGED_BY]: FIELD_MANAGER}
   const podAnnotations = {[ANNOTATION_DEV]: o.session, [ANNOTATION_IMAGE]: o.image, [ANNOTATION_PACKAGE]: o.packageId}
   return {
