@@ -250,6 +250,32 @@ describe('fabk8s register @integration (real Fabric network)', function () {
     expect(r4.stderr).to.match(/channel "nochannel" does not exist/)
   })
 
+  it('a second peer of an org that cannot be reached: every other install and the definition run to their end; exit 9 says what each did', async () => {
+    // Org2 lists its real peer, then one at a closed port: the plan and approvals need only the first, the
+    // install goes to both
+    const network = `${networkYaml(f)}        - address: 127.0.0.1:1\n          tlsCACert: ${f.orgs[1].peerCA}\n`
+    const n = uniq()
+    const d = tempProject(f, {name: n, network})
+    const r = await runCli(['register', '--json'], {cwd: d})
+    expect(r.code, r.stdout + r.stderr).to.equal(9)
+    const e = json<{
+      error: {detail: {approved: string[]; committed: boolean; peers: Record<string, string>}; message: string}
+    }>(r).error
+    const reachable = f.orgs.map((o) => `${o.peerAddress} installed`).join(', ')
+    expect(e.message).to.match(/^cannot reach 127\.0\.0\.1:1 .* during install on 127\.0\.0\.1:1; /)
+    expect(e.message.split('; ').slice(1)).to.deep.equal([
+      reachable,
+      `the definition was approved by ${f.orgs.map((o) => o.mspId).join(', ')} and committed (VALID)`,
+    ])
+    expect(e.detail.committed).to.equal(true)
+    // the reachable peers have the package, and the definition is committed
+    const st = json<{committed: {sequence: number}; peers: {hasPackage: boolean}[]}>(
+      await runCli(['lifecycle', 'status', '--json'], {cwd: tempProject(f, {name: n})}),
+    )
+    expect(st.committed.sequence).to.equal(1)
+    expect(st.peers.map((p) => p.hasPackage)).to.deep.equal([true, true])
+  })
+
   it('at a terminal (a pty from script(1)), draws its progress and ends with the last frame and the summary', async function () {
     if (!hasScript()) {
       console.log('      skipped: no script(1) (util-linux) to run the CLI in a pseudo-terminal')

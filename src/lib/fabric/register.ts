@@ -11,9 +11,11 @@ import type {TaskList} from '../tasks.js'
 import type {DefinitionOverrides} from './definition.js'
 import type {PackageRef} from './package-file.js'
 
+import {FabError} from '../errors.js'
 import {type Mark, Timeline} from '../timeline.js'
 import {approvalsFailed, approveOrg, type ApproveOutcome} from './approve.js'
 import {approvalNeeded} from './definition.js'
+import {installsFailed} from './install.js'
 import {commit, installOnPeer, type InstallResult, queryApproved} from './lifecycle.js'
 import {allPeers, type Plan, planDefinition} from './plan.js'
 import {type FabricSession, withSessionTasks} from './session.js'
@@ -37,6 +39,27 @@ export interface RegisterResult {
 }
 
 const short = (id: string) => id.replace(/:(\w{12})\w+$/, ':$1…')
+
+/** Installs failed on some peers, the definition went through: each failed peer's error, and what was done. */
+function registerInstallsFailed(
+  installs: InstallResult[],
+  failed: {address: string; error: unknown}[],
+  approvals: ApproveOutcome[],
+  commitTx: undefined | {txId?: string; validation?: string},
+): FabError {
+  const e = installsFailed(installs, failed)
+  const approved = approvals.filter((a) => a.approved).map((a) => a.mspId)
+  const done = [
+    approved.length > 0 ? `approved by ${approved.join(', ')}` : '',
+    commitTx ? `committed (${commitTx.validation})` : '',
+  ].filter(Boolean)
+  if (done.length === 0) return e
+  return new FabError(e.code, `${e.message}; the definition was ${done.join(' and ')}`, {
+    cause: e.cause,
+    detail: {...e.detail, approved, committed: Boolean(commitTx)},
+    hint: e.hint,
+  })
+}
 
 export interface RegistrationPlan extends Plan {
   /** Per org of fabk8s.yaml: why it must approve, or undefined when its approval is in place. */
@@ -85,6 +108,9 @@ export function registerTasks(
     const approvals: ApproveOutcome[] = []
     const approvalErrors: {error: unknown; mspId: string}[] = []
     const installs: InstallResult[] = []
+    const installErrors: {address: string; error: unknown}[] = []
+    // the definition's failure (plan, approvals or commit), reported once every install has run to its end
+    let defineError: unknown
     let commitTx: undefined | {txId?: string; validation?: string}
     let plan: RegistrationPlan | undefined
     let pkg: PackageRef | undefined
@@ -94,15 +120,16 @@ export function registerTasks(
     warm.then(() => tl.mark('connected: peers, orderer, commit-status streams')).catch(() => {})
     // The installs wait until every org's approval is on its way to the orderer (or is not needed, or failed): an
     // install runs the peer's external builder, whose processes would slow the planning queries and endorsements on
-    // the way to the first block. Started then, the installs run while the orderer cuts the blocks.
-    let openInstalls!: () => void
-    const installsMayStart = new Promise<void>((resolve) => {
+    // the way to the first block. Started then, the installs run while the orderer cuts the blocks. When the
+    // definition fails before any approval is on its way (the plan's queries failed), there are none.
+    let openInstalls!: (go: boolean) => void
+    const installsMayStart = new Promise<boolean>((resolve) => {
       openInstalls = resolve
     })
     const sent = new Set<string>()
     const approvalSent = (mspId: string) => {
       sent.add(mspId)
-      if (sent.size >= network.orgs.length) openInstalls()
+      if (sent.size >= network.orgs.length) openInstalls(true)
     }
 
     return {
@@ -147,20 +174,35 @@ export function registerTasks(
         },
         {
           async run(t) {
+            // each side to its end: a peer whose install fails neither cuts the other installs short nor the
+            // approvals and commit in flight, and the error then says what each did
             await t.run({
               concurrent: true,
+              exitOnError: false,
               result() {},
               tasks: [
                 {
                   async run(t1) {
-                    await installsMayStart
+                    if (!(await installsMayStart)) {
+                      t1.skip('Install on peers: not started (the definition failed)')
+                      return
+                    }
+
                     await t1.run({
                       concurrent: true,
+                      exitOnError: false,
                       result() {},
                       tasks: allPeers(s).map(({org, peer}) => ({
                         async run(tt) {
                           tl.mark(`install on ${peer.address}: started`)
-                          const r = await installOnPeer(s, org, peer, pkg!)
+                          let r: InstallResult
+                          try {
+                            r = await installOnPeer(s, org, peer, pkg!)
+                          } catch (error) {
+                            installErrors.push({address: peer.address, error})
+                            throw error
+                          }
+
                           installs.push(r)
                           tl.mark(`install on ${peer.address}: ${r.installed ? 'installed' : 'already installed'}`)
                           tt.title = `${org.mspId} ${peer.address}: ${r.installed ? 'installed' : 'already installed'}`
@@ -168,6 +210,8 @@ export function registerTasks(
                         title: `${org.mspId} ${peer.address}`,
                       })),
                     })
+                    // shown as failed; the Define beside it still runs to its end (exitOnError: false above)
+                    if (installErrors.length > 0) throw installsFailed(installs, installErrors)
                   },
                   title: 'Install on peers',
                 },
@@ -245,14 +289,19 @@ export function registerTasks(
                           },
                         ],
                       })
+                    } catch (error) {
+                      defineError = error
+                      throw error
                     } finally {
-                      openInstalls()
+                      openInstalls(sent.size > 0)
                     }
                   },
                   title: `Define on ${network.channel}`,
                 },
               ],
             })
+            if (defineError !== undefined) throw defineError
+            if (installErrors.length > 0) throw registerInstallsFailed(installs, installErrors, approvals, commitTx)
           },
           title: `Install and define ${project.name} on ${network.channel}`,
         },
