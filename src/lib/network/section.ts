@@ -52,7 +52,9 @@ const safe = (s: string) => s.replaceAll(/[^\w.@-]+/g, '_')
 /** How a path is written into fabk8s.yaml: relative when inside the project folder, else absolute. */
 export function pathForYaml(projectDir: string, abs: string): string {
   const rel = path.relative(projectDir, abs)
-  const p = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : abs
+  const inside = rel && !rel.startsWith('..') && !path.isAbsolute(rel)
+  // the project loader reads ~/… as the home folder (and refuses ~user/…): a folder of the project so named is ./~…
+  const p = inside ? (rel.startsWith('~') ? './' : '') + rel.split(path.sep).join('/') : abs
   // the project loader expands ${VAR}; a literal $ is written $$
   return p.replaceAll('$', '$$$$')
 }

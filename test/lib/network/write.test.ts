@@ -414,5 +414,22 @@ network:
       expect(pathForYaml('/p', '/p')).to.equal('/p')
       expect(pathForYaml('/p', '/p/$HOME/x')).to.equal('$$HOME/x')
     })
+
+    it('pathForYaml: a folder of the project named ~ or ~user is written ./~…, which loads inside the project (not from a home folder)', async () => {
+      expect(pathForYaml('/p', '/p/~/msp')).to.equal('./~/msp')
+      expect(pathForYaml('/p', '/p/~bob/ca.pem')).to.equal('./~bob/ca.pem')
+      expect(pathForYaml('/p', '/p/a/~/b.pem')).to.equal('a/~/b.pem')
+      const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-tilde-'))
+      const msp = path.join(dir, '~', 'msp')
+      const ca = path.join(dir, '~bob', 'ca.pem')
+      writeFileSync(
+        path.join(dir, 'fabk8s.yaml'),
+        `name: kv\nversion: "1"\n${SECTION.replace('mspPath: msp', `mspPath: ${pathForYaml(dir, msp)}`).replaceAll('ca.pem', pathForYaml(dir, ca))}`,
+      )
+      const project = await loadProject(path.join(dir, 'fabk8s.yaml'), {})
+      expect(project.network!.orgs[0].mspPath).to.equal(msp)
+      expect(project.network!.orderer.tlsCACert).to.equal(ca)
+      rmSync(dir, {force: true, recursive: true})
+    })
   })
 })
