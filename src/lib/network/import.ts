@@ -85,7 +85,7 @@ export async function importNetwork(opts: ImportOptions): Promise<ImportResult> 
 
   const plan = await planSection(net, dir)
   // the schema's own check of what we are about to write (paths resolve against the project folder)
-  const {issues} = validateProject({name: 'x', network: plan.section, version: '1'}, (p) => path.resolve(dir, p))
+  const {issues} = validateProject({name: 'x', network: plan.section, version: '1'}, dir)
   // e.g. an address fabk8s.yaml cannot hold (an IPv6 literal): the user changes it with a flag
   if (issues.length > 0)
     throw new FabError(

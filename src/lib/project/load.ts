@@ -216,7 +216,7 @@ export async function loadProject(file: string, env: NodeJS.ProcessEnv = process
     return text.slice(node.range[0], node.range[1])
   }
 
-  const {config, issues} = validateProject(data, (p) => path.resolve(dir, p), {expanded, source})
+  const {config, issues} = validateProject(data, dir, {expanded, source})
   const lineFor = (issue: SchemaIssue) => {
     // the deepest node that exists on the issue's path
     for (let n = issue.path.length; n > 0; n--) {

@@ -2,6 +2,9 @@
  * The fabk8s.yaml schema, in one place: the typed shape every command reads, the defaults, and the validation
  * that turns raw YAML into it. Errors are collected with their field path; load.ts adds file and line.
  */
+import {homedir} from 'node:os'
+import {join, resolve} from 'node:path'
+
 import {escapeControl, hasControl, show} from '../ui/text.js'
 
 export const LANGUAGES = ['typescript', 'javascript', 'go', 'java'] as const
@@ -30,6 +33,15 @@ export function usesPeername(address: string): boolean {
 /** The address a peer with this builder peername dials (what the ccaas builder renders). */
 export function renderPeerAddress(address: string, peername: string): string {
   return address.replaceAll(PEERNAME_TEMPLATE_RE, peername)
+}
+
+/**
+ * A path from fabk8s.yaml, made absolute: `~` and `~/…` are the home folder (os.homedir(), as the shell expands
+ * them, so paths copied from tutorials work), anything else is relative to the project folder. `~user/…` is not
+ * expanded; validateProject refuses it before it gets here.
+ */
+export function resolveProjectPath(dir: string, p: string): string {
+  return p === '~' || p.startsWith('~/') ? join(homedir(), p.slice(1)) : resolve(dir, p)
 }
 
 /** A docker image tag (the default image is <name>:<version>, so the version must be one). */
@@ -236,12 +248,12 @@ export interface ValidateOptions {
 }
 
 /**
- * Validate raw (env-expanded) YAML data and apply defaults. `resolve` turns a path in the file into an absolute
- * path. Returns the config, or the list of issues (all of them, not only the first).
+ * Validate raw (env-expanded) YAML data and apply defaults. Paths in the file are made absolute against `dir`, the
+ * project folder (resolveProjectPath). Returns the config, or the list of issues (all of them, not only the first).
  */
 export function validateProject(
   raw: unknown,
-  resolve: (p: string) => string,
+  dir: string,
   opts: ValidateOptions = {},
 ): {config?: Omit<ProjectConfig, 'dir' | 'file'>; issues: SchemaIssue[]} {
   const issues: SchemaIssue[] = []
@@ -293,6 +305,24 @@ export function validateProject(
     }
 
     return v
+  }
+
+  /**
+   * A path field, made absolute (resolveProjectPath). `~user/…` (another user's home) is an error: fabk8s does not
+   * look up other users' homes, and a folder of the project named so is never what was meant.
+   */
+  const file = (o: Obj, key: string, path: Path, opts2: {required?: boolean} = {}): string | undefined => {
+    const v = str(o, key, path, opts2)
+    if (v === undefined) return
+    if (/^~[^/]/.test(v)) {
+      bad(
+        [...path, key],
+        `${show(v)}: only ~ and ~/ (your home folder) are expanded, not ~user; write the full path, or ${show(`./${v}`)} for a folder of the project`,
+      )
+      return
+    }
+
+    return resolveProjectPath(dir, v)
   }
 
   /** A number field: text from ${VAR} counts when it is digits. */
@@ -457,13 +487,13 @@ export function validateProject(
   }
 
   let tls: TlsConfig = {
-    cert: resolve('tls/server.crt'),
+    cert: resolve(dir, 'tls/server.crt'),
     clientAuth: false,
-    clientCert: resolve('tls/client.crt'),
-    clientKey: resolve('tls/client.key'),
+    clientCert: resolve(dir, 'tls/client.crt'),
+    clientKey: resolve(dir, 'tls/client.key'),
     enabled: false,
-    key: resolve('tls/server.key'),
-    rootCert: resolve('tls/ca.crt'),
+    key: resolve(dir, 'tls/server.key'),
+    rootCert: resolve(dir, 'tls/ca.crt'),
   }
   const ccTls = boolish(cc, 'tls', ['chaincode'])
   if (typeof ccTls === 'boolean') tls.enabled = ccTls
@@ -471,22 +501,21 @@ export function validateProject(
     const p = ['chaincode', 'tls']
     const t = section(cc, 'tls', ['chaincode'], KEYS.tls)
     tls = {
-      cert: resolve(str(t, 'cert', p) ?? 'tls/server.crt'),
+      cert: file(t, 'cert', p) ?? tls.cert,
       clientAuth: bool(t, 'clientAuth', p, false),
-      clientCert: resolve(str(t, 'clientCert', p) ?? 'tls/client.crt'),
-      clientKey: resolve(str(t, 'clientKey', p) ?? 'tls/client.key'),
+      clientCert: file(t, 'clientCert', p) ?? tls.clientCert,
+      clientKey: file(t, 'clientKey', p) ?? tls.clientKey,
       enabled: bool(t, 'enabled', p, true),
-      key: resolve(str(t, 'key', p) ?? 'tls/server.key'),
-      rootCert: resolve(str(t, 'rootCert', p) ?? 'tls/ca.crt'),
+      key: file(t, 'key', p) ?? tls.key,
+      rootCert: file(t, 'rootCert', p) ?? tls.rootCert,
     }
   } else if (ccTls !== undefined && ccTls !== null)
     bad(['chaincode', 'tls'], `must be true, false or a mapping, got ${show(ccTls)}`)
 
   const def = section(raw, 'definition', [], KEYS.definition)
-  const collections = str(def, 'collectionsConfig', ['definition'])
   const definition: DefinitionConfig = {
     channelConfigPolicy: str(def, 'channelConfigPolicy', ['definition']),
-    collectionsConfig: collections ? resolve(collections) : undefined,
+    collectionsConfig: file(def, 'collectionsConfig', ['definition']),
     endorsementPlugin: str(def, 'endorsementPlugin', ['definition']),
     initRequired: bool(def, 'initRequired', ['definition'], false),
     signaturePolicy: str(def, 'signaturePolicy', ['definition']),
@@ -517,7 +546,7 @@ export function validateProject(
         addr = undefined
       }
 
-      const ca = str(o, 'tlsCACert', path, {required: true})
+      const ca = file(o, 'tlsCACert', path, {required: true})
       const hostnameOverride = str(o, 'hostnameOverride', path)
       const isOrderer = path[1] === 'orderer'
       if (isOrderer && !absent(o.peername))
@@ -530,7 +559,7 @@ export function validateProject(
           })
       if (!isOrderer) peerPaths.push({path, peername})
       if (!addr || !ca) return undefined
-      return {address: addr, hostnameOverride, ...(peername ? {peername} : {}), tlsCACert: resolve(ca)}
+      return {address: addr, hostnameOverride, ...(peername ? {peername} : {}), tlsCACert: ca}
     }
 
     // no orderer (or `orderer:` with nothing after it) is one error: required
@@ -560,7 +589,7 @@ export function validateProject(
             `${show(mspId)} is also network.orgs[${first}].mspId: list each org once, with all its peers under peers`,
           )
         else if (mspId !== undefined) seenMsp.set(mspId, i)
-        const mspPath = str(o, 'mspPath', path, {required: true})
+        const mspPath = file(o, 'mspPath', path, {required: true})
         const peers: PeerConfig[] = []
         if (!Array.isArray(o.peers) || o.peers.length === 0)
           bad([...path, 'peers'], 'required: at least one peer (address, tlsCACert)')
@@ -570,7 +599,7 @@ export function validateProject(
             if (pc) peers.push(pc)
           }
 
-        if (mspId && mspPath) orgs.push({mspId, mspPath: resolve(mspPath), peers})
+        if (mspId && mspPath) orgs.push({mspId, mspPath, peers})
       }
 
     const channel =

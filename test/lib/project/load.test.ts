@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {FabError} from '../../../src/lib/errors.js'
+import {loadIdentity} from '../../../src/lib/fabric/identity.js'
 import {expandEnv, findProjectFile, loadProject} from '../../../src/lib/project/load.js'
 import {runCli} from '../../support/cli.js'
 
@@ -488,6 +489,103 @@ network:
       expect(r.stderr).to.not.match(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/)
       expect(r.stderr).to.include(String.raw`\u001b[31mRED`)
       expect(r.stderr).to.include(String.raw`x\u001b[2J: unknown key`)
+    })
+  })
+
+  describe('~ in paths: the home folder, as the shell expands it', () => {
+    let home: string
+    let saved: string | undefined
+
+    beforeEach(async () => {
+      // os.homedir() reads HOME on POSIX: a home of the test's own, whatever the machine's
+      home = await mkdtemp(path.join(tmpdir(), 'fabk8s-home-'))
+      saved = process.env.HOME
+      process.env.HOME = home
+    })
+
+    afterEach(() => {
+      if (saved === undefined) delete process.env.HOME
+      else process.env.HOME = saved
+    })
+
+    const network = (mspPath: string, ca = 'crypto/peer.pem') => `network:
+  orderer: {address: "orderer:7050", tlsCACert: crypto/orderer.pem}
+  orgs:
+    - mspId: Org1MSP
+      mspPath: ${mspPath}
+      peers: [{address: "peer0:7051", tlsCACert: ${ca}}]
+`
+
+    it('~/ and ~ in every path field are the home folder; other paths stay relative to the file', async () => {
+      const test = '~/fabric-samples/test-network/organizations'
+      const file = await project(`name: kv
+version: "1"
+chaincode:
+  tls: {cert: ~/tls/server.crt, key: ~/tls/server.key, rootCert: ~/tls/ca.crt, clientCert: ~/tls/client.crt, clientKey: "~"}
+definition:
+  collectionsConfig: ~/collections.json
+network:
+  orderer: {address: "orderer:7050", tlsCACert: ${test}/ordererOrganizations/example.com/tlsca/tlsca.example.com-cert.pem}
+  orgs:
+    - mspId: Org1MSP
+      mspPath: ${test}/peerOrganizations/org1.example.com/users/Admin@org1.example.com/msp
+      peers: [{address: "peer0:7051", tlsCACert: "\${CA:-~/org1-ca.pem}"}]
+    - mspId: Org2MSP
+      mspPath: ./~/msp
+      peers: [{address: "peer0:9051", tlsCACert: a/~/ca.pem}]
+`)
+      const dir = path.dirname(file)
+      const p = await loadProject(file, {})
+      const organizations = path.join(home, 'fabric-samples/test-network/organizations')
+      expect(p.chaincode.tls).to.deep.include({
+        cert: path.join(home, 'tls/server.crt'),
+        clientCert: path.join(home, 'tls/client.crt'),
+        clientKey: home,
+        key: path.join(home, 'tls/server.key'),
+        rootCert: path.join(home, 'tls/ca.crt'),
+      })
+      expect(p.definition.collectionsConfig).to.equal(path.join(home, 'collections.json'))
+      expect(p.network!.orderer.tlsCACert).to.equal(
+        path.join(organizations, 'ordererOrganizations/example.com/tlsca/tlsca.example.com-cert.pem'),
+      )
+      expect(p.network!.orgs[0].mspPath).to.equal(
+        path.join(organizations, 'peerOrganizations/org1.example.com/users/Admin@org1.example.com/msp'),
+      )
+      // after ${VAR} expansion too (a default written ~/…)
+      expect(p.network!.orgs[0].peers[0].tlsCACert).to.equal(path.join(home, 'org1-ca.pem'))
+      // a folder of the project named ~: ./~ (and ~ not at the start is no home)
+      expect(p.network!.orgs[1].mspPath).to.equal(path.join(dir, '~/msp'))
+      expect(p.network!.orgs[1].peers[0].tlsCACert).to.equal(path.join(dir, 'a/~/ca.pem'))
+    })
+
+    it('the default TLS files stay in the project folder', async () => {
+      const file = await project('name: kv\nversion: "1"\nchaincode: {tls: true}\n')
+      const p = await loadProject(file, {})
+      expect(p.chaincode.tls.cert).to.equal(path.join(path.dirname(file), 'tls/server.crt'))
+    })
+
+    it('an MSP folder under ~/ that is missing is named expanded, with its field', async () => {
+      const p = await loadProject(await project(`name: kv\nversion: "1"\n${network('~/missing/msp')}`), {})
+      const e = await loadIdentity(p.network!.orgs[0]).catch((error: unknown) => error)
+      expect(e).to.be.instanceOf(FabError)
+      expect((e as FabError).message).to.equal(
+        `network.orgs[Org1MSP].mspPath: no signcerts folder in ${path.join(home, 'missing/msp')}`,
+      )
+      expect((e as FabError).exitCode).to.equal(3)
+    })
+
+    it("~user/… (another user's home) is exit 3, one line naming file, line and field", async () => {
+      const e = await loadError(
+        `name: kv\nversion: "1"\ndefinition: {collectionsConfig: ~bob/c.json}\n${network('~bob/msp', '"~root"')}`,
+      )
+      expect(e.exitCode).to.equal(3)
+      // the file is named relative to the current folder
+      const lines = e.message.split('\n').map((l) => l.slice(l.indexOf('fabk8s.yaml:')))
+      expect(lines).to.deep.equal([
+        'fabk8s.yaml:3 definition.collectionsConfig: "~bob/c.json": only ~ and ~/ (your home folder) are expanded, not ~user; write the full path, or "./~bob/c.json" for a folder of the project',
+        'fabk8s.yaml:8 network.orgs[0].mspPath: "~bob/msp": only ~ and ~/ (your home folder) are expanded, not ~user; write the full path, or "./~bob/msp" for a folder of the project',
+        'fabk8s.yaml:9 network.orgs[0].peers[0].tlsCACert: "~root": only ~ and ~/ (your home folder) are expanded, not ~user; write the full path, or "./~root" for a folder of the project',
+      ])
     })
   })
 })
