@@ -50,33 +50,56 @@ export async function resolvePackage(
   return {bytes, label: parsed.label, packageId: parsed.packageId}
 }
 
-/** `lifecycle package`: write <label>.tar.gz into outDir. */
+/**
+ * Whether a `-o/--output` value names the package file itself (as `peer lifecycle chaincode package FILE` takes
+ * it) rather than the folder for <label>.tar.gz: it ends in .tgz or .tar.gz, in any case. A trailing / says folder.
+ */
+function namesPackageFile(output: string): boolean {
+  return /\.(?:tgz|tar\.gz)$/i.test(output)
+}
+
+/**
+ * `lifecycle package`: write the package to `output`, a file when its name ends in .tgz or .tar.gz (unless a folder
+ * already has that name: then, as before, it stays the folder), else the folder for <label>.tar.gz (default: .).
+ * The file's folder is made when missing. All or nothing: a temp file in that folder, then one rename.
+ */
 export async function writePackage(
   project: ProjectConfig,
-  opts: {label?: string; outDir: string},
+  opts: {label?: string; output: string},
 ): Promise<{file: string; label: string; packageId: string; warnings: string[]}> {
-  const {mkdir, rename, rm, stat, writeFile} = await import('node:fs/promises')
-  const {join, resolve: resolvePath} = await import('node:path')
+  const {promises: fs} = await import('node:fs')
+  const {basename, dirname, join, resolve: resolvePath} = await import('node:path')
   const p = await buildPackage(project, {label: opts.label})
-  const dir = resolvePath(opts.outDir)
-  const file = join(dir, p.fileName)
-  // atomic (temp + rename); a package holding the mTLS client key is private from its first byte
-  const tmp = join(dir, `.${p.fileName}.${process.pid}.tmp`)
-  if ((await stat(dir).catch(() => null))?.isDirectory() === false)
-    throw new FabError('FILESYSTEM', `-o/--output ${opts.outDir}: ${dir} is a file, not a folder`, {
-      hint: 'give the folder to write the package into (default: the current folder)',
+  const target = resolvePath(opts.output)
+  const asFile = namesPackageFile(opts.output) && (await fs.stat(target).catch(() => null))?.isDirectory() !== true
+  const dir = asFile ? dirname(target) : target
+  const file = asFile ? target : join(dir, p.fileName)
+  const flag = `-o/--output ${opts.output}`
+  // a file where the folder (or one above it) must be: mkdir would fail with ENOTDIR or EEXIST, naming neither
+  const inTheWay = await fileInTheWay(dir)
+  if (inTheWay)
+    throw new FabError('FILESYSTEM', `${flag}: ${inTheWay} is a file, not a folder`, {
+      hint: asFile
+        ? `the package file goes into ${dir}, which must be a folder (it is made when missing)`
+        : 'give the folder to write <label>.tar.gz into (default: the current folder), or a file name ending in .tar.gz or .tgz',
     })
+  // atomic (temp + rename, in the same folder); a package holding the mTLS client key is private from its first byte
+  const tmp = join(dir, `.${basename(file)}.${process.pid}.tmp`)
   try {
-    await mkdir(dir, {recursive: true})
-    await writeFile(tmp, p.bytes, {flag: 'wx', mode: project.chaincode.tls.clientAuth ? 0o600 : 0o666})
-    await rename(tmp, file)
+    await fs.mkdir(dir, {recursive: true})
+    await fs.writeFile(tmp, p.bytes, {flag: 'wx', mode: project.chaincode.tls.clientAuth ? 0o600 : 0o666})
+    await fs.rename(tmp, file)
   } catch (error) {
-    // the folder may not be one (ENOTDIR): then there is no temp file either, and removing it fails too
-    await rm(tmp, {force: true}).catch(() => {})
+    // the folder may be missing or not one (ENOENT, ENOTDIR): then there is no temp file either, and removing it fails too
+    await fs.rm(tmp, {force: true}).catch(() => {})
     throw new FabError(
       'FILESYSTEM',
-      `cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-      {hint: `the package goes into the folder ${opts.outDir} (-o/--output), which must be writable`},
+      `${flag}: cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      {
+        hint: asFile
+          ? `the package file goes into ${dir}, which must be writable`
+          : `the package goes into the folder ${opts.output}, which must be writable`,
+      },
     )
   }
 
@@ -90,4 +113,16 @@ export async function writePackage(
   } catch {}
 
   return {file, label: p.label, packageId: p.packageId, warnings}
+}
+
+/** The nearest existing path at or above `dir` when it is not a folder (so no folder can be made there). */
+async function fileInTheWay(dir: string): Promise<string | undefined> {
+  const {promises: fs} = await import('node:fs')
+  const {dirname} = await import('node:path')
+  // up one level at a time, to the first that exists
+  for (let d = dir; ; d = dirname(d)) {
+    const st = await fs.stat(d).catch(() => null)
+    if (st) return st.isDirectory() ? undefined : d
+    if (dirname(d) === d) return undefined
+  }
 }

@@ -1,4 +1,5 @@
 import {expect} from 'chai'
+import {spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {
   chmodSync,
@@ -14,7 +15,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {generateChaincodeTls} from '../../../src/lib/tls/certs.js'
-import {json, runCli} from '../../support/cli.js'
+import {BIN, json, runCli} from '../../support/cli.js'
 
 function project(extra = ''): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-pkgcmd-'))
@@ -75,6 +76,105 @@ describe('fabk8s lifecycle package', () => {
     const e = json<{error: {message: string}}>(r).error
     expect(e.message).to.equal(`-o/--output fabk8s.yaml: ${path.join(dir, 'fabk8s.yaml')} is a file, not a folder`)
     expect(readdirSync(dir).sort()).to.deep.equal(before)
+  })
+
+  it('-o FILE.tgz / FILE.tar.gz (any case) is the package file, as `peer lifecycle chaincode package FILE` takes it; its folder is made; a folder with that name is still a folder', async () => {
+    const dir = project()
+    const inDir = json<{file: string; packageId: string}>(
+      await runCli(['lifecycle', 'package', '--json', '-o', 'out'], {cwd: dir}),
+    )
+    const bytes = readFileSync(inDir.file)
+    for (const o of ['mycc.tgz', path.join('dist', 'sub', 'MyCC.TAR.GZ'), 'x.Tgz']) {
+      const r = await runCli(['lifecycle', 'package', '--json', '-o', o], {cwd: dir})
+      expect(r.code, r.stderr).to.equal(0)
+      const out = json<{file: string; label: string; packageId: string}>(r)
+      // the file written, with the same bytes (and so the same package ID) as <label>.tar.gz in a folder
+      expect(out).to.deep.equal({file: path.join(dir, o), label: 'pk_2.0', packageId: inDir.packageId})
+      expect(statSync(out.file).isFile()).to.equal(true)
+      expect(readFileSync(out.file).equals(bytes)).to.equal(true)
+    }
+
+    const human = await runCli(['lifecycle', 'package', '-o', 'mycc.tar.gz'], {cwd: dir})
+    expect(human.code, human.stderr).to.equal(0)
+    expect(human.stdout).to.equal(`wrote ${path.join(dir, 'mycc.tar.gz')}\npackage ID ${inDir.packageId}\n`)
+    // over an older package file: replaced in one rename
+    const again = await runCli(['lifecycle', 'package', '--json', '-o', 'mycc.tgz'], {cwd: dir})
+    expect(again.code, again.stderr).to.equal(0)
+    expect(readFileSync(path.join(dir, 'mycc.tgz')).equals(bytes)).to.equal(true)
+    // only the package files: no temp file left beside them
+    expect(readdirSync(dir).sort()).to.deep.equal(['dist', 'fabk8s.yaml', 'mycc.tar.gz', 'mycc.tgz', 'out', 'x.Tgz'])
+    expect(readdirSync(path.join(dir, 'dist', 'sub'))).to.deep.equal(['MyCC.TAR.GZ'])
+
+    // someone who already packs into a folder named old.tgz (or says so with a trailing /) keeps doing so
+    mkdirSync(path.join(dir, 'old.tgz'))
+    for (const o of ['old.tgz', `new.tgz${path.sep}`]) {
+      const f = json<{file: string}>(await runCli(['lifecycle', 'package', '--json', '-o', o], {cwd: dir}))
+      expect(f.file).to.equal(path.join(dir, o, 'pk_2.0.tar.gz'))
+      expect(readFileSync(f.file).equals(bytes)).to.equal(true)
+    }
+  })
+
+  it('-o FILE.tgz under a file: exit 4, one line naming the flag and the file in the way, nothing written', async () => {
+    const dir = project()
+    const before = readdirSync(dir).sort()
+    for (const o of [path.join('fabk8s.yaml', 'x.tgz'), path.join('fabk8s.yaml', 'sub', 'x.tar.gz')]) {
+      const j = await runCli(['lifecycle', 'package', '-o', o, '--json'], {cwd: dir})
+      expect(j.code, j.stderr).to.equal(4)
+      expect(json<{error: {code: string; message: string}}>(j).error).to.include({
+        code: 'FILESYSTEM',
+        message: `-o/--output ${o}: ${path.join(dir, 'fabk8s.yaml')} is a file, not a folder`,
+      })
+      const human = await runCli(['lifecycle', 'package', '-o', o], {cwd: dir})
+      expect(human.code).to.equal(4)
+      expect(human.stdout).to.equal('')
+      expect(human.stderr.split('\n')[0]).to.equal(
+        `Error: -o/--output ${o}: ${path.join(dir, 'fabk8s.yaml')} is a file, not a folder`,
+      )
+    }
+
+    expect(readdirSync(dir).sort()).to.deep.equal(before)
+  })
+
+  it('-o in a folder it cannot write to (a file or a folder): exit 4, one line naming the flag and the file, nothing written', async () => {
+    const dir = project()
+    mkdirSync(path.join(dir, 'ro'))
+    chmodSync(dir, 0o755)
+    chmodSync(path.join(dir, 'ro'), 0o555)
+    // as root, permissions do not bind: run the CLI as nobody (setpriv), the way a user meets the folder
+    const asRoot = process.getuid?.() === 0
+    const run = (o: string, ...more: string[]) => {
+      const args = [BIN, 'lifecycle', 'package', '-o', o, ...more]
+      return spawnSync(
+        asRoot ? 'setpriv' : process.execPath,
+        asRoot ? ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...args] : args,
+        {
+          cwd: dir,
+          encoding: 'utf8',
+          env: {...process.env, CI: 'true', FABK8S_CODE_CACHE: 'off', HOME: tmpdir(), NO_COLOR: '1'},
+        },
+      )
+    }
+
+    for (const [o, file] of [
+      [path.join('ro', 'x.tgz'), path.join(dir, 'ro', 'x.tgz')],
+      [path.join('ro', 'sub', 'x.tgz'), path.join(dir, 'ro', 'sub', 'x.tgz')],
+      ['ro', path.join(dir, 'ro', 'pk_2.0.tar.gz')],
+    ]) {
+      const r = run(o, '--json')
+      expect(r.status, r.stderr).to.equal(4)
+      expect(JSON.parse(r.stdout).error).to.include({
+        code: 'FILESYSTEM',
+        message: `-o/--output ${o}: cannot write ${file} (EACCES)`,
+      })
+    }
+
+    const human = run(path.join('ro', 'x.tgz'))
+    expect(human.status).to.equal(4)
+    expect(human.stdout).to.equal('')
+    expect(human.stderr.split('\n')[0]).to.equal(
+      `Error: -o/--output ${path.join('ro', 'x.tgz')}: cannot write ${path.join(dir, 'ro', 'x.tgz')} (EACCES)`,
+    )
+    expect(readdirSync(path.join(dir, 'ro'))).to.deep.equal([])
   })
 
   it('a chaincode TLS file that is not what its field says: exit 3 naming the field and the file, no package written', async () => {
