@@ -1,6 +1,5 @@
 import {expect} from 'chai'
-import {mkdirSync, mkdtempSync, promises, readdirSync, readFileSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {mkdirSync, promises, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {restore, stub} from 'sinon'
 
@@ -9,28 +8,13 @@ import type {ProjectConfig} from '../../../src/lib/project/schema.js'
 import {resolvePackage, writePackage} from '../../../src/lib/fabric/package-file.js'
 import {buildPackage} from '../../../src/lib/fabric/package.js'
 import {rejection} from '../../support/rejection.js'
+import {goldenProject} from './golden.js'
 
-function project(dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-pkgfile-'))): ProjectConfig {
-  writeFileSync(path.join(dir, 'fabk8s.yaml'), 'name: golden\n')
-  return {
-    chaincode: {
-      address: 'golden.fabk8s.svc.cluster.local:9999',
-      dialTimeout: '10s',
-      port: 9999,
-      service: {type: 'ClusterIP'},
-      tls: {cert: '', clientAuth: false, clientCert: '', clientKey: '', enabled: false, key: '', rootCert: ''},
-    },
-    definition: {initRequired: false},
-    dir,
-    file: path.join(dir, 'fabk8s.yaml'),
-    image: 'golden:1.0',
-    kind: {cluster: 'kind'},
-    kubernetes: {namespace: 'fabk8s'},
-    label: 'golden_1.0',
-    language: 'typescript',
-    name: 'golden',
-    version: '1.0',
-  }
+/** A project whose fabk8s.yaml exists (the package's folder is checked against it). */
+function project(): ProjectConfig {
+  const p = goldenProject({address: 'golden.fabk8s.svc.cluster.local:9999'})
+  writeFileSync(p.file, 'name: golden\n')
+  return p
 }
 
 /** Record fs.promises.rename's calls (from, to); `fail` makes them throw EIO instead. */

@@ -12,28 +12,9 @@ import {resolvePackage} from '../../../src/lib/fabric/package-file.js'
 import {buildPackage, packageIdOf, parsePackage} from '../../../src/lib/fabric/package.js'
 import {tarGz, untarGz} from '../../../src/lib/fabric/tar.js'
 import {generateChaincodeTls} from '../../../src/lib/tls/certs.js'
+import {goldenProject} from './golden.js'
 
-function project(dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-pkg-'))): ProjectConfig {
-  return {
-    chaincode: {
-      address: '{{.peername}}-golden.fabk8s.svc.cluster.local:9999',
-      dialTimeout: '10s',
-      port: 9999,
-      service: {type: 'ClusterIP'},
-      tls: {cert: '', clientAuth: false, clientCert: '', clientKey: '', enabled: false, key: '', rootCert: ''},
-    },
-    definition: {initRequired: false},
-    dir,
-    file: path.join(dir, 'fabk8s.yaml'),
-    image: 'golden:1.0',
-    kind: {cluster: 'kind'},
-    kubernetes: {namespace: 'fabk8s'},
-    label: 'golden_1.0',
-    language: 'typescript',
-    name: 'golden',
-    version: '1.0',
-  }
-}
+const project = (dir?: string): ProjectConfig => goldenProject({dir})
 
 describe('fabric package (deterministic CCaaS package)', () => {
   it('golden: the same project always gives the same bytes and package ID', async () => {
