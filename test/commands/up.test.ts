@@ -618,4 +618,24 @@ describe('fabk8s up: steps that cannot be left out', () => {
       rmSync(dir, {force: true, recursive: true})
     }
   })
+  it('-n other than the namespace chaincode.address names is exit 2 before any step runs (not after the build)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-up-ns-'))
+    try {
+      writeFileSync(
+        path.join(dir, 'fabk8s.yaml'),
+        'name: kv\nversion: "1.0"\nchaincode:\n  address: basic-cc.fabk8s.svc.cluster.local:9999\n',
+      )
+      const env = {DOCKER_HOST: 'unix:///nonexistent/docker.sock', KUBECONFIG: path.join(dir, 'none')}
+      const r = await runCli(['up', '-p', dir, '-n', 'other', '--json'], {env})
+      expect(r.code, r.stdout + r.stderr).to.equal(2)
+      expect(json<{error: {message: string}}>(r).error.message).to.equal(
+        'chaincode.address basic-cc.fabk8s.svc.cluster.local:9999 names namespace fabk8s, but the chaincode goes to namespace other: the peers would dial Services that are not there',
+      )
+      // with deploy left out, nothing goes to a namespace: the build is what fails here (no Docker)
+      const b = await runCli(['up', '-p', dir, '-n', 'other', '--skip', 'deploy', '--json'], {env})
+      expect(json<{error: {code: string}}>(b).error.code).to.equal('DOCKER')
+    } finally {
+      rmSync(dir, {force: true, recursive: true})
+    }
+  })
 })

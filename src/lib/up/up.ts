@@ -12,13 +12,13 @@ import type {ImageInfo} from '../image/docker.js'
 import type {KubeClients, KubeOptions} from '../kube/client.js'
 import type {DetectedCluster} from '../kube/cluster.js'
 import type {planDeploy} from '../kube/deploy.js'
-import type {ChaincodeTarget} from '../kube/targets.js'
 import type {ProjectConfig} from '../project/schema.js'
 import type {Task, TaskHandle, TaskList} from '../tasks.js'
 
 import {secondsSince} from '../duration.js'
 import {FabError} from '../errors.js'
 import {BUILD_HASH_LABEL, buildInputsHash, immutableTag, tagImmutable} from '../image/tags.js'
+import {type ChaincodeTarget, chaincodeTargets} from '../kube/targets.js'
 
 /** `load` (local clusters) and `push` (registry mode) are alternatives: a run has one of them. */
 export const STEPS = ['build', 'load', 'push', 'package', 'deploy', 'register', 'ready'] as const
@@ -121,6 +121,8 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): UpTaskList {
       `--skip package: ${needPackage.join(' and ')} need${needPackage.length === 1 ? 's' : ''} its package ID`,
       {hint: `add ${needPackage.map((x) => `--skip ${x}`).join(' ')}, or leave the package step in`},
     )
+  // an address in another namespace than the one deployed to (exit 2) is known now, not after the build and load
+  if (!skip.has('deploy')) chaincodeTargets(project, opts.namespace ?? project.kubernetes.namespace)
   // Load the Kubernetes and Fabric clients (≈0.5 s of module loading) while the build and load checks wait on
   // docker; an import error surfaces again, in context, in the step that needs the module.
   const warm: Promise<unknown>[] = []
