@@ -618,6 +618,7 @@ describe('fabk8s up: steps that cannot be left out', () => {
       rmSync(dir, {force: true, recursive: true})
     }
   })
+
   it('-n other than the namespace chaincode.address names is exit 2 before any step runs (not after the build)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-up-ns-'))
     try {
