@@ -40,15 +40,29 @@ export interface RegisterResult {
 
 const short = (id: string) => id.replace(/:(\w{12})\w+$/, ':$1…')
 
-/** Installs failed on some peers, the definition went through: each failed peer's error, and what was done. */
+/**
+ * Installs failed on some peers, the definition went through: each failed peer's error, and what was done. Peers and
+ * orgs as fabk8s.yaml lists them (`order`: peer addresses and MSP IDs), not as their calls happened to end.
+ */
 function registerInstallsFailed(
-  installs: InstallResult[],
-  failed: {address: string; error: unknown}[],
-  approvals: ApproveOutcome[],
-  commitTx: undefined | {txId?: string; validation?: string},
+  o: {
+    approvals: ApproveOutcome[]
+    commitTx: undefined | {txId?: string; validation?: string}
+    failed: {address: string; error: unknown}[]
+    installs: InstallResult[]
+  },
+  order: string[],
 ): FabError {
-  const e = installsFailed(installs, failed)
-  const approved = approvals.filter((a) => a.approved).map((a) => a.mspId)
+  const rank = (key: string) => order.indexOf(key)
+  const e = installsFailed(
+    [...o.installs].sort((a, b) => rank(a.address) - rank(b.address)),
+    [...o.failed].sort((a, b) => rank(a.address) - rank(b.address)),
+  )
+  const {commitTx} = o
+  const approved = o.approvals
+    .filter((a) => a.approved)
+    .map((a) => a.mspId)
+    .sort((a, b) => rank(a) - rank(b))
   const done = [
     approved.length > 0 ? `approved by ${approved.join(', ')}` : '',
     commitTx ? `committed (${commitTx.validation})` : '',
@@ -211,7 +225,7 @@ export function registerTasks(
                       })),
                     })
                     // shown as failed; the Define beside it still runs to its end (exitOnError: false above)
-                    if (installErrors.length > 0) throw installsFailed(installs, installErrors)
+                    if (installErrors.length > 0) throw new Error(`${installErrors.length} of ${allPeers(s).length} installs failed`)
                   },
                   title: 'Install on peers',
                 },
@@ -301,7 +315,11 @@ export function registerTasks(
               ],
             })
             if (defineError !== undefined) throw defineError
-            if (installErrors.length > 0) throw registerInstallsFailed(installs, installErrors, approvals, commitTx)
+            if (installErrors.length > 0)
+              throw registerInstallsFailed({approvals, commitTx, failed: installErrors, installs}, [
+                ...allPeers(s).map((x) => x.peer.address),
+                ...network.orgs.map((org) => org.mspId),
+              ])
           },
           title: `Install and define ${project.name} on ${network.channel}`,
         },
