@@ -12,7 +12,10 @@ export default class Load extends BaseCommand<typeof Load> {
 Without --image, the image Docker has under fabk8s.yaml \`image\`, by the tag of its build
 (<image>-<12 hex of its ID>, as \`fabk8s build\` tags it), which \`fabk8s deploy\` runs. Finds the nodes the way
 kind does (containers labelled io.x-k8s.kind.cluster=<name>) and streams \`docker save\` into each node's containerd
-(namespace k8s.io), nodes in parallel, skipping nodes that already have the same image ID. Needs no kind binary.`
+(namespace k8s.io), nodes in parallel, skipping nodes that already have the same image ID. Needs no kind binary.
+
+After importing into a node, removes from it the older build tags of the same image, except those Docker still has
+(\`fabk8s build\` keeps the 3 newest) and those of images a container on the node uses.`
   static override examples = [
     '<%= config.bin %> load',
     '<%= config.bin %> load --cluster dev --image kv:0.2.0',
@@ -66,6 +69,12 @@ kind does (containers labelled io.x-k8s.kind.cluster=<name>) and streams \`docke
           .filter(Boolean)
           .join('; '),
     )
+    for (const n of r.nodes) {
+      if (n.pruned.length > 0)
+        this.note(`removed ${n.pruned.length} older build tag(s) from ${n.name}: ${n.pruned.join(', ')}`)
+      for (const e of n.pruneErrors ?? []) this.note(`warning: ${e}`)
+    }
+
     return r
   }
 }

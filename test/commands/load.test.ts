@@ -1,6 +1,12 @@
 import {expect} from 'chai'
+import {execFile} from 'node:child_process'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import path from 'node:path'
+import {promisify} from 'node:util'
 
+import {parseCtrImages} from '../../src/lib/image/load.js'
+import {immutableTag} from '../../src/lib/image/tags.js'
 import {loadProject} from '../../src/lib/project/load.js'
 import {json, runCli} from '../support/cli.js'
 import {
@@ -22,7 +28,7 @@ interface LoadJson {
   cluster: string
   id: string
   image: string
-  nodes: {action: string; name: string; seconds: number}[]
+  nodes: {action: string; name: string; pruned: string[]; pruneErrors?: string[]; seconds: number}[]
 }
 
 describe('fabk8s load @integration (real Docker engine, containerd stand-in kind nodes)', function () {
@@ -57,7 +63,12 @@ describe('fabk8s load @integration (real Docker engine, containerd stand-in kind
     const j = json<LoadJson>(first)
     expect(j.cluster).to.equal(cluster)
     expect(j.nodes).to.deep.equal(
-      nodes.map((name) => ({action: 'loaded', name, seconds: j.nodes.find((n) => n.name === name)!.seconds})),
+      nodes.map((name) => ({
+        action: 'loaded',
+        name,
+        pruned: [],
+        seconds: j.nodes.find((n) => n.name === name)!.seconds,
+      })),
     )
     for (const n of nodes) expect(await nodeImages(n)).to.include(`docker.io/${image}`)
 
@@ -98,6 +109,137 @@ describe('fabk8s load @integration (real Docker engine, containerd stand-in kind
     expect(r.code).to.equal(5)
     expect(r.stderr).to.include('image fabk8s-test/never-built:9 not found in the local Docker engine')
     expect(r.stderr).to.include('fabk8s build')
+  })
+})
+
+describe('fabk8s load: older build tags leave the nodes @integration (real Docker engine, a containerd stand-in kind node)', function () {
+  this.timeout(600_000)
+  const cluster = `fabk8s-p${uniq()}`
+  const node = `${cluster}-control-plane`
+  const repo = `fabk8s-test/prune-${uniq()}`
+  const image = `${repo}:1.0`
+  /** Five builds of `image`, oldest first, by their build tags as Docker names them. */
+  const builds: string[] = []
+  /** Refs of other shapes and of other images, on the node before any build: no load of `image` removes them. */
+  const others: string[] = []
+  const dir = mkdtempSync(path.join(tmpdir(), 'fabk8s-prune-'))
+  const onNode = (ref: string) => `docker.io/${ref}`
+
+  /** A tiny image of its own (one file with this text), tagged `tag` when given; its ID. */
+  const tinyImage = async (text: string, tag?: string): Promise<string> => {
+    writeFileSync(path.join(dir, 'n'), text)
+    await promisify(execFile)('tar', ['-C', dir, '-cf', path.join(dir, 'n.tar'), 'n'])
+    const r = await dockerCmd(['import', path.join(dir, 'n.tar'), ...(tag ? [tag] : [])])
+    expect(r.code, r.stderr).to.equal(0)
+    return r.stdout.trim()
+  }
+
+  const load = async (img: string) => {
+    const r = await runCli(['load', '--cluster', cluster, '--image', img, '--json'])
+    expect(r.code, r.stderr).to.equal(0)
+    return json<LoadJson>(r).nodes[0]
+  }
+
+  const ctr = async (...args: string[]) => {
+    const r = await dockerCmd(['exec', node, 'ctr', '-n', 'k8s.io', ...args])
+    expect(r.code, r.stderr).to.equal(0)
+    return r.stdout
+  }
+
+  /** The commands run in the node (docker exec) from `since` (Unix seconds) on. */
+  const execsSince = async (since: number): Promise<string> => {
+    const until = String(Math.ceil(Date.now() / 1000) + 1)
+    const r = await dockerCmd([
+      'events',
+      '--since',
+      String(since),
+      '--until',
+      until,
+      '--filter',
+      `container=${node}`,
+      '--filter',
+      'event=exec_create',
+      '--format',
+      '{{.Action}}',
+    ])
+    expect(r.code, r.stderr).to.equal(0)
+    return r.stdout
+  }
+
+  /** Unix seconds at the start of the next second, once it has come (events before it are older). */
+  const nextSecond = async (): Promise<number> => {
+    await new Promise((resolve) => setTimeout(resolve, 1010 - (Date.now() % 1000)))
+    return Math.floor(Date.now() / 1000)
+  }
+
+  before(async function () {
+    await requireDocker(this)
+    await startKindNode(await kindNodeImage(), cluster, node)
+    for (let i = 0; i < 5; i++) {
+      const id = await tinyImage(`${repo} build ${i}`)
+      builds.push(immutableTag(image, id))
+      await dockerCmd(['tag', id, builds[i]])
+    }
+
+    await tinyImage(`${repo} plain`, image)
+    others.push(image, `${repo}:1.0-latest`)
+    await tinyImage(`${repo} latest`, others[1])
+    for (const of of [`${repo}:2.0`, repo]) {
+      const id = await tinyImage(`${repo} ${of}`)
+      others.push(immutableTag(of, id))
+      await dockerCmd(['tag', id, others.at(-1)!])
+    }
+  })
+
+  after(async () => {
+    await cleanup({containers: [node], images: [...builds, ...others]})
+    rmSync(dir, {force: true, recursive: true})
+  })
+
+  it('removes the older build tags of the image; keeps the loaded one, those Docker keeps, one a container uses, and every other ref', async () => {
+    for (const o of others) expect((await load(o)).action).to.equal('loaded')
+    // Docker has every build: nothing leaves the node
+    const early = [await load(builds[0]), await load(builds[1])]
+    expect(await nodeImages(node)).to.include.members([onNode(builds[0]), onNode(builds[1])])
+    // a container on the node (a pod's, running or stopped) uses build 1
+    await ctr('containers', 'create', onNode(builds[1]), `c${uniq()}`, '/n')
+    // Docker drops builds 0 and 1 (build keeps the newest): the next load removes build 0, not build 1 (in use)
+    await dockerCmd(['rmi', builds[0], builds[1]])
+    const listed = parseCtrImages(await ctr('images', 'ls'))
+    const digest0 = listed.find((r) => r.ref === onNode(builds[0]))!.digest
+    // the same image under the import's digest ref and the image ID: they go with it, else its content would stay
+    const build0Refs = listed.filter((r) => r.digest === digest0).map((r) => r.ref)
+    expect(build0Refs).to.have.length.greaterThan(1)
+    const t2 = await nextSecond()
+    const r2 = await load(builds[2])
+    let left = await nodeImages(node)
+    for (const ref of build0Refs) expect(left).to.not.include(ref)
+    expect(left).to.include.members([onNode(builds[1]), onNode(builds[2])])
+    expect(await execsSince(t2)).to.include('images rm')
+    expect(early.map((n) => [n.action, n.pruned])).to.deep.equal([
+      ['loaded', []],
+      ['loaded', []],
+    ])
+    expect(r2).to.deep.include({pruned: [onNode(builds[0])]})
+    // Docker keeps builds 2 to 4
+    expect(await load(builds[3])).to.deep.include({pruned: []})
+    await dockerCmd(['rmi', builds[2]])
+    const r4 = await runCli(['load', '--cluster', cluster, '--image', builds[4]])
+    expect(r4.code, r4.stderr).to.equal(0)
+    expect(r4.stderr).to.include(`removed 1 older build tag(s) from ${node}: ${onNode(builds[2])}`)
+    left = await nodeImages(node)
+    expect(left).to.include.members([...[1, 3, 4].map((i) => onNode(builds[i])), ...others.map((o) => onNode(o))])
+    expect(left).to.not.include(onNode(builds[0]))
+    expect(left).to.not.include(onNode(builds[2]))
+
+    // nothing imported: nothing removed, and no ctr call but the check's
+    const t5 = await nextSecond()
+    expect(await load(builds[4])).to.deep.include({action: 'skipped', pruned: []})
+    const calls = await execsSince(t5)
+    expect(calls).to.include('images ls name==')
+    expect(calls).to.not.include('images rm')
+    expect(calls).to.not.include('containers ls')
+    expect(await nodeImages(node)).to.deep.equal(left)
   })
 })
 

@@ -366,7 +366,7 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
     expect(fx.writes(before)).to.deep.equal([])
   })
 
-  it('an edit loop does not pile up images: Docker keeps the build tags of the 3 newest builds, build and up remove older ones', async () => {
+  it('an edit loop does not pile up images: Docker keeps the build tags of the 3 newest builds, build and up remove older ones, and the nodes keep what Docker keeps', async () => {
     const server = path.join(dir, 'server.js')
     const buildTags = async () =>
       (await dockerCmd(['image', 'ls', fx.image.replace(/:[^:/]+$/, ''), '--format', '{{.Tag}}'])).stdout
@@ -388,6 +388,8 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
       expect(r.code, r.stderr).to.equal(0)
       made.push(json<{buildTag: string}>(r).buildTag)
       images.push(made.at(-1)!)
+      // the loop's first build goes onto the nodes too
+      if (i === 0) expect((await runCli(['load', '-p', dir])).code).to.equal(0)
     }
 
     // the three newest stay; everything older went, this loop's first build included
@@ -397,6 +399,20 @@ describe('fabk8s up @integration (real Docker engine, stand-in kind nodes, kube 
     const u = await up()
     expect(u.steps.find((x) => x.step === 'build')!.detail).to.match(/removed 1 older build tag\(s\)$/)
     expect(await buildTags()).to.have.members([u.image, ...made.slice(2)])
+    // and its load leaves on the nodes only the build tags Docker keeps (no pod uses an older one here)
+    expect(u.steps.find((x) => x.step === 'load')!.detail).to.match(
+      /; removed \d+ older build tag\(s\) from the nodes$/,
+    )
+    for (const n of fx.nodes) {
+      const onNode = (await nodeImages(n)).filter((ref) => ref.startsWith(`docker.io/${fx.image}-`))
+      expect(onNode).to.include(`docker.io/${u.image}`).and.not.include(`docker.io/${made[0]}`)
+      const kept = new Set([u.image, ...made.slice(2)].map((t) => `docker.io/${t}`))
+      expect(
+        onNode.filter((ref) => !kept.has(ref)),
+        n,
+      ).to.deep.equal([])
+    }
+
     // the project's own tag still names the newest build
     const id = (await dockerCmd(['image', 'inspect', '--format', '{{.Id}}', fx.image])).stdout.trim()
     expect(u.image).to.equal(`${fx.image}-${id.slice(7, 19)}`)

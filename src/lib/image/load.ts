@@ -11,6 +11,10 @@
  * (`crictl inspecti` .status.id = config digest), without needing crictl. What a digest leads to never changes, so
  * it is read once and cached (image-digests.json in the user's cache folder): a check that finds the image already
  * there costs one `ctr images ls name==REF` per node.
+ *
+ * After an import, the node loses the older build tags of the image that Docker no longer keeps, unless a container
+ * on it uses them (pruneNode), so an edit loop does not fill the node's disk; a load that imports nothing asks the
+ * node nothing more.
  */
 import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
 import {homedir} from 'node:os'
@@ -23,6 +27,7 @@ import {FabError} from '../errors.js'
 import {docker, dockerError, engineAnswers, engineNotAnswering, inspectImage, spawnDocker} from './docker.js'
 import {clusterNodes, FLAVORS, type KindNode, type NodeFlavor} from './kind.js'
 import {isLatest, normalizeRef} from './ref.js'
+import {buildTagBase, dockerBuildTags, isBuildTag} from './tags.js'
 
 export interface LoadOptions {
   cluster: string
@@ -38,6 +43,10 @@ export interface LoadOptions {
 export interface NodeLoad {
   action: 'loaded' | 'skipped'
   name: string
+  /** Older build tags of the image removed from the node after the import (none when it was skipped). */
+  pruned: string[]
+  /** Why older build tags could not be removed from the node (only when some could not). */
+  pruneErrors?: string[]
   seconds: number
 }
 
@@ -71,6 +80,63 @@ export function parseCtrImages(text: string): CtrRow[] {
   }
 
   return rows
+}
+
+/**
+ * The image each container uses, from `ctr containers ls` (CONTAINER IMAGE RUNTIME; stopped containers too), read
+ * by the header's columns: a container without an image leaves its cell empty.
+ */
+export function parseCtrContainers(text: string): string[] {
+  const [header, ...lines] = text.split('\n')
+  const from = header?.indexOf('IMAGE') ?? -1
+  const to = header?.indexOf('RUNTIME') ?? -1
+  if (from < 0 || to <= from) return []
+  return [...new Set(lines.map((l) => l.slice(from, to).trim()).filter(Boolean))]
+}
+
+/** A ref with no name of its own: a digest ref (`import-2026-12-07@sha256:…`) or an image ID (`sha256:…`). */
+function unnamed(ref: string): boolean {
+  return ref.includes('@') || /^sha256:[0-9a-f]{64}$/.test(ref)
+}
+
+export interface PruneChoice {
+  /** The image and digest refs import and CRI made for the same images (`import-…@sha256:…`, `sha256:<ID>`). */
+  aliases: string[]
+  /** The build tags to remove. */
+  tags: string[]
+}
+
+/**
+ * What to remove from a node's containerd after `loaded`, a build of `base`, was imported: the build tags of `base`
+ * (isBuildTag) except the one loaded, those Docker keeps (`keep`) and those of an image a container uses (`inUse`,
+ * by name or by the same target digest); with each, the refs without a name of its own that point at the same image
+ * and that no ref kept points at, else the image's content would stay. Nothing else.
+ */
+export function choosePrune(o: {
+  base: string
+  images: {digest: string; ref: string}[]
+  inUse: string[]
+  keep: string[]
+  loaded: string
+}): PruneChoice {
+  const keep = new Set([o.loaded, ...o.keep].map((r) => normalizeRef(r)))
+  const inUse = new Set(o.inUse)
+  const usedDigests = new Set(o.images.filter((i) => inUse.has(i.ref)).map((i) => i.digest))
+  const tags = o.images.filter(
+    (i) => isBuildTag(o.base, i.ref) && !keep.has(i.ref) && !inUse.has(i.ref) && !usedDigests.has(i.digest),
+  )
+  const gone = new Set(tags.map((i) => i.ref))
+  const keptDigests = new Set(o.images.filter((i) => !gone.has(i.ref) && !unnamed(i.ref)).map((i) => i.digest))
+  const goneDigests = new Set(tags.map((i) => i.digest))
+  const aliases = o.images.filter(
+    (i) =>
+      unnamed(i.ref) &&
+      goneDigests.has(i.digest) &&
+      !keptDigests.has(i.digest) &&
+      !usedDigests.has(i.digest) &&
+      !inUse.has(i.ref),
+  )
+  return {aliases: aliases.map((i) => i.ref), tags: [...gone]}
 }
 
 /** The CRI snapshotter from `containerd config dump` (containerd 1.x and 2.x layouts), or undefined. */
@@ -276,6 +342,43 @@ export function fanOutImport(
   return out
 }
 
+/**
+ * After an import: remove from the node the older build tags of `base` that choosePrune picks (one `ctr images rm`
+ * for all of them). Best effort: never throws; what could not be listed or removed comes back in `errors`.
+ */
+export async function pruneNode(
+  node: string,
+  o: {base: string; keep: string[]; loaded: string},
+  ctr: string[] = FLAVORS.kind.ctr,
+): Promise<{errors: string[]; pruned: string[]}> {
+  try {
+    const [images, containers] = await Promise.all([
+      nodeExec(node, [...ctr, '-n', 'k8s.io', 'images', 'ls']),
+      nodeExec(node, [...ctr, '-n', 'k8s.io', 'containers', 'ls']),
+    ])
+    const failed = images.code === 0 ? (containers.code === 0 ? undefined : containers) : images
+    if (failed) return {errors: [`could not list its images and containers: ${dockerError(failed)}`], pruned: []}
+    const {aliases, tags} = choosePrune({
+      ...o,
+      images: parseCtrImages(images.stdout),
+      inUse: parseCtrContainers(containers.stdout),
+    })
+    if (tags.length === 0) return {errors: [], pruned: []}
+    const rm = await nodeExec(node, [...ctr, '-n', 'k8s.io', 'images', 'rm', ...tags, ...aliases])
+    // ctr prints each ref it removed; one it cannot remove is a line on stderr (an exit code only for some errors)
+    const removed = new Set(rm.stdout.split('\n').map((l) => l.trim()))
+    const already = rm.stderr.split('\n').filter((l) => /not found/i.test(l))
+    const left = [...tags, ...aliases].filter((r) => !removed.has(r) && !already.some((l) => l.includes(`${r}:`)))
+    const why = rm.stderr.trim().split('\n').pop() || `exit ${rm.code}`
+    return {
+      errors: left.length > 0 ? [`could not remove ${left.join(', ')}: ${why}`] : [],
+      pruned: tags.filter((r) => removed.has(r)),
+    }
+  } catch (error) {
+    return {errors: [(error as Error).message.split('\n')[0]], pruned: []}
+  }
+}
+
 export interface LoadHooks {
   warn?: (line: string) => void
 }
@@ -304,12 +407,17 @@ export async function loadTasks(opts: LoadOptions, hooks: LoadHooks = {}): Promi
     error?: FabError
     node: KindNode
     present: boolean
+    pruned: string[]
+    pruneErrors: string[]
     seconds: number
     snapshotter?: string
     t0: bigint
   }
   const state = new Map<string, NodeState>(
-    nodes.map((n) => [n.name, {node: n, present: false, seconds: 0, t0: process.hrtime.bigint()}]),
+    nodes.map((n) => [
+      n.name,
+      {node: n, present: false, pruned: [], pruneErrors: [], seconds: 0, t0: process.hrtime.bigint()},
+    ]),
   )
 
   return {
@@ -325,7 +433,13 @@ export async function loadTasks(opts: LoadOptions, hooks: LoadHooks = {}): Promi
       image: opts.image,
       nodes: nodes.map((n) => {
         const s = state.get(n.name)!
-        return {action: s.present ? 'skipped' : 'loaded', name: n.name, seconds: s.seconds}
+        return {
+          action: s.present ? 'skipped' : 'loaded',
+          name: n.name,
+          ...(s.pruneErrors.length > 0 ? {pruneErrors: s.pruneErrors} : {}),
+          pruned: s.pruned,
+          seconds: s.seconds,
+        }
       }),
       seconds: secondsSince(started),
     }),
@@ -354,6 +468,9 @@ export async function loadTasks(opts: LoadOptions, hooks: LoadHooks = {}): Promi
         async run(t) {
           const targets = [...state.values()].filter((s) => !s.present)
           for (const s of targets) s.t0 = process.hrtime.bigint()
+          // after each import, the node keeps the build tags of this image that Docker keeps (read once, meanwhile)
+          const base = buildTagBase(opts.image, info.id) ?? opts.image
+          const keep = dockerBuildTags(base).catch(() => {})
           const imports = fanOutImport(
             opts.image,
             targets.map((s) => ({allPlatforms: true, name: s.node.name, snapshotter: s.snapshotter})),
@@ -385,7 +502,14 @@ export async function loadTasks(opts: LoadOptions, hooks: LoadHooks = {}): Promi
                     },
                   ))
                 s.seconds = secondsSince(s.t0)
-                sub.title = `${s.node.name}: loaded and verified (${s.seconds.toFixed(1)}s)`
+                const kept = await keep
+                const p = kept
+                  ? await pruneNode(s.node.name, {base, keep: kept, loaded: opts.image}, flavor.ctr)
+                  : {errors: [`Docker did not list its build tags of ${base}`], pruned: []}
+                s.pruned = p.pruned
+                s.pruneErrors = p.errors.map((e) => `older build tags left on ${s.node.name}: ${e}`)
+                const removed = p.pruned.length > 0 ? `; removed ${p.pruned.length} older build tag(s)` : ''
+                sub.title = `${s.node.name}: loaded and verified (${s.seconds.toFixed(1)}s)${removed}`
               },
               title: `${s.node.name}: importing into containerd (k8s.io) and verifying`,
             })),

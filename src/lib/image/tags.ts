@@ -8,6 +8,7 @@
 import type {ProjectConfig} from '../project/schema.js'
 
 import {FabError} from '../errors.js'
+import {normalizeRef} from './ref.js'
 
 export const BUILD_HASH_LABEL = 'fabk8s.io/build-hash'
 
@@ -17,6 +18,25 @@ export function immutableTag(image: string, id: string): string {
   const at = image.lastIndexOf(':')
   const hasTag = at > image.lastIndexOf('/')
   return hasTag ? `${image}-${hex}` : `${image}:${hex}`
+}
+
+/**
+ * True when `ref` is a build tag of `image` exactly as immutableTag makes them: `<image>-<12 lowercase hex>`, or
+ * `<repository>:<12 hex>` for an image without a tag. Compared as containerd names images (normalizeRef), so Docker's
+ * `kv:1.0-0123456789ab` and a node's `docker.io/library/kv:1.0-0123456789ab` are both build tags of `kv:1.0`, and
+ * `kv:1.0`, `kv:1.0-latest` or `kv:2.0-0123456789ab` are not.
+ */
+export function isBuildTag(image: string, ref: string): boolean {
+  const hex = ref.slice(-12)
+  return (
+    /^[0-9a-f]{12}$/.test(hex) && !ref.includes('@') && normalizeRef(ref) === normalizeRef(immutableTag(image, hex))
+  )
+}
+
+/** The image whose build tag `tag` is for the image ID `id` (`kv:1.0-0123456789ab` → `kv:1.0`), or undefined. */
+export function buildTagBase(tag: string, id: string): string | undefined {
+  const base = tag.slice(0, -13)
+  return base && immutableTag(base, id) === tag ? base : undefined
 }
 
 /** Give the image its immutable tag (a local `docker tag`, only when missing) and return it. */
@@ -76,20 +96,31 @@ function sortableTime(t: string): string {
 export const KEEP_BUILDS = 3
 
 /**
- * Remove the build tags (`<image>-<12 hex>`) of all but the KEEP_BUILDS newest builds of the image from Docker, so
- * that an edit-build loop does not pile up images; returns the tags removed. Only tags of that exact shape go, and
- * only the tag: an image another tag still names stays. The nodes keep what they loaded (their kubelet collects
- * unused images), so a running pod is not touched. Best effort: a tag that cannot be removed is left.
+ * The build tags (isBuildTag) Docker has for the image, as `<repository>:<tag>`; undefined when Docker cannot list
+ * them.
  */
-export async function pruneBuildTags(image: string): Promise<string[]> {
+export async function dockerBuildTags(image: string): Promise<string[] | undefined> {
   const {docker, ENGINE_TIMEOUT_MS} = await import('./docker.js')
-  // a build tag is the image's tag + "-" + 12 hex (or, for an untagged image, the 12 hex as the tag)
   const prefix = immutableTag(image, '')
   const repository = prefix.slice(0, prefix.lastIndexOf(':'))
   const r = await docker(['image', 'ls', repository, '--format', '{{.Tag}}'], {timeoutMs: ENGINE_TIMEOUT_MS})
-  const tags = (r.code === 0 ? r.stdout.split('\n') : [])
+  if (r.code !== 0) return undefined
+  return r.stdout
+    .split('\n')
     .map((t) => `${repository}:${t.trim()}`)
-    .filter((ref) => ref.startsWith(prefix) && /^[0-9a-f]{12}$/.test(ref.slice(prefix.length)))
+    .filter((ref) => isBuildTag(image, ref))
+}
+
+/**
+ * Remove the build tags (`<image>-<12 hex>`) of all but the KEEP_BUILDS newest builds of the image from Docker, so
+ * that an edit-build loop does not pile up images; returns the tags removed. Only tags of that exact shape go, and
+ * only the tag: an image another tag still names stays. The nodes follow at the next load that imports an image
+ * (pruneNode in load.ts): they keep the build tags Docker keeps, and any image a container on the node uses. Best
+ * effort: a tag that cannot be removed is left.
+ */
+export async function pruneBuildTags(image: string): Promise<string[]> {
+  const {docker, ENGINE_TIMEOUT_MS} = await import('./docker.js')
+  const tags = (await dockerBuildTags(image)) ?? []
   if (tags.length <= KEEP_BUILDS) return []
   // newest first, by when each was built to the nanosecond (docker's listing has whole seconds: builds tie)
   const when = await docker(['image', 'inspect', '--format', '{{.Created}}', ...tags], {timeoutMs: ENGINE_TIMEOUT_MS})

@@ -398,9 +398,14 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): UpTaskList {
         if (missing.length === 0) return {action: 'unchanged', detail: `all ${nodes.length} node(s) have ${image}`}
         if (dry) return {action: 'planned', detail: `would load ${image} into ${missing.join(', ')}`}
         const r = await nest(t, await loadTasks({cluster, flavor, image, nodes: missing}))
+        const pruned = r.nodes.reduce((sum, n) => sum + n.pruned.length, 0)
+        const left = r.nodes.flatMap((n) => n.pruneErrors ?? [])
         return {
           action: 'changed',
-          detail: `loaded into ${r.nodes.filter((n) => n.action === 'loaded').length} of ${nodes.length} node(s)`,
+          detail:
+            `loaded into ${r.nodes.filter((n) => n.action === 'loaded').length} of ${nodes.length} node(s)` +
+            (pruned > 0 ? `; removed ${pruned} older build tag(s) from the nodes` : '') +
+            (left.length > 0 ? `; ${left.join('; ')}` : ''),
         }
       },
     ),

@@ -5,8 +5,17 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {promisify} from 'node:util'
 
-import {clusterNodes, listClusters} from '../../../src/lib/image/kind.js'
-import {criSnapshotter, nodeImage, parseCtrImages, sameImage} from '../../../src/lib/image/load.js'
+import {clusterNodes, FLAVORS, listClusters} from '../../../src/lib/image/kind.js'
+import {
+  choosePrune,
+  criSnapshotter,
+  nodeImage,
+  parseCtrContainers,
+  parseCtrImages,
+  pruneNode,
+  sameImage,
+} from '../../../src/lib/image/load.js'
+import {immutableTag} from '../../../src/lib/image/tags.js'
 import {loadProject} from '../../../src/lib/project/load.js'
 import {
   buildNetwork,
@@ -17,6 +26,7 @@ import {
   nodeImages,
   requireDocker,
   startKindNode,
+  startNodeContainer,
   uniq,
 } from '../../support/docker.js'
 import {build, load} from '../../support/tasks.js'
@@ -61,6 +71,94 @@ describe('image load (unit)', () => {
     expect(sameImage(id, {digests: ['sha256:' + 'a'.repeat(64), id], ref: 'docker.io/library/kv:1'})).to.equal(true)
     expect(sameImage(id, {digests: ['sha256:' + 'a'.repeat(64)], ref: 'docker.io/library/kv:1'})).to.equal(false)
     expect(sameImage(id)).to.equal(false)
+  })
+
+  it('parses ctr containers ls by its columns: the image of each container, none for a container without one', () => {
+    const text = [
+      'CONTAINER                                                           IMAGE                                      RUNTIME                  ',
+      `${'1'.repeat(64)}    registry.k8s.io/pause:3.9                  io.containerd.runc.v2    `,
+      `${'2'.repeat(64)}    docker.io/library/kv:1.0-0123456789ab      io.containerd.runc.v2    `,
+      `${'3'.repeat(64)}    sha256:${'4'.repeat(20)}                   io.containerd.runc.v2    `,
+      `${'5'.repeat(64)}                                               io.containerd.runc.v2    `,
+      `${'6'.repeat(64)}    docker.io/library/kv:1.0-0123456789ab      io.containerd.runc.v2    `,
+      '',
+    ].join('\n')
+    expect(parseCtrContainers(text)).to.deep.equal([
+      'registry.k8s.io/pause:3.9',
+      'docker.io/library/kv:1.0-0123456789ab',
+      `sha256:${'4'.repeat(20)}`,
+    ])
+    expect(parseCtrContainers('CONTAINER    IMAGE    RUNTIME    \n')).to.deep.equal([])
+    expect(parseCtrContainers('')).to.deep.equal([])
+  })
+
+  describe('choosePrune: what a node loses after a load', () => {
+    const d = (c: string) => `sha256:${c.repeat(64)}`
+    const tag = (hex: string) => `docker.io/library/kv:1.0-${hex.repeat(12)}`
+    // a build as ctr import and CRI leave it: the tag, import's digest ref and the image ID ref, one target
+    const build = (hex: string) => [
+      {digest: d(hex), ref: tag(hex)},
+      {digest: d(hex), ref: `import-2026-12-07@${d(hex)}`},
+      {digest: d(hex), ref: `sha256:${hex.repeat(64).replace(/^./, 'f')}`},
+    ]
+    const images = [
+      ...build('a'),
+      ...build('b'),
+      ...build('c'),
+      ...build('d'),
+      ...build('e'),
+      {digest: d('1'), ref: 'docker.io/library/kv:1.0'},
+      {digest: d('2'), ref: 'docker.io/library/kv:1.0-latest'},
+      {digest: d('3'), ref: `docker.io/library/kv:2.0-${'3'.repeat(12)}`},
+      {digest: d('4'), ref: `docker.io/library/kv:${'4'.repeat(12)}`},
+      {digest: d('5'), ref: `docker.io/acme/kv:1.0-${'5'.repeat(12)}`},
+      {digest: d('6'), ref: 'registry.k8s.io/pause:3.9'},
+    ]
+
+    it('removes the older build tags of the image, with their unnamed refs; keeps the loaded one and what Docker keeps', () => {
+      const r = choosePrune({
+        base: 'kv:1.0',
+        images,
+        inUse: ['registry.k8s.io/pause:3.9'],
+        keep: [`kv:1.0-${'c'.repeat(12)}`, `kv:1.0-${'d'.repeat(12)}`, `kv:1.0-${'e'.repeat(12)}`],
+        loaded: `kv:1.0-${'e'.repeat(12)}`,
+      })
+      expect(r.tags).to.deep.equal([tag('a'), tag('b')])
+      expect(r.aliases).to.deep.equal([
+        `import-2026-12-07@${d('a')}`,
+        `sha256:${'a'.repeat(64).replace(/^./, 'f')}`,
+        `import-2026-12-07@${d('b')}`,
+        `sha256:${'b'.repeat(64).replace(/^./, 'f')}`,
+      ])
+    })
+
+    it('keeps an image a container uses, by its name or by an unnamed ref of the same image', () => {
+      const r = choosePrune({
+        base: 'kv:1.0',
+        images,
+        inUse: [tag('a'), `sha256:${'b'.repeat(64).replace(/^./, 'f')}`],
+        keep: [],
+        loaded: tag('e'),
+      })
+      expect(r.tags).to.deep.equal([tag('c'), tag('d')])
+      expect(r.aliases).to.not.include(`import-2026-12-07@${d('a')}`)
+      expect(r.aliases).to.not.include(`import-2026-12-07@${d('b')}`)
+    })
+
+    it('leaves the unnamed refs of an image another name still has, and nothing when there is no older build', () => {
+      const shared = [...images, {digest: d('a'), ref: 'docker.io/library/kv:stable'}]
+      const r = choosePrune({base: 'kv:1.0', images: shared, inUse: [], keep: [], loaded: tag('e')})
+      expect(r.tags).to.deep.equal([tag('a'), tag('b'), tag('c'), tag('d')])
+      expect(r.aliases.filter((x) => x.includes('a'.repeat(12)))).to.deep.equal([])
+      expect(
+        choosePrune({base: 'kv:2.0', images, inUse: [], keep: [], loaded: `kv:2.0-${'3'.repeat(12)}`}),
+      ).to.deep.equal({aliases: [], tags: []})
+    })
+
+    it('an untagged image: its build tags are <repository>:<12 hex>, not the builds of kv:1.0', () => {
+      const r = choosePrune({base: 'kv', images, inUse: [], keep: [], loaded: `kv:${'9'.repeat(12)}`})
+      expect(r.tags).to.deep.equal([`docker.io/library/kv:${'4'.repeat(12)}`])
+    })
   })
 })
 
@@ -209,5 +307,57 @@ describe('image load @integration (real Docker engine, containerd stand-in kind 
     )
     expect(stopped).to.have.property('exitCode', 6)
     expect((stopped as unknown as Error).message).to.include(`${nodes[1]} not running`)
+  })
+})
+
+describe('image load: older build tags leave a k3d node @integration (containerd on the k3s socket)', function () {
+  this.timeout(300_000)
+  const cluster = `fabk8s-k${uniq()}`
+  const node = `k3d-${cluster}-server-0`
+  const image = `fabk8s-test/prune-k3d-${uniq()}:1.0`
+  const builds: string[] = []
+  const sh = (cmd: string) => promisify(execFile)('bash', ['-o', 'pipefail', '-c', cmd])
+  const ctr = FLAVORS.k3d.ctr.join(' ')
+
+  before(async function () {
+    await requireDocker(this)
+    await startNodeContainer(
+      await kindNodeImage(),
+      node,
+      {'k3d.cluster': cluster, 'k3d.role': 'server'},
+      '/run/k3s/containerd/containerd.sock',
+    )
+    for (let i = 0; i < 3; i++) {
+      const {stdout} = await sh(
+        `echo ${image} ${i} > /tmp/${cluster}-n && tar -C /tmp -cf - ${cluster}-n | docker import -`,
+      )
+      builds.push(immutableTag(image, stdout.trim()))
+      await sh(`docker tag ${stdout.trim()} ${builds[i]}`)
+    }
+  })
+
+  after(async () => {
+    await cleanup({containers: [node], images: builds})
+    await sh(`rm -f /tmp/${cluster}-n`)
+  })
+
+  it('loads through the k3s socket and removes the build Docker no longer has, not the one a container uses', async () => {
+    for (const b of builds.slice(0, 2)) await load({cluster, flavor: FLAVORS.k3d, image: b})
+    await sh(`docker exec ${node} ${ctr} -n k8s.io containers create docker.io/${builds[1]} c1 /n`)
+    await sh(`docker rmi ${builds[0]} ${builds[1]}`)
+    const r = await load({cluster, flavor: FLAVORS.k3d, image: builds[2]})
+    expect(r.nodes).to.have.length(1)
+    expect(r.nodes[0]).to.deep.include({action: 'loaded', pruned: [`docker.io/${builds[0]}`]})
+    const left = await nodeImages(node, FLAVORS.k3d.ctr)
+    expect(left).to.include.members([`docker.io/${builds[1]}`, `docker.io/${builds[2]}`])
+    expect(left).to.not.include(`docker.io/${builds[0]}`)
+  })
+
+  it('best effort: a node whose images cannot be listed is reported, not an error', async () => {
+    // a ctr the node does not have: listing fails at once
+    const r = await pruneNode(node, {base: image, keep: [], loaded: builds[2]}, ['no-such-ctr'])
+    expect(r.pruned).to.deep.equal([])
+    expect(r.errors).to.have.length(1)
+    expect(r.errors[0]).to.match(/^could not list its images and containers: /)
   })
 })
