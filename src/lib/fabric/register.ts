@@ -119,6 +119,7 @@ export function registerTasks(
   const trace = (what: string) => (step: string) => tl.mark(`${what}: ${step}`)
   return withSessionTasks(project.network, (s) => {
     const {network} = s
+    const peers = allPeers(s)
     const approvals: ApproveOutcome[] = []
     const approvalErrors: {error: unknown; mspId: string}[] = []
     const installs: InstallResult[] = []
@@ -206,7 +207,7 @@ export function registerTasks(
                       concurrent: true,
                       exitOnError: false,
                       result() {},
-                      tasks: allPeers(s).map(({org, peer}) => ({
+                      tasks: peers.map(({org, peer}) => ({
                         async run(tt) {
                           tl.mark(`install on ${peer.address}: started`)
                           let r: InstallResult
@@ -225,7 +226,8 @@ export function registerTasks(
                       })),
                     })
                     // shown as failed; the Define beside it still runs to its end (exitOnError: false above)
-                    if (installErrors.length > 0) throw new Error(`${installErrors.length} of ${allPeers(s).length} installs failed`)
+                    if (installErrors.length > 0)
+                      throw new Error(`${installErrors.length} of ${peers.length} installs failed`)
                   },
                   title: 'Install on peers',
                 },
@@ -317,7 +319,7 @@ export function registerTasks(
             if (defineError !== undefined) throw defineError
             if (installErrors.length > 0)
               throw registerInstallsFailed({approvals, commitTx, failed: installErrors, installs}, [
-                ...allPeers(s).map((x) => x.peer.address),
+                ...peers.map((x) => x.peer.address),
                 ...network.orgs.map((org) => org.mspId),
               ])
           },

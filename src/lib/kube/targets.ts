@@ -3,11 +3,12 @@ import type {ProjectConfig} from '../project/schema.js'
 /**
  * Which chaincode Deployments (each with its Service) a fabk8s.yaml asks for. Usually one, named after the Service
  * the peers dial: the first label of chaincode.address when its host is a cluster name (`kv`, `kv.<ns>`,
- * `kv.<ns>.svc…`), else (an IP, a node or ingress host name) after the chaincode. When chaincode.address uses the ccaas builder's `{{.peername}}` (the test-network-k8s pattern), each
- * peer dials its own address, so there is one per peer name (network.orgs[].peers[].peername), named after the
- * first label of the address that peer dials: `{{.peername}}-mycc.fabk8s.svc.cluster.local:9999` with peername
- * peer0org1 → Deployment and Service `peer0org1-mycc` in namespace fabk8s. The package (connection.json keeps the
- * template text) and so the package ID stay one. Pure: no cluster.
+ * `kv.<ns>.svc…`), else (an IP, a node or ingress host name) after the chaincode. When chaincode.address uses the
+ * ccaas builder's `{{.peername}}` (the test-network-k8s pattern), each peer dials its own address, so there is one
+ * per peer name (network.orgs[].peers[].peername), named after the first label of the address that peer dials:
+ * `{{.peername}}-mycc.fabk8s.svc.cluster.local:9999` with peername peer0org1 → Deployment and Service
+ * `peer0org1-mycc` in namespace fabk8s. The package (connection.json keeps the template text) and so the package ID
+ * stay one. Pure: no cluster.
  */
 import {FabError} from '../errors.js'
 import {renderPeerAddress, usesPeername} from '../project/schema.js'

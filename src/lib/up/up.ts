@@ -121,8 +121,6 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): UpTaskList {
       `--skip package: ${needPackage.join(' and ')} need${needPackage.length === 1 ? 's' : ''} its package ID`,
       {hint: `add ${needPackage.map((x) => `--skip ${x}`).join(' ')}, or leave the package step in`},
     )
-  // an address in another namespace than the one deployed to (exit 2) is known now, not after the build and load
-  if (!skip.has('deploy')) chaincodeTargets(project, opts.namespace ?? project.kubernetes.namespace)
   // Load the Kubernetes and Fabric clients (≈0.5 s of module loading) while the build and load checks wait on
   // docker; an import error surfaces again, in context, in the step that needs the module.
   const warm: Promise<unknown>[] = []
@@ -136,6 +134,8 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): UpTaskList {
     warm.push(import('../fabric/status.js'), import('../fabric/register.js'), import('../fabric/call.js'))
   for (const w of warm) w.catch(() => {})
   const namespace = opts.namespace ?? project.kubernetes.namespace
+  // an address in another namespace than the one deployed to (exit 2) is known now, not after the build and load
+  if (!skip.has('deploy')) chaincodeTargets(project, namespace)
   const dry = Boolean(opts.dryRun)
   const registry = opts.registry ?? project.imagePull?.registry
   const kube = async () => {
