@@ -16,12 +16,12 @@ import {
   type OwnFabnet,
   startOwnFabnet,
   tempProject,
+  uniqueName,
 } from '../lib/fabric/fabnet.js'
 import {BIN, json, runCli} from '../support/cli.js'
 import {hasScript, inTerminal} from '../support/terminal.js'
 
 const FIXTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/fabric/kvcc')
-const uniq = () => `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`
 
 interface RegisterOut {
   approved: string[]
@@ -113,7 +113,7 @@ describe('fabk8s register @integration (real Fabric network)', function () {
 
   before(function () {
     f = fabnetOrSkip(this)
-    name = uniq()
+    name = uniqueName()
     dir = tempProject(f, {name})
   })
 
@@ -184,7 +184,7 @@ describe('fabk8s register @integration (real Fabric network)', function () {
 
   it('an approval made by the peer CLI with the same policy counts as already approved (same bytes)', async function () {
     needPeerCli(this)
-    const n = uniq()
+    const n = uniqueName()
     const d = tempProject(f, {name: n})
     const pkg = json<{packageId: string}>(await runCli(['lifecycle', 'package', '--json'], {cwd: d}))
     const policy = "AND('Org1MSP.peer',OR('Org2MSP.member','Org1MSP.admin'))"
@@ -221,7 +221,7 @@ describe('fabk8s register @integration (real Fabric network)', function () {
   })
 
   it('a commit without enough approvals fails with exit 9 and shows the approvals per org', async () => {
-    const d = tempProject(f, {name: uniq()})
+    const d = tempProject(f, {name: uniqueName()})
     expect((await runCli(['lifecycle', 'approve', '--org', 'Org1MSP'], {cwd: d})).code).to.equal(0)
     const r = await runCli(['lifecycle', 'commit'], {cwd: d})
     expect(r.code).to.equal(9)
@@ -229,20 +229,23 @@ describe('fabk8s register @integration (real Fabric network)', function () {
   })
 
   it('errors: unreachable peer names the address; a non-admin identity is access denied (exit 9)', async () => {
-    const unreachable = tempProject(f, {name: uniq(), network: networkYaml(f, {orgs: [{peerAddress: '127.0.0.1:1'}]})})
+    const unreachable = tempProject(f, {
+      name: uniqueName(),
+      network: networkYaml(f, {orgs: [{peerAddress: '127.0.0.1:1'}]}),
+    })
     const r1 = await runCli(['lifecycle', 'install'], {cwd: unreachable})
     expect(r1.code).to.equal(9)
     expect(r1.stderr).to.match(/cannot reach 127\.0\.0\.1:1/)
-    const user = tempProject(f, {name: uniq(), network: networkYaml(f, {orgs: [{mspPath: f.orgs[0].userMsp}]})})
+    const user = tempProject(f, {name: uniqueName(), network: networkYaml(f, {orgs: [{mspPath: f.orgs[0].userMsp}]})})
     const r2 = await runCli(['lifecycle', 'install'], {cwd: user})
     expect(r2.code).to.equal(9)
     expect(r2.stderr).to.match(/access denied at .* for Org1MSP/)
-    const badCa = tempProject(f, {name: uniq(), network: networkYaml(f, {orgs: [{peerCA: f.orgs[1].peerCA}]})})
+    const badCa = tempProject(f, {name: uniqueName(), network: networkYaml(f, {orgs: [{peerCA: f.orgs[1].peerCA}]})})
     const r3 = await runCli(['lifecycle', 'status'], {cwd: badCa})
     expect(r3.code).to.equal(9)
     expect(r3.stderr).to.match(/TLS handshake with .* failed .*check the CA file/)
     const badChannel = tempProject(f, {
-      name: uniq(),
+      name: uniqueName(),
       network: networkYaml(f).replace(`channel: ${f.channel}`, 'channel: nochannel'),
     })
     const r4 = await runCli(['lifecycle', 'status'], {cwd: badChannel})
@@ -254,7 +257,7 @@ describe('fabk8s register @integration (real Fabric network)', function () {
     // Org2 lists its real peer, then one at a closed port: the plan and approvals need only the first, the
     // install goes to both
     const network = `${networkYaml(f)}        - address: 127.0.0.1:1\n          tlsCACert: ${f.orgs[1].peerCA}\n`
-    const n = uniq()
+    const n = uniqueName()
     const d = tempProject(f, {name: n, network})
     const r = await runCli(['register', '--json'], {cwd: d})
     expect(r.code, r.stdout + r.stderr).to.equal(9)
@@ -282,7 +285,7 @@ describe('fabk8s register @integration (real Fabric network)', function () {
       this.skip()
     }
 
-    const n = uniq()
+    const n = uniqueName()
     const d = tempProject(f, {name: n})
     const r = inTerminal(BIN, ['register'], {
       cwd: d,
@@ -314,7 +317,7 @@ describe('fabk8s invoke/query @integration (chaincode server as a local process)
     f = fabnetOrSkip(this)
     kvccDir(this)
     const port = await freePort()
-    dir = tempProject(f, {address: `127.0.0.1:${port}`, name: uniq()})
+    dir = tempProject(f, {address: `127.0.0.1:${port}`, name: uniqueName()})
     const reg = await runCli(['register', '--json'], {cwd: dir})
     expect(reg.code, reg.stdout + reg.stderr).to.equal(0)
     server = await startKvcc(this, json<RegisterOut>(reg).packageId, port)
@@ -377,7 +380,7 @@ describe('fabk8s register on a network that has just started, without anchor pee
   after(() => own?.down())
 
   it('registers at once: installs, approves for both orgs and commits', async () => {
-    const d = tempProject(f, {name: uniq()})
+    const d = tempProject(f, {name: uniqueName()})
     const r = await runCli(['register', '--json'], {cwd: d})
     expect(r.code, r.stdout + r.stderr).to.equal(0)
     const out = json<RegisterOut>(r)
@@ -392,7 +395,7 @@ describe('fabk8s register on a network that has just started, without anchor pee
     const d = tempProject(f, {
       address: `127.0.0.1:${port}`,
       extra: `definition:\n  signaturePolicy: "AND('Org1MSP.peer','Org2MSP.peer')"\n`,
-      name: uniq(),
+      name: uniqueName(),
     })
     const reg = await runCli(['register', '--json'], {cwd: d})
     expect(reg.code, reg.stdout + reg.stderr).to.equal(0)

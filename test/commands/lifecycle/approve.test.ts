@@ -1,16 +1,14 @@
 import {expect} from 'chai'
 
-import {fabnetOrSkip, tempProject} from '../../lib/fabric/fabnet.js'
+import {fabnetOrSkip, tempProject, uniqueName} from '../../lib/fabric/fabnet.js'
 import {json, runCli} from '../../support/cli.js'
-
-const uniq = () => `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`
 
 describe('fabk8s lifecycle approve (Fabric network)', function () {
   this.timeout(120_000)
 
   it('an --org given twice approves once for it, not twice in one block (MVCC_READ_CONFLICT)', async function () {
     const f = fabnetOrSkip(this)
-    const dir = tempProject(f, {name: uniq()})
+    const dir = tempProject(f, {name: uniqueName()})
     const r = await runCli(['lifecycle', 'approve', '--org', 'Org1MSP', '--org', 'Org1MSP', '--json'], {cwd: dir})
     expect(r.code, r.stdout + r.stderr).to.equal(0)
     const out = json<{orgs: {approved: boolean; mspId: string; validation?: string}[]}>(r)

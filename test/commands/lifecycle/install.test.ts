@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {fabnetOrSkip, networkYaml, offlineProject, tempProject} from '../../lib/fabric/fabnet.js'
+import {fabnetOrSkip, networkYaml, offlineProject, tempProject, uniqueName} from '../../lib/fabric/fabnet.js'
 import {json, runCli} from '../../support/cli.js'
 
 describe('fabk8s lifecycle install', () => {
@@ -40,7 +40,7 @@ describe('fabk8s lifecycle install (Fabric network)', function () {
 
   it('one peer that cannot be reached does not stop the install on the others; the error says what each did', async function () {
     const f = fabnetOrSkip(this)
-    const name = `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`
+    const name = uniqueName()
     const dir = tempProject(f, {name, network: networkYaml(f, {orgs: [undefined, {peerAddress: '127.0.0.1:1'}]})})
     const r = await runCli(['lifecycle', 'install', '--json'], {cwd: dir})
     expect(r.code, r.stdout + r.stderr).to.equal(9)

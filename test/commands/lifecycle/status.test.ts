@@ -2,17 +2,15 @@ import {expect} from 'chai'
 import {readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {fabnetOrSkip, tempProject} from '../../lib/fabric/fabnet.js'
+import {fabnetOrSkip, tempProject, uniqueName} from '../../lib/fabric/fabnet.js'
 import {runCli} from '../../support/cli.js'
-
-const uniq = () => `t${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`
 
 describe('fabk8s lifecycle status (Fabric network)', function () {
   this.timeout(180_000)
 
   it('the next line names the installs and approvals left to do when the committed definition is up to date', async function () {
     const f = fabnetOrSkip(this)
-    const dir = tempProject(f, {name: uniq()})
+    const dir = tempProject(f, {name: uniqueName()})
     const peers = f.orgs.map((o) => o.peerAddress).join(', ')
     const next = async () => {
       const r = await runCli(['lifecycle', 'status'], {cwd: dir})

@@ -8,7 +8,7 @@ import path from 'node:path'
 import type {ImportResult} from '../../../src/lib/network/import.js'
 
 import {loadProject} from '../../../src/lib/project/load.js'
-import {type Fabnet, fabnetOrSkip} from '../../lib/fabric/fabnet.js'
+import {type Fabnet, fabnetOrSkip, uniqueName} from '../../lib/fabric/fabnet.js'
 import {
   fill,
   FIXTURES,
@@ -24,8 +24,6 @@ import {BIN, json, runCli} from '../../support/cli.js'
 interface ErrorOut {
   error: {code: string; exitCode: number; hint?: string; message: string}
 }
-
-const uniq = () => `n${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`
 
 /** A project the way `fabk8s init` writes it (the real command), in a fresh temporary folder. */
 async function initProject(root: string, name = 'kv'): Promise<string> {
@@ -490,7 +488,7 @@ describe('fabk8s network import', function () {
         this.skip()
       }
 
-      project = await initProject(root, uniq())
+      project = await initProject(root, uniqueName('n'))
     })
 
     it("imports fabnet's organizations/ to exactly the FABNET_* endpoints, and --check passes on every endpoint", async () => {
@@ -635,7 +633,7 @@ describe('fabk8s network import', function () {
           ]),
         ),
       })
-      const file = path.join(root, `${uniq()}.json`)
+      const file = path.join(root, `${uniqueName('n')}.json`)
       writeFileSync(file, JSON.stringify(profile({}), null, 2))
       // --dry-run --check probes with the inline material in a private temporary folder, and writes nothing here
       const yamlBefore = readFileSync(path.join(project, 'fabk8s.yaml'), 'utf8')

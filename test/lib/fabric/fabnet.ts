@@ -106,6 +106,10 @@ export function networkYaml(
   return lines.join('\n') + '\n'
 }
 
+/** A chaincode name no earlier run has used on the long-lived network (`prefix` tells the test files' names apart). */
+export const uniqueName = (prefix = 't'): string =>
+  `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`
+
 /** A temporary project folder with a fabk8s.yaml for chaincode `name` on the network. */
 export function tempProject(
   f: Fabnet,

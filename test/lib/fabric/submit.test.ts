@@ -18,10 +18,9 @@ import {broadcast} from '../../../src/lib/fabric/orderer.js'
 import {FabricSession} from '../../../src/lib/fabric/session.js'
 import {submit} from '../../../src/lib/fabric/submit.js'
 import {endorse, signedTransaction, transactionPayload} from '../../../src/lib/fabric/tx.js'
-import {type Fabnet, fabnetOrSkip, networkConfig} from './fabnet.js'
+import {type Fabnet, fabnetOrSkip, networkConfig, uniqueName} from './fabnet.js'
 
 const FOREIGN_MSP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/fabric/msp/admin')
-const uniq = () => `s${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`
 
 async function definition(name: string): Promise<Definition> {
   return desiredDefinition({definition: {initRequired: false}, name, version: '1.0'} as never)
@@ -74,7 +73,7 @@ describe('submit without the gateway @integration (real Fabric network)', functi
   })
 
   it('approvals of both orgs submitted at once: each endorsed by its own peer, ordered, VALID on both peers', async () => {
-    const def = await definition(uniq())
+    const def = await definition(uniqueName('s'))
     const pkg = `${def.name}_1.0:${'ab'.repeat(32)}`
     const out = await Promise.all(
       net.orgs.map((org) => submit(s, {...approval(org, def, pkg, net.channel), waitOn: net.orgs})),
@@ -86,7 +85,7 @@ describe('submit without the gateway @integration (real Fabric network)', functi
   })
 
   it('a commit endorsed by too few orgs is committed INVALID and the error gives the validation code', async () => {
-    const def = await definition(uniq())
+    const def = await definition(uniqueName('s'))
     await Promise.all(net.orgs.map((org) => submit(s, {...approval(org, def, '', net.channel), waitOn: net.orgs})))
     const [org1] = net.orgs
     // the channel's LifecycleEndorsement policy is a MAJORITY of the two orgs: one endorsement is not enough
@@ -112,7 +111,7 @@ describe('submit without the gateway @integration (real Fabric network)', functi
   })
 
   it('of two conflicting approvals endorsed before either commits, the later one is INVALID (MVCC_READ_CONFLICT)', async () => {
-    const def = await definition(uniq())
+    const def = await definition(uniqueName('s'))
     const [org1] = net.orgs
     const target = [{org: org1, peer: org1.peers[0]}]
     const input = (pkg: string) => ({
@@ -138,7 +137,7 @@ describe('submit without the gateway @integration (real Fabric network)', functi
   })
 
   it('the orderer refuses an envelope it cannot accept, and is named as the orderer', async () => {
-    const def = await definition(uniq())
+    const def = await definition(uniqueName('s'))
     const [org1] = net.orgs
     const e = await endorse(s, org1, [{org: org1, peer: org1.peers[0]}], approval(org1, def, '', net.channel).input, {
       op: 'approve',
@@ -169,7 +168,7 @@ describe('submit without the gateway @integration (real Fabric network)', functi
 
   it('an orderer this machine cannot reach: the same envelope is submitted through the peer Gateway', async () => {
     const x = session(networkConfig(f, {orderer: {address: '127.0.0.1:1'}}))
-    const def = await definition(uniq())
+    const def = await definition(uniqueName('s'))
     const [org1] = net.orgs
     const out = await submit(x, approval(org1, def, '', net.channel))
     expect(out.validation).to.equal('VALID')
@@ -180,7 +179,7 @@ describe('submit without the gateway @integration (real Fabric network)', functi
 
   it('an orderer with the wrong TLS CA is a TLS error naming the orderer and the CA file (no fallback)', async () => {
     const x = session(networkConfig(f, {orderer: {tlsCACert: f.orgs[0].peerCA}}))
-    const def = await definition(uniq())
+    const def = await definition(uniqueName('s'))
     const [org1] = x.network.orgs
     const err = await caught(submit(x, approval(org1, def, '', net.channel)))
     expect(err.message).to.match(
@@ -206,7 +205,7 @@ describe('submit without the gateway @integration (real Fabric network)', functi
     const [org1, org2] = net.orgs
     const misplaced = {...org2, peers: [org1.peers[0]]}
     const x = session({...net, orgs: [org1, misplaced]})
-    const def = await definition(uniq())
+    const def = await definition(uniqueName('s'))
     const refused = await caught(submit(x, approval(misplaced, def, '', net.channel)))
     expect(refused.message).to.equal(
       `peer ${org1.peers[0].address} is a peer of ${org1.mspId}, but fabk8s.yaml lists it under ${org2.mspId}: it refuses ${org2.mspId}'s admin (approve ${def.name} for ${org2.mspId})`,
