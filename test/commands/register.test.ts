@@ -279,6 +279,36 @@ describe('fabk8s register @integration (real Fabric network)', function () {
     expect(st.peers.map((p) => p.hasPackage)).to.deep.equal([true, true])
   })
 
+  it("the definition and an install both fail: exit 9 gives the definition's error, then each failed install and what the other peers did", async () => {
+    // fabk8s.yaml lists Org1 only (its real peer, then one at a closed port): Org1's approval goes through, the
+    // commit does not (the channel's MAJORITY needs Org2 too), and the second install cannot reach its peer
+    const [org1, org2] = f.orgs
+    const only1 = networkYaml(f).split(`    - mspId: ${org2.mspId}`)[0]
+    const network = `${only1}        - address: 127.0.0.1:1\n          tlsCACert: ${org1.peerCA}\n`
+    const n = uniqueName()
+    const r = await runCli(['register', '--json'], {cwd: tempProject(f, {name: n, network})})
+    expect(r.code, r.stdout + r.stderr).to.equal(9)
+    const e = json<{
+      error: {
+        code: string
+        detail: {approvals: Record<string, boolean>; peers: Record<string, string>}
+        message: string
+      }
+    }>(r).error
+    const [define, installs] = e.message.split('; and ')
+    expect(define).to.equal(
+      `commit ${n} sequence 1 failed: not enough approvals (${org1.mspId} approved, ${org2.mspId} NOT approved)`,
+    )
+    expect(installs).to.match(
+      new RegExp(
+        `^cannot reach 127\\.0\\.0\\.1:1 .* during install on 127\\.0\\.0\\.1:1; ${org1.peerAddress} installed$`,
+      ),
+    )
+    expect(e.detail.approvals).to.deep.equal({[org1.mspId]: true, [org2.mspId]: false})
+    expect(Object.keys(e.detail.peers)).to.have.members([org1.peerAddress, '127.0.0.1:1'])
+    expect(e.detail.peers[org1.peerAddress]).to.equal('installed')
+  })
+
   it('at a terminal (a pty from script(1)), draws its progress and ends with the last frame and the summary', async function () {
     if (!hasScript()) {
       console.log('      skipped: no script(1) (util-linux) to run the CLI in a pseudo-terminal')

@@ -11,7 +11,7 @@ import type {TaskList} from '../tasks.js'
 import type {DefinitionOverrides} from './definition.js'
 import type {PackageRef} from './package-file.js'
 
-import {FabError} from '../errors.js'
+import {FabError, isFabError} from '../errors.js'
 import {type Mark, Timeline} from '../timeline.js'
 import {approvalsFailed, approveOrg, type ApproveOutcome} from './approve.js'
 import {approvalNeeded} from './definition.js'
@@ -41,24 +41,39 @@ export interface RegisterResult {
 const short = (id: string) => id.replace(/:(\w{12})\w+$/, ':$1…')
 
 /**
- * Installs failed on some peers, the definition went through: each failed peer's error, and what was done. Peers and
- * orgs as fabk8s.yaml lists them (`order`: peer addresses and MSP IDs), not as their calls happened to end.
+ * The error of a register whose definition (plan, approvals or commit) or some installs failed, once every side has
+ * run to its end. Installs that failed: each failed peer's error and what the other peers did, then what was done of
+ * the definition, or its own error when it failed too (that error first: it says what to do next). Peers and orgs as
+ * fabk8s.yaml lists them (`order`: peer addresses and MSP IDs), not as their calls happened to end. Exported for its
+ * tests.
  */
-function registerInstallsFailed(
+export function registerFailed(
   o: {
     approvals: ApproveOutcome[]
     commitTx: undefined | {txId?: string; validation?: string}
+    defineError?: unknown
     failed: {address: string; error: unknown}[]
     installs: InstallResult[]
   },
   order: string[],
-): FabError {
+): unknown {
+  const {commitTx, defineError} = o
+  if (o.failed.length === 0) return defineError
   const rank = (key: string) => order.indexOf(key)
   const e = installsFailed(
     [...o.installs].sort((a, b) => rank(a.address) - rank(b.address)),
     [...o.failed].sort((a, b) => rank(a.address) - rank(b.address)),
   )
-  const {commitTx} = o
+  if (defineError !== undefined) {
+    // an error that is not fabk8s's own (a bug) stays as it is
+    if (!isFabError(defineError)) return defineError
+    return new FabError(defineError.code, `${defineError.message}; and ${e.message}`, {
+      cause: defineError,
+      detail: {...defineError.detail, peers: e.detail?.peers ?? {[o.failed[0].address]: e.message}},
+      hint: defineError.hint,
+    })
+  }
+
   const approved = o.approvals
     .filter((a) => a.approved)
     .map((a) => a.mspId)
@@ -316,9 +331,8 @@ export function registerTasks(
                 },
               ],
             })
-            if (defineError !== undefined) throw defineError
-            if (installErrors.length > 0)
-              throw registerInstallsFailed({approvals, commitTx, failed: installErrors, installs}, [
+            if (defineError !== undefined || installErrors.length > 0)
+              throw registerFailed({approvals, commitTx, defineError, failed: installErrors, installs}, [
                 ...peers.map((x) => x.peer.address),
                 ...network.orgs.map((org) => org.mspId),
               ])
