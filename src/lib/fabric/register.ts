@@ -44,10 +44,9 @@ const short = (id: string) => id.replace(/:(\w{12})\w+$/, ':$1…')
  * The error of a register whose definition (plan, approvals or commit) or some installs failed, once every side has
  * run to its end. Installs that failed: each failed peer's error and what the other peers did, then what was done of
  * the definition, or its own error when it failed too (that error first: it says what to do next). Peers and orgs as
- * fabk8s.yaml lists them (`order`: peer addresses and MSP IDs), not as their calls happened to end. Exported for its
- * tests.
+ * fabk8s.yaml lists them (`order`: peer addresses and MSP IDs), not as their calls happened to end.
  */
-export function registerFailed(
+function registerFailed(
   o: {
     approvals: ApproveOutcome[]
     commitTx: undefined | {txId?: string; validation?: string}
