@@ -281,7 +281,7 @@ describe('fabk8s register @integration (real Fabric network)', function () {
 
   it("the definition and an install both fail: exit 9 gives the definition's error, then each failed install and what the other peers did", async () => {
     // fabk8s.yaml lists Org1 only (its real peer, then one at a closed port): Org1's approval goes through, the
-    // commit does not (the channel's MAJORITY needs Org2 too), and the second install cannot reach its peer
+    // commit is not sent (the channel's MAJORITY needs Org2 too), and the second install cannot reach its peer
     const [org1, org2] = f.orgs
     const only1 = networkYaml(f).split(`    - mspId: ${org2.mspId}`)[0]
     const network = `${only1}        - address: 127.0.0.1:1\n          tlsCACert: ${org1.peerCA}\n`
@@ -297,7 +297,9 @@ describe('fabk8s register @integration (real Fabric network)', function () {
     }>(r).error
     const [define, installs] = e.message.split('; and ')
     expect(define).to.equal(
-      `commit ${n} sequence 1 failed: not enough approvals (${org1.mspId} approved, ${org2.mspId} NOT approved)`,
+      `commit of ${n} sequence 1 not sent: the channel's LifecycleEndorsement policy needs MAJORITY Endorsement ` +
+        `(peers of 2 of the channel's 2 orgs), and the peers in fabk8s.yaml can endorse it for ${org1.mspId} only ` +
+        `(approved by ${org1.mspId}, not yet by ${org2.mspId})`,
     )
     expect(installs).to.match(
       new RegExp(
@@ -307,6 +309,49 @@ describe('fabk8s register @integration (real Fabric network)', function () {
     expect(e.detail.approvals).to.deep.equal({[org1.mspId]: true, [org2.mspId]: false})
     expect(Object.keys(e.detail.peers)).to.have.members([org1.peerAddress, '127.0.0.1:1'])
     expect(e.detail.peers[org1.peerAddress]).to.equal('installed')
+  })
+
+  it("fabk8s.yaml with one org of two: approves for it and sends no commit that the channel's MAJORITY would refuse; with both orgs listed, the commit goes", async function () {
+    needPeerCli(this)
+    const [org1, org2] = f.orgs
+    const n = uniqueName()
+    const only1 = tempProject(f, {name: n, network: networkYaml(f).split(`    - mspId: ${org2.mspId}`)[0]})
+    const height = () =>
+      (JSON.parse(peerCli(f, 0, ['channel', 'getinfo', '-c', f.channel]).replace(/^[^{]*/, '')) as {height: number})
+        .height
+    const notSent = (approved: string) =>
+      `commit of ${n} sequence 1 not sent: the channel's LifecycleEndorsement policy needs MAJORITY Endorsement ` +
+      `(peers of 2 of the channel's 2 orgs), and the peers in fabk8s.yaml can endorse it for ${org1.mspId} only ` +
+      `(approved by ${approved})`
+    type Failed = {
+      error: {detail: {approvals: Record<string, boolean>; committed: boolean}; hint: string; message: string}
+    }
+    const before = height()
+    const r1 = await runCli(['register', '--json'], {cwd: only1})
+    expect(r1.code, r1.stdout + r1.stderr).to.equal(9)
+    const e1 = json<Failed>(r1).error
+    expect(e1.message).to.equal(notSent(`${org1.mspId}, not yet by ${org2.mspId}`))
+    expect(e1.hint).to.match(new RegExp(`^add ${org2.mspId} to fabk8s.yaml network.orgs`))
+    expect(e1.detail).to.deep.include({approvals: {[org1.mspId]: true, [org2.mspId]: false}, committed: false})
+    // one block (Org1's approval), no second one: no commit was sent
+    expect(height() - before).to.equal(1)
+    // Org2's admin approves with the peer CLI, as another company would: the commit still needs a peer of Org2 to
+    // endorse it, which this fabk8s.yaml does not list; `lifecycle commit` says so too, and nothing is sent
+    const pkg = json<{packageId: string}>(await runCli(['lifecycle', 'package', '--json'], {cwd: only1}))
+    const o = ['-o', f.ordererAddress, '--tls', '--cafile', f.ordererCA, '-C', f.channel, '-n', n, '-v', '1.0']
+    peerCli(f, 1, ['lifecycle', 'chaincode', 'approveformyorg', ...o, '--sequence', '1', '--package-id', pkg.packageId])
+    const after = height()
+    for (const args of [['register'], ['lifecycle', 'commit']]) {
+      const r = await runCli([...args, '--json'], {cwd: only1})
+      expect(r.code, r.stdout + r.stderr).to.equal(9)
+      expect(json<Failed>(r).error.message).to.equal(notSent(`${org1.mspId}, ${org2.mspId}`))
+    }
+
+    expect(height()).to.equal(after)
+    // with both orgs in fabk8s.yaml, the same register commits (both approvals were in place)
+    const r2 = await runCli(['register', '--json'], {cwd: tempProject(f, {name: n})})
+    expect(r2.code, r2.stdout + r2.stderr).to.equal(0)
+    expect(json<RegisterOut>(r2)).to.deep.include({approved: [], committed: true, sequence: 1})
   })
 
   it('at a terminal (a pty from script(1)), draws its progress and ends with the last frame and the summary', async function () {

@@ -6,19 +6,22 @@ import {
   type Approved,
   checkCommitReadinessArgs,
   commitArgs,
+  commitShortfall,
+  type CommitShortfall,
   type Committed,
   decodeApproved,
   decodeCommitted,
   decodeReadiness,
   type Definition,
+  type LifecyclePolicy,
 } from './definition.js'
 import {errorText, isAlreadyApproved, isAlreadyInstalled, isNotFound, mapFabricError} from './errmap.js'
-import {endorsingOrgs} from './policy.js'
+import {endorsingOrgs, signaturePolicyToString} from './policy.js'
 /**
  * _lifecycle operations over a FabricSession: install (Endorser proposals, channel ""), the queries, and approve and
  * commit (endorsed on the peers fabk8s.yaml names, ordered and waited on without the Gateway: submit.ts).
  */
-import {peer} from './protos.js'
+import {common, configProtos, peer} from './protos.js'
 import {type FabricSession, firstPeer} from './session.js'
 import {evaluate, submit} from './submit.js'
 
@@ -172,6 +175,129 @@ export async function checkCommitReadiness(
   }
 }
 
+/** The answer of a query, or undefined when it failed (what depends on it then goes on as if it were not asked). */
+export async function orNone<T>(query: Promise<T>): Promise<T | undefined> {
+  try {
+    return await query
+  } catch {
+    // no answer
+  }
+}
+
+/**
+ * The channel's LifecycleEndorsement policy (/Channel/Application/LifecycleEndorsement), from the channel
+ * configuration the org's first peer holds (cscc GetChannelConfig; the channel's readers may ask). Undefined when the
+ * configuration has none, or one fabk8s cannot read (an MSP-type policy).
+ */
+export async function lifecycleEndorsement(
+  s: FabricSession,
+  org: OrgConfig = s.network.orgs[0],
+): Promise<LifecyclePolicy | undefined> {
+  const p = firstPeer(org)
+  let payload: Uint8Array
+  try {
+    payload = await s.propose(org, p, {
+      args: [s.network.channel],
+      chaincode: 'cscc',
+      channel: '',
+      fn: 'GetChannelConfig',
+    })
+  } catch (error) {
+    throw mapFabricError(error, s.ctx(org, p, `read the configuration of channel ${s.network.channel}`))
+  }
+
+  const {Config} = await configProtos()
+  const policy = Config.deserializeBinary(payload)
+    .getChannelGroup()
+    ?.getGroupsMap()
+    .get('Application')
+    ?.getPoliciesMap()
+    .get('LifecycleEndorsement')
+    ?.getPolicy()
+  if (!policy) return undefined
+  const value = policy.getValue_asU8()
+  switch (policy.getType()) {
+    case common.Policy.PolicyType.IMPLICIT_META: {
+      const meta = common.ImplicitMetaPolicy.deserializeBinary(value)
+      const rules = {
+        [common.ImplicitMetaPolicy.Rule.ALL]: 'ALL',
+        [common.ImplicitMetaPolicy.Rule.ANY]: 'ANY',
+        [common.ImplicitMetaPolicy.Rule.MAJORITY]: 'MAJORITY',
+      } as const
+      return {rule: rules[meta.getRule()], subPolicy: meta.getSubPolicy()}
+    }
+
+    case common.Policy.PolicyType.SIGNATURE: {
+      const env = common.SignaturePolicyEnvelope.deserializeBinary(value)
+      const ap = new peer.ApplicationPolicy()
+      ap.setSignaturePolicy(env)
+      return {signature: ap.serializeBinary(), text: signaturePolicyToString(env)}
+    }
+
+    default: {
+      return undefined
+    }
+  }
+}
+
+/**
+ * Before a commit on a channel that has orgs outside fabk8s.yaml (`approvals`: CheckCommitReadiness's answer, one
+ * entry per org of the channel): whether one peer of each org of `endorsers` (fabk8s.yaml's orgs that approved) can
+ * satisfy its LifecycleEndorsement policy. Undefined when they can, when every org of the channel is in fabk8s.yaml
+ * (a commit that fails then says which org must approve), or when the policy cannot be read (the commit then goes as
+ * before, and its error says why it failed).
+ */
+export async function commitCheck(
+  s: FabricSession,
+  approvals: Record<string, boolean>,
+  endorsers: string[],
+): Promise<CommitShortfall | undefined> {
+  const channelOrgs = Object.keys(approvals)
+  const ours = new Set(s.network.orgs.map((o) => o.mspId))
+  if (channelOrgs.every((m) => ours.has(m))) return undefined
+  const policy = await orNone(lifecycleEndorsement(s))
+  return (
+    policy &&
+    commitShortfall(policy, channelOrgs, endorsers, (signature, orgs) => endorsingOrgs(signature, orgs) !== undefined)
+  )
+}
+
+/**
+ * The commit was not sent: endorsed by the peers fabk8s can reach (`endorsers`), it would only commit INVALID
+ * (ENDORSEMENT_POLICY_FAILURE). `approvals`: the channel's, org by org.
+ */
+export function commitNotSent(
+  s: FabricSession,
+  name: string,
+  sequence: number,
+  short: CommitShortfall,
+  o: {approvals: Record<string, boolean>; endorsers: string[]},
+): FabError {
+  const yes = Object.keys(o.approvals).filter((m) => o.approvals[m])
+  const no = Object.keys(o.approvals).filter((m) => !o.approvals[m])
+  const approved = `approved by ${yes.join(', ') || 'no org'}${no.length > 0 ? `, not yet by ${no.join(', ')}` : ''}`
+  const ours = new Set(s.network.orgs.map((org) => org.mspId))
+  const toApprove = short.outside.filter((m) => ours.has(m))
+  const others = short.outside.filter((m) => !ours.has(m))
+  const hint = [
+    toApprove.map((m) => `\`fabk8s lifecycle approve --org ${m}\``).join(', '),
+    others.length > 0
+      ? `add ${others.join(', ')} to fabk8s.yaml network.orgs (mspId, an admin's mspPath, peers), or, once ` +
+        `${others.length === 1 ? 'it has' : 'they have'} approved, commit with the peer CLI ` +
+        '(`peer lifecycle chaincode commit` with --peerAddresses of a peer of each org)'
+      : '',
+  ].filter(Boolean)
+  return new FabError(
+    'FABRIC',
+    `commit of ${name} sequence ${sequence} not sent: the channel's LifecycleEndorsement policy needs ${short.needs}, ` +
+      `and the peers in fabk8s.yaml can endorse it for ${o.endorsers.join(', ')} only (${approved})`,
+    {
+      detail: {approvals: o.approvals, committed: false, endorsers: o.endorsers, lifecycleEndorsement: short.needs},
+      hint: hint.join('; '),
+    },
+  )
+}
+
 export interface TxOutcome {
   /** Block that carries the transaction. */
   block?: number
@@ -240,6 +366,24 @@ export async function approve(
 }
 
 /**
+ * Who must approve before a commit can pass: the orgs of fabk8s.yaml through `fabk8s lifecycle approve`, the others
+ * (`ours`: fabk8s.yaml's MSP IDs) by their own admins.
+ */
+function approveFirstHint(ours: string[], notApproved: string[]): string {
+  const inside = notApproved.filter((m) => ours.includes(m))
+  const outside = notApproved.filter((m) => !ours.includes(m))
+  const steps = [
+    inside.length > 0 ? `run ${inside.map((m) => `\`fabk8s lifecycle approve --org ${m}\``).join(', ')}` : '',
+    outside.length > 0
+      ? `${outside.join(', ')} (not in fabk8s.yaml): ${outside.length === 1 ? 'its admin approves' : 'their admins approve'} the same definition for their org`
+      : '',
+  ].filter(Boolean)
+  return steps.length > 0
+    ? `${steps.join('; ')}; then commit again`
+    : 'approve the definition for the orgs marked NOT approved (`fabk8s lifecycle approve --org MSPID`), then commit again'
+}
+
+/**
  * Commit the definition, endorsed by a peer of every org of the network config that approved it. `approvals` (org →
  * approved), when the caller knows them, saves the CheckCommitReadiness query. When the commit cannot succeed, the
  * error shows the approvals per org.
@@ -263,6 +407,13 @@ export async function commit(
       detail: {approvals},
       hint: 'run `fabk8s lifecycle approve` (or `fabk8s register`) first',
     })
+  // approvals the caller passed in cover fabk8s.yaml's orgs only (register checks the channel itself)
+  if (!c.approvals) {
+    const endorsers = approving.map((o) => o.mspId)
+    const short = await commitCheck(s, approvals, endorsers)
+    if (short) throw commitNotSent(s, def.name, sequence, short, {approvals, endorsers})
+  }
+
   try {
     const out = await submitLifecycle(s, approving, 'CommitChaincodeDefinition', commitArgs(def, sequence), op, c)
     return {...out, approvals}
@@ -271,10 +422,25 @@ export async function commit(
     if (/ENDORSEMENT_POLICY_FAILURE|policy|not agreed|approv/i.test(text) || Object.values(approvals).includes(false)) {
       // approvals the caller passed in cover fabk8s.yaml's orgs only: the channel may have more, ask it
       if (c.approvals) Object.assign(approvals, await checkCommitReadiness(s, def, sequence).catch(() => ({})))
+      // every org approved: what fell short were the endorsements (the peers of too few orgs endorsed the commit)
+      if (/ENDORSEMENT_POLICY_FAILURE/.test(text) && !Object.values(approvals).includes(false))
+        throw new FabError(
+          'FABRIC',
+          `${op} failed: every org approved (${show()}), but the channel's LifecycleEndorsement policy does not ` +
+            `accept the commit endorsed by peers of ${approving.map((o) => o.mspId).join(', ')} only`,
+          {
+            cause: error,
+            detail: {approvals, endorsers: approving.map((o) => o.mspId), raw: text},
+            hint: "list a peer of more of the channel's orgs in fabk8s.yaml network.orgs, or commit with the peer CLI (`peer lifecycle chaincode commit` with --peerAddresses of a peer of each org)",
+          },
+        )
       throw new FabError('FABRIC', `${op} failed: not enough approvals (${show()})`, {
         cause: error,
         detail: {approvals, raw: text},
-        hint: 'approve the definition for the orgs marked NOT approved (`fabk8s lifecycle approve --org MSPID`), then commit again',
+        hint: approveFirstHint(
+          orgs.map((o) => o.mspId),
+          Object.keys(approvals).filter((m) => !approvals[m]),
+        ),
       })
     }
 

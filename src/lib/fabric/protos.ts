@@ -55,6 +55,11 @@ export async function gatewayProtos(): Promise<typeof P.gateway> {
   return pb(await import('@hyperledger/fabric-protos/lib/gateway/gateway_pb.js')) as unknown as typeof P.gateway
 }
 
+/** The channel configuration's messages (Config, ConfigGroup, ConfigPolicy): loaded on first use. */
+export async function configProtos(): Promise<Pick<typeof P.common, 'Config'>> {
+  return pb(await import('@hyperledger/fabric-protos/lib/common/configtx_pb.js')) as unknown as typeof P.common
+}
+
 /* eslint-disable @typescript-eslint/no-namespace -- the message types under the same names as the values above */
 export declare namespace common {
   type Envelope = P.common.Envelope

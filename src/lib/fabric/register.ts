@@ -8,15 +8,23 @@
  */
 import type {ProjectConfig} from '../project/schema.js'
 import type {TaskList} from '../tasks.js'
-import type {DefinitionOverrides} from './definition.js'
 import type {PackageRef} from './package-file.js'
 
 import {FabError, isFabError} from '../errors.js'
 import {type Mark, Timeline} from '../timeline.js'
 import {approvalsFailed, approveOrg, type ApproveOutcome} from './approve.js'
-import {approvalNeeded} from './definition.js'
+import {approvalNeeded, type CommitShortfall, type DefinitionOverrides} from './definition.js'
 import {installsFailed} from './install.js'
-import {commit, installOnPeer, type InstallResult, queryApproved} from './lifecycle.js'
+import {
+  checkCommitReadiness,
+  commit,
+  commitCheck,
+  commitNotSent,
+  installOnPeer,
+  type InstallResult,
+  orNone,
+  queryApproved,
+} from './lifecycle.js'
 import {allPeers, type Plan, planDefinition} from './plan.js'
 import {type FabricSession, withSessionTasks} from './session.js'
 
@@ -158,7 +166,26 @@ export function registerTasks(
     const sent = new Set<string>()
     const approvalSent = (mspId: string) => {
       sent.add(mspId)
-      if (sent.size >= network.orgs.length) openInstalls(true)
+      if (sent.size < network.orgs.length) return
+      openInstalls(true)
+      if (plan?.plan.commit) channelCheck()
+    }
+
+    // The channel's orgs (CheckCommitReadiness lists them all) and, when some are not in fabk8s.yaml, whether the
+    // peers of fabk8s.yaml's orgs can endorse the commit enough for its LifecycleEndorsement policy: asked while the
+    // orderer cuts the approvals' block, so that it costs the commit no time. A query that fails leaves the commit to
+    // go as before (its error then says why it failed).
+    const ours = network.orgs.map((o) => o.mspId)
+    let check: Promise<undefined | {approvals: Record<string, boolean>; short: CommitShortfall}> | undefined
+    const channelCheck = () => {
+      check ??= orNone(
+        (async () => {
+          const approvals = await checkCommitReadiness(s, plan!.def, plan!.plan.sequence)
+          const short = await commitCheck(s, approvals, ours)
+          return short && {approvals, short}
+        })(),
+      )
+      return check
     }
 
     return {
@@ -309,8 +336,23 @@ export function registerTasks(
                                 return
                               }
 
+                              const found = await channelCheck()
+                              if (found) {
+                                // the channel's approvals as they are now, for the error (asked before the
+                                // approvals' block was committed, the first answer lacks them)
+                                const now = await orNone(checkCommitReadiness(s, def, p.sequence))
+                                const approvals = now ?? {
+                                  ...found.approvals,
+                                  ...Object.fromEntries(ours.map((m) => [m, true])),
+                                }
+                                throw commitNotSent(s, project.name, p.sequence, found.short, {
+                                  approvals,
+                                  endorsers: ours,
+                                })
+                              }
+
                               // every org of fabk8s.yaml has approved by now (it had, or its approval committed VALID)
-                              const approved = Object.fromEntries(network.orgs.map((o) => [o.mspId, true]))
+                              const approved = Object.fromEntries(ours.map((m) => [m, true]))
                               const r = await commit(s, def, p.sequence, {approvals: approved, trace: trace('commit')})
                               commitTx = {txId: r.txId, validation: r.validation}
                               tt.title = `Commit sequence ${p.sequence}: ${r.validation}`
