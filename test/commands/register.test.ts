@@ -298,8 +298,7 @@ describe('fabk8s register @integration (real Fabric network)', function () {
     const [define, installs] = e.message.split('; and ')
     expect(define).to.equal(
       `commit of ${n} sequence 1 not sent: the channel's LifecycleEndorsement policy needs MAJORITY Endorsement ` +
-        `(peers of 2 of the channel's 2 orgs), and the peers in fabk8s.yaml can endorse it for ${org1.mspId} only ` +
-        `(approved by ${org1.mspId}, not yet by ${org2.mspId})`,
+        `(peers of 2 of the channel's 2 orgs), and only ${org1.mspId} approved it (not yet ${org2.mspId})`,
     )
     expect(installs).to.match(
       new RegExp(
@@ -311,47 +310,71 @@ describe('fabk8s register @integration (real Fabric network)', function () {
     expect(e.detail.peers[org1.peerAddress]).to.equal('installed')
   })
 
-  it("fabk8s.yaml with one org of two: approves for it and sends no commit that the channel's MAJORITY would refuse; with both orgs listed, the commit goes", async function () {
+  it("fabk8s.yaml with one org of two: approves for it, sends no commit the channel's MAJORITY would refuse, and once the other org has approved, commits with its peer found by the gateway", async function () {
     needPeerCli(this)
     const [org1, org2] = f.orgs
-    const n = uniqueName()
-    const only1 = tempProject(f, {name: n, network: networkYaml(f).split(`    - mspId: ${org2.mspId}`)[0]})
+    const network = networkYaml(f).split(`    - mspId: ${org2.mspId}`)[0]
     const height = () =>
       (JSON.parse(peerCli(f, 0, ['channel', 'getinfo', '-c', f.channel]).replace(/^[^{]*/, '')) as {height: number})
         .height
-    const notSent = (approved: string) =>
-      `commit of ${n} sequence 1 not sent: the channel's LifecycleEndorsement policy needs MAJORITY Endorsement ` +
-      `(peers of 2 of the channel's 2 orgs), and the peers in fabk8s.yaml can endorse it for ${org1.mspId} only ` +
-      `(approved by ${approved})`
     type Failed = {
       error: {detail: {approvals: Record<string, boolean>; committed: boolean}; hint: string; message: string}
     }
-    const before = height()
-    const r1 = await runCli(['register', '--json'], {cwd: only1})
-    expect(r1.code, r1.stdout + r1.stderr).to.equal(9)
-    const e1 = json<Failed>(r1).error
-    expect(e1.message).to.equal(notSent(`${org1.mspId}, not yet by ${org2.mspId}`))
-    expect(e1.hint).to.match(new RegExp(`^add ${org2.mspId} to fabk8s.yaml network.orgs`))
-    expect(e1.detail).to.deep.include({approvals: {[org1.mspId]: true, [org2.mspId]: false}, committed: false})
-    // one block (Org1's approval), no second one: no commit was sent
-    expect(height() - before).to.equal(1)
-    // Org2's admin approves with the peer CLI, as another company would: the commit still needs a peer of Org2 to
-    // endorse it, which this fabk8s.yaml does not list; `lifecycle commit` says so too, and nothing is sent
-    const pkg = json<{packageId: string}>(await runCli(['lifecycle', 'package', '--json'], {cwd: only1}))
-    const o = ['-o', f.ordererAddress, '--tls', '--cafile', f.ordererCA, '-C', f.channel, '-n', n, '-v', '1.0']
-    peerCli(f, 1, ['lifecycle', 'chaincode', 'approveformyorg', ...o, '--sequence', '1', '--package-id', pkg.packageId])
-    const after = height()
-    for (const args of [['register'], ['lifecycle', 'commit']]) {
-      const r = await runCli([...args, '--json'], {cwd: only1})
-      expect(r.code, r.stdout + r.stderr).to.equal(9)
-      expect(json<Failed>(r).error.message).to.equal(notSent(`${org1.mspId}, ${org2.mspId}`))
+    // Org2's admin approves with the peer CLI, as another company would
+    const approveAsOrg2 = async (n: string, d: string) => {
+      const pkg = json<{packageId: string}>(await runCli(['lifecycle', 'package', '--json'], {cwd: d}))
+      const o = ['-o', f.ordererAddress, '--tls', '--cafile', f.ordererCA, '-C', f.channel, '-n', n, '-v', '1.0']
+      peerCli(f, 1, [
+        'lifecycle',
+        'chaincode',
+        'approveformyorg',
+        ...o,
+        '--sequence',
+        '1',
+        '--package-id',
+        pkg.packageId,
+      ])
     }
 
-    expect(height()).to.equal(after)
-    // with both orgs in fabk8s.yaml, the same register commits (both approvals were in place)
-    const r2 = await runCli(['register', '--json'], {cwd: tempProject(f, {name: n})})
-    expect(r2.code, r2.stdout + r2.stderr).to.equal(0)
-    expect(json<RegisterOut>(r2)).to.deep.include({approved: [], committed: true, sequence: 1})
+    // register, then `lifecycle approve` + `lifecycle commit`: each commit is held back until Org2 has approved
+    for (const steps of [
+      [['register']],
+      [
+        ['lifecycle', 'approve'],
+        ['lifecycle', 'commit'],
+      ],
+    ]) {
+      const n = uniqueName()
+      const d = tempProject(f, {name: n, network})
+      const before = height()
+      let r = {code: 0, stderr: '', stdout: ''}
+      for (const args of steps) r = await runCli([...args, '--json'], {cwd: d})
+      expect(r.code, r.stdout + r.stderr).to.equal(9)
+      const e = json<Failed>(r).error
+      expect(e.message).to.equal(
+        `commit of ${n} sequence 1 not sent: the channel's LifecycleEndorsement policy needs MAJORITY Endorsement ` +
+          `(peers of 2 of the channel's 2 orgs), and only ${org1.mspId} approved it (not yet ${org2.mspId})`,
+      )
+      expect(e.hint).to.match(
+        new RegExp(`^${org2.mspId}: its admin approves the same definition \\(${n}, sequence 1\\)`),
+      )
+      expect(e.detail).to.deep.include({approvals: {[org1.mspId]: true, [org2.mspId]: false}, committed: false})
+      // one block (Org1's approval), no second one: no commit was sent
+      expect(height() - before).to.equal(1)
+      await approveAsOrg2(n, d)
+      const last = steps.at(-1)!
+      const ok = await runCli([...last, '--json', ...(last[0] === 'register' ? ['--verbose'] : [])], {cwd: d})
+      expect(ok.code, ok.stdout + ok.stderr).to.equal(0)
+      const out = json<{committed: boolean; timings?: {step: string}[]}>(ok)
+      expect(out.committed).to.equal(true)
+      if (out.timings)
+        expect(out.timings.map((t) => t.step)).to.include(
+          `commit: endorsed through peer ${org1.peerAddress}'s gateway by ${org1.mspId}, ${org2.mspId}`,
+        )
+      // committed on the channel: Org2's peer sees it too
+      const committed = peerCli(f, 1, ['lifecycle', 'chaincode', 'querycommitted', '-C', f.channel, '-n', n])
+      expect(committed).to.match(/Sequence: 1/)
+    }
   })
 
   it('at a terminal (a pty from script(1)), draws its progress and ends with the last frame and the summary', async function () {
@@ -463,6 +486,27 @@ describe('fabk8s register on a network that has just started, without anchor pee
     expect(out.approved.sort()).to.deep.equal(['Org1MSP', 'Org2MSP'])
     const again = json<RegisterOut>(await runCli(['register', '--json'], {cwd: d}))
     expect(again).to.include({changed: false})
+  })
+
+  it('a commit that needs the peer of an org outside fabk8s.yaml: with no anchor peers the gateway cannot find it, and exit 9 says so', async () => {
+    const [org1, org2] = f.orgs
+    const yaml = networkYaml(f)
+    const [head, org2Part] = yaml.split(`    - mspId: ${org2.mspId}`)
+    const org1Part = head.slice(head.indexOf(`    - mspId: ${org1.mspId}`))
+    const base = head.slice(0, head.indexOf(`    - mspId: ${org1.mspId}`))
+    const n = uniqueName()
+    const only1 = tempProject(f, {name: n, network: `${base}${org1Part}`})
+    const only2 = tempProject(f, {name: n, network: `${base}    - mspId: ${org2.mspId}${org2Part}`})
+    for (const d of [only1, only2]) {
+      const r = await runCli(['lifecycle', 'approve', '--json'], {cwd: d})
+      expect(r.code, r.stdout + r.stderr).to.equal(0)
+    }
+
+    const r = await runCli(['lifecycle', 'commit', '--json'], {cwd: only1})
+    expect(r.code, r.stdout + r.stderr).to.equal(9)
+    const e = json<{error: {hint: string; message: string}}>(r).error
+    expect(e.message).to.include(`commit ${n} sequence 1, endorsed by ${org1.mspId}, ${org2.mspId} through its gateway`)
+    expect(e.hint).to.match(/anchor peers/)
   })
 
   it('invoke with a policy that needs both orgs is endorsed by both peers and commits VALID; query reads it', async function () {

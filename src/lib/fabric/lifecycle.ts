@@ -7,7 +7,6 @@ import {
   checkCommitReadinessArgs,
   commitArgs,
   commitShortfall,
-  type CommitShortfall,
   type Committed,
   decodeApproved,
   decodeCommitted,
@@ -23,7 +22,7 @@ import {endorsingOrgs, signaturePolicyToString} from './policy.js'
  */
 import {common, configProtos, peer} from './protos.js'
 import {type FabricSession, firstPeer} from './session.js'
-import {evaluate, submit} from './submit.js'
+import {evaluate, submit, submitThroughGateway} from './submit.js'
 
 const lc = peer.lifecycle
 const LIFECYCLE = '_lifecycle'
@@ -240,60 +239,70 @@ export async function lifecycleEndorsement(
   }
 }
 
+/** A channel with orgs outside fabk8s.yaml: its orgs, and the LifecycleEndorsement policy its commits must satisfy. */
+export interface ChannelPolicy {
+  channelOrgs: string[]
+  policy: LifecyclePolicy
+}
+
 /**
- * Before a commit on a channel that has orgs outside fabk8s.yaml (`approvals`: CheckCommitReadiness's answer, one
- * entry per org of the channel): whether one peer of each org of `endorsers` (fabk8s.yaml's orgs that approved) can
- * satisfy its LifecycleEndorsement policy. Undefined when they can, when every org of the channel is in fabk8s.yaml
- * (a commit that fails then says which org must approve), or when the policy cannot be read (the commit then goes as
- * before, and its error says why it failed).
+ * The channel's orgs and LifecycleEndorsement policy, when the channel has orgs outside fabk8s.yaml (`approvals`:
+ * CheckCommitReadiness's answer, one entry per org of the channel). Undefined when every org of the channel is in
+ * fabk8s.yaml (a commit that fails then says which org must approve), or when the policy cannot be read (the commit
+ * then goes as before, and its error says why it failed).
  */
-export async function commitCheck(
+export async function channelPolicy(
   s: FabricSession,
   approvals: Record<string, boolean>,
-  endorsers: string[],
-): Promise<CommitShortfall | undefined> {
+): Promise<ChannelPolicy | undefined> {
   const channelOrgs = Object.keys(approvals)
   const ours = new Set(s.network.orgs.map((o) => o.mspId))
   if (channelOrgs.every((m) => ours.has(m))) return undefined
   const policy = await orNone(lifecycleEndorsement(s))
-  return (
-    policy &&
-    commitShortfall(policy, channelOrgs, endorsers, (signature, orgs) => endorsingOrgs(signature, orgs) !== undefined)
-  )
+  return policy && {channelOrgs, policy}
 }
 
+const satisfiedBy = (signature: Uint8Array, orgs: string[]) => endorsingOrgs(signature, orgs) !== undefined
+
 /**
- * The commit was not sent: endorsed by the peers fabk8s can reach (`endorsers`), it would only commit INVALID
- * (ENDORSEMENT_POLICY_FAILURE). `approvals`: the channel's, org by org.
+ * How a commit on a channel with orgs outside fabk8s.yaml is endorsed (`approvals`: the channel's, as they are now;
+ * `endorsers`: the orgs of fabk8s.yaml that approved). Undefined: by the peers of `endorsers`, which satisfy the
+ * policy. `gateway`: through the Gateway of the first endorser's peer, by every org that approved (it finds the other
+ * orgs' peers). When even every org that approved cannot satisfy the policy, the commit is not sent (it could only
+ * commit INVALID): the error says what the policy needs and who has not approved yet.
  */
-export function commitNotSent(
+export function commitRoute(
   s: FabricSession,
   name: string,
   sequence: number,
-  short: CommitShortfall,
-  o: {approvals: Record<string, boolean>; endorsers: string[]},
-): FabError {
-  const yes = Object.keys(o.approvals).filter((m) => o.approvals[m])
-  const no = Object.keys(o.approvals).filter((m) => !o.approvals[m])
-  const approved = `approved by ${yes.join(', ') || 'no org'}${no.length > 0 ? `, not yet by ${no.join(', ')}` : ''}`
+  cp: ChannelPolicy,
+  approvals: Record<string, boolean>,
+  endorsers: string[],
+): undefined | {gateway: string[]} {
+  const {channelOrgs, policy} = cp
+  if (!commitShortfall(policy, channelOrgs, endorsers, satisfiedBy)) return undefined
+  const approved = channelOrgs.filter((m) => approvals[m] || endorsers.includes(m))
+  const short = commitShortfall(policy, channelOrgs, approved, satisfiedBy)
+  if (!short) return {gateway: [...endorsers, ...approved.filter((m) => !endorsers.includes(m))]}
   const ours = new Set(s.network.orgs.map((org) => org.mspId))
   const toApprove = short.outside.filter((m) => ours.has(m))
   const others = short.outside.filter((m) => !ours.has(m))
-  const hint = [
+  const steps = [
     toApprove.map((m) => `\`fabk8s lifecycle approve --org ${m}\``).join(', '),
     others.length > 0
-      ? `add ${others.join(', ')} to fabk8s.yaml network.orgs (mspId, an admin's mspPath, peers), or, once ` +
-        `${others.length === 1 ? 'it has' : 'they have'} approved, commit with the peer CLI ` +
-        '(`peer lifecycle chaincode commit` with --peerAddresses of a peer of each org)'
+      ? `${others.join(', ')}: ${others.length === 1 ? 'its admin approves' : 'their admins approve'} the same ` +
+        `definition (${name}, sequence ${sequence}) for their org`
       : '',
   ].filter(Boolean)
-  return new FabError(
+  throw new FabError(
     'FABRIC',
-    `commit of ${name} sequence ${sequence} not sent: the channel's LifecycleEndorsement policy needs ${short.needs}, ` +
-      `and the peers in fabk8s.yaml can endorse it for ${o.endorsers.join(', ')} only (${approved})`,
+    `commit of ${name} sequence ${sequence} not sent: the channel's LifecycleEndorsement policy needs ` +
+      `${short.needs}, and only ${approved.join(', ') || 'no org'} approved it (not yet ${short.outside.join(', ')})`,
     {
-      detail: {approvals: o.approvals, committed: false, endorsers: o.endorsers, lifecycleEndorsement: short.needs},
-      hint: hint.join('; '),
+      detail: {approvals, committed: false, lifecycleEndorsement: short.needs},
+      hint:
+        `${steps.join('; ')}; then commit again: fabk8s then commits through the gateway of a peer in fabk8s.yaml, ` +
+        "which finds the other orgs' peers",
     },
   )
 }
@@ -333,6 +342,30 @@ async function submitLifecycle(
     org: endorsers[0],
     trace: c.trace,
     waitOn: c.waitOn,
+  })
+  return {block: r.block, changed: true, submittedVia: r.submittedVia, txId: r.txId, validation: r.validation}
+}
+
+/**
+ * A _lifecycle transaction endorsed through the Gateway of the first org's peer by a peer of each org of `orgs` (some
+ * not in fabk8s.yaml), signed by the first org's admin, and waited on at the peers of `waitOn` (default: `ours`).
+ */
+async function submitLifecycleThroughGateway(
+  s: FabricSession,
+  ours: OrgConfig[],
+  orgs: string[],
+  fn: string,
+  args: Uint8Array,
+  op: string,
+  c: SubmitControl,
+): Promise<TxOutcome> {
+  const r = await submitThroughGateway(s, {
+    input: {args: [args], chaincode: LIFECYCLE, channel: s.network.channel, fn},
+    op,
+    org: ours[0],
+    orgs,
+    trace: c.trace,
+    waitOn: c.waitOn ?? ours,
   })
   return {block: r.block, changed: true, submittedVia: r.submittedVia, txId: r.txId, validation: r.validation}
 }
@@ -392,7 +425,7 @@ export async function commit(
   s: FabricSession,
   def: Definition,
   sequence: number,
-  c: SubmitControl & {approvals?: Record<string, boolean>} = {},
+  c: SubmitControl & {approvals?: Record<string, boolean>; gateway?: string[]} = {},
 ): Promise<TxOutcome & {approvals: Record<string, boolean>}> {
   const {orgs} = s.network
   const op = `commit ${def.name} sequence ${sequence}`
@@ -407,15 +440,28 @@ export async function commit(
       detail: {approvals},
       hint: 'run `fabk8s lifecycle approve` (or `fabk8s register`) first',
     })
-  // approvals the caller passed in cover fabk8s.yaml's orgs only (register checks the channel itself)
+  // approvals the caller passed in cover fabk8s.yaml's orgs only (register asks the channel itself, and passes
+  // `gateway` when the commit needs other orgs' peers)
+  let {gateway} = c
   if (!c.approvals) {
-    const endorsers = approving.map((o) => o.mspId)
-    const short = await commitCheck(s, approvals, endorsers)
-    if (short) throw commitNotSent(s, def.name, sequence, short, {approvals, endorsers})
+    const cp = await channelPolicy(s, approvals)
+    gateway =
+      cp &&
+      commitRoute(
+        s,
+        def.name,
+        sequence,
+        cp,
+        approvals,
+        approving.map((o) => o.mspId),
+      )?.gateway
   }
 
   try {
-    const out = await submitLifecycle(s, approving, 'CommitChaincodeDefinition', commitArgs(def, sequence), op, c)
+    const args = commitArgs(def, sequence)
+    const out = gateway
+      ? await submitLifecycleThroughGateway(s, approving, gateway, 'CommitChaincodeDefinition', args, op, c)
+      : await submitLifecycle(s, approving, 'CommitChaincodeDefinition', args, op, c)
     return {...out, approvals}
   } catch (error) {
     const text = errorText(error)

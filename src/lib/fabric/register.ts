@@ -13,13 +13,14 @@ import type {PackageRef} from './package-file.js'
 import {FabError, isFabError} from '../errors.js'
 import {type Mark, Timeline} from '../timeline.js'
 import {approvalsFailed, approveOrg, type ApproveOutcome} from './approve.js'
-import {approvalNeeded, type CommitShortfall, type DefinitionOverrides} from './definition.js'
+import {approvalNeeded, type DefinitionOverrides} from './definition.js'
 import {installsFailed} from './install.js'
 import {
+  channelPolicy,
+  type ChannelPolicy,
   checkCommitReadiness,
   commit,
-  commitCheck,
-  commitNotSent,
+  commitRoute,
   installOnPeer,
   type InstallResult,
   orNone,
@@ -171,20 +172,13 @@ export function registerTasks(
       if (plan?.plan.commit) channelCheck()
     }
 
-    // The channel's orgs (CheckCommitReadiness lists them all) and, when some are not in fabk8s.yaml, whether the
-    // peers of fabk8s.yaml's orgs can endorse the commit enough for its LifecycleEndorsement policy: asked while the
-    // orderer cuts the approvals' block, so that it costs the commit no time. A query that fails leaves the commit to
-    // go as before (its error then says why it failed).
+    // The channel's orgs (CheckCommitReadiness lists them all) and, when some are not in fabk8s.yaml, its
+    // LifecycleEndorsement policy: asked while the orderer cuts the approvals' block, so that it costs the commit no
+    // time. A query that fails leaves the commit to go as before (its error then says why it failed).
     const ours = network.orgs.map((o) => o.mspId)
-    let check: Promise<undefined | {approvals: Record<string, boolean>; short: CommitShortfall}> | undefined
+    let check: Promise<ChannelPolicy | undefined> | undefined
     const channelCheck = () => {
-      check ??= orNone(
-        (async () => {
-          const approvals = await checkCommitReadiness(s, plan!.def, plan!.plan.sequence)
-          const short = await commitCheck(s, approvals, ours)
-          return short && {approvals, short}
-        })(),
-      )
+      check ??= orNone((async () => channelPolicy(s, await checkCommitReadiness(s, plan!.def, plan!.plan.sequence)))())
       return check
     }
 
@@ -336,24 +330,23 @@ export function registerTasks(
                                 return
                               }
 
-                              const found = await channelCheck()
-                              if (found) {
-                                // the channel's approvals as they are now, for the error (asked before the
-                                // approvals' block was committed, the first answer lacks them)
-                                const now = await orNone(checkCommitReadiness(s, def, p.sequence))
-                                const approvals = now ?? {
-                                  ...found.approvals,
-                                  ...Object.fromEntries(ours.map((m) => [m, true])),
-                                }
-                                throw commitNotSent(s, project.name, p.sequence, found.short, {
-                                  approvals,
-                                  endorsers: ours,
-                                })
+                              // a channel with orgs outside fabk8s.yaml: endorsed by their peers too (through a
+                              // gateway) when the policy needs them, or not sent when it cannot be met yet
+                              let gateway: string[] | undefined
+                              const cp = await channelCheck()
+                              if (cp) {
+                                // as they are now: the first answer came before the approvals' block was committed
+                                const approvals = await checkCommitReadiness(s, def, p.sequence)
+                                gateway = commitRoute(s, project.name, p.sequence, cp, approvals, ours)?.gateway
                               }
 
                               // every org of fabk8s.yaml has approved by now (it had, or its approval committed VALID)
                               const approved = Object.fromEntries(ours.map((m) => [m, true]))
-                              const r = await commit(s, def, p.sequence, {approvals: approved, trace: trace('commit')})
+                              const r = await commit(s, def, p.sequence, {
+                                approvals: approved,
+                                gateway,
+                                trace: trace('commit'),
+                              })
                               commitTx = {txId: r.txId, validation: r.validation}
                               tt.title = `Commit sequence ${p.sequence}: ${r.validation}`
                             },

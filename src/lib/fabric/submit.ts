@@ -8,18 +8,20 @@
  * ("failed to find any endorsing peers for org(s)"). The peers in fabk8s.yaml are known, so we ask them directly.
  * Where the Gateway is the better tool it is used: its Submit (no endorsement, hence no discovery) when
  * network.orderer cannot be reached from this machine, as orderers often sit inside a cluster that only exposes its
- * peers; the peer then hands our signed envelope to the orderers it knows from the channel configuration.
+ * peers; the peer then hands our signed envelope to the orderers it knows from the channel configuration. And its
+ * Endorse when a transaction needs peers of orgs that fabk8s.yaml does not list (submitThroughGateway).
  */
 import type {OrgConfig} from '../project/schema.js'
-import type {TxStatus} from './deliver.js'
+import type {CommitWatcher, TxStatus} from './deliver.js'
 import type {ProposalInput} from './proposal.js'
 
 import {FabError} from '../errors.js'
 import {errKind, errorText, mapFabricError} from './errmap.js'
 import {broadcast, OrdererRejected} from './orderer.js'
+import {signProposal} from './proposal.js'
 import {common, gatewayProtos} from './protos.js'
 import {type FabricSession, firstPeer} from './session.js'
-import {endorse, type Endorsed, resultOf, signedTransaction, type Target} from './tx.js'
+import {endorse, resultOf, signedTransaction, type Target} from './tx.js'
 
 export interface SubmitOptions {
   /** A user chaincode's name (invoke): a peer's error response is that chaincode's answer. */
@@ -59,20 +61,73 @@ export async function submit(s: FabricSession, o: SubmitOptions): Promise<Submit
   const endorsed = await endorse(s, o.org, o.endorsers, o.input, {chaincode: o.chaincode, op: o.op})
   trace('endorsed')
   const envelope = await signedTransaction(endorsed)
-  const ready = await watchers
-  const submittedVia = await order(s, envelope, endorsed, o)
+  const done = await orderAndWait(s, {envelope, txId: endorsed.txId, watchers}, o, trace)
+  return {...done, result: resultOf(endorsed.endorsements[0])}
+}
+
+/**
+ * The same, endorsed through the Gateway of the signing org's first peer: it sends the proposal to a peer of each org
+ * of `orgs`, which it finds through gossip discovery (the channel needs anchor peers), and returns the transaction,
+ * which we sign and order as submit does. For a transaction that needs peers of orgs that fabk8s.yaml does not list.
+ */
+export async function submitThroughGateway(
+  s: FabricSession,
+  o: Omit<SubmitOptions, 'chaincode' | 'endorsers'> & {orgs: string[]},
+): Promise<Omit<Submitted, 'result'>> {
+  const t0 = performance.now()
+  const trace = (step: string) => o.trace?.(step, performance.now() - t0)
+  const watchers = Promise.all(unique(o.waitOn ?? [o.org]).map((org) => s.watcher(org)))
+  watchers.catch(() => {})
+  s.connect(s.network.orderer).catch(() => {})
+  const p = firstPeer(o.org)
+  const signer = await s.identity(o.org)
+  const {signed, txId} = await signProposal(signer, o.input)
+  const gateway = await gatewayProtos()
+  const req = new gateway.EndorseRequest()
+  req.setTransactionId(txId)
+  req.setChannelId(s.network.channel)
+  req.setProposedTransaction(signed)
+  req.setEndorsingOrganizationsList(o.orgs)
+  let prepared: common.Envelope
+  try {
+    const client = await s.client(p)
+    const bytes = await client.unary('/gateway.Gateway/Endorse', req.serializeBinary(), {
+      deadline: Date.now() + s.timeoutMs,
+    })
+    prepared = gateway.EndorseResponse.deserializeBinary(bytes).getPreparedTransaction()!
+  } catch (error) {
+    const e = mapFabricError(error, s.ctx(o.org, p, `${o.op}, endorsed by ${o.orgs.join(', ')} through its gateway`))
+    throw new FabError(e.code, e.message, {
+      cause: error,
+      detail: e.detail,
+      hint:
+        e.hint ??
+        "the gateway finds the other orgs' peers through gossip discovery: the channel needs anchor peers (on a " +
+          'network that has just started, allow peer.gossip.reconnectInterval); or list a peer of each org in ' +
+          'fabk8s.yaml network.orgs',
+    })
+  }
+
+  trace(`endorsed through peer ${p.address}'s gateway by ${o.orgs.join(', ')}`)
+  prepared.setSignature(await signer.sign(prepared.getPayload_asU8()))
+  return orderAndWait(s, {envelope: prepared.serializeBinary(), txId, watchers}, o, trace)
+}
+
+/** Order a signed transaction and wait until the watched peers have committed it VALID. */
+async function orderAndWait(
+  s: FabricSession,
+  t: {envelope: Uint8Array; txId: string; watchers: Promise<CommitWatcher[]>},
+  o: Pick<SubmitOptions, 'op' | 'org'>,
+  trace: (step: string) => void,
+): Promise<Omit<Submitted, 'result'>> {
+  const ready = await t.watchers
+  const submittedVia = await order(s, t.envelope, t.txId, o)
   trace(`ordered via ${submittedVia}`)
-  const statuses = await Promise.all(ready.map((w) => w.wait(endorsed.txId, s.timeoutMs)))
+  const statuses = await Promise.all(ready.map((w) => w.wait(t.txId, s.timeoutMs)))
   trace('committed')
   const bad = statuses.find((st) => st.code !== 0)
   if (bad) throw invalid(bad, o.op, ready[statuses.indexOf(bad)].ctx.address)
-  return {
-    block: statuses[0].block,
-    result: resultOf(endorsed.endorsements[0]),
-    submittedVia,
-    txId: endorsed.txId,
-    validation: statuses[0].validation,
-  }
+  return {block: statuses[0].block, submittedVia, txId: t.txId, validation: statuses[0].validation}
 }
 
 /** A query: endorse on one peer (the org's first), nothing is ordered. */
@@ -127,16 +182,21 @@ async function broadcastWhileElecting(s: FabricSession, envelope: Uint8Array, tx
 }
 
 /** Broadcast to network.orderer; when it cannot be reached from here, submit the same envelope through the Gateway. */
-async function order(s: FabricSession, envelope: Uint8Array, e: Endorsed, o: SubmitOptions): Promise<string> {
+async function order(
+  s: FabricSession,
+  envelope: Uint8Array,
+  txId: string,
+  o: Pick<SubmitOptions, 'op' | 'org'>,
+): Promise<string> {
   const orderer = s.network.orderer.address
   try {
-    await broadcastWhileElecting(s, envelope, e.txId, o.op)
+    await broadcastWhileElecting(s, envelope, txId, o.op)
     return `orderer ${orderer}`
   } catch (error) {
     if (errKind(error) !== 'unreachable') throw error
     const p = firstPeer(o.org)
     try {
-      await gatewaySubmit(s, o.org, envelope, e.txId)
+      await gatewaySubmit(s, o.org, envelope, txId)
       return `peer ${p.address}'s gateway (orderer ${orderer} unreachable from here)`
     } catch (gwError) {
       throw new FabError(
