@@ -2,7 +2,7 @@ import type {Context} from 'mocha'
 
 import {expect} from 'chai'
 import {execFileSync, spawn} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -441,6 +441,22 @@ describe('fabk8s invoke/query @integration (chaincode server as a local process)
     expect(q.code).to.equal(9)
     expect(q.stderr).to.match(/the chaincode returned an error \(status 500\) at Org1MSP .*: key missing not found/)
     expect(readFileSync(path.join(dir, 'fabk8s.yaml'), 'utf8')).to.contain('127.0.0.1:')
+  })
+
+  it("from a fabk8s.yaml with one org of two: the channel's MAJORITY needs the other org's peer, so the gateway gathers the endorsements; the invoke commits VALID, and a chaincode error is still one line", async () => {
+    const org2 = f.orgs[1]
+    const yaml = readFileSync(path.join(dir, 'fabk8s.yaml'), 'utf8')
+    const only1 = mkdtempSync(path.join(tmpdir(), 'fabk8s-lc-'))
+    writeFileSync(path.join(only1, 'fabk8s.yaml'), yaml.split(`    - mspId: ${org2.mspId}`)[0])
+    const inv = await runCli(['invoke', 'Put', 'k2', 'through-gateway', '--json'], {cwd: only1})
+    expect(inv.code, inv.stdout + inv.stderr + server!.log()).to.equal(0)
+    expect(json(inv)).to.include({result: 'through-gateway', validation: 'VALID'})
+    // both orgs' peers hold it: Org2's peer endorsed the write
+    const q = await runCli(['query', 'Get', 'k2', '--org', org2.mspId, '--json'], {cwd: dir})
+    expect(json(q)).to.include({result: 'through-gateway'})
+    const bad = await runCli(['invoke', 'Get', 'missing'], {cwd: only1})
+    expect(bad.code).to.equal(9)
+    expect(bad.stderr.split('\n')[0]).to.match(/the chaincode returned an error \(status 500\) .*key missing not found/)
   })
 
   it('with the chaincode stopped, query and invoke say once that the peers cannot reach it (raw text under --json)', async () => {

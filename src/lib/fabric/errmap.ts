@@ -31,7 +31,15 @@ interface DetailLike {
 interface ErrLike {
   code?: number | string
   details?: DetailLike[] | string
+  /** GrpcError's: the peers' errors behind a Gateway's failure. */
+  endorsers?: DetailLike[]
   message?: string
+}
+
+/** The peers' errors behind a Gateway's failure, in either shape (grpc-js's `details` array, our GrpcError's). */
+function detailList(e: ErrLike): DetailLike[] {
+  if (Array.isArray(e.details)) return e.details
+  return e.endorsers ?? []
 }
 
 const UNAVAILABLE = 14
@@ -41,10 +49,10 @@ const DEADLINE_EXCEEDED = 4
 export function errorText(err: unknown): string {
   const e = (err ?? {}) as ErrLike
   let text = typeof e.details === 'string' && e.details ? e.details : (e.message ?? String(err))
-  if (Array.isArray(e.details) && e.details.length > 0)
+  const list = detailList(e)
+  if (list.length > 0)
     text +=
-      ': ' +
-      e.details.map((d) => `${d.mspId ? d.mspId + ' ' : ''}${d.address ?? ''}: ${d.message ?? ''}`.trim()).join('; ')
+      ': ' + list.map((d) => `${d.mspId ? d.mspId + ' ' : ''}${d.address ?? ''}: ${d.message ?? ''}`.trim()).join('; ')
   return text.replaceAll(/\s*\n\s*/g, ' ').trim()
 }
 
@@ -211,8 +219,8 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
   // the chaincode itself answered with an error (shim.Error / a thrown error in the contract)
   const cc = /chaincode response (\d+), (.*?)(?:: \S+ \S+: chaincode response|$)/.exec(text)
   if (cc) {
-    const where =
-      Array.isArray(e.details) && e.details[0] ? `${e.details[0].mspId} ${e.details[0].address}` : ctx.address
+    const [first] = detailList(e)
+    const where = first ? `${first.mspId} ${first.address}` : ctx.address
     return new FabError(
       'FABRIC',
       `${ctx.op}: the chaincode returned an error (status ${cc[1]}) at ${where}: ${cc[2]}`,

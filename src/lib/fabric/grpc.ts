@@ -37,15 +37,104 @@ export const Status = {
 
 const NAMES: Record<number, string> = Object.fromEntries(Object.entries(Status).map(([k, v]) => [v, k]))
 
-/** A call that ended with a status other than OK: `code`, `details` and the message "14 UNAVAILABLE: details". */
+/** One peer's error behind a Gateway's failure (gateway.ErrorDetail in the status details). */
+export interface EndorserDetail {
+  address: string
+  message: string
+  mspId: string
+}
+
+/**
+ * A call that ended with a status other than OK: `code`, `details` and the message "14 UNAVAILABLE: details";
+ * `endorsers`: the peers' own errors a Gateway attached (grpc-status-details-bin).
+ */
 export class GrpcError extends Error {
   constructor(
     readonly code: number,
     readonly details: string,
+    readonly endorsers: EndorserDetail[] = [],
   ) {
     super(`${code} ${NAMES[code] ?? 'UNKNOWN'}: ${details}`)
     this.name = 'GrpcError'
   }
+}
+
+/** The fields of a protobuf message: number → values (varints as numbers, length-delimited as bytes). */
+function protoFields(buf: Uint8Array): Map<number, (number | Uint8Array)[]> {
+  const out = new Map<number, (number | Uint8Array)[]>()
+  let i = 0
+  const varint = () => {
+    let v = 0
+    for (let shift = 0; i < buf.length; shift += 7) {
+      const b = buf[i++]
+      v += (b & 0x7f) * 2 ** shift
+      if (b < 0x80) break
+    }
+
+    return v
+  }
+
+  while (i < buf.length) {
+    const key = varint()
+    const wire = key & 7
+    let value: number | Uint8Array = 0
+    switch (wire) {
+      case 0: {
+        value = varint()
+        break
+      }
+
+      case 1:
+      case 5: {
+        // fixed64 / fixed32: no field read here has them
+        i += wire === 1 ? 8 : 4
+        break
+      }
+
+      case 2: {
+        const len = varint()
+        value = buf.subarray(i, i + len)
+        i += len
+        break
+      }
+
+      default: {
+        return out
+      }
+    }
+
+    const n = Math.floor(key / 8)
+    out.set(n, [...(out.get(n) ?? []), value])
+  }
+
+  return out
+}
+
+/** A string field of a decoded message ('' when absent). */
+function protoText(f: Map<number, (number | Uint8Array)[]>, n: number): string {
+  const v = f.get(n)?.[0]
+  return v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : ''
+}
+
+/**
+ * The gateway.ErrorDetail entries of a grpc-status-details-bin trailer (a google.rpc.Status whose details are Any
+ * messages); none when it is absent or holds something else.
+ */
+export function endorserDetails(header?: string | string[]): EndorserDetail[] {
+  const raw = Array.isArray(header) ? header[0] : header
+  if (!raw) return []
+
+  const out: EndorserDetail[] = []
+  for (const any of protoFields(Buffer.from(raw, 'base64')).get(3) ?? []) {
+    if (!(any instanceof Uint8Array)) continue
+    const a = protoFields(any)
+    const value = a.get(2)?.[0]
+    if (!protoText(a, 1).endsWith('/gateway.ErrorDetail') || !(value instanceof Uint8Array)) continue
+    const d = protoFields(value)
+    out.push({address: protoText(d, 1), message: protoText(d, 3), mspId: protoText(d, 2)})
+  }
+
+  return out
 }
 
 export interface ClientOptions {
@@ -218,7 +307,7 @@ class ClientCall extends EventEmitter implements Call {
   private httpStatus = 0
   private readonly session?: ClientHttp2Session
   private readonly started = Date.now()
-  private status?: {code: number; details: string}
+  private status?: {code: number; details: string; endorsers: EndorserDetail[]}
   private readonly stream?: ClientHttp2Stream
   private streamError?: Error
   private timer?: NodeJS.Timeout
@@ -311,8 +400,8 @@ class ClientCall extends EventEmitter implements Call {
     const st = this.stream!
     let failure: GrpcError | undefined
     if (this.status) {
-      const {code, details} = this.status
-      failure = code === Status.OK ? undefined : new GrpcError(code, details)
+      const {code, details, endorsers} = this.status
+      failure = code === Status.OK ? undefined : new GrpcError(code, details, endorsers)
     } else if (this.httpStatus && this.httpStatus !== 200)
       failure = new GrpcError(httpStatusCode(this.httpStatus), `the server answered HTTP ${this.httpStatus}, not gRPC`)
     else
@@ -373,6 +462,7 @@ class ClientCall extends EventEmitter implements Call {
     this.status = {
       code: Number.isInteger(code) ? code : Status.UNKNOWN,
       details: Number.isInteger(code) ? decodeMessage(h['grpc-message']) : `grpc-status "${raw}" is not a number`,
+      endorsers: endorserDetails(h['grpc-status-details-bin']),
     }
   }
 }

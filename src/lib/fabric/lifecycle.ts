@@ -15,7 +15,7 @@ import {
   type LifecyclePolicy,
 } from './definition.js'
 import {errorText, isAlreadyApproved, isAlreadyInstalled, isNotFound, mapFabricError} from './errmap.js'
-import {endorsingOrgs, signaturePolicyToString} from './policy.js'
+import {describeApplicationPolicy, endorsingOrgs, signaturePolicyToString} from './policy.js'
 /**
  * _lifecycle operations over a FabricSession: install (Endorser proposals, channel ""), the queries, and approve and
  * commit (endorsed on the peers fabk8s.yaml names, ordered and waited on without the Gateway: submit.ts).
@@ -184,12 +184,13 @@ export async function orNone<T>(query: Promise<T>): Promise<T | undefined> {
 }
 
 /**
- * The channel's LifecycleEndorsement policy (/Channel/Application/LifecycleEndorsement), from the channel
- * configuration the org's first peer holds (cscc GetChannelConfig; the channel's readers may ask). Undefined when the
- * configuration has none, or one fabk8s cannot read (an MSP-type policy).
+ * A policy of the channel's Application group (/Channel/Application/NAME: LifecycleEndorsement, Endorsement), from the
+ * channel configuration the org's first peer holds (cscc GetChannelConfig; the channel's readers may ask). Undefined
+ * when the configuration has none, or one fabk8s cannot read (an MSP-type policy).
  */
-export async function lifecycleEndorsement(
+export async function applicationPolicy(
   s: FabricSession,
+  name: string,
   org: OrgConfig = s.network.orgs[0],
 ): Promise<LifecyclePolicy | undefined> {
   const p = firstPeer(org)
@@ -211,7 +212,7 @@ export async function lifecycleEndorsement(
     ?.getGroupsMap()
     .get('Application')
     ?.getPoliciesMap()
-    .get('LifecycleEndorsement')
+    .get(name)
     ?.getPolicy()
   if (!policy) return undefined
   const value = policy.getValue_asU8()
@@ -258,7 +259,7 @@ export async function channelPolicy(
   const channelOrgs = Object.keys(approvals)
   const ours = new Set(s.network.orgs.map((o) => o.mspId))
   if (channelOrgs.every((m) => ours.has(m))) return undefined
-  const policy = await orNone(lifecycleEndorsement(s))
+  const policy = await orNone(applicationPolicy(s, 'LifecycleEndorsement'))
   return policy && {channelOrgs, policy}
 }
 
@@ -498,20 +499,31 @@ export async function commit(
  * The orgs whose peers endorse an invoke: the fewest that satisfy the chaincode's committed signature policy (the
  * calling org first), or every org in fabk8s.yaml when the policy refers to the channel config (e.g. the default
  * MAJORITY Endorsement) or is not satisfiable by the listed orgs alone (the commit then reports the policy failure).
+ * 'gateway': the channel has orgs outside fabk8s.yaml (the committed definition's approvals list every org of the
+ * channel) and the listed orgs cannot satisfy the policy, so the calling org's peer's Gateway gathers the endorsements.
  */
-export async function endorsersFor(s: FabricSession, org: OrgConfig, chaincode: string): Promise<OrgConfig[]> {
+export async function invokeEndorsers(
+  s: FabricSession,
+  org: OrgConfig,
+  chaincode: string,
+): Promise<'gateway' | OrgConfig[]> {
   const committed = await queryCommitted(s, chaincode, org)
   if (!committed)
     throw new FabError('FABRIC', `chaincode ${chaincode} is not committed on channel ${s.network.channel}`, {
       hint: '`fabk8s register` installs, approves and commits it',
     })
   const {orgs} = s.network
-  const chosen = endorsingOrgs(
-    committed.validationParameter,
-    orgs.map((o) => o.mspId),
-    org.mspId,
-  )
-  return chosen ? chosen.map((m) => s.org(m)) : [org, ...orgs.filter((o) => o !== org)]
+  const ours = orgs.map((o) => o.mspId)
+  const chosen = endorsingOrgs(committed.validationParameter, ours, org.mspId)
+  if (chosen) return chosen.map((m) => s.org(m))
+  const all = [org, ...orgs.filter((o) => o !== org)]
+  const channelOrgs = Object.keys(committed.approvals ?? {})
+  if (channelOrgs.every((m) => ours.includes(m))) return all
+  // a policy the channel config holds (/Channel/Application/Endorsement by default): read it, and go through the
+  // Gateway only when the listed orgs cannot satisfy it (or it cannot be read); a signature policy was evaluated above
+  const ref = /^\/Channel\/Application\/(\w+)$/.exec(describeApplicationPolicy(committed.validationParameter))
+  const policy = ref ? await orNone(applicationPolicy(s, ref[1], org)) : undefined
+  return policy && !commitShortfall(policy, channelOrgs, ours, satisfiedBy) ? all : 'gateway'
 }
 
 /**
@@ -538,16 +550,19 @@ export async function callChaincode(
     // the commit-status stream and the orderer connection start now, overlapping the policy query
     s.watcher(org).catch(() => {})
     s.connect(s.network.orderer).catch(() => {})
-    const endorsers = await endorsersFor(s, org, opts.chaincode)
-    const r = await submit(s, {
-      chaincode: opts.chaincode,
-      endorsers: endorsers.map((o) => ({org: o, peer: firstPeer(o)})),
-      input,
-      op,
-      // the signer is the calling org; its peer reports the commit even when another org's peers endorse
-      org,
-      waitOn: [org, ...endorsers.filter((o) => o !== org)],
-    })
+    const endorsers = await invokeEndorsers(s, org, opts.chaincode)
+    const r =
+      endorsers === 'gateway'
+        ? await submitThroughGateway(s, {chaincode: opts.chaincode, input, op, org, waitOn: [org]})
+        : await submit(s, {
+            chaincode: opts.chaincode,
+            endorsers: endorsers.map((o) => ({org: o, peer: firstPeer(o)})),
+            input,
+            op,
+            // the signer is the calling org; its peer reports the commit even when another org's peers endorse
+            org,
+            waitOn: [org, ...endorsers.filter((o) => o !== org)],
+          })
     return {result: r.result, txId: r.txId, validation: r.validation}
   } catch (error) {
     throw mapFabricError(error, s.ctx(org, firstPeer(org), op))

@@ -21,7 +21,7 @@ import {broadcast, OrdererRejected} from './orderer.js'
 import {signProposal} from './proposal.js'
 import {common, gatewayProtos} from './protos.js'
 import {type FabricSession, firstPeer} from './session.js'
-import {endorse, resultOf, signedTransaction, type Target} from './tx.js'
+import {endorse, resultOf, resultOfTransaction, signedTransaction, type Target} from './tx.js'
 
 export interface SubmitOptions {
   /** A user chaincode's name (invoke): a peer's error response is that chaincode's answer. */
@@ -67,13 +67,14 @@ export async function submit(s: FabricSession, o: SubmitOptions): Promise<Submit
 
 /**
  * The same, endorsed through the Gateway of the signing org's first peer: it sends the proposal to a peer of each org
- * of `orgs`, which it finds through gossip discovery (the channel needs anchor peers), and returns the transaction,
- * which we sign and order as submit does. For a transaction that needs peers of orgs that fabk8s.yaml does not list.
+ * of `orgs` (without `orgs`: of the orgs the chaincode's endorsement policy needs), which it finds through gossip
+ * discovery (the channel needs anchor peers), and returns the transaction, which we sign and order as submit does.
+ * For a transaction that needs peers of orgs that fabk8s.yaml does not list.
  */
 export async function submitThroughGateway(
   s: FabricSession,
-  o: Omit<SubmitOptions, 'chaincode' | 'endorsers'> & {orgs: string[]},
-): Promise<Omit<Submitted, 'result'>> {
+  o: Omit<SubmitOptions, 'endorsers'> & {orgs?: string[]},
+): Promise<Submitted> {
   const t0 = performance.now()
   const trace = (step: string) => o.trace?.(step, performance.now() - t0)
   const watchers = Promise.all(unique(o.waitOn ?? [o.org]).map((org) => s.watcher(org)))
@@ -87,7 +88,8 @@ export async function submitThroughGateway(
   req.setTransactionId(txId)
   req.setChannelId(s.network.channel)
   req.setProposedTransaction(signed)
-  req.setEndorsingOrganizationsList(o.orgs)
+  if (o.orgs) req.setEndorsingOrganizationsList(o.orgs)
+  const by = o.orgs ? ` by ${o.orgs.join(', ')}` : ''
   let prepared: common.Envelope
   try {
     const client = await s.client(p)
@@ -96,7 +98,10 @@ export async function submitThroughGateway(
     })
     prepared = gateway.EndorseResponse.deserializeBinary(bytes).getPreparedTransaction()!
   } catch (error) {
-    const e = mapFabricError(error, s.ctx(o.org, p, `${o.op}, endorsed by ${o.orgs.join(', ')} through its gateway`))
+    const e = mapFabricError(error, {
+      ...s.ctx(o.org, p, `${o.op}, endorsed${by} through its gateway`),
+      chaincode: o.chaincode,
+    })
     throw new FabError(e.code, e.message, {
       cause: error,
       detail: e.detail,
@@ -108,9 +113,10 @@ export async function submitThroughGateway(
     })
   }
 
-  trace(`endorsed through peer ${p.address}'s gateway by ${o.orgs.join(', ')}`)
+  trace(`endorsed through peer ${p.address}'s gateway${by}`)
   prepared.setSignature(await signer.sign(prepared.getPayload_asU8()))
-  return orderAndWait(s, {envelope: prepared.serializeBinary(), txId, watchers}, o, trace)
+  const done = await orderAndWait(s, {envelope: prepared.serializeBinary(), txId, watchers}, o, trace)
+  return {...done, result: resultOfTransaction(prepared)}
 }
 
 /** Order a signed transaction and wait until the watched peers have committed it VALID. */

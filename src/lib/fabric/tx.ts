@@ -219,3 +219,15 @@ export async function signedTransaction(e: Endorsed): Promise<Uint8Array> {
 export function resultOf(e: Endorsement): Uint8Array {
   return e.response.getResponse()?.getPayload_asU8() ?? new Uint8Array()
 }
+
+/** The chaincode's answer carried in a transaction (one a peer's Gateway prepared from the endorsements it gathered). */
+export function resultOfTransaction(envelope: common.Envelope): Uint8Array {
+  const payload = common.Payload.deserializeBinary(envelope.getPayload_asU8())
+  const [action] = peer.Transaction.deserializeBinary(payload.getData_asU8()).getActionsList()
+  const endorsed = peer.ChaincodeActionPayload.deserializeBinary(action.getPayload_asU8()).getAction()
+  const response = peer.ProposalResponsePayload.deserializeBinary(endorsed!.getProposalResponsePayload_asU8())
+  return (
+    peer.ChaincodeAction.deserializeBinary(response.getExtension_asU8()).getResponse()?.getPayload_asU8() ??
+    new Uint8Array()
+  )
+}

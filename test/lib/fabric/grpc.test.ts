@@ -1,3 +1,5 @@
+import {gateway} from '@hyperledger/fabric-protos'
+import * as rpc from '@hyperledger/fabric-protos/lib/google/rpc/status_pb.js'
 /**
  * The gRPC client against servers the test starts: node:http2 TLS servers that speak gRPC's wire format byte by byte,
  * so each case controls what a real server may send (messages split across or packed into DATA frames, the status in
@@ -5,11 +7,12 @@
  * integration suites (submit, register, probe), which run every call fabk8s makes through it.
  */
 import {expect} from 'chai'
+import {Any} from 'google-protobuf/google/protobuf/any_pb.js'
 import http2, {type Http2SecureServer, type IncomingHttpHeaders, type ServerHttp2Stream} from 'node:http2'
 import {createServer as createTcpServer, type Server} from 'node:net'
 
 import {mapFabricError} from '../../../src/lib/fabric/errmap.js'
-import {GrpcClient, GrpcError, Status} from '../../../src/lib/fabric/grpc.js'
+import {endorserDetails, GrpcClient, GrpcError, Status} from '../../../src/lib/fabric/grpc.js'
 import {type CA, issue, newCA, type Pair} from '../network/crypto.js'
 
 type Handler = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, body: () => Promise<Buffer[]>) => void
@@ -377,5 +380,52 @@ describe('gRPC client (node:http2, against test servers)', () => {
     } finally {
       c.close()
     }
+  })
+})
+
+describe("gRPC client: the peers' errors a Gateway attaches (grpc-status-details-bin)", () => {
+  // encoded by the generated protobuf classes, as a peer's Gateway would send them
+  const trailer = (details: {address: string; message: string; mspId: string}[], typeUrl = 'gateway.ErrorDetail') => {
+    const st = new rpc.Status()
+    st.setCode(10)
+    st.setMessage('failed to endorse transaction, see attached details for more info')
+    st.setDetailsList(
+      details.map((d) => {
+        const e = new gateway.ErrorDetail()
+        e.setAddress(d.address)
+        e.setMspId(d.mspId)
+        e.setMessage(d.message)
+        const any = new Any()
+        any.setTypeUrl(`type.googleapis.com/${typeUrl}`)
+        any.setValue(e.serializeBinary())
+        return any
+      }),
+    )
+    return Buffer.from(st.serializeBinary()).toString('base64')
+  }
+
+  it("decodes each ErrorDetail: address, MSP ID and the peer's message", () => {
+    const two = [
+      {address: 'peer0.org1:7051', message: 'chaincode response 500, key missing not found', mspId: 'Org1MSP'},
+      {address: 'peer0.org2:9051', message: 'x'.repeat(300), mspId: 'Org2MSP'},
+    ]
+    expect(endorserDetails(trailer(two))).to.deep.equal(two)
+  })
+
+  it('nothing when the trailer is absent or holds other messages', () => {
+    expect(endorserDetails()).to.deep.equal([])
+    expect(endorserDetails(trailer([{address: 'a', message: 'b', mspId: 'c'}], 'google.rpc.DebugInfo'))).to.deep.equal(
+      [],
+    )
+  })
+
+  it('errorText and mapFabricError name the peer and its message', () => {
+    const err = new GrpcError(10, 'failed to endorse transaction, see attached details for more info', [
+      {address: 'peer0.org2:9051', message: 'chaincode response 500, key missing not found', mspId: 'Org2MSP'},
+    ])
+    const e = mapFabricError(err, {address: 'peer0.org1:7051', chaincode: 'kv', op: 'invoke kv Get'})
+    expect(e.message).to.equal(
+      'invoke kv Get: the chaincode returned an error (status 500) at Org2MSP peer0.org2:9051: key missing not found',
+    )
   })
 })
