@@ -361,7 +361,16 @@ describe('fabk8s register @integration (real Fabric network)', function () {
       expect(e.detail).to.deep.include({approvals: {[org1.mspId]: true, [org2.mspId]: false}, committed: false})
       // one block (Org1's approval), no second one: no commit was sent
       expect(height() - before).to.equal(1)
+      // lifecycle status shows the channel's approvals, the org outside fabk8s.yaml included
+      const st = await runCli(['lifecycle', 'status'], {cwd: d, env: {...process.env, NO_COLOR: '1'}})
+      expect(st.stdout).to.contain(
+        `channel     approved sequence 1: ${org1.mspId} yes, ${org2.mspId} no (not in fabk8s.yaml)`,
+      )
       await approveAsOrg2(n, d)
+      const st2 = json<{channelApprovals: Record<string, boolean>}>(
+        await runCli(['lifecycle', 'status', '--json'], {cwd: d}),
+      )
+      expect(st2.channelApprovals).to.deep.equal({[org1.mspId]: true, [org2.mspId]: true})
       const last = steps.at(-1)!
       const ok = await runCli([...last, '--json', ...(last[0] === 'register' ? ['--verbose'] : [])], {cwd: d})
       expect(ok.code, ok.stdout + ok.stderr).to.equal(0)

@@ -36,6 +36,13 @@ It also says what \`fabk8s register\` would do next: installs, approvals (at the
       this.say(
         `${o.mspId.padEnd(12)}approved at ${r.plan.sequence}: ${o.approved ? `${o.approved.packageId || '(no package)'}` : c.warn('none')} ${o.upToDate ? c.good('(up to date)') : c.warn('(needs approval)')}`,
       )
+    const ours = new Set(r.orgs.map((o) => o.mspId))
+    if (r.channelApprovals)
+      this.say(
+        `channel     approved sequence ${r.plan.sequence}: ${Object.entries(r.channelApprovals)
+          .map(([k, v]) => `${k} ${yes(v)}${ours.has(k) ? '' : ' (not in fabk8s.yaml)'}`)
+          .join(', ')}`,
+      )
     for (const p of r.peers)
       this.say(`${p.address.padEnd(22)}${p.mspId}: ${p.installed.length} installed, this package ${yes(p.hasPackage)}`)
     // what register would do: an up-to-date committed definition can still leave approvals and installs to do

@@ -5,13 +5,20 @@
 import type {ProjectConfig} from '../project/schema.js'
 
 import {approvalNeeded, definitionJson, type DefinitionOverrides} from './definition.js'
-import {queryApproved, queryInstalled} from './lifecycle.js'
+import {checkCommitReadiness, orNone, queryApproved, queryInstalled} from './lifecycle.js'
 import {allPeers, planDefinition} from './plan.js'
 import {withSession} from './session.js'
 
 export interface StatusResult {
+  /** The committed definition's approvals, org by org ({} when none is committed). */
   approvals: Record<string, boolean>
   channel: string
+  /**
+   * When a commit is planned: which orgs of the channel (also those not in fabk8s.yaml) have approved the definition
+   * fabk8s.yaml asks for at the planned sequence (CheckCommitReadiness); absent when no commit is planned or the
+   * peer would not say.
+   */
+  channelApprovals?: Record<string, boolean>
   committed: null | Record<string, unknown>
   name: string
   orgs: {approved: null | Record<string, unknown>; mspId: string; upToDate: boolean}[]
@@ -38,19 +45,23 @@ export async function lifecycleStatus(
         })),
       ),
     ])
-    const orgs = await Promise.all(
-      s.network.orgs.map(async (org) => {
-        const a = await queryApproved(s, org, project.name, plan.sequence)
-        return {
-          approved: a ? definitionJson(a) : null,
-          mspId: org.mspId,
-          upToDate: !approvalNeeded(a, def, plan.sequence, packageId),
-        }
-      }),
-    )
+    const [orgs, channelApprovals] = await Promise.all([
+      Promise.all(
+        s.network.orgs.map(async (org) => {
+          const a = await queryApproved(s, org, project.name, plan.sequence)
+          return {
+            approved: a ? definitionJson(a) : null,
+            mspId: org.mspId,
+            upToDate: !approvalNeeded(a, def, plan.sequence, packageId),
+          }
+        }),
+      ),
+      plan.commit ? orNone(checkCommitReadiness(s, def, plan.sequence)) : undefined,
+    ])
     return {
       approvals: committed?.approvals ?? {},
       channel: s.network.channel,
+      ...(channelApprovals ? {channelApprovals} : {}),
       committed: committed ? definitionJson(committed) : null,
       name: project.name,
       orgs,
