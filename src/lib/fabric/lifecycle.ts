@@ -353,8 +353,7 @@ async function submitLifecycle(
  */
 async function submitLifecycleThroughGateway(
   s: FabricSession,
-  ours: OrgConfig[],
-  orgs: string[],
+  {orgs, ours}: {orgs: string[]; ours: OrgConfig[]},
   fn: string,
   args: Uint8Array,
   op: string,
@@ -461,7 +460,14 @@ export async function commit(
   try {
     const args = commitArgs(def, sequence)
     const out = gateway
-      ? await submitLifecycleThroughGateway(s, approving, gateway, 'CommitChaincodeDefinition', args, op, c)
+      ? await submitLifecycleThroughGateway(
+          s,
+          {orgs: gateway, ours: approving},
+          'CommitChaincodeDefinition',
+          args,
+          op,
+          c,
+        )
       : await submitLifecycle(s, approving, 'CommitChaincodeDefinition', args, op, c)
     return {...out, approvals}
   } catch (error) {
