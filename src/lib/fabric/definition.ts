@@ -260,44 +260,6 @@ export function decodeReadiness(bytes: Uint8Array): Record<string, boolean> {
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)))
 }
 
-/**
- * The channel's LifecycleEndorsement policy, which a commit's endorsements must satisfy: an implicit-meta rule over
- * the orgs' own Endorsement policies (Fabric's default: MAJORITY Endorsement), or a signature policy (its
- * ApplicationPolicy bytes, as endorsingOrgs reads them, and its text).
- */
-export type LifecyclePolicy =
-  {rule: 'ALL' | 'ANY' | 'MAJORITY'; subPolicy: string} | {signature: Uint8Array; text: string}
-
-/** A commit whose endorsers cannot satisfy the channel's LifecycleEndorsement policy. */
-export interface CommitShortfall {
-  /** The policy as text, e.g. `MAJORITY Endorsement (2 of the channel's 2 orgs)`. */
-  needs: string
-  /** The channel's orgs no peer of which would endorse (not in fabk8s.yaml, or not approved). */
-  outside: string[]
-}
-
-/**
- * Whether a commit endorsed by one peer of each org of `endorsers` (fabk8s.yaml's orgs that approved) can satisfy the
- * channel's LifecycleEndorsement `policy`; `channelOrgs`: every org of the channel (CheckCommitReadiness lists them).
- * An org's peer is taken to satisfy its org's Endorsement policy (Fabric's default: any peer of the org). Undefined
- * when it can, else what it lacks.
- */
-export function commitShortfall(
-  policy: LifecyclePolicy,
-  channelOrgs: string[],
-  endorsers: string[],
-  satisfies: (signature: Uint8Array, orgs: string[]) => boolean,
-): CommitShortfall | undefined {
-  const ours = channelOrgs.filter((m) => endorsers.includes(m))
-  const outside = channelOrgs.filter((m) => !endorsers.includes(m))
-  if ('signature' in policy) return satisfies(policy.signature, ours) ? undefined : {needs: policy.text, outside}
-  const total = channelOrgs.length
-  const needed = {ALL: total, ANY: 1, MAJORITY: Math.floor(total / 2) + 1}[policy.rule]
-  if (ours.length >= needed) return undefined
-  const of = {ALL: 'all', ANY: 'one of', MAJORITY: `${needed} of`}[policy.rule]
-  return {needs: `${policy.rule} ${policy.subPolicy} (peers of ${of} the channel's ${total} orgs)`, outside}
-}
-
 /** A definition as plain JSON (for --json and status). */
 export function definitionJson(
   d: Omit<Definition, 'name'> & {packageId?: string; sequence?: number},

@@ -13,19 +13,10 @@ import type {PackageRef} from './package-file.js'
 import {FabError, isFabError} from '../errors.js'
 import {type Mark, Timeline} from '../timeline.js'
 import {approvalsFailed, approveOrg, type ApproveOutcome} from './approve.js'
+import {channelPolicy, type ChannelPolicy, commitRoute, orNone} from './channel.js'
 import {approvalNeeded, type DefinitionOverrides} from './definition.js'
 import {installsFailed} from './install.js'
-import {
-  channelPolicy,
-  type ChannelPolicy,
-  checkCommitReadiness,
-  commit,
-  commitRoute,
-  installOnPeer,
-  type InstallResult,
-  orNone,
-  queryApproved,
-} from './lifecycle.js'
+import {checkCommitReadiness, commit, installOnPeer, type InstallResult, queryApproved} from './lifecycle.js'
 import {allPeers, type Plan, planDefinition} from './plan.js'
 import {type FabricSession, withSessionTasks} from './session.js'
 

@@ -4,8 +4,9 @@
  */
 import type {ProjectConfig} from '../project/schema.js'
 
+import {orNone} from './channel.js'
 import {approvalNeeded, definitionJson, type DefinitionOverrides} from './definition.js'
-import {checkCommitReadiness, orNone, queryApproved, queryInstalled} from './lifecycle.js'
+import {checkCommitReadiness, queryApproved, queryInstalled} from './lifecycle.js'
 import {allPeers, planDefinition} from './plan.js'
 import {withSession} from './session.js'
 
