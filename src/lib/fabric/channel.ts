@@ -143,6 +143,22 @@ export async function channelPolicy(
 export const satisfiedBy = (signature: Uint8Array, orgs: string[]) => endorsingOrgs(signature, orgs) !== undefined
 
 /**
+ * Who must approve `definition` (e.g. "kv, sequence 2") before a commit can pass: the orgs of fabk8s.yaml (`ours`)
+ * through `fabk8s lifecycle approve --org`, the others by their own admins.
+ */
+export function approvalSteps(ours: string[], notApproved: string[], definition: string): string[] {
+  const inside = notApproved.filter((m) => ours.includes(m))
+  const others = notApproved.filter((m) => !ours.includes(m))
+  return [
+    inside.map((m) => `\`fabk8s lifecycle approve --org ${m}\``).join(', '),
+    others.length > 0
+      ? `${others.join(', ')}: ${others.length === 1 ? 'its admin approves' : 'their admins approve'} the same ` +
+        `definition (${definition}) for their org`
+      : '',
+  ].filter(Boolean)
+}
+
+/**
  * How a commit on a channel with orgs outside fabk8s.yaml is endorsed (`approvals`: the channel's, as they are now;
  * `endorsers`: the orgs of fabk8s.yaml that approved). Undefined: by the peers of `endorsers`, which satisfy the
  * policy. `gateway`: through the Gateway of the first endorser's peer, by every org that approved (it finds the other
@@ -162,16 +178,11 @@ export function commitRoute(
   const approved = channelOrgs.filter((m) => approvals[m] || endorsers.includes(m))
   const short = policyShortfall(policy, channelOrgs, approved, satisfiedBy)
   if (!short) return {gateway: [...endorsers, ...approved.filter((m) => !endorsers.includes(m))]}
-  const ours = new Set(s.network.orgs.map((org) => org.mspId))
-  const toApprove = short.outside.filter((m) => ours.has(m))
-  const others = short.outside.filter((m) => !ours.has(m))
-  const steps = [
-    toApprove.map((m) => `\`fabk8s lifecycle approve --org ${m}\``).join(', '),
-    others.length > 0
-      ? `${others.join(', ')}: ${others.length === 1 ? 'its admin approves' : 'their admins approve'} the same ` +
-        `definition (${name}, sequence ${sequence}) for their org`
-      : '',
-  ].filter(Boolean)
+  const steps = approvalSteps(
+    s.network.orgs.map((org) => org.mspId),
+    short.outside,
+    `${name}, sequence ${sequence}`,
+  )
   throw new FabError(
     'FABRIC',
     `commit of ${name} sequence ${sequence} not sent: the channel's LifecycleEndorsement policy needs ` +

@@ -59,7 +59,11 @@ export class GrpcError extends Error {
   }
 }
 
-/** The fields of a protobuf message: number → values (varints as numbers, length-delimited as bytes). */
+/**
+ * The fields of a protobuf message: number → values (varints as numbers, length-delimited as bytes). A reader of its
+ * own: the generated classes of google.rpc.Status and gateway.ErrorDetail would load on every start of a command that
+ * connects, for the few errors that carry them.
+ */
 function protoFields(buf: Uint8Array): Map<number, (number | Uint8Array)[]> {
   const out = new Map<number, (number | Uint8Array)[]>()
   let i = 0

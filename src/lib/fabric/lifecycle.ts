@@ -1,7 +1,15 @@
 import type {OrgConfig, PeerConfig} from '../project/schema.js'
 
 import {FabError} from '../errors.js'
-import {applicationPolicy, channelPolicy, commitRoute, orNone, policyShortfall, satisfiedBy} from './channel.js'
+import {
+  applicationPolicy,
+  approvalSteps,
+  channelPolicy,
+  commitRoute,
+  orNone,
+  policyShortfall,
+  satisfiedBy,
+} from './channel.js'
 import {
   approveArgs,
   type Approved,
@@ -193,46 +201,24 @@ export interface SubmitControl {
   waitOn?: OrgConfig[]
 }
 
-/** A _lifecycle transaction endorsed by the first peer of each org in `endorsers`, signed by the first org's admin. */
+/**
+ * A _lifecycle transaction endorsed by the first peer of each org in `endorsers`, signed by the first org's admin; with
+ * `gateway`, endorsed instead through the Gateway of the first org's peer by a peer of each org it names (some not in
+ * fabk8s.yaml), and waited on at the peers of `endorsers` unless `waitOn` says otherwise.
+ */
 async function submitLifecycle(
   s: FabricSession,
   endorsers: OrgConfig[],
   fn: string,
   args: Uint8Array,
   op: string,
-  c: SubmitControl,
+  c: SubmitControl & {gateway?: string[]},
 ): Promise<TxOutcome> {
-  const r = await submit(s, {
-    endorsers: endorsers.map((org) => ({org, peer: firstPeer(org)})),
-    input: {args: [args], chaincode: LIFECYCLE, channel: s.network.channel, fn},
-    op,
-    org: endorsers[0],
-    trace: c.trace,
-    waitOn: c.waitOn,
-  })
-  return {block: r.block, changed: true, submittedVia: r.submittedVia, txId: r.txId, validation: r.validation}
-}
-
-/**
- * A _lifecycle transaction endorsed through the Gateway of the first org's peer by a peer of each org of `orgs` (some
- * not in fabk8s.yaml), signed by the first org's admin, and waited on at the peers of `waitOn` (default: `ours`).
- */
-async function submitLifecycleThroughGateway(
-  s: FabricSession,
-  {orgs, ours}: {orgs: string[]; ours: OrgConfig[]},
-  fn: string,
-  args: Uint8Array,
-  op: string,
-  c: SubmitControl,
-): Promise<TxOutcome> {
-  const r = await submitThroughGateway(s, {
-    input: {args: [args], chaincode: LIFECYCLE, channel: s.network.channel, fn},
-    op,
-    org: ours[0],
-    orgs,
-    trace: c.trace,
-    waitOn: c.waitOn ?? ours,
-  })
+  const input = {args: [args], chaincode: LIFECYCLE, channel: s.network.channel, fn}
+  const o = {input, op, org: endorsers[0], trace: c.trace}
+  const r = c.gateway
+    ? await submitThroughGateway(s, {...o, orgs: c.gateway, waitOn: c.waitOn ?? endorsers})
+    : await submit(s, {...o, endorsers: endorsers.map((org) => ({org, peer: firstPeer(org)})), waitOn: c.waitOn})
   return {block: r.block, changed: true, submittedVia: r.submittedVia, txId: r.txId, validation: r.validation}
 }
 
@@ -264,19 +250,8 @@ export async function approve(
   }
 }
 
-/**
- * Who must approve before a commit can pass: the orgs of fabk8s.yaml through `fabk8s lifecycle approve`, the others
- * (`ours`: fabk8s.yaml's MSP IDs) by their own admins.
- */
-function approveFirstHint(ours: string[], notApproved: string[]): string {
-  const inside = notApproved.filter((m) => ours.includes(m))
-  const outside = notApproved.filter((m) => !ours.includes(m))
-  const steps = [
-    inside.length > 0 ? `run ${inside.map((m) => `\`fabk8s lifecycle approve --org ${m}\``).join(', ')}` : '',
-    outside.length > 0
-      ? `${outside.join(', ')} (not in fabk8s.yaml): ${outside.length === 1 ? 'its admin approves' : 'their admins approve'} the same definition for their org`
-      : '',
-  ].filter(Boolean)
+/** The hint of a commit refused for want of approvals: who must approve (approvalSteps), then commit again. */
+function approveFirstHint(steps: string[]): string {
   return steps.length > 0
     ? `${steps.join('; ')}; then commit again`
     : 'approve the definition for the orgs marked NOT approved (`fabk8s lifecycle approve --org MSPID`), then commit again'
@@ -325,16 +300,7 @@ export async function commit(
 
   try {
     const args = commitArgs(def, sequence)
-    const out = gateway
-      ? await submitLifecycleThroughGateway(
-          s,
-          {orgs: gateway, ours: approving},
-          'CommitChaincodeDefinition',
-          args,
-          op,
-          c,
-        )
-      : await submitLifecycle(s, approving, 'CommitChaincodeDefinition', args, op, c)
+    const out = await submitLifecycle(s, approving, 'CommitChaincodeDefinition', args, op, {...c, gateway})
     return {...out, approvals}
   } catch (error) {
     const text = errorText(error)
@@ -357,8 +323,11 @@ export async function commit(
         cause: error,
         detail: {approvals, raw: text},
         hint: approveFirstHint(
-          orgs.map((o) => o.mspId),
-          Object.keys(approvals).filter((m) => !approvals[m]),
+          approvalSteps(
+            orgs.map((o) => o.mspId),
+            Object.keys(approvals).filter((m) => !approvals[m]),
+            `${def.name}, sequence ${sequence}`,
+          ),
         ),
       })
     }

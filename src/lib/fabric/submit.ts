@@ -51,13 +51,7 @@ export interface Submitted {
 
 /** Endorse, order and wait for the commit; a transaction committed invalid is an error naming its validation code. */
 export async function submit(s: FabricSession, o: SubmitOptions): Promise<Submitted> {
-  const t0 = performance.now()
-  const trace = (step: string) => o.trace?.(step, performance.now() - t0)
-  const waitOn = unique(o.waitOn ?? o.endorsers.map((t) => t.org))
-  // positioned before the broadcast: started now, they overlap the endorsement
-  const watchers = Promise.all(waitOn.map((org) => s.watcher(org)))
-  watchers.catch(() => {})
-  s.connect(s.network.orderer).catch(() => {})
+  const {trace, watchers} = begin(s, o, o.waitOn ?? o.endorsers.map((t) => t.org))
   const endorsed = await endorse(s, o.org, o.endorsers, o.input, {chaincode: o.chaincode, op: o.op})
   trace('endorsed')
   const envelope = await signedTransaction(endorsed)
@@ -75,11 +69,7 @@ export async function submitThroughGateway(
   s: FabricSession,
   o: Omit<SubmitOptions, 'endorsers'> & {orgs?: string[]},
 ): Promise<Submitted> {
-  const t0 = performance.now()
-  const trace = (step: string) => o.trace?.(step, performance.now() - t0)
-  const watchers = Promise.all(unique(o.waitOn ?? [o.org]).map((org) => s.watcher(org)))
-  watchers.catch(() => {})
-  s.connect(s.network.orderer).catch(() => {})
+  const {trace, watchers} = begin(s, o, o.waitOn ?? [o.org])
   const p = firstPeer(o.org)
   const signer = await s.identity(o.org)
   const {signed, txId} = await signProposal(signer, o.input)
@@ -117,6 +107,22 @@ export async function submitThroughGateway(
   prepared.setSignature(await signer.sign(prepared.getPayload_asU8()))
   const done = await orderAndWait(s, {envelope: prepared.serializeBinary(), txId, watchers}, o, trace)
   return {...done, result: resultOfTransaction(prepared)}
+}
+
+/**
+ * What a submit starts with: its trace clock, and the commit-status streams on the peers of `waitOn` and the orderer
+ * connection, which overlap the endorsement (the streams are positioned before the broadcast).
+ */
+function begin(
+  s: FabricSession,
+  o: Pick<SubmitOptions, 'trace'>,
+  waitOn: OrgConfig[],
+): {trace: (step: string) => void; watchers: Promise<CommitWatcher[]>} {
+  const t0 = performance.now()
+  const watchers = Promise.all(unique(waitOn).map((org) => s.watcher(org)))
+  watchers.catch(() => {})
+  s.connect(s.network.orderer).catch(() => {})
+  return {trace: (step) => o.trace?.(step, performance.now() - t0), watchers}
 }
 
 /** Order a signed transaction and wait until the watched peers have committed it VALID. */
