@@ -258,7 +258,7 @@ describe('fabk8s dev on the real node with the bed’s peers @integration', func
   })
 
   describe('javascript with mutual TLS, from nothing (dev registers first)', () => {
-    it('registers, relays mTLS untouched, answers with the new code after a save, reports a syntax error with file and line, and deletes its Deployment at the end', async () => {
+    it('registers, relays mTLS untouched, answers with the new code after a save, reports a syntax error with file and line, and deletes its Deployment, Service and TLS Secret at the end', async () => {
       const p = await create('javascript', {mtls: true})
       const s = dev(p)
       await s.waitFor(/ready: peers reach/, {timeoutMs: 600_000})
@@ -282,8 +282,18 @@ describe('fabk8s dev on the real node with the bed’s peers @integration', func
       await s.waitFor(/restarted in/, {from: bad, timeoutMs: 120_000})
 
       await stop(s)
-      expect(s.stderr()).to.match(/Restore: deleted deployment\/\S+ \(there was none before fabk8s dev\)/)
+      expect(s.stderr()).to.match(
+        /Restore: deleted deployment\/\S+ \(there was none before fabk8s dev\) and what dev made for it: secret\/\S+, service\/\S+/,
+      )
       expect(await deployment(p)).to.equal(undefined)
+      // nothing of the session is left: the Service (holding its NodePort) and the TLS Secret (the server key) go too
+      const left = await core.listNamespacedService({namespace: p.namespace})
+      expect(left.items.map((i) => i.metadata?.name)).to.deep.equal([])
+      const secrets = await core.listNamespacedSecret({
+        labelSelector: 'app.kubernetes.io/managed-by=fabk8s',
+        namespace: p.namespace,
+      })
+      expect(secrets.items.map((i) => i.metadata?.name)).to.deep.equal([])
     })
   })
 

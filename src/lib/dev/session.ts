@@ -13,6 +13,7 @@ import os from 'node:os'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {KubeClients, KubeOptions} from '../kube/client.js'
+import type {ManagedResource} from '../kube/down.js'
 import type {ProjectConfig} from '../project/schema.js'
 import type {TaskList} from '../tasks.js'
 import type {DevEvent, DevListener, SetupStep} from './events.js'
@@ -153,6 +154,8 @@ export async function runLocalDev(
   let pool: TunnelPool | undefined
   let relayImage: string | undefined
   let restore: LocalDevResult['restore'] = 'not-swapped'
+  // the Service and TLS Secret this session created (none before it): they go with a Deployment it created
+  const made: ManagedResource[] = []
 
   const putBack = async () => {
     await pool?.stop()
@@ -170,8 +173,15 @@ export async function runLocalDev(
         await waitForRollout(c, {...runs, name: deployment, namespace, timeoutMs: opts.timeoutMs})
       }
 
+      let alsoDeleted = ''
+      if (r.outcome === 'deleted' && made.length > 0) {
+        const {deleteManaged} = await import('../kube/down.js')
+        await deleteManaged(c, made)
+        alsoDeleted = ` and what dev made for it: ${made.map((m) => `${m.kind.toLowerCase()}/${m.name}`).join(', ')}`
+      }
+
       const detail = {
-        deleted: `deleted deployment/${deployment} (there was none before fabk8s dev)`,
+        deleted: `deleted deployment/${deployment} (there was none before fabk8s dev)${alsoDeleted}`,
         restored: `deployment/${deployment} is back as it was (${plan.applied ? (await import('./swap.js')).runsOf(plan.applied).image : ''}) and rolled out`,
         'taken-over': `left deployment/${deployment} alone: another fabk8s dev took it over (${r.by})`,
       }[r.outcome]
@@ -258,7 +268,16 @@ export async function runLocalDev(
         tls: await readTlsFiles(project),
       })
       await ensureNamespace(kube, rendered[0])
-      for (const m of rendered.filter((x) => x.kind === 'Secret' || x.kind === 'Service')) await applyManifest(kube, m)
+      for (const m of rendered.filter((x) => x.kind === 'Secret' || x.kind === 'Service')) {
+        const a = await applyManifest(kube, m)
+        if (a.action === 'created')
+          made.push({
+            kind: m.kind as 'Secret' | 'Service',
+            name: m.metadata.name,
+            namespace: m.metadata.namespace ?? namespace,
+          })
+      }
+
       const {swapIn} = await import('./swap.js')
       plan = await swapIn(kube, project, {image: relayImage!, namespace, packageId, session})
       const {waitForRollout} = await import('../kube/rollout.js')
