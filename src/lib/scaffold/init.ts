@@ -112,6 +112,8 @@ export async function planProject(a: InitAnswers): Promise<PlannedFile[]> {
     address,
     // as a YAML scalar: quoted unless plain host:port (the ccaas builder's {{.peername}} would be a YAML mapping)
     addressYaml: addressYaml(address),
+    // README's local run: `{{buildLocal}}ENV=… {{runLocal}}`, so the environment reaches the server, not the build
+    buildLocal: a.language === 'typescript' ? 'npm run build && ' : java ? 'mvn -q package -DskipTests && ' : '',
     channel: a.channel,
     cluster: a.cluster,
     ext: {go: 'go', java: 'java', javascript: 'js', typescript: 'ts'}[a.language],
@@ -123,14 +125,7 @@ export async function planProject(a: InitAnswers): Promise<PlannedFile[]> {
     node,
     nodePort: a.nodePort ?? 0,
     port: a.port,
-    runLocal:
-      a.language === 'typescript'
-        ? 'npm run build && npm start'
-        : node
-          ? 'npm start'
-          : java
-            ? 'mvn -q package -DskipTests && java -jar target/chaincode.jar'
-            : 'go run .',
+    runLocal: node ? 'npm start' : java ? 'java -jar target/chaincode.jar' : 'go run .',
     srcDir: a.language === 'typescript' ? 'src' : 'lib',
     tls: a.tls,
     version: a.version,
