@@ -8,8 +8,8 @@ network) signs. The proposal goes to a peer of each org the chaincode's endorsem
 in fabk8s.yaml: no gossip discovery), the endorsed transaction to network.orderer, and the command returns once the
 peers have committed it (VALID); the result is printed as text.`
   static override examples = [
-    '<%= config.bin %> invoke PutValue k1 hello',
-    '<%= config.bin %> invoke CreateAsset a1 blue --json',
+    '<%= config.bin %> invoke CreateAsset a1 blue alice',
+    '<%= config.bin %> invoke UpdateAsset a1 red bob --json',
   ]
   protected readonly submit = true
 }

@@ -6,7 +6,7 @@ export default class Query extends CallCommand {
 Arguments after FN are passed as strings. The admin identity of --org (default: the first org in fabk8s.yaml
 network) signs; the result is printed as text.`
   static override examples = [
-    '<%= config.bin %> query GetValue k1',
+    '<%= config.bin %> query ReadAsset a1',
     '<%= config.bin %> query org.hyperledger.fabric:GetMetadata --json',
   ]
   protected readonly submit = false

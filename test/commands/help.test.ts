@@ -36,8 +36,14 @@ describe('fabk8s --help', () => {
     const env = {FABK8S_HELP_CACHE: 'off', OCLIF_COLUMNS: '80'}
     for (const [help, page] of [
       [['help'], ['--help']],
-      [['help', 'register'], ['register', '--help']],
-      [['help', 'lifecycle', 'approve'], ['lifecycle', 'approve', '--help']],
+      [
+        ['help', 'register'],
+        ['register', '--help'],
+      ],
+      [
+        ['help', 'lifecycle', 'approve'],
+        ['lifecycle', 'approve', '--help'],
+      ],
     ]) {
       const a = await runCli(help, {env})
       const b = await runCli(page, {env})
@@ -54,5 +60,33 @@ describe('fabk8s --help', () => {
     const r = await runCli(['frobnicate'])
     expect(r.code).to.not.equal(0)
     expect(r.stderr).to.match(/frobnicate/)
+  })
+})
+
+describe('fabk8s invoke/query --help examples', () => {
+  it("call the scaffold's contract (fabk8s init) with the arguments its functions take", async () => {
+    const {readFile} = await import('node:fs/promises')
+    const {default: Invoke} = await import('../../src/commands/invoke.js')
+    const {default: Query} = await import('../../src/commands/query.js')
+    const contract = await readFile(path.join(ROOT, 'templates', 'chaincode', 'typescript', 'src', 'asset.ts'), 'utf8')
+    // function → number of arguments after ctx
+    const arity = new Map(
+      [...contract.matchAll(/^\s+async (\w+)\(ctx: Context((?:, \w+: \w+)*)\)/gm)].map((m) => [
+        m[1],
+        m[2] ? m[2].split(',').length - 1 : 0,
+      ]),
+    )
+    expect(arity.get('CreateAsset')).to.equal(3)
+    for (const example of [...(Invoke.examples as string[]), ...(Query.examples as string[])]) {
+      // '<%= config.bin %> invoke FN ARGS… [--json]'
+      const [fn, ...args] = example
+        .replace('<%= config.bin %> ', '')
+        .split(' ')
+        .slice(1)
+        .filter((w) => !w.startsWith('--'))
+      if (fn.startsWith('org.hyperledger.fabric:')) continue // the contract API's own functions
+      expect(arity.has(fn), `${example}: ${fn} is not a function of the scaffold's contract`).to.equal(true)
+      expect(args.length, `${example}: ${fn} takes ${arity.get(fn)} argument(s)`).to.equal(arity.get(fn))
+    }
   })
 })
