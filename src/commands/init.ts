@@ -115,7 +115,10 @@ and a missing NAME is an error. Refuses a non-empty folder unless --force; --dry
           typescript: '  npm install && npm test',
         }[answers.language],
       )
-      this.say('  fabk8s up        # build, load into kind, deploy, register')
+      this.say(
+        '  fabk8s network import SOURCE  # describe your Fabric network in fabk8s.yaml (or edit its network section)',
+      )
+      this.say('  fabk8s up                     # build, load into kind, deploy, register')
     }
 
     return result

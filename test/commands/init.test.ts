@@ -207,6 +207,14 @@ describe('fabk8s init', () => {
     expect(existsSync(dir)).to.equal(false)
   })
 
+  it('the next steps it prints describe the network before `fabk8s up` (without it up skips register)', async () => {
+    const dir = path.join(await tmp(), 'kv')
+    const r = await runCli(['init', 'kv', '--yes', '--dir', dir])
+    expect(r.code, r.stderr).to.equal(0)
+    const next = r.stdout.slice(r.stdout.indexOf('Next:'))
+    expect(next).to.match(/fabk8s network import [^\n]*\n[^\n]*fabk8s up/)
+  })
+
   it('writes a project whose fabk8s.yaml loads with the answers', async () => {
     const dir = path.join(await tmp(), 'kv')
     const r = await runCli([

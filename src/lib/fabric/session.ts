@@ -47,7 +47,10 @@ export class FabricSession {
         'PROJECT',
         'fabk8s.yaml has no `network` section (channel, orderer, orgs with mspId, mspPath and peers)',
         {
-          hint: 'add network: {channel, orderer: {address, tlsCACert}, orgs: [{mspId, mspPath, peers: [{address, tlsCACert}]}]}',
+          hint:
+            'write it with `fabk8s network import SOURCE` (a connection profile, an organizations/ folder, ' +
+            "test-network-k8s' build/), or add network: {channel, orderer: {address, tlsCACert}, " +
+            'orgs: [{mspId, mspPath, peers: [{address, tlsCACert}]}]}',
         },
       )
     this.network = network

@@ -241,10 +241,12 @@ describe('fabk8s lifecycle package', () => {
 
 describe('fabk8s lifecycle (no network section)', () => {
   for (const cmd of [['lifecycle', 'status'], ['lifecycle', 'install'], ['register']]) {
-    it(`${cmd.join(' ')} says the network section is missing (exit 3)`, async () => {
+    it(`${cmd.join(' ')} says the network section is missing (exit 3) and how to write it`, async () => {
       const r = await runCli([...cmd, '--json'], {cwd: project()})
       expect(r.code).to.equal(3)
-      expect(json<{error: {message: string}}>(r).error.message).to.match(/fabk8s.yaml has no `network` section/)
+      const {error} = json<{error: {hint: string; message: string}}>(r)
+      expect(error.message).to.match(/fabk8s.yaml has no `network` section/)
+      expect(error.hint).to.match(/fabk8s network import/)
     })
   }
 })
