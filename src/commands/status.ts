@@ -140,6 +140,13 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
               ? c.good(`on all ${f.installedOn.length} peer(s)`)
               : c.bad(`missing on ${f.missingOn.join(', ')}`),
           )
+        if (f.planned)
+          row(
+            'next',
+            c.warn(
+              `sequence ${f.planned.sequence}: ${f.planned.reason}; fabk8s up (or fabk8s register) approves and commits it`,
+            ),
+          )
       }
     }
 

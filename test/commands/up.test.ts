@@ -538,6 +538,41 @@ describe('fabk8s up with a real Fabric network @integration', function () {
     }
   })
 
+  it('status after an edit of the definition: the committed approvals still match the pods; the next sequence is named', async () => {
+    const fake = await new FakeKubeApiServer().start()
+    const file = path.join(dir, 'fabk8s.yaml')
+    const yaml = readFileSync(file, 'utf8')
+    try {
+      const kubeconfig = fake.kubeconfig(path.join(dir, 'kubeconfig'))
+      const dep = await runCli(['deploy', '-p', dir, '--kubeconfig', kubeconfig, '--json', '--timeout', '30s'])
+      expect(dep.code, dep.stderr).to.equal(0)
+      // a new endorsement policy, not registered yet: the peers still run the committed sequence with this package
+      writeFileSync(file, yaml.replace(/^definition:\n/m, `definition:\n  signaturePolicy: "OR('Org1MSP.member')"\n`))
+      const r = await runCli(['status', '-p', dir, '--kubeconfig', kubeconfig, '--json'])
+      expect(r.code, r.stderr).to.equal(0)
+      const s = json<{
+        fabric: {
+          approved: Record<string, string>
+          committedSequence: number
+          planned?: {reason: string; sequence: number}
+        }
+        packageId: string
+        packageIdMatches: boolean
+      }>(r)
+      expect(s.fabric.approved).to.deep.equal({Org1MSP: s.packageId, Org2MSP: s.packageId})
+      expect(s.packageIdMatches).to.equal(true)
+      expect(s.fabric.planned).to.deep.include({sequence: s.fabric.committedSequence + 1})
+      expect(s.fabric.planned?.reason).to.match(/endorsementPolicy/)
+      const text = await runCli(['status', '-p', dir, '--kubeconfig', kubeconfig])
+      expect(text.stdout).to.not.match(/no approval/)
+      expect(text.stdout).to.match(/next\s+sequence \d+: definition changed \(endorsementPolicy\)/)
+      expect(text.stdout).to.match(/package ID matches the expected/)
+    } finally {
+      writeFileSync(file, yaml)
+      await fake.stop()
+    }
+  })
+
   it('Ctrl-C while a peer never answers: the first SIGINT stops up at once (exit 130)', async () => {
     const silent = await silentServer()
     const file = path.join(dir, 'fabk8s.yaml')

@@ -79,13 +79,18 @@ export async function lifecycleStatus(
 }
 
 export interface FabricView {
-  /** Package ID each org approved (for the sequence fabk8s would use), null where none. */
+  /**
+   * Package ID each org approved, null where none: at the committed sequence (what the peers run now), or before the
+   * first commit at the sequence fabk8s would commit.
+   */
   approved: Record<string, null | string>
   committedSequence: null | number
   error?: string
   /** Peers that have the running CHAINCODE_ID installed, and those that lack it. */
   installedOn: string[]
   missingOn: string[]
+  /** A sequence after the committed one that register would approve and commit (fabk8s.yaml asks for another). */
+  planned?: {reason: string; sequence: number}
 }
 
 /**
@@ -96,14 +101,30 @@ export interface FabricView {
 export async function fabricView(project: ProjectConfig, packageId: string, running?: string): Promise<FabricView> {
   try {
     const st = await lifecycleStatus(project, packageId)
+    const committedSequence = (st.committed?.sequence as number | undefined) ?? null
     const approved: Record<string, null | string> = {}
     for (const o of st.orgs) approved[o.mspId] = (o.approved?.packageId as string | undefined) ?? null
+    const planned =
+      committedSequence !== null && st.plan.sequence !== committedSequence
+        ? {reason: st.plan.reason, sequence: st.plan.sequence}
+        : undefined
+    if (planned && committedSequence !== null)
+      // st.orgs are the approvals of the planned sequence; the peers still run the committed one
+      await withSession(project.network, async (s) => {
+        for (const [mspId, a] of await Promise.all(
+          s.network.orgs.map(
+            async (org) => [org.mspId, await queryApproved(s, org, project.name, committedSequence)] as const,
+          ),
+        ))
+          approved[mspId] = a?.packageId ?? null
+      })
     const has = st.peers.filter((p) => running && p.installed.includes(running)).map((p) => p.address)
     return {
       approved,
-      committedSequence: (st.committed?.sequence as number | undefined) ?? null,
+      committedSequence,
       installedOn: has,
       missingOn: st.peers.filter((p) => !has.includes(p.address)).map((p) => p.address),
+      ...(planned ? {planned} : {}),
     }
   } catch (error) {
     return {
