@@ -259,7 +259,7 @@ func main() {
 
     after(() => dir && rmSync(dir, {force: true, recursive: true}))
 
-    it('a save restarts the program under Delve; neither the earlier program nor, after stop(), the last one is left', async () => {
+    it('a save restarts the program under Delve; neither the earlier program nor, after stop(), the last one or its file is left', async () => {
       const port = await freeLoopbackPort()
       const debugPort = await freeLoopbackPort()
       const events: RunnerEvent[] = []
@@ -289,8 +289,13 @@ func main() {
         expect(alive(first[0]), 'the earlier program is gone').to.equal(false)
         const [last] = program((second as {pid: number}).pid)
         expect(last, 'the new program runs').to.be.a('number')
+        // go build's output lives beside the state file, outside the project
+        const state = stateFile(dir)
+        const built = path.join(path.dirname(state), `${path.basename(state, '.json')}-dlvtest`)
+        expect(existsSync(built), built).to.equal(true)
         await runner.stop()
         expect(alive(last), 'the last program is gone after stop()').to.equal(false)
+        expect(existsSync(built), 'the built program is removed after stop()').to.equal(false)
       } finally {
         await runner.stop()
       }

@@ -11,7 +11,7 @@
  * leaves the last good chaincode running. Every restart waits until the new process listens, and reports how long
  * the save took to reach it.
  */
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -54,6 +54,8 @@ abstract class BaseRunner implements Runner {
   /** A start has listened once (later ones are restarts). */
   protected launched = false
   protected proc?: Proc
+  /** Files the builds write outside the project (the Go program, Maven's classpath list): removed by stop(). */
+  protected readonly scratch: string[] = []
   protected readonly state: string
   protected stopped = false
   private again?: () => Promise<void>
@@ -178,6 +180,7 @@ abstract class BaseRunner implements Runner {
     await this.halt()
     await this.proc?.stop()
     this.proc = undefined
+    for (const f of this.scratch) rmSync(f, {force: true})
   }
 
   protected watch(include: (rel: string) => boolean, onChange: (files: string[], t0: bigint) => void): void {
@@ -423,6 +426,7 @@ class GoRunner extends BaseRunner {
     const gopath = process.env.GOPATH || path.join(os.homedir(), 'go')
     this.dlv = o.debugPort === undefined ? undefined : which(['dlv'], [path.join(gopath, 'bin')])
     this.bin = path.join(path.dirname(this.state), `${path.basename(this.state, '.json')}-${o.project.name}`)
+    this.scratch.push(this.bin)
   }
 
   protected async begin(): Promise<void> {
@@ -568,6 +572,7 @@ class JavaRunner extends BaseRunner {
     this.mvn = mvn
     this.java = java
     this.classpathFile = path.join(path.dirname(this.state), `${path.basename(this.state, '.json')}.classpath`)
+    this.scratch.push(this.classpathFile)
   }
 
   protected async begin(): Promise<void> {
