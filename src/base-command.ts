@@ -37,6 +37,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Parsed arguments (by name) and every positional argument in order (for commands with strict = false). */
   protected args!: Record<string, string | undefined>
   protected flags!: BaseFlags<T>
+  /** What a second Ctrl-C leaves behind, said as it exits (a command sets it once the first one has begun a stop). */
+  protected leftOnSecondInterrupt?: string
   protected positionals!: string[]
   private interruption?: {controller: AbortController; listener: () => void}
 
@@ -85,8 +87,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (!this.interruption) {
       const controller = new AbortController()
       const listener = () => {
-        // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- a second Ctrl-C: stop now
-        if (controller.signal.aborted) process.exit(130)
+        if (controller.signal.aborted) {
+          if (this.leftOnSecondInterrupt) process.stderr.write(`\n${this.leftOnSecondInterrupt}\n`)
+          // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- a second Ctrl-C: stop now
+          process.exit(130)
+        }
+
         controller.abort()
       }
 

@@ -93,6 +93,8 @@ The relay image is made here from this machine's node binary (docker import; not
             : `: putting deployment/${project.name} back (Ctrl-C again leaves at once; \`fabk8s dev\` or \`fabk8s up\` then puts it back)`
         }\n`,
       )
+      if (!inCluster)
+        this.leftOnSecondInterrupt = `left at once: deployment/${project.name} may still run the relay instead of the chaincode; \`fabk8s dev\` or \`fabk8s up\` puts it back`
       ac.abort()
     }
 

@@ -237,6 +237,24 @@ describe('fabk8s dev on the real node with the bed’s peers @integration', func
       await queryUntil(p, ['ReadAsset', 'a1'], /"id":"a1"/, 120_000)
     })
 
+    it('a second Ctrl-C while the Deployment is put back: exit 130 at once, saying the relay may still run; `fabk8s up` puts it back', async function () {
+      if (!p) this.skip()
+      const s = dev(p)
+      await s.waitFor(/ready: peers reach/, {timeoutMs: 600_000})
+      const mark = s.mark()
+      s.child.kill('SIGINT')
+      await s.waitFor(/Restore: putting deployment\/\S+ back/, {from: mark, timeoutMs: 60_000})
+      s.child.kill('SIGINT')
+      const r = await s.exited
+      expect(r.code, s.stderr().slice(-3000)).to.equal(130)
+      expect(s.stderr().slice(mark)).to.match(
+        /left at once: deployment\/\S+ may still run the relay instead of the chaincode; `fabk8s dev` or `fabk8s up` puts it back/,
+      )
+      await stopLeftovers(stateFile(p.dir))
+      await up(p)
+      expect((await deployment(p))?.spec).to.deep.equal(before)
+    })
+
     it('--in-cluster: a save rebuilds, loads and rolls the image; each iteration prints its step times', async function () {
       if (!p) this.skip()
       const args = ['dev', '--in-cluster', '--timeout', '180s', '--base-image', await nodeBaseImage()]
