@@ -98,6 +98,13 @@ The package ID is the CHAINCODE_ID the pods run. With --package-id (the ID insta
       }
 
       row('image', s.image ?? '? (the Deployments run different images)')
+      if (s.dev)
+        row(
+          'dev',
+          c.warn(
+            `the pods are \`fabk8s dev\`'s relay (${s.dev}): the peers reach the chaincode running on that machine; Ctrl-C there (or fabk8s up) puts the Deployment back`,
+          ),
+        )
       if (s.image) row('from', (await import('../lib/image/registry.js')).describeImageSource(s.image))
       row('package ID', s.packageId ?? '? (no CHAINCODE_ID in the pod template, or the Deployments differ)')
       if (s.deployments.length === 1)

@@ -169,6 +169,12 @@ describe('fabk8s dev on the real node with the bed’s peers @integration', func
         l.every((i) => i.startsWith('fabk8s-relay:')),
       )
       expect(pods[0].spec?.nodeName).to.equal(bed.nodeName)
+      // status says the pods are dev's relay, and whose
+      const st = await p.fabk8s('status', '--json')
+      expect(json<{dev?: string}>(st).dev).to.match(/ pid \d+ since /)
+      expect((await p.fabk8s('status')).stdout).to.match(
+        /^dev\s+the pods are `fabk8s dev`'s relay \(\S+ pid \d+ since /m,
+      )
       const doctor = await p.fabk8s('doctor', '--cluster', '-n', p.namespace, '--fail-on', 'info', '--json')
       expect(doctor.code, doctor.stdout + doctor.stderr).to.equal(0)
       expect(json<{findings: unknown[]}>(doctor).findings).to.deep.equal([])
@@ -201,6 +207,7 @@ describe('fabk8s dev on the real node with the bed’s peers @integration', func
       await stop(s)
       expect(s.stderr()).to.match(/Restore: deployment\/\S+ is back as it was/)
       expect((await deployment(p))?.spec).to.deep.equal(before)
+      expect(json<{dev?: string}>(await p.fabk8s('status', '--json')).dev).to.equal(undefined)
       change(p, 'typescript', 'is not here (v2) ${noSuchName42}', 'does not exist')
       // the real pod answers again, with the image's code (the change above was never built into it)
       await queryUntil(p, ['ReadAsset', 'nope'], /asset nope does not exist/, 120_000)

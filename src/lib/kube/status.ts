@@ -8,6 +8,7 @@ import type {V1Container, V1Deployment, V1Pod} from '@kubernetes/client-node'
 
 import type {ChaincodeTarget} from './targets.js'
 
+import {ANNOTATION_DEV} from '../dev/relay/manifest.js'
 import {imageSource} from '../image/registry.js'
 import {connect, isNotFound, kube, type KubeClients, kubeError, type KubeOptions} from './client.js'
 import {ANNOTATION_PACKAGE, CONTAINER, LABEL_CHAINCODE, LABEL_NAME} from './manifests.js'
@@ -28,6 +29,11 @@ export interface ChaincodeStatus {
   /** Replicas of the current revision that are available. */
   available: number
   deployment: string
+  /**
+   * The `fabk8s dev` session whose relay stands in for the chaincode's pods (`user@host pid N since ISO`): the peers
+   * reach a chaincode running on that machine, and the image is the relay's.
+   */
+  dev?: string
   /** Given package ID (e.g. the one installed/approved on the peers); compared with the running one. */
   expectedPackageId?: string
   /** The Deployment exists. */
@@ -122,6 +128,8 @@ export async function chaincodeStatus(target: KubeClients | KubeOptions, q: Stat
   }
 
   out.found = true
+  const dev = d.metadata?.annotations?.[ANNOTATION_DEV]
+  if (dev) out.dev = dev
   const container = containerOf(d.spec?.template?.spec)
   out.image = container?.image
   out.imageSource = imageSource(out.image)
@@ -210,6 +218,7 @@ export async function chaincodeSetStatus(
     available: deployments.reduce((n, d) => n + d.available, 0),
     deployment: deployments[0].name,
     deployments,
+    dev: found.find((d) => d.dev)?.dev,
     expectedPackageId: q.expectedPackageId,
     found: found.length === deployments.length,
     image: only(found.map((d) => d.image)),
