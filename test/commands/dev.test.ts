@@ -262,6 +262,19 @@ describe('fabk8s dev on the real node with the bed’s peers @integration', func
       expect((await deployment(p))?.spec).to.deep.equal(before)
     })
 
+    it('fabk8s up while dev runs puts the chaincode back; Ctrl-C then leaves it alone and says why', async function () {
+      if (!p) this.skip()
+      const s = dev(p)
+      await s.waitFor(/ready: peers reach/, {timeoutMs: 600_000})
+      await up(p)
+      await stop(s)
+      expect(s.stderr()).to.match(
+        /Restore: left deployment\/\S+ alone: it no longer runs the relay \(fabk8s up or deploy applied the chaincode while dev ran\)/,
+      )
+      expect(s.stderr()).to.not.match(/took it over \(undefined\)/)
+      expect((await deployment(p))?.spec).to.deep.equal(before)
+    })
+
     it('--in-cluster: a save rebuilds, loads and rolls the image; each iteration prints its step times', async function () {
       if (!p) this.skip()
       const args = ['dev', '--in-cluster', '--timeout', '180s', '--base-image', await nodeBaseImage()]

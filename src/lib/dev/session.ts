@@ -183,7 +183,9 @@ export async function runLocalDev(
       const detail = {
         deleted: `deleted deployment/${deployment} (there was none before fabk8s dev)${alsoDeleted}`,
         restored: `deployment/${deployment} is back as it was (${plan.applied ? (await import('./swap.js')).runsOf(plan.applied).image : ''}) and rolled out`,
-        'taken-over': `left deployment/${deployment} alone: another fabk8s dev took it over (${r.by})`,
+        'taken-over': r.by
+          ? `left deployment/${deployment} alone: another fabk8s dev took it over (${r.by})`
+          : `left deployment/${deployment} alone: it no longer runs the relay (fabk8s up or deploy applied the chaincode while dev ran)`,
       }[r.outcome]
       out({detail, seconds: since(t), status: 'done', step: 'restore', type: 'step'})
     }
