@@ -5,6 +5,7 @@ import type {ApproveAllResult} from '../../lib/fabric/approve.js'
 import {BaseCommand} from '../../base-command.js'
 import {definitionFlags, overridesFrom} from '../../flags/definition.js'
 import {checkPackageIdFlag} from '../../flags/package-id.js'
+import {sequenceFlag} from '../../flags/sequence.js'
 
 export default class LifecycleApprove extends BaseCommand<typeof LifecycleApprove> {
   static override description = `Approve the chaincode definition for each org of fabk8s.yaml network (through each org's own peer).
@@ -25,7 +26,7 @@ transaction is committed and shows its validation code.`
       description: 'approve this package ID (default: the package fabk8s.yaml builds)',
       exclusive: ['package'],
     }),
-    sequence: Flags.integer({description: 'approve at this sequence instead of the planned one', min: 1}),
+    sequence: sequenceFlag('approve at this sequence instead of the planned one'),
   }
 
   protected async execute(): Promise<ApproveAllResult> {

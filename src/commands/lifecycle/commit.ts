@@ -1,9 +1,8 @@
-import {Flags} from '@oclif/core'
-
 import type {CommitResult} from '../../lib/fabric/commit.js'
 
 import {BaseCommand} from '../../base-command.js'
 import {definitionFlags, overridesFrom} from '../../flags/definition.js'
+import {sequenceFlag} from '../../flags/sequence.js'
 
 export default class LifecycleCommit extends BaseCommand<typeof LifecycleCommit> {
   static override description = `Commit the chaincode definition on the channel, endorsed by the peers of every org that approved it.
@@ -13,7 +12,7 @@ each org (checkcommitreadiness) are shown.`
   static override examples = ['<%= config.bin %> lifecycle commit', '<%= config.bin %> lifecycle commit --json']
   static override flags = {
     ...definitionFlags,
-    sequence: Flags.integer({description: 'commit this sequence instead of the planned one', min: 1}),
+    sequence: sequenceFlag('commit this sequence instead of the planned one'),
   }
 
   protected async execute(): Promise<CommitResult> {
