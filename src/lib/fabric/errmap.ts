@@ -79,6 +79,7 @@ export type ErrKind =
   | 'tls'
   | 'tls-name'
   | 'unreachable'
+  | 'wrong-node'
 
 export function errKind(err: unknown): ErrKind | undefined {
   return (err as {detail?: {kind?: ErrKind}})?.detail?.kind
@@ -172,6 +173,10 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
     })
   }
 
+  // the address answers gRPC, but not as what fabk8s.yaml says it is: a peer given as the orderer, or the reverse
+  const wrong = wrongNode(text, ctx, raw)
+  if (wrong) return wrong
+
   // a peer of another org: its admin check names both MSP IDs
   const other =
     /expected MSP ID (\S+?),? received (\S+?)\]?$/.exec(text) ?? /expected MSP ID (\S+?), received (\S+?)\]/.exec(text)
@@ -237,6 +242,39 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
     )
 
   return new FabError('FABRIC', `${ctx.op} failed at ${what}: ${why}`, {detail: k('other')})
+}
+
+/**
+ * An address that answers gRPC, but not as what fabk8s.yaml says it is: a peer's address given as the orderer
+ * (`unknown service orderer.AtomicBroadcast`), the orderer's given as a peer (`unknown service protos.Endorser`).
+ */
+function wrongNode(text: string, ctx: ErrContext, raw: {address: string; raw: string}): FabError | undefined {
+  const service = /unknown service ([\w.]+)/.exec(text)?.[1]
+  if (!service) return undefined
+  const orderer = ctx.role === 'orderer'
+  const detail = {...raw, kind: 'wrong-node'}
+  // a peer without its Gateway (core.yaml peer.gateway.enabled: false) is still a peer
+  if (!orderer && service === 'gateway.Gateway')
+    return new FabError(
+      'FABRIC',
+      `${ctx.address} has no gateway.Gateway service during ${ctx.op}: a peer with peer.gateway.enabled false (core.yaml), or not a peer?`,
+      {detail, hint: 'the Gateway is on by default since Fabric v2.4; enable it on that peer'},
+    )
+  const actual = service.startsWith('orderer.')
+    ? 'a peer'
+    : /^(protos|discovery)\./.test(service)
+      ? 'an orderer'
+      : 'another server'
+  return new FabError(
+    'FABRIC',
+    `${orderer ? `orderer ${ctx.address}` : ctx.address} is not ${orderer ? 'an orderer' : 'a peer'}: it has no ${service} service (is it ${actual}?) during ${ctx.op}`,
+    {
+      detail,
+      hint: orderer
+        ? "network.orderer.address in fabk8s.yaml must be an orderer's host:port (test-network: localhost:7050)"
+        : "network.orgs[].peers[].address in fabk8s.yaml must be a peer's host:port (test-network: localhost:7051)",
+    },
+  )
 }
 
 export interface ChaincodeProblem {

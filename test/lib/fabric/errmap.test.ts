@@ -180,7 +180,9 @@ describe('chaincode problems reported by the peers', () => {
   it('a dial that times out (which is also how a TLS handshake failure looks from the peer)', () => {
     const p = chaincodeProblem(PEER_TEXT.tlsTimeout)!
     expect(p.kind).to.equal('timeout')
-    expect(p.message).to.match(/^the peers cannot reach the chaincode at localhost:7050 \(no answer within chaincode\.dialTimeout\).*TLS handshake/)
+    expect(p.message).to.match(
+      /^the peers cannot reach the chaincode at localhost:7050 \(no answer within chaincode\.dialTimeout\).*TLS handshake/,
+    )
   })
 
   // the x509 text is the form Go's grpc gives when a dial does not block (v2.5's ccaas dial blocks: see tlsTimeout)
@@ -230,6 +232,33 @@ describe('orderer and gateway errors name what failed', () => {
       'orderer localhost:7050 is unreachable (connect ECONNREFUSED 127.0.0.1:7050) during broadcast',
     )
     expect(e.hint).to.match(/network\.orderer/)
+  })
+
+  // grpc-js's text for a method the server does not serve (seen on fabnet: the orderer at a peer's address and back)
+  it("a peer's address given as the orderer: says it is not an orderer, and which field to fix", () => {
+    const e = mapFabricError(grpc(12, 'unknown service orderer.AtomicBroadcast'), {
+      ...ctx,
+      address: 'localhost:7051',
+      op: 'approve kv sequence 1 for Org1MSP',
+      role: 'orderer',
+    })
+    expect(e.message).to.equal(
+      'orderer localhost:7051 is not an orderer: it has no orderer.AtomicBroadcast service (is it a peer?) during approve kv sequence 1 for Org1MSP',
+    )
+    expect(e.hint).to.match(/^network\.orderer\.address in fabk8s\.yaml/)
+    expect(e.detail).to.include({kind: 'wrong-node'})
+  })
+
+  it("the orderer's address given as a peer: says it is not a peer, and which field to fix", () => {
+    const e = mapFabricError(grpc(12, 'unknown service protos.Endorser'), {
+      ...ctx,
+      address: 'localhost:7050',
+      op: 'query Org2MSP approval of kv',
+    })
+    expect(e.message).to.equal(
+      'localhost:7050 is not a peer: it has no protos.Endorser service (is it an orderer?) during query Org2MSP approval of kv',
+    )
+    expect(e.hint).to.match(/^network\.orgs\[\]\.peers\[\]\.address in fabk8s\.yaml/)
   })
 
   it("a gateway that sees no peer of another org is not 'cannot reach'", () => {
