@@ -1,4 +1,4 @@
-import {createPrivateKey, sign as cryptoSign, type KeyObject, X509Certificate} from 'node:crypto'
+import {createPrivateKey, createPublicKey, sign as cryptoSign, type KeyObject, X509Certificate} from 'node:crypto'
 import {readdir, readFile} from 'node:fs/promises'
 import path from 'node:path'
 
@@ -22,12 +22,8 @@ export interface SigningIdentity {
   subject: string
 }
 
-async function firstFile(
-  dir: string,
-  accept: (name: string) => boolean,
-  what: string,
-  org: OrgConfig,
-): Promise<string> {
+/** The files of an MSP subfolder that `accept` takes, sorted by name (at least one). */
+async function files(dir: string, accept: (name: string) => boolean, what: string, org: OrgConfig): Promise<string[]> {
   let names: string[]
   try {
     names = (await readdir(dir, {withFileTypes: true}))
@@ -48,33 +44,63 @@ async function firstFile(
     throw new FabError('PROJECT', `network.orgs[${org.mspId}].mspPath: no ${what} in ${dir}`, {
       hint: 'mspPath must be the org admin MSP folder holding signcerts/ and keystore/',
     })
-  return path.join(dir, names[0])
+  return names.map((n) => path.join(dir, n))
 }
 
-/** Load the admin identity of an org from its MSP folder and make a Fabric signer for it. */
+/**
+ * Load the admin identity of an org from its MSP folder and make a Fabric signer for it. A keystore may hold more
+ * than one key (an identity enrolled again keeps the old key beside the new one): the key is the one that belongs to
+ * the certificate, as the peer CLI finds it (by its public key), not the first file by name.
+ */
 export async function loadIdentity(org: OrgConfig): Promise<SigningIdentity> {
-  const certFile = await firstFile(
+  const [certFile] = await files(
     path.join(org.mspPath, 'signcerts'),
     (n) => n.endsWith('.pem') || n.endsWith('.crt'),
     'certificate (*.pem)',
     org,
   )
-  const keyFile = await firstFile(path.join(org.mspPath, 'keystore'), (n) => !n.startsWith('.'), 'private key', org)
+  const keystore = path.join(org.mspPath, 'keystore')
+  const keyFiles = await files(keystore, (n) => !n.startsWith('.'), 'private key', org)
   const certPem = await readFile(certFile)
   let cert: X509Certificate
-  let key: KeyObject
   try {
     cert = new X509Certificate(certPem)
   } catch (error) {
     throw new FabError('PROJECT', `${certFile}: not a PEM certificate (${(error as Error).message})`)
   }
 
-  try {
-    key = createPrivateKey(await readFile(keyFile))
-  } catch (error) {
-    throw new FabError('PROJECT', `${keyFile}: not a PEM private key (${(error as Error).message})`)
+  const spki = (k: KeyObject) => k.export({format: 'der', type: 'spki'})
+  const certKey = spki(cert.publicKey)
+  let unreadable: Error | undefined
+  let found: undefined | {file: string; key: KeyObject}
+  for (const file of keyFiles) {
+    let k: KeyObject
+    try {
+      k = createPrivateKey(await readFile(file))
+    } catch (error) {
+      unreadable ??= error as Error
+      continue
+    }
+
+    if (spki(createPublicKey(k)).equals(certKey)) {
+      found = {file, key: k}
+      break
+    }
   }
 
+  if (!found) {
+    // one key file that is no key: that is what to fix
+    if (keyFiles.length === 1 && unreadable)
+      throw new FabError('PROJECT', `${keyFiles[0]}: not a PEM private key (${unreadable.message})`)
+    const subject = cert.subject.split('\n').find((l) => l.startsWith('CN=')) ?? cert.subject
+    throw new FabError(
+      'PROJECT',
+      `network.orgs[${org.mspId}].mspPath: ${keyFiles.length === 1 ? 'the private key' : 'no private key'} in ${keystore} ${keyFiles.length === 1 ? 'does not belong' : 'belongs'} to the certificate ${subject} in signcerts/`,
+      {detail: {kind: 'key-mismatch'}, hint: 'keystore/ and signcerts/ must come from the same enrollment'},
+    )
+  }
+
+  const {file: keyFile, key} = found
   const sign = ecdsaSigner(key, keyFile)
   const subjectLines = cert.subject.split('\n')
   return {

@@ -7,6 +7,7 @@
  */
 import {readFile} from 'node:fs/promises'
 
+import type {FabError} from '../../errors.js'
 import type {SigningIdentity} from '../../fabric/identity.js'
 import type {NetworkConfig, OrgConfig, PeerConfig} from '../../project/schema.js'
 
@@ -74,6 +75,18 @@ async function identityStep(s: FabricSession, org: OrgConfig): Promise<{id?: Sig
   try {
     id = await s.identity(org)
   } catch (error) {
+    const fe = error as FabError
+    // a keystore without the certificate's key: loadIdentity says so (the check below, for a key it did take)
+    if (fe.detail?.kind === 'key-mismatch')
+      return {
+        step: {
+          code: 'identity-key-mismatch',
+          hint: fe.hint,
+          message: fe.message.replace(/^network\.orgs\[[^\]]*\]\.mspPath: /, ''),
+          probe: 'identity',
+          status: 'failed',
+        },
+      }
     return {
       step: {code: 'identity-unreadable', message: (error as Error).message, probe: 'identity', status: 'failed'},
     }
