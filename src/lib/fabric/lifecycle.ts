@@ -22,7 +22,7 @@ import {
   type Definition,
 } from './definition.js'
 import {errorText, isAlreadyApproved, isAlreadyInstalled, isNotFound, mapFabricError} from './errmap.js'
-import {describeApplicationPolicy, endorsingOrgs} from './policy.js'
+import {describeApplicationPolicy, endorsingOrgs, signaturePolicyMspIds} from './policy.js'
 /**
  * _lifecycle operations over a FabricSession: install (Endorser proposals, channel ""), the queries, and approve and
  * commit (endorsed on the peers fabk8s.yaml names, ordered and waited on without the Gateway: submit.ts). On a channel
@@ -359,6 +359,21 @@ export async function invokeEndorsers(
   if (chosen) return chosen.map((m) => s.org(m))
   const all = [org, ...orgs.filter((o) => o !== org)]
   const channelOrgs = Object.keys(committed.approvals ?? {})
+  // a signature policy that a peer of each of the channel's orgs cannot satisfy (it names an org outside the
+  // channel): its transaction could only commit INVALID, so it is not sent
+  const named = signaturePolicyMspIds(committed.validationParameter)
+  if (named && channelOrgs.length > 0 && !endorsingOrgs(committed.validationParameter, channelOrgs)) {
+    const outside = named.filter((m) => !channelOrgs.includes(m))
+    throw new FabError(
+      'FABRIC',
+      `invoke ${chaincode} not sent: its endorsement policy ${describeApplicationPolicy(committed.validationParameter)} (sequence ${committed.sequence}) cannot be satisfied by a peer of each of channel ${s.network.channel}'s orgs (${[...channelOrgs].sort().join(', ')})${outside.length > 0 ? `: ${outside.join(', ')} ${outside.length === 1 ? 'is not an org' : 'are not orgs'} of the channel` : ''}; the transaction could only commit INVALID (ENDORSEMENT_POLICY_FAILURE)`,
+      {
+        detail: {policy: describeApplicationPolicy(committed.validationParameter), sequence: committed.sequence},
+        hint: `commit a policy the channel's orgs can satisfy: \`fabk8s register --signature-policy "…"\` (or definition.signaturePolicy in fabk8s.yaml)`,
+      },
+    )
+  }
+
   if (channelOrgs.every((m) => ours.includes(m))) return all
   // a policy the channel config holds (/Channel/Application/Endorsement by default): read it, and go through the
   // Gateway only when the listed orgs cannot satisfy it (or it cannot be read); a signature policy was evaluated above

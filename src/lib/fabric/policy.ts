@@ -255,6 +255,28 @@ export function endorsingOrgs(
   return subsets.find((set) => set.length > 0 && satisfied(set))
 }
 
+/**
+ * The MSP IDs a signature policy names, when it names orgs by role only (what endorsingOrgs evaluates); undefined for
+ * a channel config policy reference, other principals, or bytes that are no ApplicationPolicy.
+ */
+export function signaturePolicyMspIds(validationParameter: Uint8Array): string[] | undefined {
+  let env: common.SignaturePolicyEnvelope | undefined
+  try {
+    env = peer.ApplicationPolicy.deserializeBinary(validationParameter).getSignaturePolicy()
+  } catch {
+    return undefined
+  }
+
+  if (!env?.getRule()) return undefined
+  const ids: string[] = []
+  for (const p of env.getIdentitiesList()) {
+    if (p.getPrincipalClassification() !== msp.MSPPrincipal.Classification.ROLE) return undefined
+    ids.push(msp.MSPRole.deserializeBinary(p.getPrincipal_asU8()).getMspIdentifier())
+  }
+
+  return [...new Set(ids)]
+}
+
 /** SignaturePolicyEnvelope → DSL text (AND/OR/OutOf), the inverse of signaturePolicyFromString. */
 export function signaturePolicyToString(env: common.SignaturePolicyEnvelope): string {
   const ids = env.getIdentitiesList().map((p) => {

@@ -7,6 +7,7 @@ import {
   describeApplicationPolicy,
   endorsingOrgs,
   signaturePolicyFromString,
+  signaturePolicyMspIds,
   signaturePolicyToString,
 } from '../../../src/lib/fabric/policy.js'
 
@@ -130,5 +131,15 @@ describe('endorsing orgs for a policy', () => {
     expect(endorsingOrgs(sig("AND('Org1MSP.peer','Org9MSP.peer')"), orgs)).to.equal(undefined)
     // each signature counts once (Fabric's cauthdsl): one peer of Org1MSP cannot sign twice
     expect(endorsingOrgs(sig("AND('Org1MSP.peer','Org1MSP.member')"), orgs)).to.equal(undefined)
+  })
+
+  it('the MSP IDs a signature policy names (once each); undefined for a channel policy reference', () => {
+    expect(signaturePolicyMspIds(sig("AND('Org1MSP.peer', OR('Org9MSP.peer','Org1MSP.member'))"))).to.have.members([
+      'Org1MSP',
+      'Org9MSP',
+    ])
+    const ref = applicationPolicy({channelConfigPolicy: '/Channel/Application/Endorsement'}).serializeBinary()
+    expect(signaturePolicyMspIds(ref)).to.equal(undefined)
+    expect(signaturePolicyMspIds(new Uint8Array([0xff, 0xff]))).to.equal(undefined)
   })
 })

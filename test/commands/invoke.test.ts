@@ -1,0 +1,25 @@
+import {expect} from 'chai'
+
+import {fabnetOrSkip, tempProject, uniqueName} from '../lib/fabric/fabnet.js'
+import {json, runCli} from '../support/cli.js'
+
+describe('fabk8s invoke (Fabric network)', function () {
+  this.timeout(120_000)
+
+  it('a committed signature policy that names an org outside the channel: not sent (it could only commit INVALID), exit 9 says why', async function () {
+    const f = fabnetOrSkip(this)
+    const name = uniqueName()
+    // no chaincode server is needed: nothing reaches the chaincode
+    const dir = tempProject(f, {name})
+    const reg = await runCli(['register', '--signature-policy', "OR('Org9MSP.peer')", '--json'], {cwd: dir})
+    expect(reg.code, reg.stdout + reg.stderr).to.equal(0)
+    const r = await runCli(['invoke', 'Put', 'k', 'v', '--json'], {cwd: dir})
+    expect(r.code, r.stdout + r.stderr).to.equal(9)
+    const {error} = json<{error: {detail: {policy: string}; hint: string; message: string}}>(r)
+    expect(error.message).to.equal(
+      `invoke ${name} not sent: its endorsement policy OR('Org9MSP.peer') (sequence 1) cannot be satisfied by a peer of each of channel ${f.channel}'s orgs (Org1MSP, Org2MSP): Org9MSP is not an org of the channel; the transaction could only commit INVALID (ENDORSEMENT_POLICY_FAILURE)`,
+    )
+    expect(error.detail.policy).to.equal("OR('Org9MSP.peer')")
+    expect(error.hint).to.match(/--signature-policy/)
+  })
+})
