@@ -34,13 +34,27 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
   static override enableJsonFlag = true
   static exitCodes = EXIT_CODES_HELP
+  /**
+   * For a command that sends to Fabric without a task list: what a Ctrl-C leaves behind, said (as exit 130, and as
+   * one `{"error": …}` document under --json) instead of Node's silent exit. A task list (runTasks) says its own.
+   */
+  static interruptNote?: string
   /** Parsed arguments (by name) and every positional argument in order (for commands with strict = false). */
   protected args!: Record<string, string | undefined>
   protected flags!: BaseFlags<T>
   /** What a second Ctrl-C leaves behind, said as it exits (a command sets it once the first one has begun a stop). */
   protected leftOnSecondInterrupt?: string
   protected positionals!: string[]
-  private interruption?: {controller: AbortController; listener: () => void}
+  /** Ctrl-C under runTasks (interruptSignal): aborts this controller. */
+  private interruption?: AbortController
+  /** Whether interruptNote's line is being written (a second Ctrl-C then exits at once). */
+  private reportingInterruption = false
+  /**
+   * The one SIGINT listener, from init (interruptNote) or interruptSignal() on. Never removed and added again while
+   * the command runs: a Ctrl-C that arrives while the main thread is busy is emitted later, and Node drops it when
+   * the last listener goes in between.
+   */
+  private sigint?: () => void
 
   /** Map anything thrown to our error contract. */
   override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<never> {
@@ -58,7 +72,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected abstract execute(): Promise<unknown>
 
   override async finally(err: Error | undefined): Promise<unknown> {
-    if (this.interruption) process.removeListener('SIGINT', this.interruption.listener)
+    if (this.sigint) process.removeListener('SIGINT', this.sigint)
     return super.finally(err)
   }
 
@@ -77,6 +91,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.positionals = argv as string[]
     this.flags = flags as BaseFlags<T>
     markStartup('command parsed (oclif: config, flags)')
+    if ((this.ctor as typeof BaseCommand).interruptNote) this.listenForInterrupt()
   }
 
   /**
@@ -84,23 +99,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * exit 130 and a line saying what state the work was left in); a second one exits at once.
    */
   protected interruptSignal(): AbortSignal {
-    if (!this.interruption) {
-      const controller = new AbortController()
-      const listener = () => {
-        if (controller.signal.aborted) {
-          if (this.leftOnSecondInterrupt) process.stderr.write(`\n${this.leftOnSecondInterrupt}\n`)
-          // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- a second Ctrl-C: stop now
-          process.exit(130)
-        }
-
-        controller.abort()
-      }
-
-      process.on('SIGINT', listener)
-      this.interruption = {controller, listener}
-    }
-
-    return this.interruption.controller.signal
+    this.interruption ??= new AbortController()
+    this.listenForInterrupt()
+    return this.interruption.signal
   }
 
   /** Notes and warnings go to stderr so stdout stays parseable. */
@@ -152,6 +153,43 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Human output goes to stdout only when not --json. */
   protected say(line = ''): void {
     if (!this.jsonEnabled()) process.stdout.write(`${line}\n`)
+  }
+
+  /**
+   * Ctrl-C: under runTasks the first aborts interruptSignal() (the task renderer then ends the run with exit 130 and a
+   * line saying what state the work was left in); before it, or in a command without a task list, interruptNote's
+   * line (or JSON document) and exit 130. A second Ctrl-C exits at once.
+   */
+  private listenForInterrupt(): void {
+    if (this.sigint) return
+    this.sigint = () => {
+      const controller = this.interruption
+      if (controller?.signal.aborted || this.reportingInterruption) {
+        if (this.leftOnSecondInterrupt) process.stderr.write(`\n${this.leftOnSecondInterrupt}\n`)
+        // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- a second Ctrl-C: stop now
+        process.exit(130)
+      }
+
+      if (controller) {
+        controller.abort()
+        return
+      }
+
+      this.reportingInterruption = true
+      const name = this.id?.replaceAll(':', ' ') ?? this.config.bin
+      const fe = new FabError(
+        'ABORTED',
+        `interrupted during ${name}: ${(this.ctor as typeof BaseCommand).interruptNote}`,
+      )
+      const exit = () => {
+        // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- Ctrl-C ends the command here
+        process.exit(130)
+      }
+
+      import('./render/errors.js').then(({reportError}) => reportError(fe, {json: this.jsonEnabled()})).then(exit, exit)
+    }
+
+    process.on('SIGINT', this.sigint)
   }
 }
 

@@ -11,5 +11,6 @@ peers have committed it (VALID); the result is printed as text.`
     '<%= config.bin %> invoke CreateAsset a1 blue alice',
     '<%= config.bin %> invoke UpdateAsset a1 red bob --json',
   ]
+  static override interruptNote = 'a transaction already sent may still commit; `fabk8s query` shows the state'
   protected readonly submit = true
 }

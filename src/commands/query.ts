@@ -9,5 +9,6 @@ network) signs; the result is printed as text.`
     '<%= config.bin %> query ReadAsset a1',
     '<%= config.bin %> query org.hyperledger.fabric:GetMetadata --json',
   ]
+  static override interruptNote = 'nothing was changed (a query commits nothing)'
   protected readonly submit = false
 }

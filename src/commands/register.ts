@@ -26,6 +26,7 @@ says there was nothing to do. The sequence is automatic (see \`fabk8s lifecycle 
       description: 'keep every progress line, and show where the time went (ms since the process started)',
     }),
   }
+  static override interruptNote = 'nothing was sent yet; run `fabk8s register` again'
 
   protected async execute(): Promise<RegisterResult> {
     const project = await this.project()

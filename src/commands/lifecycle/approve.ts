@@ -28,6 +28,8 @@ transaction is committed and shows its validation code.`
     }),
     sequence: sequenceFlag('approve at this sequence instead of the planned one'),
   }
+  static override interruptNote =
+    "approvals already sent may still commit; `fabk8s lifecycle status` shows each org's approval"
 
   protected async execute(): Promise<ApproveAllResult> {
     await checkPackageIdFlag(this.flags['package-id'])

@@ -14,6 +14,8 @@ each org (checkcommitreadiness) are shown.`
     ...definitionFlags,
     sequence: sequenceFlag('commit this sequence instead of the planned one'),
   }
+  static override interruptNote =
+    'a commit already sent may still be committed; `fabk8s lifecycle status` shows the committed definition'
 
   protected async execute(): Promise<CommitResult> {
     const project = await this.project()

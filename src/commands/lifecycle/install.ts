@@ -18,6 +18,8 @@ Each peer is called with its own org's admin identity (mspPath). A package that 
     package: Flags.string({description: 'install this package file instead of building it from fabk8s.yaml'}),
     peer: Flags.string({description: 'only this peer address (repeatable)', multiple: true}),
   }
+  static override interruptNote =
+    'installs already sent may still complete; `fabk8s lifecycle status` shows what each peer holds'
 
   protected async execute(): Promise<InstallAllResult> {
     const project = await this.project()
