@@ -251,26 +251,23 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
 function wrongNode(text: string, ctx: ErrContext, raw: {address: string; raw: string}): FabError | undefined {
   const service = /unknown service ([\w.]+)/.exec(text)?.[1]
   if (!service) return undefined
-  const orderer = ctx.role === 'orderer'
+  const what = ctx.role === 'orderer' ? `orderer ${ctx.address}` : ctx.address
   const detail = {...raw, kind: 'wrong-node'}
+  // what the call wanted follows from the service it named (a probe's Deliver to the orderer has no role)
+  const wantedOrderer = service.startsWith('orderer.')
   // a peer without its Gateway (core.yaml peer.gateway.enabled: false) is still a peer
-  if (!orderer && service === 'gateway.Gateway')
+  if (service === 'gateway.Gateway')
     return new FabError(
       'FABRIC',
-      `${ctx.address} has no gateway.Gateway service during ${ctx.op}: a peer with peer.gateway.enabled false (core.yaml), or not a peer?`,
+      `${what} has no gateway.Gateway service during ${ctx.op}: a peer with peer.gateway.enabled false (core.yaml), or not a peer?`,
       {detail, hint: 'the Gateway is on by default since Fabric v2.4; enable it on that peer'},
     )
-  const actual = service.startsWith('orderer.')
-    ? 'a peer'
-    : /^(protos|discovery)\./.test(service)
-      ? 'an orderer'
-      : 'another server'
   return new FabError(
     'FABRIC',
-    `${orderer ? `orderer ${ctx.address}` : ctx.address} is not ${orderer ? 'an orderer' : 'a peer'}: it has no ${service} service (is it ${actual}?) during ${ctx.op}`,
+    `${what} is not ${wantedOrderer ? 'an orderer' : 'a peer'}: it has no ${service} service (is it ${wantedOrderer ? 'a peer' : 'an orderer'}?) during ${ctx.op}`,
     {
       detail,
-      hint: orderer
+      hint: wantedOrderer
         ? "network.orderer.address in fabk8s.yaml must be an orderer's host:port (test-network: localhost:7050)"
         : "network.orgs[].peers[].address in fabk8s.yaml must be a peer's host:port (test-network: localhost:7051)",
     },

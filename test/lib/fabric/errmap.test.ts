@@ -249,6 +249,17 @@ describe('orderer and gateway errors name what failed', () => {
     expect(e.detail).to.include({kind: 'wrong-node'})
   })
 
+  it("a peer's address given as the orderer, called without the orderer's role (network import --check's Deliver): still not an orderer", () => {
+    const e = mapFabricError(grpc(12, 'unknown service orderer.AtomicBroadcast'), {
+      ...ctx,
+      op: 'Deliver on mychannel',
+    })
+    expect(e.message).to.equal(
+      'localhost:7051 is not an orderer: it has no orderer.AtomicBroadcast service (is it a peer?) during Deliver on mychannel',
+    )
+    expect(e.hint).to.match(/^network\.orderer\.address in fabk8s\.yaml/)
+  })
+
   it("the orderer's address given as a peer: says it is not a peer, and which field to fix", () => {
     const e = mapFabricError(grpc(12, 'unknown service protos.Endorser'), {
       ...ctx,
