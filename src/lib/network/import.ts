@@ -142,10 +142,12 @@ export async function importNetwork(opts: ImportOptions): Promise<ImportResult> 
     }
 
     try {
+      // by kind: a peer and the orderer at one address (--address) keep their own names
       const names: Record<string, string> = {}
-      for (const e of [...net.orgs.flatMap((o) => o.peers), net.orderer!]) names[e.address] = e.name
+      for (const e of net.orgs.flatMap((o) => o.peers)) names[e.address] = e.name
       check = await checkNetwork(plan.config(tmp ? path.join(tmp, 'network') : plan.materialDir), {
         names,
+        ordererName: net.orderer!.name,
         timeoutMs: opts.timeoutMs,
       })
     } finally {

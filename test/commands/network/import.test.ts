@@ -607,6 +607,39 @@ describe('fabk8s network import', function () {
       )
     })
 
+    it("--address puts the orderer at a peer's address: each endpoint keeps its own name, and Deliver says the address is not an orderer", async () => {
+      const peer = f.orgs[0]
+      const r = await runCli(
+        [
+          'network',
+          'import',
+          organizations,
+          '--check',
+          '--dry-run',
+          '--timeout',
+          '60',
+          '--json',
+          '--address',
+          `orderer.example.com=${peer.peerAddress}`,
+          '--orderer-tls-ca',
+          peer.peerCA,
+        ],
+        {cwd: project},
+      )
+      expect(r.code, r.stdout + r.stderr).to.equal(9)
+      const {check} = json<ImportResult>(r)
+      expect(check!.endpoints.map((e) => [e.kind, e.name, e.address])).to.deep.equal([
+        ['peer', 'peer0.org1.example.com', peer.peerAddress],
+        ['peer', 'peer0.org2.example.com', f.orgs[1].peerAddress],
+        ['orderer', 'orderer.example.com', peer.peerAddress],
+      ])
+      expect(check!.endpoints[2].steps.find((s) => s.probe === 'deliver')).to.deep.include({
+        code: 'deliver-error',
+        message: `${peer.peerAddress} is not an orderer: it has no orderer.AtomicBroadcast service (is it a peer?) during Deliver on ${f.channel}`,
+        status: 'failed',
+      })
+    })
+
     it("a profile with inline identities and CAs works against the network; a peer's wrong CA, a wrong name, another org's admin", async () => {
       const pem = (file: string) => readFileSync(file, 'utf8')
       const one = (dir: string) => path.join(dir, readdirSync(dir)[0])

@@ -42,8 +42,10 @@ export interface CheckReport {
 }
 
 export interface CheckOptions {
-  /** address → the source's name for the node, for display. */
+  /** Peer address → the source's name for the node, for display. */
   names?: Record<string, string>
+  /** The source's name for the orderer (a peer's address given to the orderer keeps both names apart). */
+  ordererName?: string
   /** Per step (default 10 s). */
   timeoutMs?: number
 }
@@ -259,14 +261,17 @@ export async function checkNetwork(net: NetworkConfig, opts: CheckOptions = {}):
     return r
   }
 
-  const base = (kind: EndpointReport['kind'], p: PeerConfig, mspId?: string) => ({
-    address: p.address,
-    ...(p.hostnameOverride ? {hostnameOverride: p.hostnameOverride} : {}),
-    kind,
-    mspId,
-    ...(opts.names?.[p.address] ? {name: opts.names[p.address]} : {}),
-    tlsCACert: p.tlsCACert,
-  })
+  const base = (kind: EndpointReport['kind'], p: PeerConfig, mspId?: string) => {
+    const name = (kind === 'orderer' ? opts.ordererName : undefined) ?? opts.names?.[p.address]
+    return {
+      address: p.address,
+      ...(p.hostnameOverride ? {hostnameOverride: p.hostnameOverride} : {}),
+      kind,
+      mspId,
+      ...(name ? {name} : {}),
+      tlsCACert: p.tlsCACert,
+    }
+  }
 
   const peerReport = async (org: OrgConfig, p: PeerConfig): Promise<EndpointReport> => {
     const steps: ProbeStep[] = [await tlsStep(p, timeoutMs)]
