@@ -42,9 +42,12 @@ export async function resolvePackage(
   if (parsed.label !== expected)
     throw new FabError(
       'FABRIC',
-      `${opts.file}: label mismatch: the package says "${parsed.label}", the project expects "${expected}"`,
+      `${opts.file}: label mismatch: the package says "${parsed.label}", ${opts.label === undefined ? 'the project expects' : '--label says'} "${expected}"`,
       {
-        hint: 'rebuild the package with `fabk8s lifecycle package`, or pass --label to accept this one',
+        hint:
+          opts.label === undefined
+            ? 'rebuild the package with `fabk8s lifecycle package`, or pass --label to accept this one'
+            : `give --label ${parsed.label} to accept this package, or --package a package labelled ${expected}`,
       },
     )
   return {bytes, label: parsed.label, packageId: parsed.packageId}

@@ -104,6 +104,12 @@ describe('fabric package (deterministic CCaaS package)', () => {
     expect(err.exitCode).to.equal(9)
     expect(err.message).to.match(/label mismatch: the package says "other_2", the project expects "golden_1.0"/)
     expect((await resolvePackage(pr, {file: f, label: 'other_2'})).packageId).to.equal(other.packageId)
+    // a --label that is not the package's: the flag said it, and passing it again is no way out
+    const flagged = await resolvePackage(pr, {file: f, label: 'third_3'}).catch((error) => error)
+    expect(flagged.message).to.match(/label mismatch: the package says "other_2", --label says "third_3"$/)
+    expect(flagged.hint).to.equal(
+      'give --label other_2 to accept this package, or --package a package labelled third_3',
+    )
   })
 
   it('TLS: connection.json holds the files byte for byte; one that is not what its field says is a project error', async () => {
