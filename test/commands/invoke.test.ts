@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {fabnetOrSkip, tempProject, uniqueName} from '../lib/fabric/fabnet.js'
+import {fabnetOrSkip, offlineProject, tempProject, uniqueName} from '../lib/fabric/fabnet.js'
 import {json, runCli} from '../support/cli.js'
 
 describe('fabk8s invoke (Fabric network)', function () {
@@ -22,4 +22,17 @@ describe('fabk8s invoke (Fabric network)', function () {
     expect(error.detail.policy).to.equal("OR('Org9MSP.peer')")
     expect(error.hint).to.match(/--signature-policy/)
   })
+})
+
+describe('fabk8s invoke and query: -c/--chaincode', () => {
+  const dir = offlineProject()
+  for (const cmd of ['invoke', 'query'])
+    for (const name of ['Bad Name', 'cc/1', 'cc-', 'a__b'])
+      it(`${cmd} -c ${JSON.stringify(name)}: exit 2 naming the flag, before any connection (not "channel does not exist")`, async () => {
+        const r = await runCli([cmd, '-c', name, 'Get', 'k', '--json'], {cwd: dir})
+        expect(r.code, r.stdout + r.stderr).to.equal(2)
+        expect(json<{error: {message: string}}>(r).error.message).to.equal(
+          `-c/--chaincode: ${JSON.stringify(name)} is not a chaincode name (letters and digits, single - or _ between them)`,
+        )
+      })
 })

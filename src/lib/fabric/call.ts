@@ -1,6 +1,7 @@
 /** `invoke` / `query`: one call through the Gateway of the chosen org. */
 import type {ProjectConfig} from '../project/schema.js'
 
+import {usageError} from '../errors.js'
 import {callChaincode} from './lifecycle.js'
 import {type FabricSession, withSession} from './session.js'
 
@@ -21,7 +22,22 @@ export interface CallOptions {
   transient?: Record<string, string>
 }
 
+/**
+ * Fabric's rule for chaincode names (core/chaincode/lifecycle ChaincodeNameRegExp), and the system chaincodes a peer
+ * also answers (qscc, cscc fit the rule; _lifecycle does not).
+ */
+const CHAINCODE_NAME_RE = /^[a-zA-Z0-9]+([-_][a-zA-Z0-9]+)*$/
+
+/** `-c/--chaincode`: a name Fabric can have defined, checked before any connection. */
+export function checkChaincodeName(name: string): void {
+  if (name !== '_lifecycle' && !CHAINCODE_NAME_RE.test(name))
+    throw usageError(
+      `-c/--chaincode: ${JSON.stringify(name)} is not a chaincode name (letters and digits, single - or _ between them)`,
+    )
+}
+
 export async function callChaincodeFor(project: ProjectConfig, o: CallOptions): Promise<CallResult> {
+  if (o.chaincode !== undefined) checkChaincodeName(o.chaincode)
   return withSession(project.network, async (s) => callInSession(s, project, o), {timeoutMs: o.timeoutMs})
 }
 
