@@ -148,6 +148,11 @@ describe('fabk8s init', () => {
       expect(r.code).to.equal(2)
       expect(r.stderr).to.match(/^Error: NAME: "My_Chaincode" is not a valid chaincode name/m)
       expect(existsSync(dir)).to.equal(false)
+      // a DNS-1123 name that Fabric refuses: init would write a fabk8s.yaml no command can load
+      const dd = await runCli(['init', 'my--cc', '--yes', '--dir', dir])
+      expect(dd.code).to.equal(2)
+      expect(dd.stderr).to.match(/^Error: NAME: "my--cc" is not a valid chaincode name: .*single '-'/m)
+      expect(existsSync(dir)).to.equal(false)
     })
 
     it('bad channel / namespace / port → exit 2 naming the flag', async () => {

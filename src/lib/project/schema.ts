@@ -369,6 +369,13 @@ export function validateProject(
   })
   if (name && name.length > 53)
     bad(['name'], 'must be at most 53 characters (Kubernetes resource names derive from it)')
+  // DNS-1123 allows '--'; Fabric's chaincode name rule (^[a-zA-Z0-9]+([-_][a-zA-Z0-9]+)*$) does not, and its peers
+  // would refuse the definition only at approve, after the installs
+  else if (name?.includes('--'))
+    bad(
+      ['name'],
+      `must not hold '--' (Fabric's chaincode name rule: one '-' between letters or digits), got ${show(name)}`,
+    )
   const version = str(raw, 'version', [], {required: true})
   const explicitLabel = str(raw, 'label', [], {
     re: LABEL_RE,

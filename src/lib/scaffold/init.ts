@@ -48,8 +48,9 @@ export const validate = {
   language: (v: string) =>
     (LANGUAGES as readonly string[]).includes(v) || `unknown language ${show(v)} (one of ${LANGUAGES.join(', ')})`,
   name(v: string): string | true {
-    if (!DNS1123_RE.test(v) || v.length > 53)
-      return `${show(v)} is not a valid chaincode name: use lower-case letters, digits and '-', start and end with a letter or digit, at most 53 characters (it names Kubernetes resources)`
+    // '--' is DNS-1123 but not a Fabric chaincode name (fabk8s.yaml refuses it too)
+    if (!DNS1123_RE.test(v) || v.length > 53 || v.includes('--'))
+      return `${show(v)} is not a valid chaincode name: use lower-case letters, digits and single '-', start and end with a letter or digit, at most 53 characters (it names Kubernetes resources and the Fabric chaincode)`
     return true
   },
   namespace: (v: string) =>

@@ -112,6 +112,14 @@ network:
     expect(e.message).to.match(/:3 label: must match/)
   })
 
+  it("rejects a name with '--': DNS-1123 allows it, Fabric's chaincode names do not (the peers refuse it at approve)", async () => {
+    const e = await loadError('name: my--cc\nversion: "1.0"\n')
+    expect(e.exitCode).to.equal(3)
+    expect(e.message).to.match(
+      /:1 name: must not hold '--' \(Fabric's chaincode name rule: one '-' between letters or digits\), got "my--cc"/,
+    )
+  })
+
   it('requires name and version', async () => {
     const e = await loadError('language: go\n')
     expect(e.message).to.match(/name: required/)
