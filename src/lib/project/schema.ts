@@ -376,7 +376,13 @@ export function validateProject(
       ['name'],
       `must not hold '--' (Fabric's chaincode name rule: one '-' between letters or digits), got ${show(name)}`,
     )
-  const version = str(raw, 'version', [], {required: true})
+  // Fabric's rule for definition versions (core/chaincode/lifecycle ChaincodeVersionRegExp): the peers refuse any
+  // other at approve, after the installs
+  const version = str(raw, 'version', [], {
+    re: /^[\w.+-]+$/,
+    reMsg: `must be letters, digits, '_', '.', '+', '-' (Fabric's rule for chaincode versions), got ${show(raw.version)}`,
+    required: true,
+  })
   const explicitLabel = str(raw, 'label', [], {
     re: LABEL_RE,
     reMsg: `must match ${LABEL_RE.source} (Fabric's label rule), got ${show(raw.label)}`,

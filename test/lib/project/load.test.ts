@@ -120,6 +120,14 @@ network:
     )
   })
 
+  it('rejects a version Fabric refuses, also with label and image set (the peers would refuse it only at approve)', async () => {
+    const e = await loadError('name: kv\nversion: "1.0 beta"\nlabel: kv_1\nimage: kv:1\n')
+    expect(e.exitCode).to.equal(3)
+    expect(e.message).to.match(
+      /:2 version: must be letters, digits, '_', '\.', '\+', '-' \(Fabric's rule for chaincode versions\), got "1\.0 beta"/,
+    )
+  })
+
   it('requires name and version', async () => {
     const e = await loadError('language: go\n')
     expect(e.message).to.match(/name: required/)
