@@ -186,6 +186,9 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
       `peer ${ctx.address} is a peer of ${other[1]}, but fabk8s.yaml lists it under ${other[2]}: it refuses ${other[2]}'s admin (${ctx.op})`,
       {detail: k('access'), hint: `list it under the org whose mspId is ${other[1]} (network.orgs[].peers)`},
     )
+  // the peer cannot take the identity as one of mspId's at all (not a question of admin rights)
+  const unknown = unknownCreator(text, ctx, raw)
+  if (unknown) return unknown
   // identity not an admin / access denied
   if (
     /access denied|failed ACL|not an admin|does not contain OU \[ADMIN\]|signature set did not satisfy policy|creator .* (not|isn't) valid|authentication handshake failed|Admins/i.test(
@@ -242,6 +245,30 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
     )
 
   return new FabError('FABRIC', `${ctx.op} failed at ${what}: ${why}`, {detail: k('other')})
+}
+
+/**
+ * "access denied: channel [C] creator org unknown, creator is malformed": the peer could not read the signer as an
+ * identity of mspId. Channelless (C empty: install, queryinstalled) a peer knows only its own org, so the peer is
+ * another org's, or mspId is not the certificate's; on a channel, mspId is no org of it, or not the certificate's.
+ */
+function unknownCreator(text: string, ctx: ErrContext, raw: {address: string; raw: string}): FabError | undefined {
+  const m = /channel \[([^\]]*)\] creator org unknown/.exec(text)
+  if (!m) return undefined
+  const msp = ctx.mspId ?? 'this org'
+  const path = ctx.mspPath ? ` (${ctx.mspPath})` : ''
+  return new FabError(
+    'FABRIC',
+    m[1]
+      ? `access denied at ${ctx.address} for ${msp} (${ctx.op}): channel ${m[1]} does not take the identity as one of ${msp}`
+      : `access denied at ${ctx.address} for ${msp} (${ctx.op}): the peer does not take the identity as one of ${msp}`,
+    {
+      detail: {...raw, kind: 'access'},
+      hint: m[1]
+        ? `is ${msp} an org of channel ${m[1]} (network.orgs[].mspId), and is the certificate in mspPath${path} issued by ${msp}'s CA?`
+        : `a peer takes channelless calls only from its own org: is ${ctx.address} a peer of ${msp} (network.orgs[].peers), and is the certificate in mspPath${path} issued by ${msp}'s CA?`,
+    },
+  )
 }
 
 /**

@@ -68,6 +68,31 @@ describe('fabric error mapping', () => {
     expect(e.hint).to.contain('/msp/user')
   })
 
+  // Fabric v2.5's text when the peer cannot read the signer as an identity of its MSP ID (seen on fabnet)
+  it("an identity the peer cannot take as the org's: says so (peer of another org, mspId not on the channel), not 'must be an ADMIN'", () => {
+    const channelless = mapFabricError(
+      new Error('error validating proposal: access denied: channel [] creator org unknown, creator is malformed'),
+      {...ctx, mspId: 'Org2MSP'},
+    )
+    expect(channelless.message).to.equal(
+      'access denied at localhost:7051 for Org2MSP (install on localhost:7051): the peer does not take the identity as one of Org2MSP',
+    )
+    expect(channelless.hint).to.equal(
+      "a peer takes channelless calls only from its own org: is localhost:7051 a peer of Org2MSP (network.orgs[].peers), and is the certificate in mspPath (/msp/user) issued by Org2MSP's CA?",
+    )
+    const onChannel = mapFabricError(
+      new Error(
+        'error validating proposal: access denied: channel [mychannel] creator org unknown, creator is malformed',
+      ),
+      {...ctx, mspId: 'Org3MSP', op: 'query committed definition of kv'},
+    )
+    expect(onChannel.message).to.equal(
+      'access denied at localhost:7051 for Org3MSP (query committed definition of kv): channel mychannel does not take the identity as one of Org3MSP',
+    )
+    expect(onChannel.hint).to.match(/^is Org3MSP an org of channel mychannel \(network\.orgs\[\]\.mspId\)/)
+    expect(onChannel.detail).to.include({kind: 'access'})
+  })
+
   it('channel missing', () => {
     const e = mapFabricError(new Error("channel 'nochannel' not found"), ctx)
     expect(e.exitCode).to.equal(9)
