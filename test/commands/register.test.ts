@@ -279,6 +279,18 @@ describe('fabk8s register @integration (real Fabric network)', function () {
     expect(st.peers.map((p) => p.hasPackage)).to.deep.equal([true, true])
   })
 
+  it("the definition fails after the installs went through (the orderer is a peer's address): --json says where the package now is", async () => {
+    const [org1, org2] = f.orgs
+    const network = networkYaml(f)
+      .replace(`address: ${f.ordererAddress}`, `address: ${org1.peerAddress}`)
+      .replace(`tlsCACert: ${f.ordererCA}`, `tlsCACert: ${org1.peerCA}`)
+    const r = await runCli(['register', '--json'], {cwd: tempProject(f, {name: uniqueName(), network})})
+    expect(r.code, r.stdout + r.stderr).to.equal(9)
+    const e = json<{error: {detail: {installed: string[]}; message: string}}>(r).error
+    expect(e.message).to.match(/is not an orderer: it has no orderer\.AtomicBroadcast service/)
+    expect(e.detail.installed).to.deep.equal([org1.peerAddress, org2.peerAddress])
+  })
+
   it("the definition and an install both fail: exit 9 gives the definition's error, then each failed install and what the other peers did", async () => {
     // fabk8s.yaml lists Org1 only (its real peer, then one at a closed port): Org1's approval goes through, the
     // commit is not sent (the channel's MAJORITY needs Org2 too), and the second install cannot reach its peer

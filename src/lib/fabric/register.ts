@@ -57,8 +57,18 @@ function registerFailed(
   order: string[],
 ): unknown {
   const {commitTx, defineError} = o
-  if (o.failed.length === 0) return defineError
   const rank = (key: string) => order.indexOf(key)
+  if (o.failed.length === 0) {
+    // the installs that went through stay: under --json too, the error says where the package now is
+    const installed = o.installs.filter((i) => i.installed).map((i) => i.address)
+    if (installed.length === 0 || !isFabError(defineError)) return defineError
+    return new FabError(defineError.code, defineError.message, {
+      cause: defineError,
+      detail: {...defineError.detail, installed: installed.sort((a, b) => rank(a) - rank(b))},
+      hint: defineError.hint,
+    })
+  }
+
   const e = installsFailed(
     [...o.installs].sort((a, b) => rank(a.address) - rank(b.address)),
     [...o.failed].sort((a, b) => rank(a.address) - rank(b.address)),
