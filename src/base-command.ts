@@ -181,16 +181,19 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         'ABORTED',
         `interrupted during ${name}: ${(this.ctor as typeof BaseCommand).interruptNote}`,
       )
-      const exit = () => {
-        // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- Ctrl-C ends the command here
-        process.exit(130)
-      }
-
-      import('./render/errors.js').then(({reportError}) => reportError(fe, {json: this.jsonEnabled()})).then(exit, exit)
+      import('./render/errors.js')
+        .then(({reportError}) => reportError(fe, {json: this.jsonEnabled()}))
+        .then(exitInterrupted, exitInterrupted)
     }
 
     process.on('SIGINT', this.sigint)
   }
+}
+
+/** Exit 130, as a shell does for a process ended by Ctrl-C. */
+function exitInterrupted(): never {
+  // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- Ctrl-C ends the command here
+  process.exit(130)
 }
 
 /**
