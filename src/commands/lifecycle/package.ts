@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
+import {usageError} from '../../lib/errors.js'
 
 export interface PackageResult {
   /** The package file written, absolute: -o itself when it names a file, else <folder>/<label>.tar.gz. */
@@ -35,6 +36,12 @@ prints.`
   }
 
   protected async execute(): Promise<PackageResult> {
+    // an empty value (often an unset variable: -o "$OUT") would write into the current folder without a word
+    if (this.flags.output.trim() === '')
+      throw usageError(
+        '-o/--output: empty value',
+        'give a folder or a .tar.gz file, or leave -o out for the current folder',
+      )
     const project = await this.project()
     const {writePackage} = await import('../../lib/fabric/package-file.js')
     const r = await writePackage(project, {label: this.flags.label, output: this.flags.output})

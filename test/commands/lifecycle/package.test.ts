@@ -114,6 +114,21 @@ describe('fabk8s lifecycle package', () => {
     }
   })
 
+  it('-o with an empty value (an unset variable): exit 2 naming the flag, nothing written', async () => {
+    const dir = project()
+    const before = readdirSync(dir).sort()
+    for (const o of ['', ' ']) {
+      const j = await runCli(['lifecycle', 'package', '-o', o, '--json'], {cwd: dir})
+      expect(j.code, j.stderr).to.equal(2)
+      expect(json<{error: {code: string; message: string}}>(j).error).to.include({
+        code: 'USAGE',
+        message: '-o/--output: empty value',
+      })
+    }
+
+    expect(readdirSync(dir).sort()).to.deep.equal(before)
+  })
+
   it('-o FILE.tgz under a file: exit 4, one line naming the flag and the file in the way, nothing written', async () => {
     const dir = project()
     const before = readdirSync(dir).sort()
