@@ -22,6 +22,8 @@ export interface SigningIdentity {
   subject: string
 }
 
+const MSP_HINT = 'mspPath must be the org admin MSP folder holding signcerts/ and keystore/'
+
 /** The files of an MSP subfolder that `accept` takes, sorted by name (at least one). */
 async function files(dir: string, accept: (name: string) => boolean, what: string, org: OrgConfig): Promise<string[]> {
   let names: string[]
@@ -42,7 +44,7 @@ async function files(dir: string, accept: (name: string) => boolean, what: strin
 
   if (names.length === 0)
     throw new FabError('PROJECT', `network.orgs[${org.mspId}].mspPath: no ${what} in ${dir}`, {
-      hint: 'mspPath must be the org admin MSP folder holding signcerts/ and keystore/',
+      hint: MSP_HINT,
     })
   return names.map((n) => path.join(dir, n))
 }
@@ -66,7 +68,11 @@ export async function loadIdentity(org: OrgConfig): Promise<SigningIdentity> {
   try {
     cert = new X509Certificate(certPem)
   } catch (error) {
-    throw new FabError('PROJECT', `${certFile}: not a PEM certificate (${(error as Error).message})`)
+    throw new FabError(
+      'PROJECT',
+      `network.orgs[${org.mspId}].mspPath: ${certFile}: not a PEM certificate (${(error as Error).message})`,
+      {hint: MSP_HINT},
+    )
   }
 
   const spki = (k: KeyObject) => k.export({format: 'der', type: 'spki'})
@@ -91,7 +97,11 @@ export async function loadIdentity(org: OrgConfig): Promise<SigningIdentity> {
   if (!found) {
     // one key file that is no key: that is what to fix
     if (keyFiles.length === 1 && unreadable)
-      throw new FabError('PROJECT', `${keyFiles[0]}: not a PEM private key (${unreadable.message})`)
+      throw new FabError(
+        'PROJECT',
+        `network.orgs[${org.mspId}].mspPath: ${keyFiles[0]}: not a PEM private key (${unreadable.message})`,
+        {hint: MSP_HINT},
+      )
     const subject = cert.subject.split('\n').find((l) => l.startsWith('CN=')) ?? cert.subject
     throw new FabError(
       'PROJECT',

@@ -56,13 +56,16 @@ describe('loadIdentity: the admin identity of an MSP folder', () => {
     )
   })
 
-  it('a keystore whose only file is no key: names that file', async () => {
+  it('a keystore whose only file is no key: names the field and that file, with a hint', async () => {
     writeFileSync(
       path.join(dir, 'keystore', 'priv_sk'),
       readFileSync(path.join(dir, 'signcerts', 'Admin@org1.example.com-cert.pem')),
     )
     const e = (await loadIdentity(org()).catch((error: unknown) => error)) as FabError
     expect(e.exitCode).to.equal(3)
-    expect(e.message).to.match(new RegExp(`^${dir}/keystore/priv_sk: not a PEM private key \\(`))
+    expect(e.message).to.match(
+      new RegExp(`^network\\.orgs\\[Org1MSP\\]\\.mspPath: ${dir}/keystore/priv_sk: not a PEM private key \\(`),
+    )
+    expect(e.hint).to.match(/^mspPath must be the org admin MSP folder/)
   })
 })
