@@ -1,5 +1,6 @@
 import {expect} from 'chai'
 
+import {common} from '../../src/lib/fabric/protos.js'
 import {fabnetOrSkip, offlineProject, tempProject, uniqueName} from '../lib/fabric/fabnet.js'
 import {json, runCli} from '../support/cli.js'
 
@@ -21,6 +22,27 @@ describe('fabk8s invoke (Fabric network)', function () {
     )
     expect(error.detail.policy).to.equal("OR('Org9MSP.peer')")
     expect(error.hint).to.match(/--signature-policy/)
+  })
+})
+
+describe('fabk8s query: an answer that is not UTF-8 text (Fabric network)', function () {
+  this.timeout(60_000)
+
+  it('--json keeps its bytes whole as resultBase64 (qscc GetChainInfo: a BlockchainInfo protobuf); a text answer has none', async function () {
+    const f = fabnetOrSkip(this)
+    const dir = tempProject(f, {name: uniqueName()})
+    const r = await runCli(['query', '-c', 'qscc', 'GetChainInfo', f.channel, '--json'], {cwd: dir})
+    expect(r.code, r.stdout + r.stderr).to.equal(0)
+    const out = json<{result: string; resultBase64?: string}>(r)
+    expect(out.resultBase64, 'resultBase64').to.be.a('string')
+    const bytes = Buffer.from(out.resultBase64!, 'base64')
+    const info = common.BlockchainInfo.deserializeBinary(bytes)
+    expect(info.getHeight()).to.be.greaterThan(0)
+    expect(info.getCurrentblockhash_asU8().length).to.equal(32)
+    // the text is the same bytes decoded as UTF-8, lossy where they are not
+    expect(out.result).to.equal(bytes.toString('utf8'))
+    const text = await runCli(['query', '-c', 'qscc', 'GetChainInfo', f.channel], {cwd: dir})
+    expect(text.code).to.equal(0)
   })
 })
 

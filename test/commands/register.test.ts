@@ -455,6 +455,8 @@ describe('fabk8s invoke/query @integration (chaincode server as a local process)
     expect(q.stdout).to.equal('hello\n')
     const q2 = await runCli(['query', 'Get', 'k1', '--org', 'Org2MSP', '--json'], {cwd: dir})
     expect(json(q2)).to.include({result: 'hello'})
+    // a text answer is whole as text: no base64 copy
+    expect(json(q2)).to.not.have.property('resultBase64')
   })
 
   it('a chaincode error is one line with the chaincode message (exit 9)', async () => {

@@ -1,4 +1,6 @@
 /** `invoke` / `query`: one call through the Gateway of the chosen org. */
+import {isUtf8} from 'node:buffer'
+
 import type {ProjectConfig} from '../project/schema.js'
 
 import {usageError} from '../errors.js'
@@ -6,7 +8,10 @@ import {callChaincode} from './lifecycle.js'
 import {type FabricSession, withSession} from './session.js'
 
 export interface CallResult {
+  /** The chaincode's answer as UTF-8 text (bytes that are no UTF-8 become U+FFFD here: see resultBase64). */
   result: string
+  /** Only when the answer is not UTF-8 text (a protobuf, an image): its bytes whole, base64. */
+  resultBase64?: string
   txId?: string
   validation?: string
 }
@@ -57,5 +62,12 @@ export async function callInSession(
     submit: o.submit,
     transient: o.transient,
   })
-  return {result: Buffer.from(r.result).toString('utf8'), txId: r.txId, validation: r.validation}
+  const bytes = Buffer.from(r.result)
+  return {
+    result: bytes.toString('utf8'),
+    // as text such an answer loses bytes: --json then also carries them whole
+    ...(isUtf8(bytes) ? {} : {resultBase64: bytes.toString('base64')}),
+    txId: r.txId,
+    validation: r.validation,
+  }
 }
