@@ -1,6 +1,6 @@
+import ledgerPb from '@hyperledger/fabric-protos/lib/common/ledger_pb.js'
 import {expect} from 'chai'
 
-import {common} from '../../src/lib/fabric/protos.js'
 import {fabnetOrSkip, offlineProject, tempProject, uniqueName} from '../lib/fabric/fabnet.js'
 import {json, runCli} from '../support/cli.js'
 
@@ -36,7 +36,7 @@ describe('fabk8s query: an answer that is not UTF-8 text (Fabric network)', func
     const out = json<{result: string; resultBase64?: string}>(r)
     expect(out.resultBase64, 'resultBase64').to.be.a('string')
     const bytes = Buffer.from(out.resultBase64!, 'base64')
-    const info = common.BlockchainInfo.deserializeBinary(bytes)
+    const info = ledgerPb.BlockchainInfo.deserializeBinary(bytes)
     expect(info.getHeight()).to.be.greaterThan(0)
     expect(info.getCurrentblockhash_asU8().length).to.equal(32)
     // the text is the same bytes decoded as UTF-8, lossy where they are not
