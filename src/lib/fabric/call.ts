@@ -1,9 +1,8 @@
 /** `invoke` / `query`: one call through the Gateway of the chosen org. */
 import {isUtf8} from 'node:buffer'
 
-import type {ProjectConfig} from '../project/schema.js'
-
 import {usageError} from '../errors.js'
+import {CHAINCODE_NAME_RE, type ProjectConfig} from '../project/schema.js'
 import {callChaincode} from './lifecycle.js'
 import {type FabricSession, withSession} from './session.js'
 
@@ -28,12 +27,9 @@ export interface CallOptions {
 }
 
 /**
- * Fabric's rule for chaincode names (core/chaincode/lifecycle ChaincodeNameRegExp), and the system chaincodes a peer
- * also answers (qscc, cscc fit the rule; _lifecycle does not).
+ * `-c/--chaincode`: a name Fabric can have defined (its chaincode name rule), or a system chaincode a peer also answers
+ * (qscc, cscc fit the rule; _lifecycle does not); checked before any connection.
  */
-const CHAINCODE_NAME_RE = /^[a-zA-Z0-9]+([-_][a-zA-Z0-9]+)*$/
-
-/** `-c/--chaincode`: a name Fabric can have defined, checked before any connection. */
 export function checkChaincodeName(name: string): void {
   if (name !== '_lifecycle' && !CHAINCODE_NAME_RE.test(name))
     throw usageError(

@@ -14,6 +14,11 @@ export type Language = (typeof LANGUAGES)[number]
 export const LABEL_RE = /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/
 /** Kubernetes DNS-1123 label (names of Deployments, Services, namespaces). */
 export const DNS1123_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+/**
+ * Fabric's rule for chaincode names (core/chaincode/lifecycle ChaincodeNameRegExp). Of the DNS-1123 names a project
+ * may have, it refuses those with '--': the peers would refuse such a definition only at approve, after the installs.
+ */
+export const CHAINCODE_NAME_RE = /^[a-zA-Z0-9]+([-_][a-zA-Z0-9]+)*$/
 /** repository[:tag][@digest], the way docker accepts a reference (lower-case repository). */
 export const IMAGE_RE =
   /^(?:[a-zA-Z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/
@@ -369,9 +374,8 @@ export function validateProject(
   })
   if (name && name.length > 53)
     bad(['name'], 'must be at most 53 characters (Kubernetes resource names derive from it)')
-  // DNS-1123 allows '--'; Fabric's chaincode name rule (^[a-zA-Z0-9]+([-_][a-zA-Z0-9]+)*$) does not, and its peers
-  // would refuse the definition only at approve, after the installs
-  else if (name?.includes('--'))
+  // DNS-1123 allows '--'; Fabric's chaincode name rule does not
+  else if (name && !CHAINCODE_NAME_RE.test(name))
     bad(
       ['name'],
       `must not hold '--' (Fabric's chaincode name rule: one '-' between letters or digits), got ${show(name)}`,

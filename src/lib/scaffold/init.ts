@@ -3,7 +3,15 @@ import path from 'node:path'
 import type {PlannedFile} from './write.js'
 
 import {FabError} from '../errors.js'
-import {DNS1123_RE, LABEL_RE, type Language, LANGUAGES, NODE_PORT_RANGE, TAG_RE} from '../project/schema.js'
+import {
+  CHAINCODE_NAME_RE,
+  DNS1123_RE,
+  LABEL_RE,
+  type Language,
+  LANGUAGES,
+  NODE_PORT_RANGE,
+  TAG_RE,
+} from '../project/schema.js'
 import {generateChaincodeTls} from '../tls/certs.js'
 import {show} from '../ui/text.js'
 import {renderTree, templatesDir, type TemplateVars} from './templates.js'
@@ -48,8 +56,8 @@ export const validate = {
   language: (v: string) =>
     (LANGUAGES as readonly string[]).includes(v) || `unknown language ${show(v)} (one of ${LANGUAGES.join(', ')})`,
   name(v: string): string | true {
-    // '--' is DNS-1123 but not a Fabric chaincode name (fabk8s.yaml refuses it too)
-    if (!DNS1123_RE.test(v) || v.length > 53 || v.includes('--'))
+    // a Kubernetes name (DNS-1123) and a Fabric chaincode name ('--' is the one but not the other), as fabk8s.yaml
+    if (!DNS1123_RE.test(v) || v.length > 53 || !CHAINCODE_NAME_RE.test(v))
       return `${show(v)} is not a valid chaincode name: use lower-case letters, digits and single '-', start and end with a letter or digit, at most 53 characters (it names Kubernetes resources and the Fabric chaincode)`
     return true
   },
