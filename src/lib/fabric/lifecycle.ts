@@ -362,13 +362,14 @@ export async function invokeEndorsers(
   // a signature policy that a peer of each of the channel's orgs cannot satisfy (it names an org outside the
   // channel): its transaction could only commit INVALID, so it is not sent
   const named = signaturePolicyMspIds(committed.validationParameter)
-  if (named && channelOrgs.length > 0 && !endorsingOrgs(committed.validationParameter, channelOrgs)) {
+  if (named && channelOrgs.length > 0 && !satisfiedBy(committed.validationParameter, channelOrgs)) {
     const outside = named.filter((m) => !channelOrgs.includes(m))
+    const described = describeApplicationPolicy(committed.validationParameter)
     throw new FabError(
       'FABRIC',
-      `invoke ${chaincode} not sent: its endorsement policy ${describeApplicationPolicy(committed.validationParameter)} (sequence ${committed.sequence}) cannot be satisfied by a peer of each of channel ${s.network.channel}'s orgs (${[...channelOrgs].sort().join(', ')})${outside.length > 0 ? `: ${outside.join(', ')} ${outside.length === 1 ? 'is not an org' : 'are not orgs'} of the channel` : ''}; the transaction could only commit INVALID (ENDORSEMENT_POLICY_FAILURE)`,
+      `invoke ${chaincode} not sent: its endorsement policy ${described} (sequence ${committed.sequence}) cannot be satisfied by a peer of each of channel ${s.network.channel}'s orgs (${[...channelOrgs].sort().join(', ')})${outside.length > 0 ? `: ${outside.join(', ')} ${outside.length === 1 ? 'is not an org' : 'are not orgs'} of the channel` : ''}; the transaction could only commit INVALID (ENDORSEMENT_POLICY_FAILURE)`,
       {
-        detail: {policy: describeApplicationPolicy(committed.validationParameter), sequence: committed.sequence},
+        detail: {policy: described, sequence: committed.sequence},
         hint: `commit a policy the channel's orgs can satisfy: \`fabk8s register --signature-policy "…"\` (or definition.signaturePolicy in fabk8s.yaml)`,
       },
     )
