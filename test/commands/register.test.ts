@@ -220,6 +220,31 @@ describe('fabk8s register @integration (real Fabric network)', function () {
     expect(json(c)).to.include({committed: true, sequence: 1, validation: 'VALID'})
   })
 
+  it('a policy naming an org or a policy the channel does not have: exit 2 naming the flag; nothing is installed, approved or committed', async () => {
+    const d = tempProject(f, {name: uniqueName('ha')})
+    const org = await runCli(['register', '--json', '--signature-policy', "AND('Org1MSP.peer','Org3MSP.peer')"], {
+      cwd: d,
+    })
+    expect(org.code, org.stdout + org.stderr).to.equal(2)
+    expect(json<{error: {message: string}}>(org).error.message).to.equal(
+      `--signature-policy: Org3MSP is not an org of channel ${f.channel} (its orgs: Org1MSP, Org2MSP)`,
+    )
+    const ref = await runCli(['register', '--channel-config-policy', '/Channel/Application/Nope'], {cwd: d})
+    expect(ref.code, ref.stderr).to.equal(2)
+    expect(ref.stderr).to.match(
+      /^Error: --channel-config-policy: \/Channel\/Application\/Nope is not a policy of channel \S+ \(its Application policies: .*\)$/m,
+    )
+    const st = json<{channelApprovals: Record<string, boolean>; committed: unknown; peers: {hasPackage: boolean}[]}>(
+      await runCli(['lifecycle', 'status', '--json'], {cwd: d}),
+    )
+    expect(st.channelApprovals).to.deep.equal({Org1MSP: false, Org2MSP: false})
+    expect(st.committed).to.equal(null)
+    expect(st.peers.map((p) => p.hasPackage)).to.deep.equal([false, false])
+    // a reference relative to /Channel, as Fabric resolves it, is the channel's
+    const ok = await runCli(['register', '--json', '--channel-config-policy', 'Application/Endorsement'], {cwd: d})
+    expect(ok.code, ok.stdout + ok.stderr).to.equal(0)
+  })
+
   it('a commit without enough approvals fails with exit 9 and shows the approvals per org', async () => {
     const d = tempProject(f, {name: uniqueName()})
     expect((await runCli(['lifecycle', 'approve', '--org', 'Org1MSP'], {cwd: d})).code).to.equal(0)

@@ -92,7 +92,7 @@ export async function approveAll(
   o: DefinitionOverrides & {orgs?: string[]; sequence?: number} = {},
 ): Promise<ApproveAllResult> {
   return withSession(project.network, async (s) => {
-    const {def, plan} = await planDefinition(s, project, o)
+    const {def, plan} = await planDefinition(s, project, {...o, check: true})
     const selected = selectOrgs(s, o.orgs)
     // side by side, each to its end: every org's outcome is reported
     const settled = await Promise.allSettled(

@@ -8,8 +8,8 @@ import type {OrgConfig} from '../project/schema.js'
 
 import {FabError} from '../errors.js'
 import {mapFabricError} from './errmap.js'
-import {endorsingOrgs, signaturePolicyToString} from './policy.js'
-import {common, configProtos, peer} from './protos.js'
+import {describeApplicationPolicy, endorsingOrgs, signaturePolicyMspIds, signaturePolicyToString} from './policy.js'
+import {common, configProtos, mspConfigProtos, peer} from './protos.js'
 import {type FabricSession, firstPeer} from './session.js'
 
 /**
@@ -59,16 +59,8 @@ export async function orNone<T>(query: Promise<T>): Promise<T | undefined> {
   }
 }
 
-/**
- * A policy of the channel's Application group (/Channel/Application/NAME: LifecycleEndorsement, Endorsement), from the
- * channel configuration the org's first peer holds (cscc GetChannelConfig; the channel's readers may ask). Undefined
- * when the configuration has none, or one fabk8s cannot read (an MSP-type policy).
- */
-export async function applicationPolicy(
-  s: FabricSession,
-  name: string,
-  org: OrgConfig = s.network.orgs[0],
-): Promise<ConfigPolicy | undefined> {
+/** The channel configuration the org's first peer holds (cscc GetChannelConfig; the channel's readers may ask). */
+async function channelConfig(s: FabricSession, org: OrgConfig): Promise<common.Config> {
   const p = firstPeer(org)
   let payload: Uint8Array
   try {
@@ -83,7 +75,20 @@ export async function applicationPolicy(
   }
 
   const {Config} = await configProtos()
-  const policy = Config.deserializeBinary(payload)
+  return Config.deserializeBinary(payload)
+}
+
+/**
+ * A policy of the channel's Application group (/Channel/Application/NAME: LifecycleEndorsement, Endorsement), from the
+ * channel configuration the org's first peer holds. Undefined when the configuration has none, or one fabk8s cannot
+ * read (an MSP-type policy).
+ */
+export async function applicationPolicy(
+  s: FabricSession,
+  name: string,
+  org: OrgConfig = s.network.orgs[0],
+): Promise<ConfigPolicy | undefined> {
+  const policy = (await channelConfig(s, org))
     .getChannelGroup()
     ?.getGroupsMap()
     .get('Application')
@@ -113,6 +118,84 @@ export async function applicationPolicy(
     default: {
       return undefined
     }
+  }
+}
+
+/** What a definition's endorsement policy may name, from the channel's configuration. */
+export interface ChannelNames {
+  /** The MSP IDs of the channel's application orgs. */
+  orgs: string[]
+  /** Every policy's path, e.g. /Channel/Application/Endorsement, /Channel/Application/Org1MSP/Peers. */
+  policies: string[]
+}
+
+/** The channel's application orgs (their MSP IDs) and the paths of its policies, from the org's first peer. */
+export async function channelNames(s: FabricSession, org: OrgConfig = s.network.orgs[0]): Promise<ChannelNames> {
+  const config = await channelConfig(s, org)
+  const {FabricMSPConfig, MSPConfig} = await mspConfigProtos()
+  const policies: string[] = []
+  const walk = (group: common.ConfigGroup, at: string) => {
+    for (const name of group.getPoliciesMap().keys() as Iterable<string>) policies.push(`${at}/${name}`)
+    for (const [name, sub] of group.getGroupsMap().entries() as Iterable<[string, common.ConfigGroup]>)
+      walk(sub, `${at}/${name}`)
+  }
+
+  const root = config.getChannelGroup()
+  if (root) walk(root, '/Channel')
+  const orgs: string[] = []
+  for (const group of (root?.getGroupsMap().get('Application')?.getGroupsMap().values() ??
+    []) as Iterable<common.ConfigGroup>) {
+    const value = group.getValuesMap().get('MSP')?.getValue_asU8()
+    // an Idemix MSP's config has its name in field 1 too
+    if (value)
+      orgs.push(FabricMSPConfig.deserializeBinary(MSPConfig.deserializeBinary(value).getConfig_asU8()).getName())
+  }
+
+  return {orgs: orgs.sort(), policies: policies.sort()}
+}
+
+/**
+ * The absolute path of a channel config policy reference, as Fabric's policy manager resolves it on the channel
+ * (common/policies: an absolute path must be under /Channel, a relative one is taken from /Channel).
+ */
+export function policyPath(ref: string): string {
+  return ref.startsWith('/') ? ref : `/Channel/${ref}`
+}
+
+/**
+ * A definition's endorsement policy (`validationParameter`) checked against the channel: every MSP ID a signature
+ * policy names must be an org of the channel, and a channel config policy reference must name a policy of the
+ * channel. `source`: where the policy came from (a flag: a usage error; a field of fabk8s.yaml: the project's).
+ * Such a definition would commit, and every invoke after it would fail.
+ */
+export function checkPolicyNames(
+  validationParameter: Uint8Array,
+  names: ChannelNames,
+  channel: string,
+  source: string,
+): void {
+  const fail = (message: string, hint: string) =>
+    source.startsWith('--')
+      ? new FabError('USAGE', `${source}: ${message}`, {hint})
+      : new FabError('PROJECT', `fabk8s.yaml definition.${source}: ${message}`, {hint})
+  const ids = signaturePolicyMspIds(validationParameter)
+  if (ids) {
+    const unknown = ids.filter((m) => !names.orgs.includes(m))
+    if (unknown.length > 0)
+      throw fail(
+        `${unknown.join(', ')} ${unknown.length === 1 ? 'is not an org' : 'are not orgs'} of channel ${channel} (its orgs: ${names.orgs.join(', ')})`,
+        "name the channel's orgs by their MSP IDs; nothing was sent",
+      )
+    return
+  }
+
+  const ref = describeApplicationPolicy(validationParameter)
+  if (!ref.startsWith('(') && !names.policies.includes(policyPath(ref))) {
+    const app = names.policies.filter((p) => /^\/Channel\/Application\/[^/]+$/.test(p))
+    throw fail(
+      `${ref} is not a policy of channel ${channel} (its Application policies: ${app.join(', ')})`,
+      'name a policy of the channel config, e.g. /Channel/Application/Endorsement; nothing was sent',
+    )
   }
 }
 

@@ -20,7 +20,7 @@ export async function commitDefinition(
   o: DefinitionOverrides & {sequence?: number} = {},
 ): Promise<CommitResult> {
   return withSession(project.network, async (s) => {
-    const {committed, def, plan} = await planDefinition(s, project, o)
+    const {committed, def, plan} = await planDefinition(s, project, {...o, check: true})
     if (!plan.commit)
       return {approvals: committed?.approvals ?? {}, committed: false, reason: plan.reason, sequence: plan.sequence}
     const r = await commit(s, def, plan.sequence)

@@ -54,16 +54,7 @@ export async function desiredDefinition(project: ProjectConfig, o: DefinitionOve
   try {
     validationParameter = applicationPolicy({channelConfigPolicy, signaturePolicy}).serializeBinary()
   } catch (error) {
-    throw fromSource(
-      error,
-      flagPolicy
-        ? o.signaturePolicy
-          ? '--signature-policy'
-          : '--channel-config-policy'
-        : signaturePolicy
-          ? 'signaturePolicy'
-          : 'channelConfigPolicy',
-    )
+    throw fromSource(error, policySource(project, o) ?? 'channelConfigPolicy')
   }
 
   return {
@@ -75,6 +66,18 @@ export async function desiredDefinition(project: ProjectConfig, o: DefinitionOve
     validationPlugin: d.validationPlugin || 'vscc',
     version: project.version,
   }
+}
+
+/**
+ * Where the definition's endorsement policy comes from: a flag (`--signature-policy`, `--channel-config-policy`), a
+ * field of fabk8s.yaml (`definition.signaturePolicy`, `definition.channelConfigPolicy`), or undefined for the
+ * default (/Channel/Application/Endorsement).
+ */
+export function policySource(project: ProjectConfig, o: DefinitionOverrides = {}): string | undefined {
+  if (o.signaturePolicy) return '--signature-policy'
+  if (o.channelConfigPolicy) return '--channel-config-policy'
+  if (project.definition.signaturePolicy) return 'signaturePolicy'
+  if (project.definition.channelConfigPolicy) return 'channelConfigPolicy'
 }
 
 /**

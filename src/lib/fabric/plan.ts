@@ -6,12 +6,14 @@ import type {OrgConfig, PeerConfig, ProjectConfig} from '../project/schema.js'
 import type {FabricSession} from './session.js'
 
 import {FabError} from '../errors.js'
+import {channelNames, checkPolicyNames, orNone} from './channel.js'
 import {
   type Committed,
   type Definition,
   type DefinitionOverrides,
   desiredDefinition,
   planSequence,
+  policySource,
   type SequencePlan,
 } from './definition.js'
 import {queryCommitted} from './lifecycle.js'
@@ -22,11 +24,20 @@ export interface Plan {
   plan: SequencePlan
 }
 
+/**
+ * The definition fabk8s.yaml and the flags ask for, and its sequence plan. With `check` (a command that sends the
+ * definition), an endorsement policy given by a flag or by fabk8s.yaml is checked against the channel before anything
+ * is sent: the MSP IDs it names must be the channel's orgs, a channel config policy must exist. Its configuration is
+ * read beside the committed definition, and only when a policy is given (the default policy is the channel's own).
+ */
 export async function planDefinition(
   s: FabricSession,
   project: ProjectConfig,
-  o: DefinitionOverrides & {sequence?: number} = {},
+  o: DefinitionOverrides & {check?: boolean; sequence?: number} = {},
 ): Promise<Plan> {
+  const source = o.check ? policySource(project, o) : undefined
+  // a configuration that cannot be read leaves the definition unchecked (what fails next says why)
+  const names = source ? orNone(channelNames(s)) : undefined
   const [def, committed] = await Promise.all([desiredDefinition(project, o), queryCommitted(s, project.name)])
   const plan = planSequence(committed, def)
   if (o.sequence !== undefined && o.sequence !== plan.sequence) {
@@ -34,6 +45,10 @@ export async function planDefinition(
     plan.sequence = o.sequence
     plan.commit = !committed || o.sequence > committed.sequence
   }
+
+  // a definition already committed as it is has been checked by the channel's use of it
+  const known = plan.commit ? await names : undefined
+  if (known) checkPolicyNames(def.validationParameter, known, s.network.channel, source!)
 
   return {committed, def, plan}
 }

@@ -60,8 +60,15 @@ export async function configProtos(): Promise<Pick<typeof P.common, 'Config'>> {
   return pb(await import('@hyperledger/fabric-protos/lib/common/configtx_pb.js')) as unknown as typeof P.common
 }
 
+/** The MSP configuration's messages (an org's MSP in the channel configuration): loaded on first use. */
+export async function mspConfigProtos(): Promise<Pick<typeof P.msp, 'FabricMSPConfig' | 'MSPConfig'>> {
+  return pb(await import('@hyperledger/fabric-protos/lib/msp/msp_config_pb.js')) as unknown as typeof P.msp
+}
+
 /* eslint-disable @typescript-eslint/no-namespace -- the message types under the same names as the values above */
 export declare namespace common {
+  type Config = P.common.Config
+  type ConfigGroup = P.common.ConfigGroup
   type Envelope = P.common.Envelope
   type Header = P.common.Header
   type SignaturePolicy = P.common.SignaturePolicy

@@ -116,7 +116,7 @@ export async function planRegistration(
   o: DefinitionOverrides & {sequence?: number} = {},
 ): Promise<RegistrationPlan> {
   const [base, latest] = await Promise.all([
-    planDefinition(s, project, o),
+    planDefinition(s, project, {...o, check: true}),
     Promise.all(s.network.orgs.map((org) => queryApproved(s, org, project.name, 0))),
   ])
   const {def, plan} = base
