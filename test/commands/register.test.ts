@@ -245,6 +245,35 @@ describe('fabk8s register @integration (real Fabric network)', function () {
     expect(ok.code, ok.stdout + ok.stderr).to.equal(0)
   })
 
+  it('two runs of one chaincode at once: the one that loses the race says another change committed at the same time (exit 9); a third run finds it all in place', async () => {
+    // the race is real, not staged: when both runs happen to pass (one saw the other's transactions), try again
+    for (let attempt = 1; ; attempt++) {
+      const d = tempProject(f, {name: uniqueName('ha')})
+      const [a, b] = await Promise.all([
+        runCli(['register', '--json'], {cwd: d}),
+        runCli(['register'], {cwd: d, env: {...process.env, NO_COLOR: '1'}}),
+      ])
+      if (a.code === 0 && b.code === 0 && attempt < 4) continue
+      expect([a.code, b.code].sort(), a.stdout + b.stderr).to.deep.equal([0, 9])
+      // an approval or the commit lost the race
+      const race = /another change to the definition committed at the same time.*MVCC_READ_CONFLICT in block \d+\)$/
+      if (a.code === 9) {
+        const e = json<{error: {detail: Record<string, unknown>; hint: string; message: string}}>(a).error
+        expect(e.message).to.match(race)
+        expect(e.detail).to.include({concurrentChange: true})
+        expect(JSON.stringify(e.detail)).to.include('"MVCC_READ_CONFLICT"')
+        expect(e.hint).to.match(/run the command again/)
+      } else {
+        expect(b.stderr).to.match(new RegExp(`^Error: .*${race.source}$`, 'm'))
+        expect(b.stderr).to.match(/^Hint: run the command again/m)
+      }
+
+      const again = json<RegisterOut>(await runCli(['register', '--json'], {cwd: d}))
+      expect(again).to.include({committed: false, sequence: 1})
+      return
+    }
+  })
+
   it('a commit without enough approvals fails with exit 9 and shows the approvals per org', async () => {
     const d = tempProject(f, {name: uniqueName()})
     expect((await runCli(['lifecycle', 'approve', '--org', 'Org1MSP'], {cwd: d})).code).to.equal(0)

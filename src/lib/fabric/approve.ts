@@ -66,6 +66,19 @@ export function approvalsFailed(done: ApproveOutcome[], failed: {error: unknown;
     ]),
   }
   const also = ok.length > 0 ? ` (${ok.join(', ')})` : ''
+  // every failure lost a race with another run (lifecycle.ts concurrentChange): said once
+  const races = failed.map((f) => (f.error as Partial<FabError>).detail ?? {})
+  if (races.every((d) => d.concurrentChange)) {
+    const codes = [...new Set(races.map((d) => `${String(d.validation)} in block ${String(d.block)}`))]
+    const who = failed.map((f) => f.mspId).join(', ')
+    return new FabError(
+      'FABRIC',
+      `the approval${failed.length === 1 ? '' : 's'} of ${who} ${failed.length === 1 ? 'was' : 'were'} not applied${also}: ` +
+        `another change to the definition committed at the same time (${codes.join('; ')})`,
+      {cause: first, detail: {...detail, concurrentChange: true}, hint: first.hint},
+    )
+  }
+
   if (failed.length === 1)
     return new FabError('FABRIC', `the approval of ${failed[0].mspId} failed${also}: ${messages[0]}`, {
       cause: first,

@@ -1,6 +1,6 @@
 import type {OrgConfig, PeerConfig} from '../project/schema.js'
 
-import {FabError} from '../errors.js'
+import {FabError, isFabError} from '../errors.js'
 import {
   applicationPolicy,
   approvalSteps,
@@ -246,8 +246,30 @@ export async function approve(
     )
   } catch (error) {
     if (isAlreadyApproved(error)) return {changed: false}
-    throw mapFabricError(error, s.ctx(org, firstPeer(org), op))
+    throw concurrentChange(error, op) ?? mapFabricError(error, s.ctx(org, firstPeer(org), op))
   }
+}
+
+/**
+ * A _lifecycle transaction committed INVALID because another transaction changed what it read in the same block or
+ * just before (MVCC_READ_CONFLICT, PHANTOM_READ_CONFLICT): another change to the same definition (another run of
+ * register, approve or commit, here or elsewhere) committed at the same time. Nothing of this one was applied; a new
+ * run sees what is in place and does what is left. Undefined for any other error.
+ */
+function concurrentChange(error: unknown, op: string): FabError | undefined {
+  if (!isFabError(error)) return undefined
+  const {block, transactionId, validation} = error.detail ?? {}
+  if (validation !== 'MVCC_READ_CONFLICT' && validation !== 'PHANTOM_READ_CONFLICT') return undefined
+  return new FabError(
+    'FABRIC',
+    `${op}: another change to the definition committed at the same time, so this one was not applied ` +
+      `(transaction ${String(transactionId)} INVALID: ${validation} in block ${String(block)})`,
+    {
+      cause: error,
+      detail: {...error.detail, concurrentChange: true},
+      hint: 'run the command again: it sees what is in place now and does only what is left',
+    },
+  )
 }
 
 /** The hint of a commit refused for want of approvals: who must approve (approvalSteps), then commit again. */
@@ -303,6 +325,8 @@ export async function commit(
     const out = await submitLifecycle(s, approving, 'CommitChaincodeDefinition', args, op, {...c, gateway})
     return {...out, approvals}
   } catch (error) {
+    const race = concurrentChange(error, op)
+    if (race) throw race
     const text = errorText(error)
     if (/ENDORSEMENT_POLICY_FAILURE|policy|not agreed|approv/i.test(text) || Object.values(approvals).includes(false)) {
       // approvals the caller passed in cover fabk8s.yaml's orgs only: the channel may have more, ask it

@@ -41,4 +41,27 @@ describe('approvals of several orgs, reported per org', () => {
       approvals: {Org1MSP: 'ENDORSEMENT_POLICY_FAILURE', Org2MSP: refused.message},
     })
   })
+
+  it('every failure lost a race with another run (lifecycle.ts says so): said once, with what was approved', () => {
+    const race = (mspId: string) =>
+      new FabError('FABRIC', `approve kv sequence 1 for ${mspId}: another change to the definition committed at …`, {
+        detail: {block: 12, concurrentChange: true, validation: 'MVCC_READ_CONFLICT'},
+        hint: 'run the command again: it sees what is in place now and does only what is left',
+      })
+    const e = approvalsFailed(
+      [{approved: false, mspId: 'Org3MSP', reason: 'already approved', sequence: 1}],
+      [
+        {error: race('Org1MSP'), mspId: 'Org1MSP'},
+        {error: race('Org2MSP'), mspId: 'Org2MSP'},
+      ],
+    )
+    expect(e.message).to.equal(
+      'the approvals of Org1MSP, Org2MSP were not applied (Org3MSP already approved): another change to the definition committed at the same time (MVCC_READ_CONFLICT in block 12)',
+    )
+    expect(e.detail).to.deep.equal({
+      approvals: {Org1MSP: 'MVCC_READ_CONFLICT', Org2MSP: 'MVCC_READ_CONFLICT', Org3MSP: 'already approved'},
+      concurrentChange: true,
+    })
+    expect(e.hint).to.match(/^run the command again/)
+  })
 })
