@@ -6,6 +6,7 @@
 import {readFile} from 'node:fs/promises'
 
 import {FabError} from '../errors.js'
+import {parseSignaturePolicy, type PolicyGate} from './policy-dsl.js'
 import {common, msp, peer} from './protos.js'
 
 /** What _lifecycle writes when a definition has no policy: the channel's /Channel/Application/Endorsement. */
@@ -18,82 +19,6 @@ const ROLES: Record<string, number> = {
   orderer: msp.MSPRole.MSPRoleType.ORDERER,
   peer: msp.MSPRole.MSPRoleType.PEER,
 }
-const PRINCIPAL_RE = /^([A-Za-z0-9.-]+)\.(admin|member|client|peer|orderer)$/
-
-type Node = {args: Arg[]; gate: 'and' | 'or' | 'outof'}
-type Arg = Node | {num: number} | {str: string}
-
-function parseDsl(src: string): Node {
-  let i = 0
-  const fail = (m: string): never => {
-    throw new Error(`${m} at position ${i + 1}`)
-  }
-
-  const ws = () => {
-    while (i < src.length && /\s/.test(src[i])) i++
-  }
-
-  const arg = (): Arg => {
-    ws()
-    const ch = src[i]
-    if (ch === "'" || ch === '"') {
-      const end = src.indexOf(ch, i + 1)
-      if (end === -1) fail('unterminated string')
-      const str = src.slice(i + 1, end)
-      i = end + 1
-      return {str}
-    }
-
-    if (/\d/.test(ch ?? '')) {
-      const m = /^\d+/.exec(src.slice(i))!
-      i += m[0].length
-      return {num: Number(m[0])}
-    }
-
-    return gate()
-  }
-
-  const gate = (): Node => {
-    ws()
-    const m = /^[A-Za-z]+/.exec(src.slice(i))
-    if (!m) fail('expected AND, OR or OutOf')
-    const word = m![0]
-    const g = word.toLowerCase()
-    if (
-      !['and', 'or', 'outof'].includes(g) ||
-      !['AND', 'and', 'And', 'OR', 'or', 'Or', 'OUTOF', 'outof', 'OutOf'].includes(word)
-    )
-      fail(`unknown function ${word}`)
-    i += word.length
-    ws()
-    if (src[i] !== '(') fail("expected '('")
-    i++
-    const args: Arg[] = []
-    for (;;) {
-      args.push(arg())
-      ws()
-      if (src[i] === ',') {
-        i++
-        continue
-      }
-
-      if (src[i] === ')') {
-        i++
-        break
-      }
-
-      fail("expected ',' or ')'")
-    }
-
-    return {args, gate: g as Node['gate']}
-  }
-
-  const root = gate()
-  ws()
-  if (i < src.length) fail('unexpected text')
-  return root
-}
-
 function nOutOf(n: number, rules: common.SignaturePolicy[]): common.SignaturePolicy {
   const nout = new common.SignaturePolicy.NOutOf()
   nout.setN(n)
@@ -109,37 +34,16 @@ function nOutOf(n: number, rules: common.SignaturePolicy[]): common.SignaturePol
  * right, without de-duplication.
  */
 export function signaturePolicyFromString(policy: string): common.SignaturePolicyEnvelope {
-  let root: Node
-  try {
-    root = parseDsl(policy)
-  } catch (error) {
-    throw new Error(`invalid policy "${policy}": ${(error as Error).message}`)
-  }
-
+  const root = parseSignaturePolicy(policy)
   const identities: msp.MSPPrincipal[] = []
-  const evalGate = (node: Node): common.SignaturePolicy => {
-    let {args} = node
-    let n: number
-    if (node.gate === 'outof') {
-      const first = args[0]
-      if (!first || !('num' in first)) throw new Error(`invalid policy "${policy}": OutOf needs a number first`)
-      n = first.num
-      args = args.slice(1)
-    } else n = node.gate === 'and' ? args.length : 1
-    if (args.length === 0) throw new Error(`invalid policy "${policy}": a gate needs at least one principal`)
-    const nested = new Map<Node, common.SignaturePolicy>()
-    for (const a of args) if ('gate' in a) nested.set(a, evalGate(a))
-    const rules = args.map((a) => {
-      if ('gate' in a) return nested.get(a)!
-      if ('num' in a) throw new Error(`invalid policy "${policy}": unexpected number ${a.num}`)
-      const m = PRINCIPAL_RE.exec(a.str)
-      if (!m)
-        throw new Error(
-          `invalid policy "${policy}": "${a.str}" is not MSPID.role (role: member, admin, client, peer, orderer)`,
-        )
+  const encode = (gate: PolicyGate): common.SignaturePolicy => {
+    const nested = new Map<PolicyGate, common.SignaturePolicy>()
+    for (const r of gate.rules) if ('rules' in r) nested.set(r, encode(r))
+    const rules = gate.rules.map((r) => {
+      if ('rules' in r) return nested.get(r)!
       const role = new msp.MSPRole()
-      role.setMspIdentifier(m[1])
-      role.setRole(ROLES[m[2]] as Parameters<msp.MSPRole['setRole']>[0])
+      role.setMspIdentifier(r.mspId)
+      role.setRole(ROLES[r.role] as Parameters<msp.MSPRole['setRole']>[0])
       const principal = new msp.MSPPrincipal()
       principal.setPrincipalClassification(msp.MSPPrincipal.Classification.ROLE)
       principal.setPrincipal(role.serializeBinary())
@@ -148,12 +52,10 @@ export function signaturePolicyFromString(policy: string): common.SignaturePolic
       signed.setSignedBy(identities.length - 1)
       return signed
     })
-    if (n > rules.length)
-      throw new Error(`invalid policy "${policy}": OutOf(${n}) with only ${rules.length} principals`)
-    return nOutOf(n, rules)
+    return nOutOf(gate.n, rules)
   }
 
-  const rule = evalGate(root)
+  const rule = encode(root)
   const env = new common.SignaturePolicyEnvelope()
   env.setVersion(0)
   env.setRule(rule)

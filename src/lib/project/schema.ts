@@ -5,6 +5,7 @@
 import {homedir} from 'node:os'
 import {join, resolve} from 'node:path'
 
+import {parseSignaturePolicy} from '../fabric/policy-dsl.js'
 import {escapeControl, hasControl, show} from '../ui/text.js'
 
 export const LANGUAGES = ['typescript', 'javascript', 'go', 'java'] as const
@@ -540,6 +541,12 @@ export function validateProject(
   }
   if (definition.signaturePolicy && definition.channelConfigPolicy)
     bad(['definition', 'signaturePolicy'], 'set signaturePolicy or channelConfigPolicy, not both')
+  else if (definition.signaturePolicy)
+    try {
+      parseSignaturePolicy(definition.signaturePolicy)
+    } catch (error) {
+      bad(['definition', 'signaturePolicy'], (error as Error).message)
+    }
 
   let network: NetworkConfig | undefined
   /** Every peer entry read (with its peername, if valid): the {{.peername}} checks below name them. */

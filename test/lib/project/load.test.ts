@@ -41,6 +41,27 @@ describe('project/load', () => {
     expect(p.network).to.equal(undefined)
   })
 
+  it('a bad definition.signaturePolicy is an error at its line, as other fields are, before any connection', async () => {
+    const e = await loadError(
+      `name: kv\nversion: "1.0"\ndefinition:\n  initRequired: false\n  signaturePolicy: "OR('Org1MSP.peer'"\n`,
+    )
+    expect(e.exitCode).to.equal(3)
+    expect(e.message).to.match(
+      /fabk8s\.yaml:5 definition\.signaturePolicy: invalid policy "OR\('Org1MSP\.peer'": expected ',' or '\)' at position 18$/,
+    )
+    const role = await loadError(`name: kv\nversion: "1.0"\ndefinition:\n  signaturePolicy: "OR('Org1MSP.boss')"\n`)
+    expect(role.message).to.match(
+      /fabk8s\.yaml:4 definition\.signaturePolicy: invalid policy .*"Org1MSP\.boss" is not MSPID\.role/,
+    )
+    // filled from the environment: checked as it is after ${VAR} expansion
+    const env = await loadError(`name: kv\nversion: "1.0"\ndefinition:\n  signaturePolicy: \${POLICY}\n`, {
+      POLICY: "OutOf(3, 'A.peer', 'B.peer')",
+    })
+    expect(env.message).to.match(
+      /fabk8s\.yaml:4 definition\.signaturePolicy: invalid policy .*OutOf\(3\) with only 2 principals$/,
+    )
+  })
+
   it('derives the address from namespace and port', async () => {
     const p = await loadProject(
       await project('name: kv\nversion: "2"\nchaincode: {port: 7052}\nkubernetes: {namespace: cc}\n'),
