@@ -41,7 +41,7 @@ says there was nothing to do. The sequence is automatic (see \`fabk8s lifecycle 
     )
     if (r.changed)
       this.say(
-        `registered ${r.name} sequence ${r.sequence}: installed on ${r.installed.length}, approved by ${r.approved.join(', ') || 'none'}, ${r.committed ? 'committed' : 'commit not needed'}`,
+        `registered ${r.name} sequence ${r.sequence}: installed on ${r.installedOn.length}, approved by ${r.approved.join(', ') || 'none'}, ${r.committed ? 'committed' : 'commit not needed'}`,
       )
     else this.say(`nothing to do: ${r.name} is installed, approved and committed (sequence ${r.sequence})`)
     this.say(`package ID ${r.packageId}`)

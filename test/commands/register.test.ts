@@ -27,7 +27,7 @@ interface RegisterOut {
   approved: string[]
   changed: boolean
   committed: boolean
-  installed: string[]
+  installedOn: string[]
   packageId: string
   sequence: number
 }
@@ -145,12 +145,15 @@ describe('fabk8s register @integration (real Fabric network)', function () {
     expect(out.changed).to.equal(true)
     expect(out.committed).to.equal(true)
     expect(out.approved.sort()).to.deep.equal(f.orgs.map((o) => o.mspId).sort())
-    expect(out.installed.sort()).to.deep.equal(f.orgs.map((o) => o.peerAddress).sort())
-    const st = json<{committed: {sequence: number}; peers: {hasPackage: boolean}[]}>(
+    expect(out.installedOn).to.deep.equal(f.orgs.map((o) => o.peerAddress))
+    expect(out).not.to.have.property('installed')
+    const st = json<{committed: {sequence: number}; peers: {hasPackage: boolean; packageIds: string[]}[]}>(
       await runCli(['lifecycle', 'status', '--json'], {cwd: dir}),
     )
     expect(st.committed.sequence).to.equal(1)
     expect(st.peers.every((p) => p.hasPackage)).to.equal(true)
+    // `installed` is only ever a peer's boolean (lifecycle install): a peer's packages are packageIds
+    expect(st.peers.every((p) => p.packageIds.includes(out.packageId) && !('installed' in p))).to.equal(true)
   })
 
   it('a second run changes nothing and says so', async () => {
@@ -159,7 +162,7 @@ describe('fabk8s register @integration (real Fabric network)', function () {
     const out = json<RegisterOut>(r)
     expect(out).to.include({changed: false, committed: false, sequence: 1})
     expect(out).to.not.have.property('upToDate')
-    expect(out.installed).to.deep.equal([])
+    expect(out.installedOn).to.deep.equal([])
     expect(out.approved).to.deep.equal([])
     const human = await runCli(['register'], {cwd: dir})
     expect(human.stdout).to.match(/nothing to do/)
@@ -340,9 +343,9 @@ describe('fabk8s register @integration (real Fabric network)', function () {
       .replace(`tlsCACert: ${f.ordererCA}`, `tlsCACert: ${org1.peerCA}`)
     const r = await runCli(['register', '--json'], {cwd: tempProject(f, {name: uniqueName(), network})})
     expect(r.code, r.stdout + r.stderr).to.equal(9)
-    const e = json<{error: {detail: {installed: string[]}; message: string}}>(r).error
+    const e = json<{error: {detail: {installedOn: string[]}; message: string}}>(r).error
     expect(e.message).to.match(/is not an orderer: it has no orderer\.AtomicBroadcast service/)
-    expect(e.detail.installed).to.deep.equal([org1.peerAddress, org2.peerAddress])
+    expect(e.detail.installedOn).to.deep.equal([org1.peerAddress, org2.peerAddress])
   })
 
   it("the definition and an install both fail: exit 9 gives the definition's error, then each failed install and what the other peers did", async () => {

@@ -44,7 +44,7 @@ It also says what \`fabk8s register\` would do next: installs, approvals (at the
           .join(', ')}`,
       )
     for (const p of r.peers)
-      this.say(`${p.address.padEnd(22)}${p.mspId}: ${p.installed.length} installed, this package ${yes(p.hasPackage)}`)
+      this.say(`${p.address.padEnd(22)}${p.mspId}: ${p.packageIds.length} installed, this package ${yes(p.hasPackage)}`)
     // what register would do: an up-to-date committed definition can still leave approvals and installs to do
     const lacking = r.peers.filter((p) => !p.hasPackage).map((p) => p.address)
     const unapproved = r.orgs.filter((o) => !o.upToDate).map((o) => o.mspId)

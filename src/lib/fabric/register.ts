@@ -28,8 +28,8 @@ export interface RegisterResult {
   channel: string
   /** Whether a commit was sent in this run. */
   committed: boolean
-  /** Peer addresses the package was newly installed on in this run. */
-  installed: string[]
+  /** Peer addresses the package was newly installed on in this run (as fabk8s.yaml lists them). */
+  installedOn: string[]
   label: string
   name: string
   packageId: string
@@ -60,11 +60,11 @@ function registerFailed(
   const rank = (key: string) => order.indexOf(key)
   if (o.failed.length === 0) {
     // the installs that went through stay: under --json too, the error says where the package now is
-    const installed = o.installs.filter((i) => i.installed).map((i) => i.address)
-    if (installed.length === 0 || !isFabError(defineError)) return defineError
+    const installedOn = o.installs.filter((i) => i.installed).map((i) => i.address)
+    if (installedOn.length === 0 || !isFabError(defineError)) return defineError
     return new FabError(defineError.code, defineError.message, {
       cause: defineError,
-      detail: {...defineError.detail, installed: installed.sort((a, b) => rank(a) - rank(b))},
+      detail: {...defineError.detail, installedOn: installedOn.sort((a, b) => rank(a) - rank(b))},
       hint: defineError.hint,
     })
   }
@@ -199,14 +199,18 @@ export function registerTasks(
       },
       result() {
         tl.mark('register: done')
-        const installed = installs.filter((i) => i.installed).map((i) => i.address)
+        const order = peers.map((x) => x.peer.address)
+        const installedOn = installs
+          .filter((i) => i.installed)
+          .map((i) => i.address)
+          .sort((a, b) => order.indexOf(a) - order.indexOf(b))
         const approved = approvals.filter((a) => a.approved).map((a) => a.mspId)
         return {
           approved,
-          changed: installed.length > 0 || approved.length > 0 || Boolean(commitTx),
+          changed: installedOn.length > 0 || approved.length > 0 || Boolean(commitTx),
           channel: network.channel,
           committed: Boolean(commitTx),
-          installed,
+          installedOn,
           label: pkg!.label,
           name: project.name,
           packageId: pkg!.packageId,

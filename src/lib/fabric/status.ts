@@ -25,7 +25,7 @@ export interface StatusResult {
   orgs: {approved: null | Record<string, unknown>; mspId: string; upToDate: boolean}[]
   /** The project's package ID (what register would install and approve). */
   packageId: string
-  peers: {address: string; hasPackage: boolean; installed: string[]; mspId: string}[]
+  peers: {address: string; hasPackage: boolean; mspId: string; packageIds: string[]}[]
   plan: {commit: boolean; reason: string; sequence: number}
 }
 
@@ -70,8 +70,8 @@ export async function lifecycleStatus(
       peers: installed.map((i) => ({
         address: i.address,
         hasPackage: i.list.some((x) => x.packageId === packageId),
-        installed: i.list.map((x) => x.packageId),
         mspId: i.mspId,
+        packageIds: i.list.map((x) => x.packageId),
       })),
       plan: {commit: plan.commit, reason: plan.reason, sequence: plan.sequence},
     }
@@ -118,7 +118,7 @@ export async function fabricView(project: ProjectConfig, packageId: string, runn
         ))
           approved[mspId] = a?.packageId ?? null
       })
-    const has = st.peers.filter((p) => running && p.installed.includes(running)).map((p) => p.address)
+    const has = st.peers.filter((p) => running && p.packageIds.includes(running)).map((p) => p.address)
     return {
       approved,
       committedSequence,

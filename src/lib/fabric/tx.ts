@@ -117,7 +117,8 @@ export function endorsementFailures(failures: {error: FabError; target: Target}[
   const peers = failures.map((f) => `${f.target.org.mspId} ${f.target.peer.address}`)
   const detail = {
     ...first.detail,
-    peers: failures.map((f, i) => ({error: f.error.detail?.raw ?? f.error.message, peer: peers[i]})),
+    // as everywhere: each peer's address → what it said
+    peers: Object.fromEntries(failures.map((f) => [f.target.peer.address, f.error.detail?.raw ?? f.error.message])),
   }
   const distinct = [...new Set(failures.map((f) => f.error.message))]
   if (distinct.length === 1) return new FabError(first.code, first.message, {cause: first, detail, hint: first.hint})
@@ -151,7 +152,10 @@ export function compareEndorsements(endorsements: Endorsement[], op: string): vo
       'FABRIC',
       `${op}: the endorsements differ between ${a.mspId} ${a.address} and ${b.mspId} ${b.address} (${what})`,
       {
-        detail: {peers: [a.address, b.address], what},
+        detail: {
+          peers: {[a.address]: 'endorsed', [b.address]: `endorsed, but ${what} differs from ${a.address}'s`},
+          what,
+        },
         hint:
           what === 'the chaincode package'
             ? 'every peer must run the package that its org approved: `fabk8s status` shows what each peer has'

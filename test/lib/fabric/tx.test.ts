@@ -135,11 +135,13 @@ describe('fabric transaction assembly', () => {
             'invoke kv Put',
           )
         } catch (error) {
-          return error as Error & {exitCode: number; hint: string}
+          return error as Error & {detail: Record<string, unknown>; exitCode: number; hint: string}
         }
       })()
       expect(err, JSON.stringify(diff)).to.not.equal(undefined)
       expect(err!.exitCode).to.equal(9)
+      expect(Object.keys(err!.detail.peers as object)).to.deep.equal(['p1:7051', 'p2:9051'])
+      expect((err!.detail.peers as Record<string, string>)['p2:9051']).to.match(/^endorsed, but .* differs from p1:7051's$/)
       expect(err!.message).to.match(
         /^invoke kv Put: the endorsements differ between Org1MSP p1:7051 and Org2MSP p2:9051 /,
       )
@@ -184,7 +186,11 @@ describe('endorsementFailures: one error for the peers that did not endorse', ()
       'invoke kv CreateAsset: the chaincode returned an error (status 500) at all 2 peers (Org1MSP localhost:7051, Org2MSP localhost:9051): asset a1 already exists',
     )
     expect(e.code).to.equal('FABRIC')
-    expect(e.detail?.peers).to.have.length(2)
+    // detail.peers as in every error: each peer's address → what it said
+    expect(e.detail?.peers).to.deep.equal({
+      'localhost:7051': at(a, 'asset a1 already exists').message,
+      'localhost:9051': at(b, 'asset a1 already exists').message,
+    })
     const one = endorsementFailures([{error: at(b, 'asset a1 already exists'), target: b}], 2)
     expect(one.message).to.contain('at Org2MSP localhost:9051: asset a1 already exists')
   })
