@@ -310,6 +310,37 @@ describe('fabk8s register @integration (real Fabric network)', function () {
     expect(r4.stderr).to.match(/channel "nochannel" does not exist/)
   })
 
+  it('a malformed --package: exit 9 names the file, the planning queries asked beside it stay silent, nothing is installed or approved', async () => {
+    const bad = path.join(mkdtempSync(path.join(tmpdir(), 'fabk8s-badpkg-')), 'cc.tgz')
+    writeFileSync(bad, 'not a chaincode package')
+    const d = tempProject(f, {name: uniqueName()})
+    const r = await runCli(['register', '--package', bad], {cwd: d, env: {...process.env, NO_COLOR: '1'}})
+    expect(r.code, r.stdout + r.stderr).to.equal(9)
+    const lines = r.stderr.trim().split('\n')
+    expect(lines.at(-1)).to.equal(
+      `Error: ${bad}: malformed chaincode package: not a gzip file (incorrect header check)`,
+    )
+    expect(lines.filter((l) => l.startsWith('Error:'))).to.have.length(1)
+    const st = json<{approvals: object; orgs: {approved: unknown}[]; peers: {hasPackage: boolean}[]}>(
+      await runCli(['lifecycle', 'status', '--json'], {cwd: d}),
+    )
+    expect(st.approvals).to.deep.equal({})
+    expect(st.orgs.map((o) => o.approved)).to.deep.equal([null, null])
+    // the package from fabk8s.yaml (the one `status` checks) was not installed either
+    expect(st.peers.map((p) => p.hasPackage)).to.deep.equal([false, false])
+
+    // the package's failure wins over the plan's when both fail (peers that cannot be reached)
+    const nowhere = tempProject(f, {
+      name: uniqueName(),
+      network: networkYaml(f, {orgs: [{peerAddress: '127.0.0.1:1'}, {peerAddress: '127.0.0.1:1'}]}),
+    })
+    const r2 = await runCli(['register', '--package', bad, '--json'], {cwd: nowhere})
+    expect(r2.code).to.equal(9)
+    expect(json<{error: {message: string}}>(r2).error.message).to.equal(
+      `${bad}: malformed chaincode package: not a gzip file (incorrect header check)`,
+    )
+  })
+
   it('a second peer of an org that cannot be reached: every other install and the definition run to their end; exit 9 says what each did', async () => {
     // Org2 lists its real peer, then one at a closed port: the plan and approvals need only the first, the
     // install goes to both
