@@ -1,7 +1,8 @@
 import {expect} from 'chai'
-import {mkdtemp, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import {pathToFileURL} from 'node:url'
 
 import type {Finding, Report} from '../../../src/lib/doctor/types.js'
 
@@ -125,6 +126,26 @@ describe('doctor reporters', () => {
       region: {startLine: 12},
     })
     expect(res.locations[0].logicalLocations[0].fullyQualifiedName).to.equal('Deployment/fabric/peer0/peer')
+  })
+
+  it('SARIF uris are relative to the repository root when doctor runs in a subfolder of it', async () => {
+    const repo = await mkdtemp(path.join(os.tmpdir(), 'doctor-sarif-repo-'))
+    const sub = path.join(repo, 'deploy', 'k8s')
+    await mkdir(path.join(repo, '.git'), {recursive: true})
+    await mkdir(sub, {recursive: true})
+    // `cd deploy/k8s && fabk8s doctor -f peer.yaml -f ../../other/cm.yaml --format sarif`
+    const f2: Finding = {...finding, file: '../../other/cm.yaml', line: 3}
+    const s = sarifDocument(report([{...finding, file: 'peer.yaml'}, f2]), {cwd: sub}) as any
+    const uris = s.runs[0].results.map((r: any) => r.locations[0].physicalLocation.artifactLocation)
+    expect(uris).to.deep.equal([
+      {uri: 'deploy/k8s/peer.yaml', uriBaseId: '%SRCROOT%'},
+      {uri: 'other/cm.yaml', uriBaseId: '%SRCROOT%'},
+    ])
+    expect(s.runs[0].originalUriBaseIds['%SRCROOT%'].uri).to.equal(pathToFileURL(repo).href + '/')
+    // outside any repository: relative to the working folder, as before
+    const plain = await mkdtemp(path.join(os.tmpdir(), 'doctor-sarif-plain-'))
+    const p = sarifDocument(report([{...finding, file: 'peer.yaml'}]), {cwd: plain}) as any
+    expect(p.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri).to.equal('peer.yaml')
   })
 
   it('SARIF has results: [] when clean, and input errors as tool notifications', () => {

@@ -1,4 +1,5 @@
 /** SARIF 2.1.0 (GitHub code scanning): every rule in tool.driver.rules, file/line locations, `results: []` when clean. */
+import {statSync} from 'node:fs'
 import path from 'node:path'
 
 import type {Finding, Report, Severity} from '../types.js'
@@ -23,10 +24,36 @@ const SECURITY_SEVERITY: Record<Severity, string> = {
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json'
 
-function uriOf(file: string, cwd: string): {uri: string; uriBaseId?: string} {
+/**
+ * The folder SARIF paths are relative to: the repository holding `cwd` (the nearest folder up with a `.git`), else
+ * `cwd`. GitHub code scanning resolves a relative uri against the repository root, so a run from a subfolder
+ * (`working-directory: deploy`) must still give `deploy/peer.yaml`, not `peer.yaml`.
+ */
+export function sarifRoot(cwd: string): string {
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    try {
+      statSync(path.join(dir, '.git'))
+      return dir
+    } catch {
+      /* not here */
+    }
+
+    if (path.dirname(dir) === dir) return path.resolve(cwd)
+  }
+}
+
+const fileUri = (abs: string) =>
+  new URL(
+    `file://${abs
+      .split(path.sep)
+      .map((p) => encodeURIComponent(p))
+      .join('/')}`,
+  ).href
+
+function uriOf(file: string, base: Base): {uri: string; uriBaseId?: string} {
   if (file === '<stdin>') return {uri: 'stdin'}
-  const abs = path.resolve(cwd, file)
-  const rel = path.relative(cwd, abs)
+  const abs = path.resolve(base.cwd, file)
+  const rel = path.relative(base.root, abs)
   if (!rel.startsWith('..') && !path.isAbsolute(rel))
     return {
       uri: rel
@@ -35,25 +62,24 @@ function uriOf(file: string, cwd: string): {uri: string; uriBaseId?: string} {
         .join('/'),
       uriBaseId: '%SRCROOT%',
     }
-  return {
-    uri: new URL(
-      `file://${abs
-        .split(path.sep)
-        .map((p) => encodeURIComponent(p))
-        .join('/')}`,
-    ).href,
-  }
+  return {uri: fileUri(abs)}
+}
+
+/** Where file names are read from (`cwd`) and what SARIF uris are relative to (`root`). */
+interface Base {
+  cwd: string
+  root: string
 }
 
 function location(
   f: {file: null | string; line: null | number},
-  cwd: string,
+  base: Base,
   logical?: string,
 ): Record<string, unknown>[] {
   const locs: Record<string, unknown>[] = []
   if (f.file) {
     locs.push({
-      physicalLocation: {artifactLocation: uriOf(f.file, cwd), ...(f.line ? {region: {startLine: f.line}} : {})},
+      physicalLocation: {artifactLocation: uriOf(f.file, base), ...(f.line ? {region: {startLine: f.line}} : {})},
       ...(logical ? {logicalLocations: [{fullyQualifiedName: logical, kind: 'resource'}]} : {}),
     })
   } else if (logical) locs.push({logicalLocations: [{fullyQualifiedName: logical, kind: 'resource'}]})
@@ -67,8 +93,12 @@ function logicalName(f: Finding): string {
   )
 }
 
-export function sarifDocument(r: Report, opts: {cwd?: string; version?: string} = {}): Record<string, unknown> {
+export function sarifDocument(
+  r: Report,
+  opts: {cwd?: string; root?: string; version?: string} = {},
+): Record<string, unknown> {
   const cwd = opts.cwd ?? process.cwd()
+  const base: Base = {cwd, root: opts.root ?? sarifRoot(cwd)}
   const index = new Map(RULES.map((rule, i) => [rule.id, i]))
   return {
     $schema: SARIF_SCHEMA,
@@ -79,14 +109,15 @@ export function sarifDocument(r: Report, opts: {cwd?: string; version?: string} 
             executionSuccessful: r.errors.length === 0,
             toolExecutionNotifications: r.errors.map((e) => ({
               level: 'error',
-              locations: location(e, cwd),
+              locations: location(e, base),
               message: {text: e.message},
             })),
           },
         ],
+        originalUriBaseIds: {'%SRCROOT%': {uri: fileUri(base.root).replace(/([^/])$/, '$1/')}},
         results: r.findings.map((f) => ({
           level: LEVEL[f.severity],
-          locations: location(f, cwd, logicalName(f)),
+          locations: location(f, base, logicalName(f)),
           message: {text: `${f.message}\nRemediation: ${f.remediation}`},
           partialFingerprints: {fabk8sObject: `${f.rule}:${logicalName(f)}`},
           properties: {
@@ -132,6 +163,6 @@ export function sarifDocument(r: Report, opts: {cwd?: string; version?: string} 
   }
 }
 
-export function renderSarif(r: Report, opts: {cwd?: string; version?: string} = {}): string {
+export function renderSarif(r: Report, opts: {cwd?: string; root?: string; version?: string} = {}): string {
   return JSON.stringify(sarifDocument(r, opts), null, 2) + '\n'
 }
