@@ -148,6 +148,23 @@ describe('doctor reporters', () => {
     expect(p.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri).to.equal('peer.yaml')
   })
 
+  it('SARIF partialFingerprints: one per result (same object in two files, two volumes), stable when lines move', () => {
+    const hp: Finding = {...finding, line: 30, message: 'volume "a" is hostPath /a', rule: 'host-path', severity: 'low'}
+    const findings: Finding[] = [
+      finding,
+      {...finding, file: 'k8s/prod/peer.yaml'}, // the same Deployment in an overlay
+      hp,
+      {...hp, line: 34, message: 'volume "b" is hostPath /b'}, // a second hostPath of the same container
+    ]
+    const prints = (fs: Finding[]) =>
+      (sarifDocument(report(fs), {cwd: '/repo', root: '/repo'}) as any).runs[0].results.map(
+        (r: any) => r.partialFingerprints.fabk8sObject,
+      )
+    const p = prints(findings)
+    expect(new Set(p).size).to.equal(4)
+    expect(prints(findings.map((f) => ({...f, line: (f.line ?? 0) + 7})))).to.deep.equal(p)
+  })
+
   it('SARIF has results: [] when clean, and input errors as tool notifications', () => {
     const clean = sarifDocument(report([])) as any
     expect(clean.runs[0].results).to.deep.equal([])

@@ -93,6 +93,21 @@ function logicalName(f: Finding): string {
   )
 }
 
+/**
+ * A result's identity across runs, which GitHub uses to track its alert: rule, file (as its uri) and object, with no
+ * line, so an edit above it keeps the alert. The same object in two files (overlays, per-org copies) gets two, and a
+ * second finding of one rule on one object (two hostPath volumes) gets `:2`, so no two results share one.
+ */
+function fingerprints(findings: Finding[], base: Base): string[] {
+  const seen = new Map<string, number>()
+  return findings.map((f) => {
+    const key = `${f.rule}:${f.file ? uriOf(f.file, base).uri + ':' : ''}${logicalName(f)}`
+    const n = (seen.get(key) ?? 0) + 1
+    seen.set(key, n)
+    return n === 1 ? key : `${key}:${n}`
+  })
+}
+
 export function sarifDocument(
   r: Report,
   opts: {cwd?: string; root?: string; version?: string} = {},
@@ -100,6 +115,7 @@ export function sarifDocument(
   const cwd = opts.cwd ?? process.cwd()
   const base: Base = {cwd, root: opts.root ?? sarifRoot(cwd)}
   const index = new Map(RULES.map((rule, i) => [rule.id, i]))
+  const prints = fingerprints(r.findings, base)
   return {
     $schema: SARIF_SCHEMA,
     runs: [
@@ -115,11 +131,11 @@ export function sarifDocument(
           },
         ],
         originalUriBaseIds: {'%SRCROOT%': {uri: fileUri(base.root).replace(/([^/])$/, '$1/')}},
-        results: r.findings.map((f) => ({
+        results: r.findings.map((f, i) => ({
           level: LEVEL[f.severity],
           locations: location(f, base, logicalName(f)),
           message: {text: `${f.message}\nRemediation: ${f.remediation}`},
-          partialFingerprints: {fabk8sObject: `${f.rule}:${logicalName(f)}`},
+          partialFingerprints: {fabk8sObject: prints[i]},
           properties: {
             container: f.container,
             kind: f.kind,
