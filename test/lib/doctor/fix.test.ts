@@ -5,7 +5,7 @@ import path from 'node:path'
 import {parseAllDocuments} from 'yaml'
 
 import {FIXED_RULES} from '../../../src/lib/doctor/fix/plan.js'
-import {besidePath, runFix} from '../../../src/lib/doctor/fix/run.js'
+import {besidePath, LISTED_RULES, runFix} from '../../../src/lib/doctor/fix/run.js'
 import {runDoctor} from '../../../src/lib/doctor/run.js'
 import {onlyDiffLinesChanged, patched} from './fix/helpers.js'
 import {CORPUS, corpusMissing, ROOT} from './helpers.js'
@@ -169,8 +169,8 @@ describe('doctor --fix (issue 14 #3)', () => {
     }
 
     const again = await runDoctor({failOn: 'none', files: [src], noDefaultIgnoreFile: true})
-    const fixedRules = new Set<string>(FIXED_RULES)
-    const remaining = again.findings.filter((f) => fixedRules.has(f.rule)).map((f) => `${f.file}:${f.line} ${f.rule}`)
+    const listedRules = new Set<string>(LISTED_RULES)
+    const remaining = again.findings.filter((f) => listedRules.has(f.rule)).map((f) => `${f.file}:${f.line} ${f.rule}`)
     expect(remaining.sort()).to.deep.equal(r.notFixed.map((f) => `${f.file}:${f.line} ${f.rule}`).sort())
     for (const n of r.notFixed) expect(n.reason, `${n.file}:${n.line}`).to.be.a('string').and.not.equal('')
     // unchanged files are byte for byte the same
@@ -178,6 +178,23 @@ describe('doctor --fix (issue 14 #3)', () => {
     for (const f of readdirSync(CORPUS!))
       if (!changed.has(f))
         expect(readFileSync(path.join(src, f), 'utf8'), f).to.equal(readFileSync(path.join(CORPUS!, f), 'utf8'))
+  })
+
+  it('a Fabric operator resource asking for the socket is listed as not fixed with the reason, not only counted', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'doctor-fix-cr-'))
+    const file = path.join(dir, 'peer-cr.yaml')
+    writeFileSync(
+      file,
+      'apiVersion: hlf.kungfusoftware.es/v1alpha1\nkind: FabricPeer\nmetadata: {name: peer2-org1}\nspec:\n  dockerSocketPath: "/var/run/docker.sock"\n',
+    )
+    const r = await runFix({files: [file], mode: 'beside', noDefaultIgnoreFile: true})
+    expect(r.summary.exitCode).to.equal(1) // high, and --fix does not change it
+    expect(r.notFixed.map((n) => `${n.rule}@${n.name}:${n.line}`)).to.deep.equal([
+      'operator-docker-socket@peer2-org1:5',
+    ])
+    expect(r.notFixed[0].reason).to.match(/operator resource.*by hand/)
+    expect(r.otherFindings).to.equal(0)
+    expect(readdirSync(dir)).to.deep.equal(['peer-cr.yaml'])
   })
 
   it('a container that merges another (<<: *peer): the anchor is fixed, what only the merge brings is listed, never a crash', async () => {

@@ -54,7 +54,7 @@ export interface FixResult {
   files: FixedFile[]
   fixes: Fix[]
   /**
-   * Findings of the rules --fix addresses that remain in the fixed output, each with why it was not fixed; `unseen`
+   * Findings of LISTED_RULES that remain in the fixed output, each with why it was not fixed; `unseen`
    * marks what doctor cannot check itself (a compose env_file), listed by --fix alone.
    */
   notFixed: (Finding & {reason: string; unseen?: true})[]
@@ -70,6 +70,12 @@ export interface FixResult {
     notFixed: number
   }
 }
+
+/**
+ * The rules whose findings in the fixed output --fix lists as not fixed, each with its reason: those it fixes, and
+ * the Docker ones it never changes (a Fabric operator resource: its operator writes the pod).
+ */
+export const LISTED_RULES: readonly string[] = [...FIXED_RULES, 'operator-docker-socket']
 
 /** NAME.fixed.EXT beside NAME.EXT. */
 export function besidePath(file: string): string {
@@ -157,7 +163,7 @@ export async function runFix(opts: FixOptions): Promise<FixResult> {
     read.sources.map((s) => ({...s, text: fixedText.get(s.file) ?? s.text})),
     ignore,
   )
-  const scope = new Set<string>(FIXED_RULES)
+  const scope = new Set<string>(LISTED_RULES)
   const notFixed: FixResult['notFixed'] = after.findings
     .filter((f) => scope.has(f.rule))
     .map((f) => ({
@@ -215,6 +221,8 @@ function notFixedReason(f: Finding, broken: Set<null | string>): string {
   if (broken.has(f.file)) return 'the file has input errors: it was not changed'
   if (f.rule === 'privileged-container')
     return 'privileged for its own reasons (not a Fabric container that ran Docker)'
+  if (f.rule === 'operator-docker-socket')
+    return 'a Fabric operator resource: its operator writes the pod, so change the resource by hand (see the remediation)'
   if (f.rule === 'dind-sidecar' || f.rule === 'docker-socket-mount' || f.rule === 'runtime-socket-volume')
     return 'not part of a Fabric workload --fix can migrate'
   return 'not changed automatically; see the remediation'
