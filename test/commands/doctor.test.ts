@@ -140,6 +140,19 @@ describe('fabk8s doctor (command)', () => {
     expect((await readdir(d)).sort()).to.deep.equal(['a.yaml', 'b.fixed.yaml', 'b.yaml'])
   })
 
+  it("README's exit-code tables give --fix's unwritable output as 4, the code it exits with, not 2", async () => {
+    const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8')
+    const start = readme.indexOf('Doctor has its own exit codes:')
+    const table = readme.slice(start, readme.indexOf('\n\n', readme.indexOf('| Code |', start)))
+    const rows = new Map([...table.matchAll(/^\| (\d+) \| (.*) \|$/gm)].map((m) => [m[1], m[2]]))
+    expect([...rows.keys()]).to.deep.equal(['0', '1', '2', '4'])
+    expect(rows.get('2')).to.not.contain('--fix')
+    expect(rows.get('4')).to.contain('`--fix`')
+    const global = readme.slice(readme.indexOf('## Exit codes'))
+    expect(global.match(/^\| 2 \| .*$/m)![0]).to.not.contain('--fix')
+    expect(global.match(/^\| 4 \| .*$/m)![0]).to.contain('`doctor --fix`')
+  })
+
   it('--fix --in-place with an input in a folder it cannot write: exit 4 naming it, no input changed', async () => {
     // as root, permissions do not bind: run the CLI as nobody (setpriv), the way a CI user meets the folder
     const d = await mkdtemp(path.join(os.tmpdir(), 'doctor-fix-ro-'))
