@@ -190,6 +190,19 @@ describe('doctor --cluster (fake kube-apiserver from test/support)', () => {
     expect(ids(r.findings.filter((f) => f.name === 'elsewhere'))).to.deep.equal(['host-namespaces@-'])
   })
 
+  it('-n naming a namespace that does not exist is exit 2 naming it, not a clean pass; an empty one is clean', async () => {
+    const kubeconfig = server.kubeconfig(path.join(dir, 'admin-ns'))
+    const r = await runDoctor({cluster: {kubeconfig, namespace: 'fabirc'}, noDefaultIgnoreFile: true})
+    expect(r.summary).to.include({exitCode: 2, objects: 0})
+    expect(r.errors.map((e) => e.message)).to.deep.equal([
+      '-n/--namespace: namespace "fabirc" not found (context "fake"): nothing to check (kubectl get namespaces lists them)',
+    ])
+    server.put({apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'empty'}})
+    const e = await runDoctor({cluster: {kubeconfig, namespace: 'empty'}, noDefaultIgnoreFile: true})
+    expect(e.errors).to.deep.equal([])
+    expect(e.summary.exitCode).to.equal(0)
+  })
+
   it('a user without rights gets exit 2 with the forbidden line (no partial "clean")', async () => {
     const r = await runDoctor({
       cluster: {kubeconfig: server.kubeconfig(path.join(dir, 'viewer'), {token: 'viewer-token'}), namespace: NS},

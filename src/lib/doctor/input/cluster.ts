@@ -111,5 +111,21 @@ export async function readCluster(opts: ClusterOptions): Promise<{errors: InputE
     }
   }
 
+  // a list in a namespace that does not exist is empty, not an error: a mistyped -n would pass as clean. Every
+  // namespace holds a ConfigMap (kube-root-ca.crt), so only an empty result costs this one read
+  if (opts.namespace && reachable && errors.length === 0 && objects.length === 0) {
+    try {
+      await api.read({apiVersion: 'v1', kind: 'Namespace', metadata: {name: opts.namespace}})
+    } catch (error) {
+      // any other answer (forbidden to read namespaces: a user with a namespaced Role) leaves the empty lists standing
+      if ((error as {code?: unknown})?.code === 404)
+        errors.push({
+          file: null,
+          line: null,
+          message: `-n/--namespace: namespace "${opts.namespace}" not found (context "${target.context}"): nothing to check (kubectl get namespaces lists them)`,
+        })
+    }
+  }
+
   return {errors, objects}
 }
