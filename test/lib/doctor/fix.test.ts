@@ -6,6 +6,7 @@ import {parseAllDocuments} from 'yaml'
 
 import {FIXED_RULES} from '../../../src/lib/doctor/fix/plan.js'
 import {besidePath, LISTED_RULES, runFix} from '../../../src/lib/doctor/fix/run.js'
+import {renderFix} from '../../../src/lib/doctor/report/fix.js'
 import {runDoctor} from '../../../src/lib/doctor/run.js'
 import {onlyDiffLinesChanged, patched} from './fix/helpers.js'
 import {CORPUS, corpusMissing, ROOT} from './helpers.js'
@@ -178,6 +179,44 @@ describe('doctor --fix (issue 14 #3)', () => {
     for (const f of readdirSync(CORPUS!))
       if (!changed.has(f))
         expect(readFileSync(path.join(src, f), 'utf8'), f).to.equal(readFileSync(path.join(CORPUS!, f), 'utf8'))
+  })
+
+  it('a file with CRLF line breaks stays CRLF throughout, and the printed --diff applies to it with patch(1)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'doctor-fix-crlf-'))
+    const file = path.join(dir, 'peer.yaml')
+    const lf = [
+      'apiVersion: v1',
+      'kind: Pod',
+      'metadata: {name: p0}',
+      'spec:',
+      '  containers:',
+      '  - volumeMounts:', // the item's first key: its value becomes []
+      '    - name: sock',
+      '      mountPath: /host/var/run/docker.sock',
+      '    name: peer',
+      '    image: hyperledger/fabric-peer:2.5',
+      '    env:',
+      '    - name: CORE_PEER_ID',
+      '      value: peer0',
+      '    - name: CORE_VM_ENDPOINT',
+      '      value: unix:///host/var/run/docker.sock',
+      '  volumes:',
+      '  - name: sock',
+      '    hostPath: {path: /var/run/docker.sock}',
+      '',
+    ].join('\n')
+    writeFileSync(file, lf.replaceAll('\n', '\r\n'))
+    const d = await runFix({files: [file], mode: 'diff', noDefaultIgnoreFile: true})
+    const r = await runFix({files: [file], mode: 'beside', noDefaultIgnoreFile: true})
+    expect(r.fixes.map((f) => f.rule)).to.include.members(['docker-socket-mount', 'peer-no-external-builder'])
+    const out = readFileSync(besidePath(file), 'utf8')
+    expect(out).to.contain('  - volumeMounts: []\r\n')
+    const lines = out.split('\n').slice(0, -1)
+    expect(lines.filter((l) => !l.endsWith('\r'))).to.deep.equal([])
+    // the text report prints the diff with its CRs (they are not control characters to escape there)
+    const printed = renderFix(d)
+    expect(printed.startsWith(d.files[0].diff)).to.equal(true)
+    expect(patched(dir, file, printed.slice(0, d.files[0].diff.length))).to.equal(out)
   })
 
   it('a Fabric operator resource asking for the socket is listed as not fixed with the reason, not only counted', async () => {

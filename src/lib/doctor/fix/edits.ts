@@ -92,7 +92,10 @@ export function removePair(text: string, map: YAMLMap, key: string): Edit[] {
   if (!p.value) throw new CannotEdit(`${key} has no value`)
   const v = range(p.value)
   const colon = text.indexOf(':', k[1])
-  return [{from: colon + 1, insert: ' []', to: lineEndAfter(text, lastContent(text, v[1])) - 1}]
+  // up to the value's last line break, which stays (CRLF as well), or to the end of a text without one
+  const stop = lineEndAfter(text, lastContent(text, v[1]))
+  const to = text[stop - 1] === '\n' ? stop - (text[stop - 2] === '\r' ? 2 : 1) : stop
+  return [{from: colon + 1, insert: ' []', to}]
 }
 
 /** Replace a scalar's source (quotes included) with `insert`. */
@@ -136,6 +139,16 @@ function indentLines(fragment: string, indent: string): string {
     .split('\n')
     .map((l) => indent + l + '\n')
     .join('')
+}
+
+/**
+ * The edits with their inserted lines ending like the text's: a file written with CRLF line breaks (its first line
+ * ends so) gets CRLF in the lines --fix adds, not a mix of both.
+ */
+export function withEolOf(text: string, edits: Edit[]): Edit[] {
+  const nl = text.indexOf('\n')
+  if (nl <= 0 || text[nl - 1] !== '\r') return edits
+  return edits.map((e) => ({...e, insert: e.insert.replaceAll(/\r?\n/g, '\r\n')}))
 }
 
 /** Apply edits (non-overlapping; identical ones merged). */

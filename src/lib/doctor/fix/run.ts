@@ -20,7 +20,7 @@ import {Checker, exitCodeOf} from '../run.js'
 import {annotatedIgnores, DEFAULT_IGNORE_FILE, type IgnoreEntry, loadIgnoreFile, matchesEntry} from '../suppress.js'
 import {type FailOn, type Finding, type InputError} from '../types.js'
 import {unifiedDiff} from './diff.js'
-import {applyEdits, CannotEdit} from './edits.js'
+import {applyEdits, CannotEdit, withEolOf} from './edits.js'
 import {type Fix, FIXED_RULES, planFixes} from './plan.js'
 
 export type FixMode = 'beside' | 'diff' | 'in-place'
@@ -118,8 +118,9 @@ export async function runFix(opts: FixOptions): Promise<FixResult> {
   const files: FixedFile[] = []
   let {fixes} = plan
   for (const src of fixable) {
-    const edits = plan.edits.get(src.file)
-    if (!edits || edits.length === 0) continue
+    const planned = plan.edits.get(src.file)
+    if (!planned || planned.length === 0) continue
+    const edits = withEolOf(src.text, planned)
     let text: string
     let diff: string
     try {

@@ -9,9 +9,10 @@ export function renderFix(r: FixResult): string {
     for (const f of r.files)
       out.push(
         f.diff
-          .trimEnd()
+          .replace(/\n$/, '')
           .split('\n')
-          .map((l) => visible(l))
+          // a CRLF file's diff keeps its line ends (harmless before the newline) so that it still applies
+          .map((l) => (l.endsWith('\r') ? visible(l.slice(0, -1)) + '\r' : visible(l)))
           .join('\n'),
       )
   for (const f of r.fixes) out.push(`fixed ${visible(`${f.file}:${f.line}`)} [${f.rule}] ${visible(f.change)}`)
