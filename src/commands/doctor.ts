@@ -178,7 +178,12 @@ Reads files and directories (-f, recursive: Kubernetes manifests as multi-docume
               )
               .join('---\n'),
       )
-      process.stderr.write(renderFix({...r, files: [], summary: {...r.summary, mode: 'diff'}}))
+      process.stderr.write(
+        renderFix(
+          {...r, files: [], summary: {...r.summary, mode: 'diff'}},
+          `${r.patches.length} changed object(s) ${f.diff ? 'as diffs ' : ''}on stdout; the cluster is not changed`,
+        ),
+      )
     }
 
     if (r.summary.exitCode !== 0) throw new Errors.ExitError(r.summary.exitCode)

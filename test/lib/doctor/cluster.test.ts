@@ -308,6 +308,8 @@ describe('doctor --fix --cluster @integration (real kube-apiserver of the test b
     expect(r.stderr)
       .to.match(/doctor --fix: \d+ fix\(es\)/)
       .and.contain('not fixed')
+      .and.match(/; \d+ changed object\(s\) on stdout; the cluster is not changed; exit 1\n$/)
+      .and.not.contain('--diff')
     const refused = await runCli(['doctor', '--cluster', '--fix', '--in-place', '--kubeconfig', kubeconfig])
     expect(refused.code).to.equal(2)
     expect(refused.stderr).to.contain('--in-place does not apply with --cluster')

@@ -3,7 +3,8 @@ import type {FixResult} from '../fix/run.js'
 
 import {visible} from './text.js'
 
-export function renderFix(r: FixResult): string {
+/** `where` overrides what the summary says about the outputs (--cluster prints objects and writes nothing). */
+export function renderFix(r: FixResult, where?: string): string {
   const out: string[] = []
   if (r.summary.mode === 'diff')
     for (const f of r.files)
@@ -23,7 +24,7 @@ export function renderFix(r: FixResult): string {
   for (const e of r.errors)
     out.push(`error ${visible(`${e.file ?? ''}${e.line ? ':' + e.line : ''}`)} ${visible(e.message)} (not changed)`)
   const s = r.summary
-  const where =
+  where ??=
     s.mode === 'diff'
       ? 'nothing written (--diff)'
       : r.files.map((f) => visible(f.output ?? '')).join(', ') || 'nothing to write'
