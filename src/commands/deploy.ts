@@ -47,6 +47,11 @@ Server-side apply (field manager "fabk8s") of a Deployment, a Service and, with 
       description:
         'run the image by its digest in this registry (pushed by `up --registry` or `build --push`), host[:port][/path] (default: fabk8s.yaml image.registry)',
     }),
+    'take-over': Flags.boolean({
+      default: false,
+      description:
+        'replace the relay of a `fabk8s dev` session that is still running (else exit 11); that session then stops',
+    }),
     timeout: duration('2m', {description: 'how long to wait for the rollout (90s, 5m, or seconds)'}),
     verbose: Flags.boolean({char: 'v', default: false, description: 'show every progress line'}),
     wait: Flags.boolean({allowNo: true, default: true, description: 'wait until the new pods are ready'}),
@@ -93,6 +98,7 @@ Server-side apply (field manager "fabk8s") of a Deployment, a Service and, with 
       namespace: this.flags.namespace,
       packageId,
       signal: this.interruptSignal(),
+      takeOver: this.flags['take-over'],
       timeoutMs: this.flags.timeout,
       wait: this.flags.wait,
     })

@@ -54,6 +54,11 @@ The relay image is made here from this machine's node binary (docker import; not
     }),
     'relay-image': Flags.string({description: 'use this relay image as it is (no build, no load)'}),
     streams: Flags.integer({default: 3, description: 'idle tunnel streams kept open', max: 32, min: 1}),
+    'take-over': Flags.boolean({
+      default: false,
+      description:
+        'replace the relay of another `fabk8s dev` session that is still running (else exit 11); that session then stops',
+    }),
     timeout: duration('3m', {
       description: 'how long to wait for rollouts and for the chaincode to answer (90s, 5m, or seconds)',
     }),
@@ -123,6 +128,7 @@ The relay image is made here from this machine's node binary (docker import; not
             namespace: this.flags.namespace,
             runList: runList(this.jsonEnabled()),
             signal: ac.signal,
+            takeOver: this.flags['take-over'],
             timeoutMs,
           },
           print,
@@ -148,6 +154,7 @@ The relay image is made here from this machine's node binary (docker import; not
           runList: runList(true),
           signal: ac.signal,
           streams: this.flags.streams,
+          takeOver: this.flags['take-over'],
           timeoutMs,
         },
         emit,

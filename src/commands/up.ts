@@ -38,6 +38,11 @@ Interrupt with Ctrl-C at any time; running "fabk8s up" again resumes.`
     'dry-run': Flags.boolean({default: false, description: 'print the plan: what would run and why; change nothing'}),
     registry: registry(),
     skip: Flags.string({description: 'leave out a step (repeatable)', multiple: true, options: STEP_NAMES}),
+    'take-over': Flags.boolean({
+      default: false,
+      description:
+        'replace the relay of a `fabk8s dev` session that is still running (else exit 11); that session then stops',
+    }),
     timeout: duration('3m', {
       description: 'how long to wait for the rollout and for the chaincode to answer (90s, 5m, or seconds)',
     }),
@@ -59,6 +64,7 @@ Interrupt with Ctrl-C at any time; running "fabk8s up" again resumes.`
       registry: this.flags.registry,
       signal: this.interruptSignal(),
       skip: this.flags.skip as undefined | UpResult['steps'][number]['step'][],
+      takeOver: this.flags['take-over'],
       timeoutMs: this.flags.timeout,
       verbose: this.flags.verbose,
     })

@@ -26,6 +26,11 @@ export const ExitCode = {
   FABRIC: 9,
   /** Image registry unreachable, authentication needed, or push refused (`up`/`deploy --registry`, `build --push`). */
   REGISTRY: 10,
+  /**
+   * The chaincode's Deployment runs the relay of a `fabk8s dev` session that is still running (up/deploy/dev
+   * without --take-over), or dev's relay was replaced while dev ran (dev then stops).
+   */
+  IN_USE: 11,
   /** Interrupted (Ctrl-C) or declined at a confirmation prompt. */
   ABORTED: 130,
 } as const
@@ -40,6 +45,7 @@ export const EXIT_CODE_DESCRIPTIONS: Record<ExitCodeName, string> = {
   FABRIC: 'Fabric peer/orderer error (unreachable, TLS, access, policy, package)',
   FAILURE: 'unexpected failure; doctor: findings at or above --fail-on',
   FILESYSTEM: 'refused or failed to write files',
+  IN_USE: 'a running fabk8s dev session holds the Deployment (--take-over), or its relay was replaced',
   KUBERNETES: 'Kubernetes API unreachable, forbidden, or request failed',
   OK: 'success',
   PROJECT: 'fabk8s.yaml missing or invalid',

@@ -130,9 +130,14 @@ describe('fabk8s dev on the real node with the bed’s peers @integration', func
     } catch {}
   }
 
-  async function up(p: BedProject): Promise<UpResult> {
+  async function upArgs(): Promise<string[]> {
     const args = ['up', '--json', '--timeout', '180s', '--base-image', await nodeBaseImage()]
     if (dockerNetwork) args.push('--docker-network', dockerNetwork)
+    return args
+  }
+
+  async function up(p: BedProject, ...more: string[]): Promise<UpResult> {
+    const args = [...(await upArgs()), ...more]
     const r = await p.fabk8s(...args)
     expect(r.code, `fabk8s up: ${r.stderr}\n${r.stdout}`).to.equal(0)
     const out = json<UpResult>(r)
@@ -262,16 +267,51 @@ describe('fabk8s dev on the real node with the bed’s peers @integration', func
       expect((await deployment(p))?.spec).to.deep.equal(before)
     })
 
-    it('fabk8s up while dev runs puts the chaincode back; Ctrl-C then leaves it alone and says why', async function () {
+    it('fabk8s up, deploy and another dev while dev runs: refused (exit 11) naming the session; up --take-over puts the chaincode back, and dev says so and stops (exit 11)', async function () {
       if (!p) this.skip()
       const s = dev(p)
       await s.waitFor(/ready: peers reach/, {timeoutMs: 600_000})
-      await up(p)
-      await stop(s)
-      expect(s.stderr()).to.match(
+      const relay = structuredClone((await deployment(p))?.spec)
+      const session = new RegExp(String.raw`\(\S+@\S+ pid ${s.child.pid} since \S+\)`)
+
+      // up: refused before the build, one line naming the session, the hint naming --take-over
+      const u = await p.fabk8s(...(await upArgs()).filter((a) => a !== '--json'))
+      expect(u.code, u.stderr).to.equal(11)
+      const line = /^Error: (.*)$/m.exec(u.stderr)?.[1] ?? ''
+      expect(line).to.match(/^deployment\/\S+ runs the relay of a `fabk8s dev` session that is still running /)
+      expect(line)
+        .to.match(session)
+        .and.to.match(/: fabk8s up would replace it$/)
+      expect(u.stderr).to.match(/Hint: end that session with Ctrl-C in its terminal .*--take-over/)
+      expect(u.stderr).to.not.match(/built \S+ in/)
+      // deploy --json: the error document, exit 11
+      const d = await p.fabk8s('deploy', '--json')
+      expect(d.code, d.stdout + d.stderr).to.equal(11)
+      const e = json<{error: {code: string; exitCode: number; message: string}}>(d).error
+      expect(e).to.include({code: 'IN_USE', exitCode: 11})
+      expect(e.message)
+        .to.match(session)
+        .and.to.match(/fabk8s deploy would replace it$/)
+      // another dev: refused too, and it changes nothing
+      const other = dev(p)
+      const o = await other.exited
+      expect(o.code, other.stderr().slice(-3000)).to.equal(11)
+      expect(other.stderr()).to.match(/fabk8s dev would replace it/)
+      // the relay is untouched and dev still serves the peers
+      expect((await deployment(p))?.spec).to.deep.equal(relay)
+      await queryUntil(p, ['ReadAsset', 'a1'], /"id":"a1"/)
+
+      const mark = s.mark()
+      await up(p, '--take-over')
+      const r = await s.exited
+      expect(r.code, s.stderr().slice(-3000)).to.equal(11)
+      const said = s.stderr().slice(mark)
+      expect(said).to.match(
         /Restore: left deployment\/\S+ alone: it no longer runs the relay \(fabk8s up or deploy applied the chaincode while dev ran\)/,
       )
-      expect(s.stderr()).to.not.match(/took it over \(undefined\)/)
+      expect(said).to.match(
+        /Error: deployment\/\S+ no longer runs this session's relay: fabk8s up or fabk8s deploy \(--take-over\) put the chaincode back; the peers no longer reach this session, so fabk8s dev stopped/,
+      )
       expect((await deployment(p))?.spec).to.deep.equal(before)
     })
 

@@ -46,6 +46,10 @@ export interface LocalDevOptions extends KubeOptions {
   signal: AbortSignal
   /** Idle tunnel streams kept open (default 3). */
   streams?: number
+  /** --take-over: replace the relay of another `fabk8s dev` session that is still running (otherwise exit 11). */
+  takeOver?: boolean
+  /** How often the running session checks that its relay is still in place (tests; default 5 s). */
+  takeOverPollMs?: number
   /** Rollout and readiness timeout. */
   timeoutMs: number
 }
@@ -157,7 +161,10 @@ export async function runLocalDev(
   // the Service and TLS Secret this session created (none before it): they go with a Deployment it created
   const made: ManagedResource[] = []
 
+  let putBackDone = false
   const putBack = async () => {
+    if (putBackDone) return
+    putBackDone = true
     await pool?.stop()
     await runner?.stop()
     if (c && plan) {
@@ -261,6 +268,13 @@ export async function runLocalDev(
     c = await connect({...opts, namespace, project, signal: undefined})
     const kube = c
     await step('swap', `swapping deployment/${deployment}'s pods for the relay`, async () => {
+      // another session that still runs keeps its relay unless the user says otherwise
+      if (!opts.takeOver) {
+        const {heldByDev, heldError} = await import('./guard.js')
+        const held = await heldByDev(kube, namespace, [deployment], session)
+        if (held.length > 0) throw heldError(held, 'fabk8s dev')
+      }
+
       const {applyManifest, ensureNamespace} = await import('../kube/apply.js')
       const {readTlsFiles, renderManifests} = await import('../kube/manifests.js')
       const rendered = renderManifests(project, {
@@ -383,11 +397,28 @@ export async function runLocalDev(
       relay: `deployment/${deployment} in namespace ${namespace}`,
       type: 'ready',
     })
-    await new Promise<void>((resolve) => {
-      if (opts.signal.aborted) resolve()
-      else opts.signal.addEventListener('abort', () => resolve(), {once: true})
+    // until Ctrl-C, or until something else replaces the relay (`fabk8s up --take-over`, another dev, `fabk8s down`):
+    // then the peers no longer reach this session, and it says so and stops
+    const lost = await untilEnded(kube, {
+      deployment,
+      namespace,
+      pollMs: opts.takeOverPollMs ?? 5000,
+      session,
+      signal: opts.signal,
     })
     await putBack()
+    if (lost)
+      throw new FabError(
+        'IN_USE',
+        `deployment/${deployment} no longer runs this session's relay: ${
+          lost.by === undefined
+            ? lost.exists
+              ? 'fabk8s up or fabk8s deploy (--take-over) put the chaincode back'
+              : 'it was deleted (fabk8s down?)'
+            : `another fabk8s dev took it over (${lost.by})`
+        }; the peers no longer reach this session, so fabk8s dev stopped`,
+        {hint: 'run fabk8s dev again to take it back (fabk8s dev --take-over if that other session still runs)'},
+      )
     return {
       debugPort,
       localPort,
@@ -406,6 +437,50 @@ export async function runLocalDev(
     })
     throw error
   }
+}
+
+/**
+ * Wait for the signal (Ctrl-C), checking every pollMs that the Deployment still runs this session's relay; returns
+ * who replaced it when something did, undefined after the signal.
+ */
+async function untilEnded(
+  c: KubeClients,
+  o: {deployment: string; namespace: string; pollMs: number; session: string; signal: AbortSignal},
+): Promise<undefined | {by?: string; exists: boolean}> {
+  const {deploymentPath, getRaw} = await import('./swap.js')
+  const {ANNOTATION_DEV} = await import('./relay/manifest.js')
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | undefined
+    const end = (lost?: {by?: string; exists: boolean}) => {
+      clearTimeout(timer)
+      o.signal.removeEventListener('abort', onAbort)
+      resolve(lost)
+    }
+
+    const onAbort = () => end()
+    if (o.signal.aborted) {
+      end()
+      return
+    }
+
+    o.signal.addEventListener('abort', onAbort, {once: true})
+    const check = async () => {
+      try {
+        const live = await getRaw(c, deploymentPath(o.namespace, o.deployment))
+        const by = live?.metadata?.annotations?.[ANNOTATION_DEV]
+        if (!o.signal.aborted && by !== o.session) {
+          end({by, exists: live !== undefined})
+          return
+        }
+      } catch {
+        // the API server did not answer this time: ask again at the next tick (the tunnel says its own trouble)
+      }
+
+      if (!o.signal.aborted) timer = setTimeout(check, o.pollMs)
+    }
+
+    timer = setTimeout(check, o.pollMs)
+  })
 }
 
 /** The Ready relay pod of this session (pods of an earlier session, or terminating ones, do not count). */

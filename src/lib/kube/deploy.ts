@@ -53,6 +53,8 @@ export interface DeployResult {
 }
 
 export interface DeployOptions extends KubeOptions {
+  /** The command the user ran (`fabk8s up`, `fabk8s deploy`), for the error that refuses to replace a dev session's relay. */
+  command?: string
   /** --image, instead of fabk8s.yaml image. */
   image?: string
   /** -n/--namespace, instead of fabk8s.yaml kubernetes.namespace. */
@@ -61,6 +63,8 @@ export interface DeployOptions extends KubeOptions {
   packageId: string
   /** Poll interval of the rollout wait (tests). */
   pollMs?: number
+  /** --take-over: replace the relay of a `fabk8s dev` session that is still running (otherwise exit 11). */
+  takeOver?: boolean
   timeoutMs: number
   wait: boolean
 }
@@ -100,6 +104,13 @@ export async function deployTasks(project: ProjectConfig, opts: DeployOptions): 
   const requestTimeoutMs = opts.requestTimeoutMs ?? requestTimeoutFor(opts.timeoutMs)
   const c = await connect({...opts, namespace: plan.namespace, project, requestTimeoutMs})
   const context = c.kc.currentContext
+  // a running `fabk8s dev` session's relay stands in for the pods: replacing it cuts the peers off from that session
+  if (!opts.takeOver) {
+    const {heldByDev, heldError} = await import('../dev/guard.js')
+    const held = await heldByDev(c, plan.namespace, names)
+    if (held.length > 0) throw heldError(held, opts.command ?? 'fabk8s deploy')
+  }
+
   const result: DeployResult = {
     changed: false,
     context,

@@ -1,3 +1,4 @@
+import type {HeldDeployment} from '../dev/guard.js'
 /**
  * `fabk8s up`: build → load → package → deploy → register → ready, as one task list. Every step first checks,
  * read-only, whether its inputs changed, and does nothing when they did not, so a second `up` with no change makes
@@ -46,6 +47,8 @@ export interface UpOptions extends KubeOptions {
   /** Registry mode (--registry, default fabk8s.yaml image.registry): push there, deploy by digest. */
   registry?: string
   skip?: StepName[]
+  /** --take-over: replace the relay of a `fabk8s dev` session that is still running (otherwise exit 11). */
+  takeOver?: boolean
   /** Rollout and readiness timeout. */
   timeoutMs: number
   /** The build streams every log line (as `fabk8s build --verbose`). */
@@ -174,6 +177,8 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): UpTaskList {
    */
   const early = {
     deploy: new Map<string, Promise<DeployCheck>>(),
+    /** The chaincode's Deployments that a `fabk8s dev` session still running holds (up refuses before the build). */
+    dev: undefined as Promise<HeldDeployment[]> | undefined,
     /** The project's image as Docker has it at the start: the one the build step keeps when nothing changed. */
     image: undefined as Promise<ImageInfo | undefined> | undefined,
     /** Load's node check, and the image it is made for. */
@@ -243,6 +248,15 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): UpTaskList {
     if (project.network && !skip.has('register')) early.register = start(registerCheck())
   }
 
+  // a running `fabk8s dev` session's relay is refused before the build, not after it (deploy's own check stays: a
+  // session may start meanwhile). An error reading the cluster is the deploy step's to report.
+  if (!skip.has('deploy') && !dry && !opts.takeOver)
+    early.dev = (async () => {
+      const {heldByDev} = await import('../dev/guard.js')
+      const names = chaincodeTargets(project, namespace).map((x) => x.name)
+      return heldByDev(await kubeClients(), namespace, names)
+    })().catch(() => [])
+
   // The image the build step keeps when the sources are unchanged is the one Docker has under the project's name now:
   // load's and deploy's checks start for it at once, so that the node check's exec (the longest wait of a no-op run)
   // runs while the build step hashes the sources. When the build step settles on another image, they start again.
@@ -300,6 +314,8 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): UpTaskList {
 
   const all = [
     step('build', 'Build', async (t) => {
+      const held = await early.dev
+      if (held && held.length > 0) throw (await import('../dev/guard.js')).heldError(held, 'fabk8s up')
       const {engineAnswers, inspectImage} = await import('../image/docker.js')
       await engineAnswers()
       const hash = await buildInputsHash(project, {
@@ -474,8 +490,10 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): UpTaskList {
         t,
         await deployTasks(project, {
           ...k,
+          command: 'fabk8s up',
           image: target,
           packageId: pkg!.packageId,
+          takeOver: opts.takeOver,
           timeoutMs: opts.timeoutMs,
           wait: true,
         }),

@@ -7,11 +7,14 @@
 import type {AppsV1Api} from '@kubernetes/client-node'
 
 import {expect} from 'chai'
+import {spawnSync} from 'node:child_process'
+import os from 'node:os'
 
 import type {KubeClients} from '../../../src/lib/kube/client.js'
 import type {ProjectConfig} from '../../../src/lib/project/schema.js'
 
 import {extractApplied, extractFields} from '../../../src/lib/dev/extract.js'
+import {heldByDev} from '../../../src/lib/dev/guard.js'
 import {ANNOTATION_DEV, LABEL_RELAY, relayDeployment, tunnelPortFor} from '../../../src/lib/dev/relay/manifest.js'
 import {deploymentPath, getRaw, type RawObject, runsOf, swapIn, swapOut} from '../../../src/lib/dev/swap.js'
 import {buildPackage} from '../../../src/lib/fabric/package.js'
@@ -274,18 +277,44 @@ describe('swap the chaincode Deployment for the relay and back, on the real kube
 
   it('a session that died is repaired by `fabk8s deploy`: the drift check sees the relay, deploy puts the real spec back', async () => {
     const before = await live()
-    await swapIn(c, p, {
-      image: relayImage,
-      namespace: target.namespace,
-      packageId: await packageId(),
-      session: 'dead pid 4',
-    })
+    // a session of this host whose process has exited (one on another host cannot be asked: deploy refuses it)
+    const dead = `me@${os.hostname()} pid ${spawnSync(process.execPath, ['-e', '']).pid} since ${new Date().toISOString()}`
+    await swapIn(c, p, {image: relayImage, namespace: target.namespace, packageId: await packageId(), session: dead})
+    expect(await heldByDev(c, target.namespace, [p.name])).to.deep.equal([])
     const drift = await deployDrift(c, (await planFor(p, {namespace: target.namespace})).manifests)
     expect(drift.join('; ')).to.match(/deployment\/kvdev differs from fabk8s\.yaml/)
     await deploy(p, opts())
     const after = await live()
     expect(specOf(after)).to.deep.equal(specOf(before))
     expect(after.metadata?.annotations?.[ANNOTATION_DEV]).to.equal(undefined)
+  })
+
+  it('heldByDev: the relay of a session that still runs holds the Deployment; deploy refuses it (exit 11) unless taking over', async () => {
+    const since = new Date().toISOString()
+    const running = `me@${os.hostname()} pid ${process.pid} since ${since}`
+    const plan = await swapIn(c, p, {
+      image: relayImage,
+      namespace: target.namespace,
+      packageId: await packageId(),
+      session: running,
+    })
+    expect(await heldByDev(c, target.namespace, [p.name, 'nothing-here'])).to.deep.equal([
+      {name: p.name, session: running, state: 'running'},
+    ])
+    expect(await heldByDev(c, target.namespace, [p.name], running)).to.deep.equal([])
+    const err = (await deploy(p, opts()).catch((error: unknown) => error)) as {
+      code?: string
+      exitCode?: number
+      message?: string
+    }
+    expect(err.exitCode, String(err.message)).to.equal(11)
+    expect(err.message).to.equal(
+      `deployment/${p.name} runs the relay of a \`fabk8s dev\` session that is still running (${running}): fabk8s deploy would replace it`,
+    )
+    expect((await live()).metadata?.annotations?.[ANNOTATION_DEV]).to.equal(running)
+    expect(plan.applied).to.not.equal(null)
+    await deploy(p, {...opts(), takeOver: true})
+    expect((await live()).metadata?.annotations?.[ANNOTATION_DEV]).to.equal(undefined)
   })
 
   it('another session that took over is left alone by the first one’s restore', async () => {

@@ -1,0 +1,88 @@
+/**
+ * Is a `fabk8s dev` session still running in place of the chaincode's pods? `fabk8s up`, `fabk8s deploy` and another
+ * `fabk8s dev` ask before they replace the relay: replacing it under a running session cuts the peers off from the
+ * chaincode that session runs. The Deployment's annotation names the session (`user@host pid N since ISO`, see
+ * session.ts sessionId): on the same host the process is asked (it may have been killed); a session on another host
+ * cannot be asked, so it counts as running until the user says --take-over.
+ */
+import {readFileSync} from 'node:fs'
+import os from 'node:os'
+
+import type {KubeClients} from '../kube/client.js'
+
+import {FabError} from '../errors.js'
+import {ANNOTATION_DEV} from './relay/manifest.js'
+import {deploymentPath, getRaw} from './swap.js'
+
+/** running: its process answers here; elsewhere: on another host (cannot be asked); gone: it no longer runs. */
+export type SessionState = 'elsewhere' | 'gone' | 'running'
+
+/** When a process started (ms since the epoch), from /proc (Linux); undefined where there is none. */
+function processStart(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // the fields after the command name (which may hold spaces and parentheses); starttime is field 22
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19])
+    const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1])
+    if (!Number.isFinite(ticks) || !Number.isFinite(btime)) return undefined
+    // USER_HZ is 100 on every Linux architecture Node runs on
+    return btime * 1000 + ticks * 10
+  } catch {
+    return undefined
+  }
+}
+
+/** Whether the session an annotation names still runs. */
+export function sessionState(session: string, host = os.hostname()): SessionState {
+  const m = /^.+@(\S+) pid (\d+) since (\S+)$/.exec(session)
+  if (!m || m[1] !== host) return 'elsewhere'
+  const pid = Number(m[2])
+  try {
+    process.kill(pid, 0)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return 'gone'
+  }
+
+  // a pid used again by a process that started after the session did is not the session
+  const started = processStart(pid)
+  const since = Date.parse(m[3])
+  if (started !== undefined && Number.isFinite(since) && started > since + 2000) return 'gone'
+  return 'running'
+}
+
+export interface HeldDeployment {
+  name: string
+  session: string
+  state: Exclude<SessionState, 'gone'>
+}
+
+/** The Deployments among `names` whose relay belongs to a dev session that may still run (other than `self`). */
+export async function heldByDev(
+  c: KubeClients,
+  namespace: string,
+  names: string[],
+  self?: string,
+): Promise<HeldDeployment[]> {
+  const held = await Promise.all(
+    names.map(async (name): Promise<HeldDeployment | undefined> => {
+      const session = (await getRaw(c, deploymentPath(namespace, name)))?.metadata?.annotations?.[ANNOTATION_DEV]
+      if (!session || session === self) return undefined
+      const state = sessionState(session)
+      return state === 'gone' ? undefined : {name, session, state}
+    }),
+  )
+  return held.filter((h): h is HeldDeployment => h !== undefined)
+}
+
+/** `fabk8s up` (or deploy, or dev) would replace a running dev session's relay: exit 11, saying how to go on. */
+export function heldError(held: HeldDeployment[], command: string): FabError {
+  const [h] = held
+  const whose =
+    h.state === 'running'
+      ? `a \`fabk8s dev\` session that is still running (${h.session})`
+      : `a \`fabk8s dev\` session on another machine, which may still run (${h.session})`
+  return new FabError('IN_USE', `deployment/${h.name} runs the relay of ${whose}: ${command} would replace it`, {
+    detail: {deployments: held},
+    hint: `end that session with Ctrl-C in its terminal (it puts the chaincode back), or pass --take-over to replace the relay now (that session then stops)`,
+  })
+}
