@@ -86,6 +86,15 @@ The relay image is made here from this machine's node binary (docker import; not
       for (const line of formatEvent(e, paint)) process.stderr.write(`${paint.dim(stamp())} ${line}\n`)
     }
 
+    // the Deployment the relay stands in for: named after the Service the peers dial (chaincode.address), which need
+    // not be the project's name; an address runLocalDev refuses keeps the project's name here, its error comes there
+    let relayed = project.name
+    if (!inCluster)
+      try {
+        const {chaincodeTargets} = await import('../lib/kube/targets.js')
+        relayed = chaincodeTargets(project, this.flags.namespace ?? project.kubernetes.namespace)[0].name
+      } catch {}
+
     // Ctrl-C (the base command's interrupt: a second one leaves at once, exit 130), or SIGTERM/SIGHUP: stop, and
     // in local mode put the Deployment back first
     const ac = new AbortController()
@@ -95,11 +104,11 @@ The relay image is made here from this machine's node binary (docker import; not
         `\n${paint.dim(stamp())} stopping${
           inCluster
             ? ''
-            : `: putting deployment/${project.name} back (Ctrl-C again leaves at once; \`fabk8s dev\` or \`fabk8s up\` then puts it back)`
+            : `: putting deployment/${relayed} back (Ctrl-C again leaves at once; \`fabk8s dev\` or \`fabk8s up\` then puts it back)`
         }\n`,
       )
       if (!inCluster)
-        this.leftOnSecondInterrupt = `left at once: deployment/${project.name} may still run the relay instead of the chaincode; \`fabk8s dev\` or \`fabk8s up\` puts it back`
+        this.leftOnSecondInterrupt = `left at once: deployment/${relayed} may still run the relay instead of the chaincode; \`fabk8s dev\` or \`fabk8s up\` puts it back`
       ac.abort()
     }
 

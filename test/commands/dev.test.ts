@@ -12,14 +12,15 @@ import type {AppsV1Api, CoreV1Api} from '@kubernetes/client-node'
 
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
-import {homedir} from 'node:os'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {homedir, tmpdir} from 'node:os'
 import path from 'node:path'
 
 import type {UpResult} from '../../src/lib/up/up.js'
 
 import {stateFile, stopLeftovers} from '../../src/lib/dev/local/process.js'
 import {type Fabnet, fabnetOrSkip} from '../lib/fabric/fabnet.js'
+import {makeProject} from '../lib/kube/support.js'
 import {type BedProject, BedProjects, CONTRACT, type Language} from '../support/bed-project.js'
 import {type BedNode, bedNodeOrSkip} from '../support/bed.js'
 import {type CliSession, startCli} from '../support/cli-session.js'
@@ -27,6 +28,41 @@ import {json} from '../support/cli.js'
 import {buildNetwork, cleanup, nodeBaseImage, requireDocker} from '../support/docker.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+describe('fabk8s dev: Ctrl-C names the Deployment the relay stands in for @integration', function () {
+  this.timeout(120_000)
+  let dir: string | undefined
+
+  after(() => {
+    if (dir) rmSync(dir, {force: true, recursive: true})
+  })
+
+  it('chaincode.address hbsvc.<ns>…: the lines name deployment/hbsvc (the Service the peers dial), not the project', async function () {
+    const kubeconfig = process.env.FABK8S_TEST_KUBECONFIG
+    if (!kubeconfig) this.skip()
+    dir = makeProject(mkdtempSync(path.join(tmpdir(), 'hb-dev-name-')), {
+      address: 'hbsvc.hb-dev-name.svc.cluster.local:9999',
+      name: 'hbproj',
+      namespace: 'hb-dev-name',
+    })
+    // enough of a Node project for dev to start setting up; the Ctrl-C comes before anything runs
+    mkdirSync(path.join(dir, 'node_modules'))
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({scripts: {start: 'node index.js'}}))
+    const s = startCli(['dev', '--no-debug', '--local-port', '0'], {
+      cwd: dir,
+      env: {...process.env, KUBECONFIG: kubeconfig},
+    })
+    await s.waitFor(/package ID/, {timeoutMs: 60_000})
+    s.child.kill('SIGINT')
+    await s.waitFor(/stopping: /, {timeoutMs: 30_000})
+    s.child.kill('SIGINT')
+    const r = await s.exited
+    expect(r.code, s.stderr()).to.equal(130)
+    expect(s.stderr()).to.match(/stopping: putting deployment\/hbsvc back \(Ctrl-C again leaves at once/)
+    expect(s.stderr()).to.match(/left at once: deployment\/hbsvc may still run the relay instead of the chaincode/)
+    expect(s.stderr()).to.not.contain('deployment/hbproj')
+  })
+})
 
 describe('fabk8s dev on the real node with the bed’s peers @integration', function () {
   this.timeout(1_800_000)
