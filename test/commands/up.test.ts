@@ -640,6 +640,32 @@ describe('fabk8s up: the peers cannot reach the chaincode @integration (real Fab
     expect(v.code).to.equal(8)
     expect(v.stderr).to.contain('could not launch chaincode').and.to.contain('no such host')
   })
+
+  it('connection refused: says what to check from up itself, not "start it with `fabk8s up`"', async function () {
+    const refused = tempProject(fabnetOrSkip(this), {address: '127.0.0.1:1', name: `uprf${uniq()}`})
+    try {
+      const r = await runCli([
+        'up',
+        '-p',
+        refused,
+        '--skip',
+        'build',
+        '--skip',
+        'load',
+        '--skip',
+        'deploy',
+        '--timeout',
+        '8s',
+      ])
+      expect(r.code, r.stderr).to.equal(8)
+      expect(r.stderr).to.contain(
+        'Error: the chaincode did not answer within 8s: the peers cannot reach the chaincode at 127.0.0.1:1 (connection refused): is it running? `fabk8s status` shows its pods, and why one is not ready',
+      )
+      expect(r.stderr).to.not.contain('start it with `fabk8s up`')
+    } finally {
+      rmSync(refused, {force: true, recursive: true})
+    }
+  })
 })
 
 describe('fabk8s up: steps that cannot be left out', () => {

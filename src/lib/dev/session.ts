@@ -374,16 +374,21 @@ export async function runLocalDev(
               value: undefined,
             }
           } catch (error) {
-            if (Date.now() > deadline)
+            if (Date.now() > deadline) {
+              // "start it with `fabk8s up`" would replace this session's relay: the local chaincode is what to check
+              const {withReachNext} = await import('../fabric/errmap.js')
+              const why = messageOf(withReachNext(error, 'is the local chaincode running? (its lines above)'))
               throw new FabError(
                 'ROLLOUT',
-                `the local chaincode did not answer through the peers within ${Math.round(opts.timeoutMs / 1000)}s: ${messageOf(error)}`,
+                `the local chaincode did not answer through the peers within ${Math.round(opts.timeoutMs / 1000)}s: ${why}`,
                 {
                   hint:
                     'the peers dial chaincode.address in fabk8s.yaml; it must reach the Service in namespace ' +
                     namespace,
                 },
               )
+            }
+
             await sleep(1000)
           }
         }

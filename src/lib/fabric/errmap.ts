@@ -301,6 +301,22 @@ function wrongNode(text: string, ctx: ErrContext, raw: {address: string; raw: st
   )
 }
 
+/**
+ * What a "the peers cannot reach the chaincode" message suggests next, for invoke and query. `fabk8s up` and
+ * `fabk8s dev` have just started the chaincode themselves: they say their own next step (withReachNext).
+ */
+export const REACH_NEXT = 'is it running? `fabk8s status`; start it with `fabk8s up`'
+
+/** The error with REACH_NEXT in its message replaced by what the command that got it suggests; others as they are. */
+export function withReachNext(err: unknown, next: string): unknown {
+  if (!(err instanceof FabError) || !err.message.includes(REACH_NEXT)) return err
+  return new FabError(err.code, err.message.replace(REACH_NEXT, next), {
+    cause: err.cause,
+    detail: err.detail,
+    hint: err.hint,
+  })
+}
+
 export interface ChaincodeProblem {
   /** The chaincode address the peer dialled, when its text names it. */
   address?: string
@@ -320,7 +336,7 @@ export function chaincodeProblem(text: string): ChaincodeProblem | undefined {
   const pkg = /(?:could not launch chaincode|starting chaincode|connection to) '?([\w.+-]+:[0-9a-f]{64})/.exec(
     text,
   )?.[1]
-  const status = 'is it running? `fabk8s status`; start it with `fabk8s up`'
+  const status = REACH_NEXT
   const hint = {
     address:
       'chaincode.address in fabk8s.yaml is what the peers dial (it goes into connection.json): peers outside the cluster need a NodePort address they can reach',

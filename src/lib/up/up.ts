@@ -88,6 +88,9 @@ const abortable = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', done, {once: true})
   })
 
+/** What up says next when the peers cannot reach the chaincode (errmap's REACH_NEXT tells invoke and query to run up). */
+export const UP_REACH_NEXT = 'is it running? `fabk8s status` shows its pods, and why one is not ready'
+
 type NodeFlavorName = 'k3d' | 'kind' | 'minikube'
 
 /** What load's read-only check found: the cluster's node containers, and those without the image. */
@@ -540,7 +543,10 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): UpTaskList {
           })
           ready = true
           return {action: 'unchanged', detail: `answered a query${attempt > 1 ? ` (attempt ${attempt})` : ''}`}
-        } catch (error) {
+        } catch (error_) {
+          // "start it with `fabk8s up`" makes no sense in up itself
+          const {withReachNext} = await import('../fabric/errmap.js')
+          const error = withReachNext(error_, UP_REACH_NEXT)
           // the peers' error is ≈ 1.5 KB per peer and the same on every retry: errmap says it in one plain line
           // (the raw text in detail.raw); say it once, and the raw text only with --verbose
           const e = error as FabError
