@@ -51,6 +51,7 @@ After importing into a node, removes from it the older build tags of the same im
     const list = await loadTasks(
       {
         cluster: this.flags.cluster ?? project?.kind.cluster ?? 'kind',
+        clusterWhy: this.flags.cluster ? '--cluster' : project ? 'kind.cluster in fabk8s.yaml' : 'the default name',
         force: this.flags.force,
         image,
         nodes: only,
@@ -61,7 +62,7 @@ After importing into a node, removes from it the older build tags of the same im
     const loaded = r.nodes.filter((n) => n.action === 'loaded').map((n) => n.name)
     const skipped = r.nodes.filter((n) => n.action === 'skipped').map((n) => n.name)
     this.say(
-      `${r.image} (${r.id.slice(0, 19)}) in kind cluster "${r.cluster}": ` +
+      `${r.image} (${r.id.slice(0, 19)}) in kind cluster "${r.cluster.cluster}": ` +
         [
           loaded.length > 0 ? `loaded into ${loaded.join(', ')}` : '',
           skipped.length > 0 ? `already on ${skipped.join(', ')}` : '',

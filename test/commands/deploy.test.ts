@@ -164,7 +164,7 @@ for (const kind of ['fake', 'real'] as const) {
     const cli = (args: string[], kubeconfig = t.kubeconfig) =>
       runCli(['deploy', '-p', proj, '--kubeconfig', kubeconfig, '--timeout', kind === 'real' ? '3m' : '30s', ...args])
 
-    it('first deploy creates everything and prints {namespace, deployment, service, packageId, image, ready}', async () => {
+    it('first deploy creates everything and prints {namespace, deployment, service (as status gives it), packageId, image, ready}', async () => {
       const r = await cli(['--json'])
       const j = json<Any>(r)
       expect(r.code, r.stdout).to.equal(0)
@@ -173,8 +173,12 @@ for (const kind of ['fake', 'real'] as const) {
         image: 'kv-chaincode:1.0.0',
         namespace: t.namespace,
         ready: true,
-        service: 'kv',
       })
+      // the shape `status --json` gives its service field, with the same values
+      expect(j.service).to.include({name: 'kv', port: 9999})
+      const st = await runCli(['status', '-p', proj, '--kubeconfig', t.kubeconfig, '--json'])
+      expect(st.code, st.stdout + st.stderr).to.equal(0)
+      expect(j.service).to.deep.equal(json<Any>(st).service)
       expect(j.packageId).to.match(/^kv_1\.0\.0:[a-f0-9]{64}$/)
       expect(j.changed).to.equal(true)
       expect(j.resources.map((x: Any) => x.action)).to.deep.equal(['created', 'created', 'created', 'created'])

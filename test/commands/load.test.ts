@@ -25,7 +25,7 @@ import {build} from '../support/tasks.js'
 const FIXTURE = path.resolve(import.meta.dirname, '..', 'fixtures', 'image')
 
 interface LoadJson {
-  cluster: string
+  cluster: {cluster: string; images: string; kind: string; why: string}
   id: string
   image: string
   nodes: {action: string; name: string; pruned: string[]; pruneErrors?: string[]; seconds: number}[]
@@ -61,7 +61,8 @@ describe('fabk8s load @integration (real Docker engine, containerd stand-in kind
     const first = await runCli(['load', '--cluster', cluster, '--image', image, '--json'])
     expect(first.code, first.stderr).to.equal(0)
     const j = json<LoadJson>(first)
-    expect(j.cluster).to.equal(cluster)
+    // the shape `up --json` gives its cluster field
+    expect(j.cluster).to.deep.equal({cluster, images: 'load', kind: 'kind', why: '--cluster'})
     expect(j.nodes).to.deep.equal(
       nodes.map((name) => ({
         action: 'loaded',

@@ -20,6 +20,7 @@ import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import path from 'node:path'
 
+import type {DetectedCluster} from '../kube/cluster.js'
 import type {TaskList} from '../tasks.js'
 
 import {secondsSince} from '../duration.js'
@@ -31,6 +32,8 @@ import {buildTagBase, dockerBuildTags, isBuildTag} from './tags.js'
 
 export interface LoadOptions {
   cluster: string
+  /** How the cluster was chosen (the result's cluster.why), e.g. --cluster; default: "named to load into". */
+  clusterWhy?: string
   /** Which tool's node containers (default kind). */
   flavor?: NodeFlavor
   /** Import even where the node already has the image. */
@@ -51,7 +54,8 @@ export interface NodeLoad {
 }
 
 export interface LoadResult {
-  cluster: string
+  /** The cluster loaded into, in the shape `up --json` gives its `cluster` (kube/cluster.ts DetectedCluster). */
+  cluster: DetectedCluster
   id: string
   image: string
   nodes: NodeLoad[]
@@ -428,7 +432,7 @@ export async function loadTasks(opts: LoadOptions, hooks: LoadHooks = {}): Promi
         : `the nodes may not have ${opts.image} yet`
     },
     result: () => ({
-      cluster: opts.cluster,
+      cluster: {cluster: opts.cluster, images: 'load', kind: flavor.tool, why: opts.clusterWhy ?? 'named to load into'},
       id: info.id,
       image: opts.image,
       nodes: nodes.map((n) => {

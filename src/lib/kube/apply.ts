@@ -10,6 +10,8 @@ export type ApplyAction = 'configured' | 'created' | 'exists' | 'unchanged'
 
 export interface Applied {
   action: ApplyAction
+  /** Service only: the cluster IP the API server gave it. */
+  clusterIP?: string
   /** metadata.generation after the apply (Deployment: a bump means the spec changed → a rollout). */
   generation?: number
   kind: string
@@ -22,7 +24,7 @@ export interface Applied {
 
 interface Meta {
   metadata?: {generation?: number; resourceVersion?: string}
-  spec?: object & {template?: unknown}
+  spec?: object & {clusterIP?: string; template?: unknown}
 }
 
 type Ops = {
@@ -101,6 +103,7 @@ export async function applyManifest(c: KubeClients, m: Manifest): Promise<Applie
     namespace: m.metadata.namespace,
     resourceVersion: rv,
   }
+  if (m.kind === 'Service' && after.spec?.clusterIP) applied.clusterIP = after.spec.clusterIP
   if (m.kind === 'Deployment')
     applied.rollout =
       action === 'created' ||

@@ -8,6 +8,7 @@ import type {TaskList} from '../tasks.js'
 import type {Applied} from './apply.js'
 import type {KubeClients, KubeOptions} from './client.js'
 import type {ManagedResource} from './down.js'
+import type {ServiceInfo} from './status.js'
 import type {ChaincodeTarget} from './targets.js'
 
 import {checkImageFlag} from '../image/ref.js'
@@ -47,7 +48,8 @@ export interface DeployResult {
   /** A new ReplicaSet was rolled out (package ID or image or pod spec changed). */
   rolledOut: boolean
   secret?: string
-  service: string
+  /** The first Deployment's Service (as `status` gives it): its name, port and cluster IP. */
+  service: ServiceInfo
   /** Every Deployment (with its Service) of the chaincode: one, or one per peer name. */
   targets: DeployedTarget[]
 }
@@ -67,6 +69,13 @@ export interface DeployOptions extends KubeOptions {
   takeOver?: boolean
   timeoutMs: number
   wait: boolean
+}
+
+/** The port of the rendered Service `name`. */
+function servicePort(manifests: Manifest[], name: string): number | undefined {
+  const svc = manifests.find((m) => m.kind === 'Service' && m.metadata.name === name) as
+    undefined | {spec?: {ports?: {port?: number}[]}}
+  return svc?.spec?.ports?.[0]?.port
 }
 
 /** Image, namespace and rendered manifests for a package ID: everything `--dry-run` shows. */
@@ -123,7 +132,7 @@ export async function deployTasks(project: ProjectConfig, opts: DeployOptions): 
     resources: [],
     rolledOut: false,
     secret: project.chaincode.tls.enabled ? tlsSecretName(project) : undefined,
-    service: names[0],
+    service: {name: names[0], port: servicePort(plan.manifests, names[0])},
     targets: plan.targets.map((x) => ({...x, ready: false})),
   }
   const settle = () => {
@@ -153,6 +162,8 @@ export async function deployTasks(project: ProjectConfig, opts: DeployOptions): 
           phase = 'applying'
           result.resources.push(await ensureNamespace(c, ns))
           for (const m of rest) result.resources.push(await applyManifest(c, m))
+          const clusterIP = result.resources.find((r) => r.kind === 'Service' && r.name === names[0])?.clusterIP
+          if (clusterIP) result.service = {clusterIP, ...result.service}
           result.removed = await removeStale(c, plan.namespace, name, names)
           phase = 'applied'
           result.changed =

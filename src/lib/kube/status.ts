@@ -51,9 +51,16 @@ export interface ChaincodeStatus {
   /** Every desired replica is updated and ready. */
   ready: boolean
   replicas: number
-  service?: {clusterIP?: string; name: string; port?: number}
+  service?: ServiceInfo
   /** One line, like `kubectl rollout status`. */
   summary: string
+}
+
+/** The chaincode's Service, as `status`, `deploy` and `up` report it (--json `service`). */
+export interface ServiceInfo {
+  clusterIP?: string
+  name: string
+  port?: number
 }
 
 const envOf = (c: undefined | V1Container, name: string) => c?.env?.find((e) => e.name === name)?.value
