@@ -48,6 +48,7 @@ const entry = [
   // class of another copy of oclif is not one this copy knows (an exit(2) would print as "Error: EEXIT: 2")
   lazy('Help', './dist/help.js'),
   lazy('commandNotFound', './dist/hooks/command-not-found.js'),
+  lazy('topicJson', './dist/hooks/topic-json.js'),
 ].join('\n')
 
 /**

@@ -60,6 +60,34 @@ describe('output: flushed before exit, and --json errors for every usage error',
     expect(h.stderr).to.equal('Error: unknown command "frobnicate"\nHint: see fabk8s --help for the commands\n')
   })
 
+  it('a group of commands (lifecycle, network) with --json: {"error": …} listing its commands, exit 2; without --json or with --help, its help', async () => {
+    const r = await runCli(['lifecycle', '--json'])
+    expect(r.code, r.stdout + r.stderr).to.equal(2)
+    const e = json<Any>(r).error
+    expect(e).to.include({
+      code: 'USAGE',
+      exitCode: 2,
+      hint: 'see fabk8s lifecycle --help',
+      message:
+        'fabk8s lifecycle is a group of commands, not a command: name one (approve, commit, install, package, status)',
+    })
+    expect(e.detail.commands.map((c: Any) => c.command)).to.deep.equal(
+      ['approve', 'commit', 'install', 'package', 'status'].map((c) => `fabk8s lifecycle ${c}`),
+    )
+    expect(e.detail.commands[0].description).to.match(/^Approve the chaincode definition/)
+    const n = await runCli(['network', '--json'])
+    expect(n.code).to.equal(2)
+    expect(json<Any>(n).error.message).to.equal(
+      'fabk8s network is a group of commands, not a command: name one (import)',
+    )
+    // a person at a terminal still gets the help, as before
+    for (const args of [['lifecycle'], ['lifecycle', '--json', '--help']]) {
+      const h = await runCli(args, {env: {FABK8S_HELP_CACHE: 'off'}})
+      expect(h.code, args.join(' ')).to.equal(0)
+      expect(h.stdout, args.join(' ')).to.match(/^Package, install, approve and commit chaincode/)
+    }
+  })
+
   it('a bad value from the environment names the variable, not the flag it stands for (FABK8S_REGISTRY)', async () => {
     const proj = makeProject(path.join(dir, 'envreg'))
     const r = await runCli(['deploy', '--dry-run', '-p', proj, '--json'], {env: {FABK8S_REGISTRY: 'https://x'}})
