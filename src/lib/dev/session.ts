@@ -189,6 +189,7 @@ export async function runLocalDev(
 
       const detail = {
         deleted: `deleted deployment/${deployment} (there was none before fabk8s dev)${alsoDeleted}`,
+        gone: `deployment/${deployment} was deleted while dev ran (fabk8s down?): not put back`,
         restored: `deployment/${deployment} is back as it was (${plan.applied ? (await import('./swap.js')).runsOf(plan.applied).image : ''}) and rolled out`,
         'taken-over': r.by
           ? `left deployment/${deployment} alone: another fabk8s dev took it over (${r.by})`

@@ -140,26 +140,27 @@ export async function swapIn(c: KubeClients, project: ProjectConfig, o: SwapInOp
   return plan
 }
 
-export type RestoreOutcome = 'deleted' | 'restored' | 'taken-over'
+export type RestoreOutcome = 'deleted' | 'gone' | 'restored' | 'taken-over'
 
 /**
  * Put the chaincode Deployment back: apply the saved configuration (or delete the relay's Deployment when there
- * was none). Leaves it alone when another session has taken it over since (its annotation names someone else).
+ * was none). Leaves it alone when another session has taken it over since (its annotation names someone else), and
+ * when it was deleted meanwhile (`fabk8s down`): putting it back would undo that.
  */
 export async function swapOut(
   c: KubeClients,
   o: {name: string; namespace: string; plan: RestorePlan; session: string},
 ): Promise<{by?: string; outcome: RestoreOutcome}> {
   const live = await getRaw(c, deploymentPath(o.namespace, o.name))
-  const by = live?.metadata?.annotations?.[ANNOTATION_DEV]
-  if (live && by !== o.session) return {by, outcome: 'taken-over'}
+  if (!live) return {outcome: 'gone'}
+  const by = live.metadata?.annotations?.[ANNOTATION_DEV]
+  if (by !== o.session) return {by, outcome: 'taken-over'}
   if (o.plan.applied === null) {
-    if (live)
-      await kube(`delete Deployment ${o.namespace}/${o.name}`, {...c.target, namespace: o.namespace}, () =>
-        c.apps.deleteNamespacedDeployment({name: o.name, namespace: o.namespace}),
-      ).catch((error: unknown) => {
-        if (!isNotFound((error as FabError).cause)) throw error
-      })
+    await kube(`delete Deployment ${o.namespace}/${o.name}`, {...c.target, namespace: o.namespace}, () =>
+      c.apps.deleteNamespacedDeployment({name: o.name, namespace: o.namespace}),
+    ).catch((error: unknown) => {
+      if (!isNotFound((error as FabError).cause)) throw error
+    })
     return {outcome: 'deleted'}
   }
 

@@ -341,6 +341,25 @@ describe('swap the chaincode Deployment for the relay and back, on the real kube
     ).to.equal('restored')
   })
 
+  it('a relay deleted while dev ran (fabk8s down) is not put back: outcome gone', async () => {
+    await deploy(p, opts())
+    const plan = await swapIn(c, p, {
+      image: relayImage,
+      namespace: target.namespace,
+      packageId: await packageId(),
+      session: 'g pid 8',
+    })
+    expect(plan.applied).to.not.equal(null)
+    await apps.deleteNamespacedDeployment({name: p.name, namespace: target.namespace})
+    for (let i = 0; i < 50 && (await getRaw(c, deploymentPath(target.namespace, p.name))); i++)
+      await new Promise((r) => setTimeout(r, 100))
+    expect(await swapOut(c, {name: p.name, namespace: target.namespace, plan, session: 'g pid 8'})).to.deep.equal({
+      outcome: 'gone',
+    })
+    expect(await getRaw(c, deploymentPath(target.namespace, p.name))).to.equal(undefined)
+    await deploy(p, opts())
+  })
+
   it('with no Deployment before, the relay’s is created and deleted at the end', async () => {
     await apps.deleteNamespacedDeployment({name: p.name, namespace: target.namespace})
     for (let i = 0; i < 50 && (await getRaw(c, deploymentPath(target.namespace, p.name))); i++)
