@@ -28,6 +28,11 @@ Then waits until the chaincode's pods have stopped: a pod being deleted runs on 
   ]
   static override flags = {
     ...kubeFlags,
+    'take-over': Flags.boolean({
+      default: false,
+      description:
+        'delete the relay of a `fabk8s dev` session that is still running too (else exit 11); that session then stops',
+    }),
     timeout: duration('1m', {description: "how long to wait for the chaincode's pods to stop (90s, 5m, or seconds)"}),
     wait: Flags.boolean({
       allowNo: true,
@@ -50,6 +55,14 @@ Then waits until the chaincode's pods have stopped: a pod being deleted runs on 
         `nothing to delete: no objects of chaincode ${project.name} (managed by fabk8s) in namespace ${namespace} (context ${context})`,
       )
       return {context, deleted: [], namespace, stopped: true}
+    }
+
+    // a running `fabk8s dev` session's relay stands in for the pods: deleting it cuts the peers off from that session
+    if (!this.flags['take-over']) {
+      const {heldByDev, heldError} = await import('../lib/dev/guard.js')
+      const names = found.filter((r) => r.kind === 'Deployment').map((r) => r.name)
+      const held = await heldByDev(c, namespace, names)
+      if (held.length > 0) throw heldError(held, 'fabk8s down', 'delete')
     }
 
     const list = found.map((r) => `${r.kind.toLowerCase()}/${r.name}`).join(', ')

@@ -74,15 +74,18 @@ export async function heldByDev(
   return held.filter((h): h is HeldDeployment => h !== undefined)
 }
 
-/** `fabk8s up` (or deploy, or dev) would replace a running dev session's relay: exit 11, saying how to go on. */
-export function heldError(held: HeldDeployment[], command: string): FabError {
+/**
+ * `fabk8s up` (or deploy, or dev) would replace a running dev session's relay, or `fabk8s down` delete it: exit 11,
+ * saying how to go on.
+ */
+export function heldError(held: HeldDeployment[], command: string, verb: 'delete' | 'replace' = 'replace'): FabError {
   const [h] = held
   const whose =
     h.state === 'running'
       ? `a \`fabk8s dev\` session that is still running (${h.session})`
       : `a \`fabk8s dev\` session on another machine, which may still run (${h.session})`
-  return new FabError('IN_USE', `deployment/${h.name} runs the relay of ${whose}: ${command} would replace it`, {
+  return new FabError('IN_USE', `deployment/${h.name} runs the relay of ${whose}: ${command} would ${verb} it`, {
     detail: {deployments: held},
-    hint: `end that session with Ctrl-C in its terminal (it puts the chaincode back), or pass --take-over to replace the relay now (that session then stops)`,
+    hint: `end that session with Ctrl-C in its terminal (it puts the chaincode back), or pass --take-over to ${verb} the relay now (that session then stops)`,
   })
 }

@@ -317,6 +317,23 @@ describe('swap the chaincode Deployment for the relay and back, on the real kube
     expect((await live()).metadata?.annotations?.[ANNOTATION_DEV]).to.equal(undefined)
   })
 
+  it('fabk8s down refuses the relay of a session that still runs (exit 11); with --take-over it deletes it', async () => {
+    const running = `me@${os.hostname()} pid ${process.pid} since ${new Date().toISOString()}`
+    await swapIn(c, p, {image: relayImage, namespace: target.namespace, packageId: await packageId(), session: running})
+    const down = (...more: string[]) =>
+      runCli(['down', '-p', dir, '--kubeconfig', target.kubeconfig, '--yes', '--no-wait', '--json', ...more])
+    const r = await down()
+    expect(r.code, r.stdout + r.stderr).to.equal(11)
+    expect(json<{error: {message: string}}>(r).error.message).to.equal(
+      `deployment/${p.name} runs the relay of a \`fabk8s dev\` session that is still running (${running}): fabk8s down would delete it`,
+    )
+    expect((await live()).metadata?.annotations?.[ANNOTATION_DEV]).to.equal(running)
+    const t = await down('--take-over')
+    expect(t.code, t.stdout + t.stderr).to.equal(0)
+    expect(await getRaw(c, deploymentPath(target.namespace, p.name))).to.equal(undefined)
+    await deploy(p, opts())
+  })
+
   it('another session that took over is left alone by the first one’s restore', async () => {
     const pid = await packageId()
     const plan = await swapIn(c, p, {
