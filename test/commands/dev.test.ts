@@ -320,6 +320,14 @@ describe('fabk8s dev on the real node with the bed’s peers @integration', func
         .and.to.match(/: fabk8s up would replace it$/)
       expect(u.stderr).to.match(/Hint: end that session with Ctrl-C in its terminal .*--take-over/)
       expect(u.stderr).to.not.match(/built \S+ in/)
+      // --dry-run says so, and changes nothing
+      const plan = await p.fabk8s('up', '--dry-run', '--json')
+      expect(plan.code, plan.stdout + plan.stderr).to.equal(0)
+      const deployStep = json<UpResult>(plan).steps.find((x) => x.step === 'deploy')
+      expect(deployStep?.action).to.equal('planned')
+      expect(deployStep?.detail).to.match(
+        /^would stop \(exit 11\): deployment\/\S+ runs the relay of a `fabk8s dev` session that is still running/,
+      )
       // deploy --json: the error document, exit 11
       const d = await p.fabk8s('deploy', '--json')
       expect(d.code, d.stdout + d.stderr).to.equal(11)

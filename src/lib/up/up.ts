@@ -252,8 +252,9 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): UpTaskList {
   }
 
   // a running `fabk8s dev` session's relay is refused before the build, not after it (deploy's own check stays: a
-  // session may start meanwhile). An error reading the cluster is the deploy step's to report.
-  if (!skip.has('deploy') && !dry && !opts.takeOver)
+  // session may start meanwhile); --dry-run says so in its deploy step. An error reading the cluster is the deploy
+  // step's to report.
+  if (!skip.has('deploy') && !opts.takeOver)
     early.dev = (async () => {
       const {heldByDev} = await import('../dev/guard.js')
       const names = chaincodeTargets(project, namespace).map((x) => x.name)
@@ -317,8 +318,15 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): UpTaskList {
 
   const all = [
     step('build', 'Build', async (t) => {
-      const held = await early.dev
-      if (held && held.length > 0) throw (await import('../dev/guard.js')).heldError(held, 'fabk8s up')
+      // an API server answers in milliseconds: one that does not holds up no build (deploy checks again, and reports it)
+      let timer: NodeJS.Timeout | undefined
+      const held = await Promise.race([
+        early.dev,
+        new Promise<HeldDeployment[]>((resolve) => {
+          timer = setTimeout(() => resolve([]), 2000)
+        }),
+      ]).finally(() => clearTimeout(timer))
+      if (held && held.length > 0 && !dry) throw (await import('../dev/guard.js')).heldError(held, 'fabk8s up')
       const {engineAnswers, inspectImage} = await import('../image/docker.js')
       await engineAnswers()
       const hash = await buildInputsHash(project, {
@@ -475,6 +483,12 @@ export function upTasks(project: ProjectConfig, opts: UpOptions): UpTaskList {
     }),
 
     step('deploy', {done: 'Deploy', title: `Deploy to namespace ${namespace}`}, async (t) => {
+      const held = dry ? await early.dev : undefined
+      if (held && held.length > 0) {
+        const {heldError} = await import('../dev/guard.js')
+        return {action: 'planned', detail: `would stop (exit 11): ${heldError(held, 'fabk8s up').message}`}
+      }
+
       const target = registry ? runs : image
       if (!target) {
         if (skip.has('build'))
