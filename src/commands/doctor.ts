@@ -47,7 +47,9 @@ Reads files and directories (-f, recursive: Kubernetes manifests as multi-docume
         'rewrite the files for chaincode as a service (drop runtime-socket mounts and DinD sidecars, CORE_VM_ENDPOINT="", ccaas_builder); writes NAME.fixed.EXT beside each changed file',
     }),
     format: Flags.string({default: 'text', description: 'report format (--json implies json)', options: [...FORMATS]}),
-    'ignore-file': Flags.string({description: 'ignore file (default: .fabk8s-doctor.yaml when present)'}),
+    'ignore-file': Flags.string({
+      description: 'ignore file (default: .fabk8s-doctor.yaml when present, here or up to the repository root)',
+    }),
     'in-place': Flags.boolean({
       default: false,
       dependsOn: ['fix'],

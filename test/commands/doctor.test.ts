@@ -206,6 +206,14 @@ describe('fabk8s doctor (command)', () => {
     const s = json<any>(await runCli(['doctor', '-f', F('07-ibm-bnok-docker-dind.yaml'), '--json'], {cwd: ig}))
     expect(s.findings).to.deep.equal([])
     expect(s.suppressed).to.equal(3) // dind-sidecar, privileged-container, run-as-root
+    // a CI step in a subfolder of the repository (working-directory: deploy) keeps the repository's ignore file
+    await mkdir(path.join(ig, '.git'))
+    await mkdir(path.join(ig, 'deploy'))
+    const sub = json<any>(
+      await runCli(['doctor', '-f', F('07-ibm-bnok-docker-dind.yaml'), '--json'], {cwd: path.join(ig, 'deploy')}),
+    )
+    expect(sub.findings).to.deep.equal([])
+    expect(sub.suppressed).to.equal(3)
   })
 
   it('--format sarif --output writes SARIF 2.1.0; junit and text formats render', async function () {

@@ -8,7 +8,7 @@ import {ConfigMapIndex, configMapRefs} from './model/configmaps.js'
 import {analyze} from './model/extract.js'
 import {RULES} from './rules/index.js'
 import {KUBERNETES_ONLY, type Rule} from './rules/rule.js'
-import {annotatedIgnores, DEFAULT_IGNORE_FILE, type IgnoreEntry, loadIgnoreFile, matchesEntry} from './suppress.js'
+import {annotatedIgnores, type IgnoreEntry, loadIgnores, matchesEntry} from './suppress.js'
 import {
   atOrAbove,
   type CheckedObject,
@@ -26,7 +26,10 @@ export interface DoctorOptions {
   cluster?: ClusterOptions
   failOn?: FailOn
   files?: string[]
-  /** Explicit ignore file (must exist); without it `.fabk8s-doctor.yaml` in cwd is used when present. */
+  /**
+   * Explicit ignore file (must exist); without it `.fabk8s-doctor.yaml` is used when present, in cwd or a folder above
+   * it up to the repository's root.
+   */
   ignoreFile?: string
   /** Largest input read (default MAX_INPUT_BYTES). */
   maxInputBytes?: number
@@ -181,16 +184,9 @@ export function exitCodeOf(findings: Finding[], errors: InputError[], failOn: Fa
 export async function runDoctor(opts: DoctorOptions): Promise<Report> {
   const failOn = opts.failOn ?? 'high'
   const errors: InputError[] = []
-  let ignore: IgnoreEntry[] = []
-  if (opts.ignoreFile) {
-    const r = await loadIgnoreFile(opts.ignoreFile, true)
-    ignore = r.entries
-    if (r.error) errors.push(r.error)
-  } else if (!opts.noDefaultIgnoreFile) {
-    const r = await loadIgnoreFile(DEFAULT_IGNORE_FILE, false)
-    ignore = r.entries
-    if (r.error) errors.push(r.error)
-  }
+  const ignores = await loadIgnores(opts)
+  const ignore: IgnoreEntry[] = ignores.entries
+  if (ignores.error) errors.push(ignores.error)
 
   const checker = new Checker(ignore, opts.rules ? new Set(opts.rules) : undefined)
   let sources: string[] = []

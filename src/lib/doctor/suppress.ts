@@ -9,13 +9,15 @@
  *       name: peer0-*
  *       reason: couchdb image needs root
  */
-import {promises as fs} from 'node:fs'
+import {existsSync, promises as fs} from 'node:fs'
+import path from 'node:path'
 
 import type {Analyzed, Obj} from './model/types.js'
 import type {Finding, InputError} from './types.js'
 
 import {aliasMessage, aliasProblem, MAX_ALIAS_COUNT} from './input/bounds.js'
 import {yamlReason} from './input/yaml-errors.js'
+import {repoRoot} from './repo.js'
 import {RULES_BY_ID} from './rules/index.js'
 import {nearest} from './suggest.js'
 
@@ -193,6 +195,30 @@ function entriesOf(d: IgnoreDoc): IgnoreEntry[] {
 }
 
 /** Load an ignore file. `required` false: a missing file is fine (the default path). Problems are input errors. */
+/**
+ * The default ignore file: `.fabk8s-doctor.yaml` in `cwd` or the nearest folder above it up to the repository's root,
+ * so that a CI step run in a subfolder (`working-directory: deploy`) keeps the repository's suppressions. Outside a
+ * repository only `cwd` is looked in. Given relative to `cwd` (as errors name it), or undefined when there is none.
+ */
+export function findIgnoreFile(cwd: string): string | undefined {
+  const root = repoRoot(cwd)
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    const file = path.join(dir, DEFAULT_IGNORE_FILE)
+    if (existsSync(file)) return path.relative(cwd, file)
+    if (dir === root || path.dirname(dir) === dir) return undefined
+  }
+}
+
+/** The ignore entries doctor applies: `--ignore-file` (which must exist), else the default file when there is one. */
+export async function loadIgnores(
+  o: {ignoreFile?: string; noDefaultIgnoreFile?: boolean},
+  cwd = process.cwd(),
+): Promise<{entries: IgnoreEntry[]; error?: InputError}> {
+  if (o.ignoreFile) return loadIgnoreFile(o.ignoreFile, true)
+  const file = o.noDefaultIgnoreFile ? undefined : findIgnoreFile(cwd)
+  return file === undefined ? {entries: []} : loadIgnoreFile(file, false)
+}
+
 export async function loadIgnoreFile(
   file: string,
   required: boolean,

@@ -1,9 +1,10 @@
 import {expect} from 'chai'
-import {mkdtemp, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
 import {runDoctor} from '../../../src/lib/doctor/run.js'
+import {findIgnoreFile} from '../../../src/lib/doctor/suppress.js'
 
 const POD = (name: string, annotations = '', templateAnn = '') => `apiVersion: apps/v1
 kind: Deployment
@@ -115,5 +116,27 @@ describe('doctor suppression', () => {
     const bad = await run(POD('p'), 'ignore:\n  - rule: all\n   name: x\n')
     expect(bad.errors[0].line).to.equal(3)
     expect(bad.errors[0].message).to.not.match(/at line \d/)
+  })
+
+  it('the default ignore file is found in the working folder or above it up to the repository root, not beyond', async () => {
+    const top = await mkdtemp(path.join(os.tmpdir(), 'doctor-find-'))
+    const repo = path.join(top, 'repo')
+    const deep = path.join(repo, 'deploy', 'peers')
+    await mkdir(deep, {recursive: true})
+    // outside a repository, only the working folder counts: a file in a folder above is not picked up
+    await writeFile(path.join(repo, '.fabk8s-doctor.yaml'), 'ignore: []\n')
+    expect(findIgnoreFile(deep)).to.equal(undefined)
+    expect(findIgnoreFile(repo)).to.equal('.fabk8s-doctor.yaml')
+    // inside one (.git a folder, or a file in a worktree), the nearest up to its root, named relative to cwd
+    await mkdir(path.join(repo, '.git'))
+    expect(findIgnoreFile(deep)).to.equal(path.join('..', '..', '.fabk8s-doctor.yaml'))
+    await writeFile(path.join(repo, 'deploy', '.fabk8s-doctor.yaml'), 'ignore: []\n')
+    expect(findIgnoreFile(deep)).to.equal(path.join('..', '.fabk8s-doctor.yaml'))
+    // a file above the repository root is not the repository's
+    const inner = path.join(top, 'other')
+    await mkdir(path.join(inner, 'sub'), {recursive: true})
+    await writeFile(path.join(inner, '.git'), 'gitdir: /elsewhere\n')
+    await writeFile(path.join(top, '.fabk8s-doctor.yaml'), 'ignore: []\n')
+    expect(findIgnoreFile(path.join(inner, 'sub'))).to.equal(undefined)
   })
 })

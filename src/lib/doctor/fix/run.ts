@@ -17,7 +17,7 @@ import {readSources, type Source} from '../input/files.js'
 import {parseSources} from '../input/parse.js'
 import {RULES_BY_ID} from '../rules/index.js'
 import {Checker, exitCodeOf} from '../run.js'
-import {annotatedIgnores, DEFAULT_IGNORE_FILE, type IgnoreEntry, loadIgnoreFile, matchesEntry} from '../suppress.js'
+import {annotatedIgnores, type IgnoreEntry, loadIgnores, matchesEntry} from '../suppress.js'
 import {type FailOn, type Finding, type InputError} from '../types.js'
 import {unifiedDiff} from './diff.js'
 import {applyEdits, CannotEdit, withEolOf} from './edits.js'
@@ -92,12 +92,9 @@ async function check(sources: Source[], ignore: IgnoreEntry[]) {
 export async function runFix(opts: FixOptions): Promise<FixResult> {
   const failOn = opts.failOn ?? 'high'
   const errors: InputError[] = []
-  let ignore: IgnoreEntry[] = []
-  if (opts.ignoreFile || !opts.noDefaultIgnoreFile) {
-    const r = await loadIgnoreFile(opts.ignoreFile ?? DEFAULT_IGNORE_FILE, Boolean(opts.ignoreFile))
-    ignore = r.entries
-    if (r.error) errors.push(r.error)
-  }
+  const ignores = await loadIgnores(opts)
+  const ignore: IgnoreEntry[] = ignores.entries
+  if (ignores.error) errors.push(ignores.error)
 
   const read = opts.sources ? {errors: [], sources: opts.sources} : await readSources(opts.files, {stdin: opts.stdin})
   errors.push(...read.errors)

@@ -1,9 +1,9 @@
 /** SARIF 2.1.0 (GitHub code scanning): every rule in tool.driver.rules, file/line locations, `results: []` when clean. */
-import {statSync} from 'node:fs'
 import path from 'node:path'
 
 import type {Finding, Report, Severity} from '../types.js'
 
+import {repoRoot} from '../repo.js'
 import {RULES} from '../rules/index.js'
 
 const LEVEL: Record<Severity, 'error' | 'note' | 'warning'> = {
@@ -23,24 +23,6 @@ const SECURITY_SEVERITY: Record<Severity, string> = {
 }
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json'
-
-/**
- * The folder SARIF paths are relative to: the repository holding `cwd` (the nearest folder up with a `.git`), else
- * `cwd`. GitHub code scanning resolves a relative uri against the repository root, so a run from a subfolder
- * (`working-directory: deploy`) must still give `deploy/peer.yaml`, not `peer.yaml`.
- */
-export function sarifRoot(cwd: string): string {
-  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
-    try {
-      statSync(path.join(dir, '.git'))
-      return dir
-    } catch {
-      /* not here */
-    }
-
-    if (path.dirname(dir) === dir) return path.resolve(cwd)
-  }
-}
 
 const fileUri = (abs: string) =>
   new URL(
@@ -113,7 +95,7 @@ export function sarifDocument(
   opts: {cwd?: string; root?: string; version?: string} = {},
 ): Record<string, unknown> {
   const cwd = opts.cwd ?? process.cwd()
-  const base: Base = {cwd, root: opts.root ?? sarifRoot(cwd)}
+  const base: Base = {cwd, root: opts.root ?? repoRoot(cwd)}
   const index = new Map(RULES.map((rule, i) => [rule.id, i]))
   const prints = fingerprints(r.findings, base)
   return {
