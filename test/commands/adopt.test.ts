@@ -149,6 +149,14 @@ describe('fabk8s adopt', () => {
       expect(await readFile(path.join(dir, 'Dockerfile'), 'utf8'))
         .to.match(/&& sh \.\/gradlew --no-daemon -q build -x test fabk8sRuntime -I \/tmp\/fabk8s-runtime\.gradle$/m)
         .and.match(/^ARG BUILD_IMAGE=eclipse-temurin:11-jdk$/m)
+        .and.match(/^# BUILD_IMAGE: a JDK with Gradle \(the wrapper fetches Gradle itself: any JDK image will do\)\.$/m)
+        .and.not.include('{{')
+      // without a wrapper the build image must bring the build tool, and the comment says only that
+      const plain = await fixture('java-maven')
+      expect((await adopt(plain, '--json')).code).to.equal(0)
+      expect(await readFile(path.join(plain, 'Dockerfile'), 'utf8'))
+        .to.match(/^# BUILD_IMAGE: a JDK with Maven\.$/m)
+        .and.not.include('{{')
     })
 
     it('fabk8s.yaml takes the project name and version, the flags override them, and it loads', async () => {

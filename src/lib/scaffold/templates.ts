@@ -23,14 +23,23 @@ export type TemplateVars = Record<string, boolean | number | string>
 /**
  * A deliberately small template language: `{{name}}` is replaced by a variable (identifiers only, so text such as
  * the ccaas builder's `{{.peername}}` passes through); `{{#flag}}…{{/flag}}` keeps its body when flag is truthy,
- * `{{^flag}}…{{/flag}}` when it is falsy. Section tags alone on a line vanish with their line.
+ * `{{^flag}}…{{/flag}}` when it is falsy. Section tags alone on a line vanish with their line; a section inside one
+ * line (`text{{#flag}} more{{/flag}}.`) keeps or drops just its body. A section tag left over (unclosed, or closing
+ * another section) is an error, never text in the output.
  */
 export function render(text: string, vars: TemplateVars): string {
-  const sections = /^[ \t]*\{\{([#^])(\w+)\}\}[ \t]*\n([\s\S]*?)^[ \t]*\{\{\/\2\}\}[ \t]*\n/gm
-  const out = text.replaceAll(sections, (_m, kind: string, key: string, body: string) => {
+  const keep = (kind: string, key: string, body: string) => {
     if (!(key in vars)) throw new Error(`template: unknown section ${key}`)
     return Boolean(vars[key]) === (kind === '#') ? body : ''
-  })
+  }
+
+  const sections = /^[ \t]*\{\{([#^])(\w+)\}\}[ \t]*\n([\s\S]*?)^[ \t]*\{\{\/\2\}\}[ \t]*\n/gm
+  const inline = /\{\{([#^])(\w+)\}\}(.*?)\{\{\/\2\}\}/g
+  const out = text
+    .replaceAll(sections, (_m, kind: string, key: string, body: string) => keep(kind, key, body))
+    .replaceAll(inline, (_m, kind: string, key: string, body: string) => keep(kind, key, body))
+  const stray = /\{\{[#^/]\w+\}\}/.exec(out)
+  if (stray) throw new Error(`template: section tag ${stray[0]} is not closed on its line or opened before it`)
   return out.replaceAll(/\{\{(\w+)\}\}/g, (m, key: string) => {
     if (!(key in vars)) throw new Error(`template: unknown variable ${key}`)
     return String(vars[key])

@@ -17,6 +17,15 @@ describe('scaffold/templates', () => {
     expect(render(t, {tls: false})).to.equal('a\ntls: off\nz\n')
   })
 
+  it('keeps or drops a section inside one line, and never writes a section tag out', () => {
+    const t = '# a JDK with {{tool}}{{#wrapper}} (the wrapper fetches {{tool}}){{/wrapper}}.\n'
+    expect(render(t, {tool: 'Gradle', wrapper: true})).to.equal('# a JDK with Gradle (the wrapper fetches Gradle).\n')
+    expect(render(t, {tool: 'Gradle', wrapper: false})).to.equal('# a JDK with Gradle.\n')
+    expect(render('a {{^tls}}plain{{/tls}} b', {tls: false})).to.equal('a plain b')
+    expect(() => render('a {{#tls}} b\n', {tls: true})).to.throw(/section tag \{\{#tls\}\}/)
+    expect(() => render('a {{#tls}} b {{/tcp}}\n', {tcp: true, tls: true})).to.throw(/section tag/)
+  })
+
   it('fails on an unknown variable instead of writing it out', () => {
     expect(() => render('{{nope}}', {})).to.throw(/unknown variable nope/)
   })
