@@ -159,6 +159,29 @@ describe('fabk8s adopt', () => {
         .and.not.include('{{')
     })
 
+    it('a private data project: fabk8s.yaml defines the chaincode with its collections_config.json, and it loads', async () => {
+      const dir = await fixture('go-private')
+      const r = await adopt(dir, '--json')
+      expect(r.code, r.stderr).to.equal(0)
+      expect(json<AdoptResult>(r).notes.join('\n')).to.match(/private data collections of collections_config\.json/)
+      expect(await readFile(path.join(dir, 'fabk8s.yaml'), 'utf8')).to.match(
+        /^ {2}collectionsConfig: collections_config\.json {3}# the private data collections/m,
+      )
+      const p = await loadProject(path.join(dir, 'fabk8s.yaml'), {})
+      expect(p.definition.collectionsConfig).to.equal(path.join(dir, 'collections_config.json'))
+
+      // a project without one keeps the commented-out example, as init writes it; a file that is not a JSON array
+      // of collections is not used, and the note says so
+      const plain = await fixture('go-subpackage')
+      await writeFile(path.join(plain, 'collections.json'), '{"name": "not a list"}')
+      const out = json<AdoptResult>(await adopt(plain, '--json'))
+      expect(out.notes.join('\n')).to.match(/collections\.json is not a JSON array of collections/)
+      expect(await readFile(path.join(plain, 'fabk8s.yaml'), 'utf8')).to.match(
+        /^ {2}# collectionsConfig: collections_config\.json$/m,
+      )
+      expect((await loadProject(path.join(plain, 'fabk8s.yaml'), {})).definition.collectionsConfig).to.equal(undefined)
+    })
+
     it('fabk8s.yaml takes the project name and version, the flags override them, and it loads', async () => {
       const dir = await fixture('java-maven')
       const r = await adopt(dir, '--namespace', 'chaincode', '--port', '7070', '--json')

@@ -229,6 +229,46 @@ async function planJava(d: Detected & JavaProject, vars: TemplateVars, notes: st
   ]
 }
 
+/** Private data collection files as Fabric projects name them (fabric-samples: collections_config.json). */
+const COLLECTIONS_FILES = [
+  'collections_config.json',
+  'collections-config.json',
+  'collection_config.json',
+  'collections.json',
+]
+
+/**
+ * The project's private data collections file, for definition.collectionsConfig: without it the chaincode is
+ * defined with no collections, and every GetPrivateData/PutPrivateData fails ("collection … could not be found").
+ * Only a JSON array (the format `peer lifecycle chaincode approveformyorg --collections-config` takes) is used.
+ */
+async function collectionsFile(dir: string, notes: string[]): Promise<string | undefined> {
+  for (const name of COLLECTIONS_FILES) {
+    const file = path.join(dir, name)
+    if (!existsSync(file)) continue
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(await readFile(file, 'utf8'))
+    } catch {
+      parsed = undefined
+    }
+
+    if (!Array.isArray(parsed)) {
+      notes.push(
+        `${name} is not a JSON array of collections: fabk8s.yaml does not use it (definition.collectionsConfig)`,
+      )
+      continue
+    }
+
+    notes.push(
+      `fabk8s.yaml defines the chaincode with the private data collections of ${name} (definition.collectionsConfig)`,
+    )
+    return name
+  }
+
+  return undefined
+}
+
 /** Detect the project in dir and plan every file adopt adds or changes. Reads only. */
 export async function planAdoption(dir: string, opts: AdoptOptions = {}): Promise<AdoptPlan> {
   const d = await detect(dir)
@@ -247,11 +287,15 @@ export async function planAdoption(dir: string, opts: AdoptOptions = {}): Promis
   check('--namespace', validate.namespace(namespace))
   check('--cluster', validate.cluster(cluster))
   const port = opts.port ?? INIT_DEFAULTS.port
+  const notes: string[] = []
+  const collections = await collectionsFile(d.dir, notes)
   const vars: TemplateVars = {
     address: `${name}.${namespace}.svc.cluster.local:${port}`,
     addressYaml: addressYaml(`${name}.${namespace}.svc.cluster.local:${port}`),
     channel,
     cluster,
+    collections: collections !== undefined,
+    collectionsFile: collections ?? 'collections_config.json',
     language: d.language,
     name,
     namespace,
@@ -260,7 +304,6 @@ export async function planAdoption(dir: string, opts: AdoptOptions = {}): Promis
     tls: false,
     version,
   }
-  const notes: string[] = []
   const specific =
     d.kind === 'node'
       ? await planNode(d, vars, notes)

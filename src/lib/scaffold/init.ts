@@ -125,6 +125,9 @@ export async function planProject(a: InitAnswers): Promise<PlannedFile[]> {
     buildLocal: a.language === 'typescript' ? 'npm run build && ' : java ? 'mvn -q package -DskipTests && ' : '',
     channel: a.channel,
     cluster: a.cluster,
+    // fabk8s.yaml's commented-out collectionsConfig example (adopt fills it in when the project has one)
+    collections: false,
+    collectionsFile: 'collections_config.json',
     ext: {go: 'go', java: 'java', javascript: 'js', typescript: 'ts'}[a.language],
     go: a.language === 'go',
     java,
