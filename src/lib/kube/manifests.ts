@@ -91,8 +91,15 @@ export async function readTlsFiles(project: ProjectConfig): Promise<TlsFiles | u
   return {ca, cert, key}
 }
 
-/** The chaincode container's environment: every alias the Node, Go and Java chaincode servers read. */
-export function chaincodeEnv(project: ProjectConfig, packageId: string): {name: string; value: string}[] {
+/**
+ * The chaincode container's environment: every alias the Node, Go and Java chaincode servers read; with `mspId`
+ * (the one org whose peers dial these pods) also CORE_PEER_LOCALMSPID, as a peer sets it for chaincode it launches.
+ */
+export function chaincodeEnv(
+  project: ProjectConfig,
+  packageId: string,
+  mspId?: string,
+): {name: string; value: string}[] {
   const {port, tls} = project.chaincode
   const listen = `0.0.0.0:${port}`
   const env: [string, string][] = [
@@ -103,6 +110,8 @@ export function chaincodeEnv(project: ProjectConfig, packageId: string): {name: 
     ['CORE_CHAINCODE_ID_NAME', packageId], // Java
     ['HOME', '/tmp'], // read-only root filesystem and an arbitrary UID: tools that write to $HOME (npm) get the emptyDir
   ]
+  // shim.GetMSPID() (Go) and stub.getMspID() (Node) read it; without it they fail or answer nothing
+  if (mspId) env.push(['CORE_PEER_LOCALMSPID', mspId])
   if (tls.enabled) {
     const cert = `${TLS_DIR}/tls.crt`
     const key = `${TLS_DIR}/tls.key`
@@ -244,7 +253,7 @@ function renderDeployment(project: ProjectConfig, target: ChaincodeTarget, opts:
           automountServiceAccountToken: false,
           containers: [
             {
-              env: chaincodeEnv(project, packageId),
+              env: chaincodeEnv(project, packageId, target.mspId),
               image: pull.image,
               imagePullPolicy: pull.imagePullPolicy,
               livenessProbe: probe(10, 10),

@@ -16,6 +16,12 @@ import {renderPeerAddress, usesPeername} from '../project/schema.js'
 export interface ChaincodeTarget {
   /** host:port the peers dial (the builder's rendering of chaincode.address). */
   address: string
+  /**
+   * The MSP ID of the org whose peers dial it, when that is one org: the pods get it as CORE_PEER_LOCALMSPID, which
+   * a peer gives the chaincode it launches and `shim.GetMSPID()` (Go; `ctx.stub.getMspID()` in Node) reads. Private
+   * data contracts compare it with the client's org. Undefined when peers of several orgs dial the same pods.
+   */
+  mspId?: string
   /** Name of the Deployment and of the Service. */
   name: string
   /** The builder peername this Deployment serves (one Deployment per peer name); undefined for the single one. */
@@ -60,10 +66,14 @@ export function chaincodeTargets(project: ProjectConfig, namespace: string): Cha
   if (!usesPeername(address)) {
     const service = clusterService(hostOf(address))
     checkNamespace(address, service?.namespace, namespace)
-    return [{address, name: service?.name ?? project.name, peers: []}]
+    const orgs = project.network?.orgs ?? []
+    return [
+      {address, ...(orgs.length === 1 ? {mspId: orgs[0].mspId} : {}), name: service?.name ?? project.name, peers: []},
+    ]
   }
 
   const byName = new Map<string, ChaincodeTarget>()
+  const orgsOf = new Map<string, Set<string>>()
   for (const org of project.network?.orgs ?? [])
     for (const peer of org.peers) {
       // the schema requires a peername on every peer when the address uses {{.peername}}
@@ -77,7 +87,13 @@ export function chaincodeTargets(project: ProjectConfig, namespace: string): Cha
       }
       target.peers.push(peer.address)
       byName.set(peer.peername, target)
+      orgsOf.set(peer.peername, (orgsOf.get(peer.peername) ?? new Set()).add(org.mspId))
     }
+
+  for (const [peername, target] of byName) {
+    const orgs = [...orgsOf.get(peername)!]
+    if (orgs.length === 1) target.mspId = orgs[0]
+  }
 
   if (byName.size === 0)
     throw new FabError(

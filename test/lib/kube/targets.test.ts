@@ -59,12 +59,14 @@ describe('kube targets: one Deployment per peer name ({{.peername}})', () => {
     expect(chaincodeTargets(p, 'cc')).to.deep.equal([
       {
         address: 'peer0org1-kv.cc.svc.cluster.local:9999',
+        mspId: 'Org1MSP',
         name: 'peer0org1-kv',
         peername: 'peer0org1',
         peers: ['localhost:7051'],
       },
       {
         address: 'peer0org2-kv.cc.svc.cluster.local:9999',
+        mspId: 'Org2MSP',
         name: 'peer0org2-kv',
         peername: 'peer0org2',
         peers: ['localhost:9051'],
@@ -86,10 +88,15 @@ describe('kube targets: one Deployment per peer name ({{.peername}})', () => {
       }),
     )
     const t = chaincodeTargets(shared, 'cc')
-    expect(t.map((x) => [x.name, x.peers])).to.deep.equal([
-      ['org1peers-kv', ['a:7051', 'b:7051']],
-      ['org2-kv', ['c:9051']],
+    expect(t.map((x) => [x.name, x.peers, x.mspId])).to.deep.equal([
+      ['org1peers-kv', ['a:7051', 'b:7051'], 'Org1MSP'],
+      ['org2-kv', ['c:9051'], 'Org2MSP'],
     ])
+    // one peername for peers of two orgs: one Deployment serves both orgs, so no one MSP ID
+    const mixed = await loadProject(
+      await perPeerProject({address: '{{.peername}}-kv:9999', peers: [[['a:7051', 'all']], [['c:9051', 'all']]]}),
+    )
+    expect(chaincodeTargets(mixed, 'cc').map((x) => [x.name, x.mspId])).to.deep.equal([['all-kv', undefined]])
     const single = await loadProject(await perPeerProject({address: 'kv.cc.svc.cluster.local:9999'}))
     expect(chaincodeTargets(single, 'cc')).to.deep.equal([
       {address: 'kv.cc.svc.cluster.local:9999', name: 'kv', peers: []},
@@ -134,6 +141,8 @@ describe('kube targets: one Deployment per peer name ({{.peername}})', () => {
       expect(dep.spec.template.metadata.labels).to.include({...selector, [LABEL_PEER]: peer})
       const env = Object.fromEntries(dep.spec.template.spec.containers[0].env.map((e: Any) => [e.name, e.value]))
       expect(env).to.include({CHAINCODE_ID: packageId, CHAINCODE_SERVER_ADDRESS: '0.0.0.0:9999'})
+      // as a peer tells the chaincode it launches: the org of the peers that dial these pods (shim.GetMSPID())
+      expect(env.CORE_PEER_LOCALMSPID).to.equal(peer === 'peer0org1' ? 'Org1MSP' : 'Org2MSP')
     }
 
     // each object has its own hash, so `up` compares each one with what runs
@@ -160,6 +169,7 @@ describe('kube targets: one address', () => {
 
   it('names the Deployment and Service after the Service the peers dial, when the address is a cluster name', async () => {
     // the chaincode is kv; the peers dial Service basic-cc: that is the Service to make
+    // peers of two orgs dial the same pods: no one MSP ID for them
     expect(await targetOf('basic-cc.cc.svc.cluster.local:9999')).to.deep.equal([
       {address: 'basic-cc.cc.svc.cluster.local:9999', name: 'basic-cc', peers: []},
     ])
@@ -184,6 +194,26 @@ describe('kube targets: one address', () => {
     // no namespace in the address: it goes where it is deployed
     expect(await targetOf('kv:9999', 'other')).to.have.length(1)
     expect(await targetOf('10.0.0.1:30999', 'other')).to.have.length(1)
+  })
+
+  it('a network of one org: its pods get CORE_PEER_LOCALMSPID (shim.GetMSPID()), as chaincode a peer launches does', async () => {
+    const one = await loadProject(
+      await perPeerProject({address: 'kv.cc.svc.cluster.local:9999', peers: [[['localhost:7051', undefined]]]}),
+    )
+    expect(chaincodeTargets(one, 'cc')).to.deep.equal([
+      {address: 'kv.cc.svc.cluster.local:9999', mspId: 'Org1MSP', name: 'kv', peers: []},
+    ])
+    const {packageId} = await buildPackage(one)
+    const envOf = (p: typeof one) =>
+      Object.fromEntries(
+        (renderManifests(p, {image: p.image, namespace: 'cc', packageId}) as Any[])
+          .find((m) => m.kind === 'Deployment')
+          .spec.template.spec.containers[0].env.map((e: Any) => [e.name, e.value]),
+      )
+    expect(envOf(one).CORE_PEER_LOCALMSPID).to.equal('Org1MSP')
+    // two orgs' peers dial the one Deployment: which org it is depends on the peer calling, so it is not set
+    const two = await loadProject(await perPeerProject({address: 'kv.cc.svc.cluster.local:9999'}))
+    expect(envOf(two)).to.not.have.property('CORE_PEER_LOCALMSPID')
   })
 
   it('renders the Service the peers dial, selecting the Deployment of the same name', async () => {
