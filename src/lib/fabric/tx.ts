@@ -76,7 +76,12 @@ export async function endorse(
     endorsements.push({address: t.peer.address, mspId: t.org.mspId, response: r.value})
   }
 
-  if (failures.length > 0) throw endorsementFailures(failures, targets.length)
+  if (failures.length > 0)
+    throw endorsementFailures(
+      failures,
+      targets.length,
+      endorsements.map((e) => e.mspId),
+    )
   compareEndorsements(endorsements, ctx.op)
   return {endorsements, proposal: signed.getProposalBytes_asU8(), signer, txId}
 }
@@ -109,11 +114,34 @@ export function endorserMismatch(response: peer.ProposalResponse, t: Target): Fa
 const PEER = '\u0000peer\u0000'
 
 /**
- * One error for the peers that did not endorse: the message once when they all say the same (each peer's own name in
- * it, "at Org1MSP localhost:7051", becomes the list of those peers), else each.
+ * The hint when the chaincode refused at some orgs' peers while others' endorsed: often a contract that serves only
+ * clients of the peer's own org (private data contracts compare shim.GetMSPID() with the client's org), asked on every
+ * org's peer because the chaincode's endorsement policy (the channel default: a majority of orgs) needs them.
  */
-export function endorsementFailures(failures: {error: FabError; target: Target}[], of: number): FabError {
+function ownOrgHint(failures: {error: FabError; target: Target}[], endorsed: string[]): string | undefined {
+  const refused = [...new Set(failures.map((f) => f.target.org.mspId))]
+  if (endorsed.length === 0 || refused.some((m) => endorsed.includes(m))) return undefined
+  if (!failures.every((f) => / the chaincode returned an error /.test(f.error.message))) return undefined
+  const orgs = [...new Set([...endorsed, ...refused])]
+  return (
+    `${[...new Set(endorsed)].join(', ')} endorsed; the endorsement policy also asked ${refused.join(', ')}. If the ` +
+    "contract serves only clients of the peer's own org (private data), define it with a policy one org satisfies, " +
+    `definition.signaturePolicy: "OR(${orgs.map((m) => `'${m}.peer'`).join(',')})" in fabk8s.yaml (then fabk8s up), ` +
+    'and invoke asks only the --org peer'
+  )
+}
+
+/**
+ * One error for the peers that did not endorse: the message once when they all say the same (each peer's own name in
+ * it, "at Org1MSP localhost:7051", becomes the list of those peers), else each. `endorsed`: the orgs whose peers did.
+ */
+export function endorsementFailures(
+  failures: {error: FabError; target: Target}[],
+  of: number,
+  endorsed: string[] = [],
+): FabError {
   const first = failures[0].error
+  const hint = ownOrgHint(failures, endorsed) ?? first.hint
   const peers = failures.map((f) => `${f.target.org.mspId} ${f.target.peer.address}`)
   const detail = {
     ...first.detail,
@@ -121,7 +149,7 @@ export function endorsementFailures(failures: {error: FabError; target: Target}[
     peers: Object.fromEntries(failures.map((f) => [f.target.peer.address, f.error.detail?.raw ?? f.error.message])),
   }
   const distinct = [...new Set(failures.map((f) => f.error.message))]
-  if (distinct.length === 1) return new FabError(first.code, first.message, {cause: first, detail, hint: first.hint})
+  if (distinct.length === 1) return new FabError(first.code, first.message, {cause: first, detail, hint})
   // the same message but for the one peer it names
   const shapes = new Set(
     failures.map((f, i) => f.error.message.replaceAll(peers[i], PEER).replaceAll(f.target.peer.address, PEER)),
@@ -129,13 +157,13 @@ export function endorsementFailures(failures: {error: FabError; target: Target}[
   const [shape] = shapes
   if (shapes.size === 1 && shape.split(PEER).length === 2) {
     const who = `${failures.length === of ? `all ${of} peers` : `${failures.length} of ${of} peers`} (${peers.join(', ')})`
-    return new FabError(first.code, shape.replace(PEER, who), {cause: first, detail, hint: first.hint})
+    return new FabError(first.code, shape.replace(PEER, who), {cause: first, detail, hint})
   }
 
   return new FabError(
     first.code,
     `${failures.length} of ${of} peers did not endorse: ${failures.map((f, i) => `${peers[i]}: ${f.error.message}`).join('; ')}`,
-    {cause: first, detail, hint: first.hint},
+    {cause: first, detail, hint},
   )
 }
 

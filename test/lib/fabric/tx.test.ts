@@ -195,6 +195,20 @@ describe('endorsementFailures: one error for the peers that did not endorse', ()
     expect(one.message).to.contain('at Org2MSP localhost:9051: asset a1 already exists')
   })
 
+  it("when one org's peer endorsed and the chaincode refused at another org's, the hint names a one-org policy", () => {
+    const why = 'client from org Org1MSP is not authorized to read or write private data from an org Org2MSP peer'
+    const e = endorsementFailures([{error: at(b, why), target: b}], 2, ['Org1MSP'])
+    expect(e.message).to.contain(`at Org2MSP localhost:9051: ${why}`)
+    expect(e.hint).to.equal(
+      "Org1MSP endorsed; the endorsement policy also asked Org2MSP. If the contract serves only clients of the peer's own org (private data), define it with a policy one org satisfies, " +
+        `definition.signaturePolicy: "OR('Org1MSP.peer','Org2MSP.peer')" in fabk8s.yaml (then fabk8s up), and invoke asks only the --org peer`,
+    )
+    // no peer endorsed, or the refusal is no chaincode error: not that case
+    expect(endorsementFailures([{error: at(b, why), target: b}], 2).hint).to.equal(undefined)
+    const unreachable = new FabError('FABRIC', 'peer localhost:9051 is unreachable', {hint: 'start it'})
+    expect(endorsementFailures([{error: unreachable, target: b}], 2, ['Org1MSP']).hint).to.equal('start it')
+  })
+
   it('keeps each peer when their reasons differ', () => {
     const e = endorsementFailures(
       [
