@@ -232,7 +232,7 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
     return new FabError(
       'FABRIC',
       `${ctx.op}: the chaincode returned an error (status ${cc[1]}) at ${where}: ${cc[2]}`,
-      {detail: k('chaincode-error')},
+      {detail: k('chaincode-error'), hint: localMspHint(text)},
     )
   }
 
@@ -241,10 +241,23 @@ export function mapFabricError(err: unknown, ctx: ErrContext): FabError {
     return new FabError(
       'FABRIC',
       `${ctx.op}: the chaincode returned an error (status ${e.status}) at ${ctx.mspId ? `${ctx.mspId} ` : ''}${ctx.address}: ${why}`,
-      {detail: k('chaincode-error')},
+      {detail: k('chaincode-error'), hint: localMspHint(text)},
     )
 
   return new FabError('FABRIC', `${ctx.op} failed at ${what}: ${why}`, {detail: k('other')})
+}
+
+/**
+ * The chaincode asked for its peer's org (shim.GetMSPID(), stub.getMspID()) and had none: a peer sets
+ * CORE_PEER_LOCALMSPID for chaincode it launches; fabk8s sets it on pods that only one org's peers dial.
+ */
+function localMspHint(text: string): string | undefined {
+  if (!/CORE_PEER_LOCALMSPID/.test(text)) return undefined
+  return (
+    "the chaincode asks for its peer's org (CORE_PEER_LOCALMSPID), which one Deployment serving several orgs' peers " +
+    'cannot have: run one pod per peer (chaincode.address with {{.peername}}, and peername: on each peer under ' +
+    'network), then fabk8s up'
+  )
 }
 
 /**

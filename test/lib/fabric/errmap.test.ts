@@ -7,6 +7,7 @@ import {
   isNotFound,
   mapFabricError,
 } from '../../../src/lib/fabric/errmap.js'
+import {PeerResponseError} from '../../../src/lib/fabric/session.js'
 
 const ctx = {
   address: 'localhost:7051',
@@ -113,6 +114,26 @@ describe('fabric error mapping', () => {
     expect(e.message).to.equal(
       'invoke kv DeleteAsset: the chaincode returned an error (status 500) at Org1MSP localhost:7051: asset zz does not exist',
     )
+  })
+
+  it('a chaincode that found no CORE_PEER_LOCALMSPID (shim.GetMSPID()): the hint says to run one pod per peer', () => {
+    const why =
+      "CreateAsset cannot be performed: Error failed getting the peer's MSPID: 'CORE_PEER_LOCALMSPID' is not set"
+    const e = mapFabricError(new PeerResponseError(500, why, 'localhost:7051'), {
+      ...ctx,
+      chaincode: 'kv',
+      op: 'invoke kv CreateAsset',
+    })
+    expect(e.message).to.equal(
+      `invoke kv CreateAsset: the chaincode returned an error (status 500) at Org1MSP localhost:7051: ${why}`,
+    )
+    expect(e.hint).to.match(/one pod per peer \(chaincode\.address with \{\{\.peername\}\}/)
+    const other = mapFabricError(new PeerResponseError(500, 'asset a1 does not exist', 'localhost:7051'), {
+      ...ctx,
+      chaincode: 'kv',
+      op: 'query kv ReadAsset',
+    })
+    expect(other.hint).to.equal(undefined)
   })
 
   it('recognises the _lifecycle answers that mean "already done" or "not there"', () => {
