@@ -56,6 +56,12 @@ function checkNamespace(address: string, named: string | undefined, namespace: s
     )
 }
 
+/** The org of the one Deployment that serves every peer: known only when network lists one org. */
+export function singleTargetMspId(project: ProjectConfig): string | undefined {
+  const orgs = project.network?.orgs ?? []
+  return orgs.length === 1 ? orgs[0].mspId : undefined
+}
+
 /**
  * The Deployments to run, in a stable order (peer names as fabk8s.yaml first lists them). `namespace` is where
  * they go: an address that names another namespace (`x.<ns>` or `x.<ns>.svc…`) is an error, since the peers would
@@ -66,10 +72,8 @@ export function chaincodeTargets(project: ProjectConfig, namespace: string): Cha
   if (!usesPeername(address)) {
     const service = clusterService(hostOf(address))
     checkNamespace(address, service?.namespace, namespace)
-    const orgs = project.network?.orgs ?? []
-    return [
-      {address, ...(orgs.length === 1 ? {mspId: orgs[0].mspId} : {}), name: service?.name ?? project.name, peers: []},
-    ]
+    const mspId = singleTargetMspId(project)
+    return [{address, ...(mspId ? {mspId} : {}), name: service?.name ?? project.name, peers: []}]
   }
 
   const byName = new Map<string, ChaincodeTarget>()

@@ -137,6 +137,13 @@ describe('dev local runner', () => {
         CORE_PEER_TLS_ROOTCERT_FILE: p.chaincode.tls.rootCert,
       })
       expect(env).to.not.have.property('HOME')
+      // as the pod it stands in for: the peer's org when network lists one org (shim.GetMSPID()), else none
+      expect(env).to.not.have.property('CORE_PEER_LOCALMSPID')
+      const org = {mspId: 'Org1MSP', mspPath: '/msp', peers: []}
+      const oneOrg = {...p, network: {channel: 'mychannel', orderer: p.network?.orderer, orgs: [org]}} as typeof p
+      expect(localEnv(oneOrg, 'kv_1.0:abc', {host: '127.0.0.1', port: 4321})).to.include({
+        CORE_PEER_LOCALMSPID: 'Org1MSP',
+      })
       for (const f of [env.CORE_CHAINCODE_TLS_CERT_FILE, env.CHAINCODE_TLS_KEY]) expect(existsSync(f), f).to.equal(true)
     })
 

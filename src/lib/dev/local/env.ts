@@ -6,6 +6,7 @@
 import type {ProjectConfig} from '../../project/schema.js'
 
 import {chaincodeEnv, TLS_DIR} from '../../kube/manifests.js'
+import {singleTargetMspId} from '../../kube/targets.js'
 
 export function localEnv(
   project: ProjectConfig,
@@ -20,7 +21,7 @@ export function localEnv(
   }
   const listen = `${address.host}:${address.port}`
   const out: Record<string, string> = {}
-  for (const {name, value} of chaincodeEnv(project, packageId)) {
+  for (const {name, value} of chaincodeEnv(project, packageId, singleTargetMspId(project))) {
     if (name === 'HOME') continue // the pod's read-only root needs HOME=/tmp; here the user's own HOME stays
     out[name] = value === `0.0.0.0:${project.chaincode.port}` ? listen : (files[value] ?? value)
   }
