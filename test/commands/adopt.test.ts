@@ -149,7 +149,9 @@ describe('fabk8s adopt', () => {
       expect(await readFile(path.join(dir, 'Dockerfile'), 'utf8'))
         .to.match(/&& sh \.\/gradlew --no-daemon -q build -x test fabk8sRuntime -I \/tmp\/fabk8s-runtime\.gradle$/m)
         .and.match(/^ARG BUILD_IMAGE=eclipse-temurin:11-jdk$/m)
-        .and.match(/^# BUILD_IMAGE: a JDK with Gradle \(the wrapper fetches Gradle itself: any JDK image will do\)\.$/m)
+        .and.match(
+          /^# BUILD_IMAGE: a JDK with Gradle \(the wrapper fetches Gradle itself: any JDK 11 or later will do\)\.$/m,
+        )
         .and.not.include('{{')
       // without a wrapper the build image must bring the build tool, and the comment says only that
       const plain = await fixture('java-maven')
@@ -180,6 +182,31 @@ describe('fabk8s adopt', () => {
         /^ {2}# collectionsConfig: collections_config\.json$/m,
       )
       expect((await loadProject(path.join(plain, 'fabk8s.yaml'), {})).definition.collectionsConfig).to.equal(undefined)
+    })
+
+    it('a Gradle 9 wrapper (Java 17 or later to run) builds on JDK 17 even for a Java 11 project, which still runs on 11', async () => {
+      const props = (v: string) =>
+        `distributionBase=GRADLE_USER_HOME\ndistributionUrl=https\\://services.gradle.org/distributions/gradle-${v}-bin.zip\n`
+      const dir = await fixture('java-gradle')
+      await mkdir(path.join(dir, 'gradle', 'wrapper'), {recursive: true})
+      await writeFile(path.join(dir, 'gradlew'), '#!/bin/sh\nexec java -jar gradle/wrapper/gradle-wrapper.jar "$@"\n')
+      await writeFile(path.join(dir, 'gradle', 'wrapper', 'gradle-wrapper.properties'), props('9.1.0'))
+      const r = await adopt(dir, '--json')
+      expect(r.code, r.stderr).to.equal(0)
+      expect(json<AdoptResult>(r).notes.join('\n')).to.match(/Gradle 9 \(gradle-wrapper\.properties\) runs on Java 17/)
+      expect(await readFile(path.join(dir, 'Dockerfile'), 'utf8'))
+        .to.match(/^ARG BUILD_IMAGE=eclipse-temurin:17-jdk$/m)
+        .and.match(/^ARG BASE_IMAGE=eclipse-temurin:11-jre$/m)
+        .and.match(/any JDK 17 or later will do/)
+      // Gradle 8 runs on Java 11: the build image stays the project's release
+      const eight = await fixture('java-gradle')
+      await mkdir(path.join(eight, 'gradle', 'wrapper'), {recursive: true})
+      await writeFile(path.join(eight, 'gradlew'), '#!/bin/sh\n')
+      await writeFile(path.join(eight, 'gradle', 'wrapper', 'gradle-wrapper.properties'), props('8.14.3'))
+      expect((await adopt(eight, '--json')).code).to.equal(0)
+      expect(await readFile(path.join(eight, 'Dockerfile'), 'utf8')).to.match(
+        /^ARG BUILD_IMAGE=eclipse-temurin:11-jdk$/m,
+      )
     })
 
     it('fabk8s.yaml takes the project name and version, the flags override them, and it loads', async () => {

@@ -47,6 +47,13 @@ export interface JavaProject {
   build: 'gradle' | 'maven'
   /** The build file (pom.xml, build.gradle, build.gradle.kts). */
   buildFile: string
+  /**
+   * The JDK the image builds with: javaVersion, raised to 17 when the Gradle wrapper names Gradle 9 or later (which
+   * runs only on Java 17 or later; the classes still target javaVersion).
+   */
+  buildJavaVersion: number
+  /** The major version of Gradle that gradle/wrapper/gradle-wrapper.properties names, when it names one. */
+  gradleWrapperMajor?: number
   /** Java release the project compiles for (at least 11, the floor of fabric-chaincode-java 2.x); default 17. */
   javaVersion: number
   kind: 'java'
@@ -206,17 +213,26 @@ async function detectJava(dir: string, buildFile: string, text: string): Promise
     version = okVersion(/^\s*version\s*=?\s*["']([^"']+)["']/m.exec(text)?.[1])
   }
 
+  const wrapper = existsSync(path.join(dir, maven ? 'mvnw' : 'gradlew'))
+  const javaVersion = javaRelease(text)
+  // distributionUrl=https\://services.gradle.org/distributions/gradle-9.1.0-bin.zip
+  const props =
+    !maven && wrapper ? await readText(path.join(dir, 'gradle', 'wrapper', 'gradle-wrapper.properties')) : ''
+  const gradleMajor = Number(/^\s*distributionUrl\s*[=:].*gradle-(\d+)\.[^/]*$/m.exec(props ?? '')?.[1] ?? Number.NaN)
+  const gradleWrapperMajor = Number.isInteger(gradleMajor) ? gradleMajor : undefined
   return {
     build: maven ? 'maven' : 'gradle',
     buildFile,
+    buildJavaVersion: (gradleWrapperMajor ?? 0) >= 9 ? Math.max(javaVersion, 17) : javaVersion,
     dir,
-    javaVersion: javaRelease(text),
+    ...(gradleWrapperMajor === undefined ? {} : {gradleWrapperMajor}),
+    javaVersion,
     kind: 'java',
     language: 'java',
     name,
     nameFrom,
     version,
-    wrapper: existsSync(path.join(dir, maven ? 'mvnw' : 'gradlew')),
+    wrapper,
   }
 }
 

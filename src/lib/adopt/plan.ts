@@ -208,8 +208,9 @@ async function planJava(d: Detected & JavaProject, vars: TemplateVars, notes: st
         ? `eclipse-temurin:${d.javaVersion}-jdk`
         : `maven:3.9-eclipse-temurin-${d.javaVersion}`
       : d.wrapper
-        ? `eclipse-temurin:${d.javaVersion}-jdk`
+        ? `eclipse-temurin:${d.buildJavaVersion}-jdk`
         : `gradle:8-jdk${d.javaVersion}`,
+    buildJavaVersion: d.buildJavaVersion,
     buildTool: maven ? 'Maven' : 'Gradle',
     gradle: !maven,
     javaVersion: d.javaVersion,
@@ -219,6 +220,10 @@ async function planJava(d: Detected & JavaProject, vars: TemplateVars, notes: st
   }
   if (d.wrapper && !maven)
     notes.push('the image builds with ./gradlew, which downloads the Gradle distribution its wrapper properties name')
+  if (d.buildJavaVersion !== d.javaVersion)
+    notes.push(
+      `Gradle ${d.gradleWrapperMajor} (gradle-wrapper.properties) runs on Java 17 or later: the image builds with JDK ${d.buildJavaVersion}, and the chaincode runs on Java ${d.javaVersion}, the release it compiles for`,
+    )
   notes.push(
     'the image runs org.hyperledger.fabric.contract.ContractRouter with the project jar and its runtime classpath; it does not ask the peer for a client certificate (chaincode.tls.clientAuth)',
   )
