@@ -314,6 +314,24 @@ describe('fabk8s adopt', () => {
       expect(await readFile(path.join(dir, 'Dockerfile'), 'utf8')).to.match(/fabk8s adopt/)
     })
 
+    it('Go contracts in a sub-package, adopted before: adopt again is exit 4 naming its own files; --force redoes it', async () => {
+      const dir = await fixture('go-subpackage')
+      expect((await adopt(dir)).code).to.equal(0)
+      const before = await snapshot(dir)
+      // its own cmd/fabk8s-server is no second main package of the project
+      const again = await adopt(dir)
+      expect(again.code, again.stderr).to.equal(4)
+      expect(again.stderr).to.match(
+        /already has .*cmd\/fabk8s-server\/main\.go, fabk8s\.yaml, which fabk8s adopt would add/,
+      )
+      expect(again.stderr).to.not.match(/several main packages/)
+      expect(await snapshot(dir)).to.deep.equal(before)
+      const forced = await adopt(dir, '--force', '--json')
+      expect(forced.code, forced.stderr).to.equal(0)
+      expect(json<AdoptResult>(forced).build).to.equal('go build ./cmd/fabk8s-server')
+      expect(await snapshot(dir)).to.deep.equal(before)
+    })
+
     it('Go contracts in package main: without --write exit 4 showing the line; --write changes exactly that line', async () => {
       const dir = await fixture('go-main')
       const before = await snapshot(dir)

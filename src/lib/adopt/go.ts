@@ -141,6 +141,9 @@ function balanced(code: string, open: number): string | undefined {
   return undefined
 }
 
+/** How the main.go that adopt adds for contracts in a sub-package begins (templates/adopt/go/main.go). */
+const ADOPTED_MAIN_MARK = '// Command fabk8s-server, added by `fabk8s adopt`'
+
 const lineAt = (text: string, offset: number) => text.slice(0, offset).split('\n').length
 
 const GO_IDENTS = new Set(['false', 'make', 'new', 'nil', 'true'])
@@ -173,9 +176,15 @@ export async function analyseGo(
 
   const parsed = files.map((f) => parseGoFile(f.rel, f.text, pkgNames))
   const contractPkg = opts.contractApi ? `${opts.contractApi}/contractapi` : undefined
+  // the main package an earlier `fabk8s adopt` added (templates/adopt/go/main.go): not the project's own start
+  const adopted = new Set(
+    parsed
+      .filter((f) => f.pkg === 'main' && f.text.startsWith(ADOPTED_MAIN_MARK))
+      .map((f) => path.posix.dirname(f.rel)),
+  )
   const starts: GoStart[] = []
   for (const f of parsed) {
-    if (f.pkg !== 'main') continue
+    if (f.pkg !== 'main' || adopted.has(path.posix.dirname(f.rel))) continue
     const code = stripComments(f.text)
     const mainDir = path.posix.dirname(f.rel) === '.' ? '' : path.posix.dirname(f.rel)
     const alias = (p?: string) => [...f.imports].find(([, ip]) => ip === p)?.[0]
