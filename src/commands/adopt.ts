@@ -128,8 +128,10 @@ shows it, and --write applies it. Writes all or nothing; never replaces a file w
         this.say(`  ${x.action === 'add' ? 'added  ' : x.action === 'replace' ? 'replaced' : 'changed'} ${x.path}`)
       this.say('')
       this.say('Next:')
-      this.say(`  cd ${rel}`)
-      this.say('  fabk8s build     # the image; then fabk8s up: load into kind, deploy, register')
+      if (rel !== '.') this.say(`  cd ${rel}`)
+      // without a network section up builds, loads and deploys, but registers nothing: invoke has no chaincode yet
+      this.say('  fabk8s network import SOURCE   # or fill in network: in fabk8s.yaml (orderer, orgs, peers)')
+      this.say('  fabk8s up                      # build → load → package → deploy → register')
     }
 
     for (const n of plan.notes) this.note(`${c.dim('note:')} ${n}`)

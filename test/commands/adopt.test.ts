@@ -209,6 +209,18 @@ describe('fabk8s adopt', () => {
       )
     })
 
+    it('the next steps name the network section before up, and no `cd .` when adopted where it runs', async () => {
+      const dir = await fixture('js')
+      const here = await runCli(['adopt'], {cwd: dir})
+      expect(here.code, here.stderr).to.equal(0)
+      const next = here.stdout.slice(here.stdout.indexOf('Next:'))
+      expect(next).to.not.match(/cd \./)
+      expect(next).to.match(/fabk8s network import SOURCE .*network: in fabk8s\.yaml[\s\S]*fabk8s up /)
+      const other = await fixture('ts')
+      const there = await adopt(other)
+      expect(there.stdout).to.match(/^ {2}cd \S*ts$/m)
+    })
+
     it('fabk8s.yaml takes the project name and version, the flags override them, and it loads', async () => {
       const dir = await fixture('java-maven')
       const r = await adopt(dir, '--namespace', 'chaincode', '--port', '7070', '--json')
