@@ -112,7 +112,7 @@ export interface RegistrationPlan extends Plan {
 export async function planRegistration(
   s: FabricSession,
   project: ProjectConfig,
-  packageId: PromiseLike<string> | string,
+  packageId: string,
   o: DefinitionOverrides & {sequence?: number} = {},
 ): Promise<RegistrationPlan> {
   const [base, latest] = await Promise.all([
@@ -120,14 +120,13 @@ export async function planRegistration(
     Promise.all(s.network.orgs.map((org) => queryApproved(s, org, project.name, 0))),
   ])
   const {def, plan} = base
-  const id = await packageId
   const orgs = await Promise.all(
     s.network.orgs.map(async (org, i) => {
       let approved = latest[i]
       // the latest approval is the next sequence's: the planned one may still be approved as it should
       if (approved && approved.sequence > plan.sequence)
         approved = await queryApproved(s, org, project.name, plan.sequence)
-      return {mspId: org.mspId, need: approvalNeeded(approved, def, plan.sequence, id)}
+      return {mspId: org.mspId, need: approvalNeeded(approved, def, plan.sequence, packageId)}
     }),
   )
   return {...base, orgs}
@@ -158,15 +157,6 @@ export function registerTasks(
     // step that awaits it, with its own message)
     const warm = Promise.all([...network.orgs.map((o) => s.watcher(o)), s.connect(network.orderer)])
     warm.then(() => tl.mark('connected: peers, orderer, commit-status streams')).catch(() => {})
-    // the plan's queries need no package: asked at once, they overlap its build (only its ID is compared at the end).
-    // A failure surfaces in the Plan step, after the package's own
-    const planned = planRegistration(
-      s,
-      project,
-      Promise.resolve(pkgIn).then((p) => p.packageId),
-      overrides,
-    )
-    planned.catch(() => {})
     // The installs wait until every org's approval is on its way to the orderer (or is not needed, or failed): an
     // install runs the peer's external builder, whose processes would slow the planning queries and endorsements on
     // the way to the first block. Started then, the installs run while the orderer cuts the blocks. When the
@@ -289,7 +279,7 @@ export function registerTasks(
                         tasks: [
                           {
                             async run(tt) {
-                              plan = await planned
+                              plan = await planRegistration(s, project, pkg!.packageId, overrides)
                               tl.mark('planned: committed definition and approvals queried')
                               tt.title = `Sequence ${plan.plan.sequence}: ${plan.plan.reason}`
                             },
