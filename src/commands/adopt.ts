@@ -14,7 +14,8 @@ export interface AdoptResult {
   dryRun: boolean
   /** Files the project already has where adopt adds one (refused without --force). */
   existing: string[]
-  files: {action: 'add' | 'change' | 'replace'; bytes: number; path: string}[]
+  /** keep: the project's fabk8s.yaml, never replaced (bytes: what adopt would have written) */
+  files: {action: 'add' | 'change' | 'keep' | 'replace'; bytes: number; path: string}[]
   language: Language
   name: string
   notes: string[]
@@ -33,7 +34,8 @@ build script; go.mod with fabric-contract-api-go or fabric-chaincode-go; pom.xml
 fabric-chaincode-shim) and adds fabk8s.yaml, a multi-stage Dockerfile that builds the project the way its own
 build does, .dockerignore, and the chaincode-as-a-service entry point (the same environment variables as the
 fabk8s scaffolds). When the contracts are declared in Go's package main, one line of main must change: adopt
-shows it, and --write applies it. Writes all or nothing; never replaces a file without --force.`
+shows it, and --write applies it. Writes all or nothing; never replaces a file without --force, and never replaces
+the project's fabk8s.yaml.`
   static override examples = [
     '<%= config.bin %> adopt --dry-run',
     '<%= config.bin %> adopt ./asset-transfer --namespace chaincode',
@@ -49,7 +51,7 @@ shows it, and --write applies it. Writes all or nothing; never replaces a file w
     }),
     force: Flags.boolean({
       default: false,
-      description: 'replace files the project already has (Dockerfile, .dockerignore, ...)',
+      description: 'replace files the project already has (Dockerfile, .dockerignore, ...; never fabk8s.yaml)',
     }),
     name: Flags.string({
       description: 'chaincode name [default: from package.json, go.mod, pom.xml or settings.gradle]',
@@ -84,7 +86,7 @@ shows it, and --write applies it. Writes all or nothing; never replaces a file w
       dryRun: f['dry-run'],
       existing: plan.existing,
       files: plan.files.map((x) => ({
-        action: x.action === 'change' ? 'change' : plan.existing.includes(x.path) ? 'replace' : 'add',
+        action: x.action === 'add' && plan.existing.includes(x.path) ? 'replace' : x.action,
         bytes: x.content.length,
         path: x.path,
       })),
@@ -106,7 +108,9 @@ shows it, and --write applies it. Writes all or nothing; never replaces a file w
     if (f['dry-run']) {
       this.say(`Would adopt ${what} in ${rel}:`)
       for (const x of result.files) {
-        const tag = {add: 'add', change: 'change', replace: 'replace (exists: needs --force)'}[x.action]
+        const tag = {add: 'add', change: 'change', keep: 'keep (yours)', replace: 'replace (exists: needs --force)'}[
+          x.action
+        ]
         this.say(`  ${tag.padEnd(7)} ${x.path} ${c.dim(`(${x.bytes} bytes)`)}`)
       }
 
@@ -125,7 +129,9 @@ shows it, and --write applies it. Writes all or nothing; never replaces a file w
     } else {
       this.say(`${c.good('✔')} Adopted ${what} in ${rel}`)
       for (const x of result.files)
-        this.say(`  ${x.action === 'add' ? 'added  ' : x.action === 'replace' ? 'replaced' : 'changed'} ${x.path}`)
+        this.say(
+          `  ${{add: 'added  ', change: 'changed', keep: 'kept   ', replace: 'replaced'}[x.action]} ${x.path}${x.action === 'keep' ? c.dim(' (yours: adopt writes one only where there is none)') : ''}`,
+        )
       this.say('')
       this.say('Next:')
       if (rel !== '.') this.say(`  cd ${rel}`)

@@ -334,7 +334,7 @@ describe('fabk8s adopt', () => {
       const again = await adopt(dir)
       expect(again.code, again.stderr).to.equal(4)
       expect(again.stderr).to.match(
-        /already has .*cmd\/fabk8s-server\/main\.go, fabk8s\.yaml, which fabk8s adopt would add/,
+        /already has .*cmd\/fabk8s-server\/main\.go, which fabk8s adopt would add/,
       )
       expect(again.stderr).to.not.match(/several main packages/)
       expect(await snapshot(dir)).to.deep.equal(before)
@@ -342,6 +342,26 @@ describe('fabk8s adopt', () => {
       expect(forced.code, forced.stderr).to.equal(0)
       expect(json<AdoptResult>(forced).build).to.equal('go build ./cmd/fabk8s-server')
       expect(await snapshot(dir)).to.deep.equal(before)
+    })
+
+    it("adopt again with --force replaces the files it added but keeps the project's fabk8s.yaml, edits and all", async () => {
+      const dir = await fixture('js')
+      expect((await adopt(dir)).code).to.equal(0)
+      // what a user adds after adopting: the network (by hand or with network import) and a policy
+      const edited =
+        (await readFile(path.join(dir, 'fabk8s.yaml'), 'utf8')) +
+        "definition:\n  signaturePolicy: OR('Org1MSP.peer')\nnetwork:\n  channel: mychannel\n"
+      await writeFile(path.join(dir, 'fabk8s.yaml'), edited)
+      await writeFile(path.join(dir, 'Dockerfile'), 'FROM node:20\n')
+      const dry = json<AdoptResult>(await adopt(dir, '--dry-run', '--json'))
+      expect(dry.existing).to.not.include('fabk8s.yaml')
+      expect(dry.files.find((f) => f.path === 'fabk8s.yaml')!.action).to.equal('keep')
+      const forced = await adopt(dir, '--force')
+      expect(forced.code, forced.stderr).to.equal(0)
+      expect(forced.stdout).to.match(/^ {2}kept {4}fabk8s\.yaml \(yours: adopt writes one only where there is none\)$/m)
+      expect(forced.stdout).to.match(/^ {2}replaced Dockerfile$/m)
+      expect(await readFile(path.join(dir, 'fabk8s.yaml'), 'utf8')).to.equal(edited)
+      expect(await readFile(path.join(dir, 'Dockerfile'), 'utf8')).to.match(/fabk8s adopt/)
     })
 
     it('Go contracts in package main: without --write exit 4 showing the line; --write changes exactly that line', async () => {

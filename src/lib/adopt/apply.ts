@@ -44,7 +44,7 @@ export async function applyAdoption(plan: AdoptPlan, opts: {force: boolean; writ
   // the writer returns a note (folder it could not clean up) in newer versions, nothing in older ones
   const r: unknown = await writeAll(
     plan.dir,
-    plan.files.map(({content, mode, path}) => ({content, mode, path})),
+    plan.files.filter((f) => f.action !== 'keep').map(({content, mode, path}) => ({content, mode, path})),
   )
   return (r as undefined | {note?: string}) ?? {}
 }

@@ -24,8 +24,11 @@ export interface AdoptOptions {
 }
 
 export interface AdoptFile extends PlannedFile {
-  /** add: a new file; change: an existing file of the project, changed (only with --write). */
-  action: 'add' | 'change'
+  /**
+   * add: a new file; change: an existing file of the project, changed (only with --write); keep: the project's own
+   * fabk8s.yaml, left as it is (its network, definition and edits are the user's: adopt writes one only where none is)
+   */
+  action: 'add' | 'change' | 'keep'
   /** For a change: the lines that change. */
   lines?: LineChange[]
 }
@@ -316,7 +319,11 @@ export async function planAdoption(dir: string, opts: AdoptOptions = {}): Promis
         ? await planGo(d, vars, notes)
         : await planJava(d, vars, notes)
   const files: AdoptFile[] = [
-    {action: 'add' as const, content: await template('chaincode/common/fabk8s.yaml', vars), path: 'fabk8s.yaml'},
+    {
+      action: existsSync(path.join(dir, 'fabk8s.yaml')) ? ('keep' as const) : ('add' as const),
+      content: await template('chaincode/common/fabk8s.yaml', vars),
+      path: 'fabk8s.yaml',
+    },
     ...specific,
   ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   const existing = files.filter((f) => f.action === 'add' && existsSync(path.join(dir, f.path))).map((f) => f.path)
