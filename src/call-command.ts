@@ -35,7 +35,12 @@ export abstract class CallCommand extends BaseCommand<typeof CallCommand> {
       submit: this.submit,
       transient: this.flags.transient,
     })
-    this.say(r.result)
+    // stdout holds the chaincode's answer only (nothing when it answered nothing); what happened goes to stderr, as the
+    // peer CLI's "Chaincode invoke successful": an invoke that answers nothing would otherwise print a blank line
+    if (r.result !== '') this.say(r.result)
+    const {c} = await import('./lib/ui/colors.js')
+    if (this.submit) this.note(c.dim(`committed ${r.validation ?? 'VALID'}${r.txId ? ` (transaction ${r.txId})` : ''}`))
+    else if (r.result === '') this.note(c.dim('the chaincode answered with an empty result'))
     return r
   }
 }

@@ -310,7 +310,7 @@ describe('fabk8s register @integration (real Fabric network)', function () {
     expect(r4.stderr).to.match(/channel "nochannel" does not exist/)
   })
 
-  it('a malformed --package: exit 9 names the file, the planning queries asked beside it stay silent, nothing is installed or approved', async () => {
+  it('a malformed --package: exit 9 names the file in one error, nothing is installed or approved; it is the error also when the peers cannot be reached', async () => {
     const bad = path.join(mkdtempSync(path.join(tmpdir(), 'fabk8s-badpkg-')), 'cc.tgz')
     writeFileSync(bad, 'not a chaincode package')
     const d = tempProject(f, {name: uniqueName()})
@@ -545,6 +545,18 @@ describe('fabk8s invoke/query @integration (chaincode server as a local process)
     expect(json(q2)).to.include({result: 'hello'})
     // a text answer is whole as text: no base64 copy
     expect(json(q2)).to.not.have.property('resultBase64')
+    // stdout is the answer alone; that the transaction committed is said on stderr, also when nothing is answered
+    const plain = {cwd: dir, env: {...process.env, NO_COLOR: '1'}}
+    const put = await runCli(['invoke', 'Put', 'k2', 'x'], plain)
+    expect(put.stdout).to.equal('x\n')
+    expect(put.stderr).to.match(/^committed VALID \(transaction [\da-f]{64}\)\n$/)
+    const del = await runCli(['invoke', 'Del', 'k2'], plain)
+    expect(del.code, del.stderr).to.equal(0)
+    expect(del.stdout).to.equal('')
+    expect(del.stderr).to.match(/^committed VALID \(transaction [\da-f]{64}\)\n$/)
+    const empty = await runCli(['query', 'Del', 'k2'], plain)
+    expect(empty.stdout).to.equal('')
+    expect(empty.stderr).to.equal('the chaincode answered with an empty result\n')
   })
 
   it('a chaincode error is one line with the chaincode message (exit 9)', async () => {
