@@ -165,6 +165,22 @@ describe('doctor reporters', () => {
     expect(prints(findings.map((f) => ({...f, line: (f.line ?? 0) + 7})))).to.deep.equal(p)
   })
 
+  it('SARIF from a live cluster: every result has an artifact location (GitHub refuses an upload with one without)', () => {
+    const live: Finding[] = [
+      {...finding, file: null, line: null},
+      {...finding, container: null, file: null, kind: 'FabricPeer', line: null, name: 'org1 peer', namespace: null},
+    ]
+    const [run] = (sarifDocument(report(live), {cwd: '/repo', root: '/repo'}) as any).runs
+    const {results} = run
+    expect(results.map((r: any) => r.locations[0].physicalLocation)).to.deep.equal([
+      {artifactLocation: {uri: 'cluster/fabric/Deployment/peer0'}},
+      {artifactLocation: {uri: 'cluster/FabricPeer/org1%20peer'}},
+    ])
+    expect(results[0].locations[0].logicalLocations).to.deep.equal([
+      {fullyQualifiedName: 'Deployment/fabric/peer0/peer', kind: 'resource'},
+    ])
+  })
+
   it('SARIF has results: [] when clean, and input errors as tool notifications', () => {
     const clean = sarifDocument(report([])) as any
     expect(clean.runs[0].results).to.deep.equal([])

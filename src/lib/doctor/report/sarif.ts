@@ -57,6 +57,7 @@ function location(
   f: {file: null | string; line: null | number},
   base: Base,
   logical?: string,
+  cluster?: string,
 ): Record<string, unknown>[] {
   const locs: Record<string, unknown>[] = []
   if (f.file) {
@@ -64,8 +65,21 @@ function location(
       physicalLocation: {artifactLocation: uriOf(f.file, base), ...(f.line ? {region: {startLine: f.line}} : {})},
       ...(logical ? {logicalLocations: [{fullyQualifiedName: logical, kind: 'resource'}]} : {}),
     })
-  } else if (logical) locs.push({logicalLocations: [{fullyQualifiedName: logical, kind: 'resource'}]})
+  } else if (logical)
+    locs.push({
+      // a finding in a live cluster (--cluster) has no file, but GitHub code scanning refuses a whole SARIF upload
+      // when one result has no artifact location ("locationFromSarifResult: expected artifact location"): such a
+      // result names its object as a path under cluster/, which no file of the repository has
+      ...(cluster ? {physicalLocation: {artifactLocation: {uri: cluster}}} : {}),
+      logicalLocations: [{fullyQualifiedName: logical, kind: 'resource'}],
+    })
   return locs
+}
+
+/** The pseudo path of an object of a live cluster: cluster/NAMESPACE/KIND/NAME (each part percent-encoded). */
+function clusterUri(f: Finding): string {
+  const parts = [...(f.namespace ? [f.namespace] : []), f.kind ?? 'object', f.name ?? '(unnamed)']
+  return ['cluster', ...parts.map((p) => encodeURIComponent(p))].join('/')
 }
 
 function logicalName(f: Finding): string {
@@ -115,7 +129,7 @@ export function sarifDocument(
         originalUriBaseIds: {'%SRCROOT%': {uri: fileUri(base.root).replace(/([^/])$/, '$1/')}},
         results: r.findings.map((f, i) => ({
           level: LEVEL[f.severity],
-          locations: location(f, base, logicalName(f)),
+          locations: location(f, base, logicalName(f), f.file ? undefined : clusterUri(f)),
           message: {text: `${f.message}\nRemediation: ${f.remediation}`},
           partialFingerprints: {fabk8sObject: prints[i]},
           properties: {
