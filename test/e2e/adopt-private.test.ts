@@ -23,7 +23,7 @@ import type {UpResult} from '../../src/lib/up/up.js'
 import {type Fabnet, fabnetOrSkip} from '../lib/fabric/fabnet.js'
 import {type BedNode, bedNodeOrSkip, NODE_SELECTOR_ANNOTATION} from '../support/bed.js'
 import {json, ROOT, runCli} from '../support/cli.js'
-import {ClusterDns, clusterDnsUnavailable} from '../support/cluster-dns.js'
+import {ClusterDns, clusterDnsOrSkip} from '../support/cluster-dns.js'
 import {buildNetwork, cleanup, goBaseImage, requireDocker, uniq} from '../support/docker.js'
 
 describe('an adopted private data chaincode, one pod per peer, on the real node @integration', function () {
@@ -44,11 +44,7 @@ describe('an adopted private data chaincode, one pod per peer, on the real node 
     await requireDocker(this)
     net = fabnetOrSkip(this)
     bed = bedNodeOrSkip(this)
-    const why = clusterDnsUnavailable()
-    if (why) {
-      console.log(`      skipped: ${why}`)
-      this.skip()
-    }
+    clusterDnsOrSkip(this)
 
     const k8s = await import('@kubernetes/client-node')
     const kc = new k8s.KubeConfig()

@@ -26,7 +26,7 @@ import {type Fabnet, fabnetOrSkip} from '../lib/fabric/fabnet.js'
 import {type BedProject, BedProjects} from '../support/bed-project.js'
 import {type BedNode, bedNodeOrSkip} from '../support/bed.js'
 import {json} from '../support/cli.js'
-import {ClusterDns, clusterDnsUnavailable} from '../support/cluster-dns.js'
+import {ClusterDns, clusterDnsOrSkip} from '../support/cluster-dns.js'
 import {buildNetwork, cleanup, nodeBaseImage, requireDocker} from '../support/docker.js'
 
 const actions = (r: UpResult) => Object.fromEntries(r.steps.map((s) => [s.step, s.action]))
@@ -51,11 +51,7 @@ describe('one chaincode Deployment per peer ({{.peername}}) on the real node @in
     await requireDocker(this)
     net = fabnetOrSkip(this)
     bed = bedNodeOrSkip(this)
-    const why = clusterDnsUnavailable()
-    if (why) {
-      console.log(`      skipped: ${why}`)
-      this.skip()
-    }
+    clusterDnsOrSkip(this)
 
     const k8s = await import('@kubernetes/client-node')
     const kc = new k8s.KubeConfig()

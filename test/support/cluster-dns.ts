@@ -7,6 +7,7 @@
  * replaced: it is often a bind mount.
  */
 import type {CoreV1Api} from '@kubernetes/client-node'
+import type {Context} from 'mocha'
 
 import {accessSync, constants, readFileSync, writeFileSync} from 'node:fs'
 
@@ -19,6 +20,15 @@ export function clusterDnsUnavailable(file = HOSTS_FILE): string | undefined {
     return undefined
   } catch (error) {
     return `${file} is not writable (${(error as NodeJS.ErrnoException).code}): the bed's peers resolve Service names through it`
+  }
+}
+
+/** In a mocha hook: print why this machine cannot have the stand-in, and skip. */
+export function clusterDnsOrSkip(ctx: Context): void {
+  const why = clusterDnsUnavailable()
+  if (why) {
+    console.log(`      skipped: ${why}`)
+    ctx.skip()
   }
 }
 
