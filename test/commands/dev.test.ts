@@ -37,9 +37,15 @@ describe('fabk8s dev: Ctrl-C names the Deployment the relay stands in for @integ
     if (dir) rmSync(dir, {force: true, recursive: true})
   })
 
-  it('chaincode.address hbsvc.<ns>…: the lines name deployment/hbsvc (the Service the peers dial), not the project', async function () {
+  it('chaincode.address hbsvc.<ns>…: the Ctrl-C line names deployment/hbsvc (the Service the peers dial), not the project', async function () {
     const kubeconfig = process.env.FABK8S_TEST_KUBECONFIG
-    if (!kubeconfig) this.skip()
+    if (!kubeconfig) {
+      console.log(
+        "      skipped: FABK8S_TEST_KUBECONFIG is not set (the test bed's kube part: bash test/bed/bed.sh up kube)",
+      )
+      this.skip()
+    }
+
     dir = makeProject(mkdtempSync(path.join(tmpdir(), 'hb-dev-name-')), {
       address: 'hbsvc.hb-dev-name.svc.cluster.local:9999',
       name: 'hbproj',
@@ -54,12 +60,11 @@ describe('fabk8s dev: Ctrl-C names the Deployment the relay stands in for @integ
     })
     await s.waitFor(/package ID/, {timeoutMs: 60_000})
     s.child.kill('SIGINT')
-    await s.waitFor(/stopping: /, {timeoutMs: 30_000})
-    s.child.kill('SIGINT')
+    // the line a second Ctrl-C would print ("left at once: deployment/…") names the same Deployment; whether a second
+    // one lands before the put-back ends is a race, so it is not sent here (the real-node suite below sends it)
     const r = await s.exited
     expect(r.code, s.stderr()).to.equal(130)
     expect(s.stderr()).to.match(/stopping: putting deployment\/hbsvc back \(Ctrl-C again leaves at once/)
-    expect(s.stderr()).to.match(/left at once: deployment\/hbsvc may still run the relay instead of the chaincode/)
     expect(s.stderr()).to.not.contain('deployment/hbproj')
   })
 })

@@ -1,7 +1,7 @@
 import ledgerPb from '@hyperledger/fabric-protos/lib/common/ledger_pb.js'
 import {expect} from 'chai'
 
-import {fabnetOrSkip, offlineProject, tempProject, uniqueName} from '../lib/fabric/fabnet.js'
+import {fabnetOrSkip, offlineProject, peerCli, tempProject, uniqueName} from '../lib/fabric/fabnet.js'
 import {json, runCli} from '../support/cli.js'
 
 describe('fabk8s invoke (Fabric network)', function () {
@@ -12,8 +12,14 @@ describe('fabk8s invoke (Fabric network)', function () {
     const name = uniqueName()
     // no chaincode server is needed: nothing reaches the chaincode
     const dir = tempProject(f, {name})
-    const reg = await runCli(['register', '--signature-policy', "OR('Org9MSP.peer')", '--json'], {cwd: dir})
-    expect(reg.code, reg.stdout + reg.stderr).to.equal(0)
+    // fabk8s refuses to send such a definition (register, lifecycle approve/commit): the peer CLI commits it, as
+    // another tool or company may have
+    const policy = ['--signature-policy', "OR('Org9MSP.peer')"]
+    const common = ['-o', f.ordererAddress, '--tls', '--cafile', f.ordererCA, '-C', f.channel, '-n', name, '-v', '1.0']
+    for (const org of [0, 1] as const)
+      peerCli(f, org, ['lifecycle', 'chaincode', 'approveformyorg', ...common, '--sequence', '1', ...policy])
+    const peers = f.orgs.flatMap((o) => ['--peerAddresses', o.peerAddress, '--tlsRootCertFiles', o.peerCA])
+    peerCli(f, 0, ['lifecycle', 'chaincode', 'commit', ...common, '--sequence', '1', ...policy, ...peers])
     const r = await runCli(['invoke', 'Put', 'k', 'v', '--json'], {cwd: dir})
     expect(r.code, r.stdout + r.stderr).to.equal(9)
     const {error} = json<{error: {detail: {policy: string}; hint: string; message: string}}>(r)

@@ -52,7 +52,10 @@ describe('status, down, deploy against a server that accepts TCP and never answe
     expect(r.code, r.stderr).to.equal(7)
     const e = json<Any>(r).error
     expect(e.code).to.equal('KUBERNETES')
-    expect(e.message).to.match(/did not answer GET \/api\/v1\/namespaces\/fabk8s-test within 3s$/)
+    // its first request: whether a running fabk8s dev session holds the Deployment
+    expect(e.message).to.match(
+      /did not answer GET \/apis\/apps\/v1\/namespaces\/fabk8s-test\/deployments\/\S+ within 3s$/,
+    )
     expect(srv.hits).to.be.greaterThan(0)
   })
 })

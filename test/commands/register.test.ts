@@ -14,6 +14,7 @@ import {
   fabnetOrSkip,
   networkYaml,
   type OwnFabnet,
+  peerCli,
   startOwnFabnet,
   tempProject,
   uniqueName,
@@ -39,23 +40,6 @@ function freePort(): Promise<number> {
       const {port} = s.address() as {port: number}
       s.close(() => resolve(port))
     })
-  })
-}
-
-function peerCli(f: Fabnet, org: 0 | 1, args: string[]): string {
-  const o = f.orgs[org]
-  return execFileSync(path.join(process.env.FABRIC_BIN!, 'peer'), args, {
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      CORE_PEER_ADDRESS: o.peerAddress,
-      CORE_PEER_LOCALMSPID: o.mspId,
-      CORE_PEER_MSPCONFIGPATH: o.adminMsp,
-      CORE_PEER_TLS_ENABLED: 'true',
-      CORE_PEER_TLS_ROOTCERT_FILE: o.peerCA,
-      FABRIC_CFG_PATH: process.env.FABRIC_CFG ?? process.env.FABRIC_CFG_PATH,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
   })
 }
 

@@ -12,7 +12,6 @@ import type {KubeClients} from '../kube/client.js'
 
 import {FabError} from '../errors.js'
 import {ANNOTATION_DEV} from './relay/manifest.js'
-import {deploymentPath, getRaw} from './swap.js'
 
 /** running: its process answers here; elsewhere: on another host (cannot be asked); gone: it no longer runs. */
 export type SessionState = 'elsewhere' | 'gone' | 'running'
@@ -56,6 +55,24 @@ export interface HeldDeployment {
   state: Exclude<SessionState, 'gone'>
 }
 
+/**
+ * The Deployment, or undefined when there is none: through the typed client, so that the request has the command's
+ * deadline (--timeout, FABK8S_REQUEST_TIMEOUT) and a server that is not Kubernetes is said to be one.
+ */
+async function readDeployment(
+  c: KubeClients,
+  namespace: string,
+  name: string,
+): Promise<Awaited<ReturnType<KubeClients['apps']['readNamespacedDeployment']>> | undefined> {
+  const {isNotFound, kubeError} = await import('../kube/client.js')
+  try {
+    return await c.apps.readNamespacedDeployment({name, namespace})
+  } catch (error) {
+    if (isNotFound(error)) return
+    throw kubeError(error, `read Deployment ${namespace}/${name}`, c.target)
+  }
+}
+
 /** The Deployments among `names` whose relay belongs to a dev session that may still run (other than `self`). */
 export async function heldByDev(
   c: KubeClients,
@@ -65,7 +82,7 @@ export async function heldByDev(
 ): Promise<HeldDeployment[]> {
   const held = await Promise.all(
     names.map(async (name): Promise<HeldDeployment | undefined> => {
-      const session = (await getRaw(c, deploymentPath(namespace, name)))?.metadata?.annotations?.[ANNOTATION_DEV]
+      const session = (await readDeployment(c, namespace, name))?.metadata?.annotations?.[ANNOTATION_DEV]
       if (!session || session === self) return undefined
       const state = sessionState(session)
       return state === 'gone' ? undefined : {name, session, state}

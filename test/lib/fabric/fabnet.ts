@@ -259,3 +259,21 @@ export async function startOwnFabnet(
     throw error
   }
 }
+
+/** The peer CLI (the bed's FABRIC_BIN) as the admin of org 0 or 1, against its peer over TLS: what another company runs. */
+export function peerCli(f: Fabnet, org: 0 | 1, args: string[]): string {
+  const o = f.orgs[org]
+  return execFileSync(path.join(process.env.FABRIC_BIN!, 'peer'), args, {
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      CORE_PEER_ADDRESS: o.peerAddress,
+      CORE_PEER_LOCALMSPID: o.mspId,
+      CORE_PEER_MSPCONFIGPATH: o.adminMsp,
+      CORE_PEER_TLS_ENABLED: 'true',
+      CORE_PEER_TLS_ROOTCERT_FILE: o.peerCA,
+      FABRIC_CFG_PATH: process.env.FABRIC_CFG ?? process.env.FABRIC_CFG_PATH,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+}

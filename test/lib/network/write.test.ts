@@ -19,6 +19,7 @@ import type {ImportedNetwork} from '../../../src/lib/network/model.js'
 import {pathForYaml, planSection, renderSection} from '../../../src/lib/network/section.js'
 import {planDockerignore, spliceNetwork, stageMaterial, writeImport} from '../../../src/lib/network/write.js'
 import {loadProject} from '../../../src/lib/project/load.js'
+import {render} from '../../../src/lib/scaffold/templates.js'
 import {rejection} from '../../support/rejection.js'
 import {issue, newCA} from './crypto.js'
 
@@ -84,10 +85,21 @@ network:
 
     it("takes the place of fabk8s init's commented-out example, keeping the comments above it", async () => {
       const template = readFileSync(new URL('../../../templates/chaincode/common/fabk8s.yaml', import.meta.url), 'utf8')
-      const src = template
-        .replaceAll(/^\{\{#(\w+)\}\}\n[\s\S]*?^\{\{\/\1\}\}\n/gm, '')
-        .replaceAll(/^\{\{[\^/]\w+\}\}\n/gm, '')
-        .replaceAll(/\{\{(\w+)\}\}/g, (m, k: string) => ({language: 'go', port: '9999', version: '1.0'})[k] ?? 'kv')
+      // rendered as init renders it (the template engine itself: its sections may sit inside a line)
+      const src = render(template, {
+        addressYaml: 'kv.fabk8s.svc.cluster.local:9999',
+        channel: 'mychannel',
+        cluster: 'kind',
+        collections: false,
+        collectionsFile: 'collections_config.json',
+        language: 'go',
+        name: 'kv',
+        namespace: 'fabk8s',
+        nodePort: 0,
+        port: 9999,
+        tls: false,
+        version: '1.0',
+      })
       const {mode, text} = await spliceNetwork(src, SECTION, 'fabk8s.yaml')
       expect(mode).to.equal('replaced-example')
       const at = src.indexOf('# network:')
