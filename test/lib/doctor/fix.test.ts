@@ -236,6 +236,48 @@ describe('doctor --fix (issue 14 #3)', () => {
     expect(readdirSync(dir)).to.deep.equal(['peer-cr.yaml'])
   })
 
+  it('the other findings that keep the exit code at 1 are named with their remediation, not only counted', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'doctor-fix-others-'))
+    const file = path.join(dir, 'peer.yaml')
+    writeFileSync(
+      file,
+      [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata: {name: peer0, namespace: fabric}',
+        'spec:',
+        '  template:',
+        '    spec:',
+        '      hostNetwork: true',
+        '      containers:',
+        '        - name: peer',
+        '          image: hyperledger/fabric-peer:2.5',
+        '          env: [{name: CORE_VM_ENDPOINT, value: "unix:///host/var/run/docker.sock"}]',
+        '          volumeMounts: [{name: sock, mountPath: /host/var/run/docker.sock}]',
+        '      volumes:',
+        '        - {name: sock, hostPath: {path: /var/run/docker.sock}}',
+        '',
+      ].join('\n'),
+    )
+    const r = await runFix({files: [file], mode: 'diff', noDefaultIgnoreFile: true})
+    expect(r.fixes.length).to.be.greaterThan(0)
+    expect(r.summary.exitCode).to.equal(1)
+    const high = r.others.filter((o) => o.severity === 'high' || o.severity === 'critical')
+    expect(high.map((o) => o.rule)).to.deep.equal(['host-namespaces'])
+    expect(r.otherFindings).to.equal(r.others.length)
+    const lines = renderFix(r).split('\n')
+    const other = lines.filter((l) => l.startsWith('other '))
+    // only those at or above --fail-on (high): the low ones (run-as-root) stay in the count and in --json
+    expect(other).to.have.length(1)
+    expect(other[0]).to.match(new RegExp(`^other ${file}:7 \\[host-namespaces\\] .* — not --fix's to change: `))
+    const low = await runFix({failOn: 'low', files: [file], mode: 'diff', noDefaultIgnoreFile: true})
+    expect(
+      renderFix(low)
+        .split('\n')
+        .filter((l) => l.startsWith('other ')).length,
+    ).to.equal(low.others.length)
+  })
+
   it('a container that merges another (<<: *peer): the anchor is fixed, what only the merge brings is listed, never a crash', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'doctor-fix-merge-'))
     const file = path.join(dir, 'peer.yaml')

@@ -58,11 +58,14 @@ export interface FixResult {
    * marks what doctor cannot check itself (a compose env_file), listed by --fix alone.
    */
   notFixed: (Finding & {reason: string; unseen?: true})[]
-  /** Findings of other rules in the fixed output (not in --fix's scope). */
+  /** How many findings of other rules the fixed output has (not in --fix's scope). */
   otherFindings: number
+  /** Those findings, each as doctor reports it: the ones at or above --fail-on keep the exit code at 1. */
+  others: Finding[]
   summary: {
     errors: number
     exitCode: 0 | 1 | 2
+    failOn: FailOn
     files: number
     filesChanged: number
     fixes: number
@@ -203,9 +206,11 @@ export async function runFix(opts: FixOptions): Promise<FixResult> {
     fixes,
     notFixed,
     otherFindings: after.findings.length - notFixed.filter((n) => !n.unseen).length,
+    others: after.findings.filter((f) => !scope.has(f.rule)),
     summary: {
       errors: errors.length,
       exitCode,
+      failOn,
       files: read.sources.length,
       filesChanged: files.length,
       fixes: fixes.length,

@@ -1,6 +1,7 @@
 /** The text result of `doctor --fix`: the diffs (with --diff), each fix, what was not fixed and why, a summary. */
 import type {FixResult} from '../fix/run.js'
 
+import {atOrAbove} from '../types.js'
 import {visible} from './text.js'
 
 /** `where` overrides what the summary says about the outputs (--cluster prints objects and writes nothing). */
@@ -20,6 +21,11 @@ export function renderFix(r: FixResult, where?: string): string {
   for (const n of r.notFixed)
     out.push(
       `not fixed ${visible(`${n.file ?? '<cluster>'}:${n.line ?? '?'}`)} [${n.rule}] ${visible(n.message)} — ${visible(n.reason)}`,
+    )
+  // the other findings that keep the exit code at 1: named, so the user need not run doctor again to see them
+  for (const o of r.others.filter((f) => atOrAbove(f.severity, r.summary.failOn)))
+    out.push(
+      `other ${visible(`${o.file ?? '<cluster>'}:${o.line ?? '?'}`)} [${o.rule}] ${visible(o.message)} — not --fix's to change: ${visible(o.remediation)}`,
     )
   for (const e of r.errors)
     out.push(`error ${visible(`${e.file ?? ''}${e.line ? ':' + e.line : ''}`)} ${visible(e.message)} (not changed)`)
