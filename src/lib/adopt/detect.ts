@@ -208,7 +208,9 @@ async function detectJava(dir: string, buildFile: string, text: string): Promise
   } else {
     const settings =
       (await readText(path.join(dir, 'settings.gradle'))) ?? (await readText(path.join(dir, 'settings.gradle.kts')))
-    name = toChaincodeName(/rootProject\.name\s*=\s*["']([^"']+)["']/.exec(settings ?? '')?.[1] ?? '')
+    // a literal, or the default after an environment variable (fabric-samples: System.getenv('CHAINCODE_NAME') ?: 'basic')
+    const rootName = /rootProject\.name\s*=\s*(?:System\.getenv\(\s*["'][^"']*["']\s*\)\s*\?:\s*)?["']([^"']+)["']/
+    name = toChaincodeName(rootName.exec(settings ?? '')?.[1] ?? '')
     nameFrom = 'settings.gradle rootProject.name'
     version = okVersion(/^\s*version\s*=?\s*["']([^"']+)["']/m.exec(text)?.[1])
   }

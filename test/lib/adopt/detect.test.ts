@@ -59,6 +59,20 @@ describe('adopt/detect', () => {
     })
   })
 
+  it("Gradle: rootProject.name's default after an environment variable (System.getenv(...) ?: 'basic', as fabric-samples writes it)", async () => {
+    for (const [file, line] of [
+      ['settings.gradle', "rootProject.name = System.getenv('CHAINCODE_NAME') ?: 'basic'"],
+      ['settings.gradle.kts', 'rootProject.name = System.getenv("CHAINCODE_NAME") ?: "basic"'],
+    ]) {
+      const dir = await dirWith({
+        [file]: `/*\n * SPDX-License-Identifier: Apache-2.0\n */\n${line}`,
+        [file.replace('settings', 'build')]:
+          "dependencies { implementation 'org.hyperledger.fabric-chaincode-java:fabric-chaincode-shim:2.5.10' }\n",
+      })
+      expect(await detect(dir), file).to.deep.include({build: 'gradle', name: 'basic'})
+    }
+  })
+
   it("Maven: the project coordinates, not the parent's or a dependency's; a property version is left to the default", async () => {
     const dir = await dirWith({
       'pom.xml':
