@@ -7,6 +7,7 @@
 import type {OrgConfig} from '../project/schema.js'
 
 import {FabError} from '../errors.js'
+import {sourceError} from './definition.js'
 import {mapFabricError} from './errmap.js'
 import {describeApplicationPolicy, endorsingOrgs, signaturePolicyMspIds, signaturePolicyToString} from './policy.js'
 import {common, configProtos, mspConfigProtos, peer} from './protos.js'
@@ -174,10 +175,7 @@ export function checkPolicyNames(
   channel: string,
   source: string,
 ): void {
-  const fail = (message: string, hint: string) =>
-    source.startsWith('--')
-      ? new FabError('USAGE', `${source}: ${message}`, {hint})
-      : new FabError('PROJECT', `fabk8s.yaml definition.${source}: ${message}`, {hint})
+  const fail = (message: string, hint: string) => sourceError(source, message, {flag: hint, project: hint})
   const ids = signaturePolicyMspIds(validationParameter)
   if (ids) {
     const unknown = ids.filter((m) => !names.orgs.includes(m))

@@ -81,18 +81,23 @@ export function policySource(project: ProjectConfig, o: DefinitionOverrides = {}
 }
 
 /**
- * A policy or collections error, on one line, named after where the value came from: a flag (a usage error), or a
- * field of fabk8s.yaml's definition section (the project's error).
+ * An error in a definition value, named after where the value came from (policySource): a flag (a usage error), or a
+ * field of fabk8s.yaml's definition section (the project's error). The hints default to where to look.
  */
+export function sourceError(source: string, message: string, hints: {flag?: string; project?: string} = {}): FabError {
+  return source.startsWith('--')
+    ? new FabError('USAGE', `${source}: ${message}`, {hint: hints.flag ?? 'see --help'})
+    : new FabError('PROJECT', `fabk8s.yaml definition.${source}: ${message}`, {
+        hint: hints.project ?? 'fix the definition section of fabk8s.yaml',
+      })
+}
+
+/** A policy or collections error, on one line (sourceError). */
 function fromSource(error: unknown, source: string): FabError {
   const why = (error instanceof Error ? error.message : String(error))
     .replace(/^(signature policy|collections config): /, '')
     .replaceAll(/\s*\n\s*/g, ' ')
-  return source.startsWith('--')
-    ? new FabError('USAGE', `${source}: ${why}`, {hint: 'see --help'})
-    : new FabError('PROJECT', `fabk8s.yaml definition.${source}: ${why}`, {
-        hint: 'fix the definition section of fabk8s.yaml',
-      })
+  return sourceError(source, why)
 }
 
 /** Re-encode protobuf bytes with jspb so Go- and JS-serialised forms compare equal. */
