@@ -1,4 +1,3 @@
-import type {HeldDeployment} from '../dev/guard.js'
 /**
  * `fabk8s up`: build → load → package → deploy → register → ready, as one task list. Every step first checks,
  * read-only, whether its inputs changed, and does nothing when they did not, so a second `up` with no change makes
@@ -7,6 +6,7 @@ import type {HeldDeployment} from '../dev/guard.js'
  * is idempotent, so an interrupted run resumes where it stopped when run again. The package is built once, in
  * the package step, and its ID handed to deploy and register.
  */
+import type {HeldDeployment} from '../dev/guard.js'
 import type {PackageRef} from '../fabric/package-file.js'
 import type {StatusResult} from '../fabric/status.js'
 import type {ImageInfo} from '../image/docker.js'
